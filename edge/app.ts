@@ -1,0 +1,54 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { AppError } from '../shared/errors.ts';
+import type { EdgeContext } from './context.ts';
+import { errorBody, type Env } from './http.ts';
+import { RateLimiter } from './rate-limit.ts';
+import { checkoutsRoutes } from './routes/checkouts.ts';
+import { couponsRoutes } from './routes/coupons.ts';
+import { membersRoutes } from './routes/members.ts';
+import type { TerminalRegistry } from './terminals.ts';
+
+export interface AppOptions {
+  terminals: TerminalRegistry;
+  /** Identify requests per minute per terminal, and the burst allowed at once. */
+  identifyRate: { perMinute: number; burst: number };
+  maxBodyBytes: number;
+}
+
+/** Builds the edge HTTP API from its dependencies; `serve` listens, tests call `app.request()`. */
+export function createApp(ctx: EdgeContext, opts: AppOptions) {
+  const app = new Hono<Env>();
+
+  app.onError((err, c) => {
+    if (err instanceof AppError) return c.json(errorBody(err), err.status as 400);
+    ctx.log.error('unhandled error', { path: c.req.path, err: String((err as Error)?.stack ?? err) });
+    return c.json(errorBody(new AppError('internal', 'internal error; nothing was recorded unless a 2xx was returned')), 500);
+  });
+  app.notFound((c) => c.json(errorBody(new AppError('not_found', `no route ${c.req.method} ${c.req.path}`)), 404));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok', storeId: ctx.storeId, version: ctx.version }));
+
+  const v1 = new Hono<Env>();
+  v1.use(
+    bodyLimit({
+      maxSize: opts.maxBodyBytes,
+      onError: () => {
+        throw new AppError('body_too_large', `the body exceeds ${opts.maxBodyBytes} bytes`);
+      },
+    }),
+  );
+  v1.use(async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    const terminalId = token ? await opts.terminals.terminalFor(token) : undefined;
+    if (!terminalId) throw new AppError('unauthorized', 'send Authorization: Bearer <terminal token>');
+    c.set('terminalId', terminalId);
+    await next();
+  });
+  v1.route('/members', membersRoutes(ctx, new RateLimiter(opts.identifyRate.perMinute, opts.identifyRate.burst)));
+  v1.route('/checkouts', checkoutsRoutes(ctx));
+  v1.route('/coupons', couponsRoutes(ctx));
+  app.route('/v1', v1);
+  return app;
+}

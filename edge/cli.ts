@@ -1,0 +1,171 @@
+import { parseArgs } from 'node:util';
+import { DEFAULT_TEMPLATES } from '../shared/schemas/coupon.ts';
+import { DEFAULT_RULES } from '../shared/schemas/rules.ts';
+import { RULES_ID, docId } from '../shared/doc-ids.ts';
+import { AppError } from '../shared/errors.ts';
+import { createLog } from './log.ts';
+import { createNodeDir, NodeConfigSchema, paths } from './node-dir.ts';
+import { openNode, serveNode } from './node.ts';
+import { progressPrinter } from './progress.ts';
+import { seedMembers } from './seed.ts';
+import { issueCoupon } from './services/coupons.ts';
+import { addTerminal } from './terminals.ts';
+import { existsSync } from 'node:fs';
+
+const USAGE = `usage: npm run edge -- <command> [options]
+
+  init --store ID --data DIR [--tz Asia/Shanghai]   create a node's data dir with default rules
+  terminal add --data DIR --id T1                     print a new POS terminal token (last line)
+  seed --data DIR --members N [--seed 42]             add N synthetic members (demo, bench)
+  serve --data DIR [--port 8401] [--host 127.0.0.1]   serve the API
+        [--identify-rate 120] [--identify-burst 30]  identify requests per minute per terminal
+  coupon issue --data DIR --member ID --template T    issue a coupon (until the hub does)
+        [--code CODE] [--valid-days N]
+
+Options fall back to EDGE_DATA, EDGE_PORT, EDGE_HOST, EDGE_IDENTIFY_RATE, EDGE_IDENTIFY_BURST.`;
+
+const OPTIONS = {
+  data: { type: 'string' },
+  store: { type: 'string' },
+  tz: { type: 'string' },
+  id: { type: 'string' },
+  members: { type: 'string' },
+  seed: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'identify-rate': { type: 'string' },
+  'identify-burst': { type: 'string' },
+  member: { type: 'string' },
+  template: { type: 'string' },
+  code: { type: 'string' },
+  'valid-days': { type: 'string' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+class UsageError extends Error {}
+
+function int(name: string, value: string | undefined, fallback?: number): number {
+  if (value === undefined) {
+    if (fallback === undefined) throw new UsageError(`--${name} is required`);
+    return fallback;
+  }
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer`);
+  return n;
+}
+
+function need(name: string, value: string | undefined): string {
+  if (!value) throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values: o, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  const [command, sub] = positionals;
+  if (o.help || !command) {
+    console.log(USAGE);
+    return;
+  }
+  const data = () => need('data', o.data ?? process.env.EDGE_DATA);
+  const log = createLog('edge', o.quiet ?? false);
+
+  switch (`${command}${sub ? ` ${sub}` : ''}`) {
+    case 'init': {
+      const dir = data();
+      const config = NodeConfigSchema.parse({ format: 1, storeId: need('store', o.store), timeZone: o.tz ?? 'Asia/Shanghai', createdAt: new Date().toISOString() });
+      if (existsSync(paths(dir).config)) {
+        const node = await openNode({ dir, log });
+        await node.close();
+        if (node.storeId !== config.storeId) throw new AppError('bad_request', `${dir} already belongs to store ${node.storeId}`);
+        console.log(`${dir} is already a node of store ${node.storeId}; nothing changed`);
+        return;
+      }
+      await createNodeDir(dir, config);
+      const node = await openNode({ dir, log });
+      await node.live.write([
+        { _id: RULES_ID, type: 'rules', rules: DEFAULT_RULES },
+        ...DEFAULT_TEMPLATES.map((template) => ({ _id: docId.template(template.id), type: 'tpl' as const, template })),
+      ]);
+      await node.close();
+      console.log(`initialised store ${config.storeId} in ${dir} (time zone ${config.timeZone}, default rules and ${DEFAULT_TEMPLATES.length} coupon templates)`);
+      return;
+    }
+    case 'terminal add': {
+      const dir = data();
+      const id = need('id', o.id);
+      if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new UsageError('--id: letters, digits, _ or -, at most 32');
+      if (!existsSync(paths(dir).config)) throw new AppError('not_found', `${dir} is not a node data dir; run init first`);
+      const token = await addTerminal(dir, id, new Date());
+      console.log(`terminal ${id} added; its token (shown once, store it in the POS):`);
+      console.log(token);
+      return;
+    }
+    case 'seed': {
+      const count = int('members', o.members);
+      const node = await openNode({ dir: data(), log });
+      const bar = progressPrinter('seeding members');
+      await seedMembers(node, count, { seed: int('seed', o.seed, 42), onProgress: (d) => bar.update(d, count) });
+      bar.done();
+      await node.close();
+      console.log(`seeded ${count} members`);
+      return;
+    }
+    case 'serve': {
+      const started = Date.now();
+      const bar = progressPrinter('loading index');
+      const node = await serveNode({
+        dir: data(),
+        log,
+        port: int('port', o.port ?? process.env.EDGE_PORT, 8401),
+        host: o.host ?? process.env.EDGE_HOST ?? '127.0.0.1',
+        identifyRate: {
+          perMinute: int('identify-rate', o['identify-rate'] ?? process.env.EDGE_IDENTIFY_RATE, 120),
+          burst: int('identify-burst', o['identify-burst'] ?? process.env.EDGE_IDENTIFY_BURST, 30),
+        },
+        maxBodyBytes: 64 * 1024,
+        snapshotEveryMs: 30_000,
+        progress: (_phase, done, total) => bar.update(done, total),
+      });
+      const members = node.ctx.live.index.members.size;
+      console.log(`edge node of store ${node.ctx.storeId} ready at ${node.url} in ${Date.now() - started} ms (${members} members)`);
+      let stopping = false;
+      const stop = async () => {
+        if (stopping) return;
+        stopping = true;
+        await node.close();
+        process.exit(0);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      return;
+    }
+    case 'coupon issue': {
+      const node = await openNode({ dir: data(), log });
+      try {
+        const coupon = await issueCoupon(node, {
+          memberId: need('member', o.member),
+          templateId: need('template', o.template),
+          ...(o.code ? { code: o.code.toUpperCase() } : {}),
+          ...(o['valid-days'] ? { validDays: int('valid-days', o['valid-days']) } : {}),
+        });
+        console.log(`issued ${coupon.title} to ${coupon.memberId}, valid to ${coupon.validTo}; code:`);
+        console.log(coupon.code);
+      } finally {
+        await node.close();
+      }
+      return;
+    }
+    default:
+      throw new UsageError(`unknown command '${positionals.join(' ')}'`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    console.error(`error: ${(err as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  console.error(`error: ${err instanceof AppError ? err.message : String((err as Error)?.message ?? err)}`);
+  process.exit(1);
+});

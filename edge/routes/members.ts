@@ -1,0 +1,35 @@
+import { Hono } from 'hono';
+import { AppError } from '../../shared/errors.ts';
+import { IdentifyBodySchema, InteractionBodySchema, RegisterBodySchema } from '../../shared/schemas/api.ts';
+import type { EdgeContext } from '../context.ts';
+import { body, type Env } from '../http.ts';
+import type { RateLimiter } from '../rate-limit.ts';
+import { pointsStatement } from '../services/ledger.ts';
+import { memberProfile } from '../services/member-views.ts';
+import { identify, interact, register } from '../services/members.ts';
+
+export function membersRoutes(ctx: EdgeContext, identifyLimit: RateLimiter) {
+  return new Hono<Env>()
+    .post('/identify', async (c) => {
+      const wait = identifyLimit.take(c.var.terminalId);
+      if (wait > 0) {
+        c.header('Retry-After', String(wait));
+        throw new AppError('rate_limited', `too many identify requests from this terminal; retry in ${wait} s`);
+      }
+      return c.json({ member: identify(ctx, await body(c, IdentifyBodySchema)) });
+    })
+    .post('/', async (c) => c.json({ member: await register(ctx, c.var.terminalId, await body(c, RegisterBodySchema)) }, 201))
+    .get('/:id', (c) => {
+      const member = memberProfile(ctx, c.req.param('id'));
+      if (!member) throw new AppError('member_not_found', `member ${c.req.param('id')} is not known at this store`);
+      return c.json({ member });
+    })
+    .get('/:id/points', async (c) => {
+      const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 100) || 100, 1), 1000);
+      return c.json(await pointsStatement(ctx, c.req.param('id'), limit));
+    })
+    .post('/:id/interactions', async (c) => {
+      const { status, interaction } = await interact(ctx, c.var.terminalId, c.req.param('id'), await body(c, InteractionBodySchema));
+      return c.json({ interaction }, status);
+    });
+}

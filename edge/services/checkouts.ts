@@ -1,0 +1,184 @@
+import { docId } from '../../shared/doc-ids.ts';
+import { AppError } from '../../shared/errors.ts';
+import { priceCheckout } from '../../shared/loyalty/checkout.ts';
+import { priceRefund } from '../../shared/loyalty/refund.ts';
+import type { CheckoutBody, RefundBody } from '../../shared/schemas/api.ts';
+import { OrderDocSchema, RefundDocSchema, type AnyDoc, type OrderDoc, type RefundDoc } from '../../shared/schemas/documents.ts';
+import { moment, type EdgeContext } from '../context.ts';
+import { ledgerEntry, requireMember } from './members.ts';
+import { requestHash } from './receipt-hash.ts';
+
+/** The public id of a checkout: its order document id without the prefix (store:terminal:receipt). */
+export const checkoutIdOf = (orderId: string) => orderId.slice('order:'.length);
+
+function checkoutView(order: OrderDoc) {
+  return {
+    id: checkoutIdOf(order._id),
+    receiptNo: order.receiptNo,
+    at: order.at,
+    total: order.totalCents,
+    discount: order.couponDiscountCents + order.pointsCashCents,
+    couponDiscount: order.couponDiscountCents,
+    pointsCash: order.pointsCashCents,
+    payable: order.payableCents,
+    pointsEarned: order.pointsEarned,
+    pointsRedeemed: order.pointsRedeemed,
+    couponsRedeemed: order.coupons.map((c) => ({ code: c.code, discount: c.discountCents })),
+    lines: order.lines.map((l) => ({ sku: l.sku, qty: l.qty, unitPrice: l.unitPriceCents, total: l.totalCents, discount: l.discountCents, payable: l.payableCents })),
+    member: order.memberAfter ?? null,
+  };
+}
+
+async function getDoc(ctx: EdgeContext, id: string): Promise<unknown | undefined> {
+  try {
+    return await ctx.live.db.get(id);
+  } catch (err) {
+    if ((err as { status?: number }).status === 404) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Records a receipt: prices it (coupons, points as cash, points earned), then writes the order,
+ * its ledger entries and coupon redemptions in one batch before answering. The receipt's id is
+ * store + terminal + receipt number, so a retried request finds its first answer.
+ */
+export async function checkout(ctx: EdgeContext, terminalId: string, body: CheckoutBody) {
+  const orderId = docId.order(ctx.storeId, terminalId, body.receiptNo);
+  const hash = requestHash(body);
+  const memberId = body.memberId;
+  return ctx.locks.run([orderId, ...(memberId ? [memberId] : [])], async () => {
+    const existing = await getDoc(ctx, orderId);
+    if (existing) {
+      const order = OrderDocSchema.parse(existing);
+      if (order.requestHash !== hash) throw new AppError('receipt_conflict', `receipt ${body.receiptNo} was recorded with other content`, { checkout: { id: checkoutIdOf(orderId) } });
+      return { status: 200 as const, checkout: checkoutView(order) };
+    }
+
+    const index = ctx.live.index;
+    if (memberId) requireMember(ctx, memberId);
+    const { now, today } = moment(ctx);
+    const priced = priceCheckout({
+      lines: body.lines,
+      coupons: (body.couponCodes ?? []).map((code) => ({ code, coupon: index.coupon(code), redeemed: index.redemptions.has(code) })),
+      pointsToRedeem: body.pointsToRedeem ?? 0,
+      ...(memberId ? { member: { id: memberId, tier: index.tier(memberId, today), balance: index.balance(memberId, today).balance } } : {}),
+      storeId: ctx.storeId,
+      now,
+      rules: index.rules,
+    });
+    if (!priced.ok) {
+      const { code, message, ...details } = priced.refusal;
+      throw new AppError(code, message, details);
+    }
+    const p = priced.value;
+    const order: OrderDoc = {
+      _id: orderId,
+      type: 'order',
+      storeId: ctx.storeId,
+      terminalId,
+      receiptNo: body.receiptNo,
+      ...(memberId ? { memberId, tier: index.tier(memberId, today).code } : {}),
+      at: now,
+      day: today,
+      ...p,
+      requestHash: hash,
+    };
+    const docs: AnyDoc[] = [order];
+    if (memberId) {
+      if (p.pointsRedeemed > 0) docs.push(ledgerEntry(ctx, memberId, `redeem:${checkoutIdOf(orderId)}`, { delta: -p.pointsRedeemed, reason: 'redeem', ref: orderId }));
+      if (p.pointsEarned > 0) docs.push(ledgerEntry(ctx, memberId, `earn:${checkoutIdOf(orderId)}`, { delta: p.pointsEarned, reason: 'earn', ref: orderId }));
+      for (const c of p.coupons) {
+        docs.push({ _id: docId.redeem(c.code), type: 'redeem', code: c.code, memberId, orderId, storeId: ctx.storeId, terminalId, discountCents: c.discountCents, at: now });
+      }
+    }
+    // The member as the receipt prints it, kept on the order so a retry answers the same.
+    const after = projectedMember(ctx, memberId, docs);
+    if (after) order.memberAfter = after;
+    const { conflicts } = await ctx.live.write(docs);
+    if (conflicts.length > 0) throw new AppError('internal', `receipt facts already existed: ${conflicts.join(', ')}`);
+    return { status: 201 as const, checkout: checkoutView(order) };
+  });
+}
+
+/** The member's tier and balance once `docs` are applied, computed before writing them. */
+function projectedMember(ctx: EdgeContext, memberId: string | undefined, docs: AnyDoc[]) {
+  if (!memberId) return undefined;
+  const preview = ctx.live.index.preview(memberId, docs, moment(ctx).today);
+  return { id: memberId, tier: preview.tier.code, points: { balance: preview.balance.balance } };
+}
+
+function refundView(refund: RefundDoc) {
+  return {
+    id: refund._id.slice('refund:'.length),
+    refundNo: refund.refundNo,
+    checkoutId: checkoutIdOf(refund.orderId),
+    at: refund.at,
+    refund: refund.refundCents,
+    pointsClawedBack: refund.pointsClawedBack,
+    pointsReturned: refund.pointsReturned,
+    lines: refund.lines.map((l) => ({ index: l.index, qty: l.qty, refund: l.refundCents })),
+    member: refund.memberAfter ?? null,
+  };
+}
+
+/**
+ * Refunds all or part of a receipt recorded at this store: money back per line, earned points
+ * clawed back and redeemed points returned in proportion. A claw-back larger than the balance
+ * leaves the balance negative, visibly; idempotent by refund number.
+ */
+export async function refund(ctx: EdgeContext, terminalId: string, checkoutId: string, body: RefundBody) {
+  const orderId = `order:${checkoutId}`;
+  const refundId = docId.refund(orderId, body.refundNo);
+  const hash = requestHash(body);
+  const found = await getDoc(ctx, orderId);
+  if (!found) throw new AppError('checkout_not_found', `no checkout ${checkoutId} at this store`);
+  const order = OrderDocSchema.parse(found);
+  const memberId = order.memberId;
+
+  return ctx.locks.run([orderId, ...(memberId ? [memberId] : [])], async () => {
+    const existing = await getDoc(ctx, refundId);
+    if (existing) {
+      const r = RefundDocSchema.parse(existing);
+      if (r.requestHash !== hash) throw new AppError('refund_conflict', `refund ${body.refundNo} was recorded with other content`);
+      return { status: 200 as const, refund: refundView(r) };
+    }
+    const prefix = `refund:${checkoutId}:`;
+    const rows = await ctx.live.db.allDocs({ startkey: prefix, endkey: `${prefix}\ufff0`, include_docs: true });
+    const previous = rows.rows.map((row) => RefundDocSchema.parse(row.doc));
+    const priced = priceRefund(order, previous, body.lines);
+    if (!priced.ok) {
+      const { code, message, ...details } = priced.refusal;
+      throw new AppError(code, message, details);
+    }
+    const { now, today } = moment(ctx);
+    const p = priced.value;
+    const doc: RefundDoc = {
+      _id: refundId,
+      type: 'refund',
+      orderId,
+      refundNo: body.refundNo,
+      storeId: ctx.storeId,
+      terminalId,
+      ...(memberId ? { memberId } : {}),
+      at: now,
+      day: today,
+      lines: p.lines,
+      refundCents: p.refundCents,
+      pointsClawedBack: p.pointsClawedBack,
+      pointsReturned: p.pointsReturned,
+      requestHash: hash,
+    };
+    const docs: AnyDoc[] = [doc];
+    if (memberId) {
+      const cause = refundId.slice('refund:'.length);
+      if (p.pointsClawedBack > 0) docs.push(ledgerEntry(ctx, memberId, `clawback:${cause}`, { delta: -p.pointsClawedBack, reason: 'clawback', ref: refundId }));
+      if (p.pointsReturned > 0) docs.push(ledgerEntry(ctx, memberId, `return:${cause}`, { delta: p.pointsReturned, reason: 'return', ref: refundId }));
+    }
+    const after = projectedMember(ctx, memberId, docs);
+    if (after) doc.memberAfter = after;
+    const { conflicts } = await ctx.live.write(docs);
+    if (conflicts.length > 0) throw new AppError('internal', `refund facts already existed: ${conflicts.join(', ')}`);
+    return { status: 201 as const, refund: refundView(doc) };
+  });
+}

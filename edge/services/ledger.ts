@@ -1,0 +1,18 @@
+import { LedgerDocSchema } from '../../shared/schemas/documents.ts';
+import { moment, type EdgeContext } from '../context.ts';
+import { requireMember } from './members.ts';
+
+/** The member's balance and the ledger entries this store holds, newest first. */
+export async function pointsStatement(ctx: EdgeContext, memberId: string, limit: number) {
+  requireMember(ctx, memberId);
+  const prefix = `pts:${memberId}:`;
+  const rows = await ctx.live.db.allDocs({ startkey: prefix, endkey: `${prefix}\ufff0`, include_docs: true });
+  const ledger = rows.rows
+    .map((r) => LedgerDocSchema.safeParse(r.doc))
+    .flatMap((p) => (p.success ? [p.data] : []))
+    .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
+    .slice(0, limit)
+    .map((e) => ({ id: e._id, delta: e.delta, reason: e.reason, ref: e.ref, storeId: e.storeId, at: e.at, expiresOn: e.expiresOn ?? null }));
+  const balance = ctx.live.index.balance(memberId, moment(ctx).today);
+  return { memberId, balance: balance.balance, expired: balance.expired, nextExpiry: balance.nextExpiry ?? null, ledger };
+}

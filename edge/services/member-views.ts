@@ -1,0 +1,53 @@
+import { maskPhone } from '../../shared/phone.ts';
+import type { Coupon } from '../../shared/schemas/coupon.ts';
+import { moment, type EdgeContext } from '../context.ts';
+
+/** A coupon as the till shows it: what it gives, not whom it was issued to. */
+export function couponView(c: Coupon) {
+  return { code: c.code, title: c.title, kind: c.terms.kind, terms: c.terms, scope: c.scope, validFrom: c.validFrom, validTo: c.validTo };
+}
+
+/** What the POS needs to greet and serve a member; the phone is masked, the balance current. */
+export function memberSummary(ctx: EdgeContext, memberId: string) {
+  const record = ctx.live.index.get(memberId);
+  if (!record) return undefined;
+  const { now, today } = moment(ctx);
+  const tier = ctx.live.index.tier(memberId, today);
+  return {
+    id: memberId,
+    tier: tier.code,
+    points: { balance: ctx.live.index.balance(memberId, today).balance },
+    coupons: ctx.live.index.usableCoupons(memberId, now).map(couponView),
+    phoneMasked: maskPhone(record.profile.phone),
+    name: record.profile.name ?? null,
+  };
+}
+
+/** The guide's profile view: the summary plus what helps serve the member, still masked. */
+export function memberProfile(ctx: EdgeContext, memberId: string) {
+  const summary = memberSummary(ctx, memberId);
+  const record = ctx.live.index.get(memberId);
+  if (!summary || !record) return undefined;
+  const { today } = moment(ctx);
+  const p = record.profile;
+  const balance = ctx.live.index.balance(memberId, today);
+  const tier = ctx.live.index.tier(memberId, today);
+  return {
+    ...summary,
+    tierName: tier.name ?? tier.code,
+    points: { balance: balance.balance, expired: balance.expired, nextExpiry: balance.nextExpiry ?? null },
+    gender: p.gender ?? null,
+    birthday: p.birthday ?? null,
+    registeredAt: p.registeredAt,
+    registeredStoreId: p.registeredStoreId,
+    homeStoreId: p.homeStoreId,
+    provisional: p.provisional,
+    identities: [
+      'phone',
+      ...(p.cardNo ? ['card'] : []),
+      ...(p.unionId ? ['unionid'] : []),
+      ...(p.openIds?.length ? ['openid'] : []),
+      'code',
+    ],
+  };
+}

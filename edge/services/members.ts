@@ -1,0 +1,136 @@
+import { docId } from '../../shared/doc-ids.ts';
+import { AppError } from '../../shared/errors.ts';
+import { identityKey, keyOfIdentity, type IdentityInput } from '../../shared/identity-keys.ts';
+import { expiryFor } from '../../shared/loyalty/points.ts';
+import type { IdentifyBody, InteractionBody, RegisterBody } from '../../shared/schemas/api.ts';
+import type { AnyDoc, LedgerDoc, MemberDoc } from '../../shared/schemas/documents.ts';
+import { moment, type EdgeContext } from '../context.ts';
+import { newId, newMemberCode } from '../ids.ts';
+import { memberSummary } from './member-views.ts';
+
+function keyOrThrow(r: ReturnType<typeof identityKey>): string {
+  if (!r.ok) throw new AppError('validation_failed', `${r.field}: ${r.reason}`, { field: r.field });
+  return r.key;
+}
+
+export function identify(ctx: EdgeContext, body: IdentifyBody) {
+  const key = keyOrThrow(keyOfIdentity(body as IdentityInput));
+  const memberId = ctx.live.index.memberIdFor(key);
+  const member = memberId === undefined ? undefined : memberSummary(ctx, memberId);
+  if (!member) throw new AppError('member_not_found', 'no member with that identity at this store');
+  return member;
+}
+
+export function requireMember(ctx: EdgeContext, memberId: string) {
+  const record = ctx.live.index.get(memberId);
+  if (!record) throw new AppError('member_not_found', `member ${memberId} is not known at this store`);
+  return record;
+}
+
+/** A ledger entry with the expiry the rules give points earned today. */
+export function ledgerEntry(
+  ctx: EdgeContext,
+  memberId: string,
+  cause: string,
+  fields: Pick<LedgerDoc, 'delta' | 'reason' | 'ref'>,
+): LedgerDoc {
+  const { now, today } = moment(ctx);
+  const expiresOn = fields.delta > 0 ? expiryFor(ctx.live.index.rules.expiry, today) : undefined;
+  return {
+    _id: docId.pts(memberId, cause),
+    type: 'pts',
+    memberId,
+    ...fields,
+    storeId: ctx.storeId,
+    at: now,
+    day: today,
+    ...(expiresOn ? { expiresOn } : {}),
+  };
+}
+
+/**
+ * Registers a member with the join gift. The phone is the member's key: an existing phone is a
+ * 409 that names the member, so the POS can go on with them instead.
+ */
+export async function register(ctx: EdgeContext, terminalId: string, body: RegisterBody) {
+  const phoneKey = keyOrThrow(identityKey('phone', body.phone));
+  const otherKeys: string[] = [];
+  if (body.cardNo) otherKeys.push(keyOrThrow(identityKey('card', body.cardNo)));
+  if (body.unionId) otherKeys.push(keyOrThrow(identityKey('unionid', body.unionId)));
+  if (body.openId) otherKeys.push(keyOrThrow(identityKey('openid', body.openId, body.appId)));
+
+  return ctx.locks.run([phoneKey, ...otherKeys], async () => {
+    const index = ctx.live.index;
+    const existing = index.memberIdFor(phoneKey);
+    if (existing !== undefined) throw new AppError('member_exists', 'a member with this phone exists', { member: { id: existing } });
+    for (const key of otherKeys) {
+      if (index.memberIdFor(key) !== undefined) throw new AppError('identity_taken', `${key.split(':')[0]} belongs to another member`, { field: key.split(':')[0] });
+    }
+
+    const { now, today } = moment(ctx);
+    const id = newId(ctx.clock(), 'M');
+    const memberCode = newMemberCode();
+    const member: MemberDoc = {
+      _id: docId.member(id),
+      type: 'member',
+      id,
+      phone: phoneKey.slice('phone:'.length),
+      ...(body.name ? { name: body.name } : {}),
+      ...(body.gender ? { gender: body.gender } : {}),
+      ...(body.birthday ? { birthday: body.birthday } : {}),
+      ...(body.cardNo ? { cardNo: body.cardNo } : {}),
+      ...(body.unionId ? { unionId: body.unionId } : {}),
+      ...(body.openId && body.appId ? { openIds: [{ appId: body.appId, openId: body.openId }] } : {}),
+      memberCode,
+      homeStoreId: ctx.storeId,
+      registeredAt: now,
+      registeredStoreId: ctx.storeId,
+      // Without the hub this store cannot know whether the person is a member elsewhere.
+      provisional: true,
+    };
+    const keys = [phoneKey, ...otherKeys, `code:${memberCode}`];
+    const docs: AnyDoc[] = [
+      member,
+      ...keys.map((key) => ({ _id: docId.idk(key), type: 'idk' as const, key, memberId: id })),
+      { _id: docId.event(ctx.storeId, id, 'register'), type: 'event', kind: 'register', memberId: id, storeId: ctx.storeId, terminalId, at: now, day: today },
+    ];
+    const gift = index.rules.joinGift;
+    if (gift > 0) docs.push(ledgerEntry(ctx, id, 'join', { delta: gift, reason: 'join', ref: member._id }));
+    const { conflicts } = await ctx.live.write(docs);
+    if (conflicts.length > 0) throw new AppError('identity_taken', 'an identity of this member was registered at the same moment', { conflicts });
+    return memberSummary(ctx, id)!;
+  });
+}
+
+/**
+ * Awards the points an interaction earns, once per what the rule says (ever, per store-local
+ * day, per reference). The ledger entry's id is that "once", so a retry or a second check-in the
+ * same day finds it and earns nothing.
+ */
+export async function interact(ctx: EdgeContext, terminalId: string, memberId: string, body: InteractionBody) {
+  const record = requireMember(ctx, memberId);
+  const rule = ctx.live.index.rules.interactions[body.kind];
+  if (!rule) throw new AppError('unknown_interaction', `no points rule for '${body.kind}'`, { kinds: Object.keys(ctx.live.index.rules.interactions) });
+  if (rule.once === 'per_ref' && !body.ref) throw new AppError('validation_failed', `ref: '${body.kind}' needs a ref`, { field: 'ref' });
+  const missing = (rule.requiresProfile ?? []).filter((f) => !record.profile[f]);
+  if (missing.length > 0) throw new AppError('profile_incomplete', `profile lacks ${missing.join(', ')}`, { missing });
+
+  return ctx.locks.run([memberId], async () => {
+    const { now, today } = moment(ctx);
+    const once = rule.once === 'ever' ? 'once' : rule.once === 'per_day' ? today : body.ref!;
+    const cause = `int:${body.kind}:${once}`;
+    const ptsId = docId.pts(memberId, cause);
+    const balance = () => ctx.live.index.balance(memberId, today).balance;
+    const already = () => ({ status: 200 as const, interaction: { kind: body.kind, awarded: 0, alreadyAwarded: true, message: alreadyMessage(rule.once), balance: balance() } });
+    if (ctx.live.index.members.get(memberId)?.ledger?.some((e) => e.id === ptsId)) return already();
+
+    const event = { _id: docId.event(ctx.storeId, memberId, cause), type: 'event' as const, kind: body.kind, memberId, storeId: ctx.storeId, terminalId, at: now, day: today, ...(body.ref ? { ref: body.ref } : {}) };
+    const { conflicts } = await ctx.live.write([event, ledgerEntry(ctx, memberId, cause, { delta: rule.points, reason: 'interaction', ref: event._id })]);
+    if (conflicts.includes(ptsId)) return already();
+    return { status: 201 as const, interaction: { kind: body.kind, awarded: rule.points, alreadyAwarded: false, balance: balance() } };
+  });
+}
+
+function alreadyMessage(once: 'ever' | 'per_day' | 'per_ref'): string {
+  return once === 'per_day' ? 'already awarded today' : once === 'ever' ? 'already awarded' : 'already awarded for this ref';
+}

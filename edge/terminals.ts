@@ -1,0 +1,71 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { TerminalId } from '../shared/schemas/common.ts';
+import { paths, writeFileAtomic } from './node-dir.ts';
+
+/**
+ * POS terminal credentials. A token is 32 random bytes, shown once; only its SHA-256 is stored
+ * (a slow hash buys nothing for a secret with 256 bits of entropy, and auth stays on the hot path).
+ */
+const TerminalsFileSchema = z.object({
+  terminals: z.array(z.object({ id: TerminalId, tokenHash: z.string(), createdAt: z.string(), revoked: z.boolean().default(false) })),
+});
+type TerminalsFile = z.infer<typeof TerminalsFileSchema>;
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+async function readTerminals(dir: string): Promise<TerminalsFile> {
+  const file = paths(dir).terminals;
+  if (!existsSync(file)) return { terminals: [] };
+  return TerminalsFileSchema.parse(JSON.parse(await readFile(file, 'utf8')));
+}
+
+/** Adds (or re-keys) a terminal and returns its new token; an earlier token of the same id stops working. */
+export async function addTerminal(dir: string, id: string, now: Date): Promise<string> {
+  const token = `met_${randomBytes(32).toString('base64url')}`;
+  const file = await readTerminals(dir);
+  const terminals = file.terminals.filter((t) => t.id !== id);
+  terminals.push({ id, tokenHash: hashToken(token), createdAt: now.toISOString(), revoked: false });
+  await writeFileAtomic(paths(dir).terminals, JSON.stringify({ terminals }, null, 2) + '\n');
+  return token;
+}
+
+/**
+ * Resolves bearer tokens to terminal ids. `terminal add` may run while the node serves, so an
+ * unknown token makes it look at the file again (at most once a second) before refusing.
+ */
+export class TerminalRegistry {
+  private byHash = new Map<string, string>();
+  private mtimeMs = -1;
+  private checkedAt = 0;
+
+  private constructor(private readonly dir: string) {}
+
+  static async load(dir: string): Promise<TerminalRegistry> {
+    const r = new TerminalRegistry(dir);
+    await r.reload();
+    return r;
+  }
+
+  private async reload(): Promise<void> {
+    const file = paths(this.dir).terminals;
+    this.mtimeMs = existsSync(file) ? statSync(file).mtimeMs : 0;
+    const { terminals } = await readTerminals(this.dir);
+    this.byHash = new Map(terminals.filter((t) => !t.revoked).map((t) => [t.tokenHash, t.id]));
+  }
+
+  async terminalFor(token: string): Promise<string | undefined> {
+    const hash = hashToken(token);
+    const id = this.byHash.get(hash);
+    if (id !== undefined) return id;
+    const now = Date.now();
+    if (now - this.checkedAt < 1000) return undefined;
+    this.checkedAt = now;
+    const file = paths(this.dir).terminals;
+    const mtime = existsSync(file) ? statSync(file).mtimeMs : 0;
+    if (mtime !== this.mtimeMs) await this.reload();
+    return this.byHash.get(hash);
+  }
+}

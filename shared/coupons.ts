@@ -1,0 +1,70 @@
+import { allocate } from './money.ts';
+import type { Coupon } from './schemas/coupon.ts';
+
+/** A receipt line while discounts are applied: what is still left to pay on it. */
+export interface PricedLine {
+  sku: string;
+  category?: string;
+  qty: number;
+  unitPriceCents: number;
+  remainingCents: number;
+}
+
+export const COUPON_REASONS = [
+  'not_found',
+  'not_owner',
+  'redeemed',
+  'not_yet_valid',
+  'expired',
+  'store_not_allowed',
+  'no_eligible_lines',
+  'min_spend_not_met',
+  'duplicate',
+] as const;
+export type CouponReason = (typeof COUPON_REASONS)[number];
+
+export type CouponEvaluation =
+  | { valid: true; discountCents: number; perLine: number[] }
+  | { valid: false; reason: CouponReason };
+
+export interface CouponContext {
+  memberId: string;
+  storeId: string;
+  now: string;
+  redeemed: boolean;
+}
+
+/**
+ * Whether a coupon applies to these lines, and the discount it gives on each. Cash and percent
+ * coupons spread their discount over the eligible lines in proportion to what is left on them;
+ * a gift coupon takes one unit of its gift SKU off.
+ */
+export function evaluateCoupon(coupon: Coupon, ctx: CouponContext, lines: readonly PricedLine[]): CouponEvaluation {
+  if (coupon.memberId !== ctx.memberId) return { valid: false, reason: 'not_owner' };
+  if (ctx.redeemed) return { valid: false, reason: 'redeemed' };
+  if (ctx.now < coupon.validFrom) return { valid: false, reason: 'not_yet_valid' };
+  if (ctx.now > coupon.validTo) return { valid: false, reason: 'expired' };
+  if (coupon.scope.stores && !coupon.scope.stores.includes(ctx.storeId)) return { valid: false, reason: 'store_not_allowed' };
+
+  const categories = coupon.scope.categories;
+  const eligible = lines.map((l) => !categories || (l.category !== undefined && categories.includes(l.category)));
+  const eligibleCents = lines.reduce((s, l, i) => s + (eligible[i] ? l.remainingCents : 0), 0);
+  if (eligibleCents === 0) return { valid: false, reason: 'no_eligible_lines' };
+  if (eligibleCents < coupon.terms.minSpendCents) return { valid: false, reason: 'min_spend_not_met' };
+
+  const terms = coupon.terms;
+  if (terms.kind === 'gift') {
+    const i = lines.findIndex((l, k) => eligible[k] && l.sku === terms.giftSku && l.remainingCents > 0);
+    if (i < 0) return { valid: false, reason: 'no_eligible_lines' };
+    const perLine = lines.map(() => 0);
+    perLine[i] = Math.min(lines[i]!.unitPriceCents, lines[i]!.remainingCents);
+    return { valid: true, discountCents: perLine[i]!, perLine };
+  }
+  let discount =
+    terms.kind === 'cash'
+      ? Math.min(terms.valueCents, eligibleCents)
+      : Math.floor((eligibleCents * terms.percentOff) / 100);
+  if (terms.kind === 'percent' && terms.capCents !== undefined) discount = Math.min(discount, terms.capCents);
+  const perLine = allocate(discount, lines.map((l, i) => (eligible[i] ? l.remainingCents : 0)));
+  return { valid: true, discountCents: discount, perLine };
+}

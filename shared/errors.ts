@@ -1,0 +1,47 @@
+/**
+ * Every error a client can see, with its stable code and HTTP status, in one catalogue. Clients
+ * (POS software, handhelds) branch on `code`; the message is for people and may change.
+ */
+export const ERRORS = {
+  bad_request: 400,
+  validation_failed: 400,
+  invalid_json: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  member_not_found: 404,
+  checkout_not_found: 404,
+  coupon_not_found: 404,
+  member_exists: 409,
+  identity_taken: 409,
+  receipt_conflict: 409,
+  refund_conflict: 409,
+  body_too_large: 413,
+  unsupported_media_type: 415,
+  member_required: 422,
+  coupon_invalid: 422,
+  insufficient_points: 422,
+  points_over_cap: 422,
+  points_not_whole_cents: 422,
+  refund_exceeds_purchase: 422,
+  nothing_to_refund: 422,
+  unknown_interaction: 422,
+  profile_incomplete: 422,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+} as const;
+export type ErrorCode = keyof typeof ERRORS;
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Extra fields for the client, e.g. the existing member's id on `member_exists`. */
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.status = ERRORS[code];
+  }
+}

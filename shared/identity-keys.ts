@@ -1,0 +1,58 @@
+import { normalizePhone } from './phone.ts';
+
+/** The identity types a store can identify a member by; `idk:<type>:<value>` documents map them. */
+export const IDENTITY_TYPES = ['phone', 'card', 'unionid', 'openid', 'code'] as const;
+export type IdentityType = (typeof IDENTITY_TYPES)[number];
+
+export type IdentityInput =
+  | { phone: string }
+  | { cardNo: string }
+  | { unionId: string }
+  | { openId: string; appId: string }
+  | { memberCode: string };
+
+export type IdentityKeyResult = { ok: true; key: string } | { ok: false; field: string; reason: string };
+
+/**
+ * The normalised key of one identity: the same person typed differently gives the same key.
+ *
+ * @example identityKey('phone', '138 0013 8000') // { ok: true, key: 'phone:+8613800138000' }
+ * @example identityKey('openid', 'oAbc', 'wx123') // { ok: true, key: 'openid:wx123:oAbc' }
+ */
+export function identityKey(type: IdentityType, value: string, appId?: string): IdentityKeyResult {
+  const v = value.trim();
+  switch (type) {
+    case 'phone': {
+      const p = normalizePhone(v);
+      return p.ok ? { ok: true, key: `phone:${p.e164}` } : { ok: false, field: 'phone', reason: p.reason };
+    }
+    case 'card':
+      return /^[A-Za-z0-9-]{4,32}$/.test(v)
+        ? { ok: true, key: `card:${v.toUpperCase().replace(/-/g, '')}` }
+        : { ok: false, field: 'cardNo', reason: '4-32 letters, digits or dashes' };
+    case 'unionid':
+      return /^[\w-]{8,64}$/.test(v)
+        ? { ok: true, key: `unionid:${v}` }
+        : { ok: false, field: 'unionId', reason: '8-64 letters, digits, _ or -' };
+    case 'openid': {
+      const app = (appId ?? '').trim();
+      if (!/^[\w-]{2,64}$/.test(app)) return { ok: false, field: 'appId', reason: 'appId is required with openId' };
+      return /^[\w-]{8,64}$/.test(v)
+        ? { ok: true, key: `openid:${app}:${v}` }
+        : { ok: false, field: 'openId', reason: '8-64 letters, digits, _ or -' };
+    }
+    case 'code':
+      return /^\d{8,24}$/.test(v)
+        ? { ok: true, key: `code:${v}` }
+        : { ok: false, field: 'memberCode', reason: '8-24 digits' };
+  }
+}
+
+/** The key of the one identity given in an identify request. */
+export function keyOfIdentity(input: IdentityInput): IdentityKeyResult {
+  if ('phone' in input) return identityKey('phone', input.phone);
+  if ('cardNo' in input) return identityKey('card', input.cardNo);
+  if ('unionId' in input) return identityKey('unionid', input.unionId);
+  if ('openId' in input) return identityKey('openid', input.openId, input.appId);
+  return identityKey('code', input.memberCode);
+}

@@ -1,0 +1,116 @@
+import { addMonths } from '../local-time.ts';
+import type { Expiry, LoyaltyRules, TierRule } from '../schemas/rules.ts';
+
+/** The part of a ledger entry that its balance depends on. */
+export interface LedgerFact {
+  id: string;
+  delta: number;
+  at: string;
+  day: string;
+  expiresOn?: string;
+}
+
+export interface Balance {
+  /** Points the member can spend today. */
+  balance: number;
+  /** Points that expired unspent; balance + expired = sum of the ledger. */
+  expired: number;
+  /** The earliest lot still to expire, for "200 points expire on …" on the receipt. */
+  nextExpiry?: { on: string; points: number };
+}
+
+/**
+ * The balance of a ledger on `today`. Spending uses the points that expire first; points expire
+ * after their `expiresOn` day; a claw-back that the balance cannot cover leaves a debt (a negative
+ * balance, recorded as such) that later earnings pay first. Entries are taken in (at, id) order,
+ * so the result does not depend on the order in which they arrived.
+ *
+ * @example ledgerBalance([{ id: 'a', delta: 200, at: '2026-01-01T00:00:00Z', day: '2026-01-01' }], '2026-06-01')
+ * // { balance: 200, expired: 0 }
+ */
+export function ledgerBalance(entries: readonly LedgerFact[], today: string): Balance {
+  const sorted = [...entries].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const lots: { amount: number; expiresOn: string | undefined }[] = [];
+  let debt = 0;
+  let expired = 0;
+
+  const expireBefore = (day: string) => {
+    for (let i = lots.length - 1; i >= 0; i--) {
+      const lot = lots[i]!;
+      if (lot.expiresOn !== undefined && lot.expiresOn < day) {
+        expired += lot.amount;
+        lots.splice(i, 1);
+      }
+    }
+  };
+
+  for (const e of sorted) {
+    expireBefore(e.day);
+    if (e.delta >= 0) {
+      const pay = Math.min(debt, e.delta);
+      debt -= pay;
+      if (e.delta - pay > 0) lots.push({ amount: e.delta - pay, expiresOn: e.expiresOn });
+      continue;
+    }
+    let need = -e.delta;
+    lots.sort((a, b) => cmpExpiry(a.expiresOn, b.expiresOn));
+    while (need > 0 && lots.length > 0) {
+      const lot = lots[0]!;
+      const take = Math.min(lot.amount, need);
+      lot.amount -= take;
+      need -= take;
+      if (lot.amount === 0) lots.shift();
+    }
+    debt += need;
+  }
+  expireBefore(today);
+
+  const balance = lots.reduce((s, l) => s + l.amount, 0) - debt;
+  const dated = lots.filter((l) => l.expiresOn !== undefined).sort((a, b) => cmpExpiry(a.expiresOn, b.expiresOn));
+  const first = dated[0];
+  const nextExpiry = first
+    ? { on: first.expiresOn!, points: dated.filter((l) => l.expiresOn === first.expiresOn).reduce((s, l) => s + l.amount, 0) }
+    : undefined;
+  return nextExpiry ? { balance, expired, nextExpiry } : { balance, expired };
+}
+
+function cmpExpiry(a: string | undefined, b: string | undefined): number {
+  if (a === b) return 0;
+  if (a === undefined) return 1;
+  if (b === undefined) return -1;
+  return a < b ? -1 : 1;
+}
+
+/** The last day points earned on `day` can be spent, per the expiry policy. */
+export function expiryFor(expiry: Expiry, day: string): string | undefined {
+  switch (expiry.kind) {
+    case 'relative':
+      return addMonths(day, expiry.months);
+    case 'end_of_next_year':
+      return `${String(Number(day.slice(0, 4)) + 1).padStart(4, '0')}-12-31`;
+    case 'never':
+      return undefined;
+  }
+}
+
+/**
+ * Points earned on a purchase: 1 per RMB paid (per the rules), times the tier's multiplier,
+ * rounded down. Integer arithmetic only.
+ *
+ * @example earnedPoints(DEFAULT_RULES, gold, 12_345) // 123 RMB × 1.5 = 185
+ */
+export function earnedPoints(rules: LoyaltyRules, tier: TierRule, paidCents: number): number {
+  return Math.floor((paidCents * rules.earn.pointsPerYuan * tier.multiplierPct) / (100 * 100));
+}
+
+/** Cents that `points` pay at the till, or undefined when they do not make whole cents. */
+export function pointsToCents(rules: LoyaltyRules, points: number): number | undefined {
+  const scaled = points * 100;
+  return scaled % rules.cash.pointsPerYuan === 0 ? scaled / rules.cash.pointsPerYuan : undefined;
+}
+
+/** The most points that may pay for `amountCents`, per the cap on the receipt's share. */
+export function maxRedeemablePoints(rules: LoyaltyRules, amountCents: number): number {
+  const capCents = Math.floor((amountCents * rules.cash.maxShareBps) / 10000);
+  return Math.floor((capCents * rules.cash.pointsPerYuan) / 100);
+}

@@ -1,0 +1,27 @@
+import { addMonths } from '../local-time.ts';
+import type { LoyaltyRules, TierRule } from '../schemas/rules.ts';
+
+/** One spend fact: a receipt (+) or a refund (-) on a store-local day. */
+export interface SpendFact {
+  day: string;
+  cents: number;
+}
+
+/** Spend within the rolling window that ends on `today` (inclusive), never below zero. */
+export function rollingSpend(rules: LoyaltyRules, facts: readonly SpendFact[], today: string): number {
+  const from = addMonths(today, -rules.tierWindowMonths);
+  let sum = 0;
+  for (const f of facts) if (f.day > from && f.day <= today) sum += f.cents;
+  return Math.max(0, sum);
+}
+
+/**
+ * The tier a member holds on `today`: the highest tier whose threshold the rolling spend reaches.
+ * A sum over facts, so it never depends on the order in which they arrived.
+ */
+export function tierFor(rules: LoyaltyRules, facts: readonly SpendFact[], today: string): TierRule {
+  const spend = rollingSpend(rules, facts, today);
+  let best = rules.tiers[0]!;
+  for (const t of rules.tiers) if (spend >= t.minSpendCents && t.minSpendCents >= best.minSpendCents) best = t;
+  return best;
+}

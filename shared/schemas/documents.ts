@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import { Category, Cents, CouponCode, IsoTime, LocalDate, MemberId, Points, Sku, StoreId, TerminalId } from './common.ts';
+import { CouponSchema, CouponTemplateSchema } from './coupon.ts';
+import { LoyaltyRulesSchema } from './rules.ts';
+
+/*
+ * Stored documents are read leniently (unknown fields are kept out, not refused): stores lag
+ * behind hub upgrades, so v1 documents only ever grow fields. API bodies, in api.ts, are strict.
+ */
+
+const base = { _id: z.string(), _rev: z.string().optional() };
+
+export const GENDERS = ['M', 'F', 'U'] as const;
+
+export const MemberDocSchema = z.object({
+  ...base,
+  type: z.literal('member'),
+  id: MemberId,
+  phone: z.string(),
+  name: z.string().optional(),
+  gender: z.enum(GENDERS).optional(),
+  birthday: LocalDate.optional(),
+  cardNo: z.string().optional(),
+  unionId: z.string().optional(),
+  openIds: z.array(z.object({ appId: z.string(), openId: z.string() })).optional(),
+  memberCode: z.string(),
+  homeStoreId: StoreId,
+  registeredAt: IsoTime,
+  registeredStoreId: StoreId,
+  /** Registered at a store that could not ask the hub; One-ID merges it later. */
+  provisional: z.boolean().default(false),
+});
+export type MemberDoc = z.infer<typeof MemberDocSchema>;
+
+export const IdentityKeyDocSchema = z.object({ ...base, type: z.literal('idk'), key: z.string(), memberId: MemberId });
+export type IdentityKeyDoc = z.infer<typeof IdentityKeyDocSchema>;
+
+export const LEDGER_REASONS = ['join', 'earn', 'redeem', 'clawback', 'return', 'interaction', 'adjust', 'expire'] as const;
+
+export const LedgerDocSchema = z.object({
+  ...base,
+  type: z.literal('pts'),
+  memberId: MemberId,
+  delta: Points,
+  reason: z.enum(LEDGER_REASONS),
+  /** The fact that caused it: an order, refund, event or member id. */
+  ref: z.string(),
+  storeId: StoreId,
+  at: IsoTime,
+  /** Store-local business day of `at`. */
+  day: LocalDate,
+  /** Last store-local day the points can be spent; absent = no expiry. */
+  expiresOn: LocalDate.optional(),
+});
+export type LedgerDoc = z.infer<typeof LedgerDocSchema>;
+
+/** The member as a receipt printed them, so that a retried request gets the same answer. */
+export const MemberAfterSchema = z.object({ id: MemberId, tier: z.string(), points: z.object({ balance: Points }) });
+
+export const OrderLineSchema = z.object({
+  sku: Sku,
+  category: Category.optional(),
+  qty: z.number().int().positive(),
+  unitPriceCents: Cents,
+  totalCents: Cents,
+  discountCents: Cents,
+  payableCents: Cents,
+});
+export type OrderLine = z.infer<typeof OrderLineSchema>;
+
+export const OrderDocSchema = z.object({
+  ...base,
+  type: z.literal('order'),
+  storeId: StoreId,
+  terminalId: TerminalId,
+  receiptNo: z.string(),
+  memberId: MemberId.optional(),
+  at: IsoTime,
+  day: LocalDate,
+  lines: z.array(OrderLineSchema),
+  totalCents: Cents,
+  couponDiscountCents: Cents,
+  pointsCashCents: Cents,
+  payableCents: Cents,
+  pointsEarned: Points,
+  pointsRedeemed: Points,
+  coupons: z.array(z.object({ code: CouponCode, discountCents: Cents })),
+  tier: z.string().optional(),
+  memberAfter: MemberAfterSchema.optional(),
+  /** Hash of the request that made it: the same receipt number with other content is refused. */
+  requestHash: z.string(),
+});
+export type OrderDoc = z.infer<typeof OrderDocSchema>;
+
+export const RefundDocSchema = z.object({
+  ...base,
+  type: z.literal('refund'),
+  orderId: z.string(),
+  refundNo: z.string(),
+  storeId: StoreId,
+  terminalId: TerminalId,
+  memberId: MemberId.optional(),
+  at: IsoTime,
+  day: LocalDate,
+  lines: z.array(z.object({ index: z.number().int().nonnegative(), qty: z.number().int().positive(), refundCents: Cents })),
+  refundCents: Cents,
+  pointsClawedBack: Points,
+  pointsReturned: Points,
+  memberAfter: MemberAfterSchema.optional(),
+  requestHash: z.string(),
+});
+export type RefundDoc = z.infer<typeof RefundDocSchema>;
+
+export const CouponDocSchema = CouponSchema.extend({ ...base, type: z.literal('coupon') });
+export type CouponDoc = z.infer<typeof CouponDocSchema>;
+
+export const RedemptionDocSchema = z.object({
+  ...base,
+  type: z.literal('redeem'),
+  code: CouponCode,
+  memberId: MemberId,
+  orderId: z.string(),
+  storeId: StoreId,
+  terminalId: TerminalId,
+  discountCents: Cents,
+  at: IsoTime,
+});
+export type RedemptionDoc = z.infer<typeof RedemptionDocSchema>;
+
+export const RulesDocSchema = z.object({ ...base, type: z.literal('rules'), rules: LoyaltyRulesSchema });
+export type RulesDoc = z.infer<typeof RulesDocSchema>;
+
+export const TemplateDocSchema = z.object({ ...base, type: z.literal('tpl'), template: CouponTemplateSchema });
+export type TemplateDoc = z.infer<typeof TemplateDocSchema>;
+
+/** A behaviour event: registration, interaction. Carries no balance; the ledger does. */
+export const EventDocSchema = z.object({
+  ...base,
+  type: z.literal('event'),
+  kind: z.string(),
+  memberId: MemberId,
+  storeId: StoreId,
+  terminalId: TerminalId.optional(),
+  ref: z.string().optional(),
+  at: IsoTime,
+  day: LocalDate,
+});
+export type EventDoc = z.infer<typeof EventDocSchema>;
+
+export const AnyDocSchema = z.discriminatedUnion('type', [
+  MemberDocSchema,
+  IdentityKeyDocSchema,
+  LedgerDocSchema,
+  OrderDocSchema,
+  RefundDocSchema,
+  CouponDocSchema,
+  RedemptionDocSchema,
+  RulesDocSchema,
+  TemplateDocSchema,
+  EventDocSchema,
+]);
+export type AnyDoc = z.infer<typeof AnyDocSchema>;

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { Cents } from './common.ts';
+
+export const TierRuleSchema = z.strictObject({
+  code: z.string().min(1).max(16),
+  name: z.string().max(64).optional(),
+  /** Rolling spend over `tierWindowMonths` that reaches this tier. */
+  minSpendCents: Cents,
+  /** Points multiplier in percent: 150 = 1.5 points per RMB. */
+  multiplierPct: z.number().int().min(0).max(1000),
+});
+
+/** How often an interaction may earn: once ever, once per store-local day, or once per reference. */
+export const InteractionRuleSchema = z.strictObject({
+  points: z.number().int().positive().max(100000),
+  once: z.enum(['ever', 'per_day', 'per_ref']),
+  /** Only for `profile_completed`-like kinds: fields the member's profile must have. */
+  requiresProfile: z.array(z.enum(['name', 'gender', 'birthday'])).optional(),
+});
+
+export const ExpirySchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('relative'), months: z.number().int().positive().max(120) }),
+  z.strictObject({ kind: z.literal('end_of_next_year') }),
+  z.strictObject({ kind: z.literal('never') }),
+]);
+
+export const LoyaltyRulesSchema = z.strictObject({
+  version: z.number().int().nonnegative(),
+  tiers: z.array(TierRuleSchema).min(1),
+  tierWindowMonths: z.number().int().positive().max(60),
+  earn: z.strictObject({ pointsPerYuan: z.number().int().nonnegative().max(1000) }),
+  joinGift: z.number().int().nonnegative(),
+  interactions: z.record(z.string().regex(/^[a-z_]{2,32}$/), InteractionRuleSchema),
+  cash: z.strictObject({
+    /** Points that pay one RMB at the till. */
+    pointsPerYuan: z.number().int().positive(),
+    /** At most this share of the receipt (basis points: 5000 = 50%) may be paid with points. */
+    maxShareBps: z.number().int().min(0).max(10000),
+  }),
+  expiry: ExpirySchema,
+});
+export type LoyaltyRules = z.infer<typeof LoyaltyRulesSchema>;
+export type TierRule = z.infer<typeof TierRuleSchema>;
+export type Expiry = z.infer<typeof ExpirySchema>;
+
+/** The defaults of requirements.md §2. */
+export const DEFAULT_RULES: LoyaltyRules = {
+  version: 1,
+  tiers: [
+    { code: 'L1', name: 'Registered', minSpendCents: 0, multiplierPct: 100 },
+    { code: 'L2', name: 'Silver', minSpendCents: 100, multiplierPct: 100 },
+    { code: 'L3', name: 'Gold', minSpendCents: 150_000, multiplierPct: 150 },
+    { code: 'L4', name: 'Platinum', minSpendCents: 700_000, multiplierPct: 200 },
+  ],
+  tierWindowMonths: 12,
+  earn: { pointsPerYuan: 1 },
+  joinGift: 200,
+  interactions: {
+    checkin: { points: 5, once: 'per_day' },
+    profile_completed: { points: 100, once: 'ever', requiresProfile: ['name', 'gender', 'birthday'] },
+    favourite_store: { points: 50, once: 'ever' },
+    invite_friend: { points: 100, once: 'per_ref' },
+    survey: { points: 50, once: 'per_ref' },
+    join_event: { points: 100, once: 'per_ref' },
+  },
+  cash: { pointsPerYuan: 100, maxShareBps: 5000 },
+  expiry: { kind: 'relative', months: 24 },
+};
