@@ -19,6 +19,7 @@ const USAGE = `usage: npm run edge -- <command> [options]
   seed --data DIR --members N [--seed 42]             add N synthetic members (demo, bench)
   serve --data DIR [--port 8401] [--host 127.0.0.1]   serve the API
         [--identify-rate 120] [--identify-burst 30]  identify requests per minute per terminal
+        [--snapshot-interval 30]                     seconds between index snapshots
   coupon issue --data DIR --member ID --template T    issue a coupon (until the hub does)
         [--code CODE] [--valid-days N]
 
@@ -35,6 +36,7 @@ const OPTIONS = {
   host: { type: 'string' },
   'identify-rate': { type: 'string' },
   'identify-burst': { type: 'string' },
+  'snapshot-interval': { type: 'string' },
   member: { type: 'string' },
   template: { type: 'string' },
   code: { type: 'string' },
@@ -124,7 +126,7 @@ async function main(argv: string[]): Promise<void> {
           burst: int('identify-burst', o['identify-burst'] ?? process.env.EDGE_IDENTIFY_BURST, 30),
         },
         maxBodyBytes: 64 * 1024,
-        snapshotEveryMs: 30_000,
+        snapshotEveryMs: 1000 * Math.max(1, int('snapshot-interval', o['snapshot-interval'], 30)),
         progress: (_phase, done, total) => bar.update(done, total),
       });
       const members = node.ctx.live.index.members.size;

@@ -25,5 +25,5 @@ export async function body<S extends z.ZodType>(c: Context, schema: S): Promise<
 }
 
 export function errorBody(err: AppError) {
-  return { error: { code: err.code, message: err.message, ...err.details } };
+  return { error: { code: err.code, message: err.message, ...err.details }, ...err.beside };
 }

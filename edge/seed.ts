@@ -6,6 +6,8 @@ import type { EdgeContext } from './context.ts';
 
 /** The phone of the i-th synthetic member: a range no real subscriber has (+86 139 00xx xxxx). */
 export const seedPhone = (i: number) => `+86${13900000000 + i}`;
+/** The member code (barcode) of the i-th synthetic member: 18 digits. */
+export const seedMemberCode = (i: number) => `1${String(i).padStart(17, '0')}`;
 export const seedMemberId = (i: number) => `MSEED${String(i).padStart(8, '0')}`;
 
 const SURNAMES = ['Wang', 'Li', 'Zhang', 'Liu', 'Chen', 'Yang', 'Huang', 'Zhao', 'Wu', 'Zhou'];
@@ -38,7 +40,7 @@ export async function seedMembers(ctx: EdgeContext, count: number, opts: { seed?
       const id = seedMemberId(i);
       const registeredAt = new Date(now.getTime() - Math.floor(random() * 700) * 86_400_000).toISOString();
       const day = localDate(registeredAt, ctx.timeZone);
-      const code = String(100000000000000000 + i);
+      const code = seedMemberCode(i);
       const phone = seedPhone(i);
       docs.push(
         {

@@ -34,12 +34,11 @@ export async function addTerminal(dir: string, id: string, now: Date): Promise<s
 
 /**
  * Resolves bearer tokens to terminal ids. `terminal add` may run while the node serves, so an
- * unknown token makes it look at the file again (at most once a second) before refusing.
+ * unknown token makes it check whether the file changed (one stat) before refusing.
  */
 export class TerminalRegistry {
   private byHash = new Map<string, string>();
   private mtimeMs = -1;
-  private checkedAt = 0;
 
   private constructor(private readonly dir: string) {}
 
@@ -60,9 +59,6 @@ export class TerminalRegistry {
     const hash = hashToken(token);
     const id = this.byHash.get(hash);
     if (id !== undefined) return id;
-    const now = Date.now();
-    if (now - this.checkedAt < 1000) return undefined;
-    this.checkedAt = now;
     const file = paths(this.dir).terminals;
     const mtime = existsSync(file) ? statSync(file).mtimeMs : 0;
     if (mtime !== this.mtimeMs) await this.reload();

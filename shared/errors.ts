@@ -38,8 +38,10 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    /** Extra fields for the client, e.g. the existing member's id on `member_exists`. */
+    /** Extra fields inside `error`, e.g. the field that failed validation. */
     readonly details: Record<string, unknown> = {},
+    /** Fields beside `error` in the body, e.g. `member` on `member_exists`. */
+    readonly beside: Record<string, unknown> = {},
   ) {
     super(message);
     this.status = ERRORS[code];

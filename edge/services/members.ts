@@ -62,7 +62,7 @@ export async function register(ctx: EdgeContext, terminalId: string, body: Regis
   return ctx.locks.run([phoneKey, ...otherKeys], async () => {
     const index = ctx.live.index;
     const existing = index.memberIdFor(phoneKey);
-    if (existing !== undefined) throw new AppError('member_exists', 'a member with this phone exists', { member: { id: existing } });
+    if (existing !== undefined) throw new AppError('member_exists', 'a member with this phone exists', {}, { member: { id: existing } });
     for (const key of otherKeys) {
       if (index.memberIdFor(key) !== undefined) throw new AppError('identity_taken', `${key.split(':')[0]} belongs to another member`, { field: key.split(':')[0] });
     }

@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The project root, so tests run the real CLI whatever their working directory. */
+export const ROOT = new URL('../..', import.meta.url).pathname;
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+export function tempDir(prefix = 'memberedge-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Runs an edge CLI command to completion; resolves with its output, rejects on a non-zero exit. */
+export function edgeCli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(TSX, [join(ROOT, 'edge', 'cli.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ stdout, stderr, code: code ?? -1 }));
+  });
+}
+
+export async function edgeCliOk(args: string[]): Promise<string> {
+  const r = await edgeCli(args);
+  if (r.code !== 0) throw new Error(`edge ${args.join(' ')} exited ${r.code}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+export const lastLine = (out: string) => out.trim().split('\n').pop()!.trim();
+
+/** A fresh node data dir with a terminal; returns the dir and the terminal's token. */
+export async function provisionNode(opts: { storeId?: string; members?: number; terminalId?: string } = {}) {
+  const dir = tempDir();
+  await edgeCliOk(['init', '--store', opts.storeId ?? 'S001', '--data', dir]);
+  const token = lastLine(await edgeCliOk(['terminal', 'add', '--data', dir, '--id', opts.terminalId ?? 'T1']));
+  if (opts.members) await edgeCliOk(['seed', '--data', dir, '--members', String(opts.members)]);
+  return { dir, token };
+}
+
+export interface EdgeProcess {
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+  /** SIGTERM and wait: the node saves its snapshot and closes its database. */
+  stop(): Promise<void>;
+  /** SIGKILL: no chance to save anything. */
+  kill(): Promise<void>;
+}
+
+/** Starts `edge serve` on a free loopback port and waits for its ready line. */
+export function startEdge(dir: string, extra: string[] = []): Promise<EdgeProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(TSX, [join(ROOT, 'edge', 'cli.ts'), 'serve', '--data', dir, '--port', '0', '--quiet', ...extra], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const onData = (d: Buffer) => {
+      out += d;
+      const m = /ready at (http:\/\/\S+)/.exec(out);
+      if (m) {
+        child.stdout!.off('data', onData);
+        resolve({
+          url: m[1]!,
+          child,
+          output: () => out,
+          async stop() {
+            child.kill('SIGTERM');
+            await exited;
+          },
+          async kill() {
+            child.kill('SIGKILL');
+            await exited;
+          },
+        });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d) => (out += d));
+    child.once('exit', (code) => reject(new Error(`edge serve exited ${code} before ready:\n${out}`)));
+  });
+}
+
+/** A small JSON client for one terminal. */
+export function client(url: string, token: string) {
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(url + path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as any) : undefined };
+  };
+  return {
+    get: (path: string) => call('GET', path),
+    post: (path: string, body?: unknown, headers?: Record<string, string>) => call('POST', path, body, headers),
+  };
+}
