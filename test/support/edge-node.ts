@@ -5,7 +5,8 @@ import { join } from 'node:path';
 
 /** The project root, so tests run the real CLI whatever their working directory. */
 export const ROOT = new URL('../..', import.meta.url).pathname;
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+/** One process per node (`node --import tsx`, not the tsx wrapper), so SIGKILL really kills it. */
+const NODE_TSX = [process.execPath, '--import', 'tsx'] as const;
 
 export function tempDir(prefix = 'memberedge-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -18,7 +19,7 @@ export function removeDir(dir: string): void {
 /** Runs an edge CLI command to completion; resolves with its output, rejects on a non-zero exit. */
 export function edgeCli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [join(ROOT, 'edge', 'cli.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE_TSX[0], [...NODE_TSX.slice(1), join(ROOT, 'edge', 'cli.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -58,7 +59,7 @@ export interface EdgeProcess {
 /** Starts `edge serve` on a free loopback port and waits for its ready line. */
 export function startEdge(dir: string, extra: string[] = []): Promise<EdgeProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [join(ROOT, 'edge', 'cli.ts'), 'serve', '--data', dir, '--port', '0', '--quiet', ...extra], {
+    const child = spawn(NODE_TSX[0], [...NODE_TSX.slice(1), join(ROOT, 'edge', 'cli.ts'), 'serve', '--data', dir, '--port', '0', '--quiet', ...extra], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
