@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { AppError } from '../shared/errors.ts';
 import type { EdgeContext } from './context.ts';
 import { errorBody, type Env } from './http.ts';
@@ -13,7 +12,6 @@ export interface AppOptions {
   terminals: TerminalRegistry;
   /** Identify requests per minute per terminal, and the burst allowed at once. */
   identifyRate: { perMinute: number; burst: number };
-  maxBodyBytes: number;
 }
 
 /** Builds the edge HTTP API from its dependencies; `serve` listens, tests call `app.request()`. */
@@ -30,14 +28,6 @@ export function createApp(ctx: EdgeContext, opts: AppOptions) {
   app.get('/healthz', (c) => c.json({ status: 'ok', storeId: ctx.storeId, version: ctx.version }));
 
   const v1 = new Hono<Env>();
-  v1.use(
-    bodyLimit({
-      maxSize: opts.maxBodyBytes,
-      onError: () => {
-        throw new AppError('body_too_large', `the body exceeds ${opts.maxBodyBytes} bytes`);
-      },
-    }),
-  );
   v1.use(async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';

@@ -1,10 +1,9 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_TEMPLATES } from '../shared/schemas/coupon.ts';
-import { DEFAULT_RULES } from '../shared/schemas/rules.ts';
-import { RULES_ID, docId } from '../shared/doc-ids.ts';
 import { AppError } from '../shared/errors.ts';
 import { createLog } from './log.ts';
-import { createNodeDir, NodeConfigSchema, paths } from './node-dir.ts';
+import { initNode } from './init-node.ts';
+import { NodeConfigSchema, paths } from './node-dir.ts';
 import { openNode, serveNode } from './node.ts';
 import { progressPrinter } from './progress.ts';
 import { seedMembers } from './seed.ts';
@@ -76,20 +75,10 @@ async function main(argv: string[]): Promise<void> {
     case 'init': {
       const dir = data();
       const config = NodeConfigSchema.parse({ format: 1, storeId: need('store', o.store), timeZone: o.tz ?? 'Asia/Shanghai', createdAt: new Date().toISOString() });
-      if (existsSync(paths(dir).config)) {
-        const node = await openNode({ dir, log });
-        await node.close();
-        if (node.storeId !== config.storeId) throw new AppError('bad_request', `${dir} already belongs to store ${node.storeId}`);
-        console.log(`${dir} is already a node of store ${node.storeId}; nothing changed`);
+      if ((await initNode(dir, config, log)) === 'exists') {
+        console.log(`${dir} is already a node of store ${config.storeId}; nothing changed`);
         return;
       }
-      await createNodeDir(dir, config);
-      const node = await openNode({ dir, log });
-      await node.live.write([
-        { _id: RULES_ID, type: 'rules', rules: DEFAULT_RULES },
-        ...DEFAULT_TEMPLATES.map((template) => ({ _id: docId.template(template.id), type: 'tpl' as const, template })),
-      ]);
-      await node.close();
       console.log(`initialised store ${config.storeId} in ${dir} (time zone ${config.timeZone}, default rules and ${DEFAULT_TEMPLATES.length} coupon templates)`);
       return;
     }
@@ -125,7 +114,6 @@ async function main(argv: string[]): Promise<void> {
           perMinute: int('identify-rate', o['identify-rate'] ?? process.env.EDGE_IDENTIFY_RATE, 120),
           burst: int('identify-burst', o['identify-burst'] ?? process.env.EDGE_IDENTIFY_BURST, 30),
         },
-        maxBodyBytes: 64 * 1024,
         snapshotEveryMs: 1000 * Math.max(1, int('snapshot-interval', o['snapshot-interval'], 30)),
         progress: (_phase, done, total) => bar.update(done, total),
       });

@@ -41,7 +41,6 @@ export interface ServeOptions extends NodeOptions {
   port: number;
   host: string;
   identifyRate: { perMinute: number; burst: number };
-  maxBodyBytes: number;
   /** How often the index snapshot is saved when something changed. */
   snapshotEveryMs: number;
 }
@@ -56,7 +55,7 @@ export interface RunningNode {
 export async function serveNode(opts: ServeOptions): Promise<RunningNode> {
   const node = await openNode(opts);
   const terminals = await TerminalRegistry.load(opts.dir);
-  const app = createApp(node, { terminals, identifyRate: opts.identifyRate, maxBodyBytes: opts.maxBodyBytes });
+  const app = createApp(node, { terminals, identifyRate: opts.identifyRate });
 
   let saving: Promise<void> | undefined;
   const timer = setInterval(() => {

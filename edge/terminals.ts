@@ -38,7 +38,10 @@ export async function addTerminal(dir: string, id: string, now: Date): Promise<s
  */
 export class TerminalRegistry {
   private byHash = new Map<string, string>();
+  /** Tokens already verified, so the hot path skips hashing; cleared whenever the file changes. */
+  private verified = new Map<string, string>();
   private mtimeMs = -1;
+  private statAt = 0;
 
   private constructor(private readonly dir: string) {}
 
@@ -53,15 +56,30 @@ export class TerminalRegistry {
     this.mtimeMs = existsSync(file) ? statSync(file).mtimeMs : 0;
     const { terminals } = await readTerminals(this.dir);
     this.byHash = new Map(terminals.filter((t) => !t.revoked).map((t) => [t.tokenHash, t.id]));
+    this.verified = new Map();
   }
 
-  async terminalFor(token: string): Promise<string | undefined> {
-    const hash = hashToken(token);
-    const id = this.byHash.get(hash);
-    if (id !== undefined) return id;
+  private async reloadIfChanged(): Promise<void> {
+    this.statAt = Date.now();
     const file = paths(this.dir).terminals;
     const mtime = existsSync(file) ? statSync(file).mtimeMs : 0;
     if (mtime !== this.mtimeMs) await this.reload();
-    return this.byHash.get(hash);
+  }
+
+  async terminalFor(token: string): Promise<string | undefined> {
+    // A re-keyed terminal's old token must stop working within seconds, even if never refused.
+    if (Date.now() - this.statAt > 5000) await this.reloadIfChanged();
+    const known = this.verified.get(token);
+    if (known !== undefined) return known;
+    const hash = hashToken(token);
+    const id = this.byHash.get(hash);
+    if (id !== undefined) {
+      this.verified.set(token, id);
+      return id;
+    }
+    await this.reloadIfChanged();
+    const fresh = this.byHash.get(hash);
+    if (fresh !== undefined) this.verified.set(token, fresh);
+    return fresh;
   }
 }

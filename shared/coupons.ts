@@ -19,6 +19,7 @@ export const COUPON_REASONS = [
   'store_not_allowed',
   'no_eligible_lines',
   'min_spend_not_met',
+  'no_discount',
   'duplicate',
 ] as const;
 export type CouponReason = (typeof COUPON_REASONS)[number];
@@ -65,6 +66,8 @@ export function evaluateCoupon(coupon: Coupon, ctx: CouponContext, lines: readon
       ? Math.min(terms.valueCents, eligibleCents)
       : Math.floor((eligibleCents * terms.percentOff) / 100);
   if (terms.kind === 'percent' && terms.capCents !== undefined) discount = Math.min(discount, terms.capCents);
+  // A single-use coupon is not spent on a basket it takes nothing off.
+  if (discount === 0) return { valid: false, reason: 'no_discount' };
   const perLine = allocate(discount, lines.map((l, i) => (eligible[i] ? l.remainingCents : 0)));
   return { valid: true, discountCents: discount, perLine };
 }

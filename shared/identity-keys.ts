@@ -26,10 +26,12 @@ export function identityKey(type: IdentityType, value: string, appId?: string): 
       const p = normalizePhone(v);
       return p.ok ? { ok: true, key: `phone:${p.e164}` } : { ok: false, field: 'phone', reason: p.reason };
     }
-    case 'card':
-      return /^[A-Za-z0-9-]{4,32}$/.test(v)
-        ? { ok: true, key: `card:${v.toUpperCase().replace(/-/g, '')}` }
-        : { ok: false, field: 'cardNo', reason: '4-32 letters, digits or dashes' };
+    case 'card': {
+      const card = v.toUpperCase().replace(/-/g, '');
+      return /^[A-Za-z0-9-]+$/.test(v) && /^[A-Z0-9]{4,32}$/.test(card)
+        ? { ok: true, key: `card:${card}` }
+        : { ok: false, field: 'cardNo', reason: '4-32 letters or digits, dashes allowed between' };
+    }
     case 'unionid':
       return /^[\w-]{8,64}$/.test(v)
         ? { ok: true, key: `unionid:${v}` }

@@ -14,9 +14,17 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+let memo = { minute: NaN, timeZone: '', date: '' };
+
 /** The store-local calendar date (YYYY-MM-DD) of an instant. */
 export function localDate(at: Date | string, timeZone: string): string {
-  return formatter(timeZone).format(typeof at === 'string' ? new Date(at) : at);
+  const d = typeof at === 'string' ? new Date(at) : at;
+  // Every request asks for today; a date cannot change within a minute in any time zone.
+  const minute = Math.floor(d.getTime() / 60_000);
+  if (minute === memo.minute && timeZone === memo.timeZone) return memo.date;
+  const date = formatter(timeZone).format(d);
+  memo = { minute, timeZone, date };
+  return date;
 }
 
 /** Whether an IANA time zone name is known to this runtime. */

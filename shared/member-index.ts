@@ -55,7 +55,7 @@ function foldMemberFact(r: MemberRecord, doc: MemberFact): void {
       r.spend = upsert(r.spend, { id: doc._id, day: doc.day, cents: doc.payableCents }, (s) => s.id === doc._id);
       return;
     case 'refund':
-      r.spend = upsert(r.spend, { id: doc._id, day: doc.day, cents: -doc.refundCents }, (s) => s.id === doc._id);
+      r.spend = upsert(r.spend, { id: doc._id, day: doc.orderDay ?? doc.day, cents: -doc.refundCents }, (s) => s.id === doc._id);
       return;
     case 'coupon': {
       const { _id, _rev, type, ...coupon } = doc;
@@ -111,8 +111,9 @@ export class MemberIndex {
       }
       case 'redeem': {
         // Two stores redeeming one coupon offline is a conflict the hub settles: the earliest stands.
+        // At the same instant the order id decides, so every arrival order settles the same way.
         const known = this.redemptions.get(doc.code);
-        if (!known || doc.at < known.at) {
+        if (!known || doc.at < known.at || (doc.at === known.at && doc.orderId < known.orderId)) {
           this.redemptions.set(doc.code, { memberId: doc.memberId, orderId: doc.orderId, storeId: doc.storeId, at: doc.at });
         }
         return;

@@ -5,7 +5,7 @@
 
 export type PhoneResult = { ok: true; e164: string } | { ok: false; reason: string };
 
-const FULL_WIDTH = /[\uFF10-\uFF19\uFF0B\uFF0D\u3000]/g;
+const FULL_WIDTH = /[\uFF08\uFF09\uFF0B\uFF0D\uFF0E\uFF10-\uFF19\u3000]/g;
 
 function toHalfWidth(s: string): string {
   return s.replace(FULL_WIDTH, (ch) => {
@@ -27,9 +27,11 @@ export function normalizePhone(input: string): PhoneResult {
   const raw = toHalfWidth(input).trim();
   if (!raw) return { ok: false, reason: 'empty' };
   if (/[^\d+\s\-().]/.test(raw)) return { ok: false, reason: 'invalid characters' };
-  const plus = raw.startsWith('+');
-  if (raw.indexOf('+', 1) !== -1) return { ok: false, reason: 'misplaced +' };
-  let digits = raw.replace(/\D/g, '');
+  // '(+86) 138…' is as common as '+86 138…'.
+  const bare = raw.replace(/^\(\s*\+/, '+');
+  const plus = bare.startsWith('+');
+  if (bare.indexOf('+', 1) !== -1) return { ok: false, reason: 'misplaced +' };
+  let digits = bare.replace(/\D/g, '');
   if (!plus && digits.startsWith('00')) return normalizeInternational(digits.slice(2));
   if (plus) return normalizeInternational(digits);
   if (digits.length === 13 && digits.startsWith('86')) digits = digits.slice(2);

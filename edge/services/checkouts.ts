@@ -163,6 +163,7 @@ export async function refund(ctx: EdgeContext, terminalId: string, checkoutId: s
       ...(memberId ? { memberId } : {}),
       at: now,
       day: today,
+      orderDay: order.day,
       lines: p.lines,
       refundCents: p.refundCents,
       pointsClawedBack: p.pointsClawedBack,

@@ -109,8 +109,14 @@ export function pointsToCents(rules: LoyaltyRules, points: number): number | und
   return scaled % rules.cash.pointsPerYuan === 0 ? scaled / rules.cash.pointsPerYuan : undefined;
 }
 
-/** The most points that may pay for `amountCents`, per the cap on the receipt's share. */
+/** The most points that may pay for `amountCents`, per the cap on the receipt's share, in whole cents. */
 export function maxRedeemablePoints(rules: LoyaltyRules, amountCents: number): number {
   const capCents = Math.floor((amountCents * rules.cash.maxShareBps) / 10000);
-  return Math.floor((capCents * rules.cash.pointsPerYuan) / 100);
+  const max = Math.floor((capCents * rules.cash.pointsPerYuan) / 100);
+  const step = rules.cash.pointsPerYuan / gcd(rules.cash.pointsPerYuan, 100);
+  return max - (max % step);
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }

@@ -35,7 +35,8 @@ export type MemberDoc = z.infer<typeof MemberDocSchema>;
 export const IdentityKeyDocSchema = z.object({ ...base, type: z.literal('idk'), key: z.string(), memberId: MemberId });
 export type IdentityKeyDoc = z.infer<typeof IdentityKeyDocSchema>;
 
-export const LEDGER_REASONS = ['join', 'earn', 'redeem', 'clawback', 'return', 'interaction', 'adjust', 'expire'] as const;
+/** No 'expire': expiry is derived from each entry's expiresOn (ledgerBalance), never written. */
+export const LEDGER_REASONS = ['join', 'earn', 'redeem', 'clawback', 'return', 'interaction', 'adjust'] as const;
 
 export const LedgerDocSchema = z.object({
   ...base,
@@ -102,6 +103,8 @@ export const RefundDocSchema = z.object({
   memberId: MemberId.optional(),
   at: IsoTime,
   day: LocalDate,
+  /** The day of the order it refunds: a refund takes back spend where the spend was counted. */
+  orderDay: LocalDate.optional(),
   lines: z.array(z.object({ index: z.number().int().nonnegative(), qty: z.number().int().positive(), refundCents: Cents })),
   refundCents: Cents,
   pointsClawedBack: Points,

@@ -26,7 +26,11 @@ export const ExpirySchema = z.discriminatedUnion('kind', [
 
 export const LoyaltyRulesSchema = z.strictObject({
   version: z.number().int().nonnegative(),
-  tiers: z.array(TierRuleSchema).min(1),
+  tiers: z
+    .array(TierRuleSchema)
+    .min(1)
+    .refine((t) => t[0]!.minSpendCents === 0, 'the first tier starts at 0 spend')
+    .refine((t) => t.every((x, i) => i === 0 || x.minSpendCents > t[i - 1]!.minSpendCents), 'tiers in ascending order of minSpendCents'),
   tierWindowMonths: z.number().int().positive().max(60),
   earn: z.strictObject({ pointsPerYuan: z.number().int().nonnegative().max(1000) }),
   joinGift: z.number().int().nonnegative(),

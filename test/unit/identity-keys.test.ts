@@ -51,13 +51,15 @@ describe('identityKey', () => {
     );
   });
 
-  it('a key of a key value is stable (normalising twice changes nothing)', () => {
+  it('a card key fed back in gives itself (normalising twice changes nothing)', () => {
     fc.assert(
       fc.property(fc.stringMatching(/^[A-Za-z0-9-]{4,32}$/), (card) => {
         const r = identityKey('card', card);
+        // Dashes are separators only: fewer than 4 letters or digits is no card number.
+        expect(r.ok).toBe(card.replace(/-/g, '').length >= 4);
         if (!r.ok) return;
-        const again = identityKey('card', r.key.slice('card:'.length).padEnd(4, '-'));
-        if (r.key.length - 'card:'.length >= 4) expect(again).toEqual(r);
+        const value = r.key.slice('card:'.length);
+        if (value.length >= 4) expect(identityKey('card', value)).toEqual(r);
       }),
       { numRuns: 200 },
     );

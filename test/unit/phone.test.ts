@@ -169,3 +169,10 @@ describe('maskPhone', () => {
     );
   });
 });
+
+describe('bracketed country codes', () => {
+  it('reads (+86) and full-width brackets and dots', () => {
+    expect(normalizePhone('(+86) 138 0013 8000')).toEqual({ ok: true, e164: '+8613800138000' });
+    expect(normalizePhone('（＋８６）１３８．００１３．８０００')).toEqual({ ok: true, e164: '+8613800138000' });
+  });
+});
