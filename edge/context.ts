@@ -19,3 +19,13 @@ export function moment(ctx: EdgeContext): { now: string; today: string } {
   const d = ctx.clock();
   return { now: d.toISOString(), today: localDate(d, ctx.timeZone) };
 }
+
+/** A stored document by id, or undefined when there is none. */
+export async function getDoc(ctx: EdgeContext, id: string): Promise<unknown | undefined> {
+  try {
+    return await ctx.live.db.get(id);
+  } catch (err) {
+    if ((err as { status?: number }).status === 404) return undefined;
+    throw err;
+  }
+}

@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { MemberIndex, type MemberIndexSnapshot } from '../shared/member-index.ts';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { MemberIndex, type SnapshotPart } from '../shared/member-index.ts';
 import { AnyDocSchema, type AnyDoc } from '../shared/schemas/documents.ts';
 import { AppError } from '../shared/errors.ts';
-import { writeFileAtomic } from './node-dir.ts';
 import type { StoreDb } from './store-db.ts';
 
 export interface WriteResult {
@@ -33,7 +34,7 @@ export class LiveIndex {
   /** Loads the snapshot (if any) and replays what the database holds beyond it. */
   static async open(db: StoreDb, snapshotFile: string, progress: Progress = () => {}): Promise<LiveIndex> {
     const snap = await readSnapshot(snapshotFile);
-    const live = new LiveIndex(db, snap ? MemberIndex.restore(snap.index) : new MemberIndex(), snapshotFile);
+    const live = new LiveIndex(db, snap?.index ?? new MemberIndex(), snapshotFile);
     if (snap) await live.replayChanges(snap.seq, progress);
     else await live.rebuild(progress);
     return live;
@@ -120,17 +121,51 @@ export class LiveIndex {
         open();
       }
     }
-    const body = JSON.stringify({ seq, index: this.index.snapshot() });
     this.changesSinceSnapshot = 0;
-    await writeFileAtomic(this.snapshotFile, body);
+    await writeSnapshot(this.snapshotFile, seq, this.index);
   }
 }
 
-async function readSnapshot(file: string): Promise<{ seq: number | string; index: MemberIndexSnapshot } | undefined> {
+/*
+ * The snapshot file is NDJSON: a line with the format and sequence, then one line per part of
+ * the index. Written part by part with pauses for the event loop, it never holds the whole index
+ * as one string, and checkouts go on while it is written.
+ */
+const SNAPSHOT_FORMAT = 2;
+
+async function writeSnapshot(file: string, seq: number | string, index: MemberIndex): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  const out = createWriteStream(tmp, { mode: 0o600 });
+  const closed = once(out, 'close');
+  try {
+    out.write(JSON.stringify({ format: SNAPSHOT_FORMAT, seq }) + '\n');
+    for (const part of index.snapshotParts()) {
+      if (!out.write(JSON.stringify(part) + '\n')) await once(out, 'drain');
+      await new Promise((r) => setImmediate(r));
+    }
+  } finally {
+    out.end();
+    await closed;
+  }
+  await rename(tmp, file);
+}
+
+async function readSnapshot(file: string): Promise<{ seq: number | string; index: MemberIndex } | undefined> {
   if (!existsSync(file)) return undefined;
   try {
-    const parsed = JSON.parse(await readFile(file, 'utf8')) as { seq: number | string; index: MemberIndexSnapshot };
-    return parsed.index?.format === 1 ? parsed : undefined;
+    const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+    let seq: number | string | undefined;
+    const index = new MemberIndex();
+    for await (const line of lines) {
+      if (seq === undefined) {
+        const head = JSON.parse(line) as { format: number; seq: number | string };
+        if (head.format !== SNAPSHOT_FORMAT) return undefined;
+        seq = head.seq;
+      } else if (line) {
+        index.loadPart(JSON.parse(line) as SnapshotPart);
+      }
+    }
+    return seq === undefined ? undefined : { seq, index };
   } catch {
     return undefined; // a damaged cache is rebuilt from the database
   }

@@ -1,14 +1,32 @@
+import {
+  decodeLedger,
+  decodeSpend,
+  hasTuple,
+  idHash,
+  ledgerTuple,
+  LEDGER_STRIDE,
+  spendTuple,
+  SPEND_STRIDE,
+  upsertTuple,
+} from './compact-facts.ts';
 import { ledgerBalance, type Balance, type LedgerFact } from './loyalty/points.ts';
 import { tierFor, type SpendFact } from './loyalty/tiers.ts';
 import type { Coupon, CouponTemplate } from './schemas/coupon.ts';
 import type { AnyDoc, MemberDoc } from './schemas/documents.ts';
 import { DEFAULT_RULES, type LoyaltyRules, type TierRule } from './schemas/rules.ts';
 
-/** Everything a store knows about one member, folded from the member's documents. */
+/**
+ * What a store keeps in memory about one member, folded from the member's documents. It is
+ * kept small on purpose (100,000 members per store): the till needs the phone to mask and the
+ * name to greet, the rest of the profile is read from the database when a guide asks for it;
+ * ledger and spend facts are packed number tuples (see compact-facts.ts).
+ */
 export interface MemberRecord {
-  profile?: Omit<MemberDoc, '_id' | '_rev'>;
-  ledger?: LedgerFact[];
-  spend?: (SpendFact & { id: string })[];
+  /** The member id, one string instance shared by the maps that point at this member. */
+  id: string;
+  profile?: Pick<MemberDoc, 'phone' | 'name'>;
+  ledger?: number[];
+  spend?: number[];
   coupons?: Coupon[];
 }
 
@@ -28,12 +46,26 @@ export interface MemberIndexSnapshot {
   redemptions: [string, Redemption][];
 }
 
+export type SnapshotPart =
+  | { kind: 'head'; rules: LoyaltyRules; templates: CouponTemplate[] }
+  | { kind: 'members'; members: MemberRecord[] }
+  | { kind: 'keys'; keys: [string, string][] }
+  | { kind: 'redemptions'; redemptions: [string, Redemption][] };
+
 function upsert<T>(list: T[] | undefined, item: T, same: (a: T) => boolean): T[] {
   if (!list) return [item];
   const i = list.findIndex(same);
   if (i >= 0) list[i] = item;
   else list.push(item);
   return list;
+}
+
+/**
+ * Member codes (the barcode a member shows) are looked up in the database: a scan can wait a
+ * tenth of a millisecond, and 100,000 codes would cost 10 MB of the index.
+ */
+export function isIndexedKey(key: string): boolean {
+  return !key.startsWith('code:');
 }
 
 type MemberFact = Extract<AnyDoc, { type: 'pts' | 'order' | 'refund' | 'coupon' }>;
@@ -45,17 +77,14 @@ function isMemberFact(doc: AnyDoc): doc is MemberFact {
 /** Folds one fact into a member's record, keyed by its id: applying it again changes nothing. */
 function foldMemberFact(r: MemberRecord, doc: MemberFact): void {
   switch (doc.type) {
-    case 'pts': {
-      const fact: LedgerFact = { id: doc._id, delta: doc.delta, at: doc.at, day: doc.day };
-      if (doc.expiresOn !== undefined) fact.expiresOn = doc.expiresOn;
-      r.ledger = upsert(r.ledger, fact, (e) => e.id === doc._id);
+    case 'pts':
+      r.ledger = upsertTuple(r.ledger, LEDGER_STRIDE, ledgerTuple(doc._id, doc.delta, doc.at, doc.day, doc.expiresOn));
       return;
-    }
     case 'order':
-      r.spend = upsert(r.spend, { id: doc._id, day: doc.day, cents: doc.payableCents }, (s) => s.id === doc._id);
+      r.spend = upsertTuple(r.spend, SPEND_STRIDE, spendTuple(doc._id, doc.day, doc.payableCents));
       return;
     case 'refund':
-      r.spend = upsert(r.spend, { id: doc._id, day: doc.orderDay ?? doc.day, cents: -doc.refundCents }, (s) => s.id === doc._id);
+      r.spend = upsertTuple(r.spend, SPEND_STRIDE, spendTuple(doc._id, doc.orderDay ?? doc.day, -doc.refundCents));
       return;
     case 'coupon': {
       const { _id, _rev, type, ...coupon } = doc;
@@ -83,7 +112,7 @@ export class MemberIndex {
   private record(memberId: string): MemberRecord {
     let r = this.members.get(memberId);
     if (!r) {
-      r = {};
+      r = { id: memberId };
       this.members.set(memberId, r);
     }
     return r;
@@ -92,12 +121,12 @@ export class MemberIndex {
   apply(doc: AnyDoc): void {
     switch (doc.type) {
       case 'member': {
-        const { _id, _rev, ...profile } = doc;
-        this.record(doc.id).profile = profile;
+        this.record(doc.id).profile = doc.name === undefined ? { phone: doc.phone } : { phone: doc.phone, name: doc.name };
         return;
       }
       case 'idk':
-        this.keys.set(doc.key, doc.memberId);
+        if (!isIndexedKey(doc.key)) return;
+        this.keys.set(doc.key, this.canonicalId(doc.memberId));
         return;
       case 'pts':
       case 'order':
@@ -129,6 +158,11 @@ export class MemberIndex {
     }
   }
 
+  private canonicalId(memberId: string): string {
+    return this.members.get(memberId)?.id ?? memberId;
+  }
+
+  /** The member an identity key belongs to; only for keys the index holds (see isIndexedKey). */
   memberIdFor(key: string): string | undefined {
     return this.keys.get(key);
   }
@@ -139,12 +173,25 @@ export class MemberIndex {
     return r?.profile ? (r as MemberRecord & { profile: NonNullable<MemberRecord['profile']> }) : undefined;
   }
 
+  /** Whether the ledger entry with this document id has been recorded for the member. */
+  hasLedgerEntry(memberId: string, docId: string): boolean {
+    return hasTuple(this.members.get(memberId)?.ledger, LEDGER_STRIDE, idHash(docId));
+  }
+
+  ledger(memberId: string): LedgerFact[] {
+    return decodeLedger(this.members.get(memberId)?.ledger);
+  }
+
+  spend(memberId: string): SpendFact[] {
+    return decodeSpend(this.members.get(memberId)?.spend);
+  }
+
   balance(memberId: string, today: string): Balance {
-    return ledgerBalance(this.members.get(memberId)?.ledger ?? [], today);
+    return ledgerBalance(this.ledger(memberId), today);
   }
 
   tier(memberId: string, today: string): TierRule {
-    return tierFor(this.rules, this.members.get(memberId)?.spend ?? [], today);
+    return tierFor(this.rules, this.spend(memberId), today);
   }
 
   /** Coupons the member holds that are neither redeemed nor expired at `now`. */
@@ -160,12 +207,47 @@ export class MemberIndex {
 
   /** The member's tier and balance as they would be once `docs` are applied; changes nothing. */
   preview(memberId: string, docs: readonly AnyDoc[], today: string): { tier: TierRule; balance: Balance } {
-    const current = this.members.get(memberId) ?? {};
-    const copy: MemberRecord = { ...(current.ledger ? { ledger: [...current.ledger] } : {}), ...(current.spend ? { spend: [...current.spend] } : {}) };
+    const current = this.members.get(memberId) ?? { id: memberId };
+    const copy: MemberRecord = {
+      id: memberId, ...(current.ledger ? { ledger: [...current.ledger] } : {}), ...(current.spend ? { spend: [...current.spend] } : {}) };
     for (const d of docs) if (isMemberFact(d) && d.memberId === memberId) foldMemberFact(copy, d);
-    return { tier: tierFor(this.rules, copy.spend ?? [], today), balance: ledgerBalance(copy.ledger ?? [], today) };
+    return { tier: tierFor(this.rules, decodeSpend(copy.spend), today), balance: ledgerBalance(decodeLedger(copy.ledger), today) };
   }
 
+  /**
+   * The index as a series of small parts, so a large one can be written and read a piece at a
+   * time. The fold only grows and is idempotent, so parts taken while writes go on may hold more
+   * than the sequence they are saved with, never less of it.
+   */
+  *snapshotParts(chunk = 1000): Generator<SnapshotPart> {
+    yield { kind: 'head', rules: this.rules, templates: [...this.templates.values()] };
+    yield* chunks(this.members.values(), chunk, (members) => ({ kind: 'members', members }));
+    yield* chunks(this.keys.entries(), chunk * 5, (keys) => ({ kind: 'keys', keys }));
+    yield* chunks(this.redemptions.entries(), chunk * 5, (redemptions) => ({ kind: 'redemptions', redemptions }));
+  }
+
+  loadPart(part: SnapshotPart): void {
+    switch (part.kind) {
+      case 'head':
+        this.rules = part.rules;
+        for (const t of part.templates) this.templates.set(t.id, t);
+        return;
+      case 'members':
+        for (const r of part.members) {
+          this.members.set(r.id, r);
+          for (const c of r.coupons ?? []) this.couponHolders.set(c.code, r.id);
+        }
+        return;
+      case 'keys':
+        for (const [k, id] of part.keys) this.keys.set(k, this.canonicalId(id));
+        return;
+      case 'redemptions':
+        for (const [c, r] of part.redemptions) this.redemptions.set(c, r);
+        return;
+    }
+  }
+
+  /** The whole index as one value (tests, small stores). */
   snapshot(): MemberIndexSnapshot {
     return {
       format: 1,
@@ -179,14 +261,22 @@ export class MemberIndex {
 
   static restore(s: MemberIndexSnapshot): MemberIndex {
     const index = new MemberIndex();
-    index.rules = s.rules;
-    for (const t of s.templates) index.templates.set(t.id, t);
-    for (const [id, r] of s.members) {
-      index.members.set(id, r);
-      for (const c of r.coupons ?? []) index.couponHolders.set(c.code, id);
-    }
-    for (const [k, id] of s.keys) index.keys.set(k, id);
-    for (const [c, r] of s.redemptions) index.redemptions.set(c, r);
+    index.loadPart({ kind: 'head', rules: s.rules, templates: s.templates });
+    index.loadPart({ kind: 'members', members: s.members.map(([, r]) => r) });
+    index.loadPart({ kind: 'keys', keys: s.keys });
+    index.loadPart({ kind: 'redemptions', redemptions: s.redemptions });
     return index;
   }
+}
+
+function* chunks<T>(items: Iterable<T>, size: number, wrap: (batch: T[]) => SnapshotPart): Generator<SnapshotPart> {
+  let batch: T[] = [];
+  for (const entry of items) {
+    batch.push(entry);
+    if (batch.length === size) {
+      yield wrap(batch);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield wrap(batch);
 }

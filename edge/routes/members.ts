@@ -16,11 +16,11 @@ export function membersRoutes(ctx: EdgeContext, identifyLimit: RateLimiter) {
         c.header('Retry-After', String(wait));
         throw new AppError('rate_limited', `too many identify requests from this terminal; retry in ${wait} s`);
       }
-      return c.json({ member: identify(ctx, await body(c, IdentifyBodySchema)) });
+      return c.json({ member: await identify(ctx, await body(c, IdentifyBodySchema)) });
     })
     .post('/', async (c) => c.json({ member: await register(ctx, c.var.terminalId, await body(c, RegisterBodySchema)) }, 201))
-    .get('/:id', (c) => {
-      const member = memberProfile(ctx, c.req.param('id'));
+    .get('/:id', async (c) => {
+      const member = await memberProfile(ctx, c.req.param('id'));
       if (!member) throw new AppError('member_not_found', `member ${c.req.param('id')} is not known at this store`);
       return c.json({ member });
     })

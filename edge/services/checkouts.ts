@@ -4,7 +4,7 @@ import { priceCheckout } from '../../shared/loyalty/checkout.ts';
 import { priceRefund } from '../../shared/loyalty/refund.ts';
 import type { CheckoutBody, RefundBody } from '../../shared/schemas/api.ts';
 import { OrderDocSchema, RefundDocSchema, type AnyDoc, type OrderDoc, type RefundDoc } from '../../shared/schemas/documents.ts';
-import { moment, type EdgeContext } from '../context.ts';
+import { getDoc, moment, type EdgeContext } from '../context.ts';
 import { ledgerEntry, requireMember } from './members.ts';
 import { requestHash } from './receipt-hash.ts';
 
@@ -27,15 +27,6 @@ function checkoutView(order: OrderDoc) {
     lines: order.lines.map((l) => ({ sku: l.sku, qty: l.qty, unitPrice: l.unitPriceCents, total: l.totalCents, discount: l.discountCents, payable: l.payableCents })),
     member: order.memberAfter ?? null,
   };
-}
-
-async function getDoc(ctx: EdgeContext, id: string): Promise<unknown | undefined> {
-  try {
-    return await ctx.live.db.get(id);
-  } catch (err) {
-    if ((err as { status?: number }).status === 404) return undefined;
-    throw err;
-  }
 }
 
 /**

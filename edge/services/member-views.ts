@@ -1,6 +1,8 @@
+import { docId } from '../../shared/doc-ids.ts';
 import { maskPhone } from '../../shared/phone.ts';
+import { MemberDocSchema, type MemberDoc } from '../../shared/schemas/documents.ts';
 import type { Coupon } from '../../shared/schemas/coupon.ts';
-import { moment, type EdgeContext } from '../context.ts';
+import { getDoc, moment, type EdgeContext } from '../context.ts';
 
 /** A coupon as the till shows it: what it gives, not whom it was issued to. */
 export function couponView(c: Coupon) {
@@ -23,13 +25,18 @@ export function memberSummary(ctx: EdgeContext, memberId: string) {
   };
 }
 
+/** The member's stored profile document; the index keeps only what the till needs. */
+export async function memberDoc(ctx: EdgeContext, memberId: string): Promise<MemberDoc | undefined> {
+  const doc = await getDoc(ctx, docId.member(memberId));
+  return doc === undefined ? undefined : MemberDocSchema.parse(doc);
+}
+
 /** The guide's profile view: the summary plus what helps serve the member, still masked. */
-export function memberProfile(ctx: EdgeContext, memberId: string) {
+export async function memberProfile(ctx: EdgeContext, memberId: string) {
   const summary = memberSummary(ctx, memberId);
-  const record = ctx.live.index.get(memberId);
-  if (!summary || !record) return undefined;
+  const p = summary && (await memberDoc(ctx, memberId));
+  if (!summary || !p) return undefined;
   const { today } = moment(ctx);
-  const p = record.profile;
   const balance = ctx.live.index.balance(memberId, today);
   const tier = ctx.live.index.tier(memberId, today);
   return {

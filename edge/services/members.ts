@@ -3,22 +3,28 @@ import { AppError } from '../../shared/errors.ts';
 import { identityKey, keyOfIdentity, type IdentityInput } from '../../shared/identity-keys.ts';
 import { expiryFor } from '../../shared/loyalty/points.ts';
 import type { IdentifyBody, InteractionBody, RegisterBody } from '../../shared/schemas/api.ts';
-import type { AnyDoc, LedgerDoc, MemberDoc } from '../../shared/schemas/documents.ts';
-import { moment, type EdgeContext } from '../context.ts';
+import { isIndexedKey } from '../../shared/member-index.ts';
+import { IdentityKeyDocSchema, type AnyDoc, type LedgerDoc, type MemberDoc } from '../../shared/schemas/documents.ts';
+import { getDoc, moment, type EdgeContext } from '../context.ts';
 import { newId, newMemberCode } from '../ids.ts';
-import { memberSummary } from './member-views.ts';
+import { memberDoc, memberSummary } from './member-views.ts';
 
 function keyOrThrow(r: ReturnType<typeof identityKey>): string {
   if (!r.ok) throw new AppError('validation_failed', `${r.field}: ${r.reason}`, { field: r.field });
   return r.key;
 }
 
-export function identify(ctx: EdgeContext, body: IdentifyBody) {
+export async function identify(ctx: EdgeContext, body: IdentifyBody) {
   const key = keyOrThrow(keyOfIdentity(body as IdentityInput));
-  const memberId = ctx.live.index.memberIdFor(key);
+  const memberId = isIndexedKey(key) ? ctx.live.index.memberIdFor(key) : await storedKeyOwner(ctx, key);
   const member = memberId === undefined ? undefined : memberSummary(ctx, memberId);
   if (!member) throw new AppError('member_not_found', 'no member with that identity at this store');
   return member;
+}
+
+async function storedKeyOwner(ctx: EdgeContext, key: string): Promise<string | undefined> {
+  const doc = await getDoc(ctx, docId.idk(key));
+  return doc === undefined ? undefined : IdentityKeyDocSchema.parse(doc).memberId;
 }
 
 export function requireMember(ctx: EdgeContext, memberId: string) {
@@ -108,11 +114,12 @@ export async function register(ctx: EdgeContext, terminalId: string, body: Regis
  * same day finds it and earns nothing.
  */
 export async function interact(ctx: EdgeContext, terminalId: string, memberId: string, body: InteractionBody) {
-  const record = requireMember(ctx, memberId);
+  requireMember(ctx, memberId);
   const rule = ctx.live.index.rules.interactions[body.kind];
   if (!rule) throw new AppError('unknown_interaction', `no points rule for '${body.kind}'`, { kinds: Object.keys(ctx.live.index.rules.interactions) });
   if (rule.once === 'per_ref' && !body.ref) throw new AppError('validation_failed', `ref: '${body.kind}' needs a ref`, { field: 'ref' });
-  const missing = (rule.requiresProfile ?? []).filter((f) => !record.profile[f]);
+  const profile = rule.requiresProfile ? await memberDoc(ctx, memberId) : undefined;
+  const missing = (rule.requiresProfile ?? []).filter((f) => !profile?.[f]);
   if (missing.length > 0) throw new AppError('profile_incomplete', `profile lacks ${missing.join(', ')}`, { missing });
 
   return ctx.locks.run([memberId], async () => {
@@ -122,7 +129,7 @@ export async function interact(ctx: EdgeContext, terminalId: string, memberId: s
     const ptsId = docId.pts(memberId, cause);
     const balance = () => ctx.live.index.balance(memberId, today).balance;
     const already = () => ({ status: 200 as const, interaction: { kind: body.kind, awarded: 0, alreadyAwarded: true, message: alreadyMessage(rule.once), balance: balance() } });
-    if (ctx.live.index.members.get(memberId)?.ledger?.some((e) => e.id === ptsId)) return already();
+    if (ctx.live.index.hasLedgerEntry(memberId, ptsId)) return already();
 
     const event = { _id: docId.event(ctx.storeId, memberId, cause), type: 'event' as const, kind: body.kind, memberId, storeId: ctx.storeId, terminalId, at: now, day: today, ...(body.ref ? { ref: body.ref } : {}) };
     const { conflicts } = await ctx.live.write([event, ledgerEntry(ctx, memberId, cause, { delta: rule.points, reason: 'interaction', ref: event._id })]);

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seedMemberId, seedPhone } from '../../edge/seed.ts';
@@ -67,6 +67,8 @@ function startTrivial(): Promise<{ url: string; stop: () => void }> {
 }
 
 export async function benchEdge() {
+  console.error('building the edge bundle…');
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
   console.error(`provisioning a node with ${MEMBERS} members…`);
   const { dir, token } = await provisionNode({ members: MEMBERS });
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -74,11 +76,11 @@ export async function benchEdge() {
   const readyMs: number[] = [];
   for (let i = 0; i < 3; i++) {
     const t = Date.now();
-    const n = await startEdge(dir, ['--identify-rate', '100000000', '--identify-burst', '100000000']);
+    const n = await startEdge(dir, ['--identify-rate', '100000000', '--identify-burst', '100000000'], { bundle: true });
     readyMs.push(Date.now() - t);
     await n.stop();
   }
-  const edge = await startEdge(dir, ['--identify-rate', '100000000', '--identify-burst', '100000000']);
+  const edge = await startEdge(dir, ['--identify-rate', '100000000', '--identify-burst', '100000000'], { bundle: true });
   const rssAtStart = rssMb(edge.child.pid!);
   const trivial = await startTrivial();
 
@@ -121,7 +123,7 @@ export async function benchEdge() {
   await edge.stop();
   // The node has to come back as fast with the receipts of the benchmark in it.
   const t = Date.now();
-  const again = await startEdge(dir);
+  const again = await startEdge(dir, [], { bundle: true });
   const readyAfterMs = Date.now() - t;
   await again.stop();
   removeDir(dir);

@@ -56,10 +56,17 @@ export interface EdgeProcess {
   kill(): Promise<void>;
 }
 
-/** Starts `edge serve` on a free loopback port and waits for its ready line. */
-export function startEdge(dir: string, extra: string[] = []): Promise<EdgeProcess> {
+/** The built edge (`npm run build`), as a store runs it: plain node, no TypeScript loader. */
+export const EDGE_BUNDLE = join(ROOT, 'dist', 'edge.mjs');
+
+/**
+ * Starts `edge serve` on a free loopback port and waits for its ready line; from the sources
+ * by default, or from the bundle with `{ bundle: true }`.
+ */
+export function startEdge(dir: string, extra: string[] = [], opts: { bundle?: boolean } = {}): Promise<EdgeProcess> {
+  const entry = opts.bundle ? [EDGE_BUNDLE] : [...NODE_TSX.slice(1), join(ROOT, 'edge', 'cli.ts')];
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE_TSX[0], [...NODE_TSX.slice(1), join(ROOT, 'edge', 'cli.ts'), 'serve', '--data', dir, '--port', '0', '--quiet', ...extra], {
+    const child = spawn(process.execPath, [...entry, 'serve', '--data', dir, '--port', '0', '--quiet', ...extra], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
