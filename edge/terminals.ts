@@ -66,8 +66,17 @@ export class TerminalRegistry {
     if (mtime !== this.mtimeMs) await this.reload();
   }
 
-  async terminalFor(token: string): Promise<string | undefined> {
+  /**
+   * The terminal of a token verified before, without waiting: the path every POS call takes.
+   * Undefined means "ask terminalFor", not "refused".
+   */
+  knownTerminal(token: string): string | undefined {
     // A re-keyed terminal's old token must stop working within seconds, even if never refused.
+    if (Date.now() - this.statAt > 5000) return undefined;
+    return this.verified.get(token);
+  }
+
+  async terminalFor(token: string): Promise<string | undefined> {
     if (Date.now() - this.statAt > 5000) await this.reloadIfChanged();
     const known = this.verified.get(token);
     if (known !== undefined) return known;

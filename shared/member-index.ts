@@ -44,13 +44,15 @@ export interface MemberIndexSnapshot {
   members: [string, MemberRecord][];
   keys: [string, string][];
   redemptions: [string, Redemption][];
+  receipts: number[];
 }
 
 export type SnapshotPart =
   | { kind: 'head'; rules: LoyaltyRules; templates: CouponTemplate[] }
   | { kind: 'members'; members: MemberRecord[] }
   | { kind: 'keys'; keys: [string, string][] }
-  | { kind: 'redemptions'; redemptions: [string, Redemption][] };
+  | { kind: 'redemptions'; redemptions: [string, Redemption][] }
+  | { kind: 'receipts'; receipts: number[] };
 
 function upsert<T>(list: T[] | undefined, item: T, same: (a: T) => boolean): T[] {
   if (!list) return [item];
@@ -59,6 +61,9 @@ function upsert<T>(list: T[] | undefined, item: T, same: (a: T) => boolean): T[]
   else list.push(item);
   return list;
 }
+
+/** 31 bits keep every hash a small integer: 4 bytes a receipt in a Set, not 16. */
+const receiptHash = (orderId: string) => idHash(orderId) % 0x80000000;
 
 /**
  * Member codes (the barcode a member shows) are looked up in the database: a scan can wait a
@@ -105,6 +110,12 @@ export class MemberIndex {
   readonly keys = new Map<string, string>();
   readonly redemptions = new Map<string, Redemption>();
   readonly templates = new Map<string, CouponTemplate>();
+  /**
+   * A filter of the receipts recorded here (31-bit hashes of order ids): a new receipt number
+   * skips the database read that a retry needs. A hit may be a collision, so it is only a hint
+   * to read the database; a miss is certain.
+   */
+  private readonly receipts = new Set<number>();
   /** Coupon code → holder; derived from the members' coupons, not persisted. */
   private readonly couponHolders = new Map<string, string>();
   rules: LoyaltyRules = DEFAULT_RULES;
@@ -128,8 +139,11 @@ export class MemberIndex {
         if (!isIndexedKey(doc.key)) return;
         this.keys.set(doc.key, this.canonicalId(doc.memberId));
         return;
-      case 'pts':
       case 'order':
+        this.receipts.add(receiptHash(doc._id));
+        if (doc.memberId !== undefined) foldMemberFact(this.record(doc.memberId), doc);
+        return;
+      case 'pts':
       case 'refund':
       case 'coupon': {
         const memberId = doc.memberId;
@@ -160,6 +174,11 @@ export class MemberIndex {
 
   private canonicalId(memberId: string): string {
     return this.members.get(memberId)?.id ?? memberId;
+  }
+
+  /** False when no order with this id has been recorded; true when one may have been. */
+  mayHaveOrder(orderId: string): boolean {
+    return this.receipts.has(receiptHash(orderId));
   }
 
   /** The member an identity key belongs to; only for keys the index holds (see isIndexedKey). */
@@ -224,6 +243,7 @@ export class MemberIndex {
     yield* chunks(this.members.values(), chunk, (members) => ({ kind: 'members', members }));
     yield* chunks(this.keys.entries(), chunk * 5, (keys) => ({ kind: 'keys', keys }));
     yield* chunks(this.redemptions.entries(), chunk * 5, (redemptions) => ({ kind: 'redemptions', redemptions }));
+    yield* chunks(this.receipts, chunk * 20, (receipts) => ({ kind: 'receipts', receipts }));
   }
 
   loadPart(part: SnapshotPart): void {
@@ -244,6 +264,9 @@ export class MemberIndex {
       case 'redemptions':
         for (const [c, r] of part.redemptions) this.redemptions.set(c, r);
         return;
+      case 'receipts':
+        for (const h of part.receipts) this.receipts.add(h);
+        return;
     }
   }
 
@@ -256,6 +279,7 @@ export class MemberIndex {
       members: [...this.members],
       keys: [...this.keys],
       redemptions: [...this.redemptions],
+      receipts: [...this.receipts],
     };
   }
 
@@ -265,6 +289,7 @@ export class MemberIndex {
     index.loadPart({ kind: 'members', members: s.members.map(([, r]) => r) });
     index.loadPart({ kind: 'keys', keys: s.keys });
     index.loadPart({ kind: 'redemptions', redemptions: s.redemptions });
+    index.loadPart({ kind: 'receipts', receipts: s.receipts });
     return index;
   }
 }

@@ -39,7 +39,7 @@ export async function checkout(ctx: EdgeContext, terminalId: string, body: Check
   const hash = requestHash(body);
   const memberId = body.memberId;
   return ctx.locks.run([orderId, ...(memberId ? [memberId] : [])], async () => {
-    const existing = await getDoc(ctx, orderId);
+    const existing = ctx.live.index.mayHaveOrder(orderId) ? await getDoc(ctx, orderId) : undefined;
     if (existing) {
       const order = OrderDocSchema.parse(existing);
       if (order.requestHash !== hash) throw new AppError('receipt_conflict', `receipt ${body.receiptNo} was recorded with other content`, { checkout: { id: checkoutIdOf(orderId) } });

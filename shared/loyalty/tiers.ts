@@ -7,9 +7,17 @@ export interface SpendFact {
   cents: number;
 }
 
+let lastWindow = { today: '', months: 0, from: '' };
+
+/** The first day outside the window ending on `today`; asked on every identify, so remembered. */
+function windowStart(today: string, months: number): string {
+  if (lastWindow.today !== today || lastWindow.months !== months) lastWindow = { today, months, from: addMonths(today, -months) };
+  return lastWindow.from;
+}
+
 /** Spend within the rolling window that ends on `today` (inclusive), never below zero. */
 export function rollingSpend(rules: LoyaltyRules, facts: readonly SpendFact[], today: string): number {
-  const from = addMonths(today, -rules.tierWindowMonths);
+  const from = windowStart(today, rules.tierWindowMonths);
   let sum = 0;
   for (const f of facts) if (f.day > from && f.day <= today) sum += f.cents;
   return Math.max(0, sum);

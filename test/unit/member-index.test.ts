@@ -474,3 +474,20 @@ describe('MemberIndex: preview', () => {
     expect(index.tier(m, TODAY).code).toBe('L2');
   });
 });
+
+describe('MemberIndex: receipts filter', () => {
+  it('knows every recorded receipt, with or without a member, also after a snapshot round trip', () => {
+    const index = new MemberIndex();
+    const orders = Array.from({ length: 500 }, (_, i) => `order:S001:T1:R${i}`);
+    for (const [i, id] of orders.entries()) {
+      index.apply({ _id: id, type: 'order', storeId: 'S001', terminalId: 'T1', receiptNo: `R${i}`, ...(i % 2 ? { memberId: 'M0001' } : {}), at: '2026-01-01T00:00:00.000Z', day: '2026-01-01', lines: [], totalCents: 0, couponDiscountCents: 0, pointsCashCents: 0, payableCents: 0, pointsEarned: 0, pointsRedeemed: 0, coupons: [], requestHash: 'h' });
+    }
+    const restored = MemberIndex.restore(JSON.parse(JSON.stringify(index.snapshot())));
+    for (const id of orders) {
+      expect(index.mayHaveOrder(id)).toBe(true);
+      expect(restored.mayHaveOrder(id)).toBe(true);
+    }
+    const misses = Array.from({ length: 2000 }, (_, i) => `order:S001:T2:R${i}`).filter((id) => index.mayHaveOrder(id));
+    expect(misses.length).toBeLessThan(3);
+  });
+});
