@@ -78,7 +78,7 @@ export function decodeLedger(list: readonly number[] | undefined): LedgerFact[] 
   const out: LedgerFact[] = [];
   if (!list) return out;
   for (let i = 0; i < list.length; i += LEDGER_STRIDE) {
-    const fact: LedgerFact = { id: String(list[i]), delta: list[i + 1]!, at: new Date(list[i + 2]!).toISOString(), day: dayString(list[i + 3]!) };
+    const fact: LedgerFact = { id: String(list[i]), delta: list[i + 1]!, atMs: list[i + 2]!, day: dayString(list[i + 3]!) };
     if (list[i + 4]! >= 0) fact.expiresOn = dayString(list[i + 4]!);
     out.push(fact);
   }

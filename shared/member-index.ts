@@ -215,8 +215,23 @@ export class MemberIndex {
 
   /** Coupons the member holds that are neither redeemed nor expired at `now`. */
   usableCoupons(memberId: string, now: string): Coupon[] {
-    const coupons = this.members.get(memberId)?.coupons ?? [];
-    return coupons.filter((c) => !this.redemptions.has(c.code) && c.validTo >= now);
+    return this.usable(this.members.get(memberId)?.coupons, now);
+  }
+
+  private usable(coupons: readonly Coupon[] | undefined, now: string): Coupon[] {
+    return coupons ? coupons.filter((c) => !this.redemptions.has(c.code) && c.validTo >= now) : [];
+  }
+
+  /** What the till shows of a known member, with one lookup: it is asked at every identify. */
+  view(memberId: string, today: string, now: string) {
+    const r = this.members.get(memberId);
+    if (!r?.profile) return undefined;
+    return {
+      profile: r.profile,
+      tier: tierFor(this.rules, decodeSpend(r.spend), today),
+      balance: ledgerBalance(decodeLedger(r.ledger), today),
+      coupons: this.usable(r.coupons, now),
+    };
   }
 
   coupon(code: string): Coupon | undefined {

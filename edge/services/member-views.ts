@@ -11,17 +11,16 @@ export function couponView(c: Coupon) {
 
 /** What the POS needs to greet and serve a member; the phone is masked, the balance current. */
 export function memberSummary(ctx: EdgeContext, memberId: string) {
-  const record = ctx.live.index.get(memberId);
-  if (!record) return undefined;
   const { now, today } = moment(ctx);
-  const tier = ctx.live.index.tier(memberId, today);
+  const view = ctx.live.index.view(memberId, today, now);
+  if (!view) return undefined;
   return {
     id: memberId,
-    tier: tier.code,
-    points: { balance: ctx.live.index.balance(memberId, today).balance },
-    coupons: ctx.live.index.usableCoupons(memberId, now).map(couponView),
-    phoneMasked: maskPhone(record.profile.phone),
-    name: record.profile.name ?? null,
+    tier: view.tier.code,
+    points: { balance: view.balance.balance },
+    coupons: view.coupons.map(couponView),
+    phoneMasked: maskPhone(view.profile.phone),
+    name: view.profile.name ?? null,
   };
 }
 

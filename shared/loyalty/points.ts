@@ -5,7 +5,8 @@ import type { Expiry, LoyaltyRules, TierRule } from '../schemas/rules.ts';
 export interface LedgerFact {
   id: string;
   delta: number;
-  at: string;
+  /** When it was written, epoch milliseconds: only its order matters here. */
+  atMs: number;
   day: string;
   expiresOn?: string;
 }
@@ -22,14 +23,14 @@ export interface Balance {
 /**
  * The balance of a ledger on `today`. Spending uses the points that expire first; points expire
  * after their `expiresOn` day; a claw-back that the balance cannot cover leaves a debt (a negative
- * balance, recorded as such) that later earnings pay first. Entries are taken in (at, id) order,
+ * balance, recorded as such) that later earnings pay first. Entries are taken in (atMs, id) order,
  * so the result does not depend on the order in which they arrived.
  *
- * @example ledgerBalance([{ id: 'a', delta: 200, at: '2026-01-01T00:00:00Z', day: '2026-01-01' }], '2026-06-01')
+ * @example ledgerBalance([{ id: 'a', delta: 200, atMs: Date.parse('2026-01-01T00:00:00Z'), day: '2026-01-01' }], '2026-06-01')
  * // { balance: 200, expired: 0 }
  */
 export function ledgerBalance(entries: readonly LedgerFact[], today: string): Balance {
-  const sorted = [...entries].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const sorted = [...entries].sort((a, b) => a.atMs - b.atMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const lots: { amount: number; expiresOn: string | undefined }[] = [];
   let debt = 0;
   let expired = 0;

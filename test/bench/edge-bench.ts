@@ -118,6 +118,8 @@ export async function benchEdge() {
   }
   for (const c of [10, 50]) rows.push(await measure('checkout (member, 2 lines, points)', edge.url, c, checkoutReq));
   const rssAfter = rssMb(edge.child.pid!);
+  await new Promise((r) => setTimeout(r, 10_000));
+  const rssIdle = rssMb(edge.child.pid!);
 
   trivial.stop();
   await edge.stop();
@@ -137,7 +139,7 @@ export async function benchEdge() {
     readyMs: median(readyMs),
     readyAfterBenchMs: readyAfterMs,
     checkoutsWritten: receipt,
-    rssMb: { atStart: rssAtStart, afterBench: rssAfter },
+    rssMb: { atStart: rssAtStart, afterBench: rssAfter, idle10s: rssIdle },
   };
 }
 

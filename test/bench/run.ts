@@ -14,6 +14,6 @@ const lines = [
   ...r.rows.map((x) => `| ${x.name} | ${x.connections} | ${f(x.rps)} | ${f(x.p50, 2)} | ${f(x.p99, 2)} | ${f(x.ratioToTrivial, 2)} | ${x.non2xx} |`),
   '',
   `- serve ready: ${r.readyMs} ms (median of 3 starts); after the benchmark's ${r.checkoutsWritten.toLocaleString('en')} checkouts: ${r.readyAfterBenchMs} ms`,
-  `- edge RSS: ${f(r.rssMb.atStart)} MB after start, ${f(r.rssMb.afterBench)} MB after the benchmark`,
+  `- edge RSS: ${f(r.rssMb.atStart)} MB after start, ${f(r.rssMb.afterBench)} MB right after the benchmark, ${f(r.rssMb.idle10s)} MB after 10 s idle`,
 ];
 console.log(lines.join('\n'));

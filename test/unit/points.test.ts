@@ -16,8 +16,8 @@ const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 
 /** A ledger entry on a day, at noon UTC plus `seq` seconds so several can share a day. */
 function entry(id: string, delta: number, day: string, expiresOn?: string, seq = 0): LedgerFact {
-  const at = new Date(Date.parse(`${day}T12:00:00Z`) + seq * 1000).toISOString();
-  return expiresOn === undefined ? { id, delta, at, day } : { id, delta, at, day, expiresOn };
+  const atMs = Date.parse(`${day}T12:00:00Z`) + seq * 1000;
+  return expiresOn === undefined ? { id, delta, atMs, day } : { id, delta, atMs, day, expiresOn };
 }
 
 const BASE = Date.parse('2025-01-01T00:00:00Z');
@@ -157,7 +157,7 @@ describe('ledgerBalance properties', () => {
 
 describe('ledgerBalance examples', () => {
   it('the doc example', () => {
-    expect(ledgerBalance([{ id: 'a', delta: 200, at: '2026-01-01T00:00:00Z', day: '2026-01-01' }], '2026-06-01')).toEqual({ balance: 200, expired: 0 });
+    expect(ledgerBalance([{ id: 'a', delta: 200, atMs: Date.parse('2026-01-01T00:00:00Z'), day: '2026-01-01' }], '2026-06-01')).toEqual({ balance: 200, expired: 0 });
   });
 
   it('an empty ledger is zero', () => {
@@ -199,16 +199,16 @@ describe('ledgerBalance examples', () => {
     expect(ledgerBalance([...ledger, entry('earn3', 50, '2026-02-01', '2026-03-31')], '2026-04-01')).toEqual({ balance: -150, expired: 0 });
   });
 
-  it('takes entries in (at, id) order, not arrival order', () => {
+  it('takes entries in (atMs, id) order, not arrival order', () => {
     // The earning comes after the spend in time: the spend is a debt, paid by the earning, so
     // nothing of the dated lot is left to expire.
     const ledger = [entry('later-earn', 100, '2026-02-01', '2026-03-01'), entry('early-spend', -100, '2026-01-01')];
     expect(ledgerBalance(ledger, '2026-04-01')).toEqual({ balance: 0, expired: 0 });
     // Same instant: the id decides.
-    const at = '2026-01-01T00:00:00.000Z';
+    const atMs = Date.parse('2026-01-01T00:00:00.000Z');
     const a = [
-      { id: 'b', delta: -100, at, day: '2026-01-01' },
-      { id: 'a', delta: 100, at, day: '2026-01-01', expiresOn: '2026-01-31' },
+      { id: 'b', delta: -100, atMs, day: '2026-01-01' },
+      { id: 'a', delta: 100, atMs, day: '2026-01-01', expiresOn: '2026-01-31' },
     ];
     expect(ledgerBalance(a, '2026-02-01')).toEqual({ balance: 0, expired: 0 });
     expect(ledgerBalance([...a].reverse(), '2026-02-01')).toEqual({ balance: 0, expired: 0 });

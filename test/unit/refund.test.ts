@@ -317,7 +317,7 @@ describe('priceRefund properties', () => {
 
   it('earn then full refund returns to the starting balance', () => {
     const startLedger = fc.array(fc.integer({ min: -500, max: 5000 }), { maxLength: 10 }).map((ds) =>
-      ds.map((delta, i): LedgerFact => ({ id: `pts:${MEMBER}:start-${i}`, delta, at: `2026-01-0${1 + (i % 9)}T00:00:00.000Z`, day: `2026-01-0${1 + (i % 9)}` })),
+      ds.map((delta, i): LedgerFact => ({ id: `pts:${MEMBER}:start-${i}`, delta, atMs: Date.parse(`2026-01-0${1 + (i % 9)}T00:00:00.000Z`), day: `2026-01-0${1 + (i % 9)}` })),
     );
     fc.assert(
       fc.property(startLedger, basketArb, fc.constantFrom('L1', 'L2', 'L3', 'L4'), fracArb, planArb, (ledger, lines, tier, frac, plan) => {
@@ -328,7 +328,7 @@ describe('priceRefund properties', () => {
         const p = checkout({ lines, member: { id: MEMBER, tier: tierOf(tier), balance: start }, pointsToRedeem: points });
         const o = orderDoc(p);
         const entries: LedgerFact[] = [...ledger];
-        const add = (id: string, delta: number, at: string) => delta !== 0 && entries.push({ id, delta, at, day: at.slice(0, 10) });
+        const add = (id: string, delta: number, at: string) => delta !== 0 && entries.push({ id, delta, atMs: Date.parse(at), day: at.slice(0, 10) });
         add(`pts:${MEMBER}:earn`, o.pointsEarned, '2026-03-10T04:00:00.000Z');
         add(`pts:${MEMBER}:redeem`, -o.pointsRedeemed, '2026-03-10T04:00:00.000Z');
         expect(ledgerBalance(entries, today).balance).toBe(start + o.pointsEarned - o.pointsRedeemed);
