@@ -12,6 +12,8 @@ export interface AppOptions {
   terminals: TerminalRegistry;
   /** Identify requests per minute per terminal, and the burst allowed at once. */
   identifyRate: { perMinute: number; burst: number };
+  /** Called on every API request (the node's idle-time GC wants to know). */
+  onRequest?: () => void;
 }
 
 /** Builds the edge HTTP API from its dependencies; `serve` listens, tests call `app.request()`. */
@@ -31,6 +33,7 @@ export function createApp(ctx: EdgeContext, opts: AppOptions) {
   v1.use((c, next) => {
     const header = c.req.header('authorization') ?? '';
     const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    opts.onRequest?.();
     const known = token ? opts.terminals.knownTerminal(token) : undefined;
     const authorise = (terminalId: string | undefined) => {
       if (!terminalId) throw new AppError('unauthorized', 'send Authorization: Bearer <terminal token>');

@@ -1,6 +1,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
+import { startIdleGc } from './idle-gc.ts';
 import type { EdgeContext } from './context.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { LiveIndex, type Progress } from './live-index.ts';
@@ -55,7 +56,9 @@ export interface RunningNode {
 export async function serveNode(opts: ServeOptions): Promise<RunningNode> {
   const node = await openNode(opts);
   const terminals = await TerminalRegistry.load(opts.dir);
-  const app = createApp(node, { terminals, identifyRate: opts.identifyRate });
+  let lastRequestAt = Date.now();
+  const app = createApp(node, { terminals, identifyRate: opts.identifyRate, onRequest: () => (lastRequestAt = Date.now()) });
+  const stopIdleGc = startIdleGc({ lastRequestAt: () => lastRequestAt });
 
   let saving: Promise<void> | undefined;
   const timer = setInterval(() => {
@@ -76,6 +79,7 @@ export async function serveNode(opts: ServeOptions): Promise<RunningNode> {
     ctx: node,
     async close() {
       clearInterval(timer);
+      stopIdleGc();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await saving;
       await node.close();
