@@ -14,7 +14,7 @@ const TerminalsFileSchema = z.object({
 });
 type TerminalsFile = z.infer<typeof TerminalsFileSchema>;
 
-export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 async function readTerminals(dir: string): Promise<TerminalsFile> {
   const file = paths(dir).terminals;

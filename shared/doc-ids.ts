@@ -4,9 +4,6 @@
  * lands on the same id instead of counting twice. See docs/decisions/001-document-ids.md.
  */
 
-export const DOC_TYPES = ['member', 'idk', 'pts', 'order', 'refund', 'coupon', 'redeem', 'rules', 'tpl', 'event'] as const;
-export type DocType = (typeof DOC_TYPES)[number];
-
 export const RULES_ID = 'rules:loyalty';
 
 export const docId = {
@@ -21,9 +18,3 @@ export const docId = {
   pts: (memberId: string, cause: string) => `pts:${memberId}:${cause}`,
   event: (storeId: string, memberId: string, cause: string) => `event:${storeId}:${memberId}:${cause}`,
 } as const;
-
-/** The type of a document from its id prefix, or undefined for ids this version does not know. */
-export function typeOfId(id: string): DocType | undefined {
-  const prefix = id.slice(0, id.indexOf(':'));
-  return (DOC_TYPES as readonly string[]).includes(prefix) ? (prefix as DocType) : undefined;
-}

@@ -17,8 +17,3 @@ export function allocate(amount: number, weights: readonly number[]): number[] {
   for (let k = 0; rest > 0; k = (k + 1) % order.length, rest--) parts[order[k]!.i]! += 1;
   return parts;
 }
-
-/** floor(a * b / c) for non-negative integers, exact while a * b stays below 2^53. */
-export function mulDiv(a: number, b: number, c: number): number {
-  return Math.floor((a * b) / c);
-}

@@ -3,7 +3,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seedMemberId, seedPhone } from '../../edge/seed.ts';
-import { edgeCliOk, provisionNode, removeDir, ROOT, startEdge } from '../support/edge-node.ts';
+import { provisionNode, removeDir, ROOT, startEdge } from '../support/edge-node.ts';
 
 /*
  * Issue 2's figures: identify and checkout against one edge node with 100,000 members, with a
@@ -143,4 +143,3 @@ export async function benchEdge() {
   };
 }
 
-export { edgeCliOk };

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { allocate, mulDiv } from '../../shared/money.ts';
+import { allocate } from '../../shared/money.ts';
 import { fracArb } from './fixtures.ts';
 
 describe('allocate', () => {
@@ -102,19 +102,3 @@ describe('allocate', () => {
   });
 });
 
-describe('mulDiv', () => {
-  it('is floor(a × b / c)', () => {
-    expect(mulDiv(10, 3, 4)).toBe(7);
-    expect(mulDiv(12345, 150, 10000)).toBe(185);
-    expect(mulDiv(0, 5, 3)).toBe(0);
-  });
-
-  it('matches exact integer arithmetic below 2^53', () => {
-    fc.assert(
-      fc.property(fc.nat({ max: 1e7 }), fc.nat({ max: 1e7 }), fc.integer({ min: 1, max: 1e9 }), (a, b, c) => {
-        expect(mulDiv(a, b, c)).toBe(Number((BigInt(a) * BigInt(b)) / BigInt(c)));
-      }),
-      { numRuns: 300 },
-    );
-  });
-});
