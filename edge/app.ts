@@ -41,7 +41,8 @@ export function createApp(ctx: EdgeContext, opts: AppOptions) {
       return next();
     };
     // The common case stays synchronous: every POS call passes here.
-    return known !== undefined ? authorise(known) : (token ? opts.terminals.terminalFor(token) : Promise.resolve(undefined)).then(authorise);
+    if (known !== undefined || !token) return authorise(known);
+    return opts.terminals.terminalFor(token).then(authorise);
   });
   v1.route('/members', membersRoutes(ctx, new RateLimiter(opts.identifyRate.perMinute, opts.identifyRate.burst)));
   v1.route('/checkouts', checkoutsRoutes(ctx));

@@ -15,11 +15,10 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export async function body<S extends z.ZodType>(c: Context<Env>, schema: S): Promise<z.infer<S>> {
   const type = c.req.header('content-type') ?? '';
   if (!type.includes('application/json')) throw new AppError('unsupported_media_type', 'send Content-Type: application/json');
-  const max = MAX_BODY_BYTES;
-  const tooLarge = () => new AppError('body_too_large', `the body exceeds ${max} bytes`);
-  if (Number(c.req.header('content-length') ?? 0) > max) throw tooLarge();
+  const tooLarge = () => new AppError('body_too_large', `the body exceeds ${MAX_BODY_BYTES} bytes`);
+  if (Number(c.req.header('content-length') ?? 0) > MAX_BODY_BYTES) throw tooLarge();
   const text = await c.req.text();
-  if (Buffer.byteLength(text) > max) throw tooLarge();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw tooLarge();
   let raw: unknown;
   try {
     raw = JSON.parse(text);

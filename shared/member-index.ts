@@ -10,7 +10,7 @@ import {
   upsertTuple,
 } from './compact-facts.ts';
 import { ledgerBalance, type Balance, type LedgerFact } from './loyalty/points.ts';
-import { tierFor, type SpendFact } from './loyalty/tiers.ts';
+import { tierFor } from './loyalty/tiers.ts';
 import type { Coupon, CouponTemplate } from './schemas/coupon.ts';
 import type { AnyDoc, MemberDoc } from './schemas/documents.ts';
 import { DEFAULT_RULES, type LoyaltyRules, type TierRule } from './schemas/rules.ts';
@@ -78,6 +78,9 @@ type MemberFact = Extract<AnyDoc, { type: 'pts' | 'order' | 'refund' | 'coupon' 
 function isMemberFact(doc: AnyDoc): doc is MemberFact {
   return doc.type === 'pts' || doc.type === 'order' || doc.type === 'refund' || doc.type === 'coupon';
 }
+
+const balanceOf = (r: MemberRecord | undefined, today: string): Balance => ledgerBalance(decodeLedger(r?.ledger), today);
+const tierOf = (rules: LoyaltyRules, r: MemberRecord | undefined, today: string): TierRule => tierFor(rules, decodeSpend(r?.spend), today);
 
 /** Folds one fact into a member's record, keyed by its id: applying it again changes nothing. */
 function foldMemberFact(r: MemberRecord, doc: MemberFact): void {
@@ -201,16 +204,12 @@ export class MemberIndex {
     return decodeLedger(this.members.get(memberId)?.ledger);
   }
 
-  spend(memberId: string): SpendFact[] {
-    return decodeSpend(this.members.get(memberId)?.spend);
-  }
-
   balance(memberId: string, today: string): Balance {
-    return ledgerBalance(this.ledger(memberId), today);
+    return balanceOf(this.members.get(memberId), today);
   }
 
   tier(memberId: string, today: string): TierRule {
-    return tierFor(this.rules, this.spend(memberId), today);
+    return tierOf(this.rules, this.members.get(memberId), today);
   }
 
   /** Coupons the member holds that are neither redeemed nor expired at `now`. */
@@ -228,8 +227,8 @@ export class MemberIndex {
     if (!r?.profile) return undefined;
     return {
       profile: r.profile,
-      tier: tierFor(this.rules, decodeSpend(r.spend), today),
-      balance: ledgerBalance(decodeLedger(r.ledger), today),
+      tier: tierOf(this.rules, r, today),
+      balance: balanceOf(r, today),
       coupons: this.usable(r.coupons, now),
     };
   }
@@ -245,7 +244,7 @@ export class MemberIndex {
     const copy: MemberRecord = {
       id: memberId, ...(current.ledger ? { ledger: [...current.ledger] } : {}), ...(current.spend ? { spend: [...current.spend] } : {}) };
     for (const d of docs) if (isMemberFact(d) && d.memberId === memberId) foldMemberFact(copy, d);
-    return { tier: tierFor(this.rules, decodeSpend(copy.spend), today), balance: ledgerBalance(decodeLedger(copy.ledger), today) };
+    return { tier: tierOf(this.rules, copy, today), balance: balanceOf(copy, today) };
   }
 
   /**
