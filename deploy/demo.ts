@@ -1,47 +1,72 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { initNode } from '../edge/init-node.ts';
-import { createLog } from '../edge/log.ts';
-import { openNode, serveNode } from '../edge/node.ts';
-import { seedMemberId, seedMembers, seedPhone } from '../edge/seed.ts';
-import { issueCoupon } from '../edge/services/coupons.ts';
+import { enroll } from '../edge/enroll.ts';
+import { serveNode } from '../edge/node.ts';
+import { paths } from '../edge/node-dir.ts';
+import { seedMemberId, seedPhone } from '../edge/seed.ts';
 import { addTerminal } from '../edge/terminals.ts';
+import { issueHubCoupon } from '../hub/coupons.ts';
+import { seedStoreMembers } from '../hub/seed.ts';
+import { serveHub } from '../hub/server.ts';
+import { createLog } from '../shared/cli/log.ts';
 
 /**
- * `npm start`: a demo store node (S001) with 1,000 sample members and a few coupons, served on
- * http://127.0.0.1:8401 (PORT to change). Its data lives in ./data/demo-S001 and survives
- * restarts. The hub joins this command with the hub issue.
+ * `npm start`: the hub with its embedded database on http://127.0.0.1:8400, and two enrolled
+ * demo stores, S001 on :8401 and S002 on :8402, each with 1,000 sample members of its own and a
+ * few coupons. Data lives in ./data/demo and survives restarts (delete it to start over).
  */
-const dir = join(process.cwd(), 'data', 'demo-S001');
-const port = Number(process.env.PORT ?? 8401);
-const log = createLog('demo', true);
+const root = join(process.cwd(), 'data', 'demo');
+const hubPort = Number(process.env.HUB_PORT ?? 8400);
+const quiet = createLog('demo', true);
 
-const config = { format: 1 as const, storeId: 'S001', timeZone: 'Asia/Shanghai', createdAt: new Date().toISOString() };
-if ((await initNode(dir, config, log)) === 'created') {
-  const node = await openNode({ dir, log });
-  await seedMembers(node, 1000);
-  for (const [i, templateId] of [[1, 'CASH20'], [2, 'PCT10'], [3, 'GIFT-CUP']] as const) {
-    await issueCoupon(node, { memberId: seedMemberId(i), templateId });
+const hub = await serveHub({ dir: join(root, 'hub'), port: hubPort, host: '127.0.0.1', log: createLog('hub', true), sweepEveryMs: 5000 });
+const demoStores = [
+  { id: 'S001', name: 'Shanghai Jing An', region: 'east', port: hubPort + 1, first: 0 },
+  { id: 'S002', name: 'Hangzhou West Lake', region: 'east', port: hubPort + 2, first: 1000 },
+];
+
+const running: ((typeof demoStores)[number] & { url: string; token: string; node: Awaited<ReturnType<typeof serveNode>> })[] = [];
+for (const s of demoStores) {
+  const dir = join(root, s.id);
+  if (!existsSync(paths(dir).hub)) {
+    const { store, code } = (await hub.ctx.stores.get(s.id))
+      ? { store: await hub.ctx.stores.require(s.id), ...(await hub.ctx.stores.newCode(s.id)) }
+      : await hub.ctx.stores.add({ id: s.id, name: s.name, region: s.region });
+    await seedStoreMembers(hub.ctx.couch, hub.ctx.ingest, store, 1000, { first: s.first });
+    for (const [i, templateId] of [[1, 'CASH20'], [2, 'PCT10'], [3, 'GIFT-CUP']] as const) {
+      await issueHubCoupon(hub.ctx, { memberId: seedMemberId(s.first + i), templateId });
+    }
+    hub.ctx.bundles.request(s.id);
+    await hub.ctx.bundles.idle();
+    console.log(`enrolling ${s.id}…`);
+    await enroll({ dir, hubUrl: hub.url, code, log: quiet });
   }
-  await node.close();
+  const token = await addTerminal(dir, 'T1', new Date());
+  const node = await serveNode({ dir, log: createLog(`edge-${s.id}`, true), port: s.port, host: '127.0.0.1', identifyRate: { perMinute: 120, burst: 30 }, snapshotEveryMs: 30_000 });
+  running.push({ ...s, url: node.url, token, node });
 }
 
-const token = await addTerminal(dir, 'T1', new Date());
-const running = await serveNode({ dir, log: createLog('edge'), port, host: '127.0.0.1', identifyRate: { perMinute: 120, burst: 30 }, snapshotEveryMs: 30_000 });
-const phone = seedPhone(1).slice(3);
+const [a, b] = running;
 console.log(`
-MemberEdge demo store S001 at ${running.url} (data in ${dir})
-POS terminal T1 token: ${token}
+MemberEdge demo: hub at ${hub.url} (data in ${root})
+  admin token: in ${join(root, 'hub', 'admin-token')}
+${running.map((s) => `  store ${s.id} (${s.name}) at ${s.url}   POS terminal T1 token: ${s.token}`).join('\n')}
 
-Try:
-  curl -s ${running.url}/healthz
-  curl -s -X POST ${running.url}/v1/members/identify -H 'authorization: Bearer ${token}' -H 'content-type: application/json' -d '{"phone":"${phone}"}'
-  curl -s -X POST ${running.url}/v1/checkouts -H 'authorization: Bearer ${token}' -H 'content-type: application/json' \\
-    -d '{"receiptNo":"R'$RANDOM'","memberId":"${seedMemberId(1)}","lines":[{"sku":"BEANS-1KG","qty":1,"unitPrice":12800}],"pointsToRedeem":100}'
+Try: a member of ${a!.id} earns points there, then is served at ${b!.id} (the hub looks them up):
+  curl -s -X POST ${a!.url}/v1/checkouts -H 'authorization: Bearer ${a!.token}' -H 'content-type: application/json' \\
+    -d '{"receiptNo":"R'$RANDOM'","memberId":"${seedMemberId(1)}","lines":[{"sku":"BEANS-1KG","qty":1,"unitPrice":12800}]}'
+  curl -s -X POST ${b!.url}/v1/members/identify -H 'authorization: Bearer ${b!.token}' -H 'content-type: application/json' -d '{"phone":"${seedPhone(1).slice(3)}"}'
+  curl -s ${a!.url}/healthz
+  HUB_URL=${hub.url} npm run hub -- fleet --data ${join(root, 'hub')}
 
-Ctrl-C stops it.`);
+Ctrl-C stops all.`);
 
+let stopping = false;
 const stop = async () => {
-  await running.close();
+  if (stopping) return;
+  stopping = true;
+  for (const s of running) await s.node.close();
+  await hub.close();
   process.exit(0);
 };
 process.on('SIGINT', stop);

@@ -2,10 +2,11 @@ import { Hono } from 'hono';
 import { AppError } from '../shared/errors.ts';
 import type { EdgeContext } from './context.ts';
 import { errorBody, type Env } from './http.ts';
-import { RateLimiter } from './rate-limit.ts';
+import { RateLimiter } from '../shared/rate-limit.ts';
 import { checkoutsRoutes } from './routes/checkouts.ts';
 import { couponsRoutes } from './routes/coupons.ts';
 import { membersRoutes } from './routes/members.ts';
+import type { SyncStatus } from './sync/replication.ts';
 import type { TerminalRegistry } from './terminals.ts';
 
 export interface AppOptions {
@@ -14,6 +15,8 @@ export interface AppOptions {
   identifyRate: { perMinute: number; burst: number };
   /** Called on every API request (the node's idle-time GC wants to know). */
   onRequest?: () => void;
+  /** On an enrolled node: the state of replication with the hub, for /healthz. */
+  syncStatus?: () => SyncStatus;
 }
 
 /** Builds the edge HTTP API from its dependencies; `serve` listens, tests call `app.request()`. */
@@ -27,7 +30,7 @@ export function createApp(ctx: EdgeContext, opts: AppOptions) {
   });
   app.notFound((c) => c.json(errorBody(new AppError('not_found', `no route ${c.req.method} ${c.req.path}`)), 404));
 
-  app.get('/healthz', (c) => c.json({ status: 'ok', storeId: ctx.storeId, version: ctx.version }));
+  app.get('/healthz', (c) => c.json({ status: 'ok', storeId: ctx.storeId, version: ctx.version, rulesVersion: ctx.live.index.rules.version, ...(opts.syncStatus ? { sync: opts.syncStatus() } : {}) }));
 
   const v1 = new Hono<Env>();
   v1.use((c, next) => {

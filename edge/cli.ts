@@ -1,15 +1,18 @@
 import { parseArgs } from 'node:util';
+import { int, need, runCli, UsageError } from '../shared/cli/args.ts';
 import { DEFAULT_TEMPLATES } from '../shared/schemas/coupon.ts';
 import { AppError } from '../shared/errors.ts';
-import { createLog } from './log.ts';
+import { createLog } from '../shared/cli/log.ts';
 import { initNode } from './init-node.ts';
 import { NodeConfigSchema, paths } from './node-dir.ts';
 import { openNode, serveNode } from './node.ts';
-import { progressPrinter } from './progress.ts';
+import { progressPrinter } from '../shared/cli/progress.ts';
 import { seedMembers } from './seed.ts';
 import { issueCoupon } from './services/coupons.ts';
 import { addTerminal } from './terminals.ts';
 import { existsSync } from 'node:fs';
+import { doctor } from './doctor.ts';
+import { enroll } from './enroll.ts';
 
 const USAGE = `usage: npm run edge -- <command> [options]
 
@@ -19,10 +22,12 @@ const USAGE = `usage: npm run edge -- <command> [options]
   serve --data DIR [--port 8401] [--host 127.0.0.1]   serve the API
         [--identify-rate 120] [--identify-burst 30]  identify requests per minute per terminal
         [--snapshot-interval 30]                     seconds between index snapshots
-  coupon issue --data DIR --member ID --template T    issue a coupon (until the hub does)
+  coupon issue --data DIR --member ID --template T    issue a coupon (a node without a hub)
         [--code CODE] [--valid-days N]
+  enroll --hub URL --code CODE --data DIR             join the hub: credentials, then pull the replica
+  doctor --data DIR                                   check hub, credentials, clock, disk, replication
 
-Options fall back to EDGE_DATA, EDGE_PORT, EDGE_HOST, EDGE_IDENTIFY_RATE, EDGE_IDENTIFY_BURST.`;
+Options fall back to EDGE_DATA, EDGE_PORT, EDGE_HOST, EDGE_HUB, EDGE_IDENTIFY_RATE, EDGE_IDENTIFY_BURST.`;
 
 const OPTIONS = {
   data: { type: 'string' },
@@ -40,26 +45,11 @@ const OPTIONS = {
   template: { type: 'string' },
   code: { type: 'string' },
   'valid-days': { type: 'string' },
+  hub: { type: 'string' },
+  'heartbeat-interval': { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-class UsageError extends Error {}
-
-function int(name: string, value: string | undefined, fallback?: number): number {
-  if (value === undefined) {
-    if (fallback === undefined) throw new UsageError(`--${name} is required`);
-    return fallback;
-  }
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer`);
-  return n;
-}
-
-function need(name: string, value: string | undefined): string {
-  if (!value) throw new UsageError(`--${name} is required`);
-  return value;
-}
 
 async function main(argv: string[]): Promise<void> {
   const { values: o, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -103,6 +93,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'serve': {
+      // PouchDB's HTTP adapter can leave a rejected promise unobserved when the hub drops a
+      // connection mid-request (replication retries on its own): that must not take the till down.
+      process.on('unhandledRejection', (err) => log.error('unhandled rejection (serving on)', { err: String((err as Error)?.message ?? err) }));
       const started = Date.now();
       const bar = progressPrinter('loading index');
       const node = await serveNode({
@@ -115,6 +108,7 @@ async function main(argv: string[]): Promise<void> {
           burst: int('identify-burst', o['identify-burst'] ?? process.env.EDGE_IDENTIFY_BURST, 30),
         },
         snapshotEveryMs: 1000 * Math.max(1, int('snapshot-interval', o['snapshot-interval'], 30)),
+        heartbeatEveryMs: 1000 * Math.max(1, int('heartbeat-interval', o['heartbeat-interval'], 30)),
         progress: (_phase, done, total) => bar.update(done, total),
       });
       const members = node.ctx.live.index.members.size;
@@ -146,16 +140,35 @@ async function main(argv: string[]): Promise<void> {
       }
       return;
     }
+    case 'enroll': {
+      const bars = { pull: progressPrinter('pulling the replica'), index: progressPrinter('building the index') };
+      let phase: 'pull' | 'index' | undefined;
+      const summary = await enroll({
+        dir: data(),
+        hubUrl: need('hub', o.hub ?? process.env.EDGE_HUB),
+        code: o.code,
+        log,
+        progress: (p, done, total) => {
+          if (phase && phase !== p) bars[phase].done();
+          phase = p;
+          bars[p].update(done, total);
+        },
+      });
+      if (phase) bars[phase].done();
+      console.log(`${summary.resumed ? 'resumed: ' : ''}store ${summary.storeId} enrolled with ${summary.hubUrl} in ${summary.seconds.toFixed(1)} s`);
+      console.log(`  ${summary.documents} documents, ${summary.members} members, ${summary.coupons} coupons, rules v${summary.rulesVersion}, ${summary.templates} coupon templates`);
+      console.log(`next: 'edge terminal add --data ${o.data ?? '$EDGE_DATA'} --id T1', then 'edge serve'`);
+      return;
+    }
+    case 'doctor': {
+      const checks = await doctor(data());
+      for (const c of checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}: ${c.detail}${!c.ok && c.fix ? `\n        fix: ${c.fix}` : ''}`);
+      if (checks.some((c) => !c.ok)) process.exitCode = 1;
+      return;
+    }
     default:
       throw new UsageError(`unknown command '${positionals.join(' ')}'`);
   }
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof UsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    console.error(`error: ${(err as Error).message}\n\n${USAGE}`);
-    process.exit(2);
-  }
-  console.error(`error: ${err instanceof AppError ? err.message : String((err as Error)?.message ?? err)}`);
-  process.exit(1);
-});
+runCli(main, USAGE);

@@ -3,7 +3,7 @@ import { RULES_ID, docId } from '../shared/doc-ids.ts';
 import { AppError } from '../shared/errors.ts';
 import { DEFAULT_TEMPLATES } from '../shared/schemas/coupon.ts';
 import { DEFAULT_RULES } from '../shared/schemas/rules.ts';
-import type { Log } from './log.ts';
+import type { Log } from '../shared/cli/log.ts';
 import { createNodeDir, paths, readNodeConfig, type NodeConfig } from './node-dir.ts';
 import { openNode } from './node.ts';
 

@@ -3,7 +3,7 @@ import { rename } from 'node:fs/promises';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { MemberIndex, type SnapshotPart } from '../shared/member-index.ts';
-import { AnyDocSchema, type AnyDoc } from '../shared/schemas/documents.ts';
+import type { AnyDoc } from '../shared/schemas/documents.ts';
 import { AppError } from '../shared/errors.ts';
 import type { StoreDb } from './store-db.ts';
 
@@ -35,6 +35,9 @@ export class LiveIndex {
   private inflight = false;
   private gate: Promise<void> | undefined;
   private changesSinceSnapshot = 0;
+  /** The database sequence the index is known to cover (after open; then as the follower goes). */
+  private coveredSeq: number | string = 0;
+  private follower: { feed: PouchDB.Core.Changes<Record<string, unknown>>; ownWrites: Set<string>; queue: { id: string; seq: number | string }[]; pumping: Promise<void> | undefined } | undefined;
 
   private constructor(
     readonly db: StoreDb,
@@ -58,12 +61,13 @@ export class LiveIndex {
     for (;;) {
       const page = await this.db.allDocs({ include_docs: true, limit: 5000, ...(startkey ? { startkey, skip: 1 } : {}) });
       if (page.rows.length === 0) break;
-      for (const row of page.rows) if (row.doc) this.applyStored(row.doc);
+      for (const row of page.rows) if (row.doc) this.index.applyStored(row.doc);
       done += page.rows.length;
       startkey = page.rows[page.rows.length - 1]!.id;
       progress('rebuilding index', done, info.doc_count);
     }
     this.changesSinceSnapshot = done;
+    this.coveredSeq = info.update_seq;
     if (done > 0) await this.persist(info.update_seq);
   }
 
@@ -73,17 +77,48 @@ export class LiveIndex {
     for (;;) {
       const page = await this.db.changes({ since: seq, include_docs: true, limit: 2000 });
       if (page.results.length === 0) break;
-      for (const change of page.results) if (change.doc && !change.deleted) this.applyStored(change.doc);
+      for (const change of page.results) if (change.doc && !change.deleted) this.index.applyStored(change.doc);
       done += page.results.length;
       seq = page.last_seq;
       progress('replaying changes', done, done);
     }
     this.changesSinceSnapshot = done;
+    this.coveredSeq = seq;
   }
 
-  private applyStored(doc: unknown): void {
-    const parsed = AnyDocSchema.safeParse(doc);
-    if (parsed.success) this.index.apply(parsed.data);
+  /**
+   * Folds in what others write to the database: replication from the hub. Documents this class
+   * wrote itself are recognised by id and skipped (they are folded when written); the rest are
+   * read in batches, in sequence order, so `coveredSeq` always means "everything up to here".
+   */
+  follow(onSeq: (seq: number) => void = () => {}): void {
+    if (this.follower) return;
+    const feed = this.db.changes({ live: true, since: this.coveredSeq, return_docs: false } as PouchDB.Core.ChangesOptions);
+    const f = { feed, ownWrites: new Set<string>(), queue: [] as { id: string; seq: number | string }[], pumping: undefined as Promise<void> | undefined };
+    this.follower = f;
+    feed.on('change', (c) => {
+      f.queue.push({ id: c.id, seq: c.seq });
+      onSeq(Number(c.seq) || 0);
+      f.pumping ??= this.pump().finally(() => (f.pumping = undefined));
+    });
+  }
+
+  private async pump(): Promise<void> {
+    const f = this.follower!;
+    while (f.queue.length > 0) {
+      const batch = f.queue.splice(0, 1000);
+      const foreign = batch.filter((c) => !f.ownWrites.delete(c.id)).map((c) => c.id);
+      if (foreign.length > 0) {
+        const res = await this.db.allDocs({ keys: foreign, include_docs: true });
+        for (const row of res.rows) {
+          if ('doc' in row && row.doc) {
+            this.index.applyStored(row.doc);
+            this.changesSinceSnapshot++;
+          }
+        }
+      }
+      this.coveredSeq = batch[batch.length - 1]!.seq;
+    }
   }
 
   /**
@@ -112,11 +147,13 @@ export class LiveIndex {
       const batch = this.takeBatch();
       const docs = batch.flatMap((w) => w.docs);
       this.inflight = true;
+      for (const d of docs) this.follower?.ownWrites.add(d._id);
       try {
         let results: (PouchDB.Core.Response | PouchDB.Core.Error)[];
         try {
           results = await this.db.bulkDocs(docs as PouchDB.Core.PutDocument<Record<string, unknown>>[]);
         } catch (err) {
+          for (const d of docs) this.follower?.ownWrites.delete(d._id);
           for (const w of batch) w.reject(err);
           continue;
         }
@@ -127,6 +164,8 @@ export class LiveIndex {
           for (const doc of w.docs) {
             const r = results[i++]!;
             if ('error' in r && r.error) {
+              // The follower may have skipped a replicated document of this id as ours: fold what is stored.
+              if (this.follower?.ownWrites.delete(doc._id) && r.status === 409) void this.db.get(doc._id).then((d) => this.index.applyStored(d), () => {});
               if (r.status === 409) conflicts.push(doc._id);
               else failure ??= new AppError('internal', `storage refused ${doc._id}: ${r.message ?? r.error}`);
             } else {
@@ -151,6 +190,10 @@ export class LiveIndex {
     return this.queue.splice(0, k);
   }
 
+  stopFollowing(): void {
+    this.follower?.feed.cancel();
+  }
+
   get pendingSnapshotChanges(): number {
     return this.changesSinceSnapshot;
   }
@@ -166,7 +209,8 @@ export class LiveIndex {
       this.gate = new Promise<void>((resolve) => (open = resolve));
       try {
         while (this.inflight) await new Promise((r) => setImmediate(r));
-        seq = (await this.db.info()).update_seq;
+        // Followed: what the follower has folded (replicated documents come only through it).
+        seq = this.follower ? this.coveredSeq : (await this.db.info()).update_seq;
       } finally {
         this.gate = undefined;
         open();
@@ -184,7 +228,8 @@ export class LiveIndex {
  */
 const SNAPSHOT_FORMAT = 2;
 
-async function writeSnapshot(file: string, seq: number | string, index: MemberIndex): Promise<void> {
+/** Saves an index as the snapshot covering the database up to `seq` (also for an index built elsewhere, as enroll does). */
+export async function writeSnapshot(file: string, seq: number | string, index: MemberIndex): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
   const out = createWriteStream(tmp, { mode: 0o600 });
   const closed = once(out, 'close');

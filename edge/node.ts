@@ -1,13 +1,18 @@
 import { serve, type ServerType } from '@hono/node-server';
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
 import { startIdleGc } from './idle-gc.ts';
 import type { EdgeContext } from './context.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { LiveIndex, type Progress } from './live-index.ts';
-import type { Log } from './log.ts';
+import type { Log } from '../shared/cli/log.ts';
 import { paths, readNodeConfig } from './node-dir.ts';
 import { openStoreDb } from './store-db.ts';
+import { HubAccess } from './sync/hub-access.ts';
+import { writeHeartbeat } from './sync/heartbeat.ts';
+import { readHubLink, remoteDb } from './sync/hub-link.ts';
+import { Replication } from './sync/replication.ts';
 import { TerminalRegistry } from './terminals.ts';
 import { VERSION } from './version.ts';
 
@@ -44,6 +49,8 @@ export interface ServeOptions extends NodeOptions {
   identifyRate: { perMinute: number; burst: number };
   /** How often the index snapshot is saved when something changed. */
   snapshotEveryMs: number;
+  /** How often an enrolled node writes its heartbeat (also on every change of sync state). */
+  heartbeatEveryMs?: number;
 }
 
 export interface RunningNode {
@@ -56,8 +63,14 @@ export interface RunningNode {
 export async function serveNode(opts: ServeOptions): Promise<RunningNode> {
   const node = await openNode(opts);
   const terminals = await TerminalRegistry.load(opts.dir);
+  const sync = await startSync(node, opts);
   let lastRequestAt = Date.now();
-  const app = createApp(node, { terminals, identifyRate: opts.identifyRate, onRequest: () => (lastRequestAt = Date.now()) });
+  const app = createApp(node, {
+    terminals,
+    identifyRate: opts.identifyRate,
+    onRequest: () => (lastRequestAt = Date.now()),
+    ...(sync ? { syncStatus: () => sync.replication.snapshot() } : {}),
+  });
   const stopIdleGc = startIdleGc({ lastRequestAt: () => lastRequestAt });
 
   let saving: Promise<void> | undefined;
@@ -80,9 +93,51 @@ export async function serveNode(opts: ServeOptions): Promise<RunningNode> {
     async close() {
       clearInterval(timer);
       stopIdleGc();
+      await sync?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await saving;
       await node.close();
     },
   };
+}
+
+/**
+ * On an enrolled node: live replication with the hub, the index following what it brings, the
+ * hub's lookup for the services, and the heartbeat. A node without hub.json runs standalone.
+ */
+async function startSync(node: EdgeContext, opts: ServeOptions) {
+  const link = await readHubLink(opts.dir);
+  if (!link) return undefined;
+  const replication = new Replication(node.live.db, remoteDb(link), opts.log, node.clock, await lastPushedSeq(opts.dir));
+  replication.noteLocalSeq(Number((await node.live.db.info()).update_seq) || 0);
+  node.live.follow((seq) => replication.noteLocalSeq(seq));
+  node.hub = new HubAccess(link, replication, opts.log);
+  const beat = () =>
+    writeHeartbeat(node.live.db, opts.dir, { storeId: node.storeId, version: node.version, clock: node.clock(), sync: replication.snapshot(), members: node.live.index.members.size }).catch((err) =>
+      opts.log.warn('heartbeat failed', { err: String(err) }),
+    );
+  replication.onStateChange((s) => {
+    opts.log.info('sync state', { state: s.state, ...(s.lastError ? { err: s.lastError } : {}) });
+    void beat();
+  });
+  replication.start();
+  void beat();
+  const timer = setInterval(beat, opts.heartbeatEveryMs ?? 30_000);
+  timer.unref();
+  return {
+    replication,
+    async stop() {
+      clearInterval(timer);
+      await replication.stop();
+      node.live.stopFollowing();
+    },
+  };
+}
+
+async function lastPushedSeq(dir: string): Promise<number> {
+  try {
+    return Number((JSON.parse(await readFile(paths(dir).syncStatus, 'utf8')) as { sync?: { pushedSeq?: number } }).sync?.pushedSeq) || 0;
+  } catch {
+    return 0;
+  }
 }

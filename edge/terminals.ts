@@ -1,9 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { TerminalId } from '../shared/schemas/common.ts';
-import { paths, writeFileAtomic } from './node-dir.ts';
+import { hashSecret as hashToken, newSecret } from '../shared/secrets.ts';
+import { writeFileAtomic } from '../shared/cli/write-file-atomic.ts';
+import { paths } from './node-dir.ts';
 
 /**
  * POS terminal credentials. A token is 32 random bytes, shown once; only its SHA-256 is stored
@@ -14,8 +15,6 @@ const TerminalsFileSchema = z.object({
 });
 type TerminalsFile = z.infer<typeof TerminalsFileSchema>;
 
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
-
 async function readTerminals(dir: string): Promise<TerminalsFile> {
   const file = paths(dir).terminals;
   if (!existsSync(file)) return { terminals: [] };
@@ -24,7 +23,7 @@ async function readTerminals(dir: string): Promise<TerminalsFile> {
 
 /** Adds (or re-keys) a terminal and returns its new token; an earlier token of the same id stops working. */
 export async function addTerminal(dir: string, id: string, now: Date): Promise<string> {
-  const token = `met_${randomBytes(32).toString('base64url')}`;
+  const token = `met_${newSecret()}`;
   const file = await readTerminals(dir);
   const terminals = file.terminals.filter((t) => t.id !== id);
   terminals.push({ id, tokenHash: hashToken(token), createdAt: now.toISOString(), revoked: false });

@@ -1,5 +1,7 @@
 import { allocate } from './money.ts';
-import type { Coupon } from './schemas/coupon.ts';
+import { docId } from './doc-ids.ts';
+import type { Coupon, CouponTemplate } from './schemas/coupon.ts';
+import type { CouponDoc } from './schemas/documents.ts';
 
 /** A receipt line while discounts are applied: what is still left to pay on it. */
 export interface PricedLine {
@@ -70,4 +72,27 @@ export function evaluateCoupon(coupon: Coupon, ctx: CouponContext, lines: readon
   if (discount === 0) return { valid: false, reason: 'no_discount' };
   const perLine = allocate(discount, lines.map((l, i) => (eligible[i] ? l.remainingCents : 0)));
   return { valid: true, discountCents: discount, perLine };
+}
+
+/**
+ * A coupon issued from a template: the terms and scope are copied so that a store can verify it
+ * offline, and a later change of the template does not change coupons already issued.
+ *
+ * @example buildCoupon(tpl, { memberId: 'M1', code: 'AB12-CD34-EF56', issuedAt: new Date() })
+ */
+export function buildCoupon(template: CouponTemplate, opts: { memberId: string; code: string; issuedAt: Date; validDays?: number }): CouponDoc {
+  const validTo = new Date(opts.issuedAt.getTime() + (opts.validDays ?? template.validDays) * 86_400_000);
+  return {
+    _id: docId.coupon(opts.code),
+    type: 'coupon',
+    code: opts.code,
+    memberId: opts.memberId,
+    templateId: template.id,
+    title: template.title,
+    terms: template.terms,
+    scope: template.scope,
+    validFrom: opts.issuedAt.toISOString(),
+    validTo: validTo.toISOString(),
+    issuedAt: opts.issuedAt.toISOString(),
+  };
 }

@@ -58,3 +58,18 @@ export function keyOfIdentity(input: IdentityInput): IdentityKeyResult {
   if ('openId' in input) return identityKey('openid', input.openId, input.appId);
   return identityKey('code', input.memberCode);
 }
+
+/**
+ * Every identity key a member document holds (the ones its `idk:` documents map).
+ *
+ * @example memberKeys({ phone: '+8613800138000', memberCode: '100000000000000001' })
+ * // ['phone:+8613800138000', 'code:100000000000000001']
+ */
+export function memberKeys(m: { phone: string; cardNo?: string | undefined; unionId?: string | undefined; openIds?: { appId: string; openId: string }[] | undefined; memberCode: string }): string[] {
+  const keys = [identityKey('phone', m.phone)];
+  if (m.cardNo) keys.push(identityKey('card', m.cardNo));
+  if (m.unionId) keys.push(identityKey('unionid', m.unionId));
+  for (const o of m.openIds ?? []) keys.push(identityKey('openid', o.openId, o.appId));
+  keys.push(identityKey('code', m.memberCode));
+  return keys.flatMap((k) => (k.ok ? [k.key] : []));
+}

@@ -1,18 +1,20 @@
 import {
+  dayNumber,
   decodeLedger,
-  decodeSpend,
   hasTuple,
   idHash,
   ledgerTuple,
   LEDGER_STRIDE,
+  packedRollingSpend,
+  plainLedgerBalance,
   spendTuple,
   SPEND_STRIDE,
   upsertTuple,
 } from './compact-facts.ts';
 import { ledgerBalance, type Balance, type LedgerFact } from './loyalty/points.ts';
-import { tierFor } from './loyalty/tiers.ts';
+import { tierForSpend, windowStart } from './loyalty/tiers.ts';
 import type { Coupon, CouponTemplate } from './schemas/coupon.ts';
-import type { AnyDoc, MemberDoc } from './schemas/documents.ts';
+import { AnyDocSchema, type AnyDoc, type MemberDoc } from './schemas/documents.ts';
 import { DEFAULT_RULES, type LoyaltyRules, type TierRule } from './schemas/rules.ts';
 
 /**
@@ -80,7 +82,13 @@ function isMemberFact(doc: AnyDoc): doc is MemberFact {
 }
 
 const balanceOf = (r: MemberRecord | undefined, today: string): Balance => ledgerBalance(decodeLedger(r?.ledger), today);
-const tierOf = (rules: LoyaltyRules, r: MemberRecord | undefined, today: string): TierRule => tierFor(rules, decodeSpend(r?.spend), today);
+
+/** Just the balance: read from the packed ledger when it holds only earnings (most do). */
+const pointsOf = (r: MemberRecord | undefined, today: string): number => plainLedgerBalance(r?.ledger, dayNumber(today)) ?? balanceOf(r, today).balance;
+
+/** The tier from the packed spend facts: the same sum as rollingSpend, without decoding them. */
+const tierOf = (rules: LoyaltyRules, r: MemberRecord | undefined, today: string): TierRule =>
+  tierForSpend(rules, packedRollingSpend(r?.spend, dayNumber(windowStart(today, rules.tierWindowMonths)), dayNumber(today)));
 
 /** Folds one fact into a member's record, keyed by its id: applying it again changes nothing. */
 function foldMemberFact(r: MemberRecord, doc: MemberFact): void {
@@ -130,6 +138,15 @@ export class MemberIndex {
       this.members.set(memberId, r);
     }
     return r;
+  }
+
+  /**
+   * Folds in a document as read from a database or a replica: documents of other kinds (a
+   * heartbeat, a design document) and ones this version cannot read are left out.
+   */
+  applyStored(doc: unknown): void {
+    const parsed = AnyDocSchema.safeParse(doc);
+    if (parsed.success) this.apply(parsed.data);
   }
 
   apply(doc: AnyDoc): void {
@@ -228,7 +245,7 @@ export class MemberIndex {
     return {
       profile: r.profile,
       tier: tierOf(this.rules, r, today),
-      balance: balanceOf(r, today),
+      points: pointsOf(r, today),
       coupons: this.usable(r.coupons, now),
     };
   }
@@ -240,9 +257,9 @@ export class MemberIndex {
 
   /** The member's tier and balance as they would be once `docs` are applied; changes nothing. */
   preview(memberId: string, docs: readonly AnyDoc[], today: string): { tier: TierRule; balance: Balance } {
-    const current = this.members.get(memberId) ?? { id: memberId };
-    const copy: MemberRecord = {
-      id: memberId, ...(current.ledger ? { ledger: [...current.ledger] } : {}), ...(current.spend ? { spend: [...current.spend] } : {}) };
+    const current = this.members.get(memberId);
+    // upsertTuple never changes the lists it is given, so the copy can share them.
+    const copy: MemberRecord = { id: memberId, ...(current?.ledger ? { ledger: current.ledger } : {}), ...(current?.spend ? { spend: current.spend } : {}) };
     for (const d of docs) if (isMemberFact(d) && d.memberId === memberId) foldMemberFact(copy, d);
     return { tier: tierOf(this.rules, copy, today), balance: balanceOf(copy, today) };
   }

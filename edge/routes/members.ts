@@ -3,7 +3,7 @@ import { AppError } from '../../shared/errors.ts';
 import { IdentifyBodySchema, InteractionBodySchema, RegisterBodySchema } from '../../shared/schemas/api.ts';
 import type { EdgeContext } from '../context.ts';
 import { body, type Env } from '../http.ts';
-import type { RateLimiter } from '../rate-limit.ts';
+import type { RateLimiter } from '../../shared/rate-limit.ts';
 import { pointsStatement } from '../services/ledger.ts';
 import { memberProfile } from '../services/member-views.ts';
 import { identify, interact, register } from '../services/members.ts';

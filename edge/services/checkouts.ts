@@ -63,6 +63,13 @@ export async function checkout(ctx: EdgeContext, terminalId: string, body: Check
       throw new AppError(code, message, details);
     }
     const p = priced.value;
+    const spent = memberId && p.pointsRedeemed > 0 ? ctx.hub?.offlineSpent(memberId) : undefined;
+    if (spent !== undefined) {
+      const limit = index.rules.offlineSpendLimit;
+      if (spent + p.pointsRedeemed > limit) {
+        throw new AppError('offline_limit_exceeded', `the store cannot reach HQ: a member may spend at most ${limit} points until it can (${spent} spent)`, { limit, spent });
+      }
+    }
     const order: OrderDoc = {
       _id: orderId,
       type: 'order',
@@ -88,6 +95,7 @@ export async function checkout(ctx: EdgeContext, terminalId: string, body: Check
     if (after) order.memberAfter = after;
     const { conflicts } = await ctx.live.write(docs);
     if (conflicts.length > 0) throw new AppError('internal', `receipt facts already existed: ${conflicts.join(', ')}`);
+    if (memberId) ctx.hub?.noteSpent(memberId, p.pointsRedeemed);
     return { status: 201 as const, checkout: checkoutView(order) };
   });
 }

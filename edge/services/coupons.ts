@@ -1,10 +1,8 @@
-import { evaluateCoupon } from '../../shared/coupons.ts';
-import { docId } from '../../shared/doc-ids.ts';
+import { buildCoupon, evaluateCoupon } from '../../shared/coupons.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { VerifyCouponBody } from '../../shared/schemas/api.ts';
-import type { CouponDoc } from '../../shared/schemas/documents.ts';
 import { moment, type EdgeContext } from '../context.ts';
-import { newCouponCode } from '../ids.ts';
+import { newCouponCode } from '../../shared/ids.ts';
 import { requireMember } from './members.ts';
 
 /** Tells the till whether a coupon applies to this basket and what it takes off; writes nothing. */
@@ -25,23 +23,8 @@ export async function issueCoupon(ctx: EdgeContext, opts: { memberId: string; te
   requireMember(ctx, opts.memberId);
   const template = ctx.live.index.templates.get(opts.templateId);
   if (!template) throw new AppError('not_found', `no coupon template '${opts.templateId}' (known: ${[...ctx.live.index.templates.keys()].join(', ')})`);
-  const issued = ctx.clock();
-  const validTo = new Date(issued.getTime() + (opts.validDays ?? template.validDays) * 86_400_000);
-  const code = opts.code ?? newCouponCode();
-  const doc: CouponDoc = {
-    _id: docId.coupon(code),
-    type: 'coupon',
-    code,
-    memberId: opts.memberId,
-    templateId: template.id,
-    title: template.title,
-    terms: template.terms,
-    scope: template.scope,
-    validFrom: issued.toISOString(),
-    validTo: validTo.toISOString(),
-    issuedAt: issued.toISOString(),
-  };
+  const doc = buildCoupon(template, { memberId: opts.memberId, code: opts.code ?? newCouponCode(), issuedAt: ctx.clock(), ...(opts.validDays ? { validDays: opts.validDays } : {}) });
   const { conflicts } = await ctx.live.write([doc]);
-  if (conflicts.length > 0) throw new AppError('bad_request', `coupon code ${code} exists`);
+  if (conflicts.length > 0) throw new AppError('bad_request', `coupon code ${doc.code} exists`);
   return doc;
 }

@@ -1,27 +1,12 @@
 import { docId } from '../../shared/doc-ids.ts';
-import { maskPhone } from '../../shared/phone.ts';
+import { memberSummary as summarize } from '../../shared/member-summary.ts';
 import { MemberDocSchema, type MemberDoc } from '../../shared/schemas/documents.ts';
-import type { Coupon } from '../../shared/schemas/coupon.ts';
 import { getDoc, moment, type EdgeContext } from '../context.ts';
 
-/** A coupon as the till shows it: what it gives, not whom it was issued to. */
-export function couponView(c: Coupon) {
-  return { code: c.code, title: c.title, kind: c.terms.kind, terms: c.terms, scope: c.scope, validFrom: c.validFrom, validTo: c.validTo };
-}
-
-/** What the POS needs to greet and serve a member; the phone is masked, the balance current. */
+/** The member as the POS sees it, from the replica's index. */
 export function memberSummary(ctx: EdgeContext, memberId: string) {
   const { now, today } = moment(ctx);
-  const view = ctx.live.index.view(memberId, today, now);
-  if (!view) return undefined;
-  return {
-    id: memberId,
-    tier: view.tier.code,
-    points: { balance: view.balance.balance },
-    coupons: view.coupons.map(couponView),
-    phoneMasked: maskPhone(view.profile.phone),
-    name: view.profile.name ?? null,
-  };
+  return summarize(ctx.live.index, memberId, today, now);
 }
 
 /** The member's stored profile document; the index keeps only what the till needs. */

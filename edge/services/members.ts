@@ -6,7 +6,7 @@ import type { IdentifyBody, InteractionBody, RegisterBody } from '../../shared/s
 import { isIndexedKey } from '../../shared/member-index.ts';
 import { IdentityKeyDocSchema, type AnyDoc, type LedgerDoc, type MemberDoc } from '../../shared/schemas/documents.ts';
 import { getDoc, moment, type EdgeContext } from '../context.ts';
-import { newId, newMemberCode } from '../ids.ts';
+import { newId, newMemberCode } from '../../shared/ids.ts';
 import { memberDoc, memberSummary } from './member-views.ts';
 
 function keyOrThrow(r: ReturnType<typeof identityKey>): string {
@@ -17,8 +17,8 @@ function keyOrThrow(r: ReturnType<typeof identityKey>): string {
 export async function identify(ctx: EdgeContext, body: IdentifyBody) {
   const key = keyOrThrow(keyOfIdentity(body as IdentityInput));
   const memberId = isIndexedKey(key) ? ctx.live.index.memberIdFor(key) : await storedKeyOwner(ctx, key);
-  const member = memberId === undefined ? undefined : memberSummary(ctx, memberId);
-  if (!member) throw new AppError('member_not_found', 'no member with that identity at this store');
+  const member = (memberId === undefined ? undefined : memberSummary(ctx, memberId)) ?? (await ctx.hub?.lookup(body));
+  if (!member) throw new AppError('member_not_found', ctx.hub?.reachable() ? 'no member with that identity' : 'no member with that identity at this store');
   return member;
 }
 
@@ -67,7 +67,8 @@ export async function register(ctx: EdgeContext, terminalId: string, body: Regis
 
   return ctx.locks.run([phoneKey, ...otherKeys], async () => {
     const index = ctx.live.index;
-    const existing = index.memberIdFor(phoneKey);
+    // Online, the hub knows members of every store; offline, the registration is provisional.
+    const existing = index.memberIdFor(phoneKey) ?? (await ctx.hub?.lookup({ phone: body.phone }))?.id;
     if (existing !== undefined) throw new AppError('member_exists', 'a member with this phone exists', {}, { member: { id: existing } });
     for (const key of otherKeys) {
       if (index.memberIdFor(key) !== undefined) throw new AppError('identity_taken', `${key.split(':')[0]} belongs to another member`, { field: key.split(':')[0] });

@@ -10,7 +10,7 @@ export interface SpendFact {
 let lastWindow = { today: '', months: 0, from: '' };
 
 /** The first day outside the window ending on `today`; asked on every identify, so remembered. */
-function windowStart(today: string, months: number): string {
+export function windowStart(today: string, months: number): string {
   if (lastWindow.today !== today || lastWindow.months !== months) lastWindow = { today, months, from: addMonths(today, -months) };
   return lastWindow.from;
 }
@@ -28,7 +28,11 @@ export function rollingSpend(rules: LoyaltyRules, facts: readonly SpendFact[], t
  * A sum over facts, so it never depends on the order in which they arrived.
  */
 export function tierFor(rules: LoyaltyRules, facts: readonly SpendFact[], today: string): TierRule {
-  const spend = rollingSpend(rules, facts, today);
+  return tierForSpend(rules, rollingSpend(rules, facts, today));
+}
+
+/** The highest tier whose threshold a rolling spend reaches. */
+export function tierForSpend(rules: LoyaltyRules, spend: number): TierRule {
   let best = rules.tiers[0]!;
   for (const t of rules.tiers) if (spend >= t.minSpendCents && t.minSpendCents >= best.minSpendCents) best = t;
   return best;

@@ -42,6 +42,11 @@ export const LoyaltyRulesSchema = z.strictObject({
     maxShareBps: z.number().int().min(0).max(10000),
   }),
   expiry: ExpirySchema,
+  /**
+   * Points one member may spend at a store while it cannot reach the hub (the store cannot see
+   * spending elsewhere); the hub reconciles and records what went beyond the balance.
+   */
+  offlineSpendLimit: z.number().int().nonnegative().default(5000),
 });
 export type LoyaltyRules = z.infer<typeof LoyaltyRulesSchema>;
 export type TierRule = z.infer<typeof TierRuleSchema>;
@@ -69,4 +74,5 @@ export const DEFAULT_RULES: LoyaltyRules = {
   },
   cash: { pointsPerYuan: 100, maxShareBps: 5000 },
   expiry: { kind: 'relative', months: 24 },
+  offlineSpendLimit: 5000,
 };

@@ -3,7 +3,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seedMemberId, seedPhone } from '../../edge/seed.ts';
-import { provisionNode, removeDir, ROOT, startEdge } from '../support/edge-node.ts';
+import { provisionNode, removeDir, ROOT, startEdge, storeRuntime } from '../support/edge-node.ts';
 
 /*
  * Issue 2's figures: identify and checkout against one edge node with 100,000 members, with a
@@ -24,6 +24,14 @@ const median = (xs: number[]) => {
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** RSS split: anonymous (JS heap, LevelDB, malloc) and file-backed (the node binary, mapped tables); and the peak. */
+function memoryMb(pid: number) {
+  const kb = (text: string, field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(text)?.[1] ?? NaN) / 1024;
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return { rss: kb(status, 'VmRSS'), anonymous: kb(rollup, 'Anonymous'), peak: kb(status, 'VmHWM') };
 }
 
 interface Run {
@@ -117,9 +125,10 @@ export async function benchEdge() {
     rows.push(await measure('identify by phone', edge.url, c, identifyReq));
   }
   for (const c of [10, 50]) rows.push(await measure('checkout (member, 2 lines, points)', edge.url, c, checkoutReq));
-  const rssAfter = rssMb(edge.child.pid!);
+  // Read the moment the last load run ends, then after the node has been idle for 10 s.
+  const memAfter = memoryMb(edge.child.pid!);
   await new Promise((r) => setTimeout(r, 10_000));
-  const rssIdle = rssMb(edge.child.pid!);
+  const memIdle = memoryMb(edge.child.pid!);
 
   trivial.stop();
   await edge.stop();
@@ -139,7 +148,9 @@ export async function benchEdge() {
     readyMs: median(readyMs),
     readyAfterBenchMs: readyAfterMs,
     checkoutsWritten: receipt,
-    rssMb: { atStart: rssAtStart, afterBench: rssAfter, idle10s: rssIdle },
+    rssMb: { atStart: rssAtStart, afterBench: memAfter.rss, idle10s: memIdle.rss, peak: memIdle.peak },
+    anonymousMb: { afterBench: memAfter.anonymous, idle10s: memIdle.anonymous },
+    runtime: storeRuntime(),
   };
 }
 

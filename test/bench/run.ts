@@ -1,19 +1,48 @@
 import { benchEdge } from './edge-bench.ts';
+import { benchHub } from './hub-bench.ts';
 
 /**
- * `npm run bench`: runs the benchmarks and prints a Markdown report for docs/benchmarks.md.
- * Wall-clock figures are reported, never asserted: CI does not run this.
+ * `npm run bench [-- edge|hub]`: runs the benchmarks (both by default) and prints a Markdown
+ * report for docs/benchmarks.md. Wall-clock figures are reported, never asserted: CI does not
+ * run this.
  */
-const r = await benchEdge();
-const f = (n: number, d = 0) => n.toFixed(d);
-const lines = [
-  `### Edge node (${r.members.toLocaleString('en')} members; median of ${r.runs} runs of ${r.seconds} s after a warm-up)`,
-  '',
-  '| scenario | connections | req/s | p50 ms | p99 ms | ratio to trivial | non-2xx |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...r.rows.map((x) => `| ${x.name} | ${x.connections} | ${f(x.rps)} | ${f(x.p50, 2)} | ${f(x.p99, 2)} | ${f(x.ratioToTrivial, 2)} | ${x.non2xx} |`),
-  '',
-  `- serve ready: ${r.readyMs} ms (median of 3 starts); after the benchmark's ${r.checkoutsWritten.toLocaleString('en')} checkouts: ${r.readyAfterBenchMs} ms`,
-  `- edge RSS: ${f(r.rssMb.atStart)} MB after start, ${f(r.rssMb.afterBench)} MB right after the benchmark, ${f(r.rssMb.idle10s)} MB after 10 s idle`,
-];
-console.log(lines.join('\n'));
+const only = process.argv[2];
+if (only !== 'hub') await reportEdge();
+if (only !== 'edge') await reportHub();
+
+async function reportEdge() {
+  const r = await benchEdge();
+  const f = (n: number, d = 0) => n.toFixed(d);
+  const lines = [
+    `### Edge node (${r.members.toLocaleString('en')} members; median of ${r.runs} runs of ${r.seconds} s after a warm-up)`,
+    '',
+    '| scenario | connections | req/s | p50 ms | p99 ms | ratio to trivial | non-2xx |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...r.rows.map((x) => `| ${x.name} | ${x.connections} | ${f(x.rps)} | ${f(x.p50, 2)} | ${f(x.p99, 2)} | ${f(x.ratioToTrivial, 2)} | ${x.non2xx} |`),
+    '',
+    `- serve ready: ${r.readyMs} ms (median of 3 starts); after the benchmark's ${r.checkoutsWritten.toLocaleString('en')} checkouts: ${r.readyAfterBenchMs} ms`,
+    `- edge RSS: ${f(r.rssMb.atStart)} MB after start, ${f(r.rssMb.afterBench)} MB right after the benchmark (${f(r.anonymousMb.afterBench)} MB anonymous), ${f(r.rssMb.idle10s)} MB after 10 s idle (${f(r.anonymousMb.idle10s)} MB anonymous); peak ${f(r.rssMb.peak)} MB`,
+    `- edge run as deploy/memberedge-edge.service runs it: \`${Object.entries(r.runtime.env).map(([k, v]) => `${k}=${v} `).join('')}node ${r.runtime.nodeFlags.join(' ')} dist/edge.mjs serve\``,
+  ];
+  console.log(lines.join('\n'));
+}
+
+async function reportHub() {
+  const r = await benchHub();
+  const f = (n: number, d = 1) => n.toFixed(d);
+  console.log(
+    [
+      '### Hub and sync',
+      '',
+      '| figure | measured | baseline in the same run | ratio | goal |',
+      '| --- | ---: | ---: | ---: | --- |',
+      `| enroll a store, ${r.enroll.members.toLocaleString('en')} members (${r.enroll.documents.toLocaleString('en')} documents), end to end | ${f(r.enroll.enrollSeconds)} s | bare PouchDB pull ${f(r.enroll.barePullSeconds)} s | ${f(r.enroll.ratio, 2)} | ≤ 30 s |`,
+      `| ${r.offline.receipts.toLocaleString('en')} offline receipts central after the hub is back | ${f(r.offline.seconds)} s | bare PouchDB push of as many documents ${f(r.offline.barePushSeconds)} s | ${f(r.offline.ratio, 2)} | ≤ 30 s |`,
+      `| receipt at the store → hub central data (${r.latency.samples} samples) | p50 ${r.latency.receiptP50} ms, p99 ${r.latency.receiptP99} ms | | | p99 ≤ 2 s |`,
+      `| coupon issued at the hub → valid at the till (${r.latency.samples} samples) | p50 ${r.latency.couponP50} ms, p99 ${r.latency.couponP99} ms | | | p99 ≤ 2 s |`,
+      '',
+      `- setup, not measured against a goal: seeding the ${r.enroll.members.toLocaleString('en')} members at the hub ${f(r.enroll.seedSeconds, 0)} s; the hub's replica bundle for the store (built in the background) ready ${f(r.enroll.bundleSeconds, 0)} s after`,
+      `- ${r.fleet.stores} store nodes on this machine, one hub (hub process + its embedded database): idle ${f(r.fleet.idleCpu * 100)}% of a core, ${f(r.fleet.idleRssMb, 0)} MB; with every store selling (${f(r.fleet.receiptsPerSecond)} receipts/s in all) ${f(r.fleet.loadCpu * 100)}% of a core, ${f(r.fleet.loadRssMb, 0)} MB; largest lag afterwards ${r.fleet.maxLagDocs} documents`,
+    ].join('\n'),
+  );
+}

@@ -40,7 +40,7 @@ describe('health and authentication', () => {
   it('answers /healthz without a token', async () => {
     const res = await fetch(`${node.url}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', storeId: 'S001', version: expect.any(String) });
+    expect(await res.json()).toEqual({ status: 'ok', storeId: 'S001', version: expect.any(String), rulesVersion: 1 });
   });
 
   it('refuses /v1 without a token or with a wrong one', async () => {

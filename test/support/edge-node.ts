@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -46,56 +46,74 @@ export async function provisionNode(opts: { storeId?: string; members?: number; 
   return { dir, token };
 }
 
-export interface EdgeProcess {
+export interface ServiceProcess {
   url: string;
   child: ChildProcess;
   output: () => string;
-  /** SIGTERM and wait: the node saves its snapshot and closes its database. */
+  /** SIGTERM and wait: the service saves what it keeps and closes its database. */
   stop(): Promise<void>;
   /** SIGKILL: no chance to save anything. */
   kill(): Promise<void>;
+}
+export type EdgeProcess = ServiceProcess;
+
+/** Spawns a service and waits for its "ready at <url>" line. */
+export function spawnReady(args: string[], env: Record<string, string> = {}): Promise<ServiceProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let out = '';
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const onData = (d: Buffer) => {
+      out += d;
+      const m = /ready at (http:\/\/\S+)/.exec(out);
+      if (!m) return;
+      child.stdout!.off('data', onData);
+      resolve({
+        url: m[1]!,
+        child,
+        output: () => out,
+        async stop() {
+          child.kill('SIGTERM');
+          await exited;
+        },
+        async kill() {
+          child.kill('SIGKILL');
+          await exited;
+        },
+      });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d) => (out += d));
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code} before ready:\n${out}`)));
+  });
 }
 
 /** The built edge (`npm run build`), as a store runs it: plain node, no TypeScript loader. */
 export const EDGE_BUNDLE = join(ROOT, 'dist', 'edge.mjs');
 
 /**
+ * The node flags and environment a store runs the bundle with, read from the systemd unit so
+ * that the benchmark measures exactly that: `node <flags> dist/edge.mjs serve` and the unit's
+ * `Environment=` lines other than the node's own options (EDGE_*), which tests give as arguments.
+ */
+export function storeRuntime(unitFile = join(ROOT, 'deploy', 'memberedge-edge.service')): { nodeFlags: string[]; env: Record<string, string> } {
+  const unit = readFileSync(unitFile, 'utf8');
+  const exec = /^ExecStart=\S+\s+(.*?)\s*dist\/edge\.mjs serve\s*$/m.exec(unit);
+  if (!exec) throw new Error(`${unitFile}: no 'ExecStart=<node> [flags] dist/edge.mjs serve' line`);
+  const env: Record<string, string> = {};
+  for (const [, name, value] of unit.matchAll(/^Environment=(\w+)=(.*)$/gm)) if (!name!.startsWith('EDGE_')) env[name!] = value!.trim();
+  return { nodeFlags: exec[1]!.split(/\s+/).filter(Boolean), env };
+}
+
+/**
  * Starts `edge serve` on a free loopback port and waits for its ready line; from the sources
- * by default, or from the bundle with `{ bundle: true }`.
+ * by default, or with `{ bundle: true }` from the bundle with the flags and environment of the
+ * store's systemd unit (see storeRuntime).
  */
 export function startEdge(dir: string, extra: string[] = [], opts: { bundle?: boolean } = {}): Promise<EdgeProcess> {
-  const entry = opts.bundle ? [EDGE_BUNDLE] : [...NODE_TSX.slice(1), join(ROOT, 'edge', 'cli.ts')];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...entry, 'serve', '--data', dir, '--port', '0', '--quiet', ...extra], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    const onData = (d: Buffer) => {
-      out += d;
-      const m = /ready at (http:\/\/\S+)/.exec(out);
-      if (m) {
-        child.stdout!.off('data', onData);
-        resolve({
-          url: m[1]!,
-          child,
-          output: () => out,
-          async stop() {
-            child.kill('SIGTERM');
-            await exited;
-          },
-          async kill() {
-            child.kill('SIGKILL');
-            await exited;
-          },
-        });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d) => (out += d));
-    child.once('exit', (code) => reject(new Error(`edge serve exited ${code} before ready:\n${out}`)));
-  });
+  const runtime = opts.bundle ? storeRuntime() : { nodeFlags: [], env: {} };
+  const entry = opts.bundle ? [...runtime.nodeFlags, EDGE_BUNDLE] : [...NODE_TSX.slice(1), join(ROOT, 'edge', 'cli.ts')];
+  return spawnReady([...entry, 'serve', '--data', dir, '--port', '0', '--quiet', ...extra], runtime.env);
 }
 
 /** A small JSON client for one terminal. */

@@ -1,0 +1,38 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import PouchDB from 'pouchdb-node';
+import { z } from 'zod';
+import { StoreId } from '../../shared/schemas/common.ts';
+import { writeFileAtomic } from '../../shared/cli/write-file-atomic.ts';
+import { paths } from '../node-dir.ts';
+
+export const HubLinkSchema = z.object({
+  hubUrl: z.string().url(),
+  storeId: StoreId,
+  db: z.string(),
+  username: z.string(),
+  password: z.string(),
+  enrolledAt: z.string(),
+});
+export type HubLinkConfig = z.infer<typeof HubLinkSchema>;
+
+export async function readHubLink(dir: string): Promise<HubLinkConfig | undefined> {
+  const file = paths(dir).hub;
+  if (!existsSync(file)) return undefined;
+  return HubLinkSchema.parse(JSON.parse(await readFile(file, 'utf8')));
+}
+
+/** Saved with mode 0600: the password is the store's replication secret. */
+export async function writeHubLink(dir: string, link: HubLinkConfig): Promise<void> {
+  await writeFileAtomic(paths(dir).hub, JSON.stringify(link, null, 2) + '\n', 0o600);
+}
+
+export const basicAuth = (link: HubLinkConfig) => `Basic ${Buffer.from(`${link.username}:${link.password}`).toString('base64')}`;
+
+/** The store's database on the hub, through the hub's replication gateway. */
+export function remoteDb(link: HubLinkConfig): PouchDB.Database<Record<string, unknown>> {
+  return new PouchDB<Record<string, unknown>>(`${link.hubUrl.replace(/\/$/, '')}/couch/${link.db}`, {
+    auth: { username: link.username, password: link.password },
+    skip_setup: true,
+  });
+}

@@ -1,0 +1,30 @@
+import { Hono } from 'hono';
+import { AppError } from '../shared/errors.ts';
+import { errorBody } from '../shared/json-body.ts';
+import type { HubContext } from './context.ts';
+import { gatewayRoutes } from './gateway.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { storeApiRoutes } from './routes/store-api.ts';
+
+/** Builds the hub's HTTP API from its dependencies; `serve` listens, tests call it over HTTP. */
+export function createHubApp(ctx: HubContext) {
+  const app = new Hono();
+  app.onError((err, c) => {
+    if (err instanceof AppError) return c.json(errorBody(err), err.status as 400);
+    ctx.log.error('unhandled error', { path: c.req.path, err: String((err as Error)?.stack ?? err) });
+    return c.json(errorBody(new AppError('internal', 'internal error')), 500);
+  });
+  app.notFound((c) => c.json(errorBody(new AppError('not_found', `no route ${c.req.method} ${c.req.path}`)), 404));
+
+  app.get('/healthz', async (c) => {
+    const couch = await ctx.couch.server
+      .info()
+      .then(() => 'up')
+      .catch(() => 'down');
+    return c.json({ status: couch === 'up' ? 'ok' : 'degraded', version: ctx.version, couch, time: ctx.clock().toISOString() }, couch === 'up' ? 200 : 503);
+  });
+  app.route('/couch', gatewayRoutes({ couch: ctx.couch, stores: ctx.stores, onStoreWrite: (id) => ctx.ingest.poke(id), hubId: ctx.hubId }));
+  app.route('/v1', storeApiRoutes(ctx));
+  app.route('/admin/v1', adminRoutes(ctx));
+  return app;
+}

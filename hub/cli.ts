@@ -1,0 +1,155 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { int, need, runCli, UsageError } from '../shared/cli/args.ts';
+import { createLog } from '../shared/cli/log.ts';
+import { readAdminToken } from './hub-dir.ts';
+import { serveHub } from './server.ts';
+
+const USAGE = `usage: npm run hub -- <command> [options]
+
+  serve --data DIR [--port 8400] [--host 127.0.0.1]    run the hub (embedded database unless COUCH_URL)
+  store add ID --name NAME [--region R] [--tz Asia/Shanghai] [--ttl-hours 24]
+                                                      add a store; prints its enrollment code (last line)
+  store list | store code ID | store disable ID | store enable ID
+  seed --store ID --members N [--first K]             synthetic members with that home store (demo, bench)
+  rules show | rules set --file RULES.json            loyalty rules (a new version is pushed to every store)
+  template list | template put --file TEMPLATE.json   coupon templates
+  coupon issue --member ID --template T [--code C] [--valid-days N]
+  fleet                                               per store: heartbeat, sync state, lag, incidents
+  incidents [--status open] [--store ID]
+
+Admin commands call the running hub: --hub URL (HUB_URL, default http://127.0.0.1:8400), with the
+token from HUB_ADMIN_TOKEN or from --data DIR (HUB_DATA).`;
+
+const OPTIONS = {
+  data: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  hub: { type: 'string' },
+  name: { type: 'string' },
+  region: { type: 'string' },
+  tz: { type: 'string' },
+  'ttl-hours': { type: 'string' },
+  store: { type: 'string' },
+  members: { type: 'string' },
+  first: { type: 'string' },
+  file: { type: 'string' },
+  member: { type: 'string' },
+  template: { type: 'string' },
+  code: { type: 'string' },
+  'valid-days': { type: 'string' },
+  status: { type: 'string' },
+  'sweep-interval': { type: 'string' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const num = (name: string, v: string | undefined, fallback?: number) => {
+  if (v === undefined) return int(name, v, fallback);
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a non-negative number`);
+  return n;
+};
+
+async function main(argv: string[]) {
+  const { values: o, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  const [command, sub, arg] = positionals;
+  if (o.help || !command) return console.log(USAGE);
+  const dataDir = o.data ?? process.env.HUB_DATA;
+
+  if (command === 'serve') {
+    const log = createLog('hub', o.quiet ?? false);
+    const hub = await serveHub({
+      dir: need('data', dataDir),
+      port: num('port', o.port ?? process.env.HUB_PORT, 8400),
+      host: o.host ?? process.env.HUB_HOST ?? '127.0.0.1',
+      log,
+      couchUrl: process.env.COUCH_URL,
+      sweepEveryMs: 1000 * num('sweep-interval', o['sweep-interval'], 10),
+    });
+    console.log(`hub ready at ${hub.url} (database: ${hub.embedded ? `embedded pouchdb-server on ${hub.embedded.url}, loopback only` : 'COUCH_URL'})`);
+    let stopping = false;
+    const stop = async () => {
+      if (stopping) return;
+      stopping = true;
+      await hub.close();
+      process.exit(0);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    return;
+  }
+
+  const hubUrl = (o.hub ?? process.env.HUB_URL ?? 'http://127.0.0.1:8400').replace(/\/$/, '');
+  const token = await readAdminToken(dataDir);
+  if (!token) throw new UsageError('no admin token: set HUB_ADMIN_TOKEN or pass --data DIR of the hub');
+  const call = async (method: string, path: string, body?: unknown) => {
+    let res: Response;
+    try {
+      res = await fetch(`${hubUrl}/admin/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch {
+      throw new Error(`cannot reach the hub at ${hubUrl}; is 'hub serve' running? (--hub URL)`);
+    }
+    const json = (await res.json()) as Record<string, unknown> & { error?: { code: string; message: string } };
+    if (!res.ok) throw new Error(`${json.error?.message ?? res.statusText} (${json.error?.code ?? res.status})`);
+    return json;
+  };
+  const print = (v: unknown) => console.log(JSON.stringify(v, null, 2));
+  const readJson = async () => JSON.parse(await readFile(need('file', o.file), 'utf8')) as unknown;
+
+  switch (`${command}${sub ? ` ${sub}` : ''}`) {
+    case 'store add': {
+      const id = need('id (store add ID)', arg);
+      const res = (await call('POST', '/stores', { id, name: need('name', o.name), ...(o.region ? { region: o.region } : {}), ...(o.tz ? { timeZone: o.tz } : {}), ...(o['ttl-hours'] ? { ttlHours: num('ttl-hours', o['ttl-hours']) } : {}) })) as { enrollment: { code: string; expiresAt: string } };
+      console.log(`store ${id} added; enrollment code (one use, expires ${res.enrollment.expiresAt}):`);
+      return console.log(res.enrollment.code);
+    }
+    case 'store code': {
+      const res = (await call('POST', `/stores/${encodeURIComponent(need('id (store code ID)', arg))}/codes`, o['ttl-hours'] ? { ttlHours: num('ttl-hours', o['ttl-hours']) } : {})) as { enrollment: { code: string; expiresAt: string } };
+      console.log(`enrollment code (one use, expires ${res.enrollment.expiresAt}):`);
+      return console.log(res.enrollment.code);
+    }
+    case 'store list':
+      return print((await call('GET', '/stores')).stores);
+    case 'store disable':
+    case 'store enable':
+      return print((await call('POST', `/stores/${encodeURIComponent(need('id', arg))}/${sub}`)).store);
+    case 'seed': {
+      const count = num('members', o.members);
+      await call('POST', `/stores/${encodeURIComponent(need('store', o.store))}/seed`, { count, first: num('first', o.first, 0) });
+      return console.log(`seeded ${count} members at ${o.store}`);
+    }
+    case 'rules show':
+      return print((await call('GET', '/rules')).rules);
+    case 'rules set':
+      return print((await call('PUT', '/rules', { rules: await readJson() })).rules);
+    case 'template list':
+      return print((await call('GET', '/templates')).templates);
+    case 'template put': {
+      const tpl = (await readJson()) as { id?: string };
+      return print((await call('PUT', `/templates/${encodeURIComponent(tpl.id ?? '')}`, tpl)).template);
+    }
+    case 'coupon issue': {
+      const res = (await call('POST', '/coupons', {
+        memberId: need('member', o.member),
+        templateId: need('template', o.template),
+        ...(o.code ? { code: o.code.toUpperCase() } : {}),
+        ...(o['valid-days'] ? { validDays: num('valid-days', o['valid-days']) } : {}),
+      })) as { coupon: { code: string; title: string; validTo: string } };
+      console.log(`issued ${res.coupon.title}, valid to ${res.coupon.validTo}; code:`);
+      return console.log(res.coupon.code);
+    }
+    case 'fleet':
+      return print((await call('GET', '/fleet')).stores);
+    case 'incidents':
+      return print((await call('GET', `/incidents?${new URLSearchParams({ ...(o.status ? { status: o.status } : {}), ...(o.store ? { store: o.store } : {}) })}`)).incidents);
+    default:
+      throw new UsageError(`unknown command '${positionals.join(' ')}'`);
+  }
+}
+
+runCli(main, USAGE);

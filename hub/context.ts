@@ -1,0 +1,23 @@
+import type { Log } from '../shared/cli/log.ts';
+import type { Bundles } from './bundles.ts';
+import type { Couch } from './couch/couch.ts';
+import type { HubMembers } from './members.ts';
+import type { Stores } from './stores.ts';
+import type { IngestWorker } from './workers/ingest.ts';
+
+/** What the hub's routes and workers need; built once by `serve` (or a test) and passed in. */
+export interface HubContext {
+  couch: Couch;
+  stores: Stores;
+  members: HubMembers;
+  ingest: IngestWorker;
+  bundles: Bundles;
+  log: Log;
+  clock: () => Date;
+  version: string;
+  /** A stable id of this hub (PouchDB names replication checkpoints after the server's uuid). */
+  hubId: string;
+  adminToken: string;
+  /** Store databases of every enabled store, for pushing rules and templates. */
+  storeDbs(): Promise<string[]>;
+}

@@ -1,0 +1,118 @@
+import nano from 'nano';
+import type { DocumentScope, ServerScope } from 'nano';
+import { CENTRAL_DBS } from './databases.ts';
+
+export type Doc = { _id: string; _rev?: string; [k: string]: unknown };
+
+/**
+ * The hub's storage: CouchDB's HTTP API through nano, whether the server is Apache CouchDB (set
+ * COUCH_URL) or the embedded pouchdb-server. Small helpers for what the hub does again and again.
+ */
+export class Couch {
+  readonly server: ServerScope;
+  /** The server's URL without credentials, and the Authorization header that carries them. */
+  readonly baseUrl: string;
+  readonly authHeader: string | undefined;
+
+  constructor(url: string) {
+    this.server = nano(url);
+    const u = new URL(url);
+    this.authHeader = u.username ? `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}` : undefined;
+    u.username = '';
+    u.password = '';
+    this.baseUrl = u.toString().replace(/\/$/, '');
+  }
+
+  db(name: string): DocumentScope<Doc> {
+    return this.server.use<Doc>(name);
+  }
+
+  /** Creates a database unless it exists. */
+  async ensureDb(name: string): Promise<void> {
+    try {
+      await this.server.db.create(name);
+    } catch (err) {
+      if (statusOf(err) !== 412) throw err;
+    }
+  }
+
+  async ensureCentral(): Promise<void> {
+    for (const name of CENTRAL_DBS) await this.ensureDb(name);
+  }
+
+  async get<T extends Doc = Doc>(db: string, id: string): Promise<T | undefined> {
+    try {
+      return (await this.db(db).get(id)) as T;
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Reads, changes and writes one mutable document, again on a conflict. `change` returns the
+   * new content, or undefined to leave the document as it is.
+   */
+  async update<T extends Doc>(db: string, id: string, change: (current: T | undefined) => T | undefined): Promise<T | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.get<T>(db, id);
+      const next = change(current);
+      if (!next) return current;
+      try {
+        const res = await this.db(db).insert({ ...next, _id: id, ...(current?._rev ? { _rev: current._rev } : {}) });
+        return { ...next, _id: id, _rev: res.rev };
+      } catch (err) {
+        if (statusOf(err) !== 409 || attempt > 20) throw err;
+      }
+    }
+  }
+
+  /**
+   * Writes documents that must not be overwritten (facts). Returns, per document, whether it was
+   * created or already there; anything else is an error.
+   */
+  async insertNew(db: string, docs: Doc[]): Promise<('created' | 'exists')[]> {
+    if (docs.length === 0) return [];
+    const results = await this.db(db).bulk({ docs: docs.map(({ _rev, ...d }) => d) });
+    return results.map((r, i) => {
+      if (!r.error) return 'created';
+      if (r.error === 'conflict') return 'exists';
+      throw new Error(`storing ${docs[i]!._id} in ${db}: ${r.error} ${r.reason ?? ''}`);
+    });
+  }
+
+  async fetchDocs<T extends Doc = Doc>(db: string, ids: string[]): Promise<(T | undefined)[]> {
+    if (ids.length === 0) return [];
+    const res = await this.db(db).fetch({ keys: ids });
+    return res.rows.map((r) => ('doc' in r && r.doc ? (r.doc as unknown as T) : undefined));
+  }
+
+  async range<T extends Doc = Doc>(db: string, range: { startkey: string; endkey: string }, limit = 10_000): Promise<T[]> {
+    const res = await this.db(db).list({ ...range, include_docs: true, limit });
+    return res.rows.flatMap((r) => (r.doc ? [r.doc as unknown as T] : []));
+  }
+}
+
+/** CouchDB sequences are numbers (pouchdb-server) or "<n>-<opaque>" strings (CouchDB 3): the n counts. */
+export const seqNumber = (seq: unknown) => Number.parseInt(String(seq ?? 0), 10) || 0;
+
+export function statusOf(err: unknown): number | undefined {
+  return (err as { statusCode?: number }).statusCode;
+}
+
+/** The document without CouchDB's bookkeeping, for comparing content. */
+export function content(doc: Doc): string {
+  const { _id, _rev, _revisions, _conflicts, ...rest } = doc as Doc & { _revisions?: unknown; _conflicts?: unknown };
+  return stableJson(rest);
+}
+
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}

@@ -1,0 +1,24 @@
+/**
+ * The hub's databases. Central ones hold what the hub owns or has gathered; each store has its
+ * own database, replicated with that store's node (design.md, principle 4).
+ */
+export const DB = {
+  /** Stores, their credentials and enrollment codes, rules and templates, worker checkpoints. */
+  registry: 'hub-registry',
+  /** Members and identity keys, under the ids the stores use. */
+  members: 'hub-members',
+  /** Every fact from every store, under `m:<memberId>:<fact id>` so one range reads a member's. */
+  facts: 'hub-facts',
+  /** Conflicts and anomalies for operators. */
+  incidents: 'hub-incidents',
+} as const;
+
+export const CENTRAL_DBS = Object.values(DB);
+
+/** CouchDB database names are lower case; store ids are unique regardless of case. */
+export const storeDbName = (storeId: string) => `store-${storeId.toLowerCase()}`;
+
+/** The id of a fact in hub-facts: grouped by member; facts without one under `_`. */
+export const factKey = (memberId: string | undefined, id: string) => `m:${memberId ?? '_'}:${id}`;
+export const memberFactRange = (memberId: string) => ({ startkey: `m:${memberId}:`, endkey: `m:${memberId}:\ufff0` });
+export const factIdOf = (key: string) => key.slice(key.indexOf(':', 2) + 1);

@@ -1,0 +1,107 @@
+import { docId, RULES_ID } from '../shared/doc-ids.ts';
+import { AppError } from '../shared/errors.ts';
+import { keyOfIdentity, memberKeys, type IdentityInput } from '../shared/identity-keys.ts';
+import { localDate } from '../shared/local-time.ts';
+import { MemberIndex } from '../shared/member-index.ts';
+import { memberSummary, type MemberSummary } from '../shared/member-summary.ts';
+import type { MemberDoc } from '../shared/schemas/documents.ts';
+import type { Couch, Doc } from './couch/couch.ts';
+import { DB, factIdOf, memberFactRange, storeDbName } from './couch/databases.ts';
+
+interface RelevanceDoc extends Doc {
+  type: 'relevance';
+  memberId: string;
+  /** Stores besides the home store that serve this member (it was looked up or bought there). */
+  stores: string[];
+}
+
+const relKey = (memberId: string) => `rel:${memberId}`;
+const CACHE_LIMIT = 200_000;
+
+/**
+ * Members at the hub: where each is relevant, what a store's replica must hold of them, and
+ * their state computed from every store's facts.
+ */
+export class HubMembers {
+  /** memberId → stores that hold the member; bounded, refilled from the database on a miss. */
+  private readonly relevant = new Map<string, string[]>();
+
+  constructor(private readonly couch: Couch) {}
+
+  async memberDoc(memberId: string): Promise<(MemberDoc & Doc) | undefined> {
+    return this.couch.get<MemberDoc & Doc>(DB.members, docId.member(memberId));
+  }
+
+  /** The stores whose replicas hold the member: the home store and those added since. */
+  async relevantStores(memberId: string): Promise<string[]> {
+    const hit = this.relevant.get(memberId);
+    if (hit) return hit;
+    const [member, rel] = await this.couch.fetchDocs<Doc>(DB.members, [docId.member(memberId), relKey(memberId)]);
+    const stores = [...new Set([...(member ? [String(member.homeStoreId)] : []), ...((rel as RelevanceDoc | undefined)?.stores ?? [])])];
+    this.remember(memberId, stores);
+    return stores;
+  }
+
+  /** Marks a store as serving the member; true when it is new there. */
+  async addRelevance(memberId: string, storeId: string): Promise<boolean> {
+    const stores = await this.relevantStores(memberId);
+    if (stores.includes(storeId)) return false;
+    await this.couch.update<RelevanceDoc>(DB.members, relKey(memberId), (cur) =>
+      cur?.stores.includes(storeId) ? undefined : { _id: relKey(memberId), type: 'relevance', memberId, stores: [...(cur?.stores ?? []), storeId] },
+    );
+    this.remember(memberId, [...stores, storeId]);
+    return true;
+  }
+
+  private remember(memberId: string, stores: string[]) {
+    if (this.relevant.size >= CACHE_LIMIT) this.relevant.delete(this.relevant.keys().next().value!);
+    this.relevant.set(memberId, stores);
+  }
+
+  /** Everything a store's replica needs of one member: profile, identity keys, facts, coupons. */
+  async docsOf(memberId: string): Promise<Doc[]> {
+    const member = await this.memberDoc(memberId);
+    if (!member) return [];
+    const keys = (await this.couch.fetchDocs(DB.members, memberKeys(member).map(docId.idk))).filter((d): d is Doc => !!d && d.memberId === memberId);
+    return [member, ...keys, ...(await this.factsOf(memberId))];
+  }
+
+  /** The member's facts from every store (and coupons), under the ids the stores use. */
+  async factsOf(memberId: string): Promise<Doc[]> {
+    return (await this.couch.range(DB.facts, memberFactRange(memberId))).map((f) => ({ ...f, _id: factIdOf(f._id) }));
+  }
+
+  /**
+   * Copies documents into store databases; those already there are left alone (facts never
+   * change). A redemption goes in as `redeem:<code>@<store>`: under the store's own id it would
+   * meet, in the store's database, the redemption that store may have made offline, and CouchDB
+   * would keep one of the two as the winner without a new change for the other.
+   */
+  async projectTo(storeIds: string[], docs: Doc[]): Promise<void> {
+    if (docs.length === 0) return;
+    const projected = docs.map((d) => (d.type === 'redeem' ? { ...d, _id: `${d._id}@${String(d.storeId)}` } : d));
+    for (const storeId of storeIds) await this.couch.insertNew(storeDbName(storeId), projected);
+  }
+
+  /** Adds the member to a store's replica with everything the till needs. */
+  async projectMember(memberId: string, storeId: string): Promise<void> {
+    await this.addRelevance(memberId, storeId);
+    await this.projectTo([storeId], await this.docsOf(memberId));
+  }
+
+  /** The member id an identity belongs to at the hub. */
+  async findByIdentity(input: IdentityInput): Promise<string | undefined> {
+    const key = keyOfIdentity(input);
+    if (!key.ok) throw new AppError('validation_failed', `${key.field}: ${key.reason}`, { field: key.field });
+    const idk = await this.couch.get(DB.members, docId.idk(key.key));
+    return idk ? String(idk.memberId) : undefined;
+  }
+
+  /** The member's tier, balance and coupons computed from every store's facts, as the POS shows them. */
+  async summary(memberId: string, timeZone: string, now: Date): Promise<MemberSummary | undefined> {
+    const index = new MemberIndex();
+    const rules = await this.couch.get(DB.registry, RULES_ID);
+    for (const doc of [...(rules ? [rules] : []), ...(await this.docsOf(memberId))]) index.applyStored(doc);
+    return memberSummary(index, memberId, localDate(now, timeZone), now.toISOString());
+  }
+}

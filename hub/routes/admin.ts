@@ -1,0 +1,101 @@
+import { Hono } from 'hono';
+import { timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { AppError } from '../../shared/errors.ts';
+import { readJsonBody } from '../../shared/json-body.ts';
+import { CouponCode, MemberId } from '../../shared/schemas/common.ts';
+import { CouponTemplateSchema } from '../../shared/schemas/coupon.ts';
+import { LoyaltyRulesSchema } from '../../shared/schemas/rules.ts';
+import { hashSecret } from '../../shared/secrets.ts';
+import { issueHubCoupon } from '../coupons.ts';
+import type { HubContext } from '../context.ts';
+import { fleetStatus } from '../fleet.ts';
+import { listIncidents } from '../incidents.ts';
+import { currentRules, listTemplates, putTemplate, setRules } from '../rules.ts';
+import { seedStoreMembers } from '../seed.ts';
+import { AddStoreSchema, type StoreDoc } from '../stores.ts';
+
+const IssueCouponSchema = z.strictObject({ memberId: MemberId, templateId: z.string(), code: CouponCode.optional(), validDays: z.number().int().positive().max(3650).optional() });
+const SeedSchema = z.strictObject({ count: z.number().int().positive().max(1_000_000), first: z.number().int().nonnegative().default(0) });
+const CodeSchema = z.strictObject({ ttlHours: z.number().positive().max(24 * 30).optional() });
+
+/** A store as the console lists it: never its secret's hash. */
+const storeView = ({ _id, _rev, secretHash, ...s }: StoreDoc) => s;
+
+/** The admin API (`/admin/v1`), for HQ tools and the CLI; an admin token until users and roles come. */
+export function adminRoutes(ctx: HubContext) {
+  const admin = new Hono();
+  const expected = new Uint8Array(Buffer.from(hashSecret(ctx.adminToken), 'hex'));
+  admin.use((c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const given = new Uint8Array(Buffer.from(hashSecret(header.startsWith('Bearer ') ? header.slice(7).trim() : ''), 'hex'));
+    if (!header.startsWith('Bearer ') || !timingSafeEqual(given, expected)) throw new AppError('unauthorized', 'send Authorization: Bearer <hub admin token>');
+    return next();
+  });
+
+  admin.post('/stores', async (c) => {
+    const body = await readJsonBody(c.req, AddStoreSchema.extend(CodeSchema.shape));
+    const { ttlHours, ...store } = body;
+    const added = await ctx.stores.add(store, ttlHours ? ttlHours * 3600_000 : undefined);
+    ctx.log.info('store added', { storeId: added.store.id });
+    return c.json({ store: storeView(added.store), enrollment: { code: added.code, expiresAt: added.expiresAt } }, 201);
+  });
+  admin.get('/stores', async (c) => c.json({ stores: (await ctx.stores.list()).map(storeView) }));
+  admin.post('/stores/:id/codes', async (c) => {
+    const body = await readJsonBody(c.req, CodeSchema);
+    return c.json({ enrollment: await ctx.stores.newCode(c.req.param('id'), body.ttlHours ? body.ttlHours * 3600_000 : undefined) }, 201);
+  });
+  admin.post('/stores/:id/disable', async (c) => c.json({ store: storeView(await ctx.stores.setDisabled(c.req.param('id'), true)) }));
+  admin.post('/stores/:id/enable', async (c) => c.json({ store: storeView(await ctx.stores.setDisabled(c.req.param('id'), false)) }));
+  admin.post('/stores/:id/seed', async (c) => {
+    const body = await readJsonBody(c.req, SeedSchema);
+    const store = await ctx.stores.require(c.req.param('id'));
+    await seedStoreMembers(ctx.couch, ctx.ingest, store, body.count, { first: body.first, now: ctx.clock() });
+    ctx.bundles.request(store.id);
+    return c.json({ seeded: body.count, first: body.first }, 201);
+  });
+  // The replica bundle a new node enrolls from: built after bulk changes and every few minutes when stale.
+  admin.get('/stores/:id/bundle', async (c) => {
+    const store = await ctx.stores.require(c.req.param('id'));
+    const header = await ctx.bundles.header(store.id);
+    if (!header) throw new AppError('not_found', `no replica bundle for ${store.id} yet`);
+    return c.json({ bundle: header });
+  });
+  admin.post('/stores/:id/bundle', async (c) => {
+    const store = await ctx.stores.require(c.req.param('id'));
+    ctx.bundles.request(store.id);
+    return c.json({ requested: store.id }, 202);
+  });
+
+  admin.get('/rules', async (c) => c.json({ rules: await currentRules(ctx.couch) }));
+  admin.put('/rules', async (c) => {
+    const body = await readJsonBody(c.req, z.strictObject({ rules: LoyaltyRulesSchema }));
+    return c.json({ rules: await setRules(ctx.couch, body.rules, await ctx.storeDbs()) });
+  });
+  admin.get('/templates', async (c) => c.json({ templates: await listTemplates(ctx.couch) }));
+  admin.put('/templates/:id', async (c) => {
+    const template = await readJsonBody(c.req, CouponTemplateSchema);
+    if (template.id !== c.req.param('id')) throw new AppError('validation_failed', 'id: must match the URL', { field: 'id' });
+    return c.json({ template: await putTemplate(ctx.couch, template, await ctx.storeDbs()) });
+  });
+
+  admin.post('/coupons', async (c) => {
+    const body = await readJsonBody(c.req, IssueCouponSchema);
+    return c.json({ coupon: await issueHubCoupon(ctx, body) }, 201);
+  });
+
+  admin.get('/members/:id', async (c) => {
+    const id = c.req.param('id');
+    const member = await ctx.members.summary(id, 'Asia/Shanghai', ctx.clock());
+    if (!member) throw new AppError('member_not_found', `no member ${id}`);
+    const facts = await ctx.members.factsOf(id);
+    return c.json({ member, stores: await ctx.members.relevantStores(id), facts: facts.map((f) => ({ id: f._id, type: f.type, storeId: f.storeId ?? null })) });
+  });
+
+  admin.get('/fleet', async (c) => c.json({ stores: await fleetStatus(ctx, ctx.clock()) }));
+  admin.get('/incidents', async (c) => {
+    const q = c.req.query();
+    return c.json({ incidents: await listIncidents(ctx.couch, { ...(q.status ? { status: q.status } : {}), ...(q.store ? { storeId: q.store } : {}), ...(q.kind ? { kind: q.kind } : {}) }) });
+  });
+  return admin;
+}

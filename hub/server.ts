@@ -1,0 +1,77 @@
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import type { Log } from '../shared/cli/log.ts';
+import { VERSION } from '../edge/version.ts';
+import { createHubApp } from './app.ts';
+import { Bundles } from './bundles.ts';
+import type { HubContext } from './context.ts';
+import { Couch } from './couch/couch.ts';
+import { startEmbeddedCouch, type EmbeddedCouch } from './couch/embedded.ts';
+import { ensureHubDir, loadAdminToken, hubPaths } from './hub-dir.ts';
+import { HubMembers } from './members.ts';
+import { ensureDefaultRules } from './rules.ts';
+import { Stores } from './stores.ts';
+import { IngestWorker } from './workers/ingest.ts';
+
+export interface HubOptions {
+  dir: string;
+  port: number;
+  host: string;
+  log: Log;
+  /** Apache CouchDB 3 (with admin credentials in the URL); absent = the embedded server. */
+  couchUrl?: string | undefined;
+  /** How often every store database is checked for changes the gateway did not announce. */
+  sweepEveryMs?: number;
+  clockSkewMs?: number;
+  clock?: () => Date;
+}
+
+export interface RunningHub {
+  url: string;
+  ctx: HubContext;
+  embedded: EmbeddedCouch | undefined;
+  close(): Promise<void>;
+}
+
+/** Starts the hub: its database (embedded unless COUCH_URL), the central databases, the workers, the API. */
+export async function serveHub(opts: HubOptions): Promise<RunningHub> {
+  const { hubId } = await ensureHubDir(opts.dir);
+  const embedded = opts.couchUrl ? undefined : await startEmbeddedCouch(opts.dir, opts.log);
+  const couch = new Couch(opts.couchUrl ?? embedded!.url);
+  await couch.ensureCentral();
+  await ensureDefaultRules(couch);
+  const { token, generated } = await loadAdminToken(opts.dir);
+  if (generated) opts.log.info('generated an admin token', { file: hubPaths(opts.dir).adminToken });
+
+  const clock = opts.clock ?? (() => new Date());
+  const stores = new Stores(couch, clock);
+  const members = new HubMembers(couch);
+  const enabledStores = async () => (await stores.list()).filter((s) => !s.disabled);
+  const ingest = new IngestWorker({ couch, members, log: opts.log, clock, clockSkewMs: opts.clockSkewMs ?? 120_000, storeIds: async () => (await enabledStores()).map((s) => s.id) });
+  const bundles = new Bundles(couch, opts.dir, enabledStores, opts.log);
+  const ctx: HubContext = { couch, stores, members, ingest, bundles, log: opts.log, clock, version: VERSION, hubId, adminToken: token, storeDbs: async () => (await enabledStores()).map((s) => s.db) };
+  ingest.start(opts.sweepEveryMs ?? 10_000);
+  bundles.start();
+
+  const app = createHubApp(ctx);
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${opts.host}:${port}`,
+    ctx,
+    embedded,
+    async close() {
+      await ingest.stop();
+      bundles.stop();
+      await bundles.idle();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Replication long-polls would hold the server open for their whole timeout.
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      await embedded?.stop();
+    },
+  };
+}

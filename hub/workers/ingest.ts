@@ -1,0 +1,275 @@
+import { localDate } from '../../shared/local-time.ts';
+import { MemberIndex } from '../../shared/member-index.ts';
+import { AnyDocSchema } from '../../shared/schemas/documents.ts';
+import type { Log } from '../../shared/cli/log.ts';
+import { content, seqNumber, type Couch, type Doc } from '../couch/couch.ts';
+import { DB, factIdOf, factKey, memberFactRange, storeDbName } from '../couch/databases.ts';
+import { recordIncident } from '../incidents.ts';
+import type { HubMembers } from '../members.ts';
+import { storeKey } from '../stores.ts';
+
+const FACT_TYPES = new Set(['order', 'refund', 'pts', 'redeem', 'event']);
+const BATCH = 500;
+
+export interface IngestDeps {
+  couch: Couch;
+  members: HubMembers;
+  log: Log;
+  clock: () => Date;
+  /** A store clock further off than this is an incident. */
+  clockSkewMs: number;
+  /** Store ids to sweep (enabled stores). */
+  storeIds: () => Promise<string[]>;
+}
+
+interface Checkpoint extends Doc {
+  type: 'checkpoint';
+  seq: string | number;
+  at: string;
+}
+
+const checkpointKey = (storeId: string) => `checkpoint:ingest:${storeId}`;
+
+/**
+ * Follows every store database's changes and gathers what the stores wrote into the central
+ * databases: facts into hub-facts, registrations into hub-members. A store's new facts are
+ * projected to the other stores that serve the same member. Conflicts become incidents.
+ *
+ * Idempotent by construction: facts keep their ids, so a replayed change finds its fact stored
+ * and adds nothing; the checkpoint is saved after the batch is stored, so a crash replays, never
+ * skips. The gateway pokes a store when it writes; a sweep catches anything else.
+ */
+export class IngestWorker {
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly dirty = new Set<string>();
+  private readonly checkpoints = new Map<string, Checkpoint>();
+  readonly lastRunAt = new Map<string, string>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: IngestDeps) {}
+
+  start(sweepEveryMs: number): void {
+    const sweep = () =>
+      this.deps
+        .storeIds()
+        .then((ids) => ids.forEach((id) => this.poke(id)))
+        .catch((err) => this.deps.log.warn('ingest sweep failed', { err: String(err) }));
+    sweep();
+    this.timer = setInterval(sweep, sweepEveryMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.dirty.clear();
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  /** Something was written to the store's database: ingest it soon (one run per store at a time). */
+  poke(storeId: string): void {
+    if (this.running.has(storeId)) {
+      this.dirty.add(storeId);
+      return;
+    }
+    const run = this.drain(storeId)
+      .catch((err) => this.deps.log.warn('ingest failed; will retry', { storeId, err: String(err) }))
+      .finally(() => {
+        this.running.delete(storeId);
+        if (this.dirty.delete(storeId)) this.poke(storeId);
+      });
+    this.running.set(storeId, run);
+  }
+
+  /** Ingests until the store's feed is exhausted; for tests and the CLI. */
+  async drain(storeId: string): Promise<void> {
+    for (;;) {
+      const cp = await this.checkpoint(storeId);
+      const db = storeDbName(storeId);
+      const page = await this.deps.couch.db(db).changes({ since: String(cp.seq), include_docs: true, conflicts: true, limit: BATCH } as never);
+      this.lastRunAt.set(storeId, this.deps.clock().toISOString());
+      if (page.results.length === 0) return;
+      const docs = (page.results as { doc?: Doc & { _conflicts?: string[] }; deleted?: boolean }[]).flatMap((r) => (r.doc && !r.deleted ? [r.doc] : []));
+      await this.ingest(storeId, [...docs, ...(await this.losingRevisions(db, docs))]);
+      await this.saveCheckpoint(storeId, page.last_seq);
+    }
+  }
+
+  /**
+   * The other revisions of documents in conflict. The hub may have projected a fact into a store's
+   * database (another store's redemption of a coupon) while the store, offline, wrote its own
+   * under the same id: replication keeps both, and the store's must not hide behind the winner.
+   */
+  private async losingRevisions(db: string, docs: (Doc & { _conflicts?: string[] })[]): Promise<Doc[]> {
+    const out: Doc[] = [];
+    for (const d of docs) for (const rev of d._conflicts ?? []) out.push((await this.deps.couch.db(db).get(d._id, { rev })) as Doc);
+    return out;
+  }
+
+  async checkpoint(storeId: string): Promise<Checkpoint> {
+    const hit = this.checkpoints.get(storeId);
+    if (hit) return hit;
+    const cp = (await this.deps.couch.get<Checkpoint>(DB.registry, checkpointKey(storeId))) ?? { _id: checkpointKey(storeId), type: 'checkpoint', seq: 0, at: '' };
+    this.checkpoints.set(storeId, cp);
+    return cp;
+  }
+
+  /** Moves a store's checkpoint forward (never back), past what the hub wrote there itself. */
+  async skipTo(storeId: string, seq: string | number): Promise<void> {
+    if (seqNumber((await this.checkpoint(storeId)).seq) < seqNumber(seq)) await this.saveCheckpoint(storeId, seq);
+  }
+
+  private async saveCheckpoint(storeId: string, seq: string | number): Promise<void> {
+    const saved = await this.deps.couch.update<Checkpoint>(DB.registry, checkpointKey(storeId), () => ({ _id: checkpointKey(storeId), type: 'checkpoint', seq, at: this.deps.clock().toISOString() }));
+    this.checkpoints.set(storeId, saved!);
+  }
+
+  /** One batch of a store's changes. */
+  async ingest(storeId: string, docs: Doc[]): Promise<void> {
+    const { couch } = this.deps;
+    const own = docs.filter((d) => isOwnFact(d, storeId));
+    const registrations = docs.filter((d) => d.type === 'member' && d.registeredStoreId === storeId);
+    const keys = docs.filter((d) => d.type === 'idk');
+    for (const hb of docs.filter((d) => d._id === `heartbeat:${storeId}`)) await this.checkClock(storeId, hb);
+
+    // Profiles and keys first: a fact's member is known centrally before the fact is.
+    await couch.insertNew(DB.members, registrations);
+    const keyResults = await couch.insertNew(DB.members, keys);
+    const takenKeys = keys.filter((_, i) => keyResults[i] === 'exists');
+    for (const [i, existing] of (await couch.fetchDocs(DB.members, takenKeys.map((k) => k._id))).entries()) {
+      const mine = takenKeys[i]!;
+      if (existing && existing.memberId !== mine.memberId) {
+        await recordIncident(couch, `${mine._id}:${String(mine.memberId)}`, {
+          kind: 'identity_conflict',
+          storeId,
+          stores: [storeId],
+          memberId: String(mine.memberId),
+          at: this.deps.clock().toISOString(),
+          summary: `${String(mine.key).split(':')[0]} registered at ${storeId} for ${String(mine.memberId)} belongs to ${String(existing.memberId)} at the hub`,
+          details: { key: mine.key, hubMemberId: existing.memberId, storeMemberId: mine.memberId },
+        }, this.deps.clock());
+      }
+    }
+
+    const copies = own.map((d) => ({ ...stripRev(d), _id: factKey(d.memberId as string | undefined, d._id) }));
+    const results = await couch.insertNew(DB.facts, copies);
+    const existed = copies.filter((_, i) => results[i] === 'exists');
+    const conflicting = existed.length > 0 ? await this.resolveExisting(storeId, existed) : new Set<string>();
+
+    // The store's facts go to the other stores that serve the member, so balances agree
+    // everywhere. Also those found stored already: a replay after a crash between storing and
+    // projecting must still project (stores that have them answer 'exists').
+    const byMember = new Map<string, Doc[]>();
+    for (const d of own) {
+      if (conflicting.has(d._id)) continue;
+      if (typeof d.memberId !== 'string') continue;
+      byMember.set(d.memberId, [...(byMember.get(d.memberId) ?? []), stripRev(d)]);
+    }
+    // One write per receiving store for the whole batch, not one per member.
+    const byStore = new Map<string, Doc[]>();
+    for (const [memberId, facts] of byMember) {
+      await this.deps.members.addRelevance(memberId, storeId);
+      for (const other of await this.deps.members.relevantStores(memberId)) if (other !== storeId) byStore.set(other, [...(byStore.get(other) ?? []), ...facts]);
+    }
+    for (const [other, facts] of byStore) await this.deps.members.projectTo([other], facts);
+    for (const [memberId, facts] of byMember) if (facts.some((f) => f.type === 'pts' && (f.delta as number) < 0)) await this.checkOverspend(storeId, memberId);
+  }
+
+  /** A fact id stored before: the same content is a replay; other content is a conflict. */
+  private async resolveExisting(storeId: string, copies: Doc[]): Promise<Set<string>> {
+    const { couch, clock } = this.deps;
+    const stored = await couch.fetchDocs(DB.facts, copies.map((c) => c._id));
+    const conflicting = new Set<string>();
+    for (const [i, mine] of copies.entries()) {
+      const theirs = stored[i];
+      if (!theirs || content(theirs) === content(mine)) continue;
+      conflicting.add(factIdOf(mine._id));
+      if (mine.type === 'redeem') {
+        // One single-use coupon redeemed at two stores while offline: the earliest stands.
+        const mineFirst = `${mine.at}|${mine.orderId}` < `${theirs.at}|${theirs.orderId}`;
+        const [winner, loser] = mineFirst ? [mine, theirs] : [theirs, mine];
+        if (mineFirst) await couch.update(DB.facts, mine._id, () => ({ ...mine }));
+        await recordIncident(couch, String(mine.code), {
+          kind: 'coupon_double_redeem',
+          storeId: String(loser.storeId),
+          stores: [String(winner.storeId), String(loser.storeId)],
+          receipt: String(loser.orderId),
+          memberId: String(mine.memberId),
+          at: String(loser.at),
+          summary: `coupon ${String(mine.code)} redeemed at ${String(winner.storeId)} (${String(winner.at)}, stands) and at ${String(loser.storeId)} (${String(loser.at)})`,
+          details: { code: mine.code, winner: { storeId: winner.storeId, orderId: winner.orderId, at: winner.at }, loser: { storeId: loser.storeId, orderId: loser.orderId, at: loser.at } },
+        }, clock());
+      } else {
+        await recordIncident(couch, `${mine._id}:${storeId}`, {
+          kind: 'fact_conflict',
+          storeId,
+          stores: [storeId, String(theirs.storeId ?? '')].filter(Boolean),
+          at: String(mine.at ?? clock().toISOString()),
+          summary: `${mine._id} from ${storeId} differs from the one the hub has`,
+          details: { id: mine._id },
+        }, clock());
+      }
+    }
+    return conflicting;
+  }
+
+  /**
+   * Points spent offline beyond the balance: across every store's facts the member's balance is
+   * below zero. The incident names the spend that took it below zero in time order, so the
+   * workers of two stores seeing it at once record one incident, not two.
+   */
+  private async checkOverspend(storeId: string, memberId: string): Promise<void> {
+    const { couch, clock } = this.deps;
+    const store = await couch.get(DB.registry, storeKey(storeId));
+    const today = localDate(clock(), String(store?.timeZone ?? 'Asia/Shanghai'));
+    const facts = (await couch.range(DB.facts, memberFactRange(memberId))).flatMap((d) => {
+      const parsed = AnyDocSchema.safeParse(d);
+      return parsed.success ? [parsed.data] : [];
+    });
+    const isSpend = (d: (typeof facts)[number]) => d.type === 'pts' && d.delta < 0;
+    const index = new MemberIndex();
+    for (const d of facts) if (!isSpend(d)) index.apply(d);
+    const spends = facts.filter(isSpend).sort((a, b) => (`${(a as { at: string }).at}|${a._id}` < `${(b as { at: string }).at}|${b._id}` ? -1 : 1));
+    for (const spend of spends) {
+      index.apply(spend);
+      const balance = index.balance(memberId, today).balance;
+      if (balance >= 0 || spend.type !== 'pts') continue;
+      await recordIncident(couch, `${memberId}:${spend.ref}`, {
+        kind: 'overspend',
+        storeId: spend.storeId,
+        stores: [...new Set(spends.map((s) => (s as { storeId: string }).storeId))],
+        receipt: spend.ref,
+        memberId,
+        at: spend.at,
+        summary: `member ${memberId} spent ${-spend.delta} points at ${spend.storeId}, taking the balance across stores to ${balance}`,
+        details: { balance, spent: -spend.delta },
+      }, clock());
+      return;
+    }
+  }
+
+  private async checkClock(storeId: string, hb: Doc): Promise<void> {
+    const now = this.deps.clock();
+    const skew = Date.parse(String(hb.clock)) - now.getTime();
+    // A heartbeat written offline arrives late: only a clock ahead, or one behind while the node
+    // said it was online (pushed within seconds), tells of a wrong clock.
+    const online = (hb.sync as { state?: string } | undefined)?.state === 'online';
+    if (!(skew > this.deps.clockSkewMs || (online && skew < -this.deps.clockSkewMs))) return;
+    await recordIncident(this.deps.couch, `${storeId}:${now.toISOString().slice(0, 13)}`, {
+      kind: 'clock_skew',
+      storeId,
+      stores: [storeId],
+      at: now.toISOString(),
+      summary: `store ${storeId}'s clock is ${Math.round(skew / 1000)} s off the hub's`,
+      details: { skewMs: skew, storeClock: hb.clock },
+    }, now);
+  }
+}
+
+function isOwnFact(d: Doc, storeId: string): boolean {
+  return FACT_TYPES.has(String(d.type)) && d.storeId === storeId;
+}
+
+function stripRev(d: Doc): Doc {
+  const { _rev, _revisions, _conflicts, ...rest } = d as Doc & { _revisions?: unknown; _conflicts?: unknown };
+  return rest as Doc;
+}

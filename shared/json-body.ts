@@ -1,0 +1,47 @@
+import type { z } from 'zod';
+import { AppError } from './errors.ts';
+
+/** The largest request body accepted: a 500-line receipt fits with room to spare. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+const bodyTooLarge = () => new AppError('body_too_large', `the body exceeds ${MAX_BODY_BYTES} bytes`);
+
+/** What a request offers to read its body; Hono's `c.req` fits, shared/ stays free of Hono. */
+export interface BodySource {
+  header(name: string): string | undefined;
+  text(): Promise<string>;
+}
+
+/** Reads a JSON request body: the wrong content type is a 415, then as parseJsonBody. */
+export async function readJsonBody<S extends z.ZodType>(req: BodySource, schema: S): Promise<z.infer<S>> {
+  if (!(req.header('content-type') ?? '').includes('application/json')) throw new AppError('unsupported_media_type', 'send Content-Type: application/json');
+  if (Number(req.header('content-length') ?? 0) > MAX_BODY_BYTES) throw bodyTooLarge();
+  return parseJsonBody(await req.text(), schema);
+}
+
+/**
+ * Parses and validates a request body: too large is a 413; malformed JSON, a wrong type or an
+ * unknown field is a 400 naming the field.
+ */
+export function parseJsonBody<S extends z.ZodType>(text: string, schema: S): z.infer<S> {
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw bodyTooLarge();
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new AppError('invalid_json', 'the body is not valid JSON');
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '');
+    const message = issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : `${field ? `${field}: ` : ''}${issue.message}`;
+    throw new AppError('validation_failed', message, { field: issue.code === 'unrecognized_keys' ? issue.keys[0] : field, issues: parsed.error.issues.length });
+  }
+  return parsed.data;
+}
+
+/** The error body every service answers with: `{error: {code, message, ...}}`. */
+export function errorBody(err: AppError) {
+  return { error: { code: err.code, message: err.message, ...err.details }, ...err.beside };
+}

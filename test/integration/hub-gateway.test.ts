@@ -1,0 +1,167 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { edgeCli, edgeCliOk, removeDir, tempDir } from '../support/edge-node.ts';
+import { adminClient, enrollStore, eventually, freePort, startHub, type HubProcess } from '../support/hub.ts';
+
+/*
+ * Provisioning and the replication gateway: a store's credentials reach its own database, only
+ * through the endpoints replication uses, and write only what a store may write.
+ */
+
+let hub: HubProcess;
+const dirs: string[] = [];
+let s1: { dir: string; token: string; enrollOutput: string };
+let s2: { dir: string; token: string };
+let creds1: { username: string; password: string; db: string };
+let creds2: { username: string; password: string; db: string };
+
+const basic = (c: { username: string; password: string }) => `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
+const gw = (path: string, init: RequestInit & { as?: { username: string; password: string } } = {}) =>
+  fetch(`${hub.url}/couch${path}`, { ...init, headers: { ...(init.as ? { authorization: basic(init.as) } : {}), 'content-type': 'application/json', ...(init.headers as Record<string, string>) } });
+
+beforeAll(async () => {
+  const hubDir = tempDir('memberedge-hub-');
+  dirs.push(hubDir);
+  hub = await startHub(hubDir, await freePort());
+  s1 = await enrollStore(hub, 'S001', { members: 10 });
+  s2 = await enrollStore(hub, 'S002', { members: 10, first: 100 });
+  dirs.push(s1.dir, s2.dir);
+  creds1 = JSON.parse(readFileSync(join(s1.dir, 'hub.json'), 'utf8'));
+  creds2 = JSON.parse(readFileSync(join(s2.dir, 'hub.json'), 'utf8'));
+});
+afterAll(async () => {
+  await hub?.stop();
+  dirs.forEach(removeDir);
+});
+
+describe('provisioning', () => {
+  it('enroll pulls the replica and prints a health summary; credentials are saved with mode 0600', () => {
+    expect(s1.enrollOutput).toMatch(/store S001 enrolled with http:\/\/127\.0\.0\.1:\d+ in [\d.]+ s/);
+    expect(s1.enrollOutput).toContain('10 members');
+    expect(s1.enrollOutput).toContain('rules v1, 3 coupon templates');
+    expect(statSync(join(s1.dir, 'hub.json')).mode & 0o777).toBe(0o600);
+    expect(creds1.password.length).toBeGreaterThan(30);
+    expect(hub.output()).not.toContain(creds1.password);
+  });
+
+  it('a used code, an unknown code and an expired code are refused with clear errors', async () => {
+    const admin = adminClient(hub);
+    const added = await admin.post('/stores', { id: 'S009', name: 'Nine', ttlHours: 1 });
+    const code = added.body.enrollment.code as string;
+    const a = tempDir();
+    const b = tempDir();
+    dirs.push(a, b);
+    await edgeCliOk(['enroll', '--hub', hub.url, '--code', code, '--data', a]);
+    const used = await edgeCli(['enroll', '--hub', hub.url, '--code', code, '--data', b]);
+    expect(used.code).toBe(1);
+    expect(used.stderr).toContain('enrollment_code_used');
+    const unknown = await edgeCli(['enroll', '--hub', hub.url, '--code', 'AAAA-BBBB-CCCC-DDDD', '--data', tempDir()]);
+    expect(unknown.stderr).toContain('enrollment_code_invalid');
+    // The same node running enroll again (say after a crash half-way) is safe: it resumes.
+    const again = await edgeCliOk(['enroll', '--hub', hub.url, '--code', code, '--data', a]);
+    expect(again).toContain('resumed: store S009 enrolled');
+    expect((await admin.post('/stores', { id: 's009', name: 'dup' })).body.error.code).toBe('store_exists');
+    const short = await admin.post('/stores/S009/codes', { ttlHours: 0.0001 });
+    await new Promise((r) => setTimeout(r, 600));
+    const expired = await edgeCli(['enroll', '--hub', hub.url, '--code', short.body.enrollment.code, '--data', tempDir()]);
+    expect(expired.stderr).toContain('enrollment_code_expired');
+  });
+
+  it('doctor checks the hub, credentials, clock, disk and replication', async () => {
+    const out = await edgeCliOk(['doctor', '--data', s1.dir]);
+    for (const check of ['hub reachable', 'credentials', 'clock', 'disk space', 'replication']) expect(out).toMatch(new RegExp(`ok  +${check}`));
+  });
+});
+
+describe('the replication gateway', () => {
+  it('lets a store read its own database', async () => {
+    const res = await gw(`/${creds1.db}/`, { as: creds1 });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { doc_count: number }).doc_count).toBeGreaterThan(40);
+  });
+
+  it("refuses another store's database, the central ones, and anyone without credentials", async () => {
+    expect((await gw(`/${creds2.db}/`, { as: creds1 })).status).toBe(403);
+    expect((await gw(`/${creds2.db}/_changes`, { as: creds1 })).status).toBe(403);
+    expect((await gw('/hub-members/', { as: creds1 })).status).toBe(403);
+    expect((await gw('/hub-facts/_all_docs', { as: creds1 })).status).toBe(403);
+    expect((await gw('/_all_dbs', { as: creds1 })).status).toBe(403);
+    expect((await gw(`/${creds1.db}/`)).status).toBe(401);
+    expect((await gw(`/${creds1.db}/`, { as: { username: 'S001', password: 'wrong' } })).status).toBe(401);
+    expect((await gw(`/${creds1.db}/`, { as: { username: 'S002', password: creds1.password } })).status).toBe(401);
+    const admin = await fetch(`${hub.url}/admin/v1/stores`, { headers: { authorization: basic(creds1) } });
+    expect(admin.status).toBe(401);
+  });
+
+  it('refuses what replication does not need: filtered changes, design documents, deleting the database', async () => {
+    const filtered = await gw(`/${creds1.db}/_changes?feed=longpoll&filter=_selector`, { as: creds1, method: 'POST', body: JSON.stringify({ selector: {} }) });
+    expect(filtered.status).toBe(403);
+    expect(((await filtered.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+    expect((await gw(`/${creds1.db}/`, { as: creds1, method: 'DELETE' })).status).toBe(403);
+    expect((await gw(`/${creds1.db}/_design/x`, { as: creds1 })).status).toBe(403);
+    expect((await gw(`/${creds1.db}/_compact`, { as: creds1, method: 'POST', body: '{}' })).status).toBe(403);
+    // The hub is alive after all that (pouchdb-server dies on a filtered long-poll).
+    expect((await fetch(`${hub.url}/healthz`)).status).toBe(200);
+  });
+
+  it("writes a store's own facts and refuses hub documents and other stores' facts per document", async () => {
+    const docs = [
+      { _id: 'event:S001:M1:x', type: 'event', kind: 'test', memberId: 'MSEED00000001', storeId: 'S001', at: '2026-01-01T00:00:00.000Z', day: '2026-01-01' },
+      { _id: 'rules:loyalty', type: 'rules', rules: {} },
+      { _id: 'coupon:FREE-MONEY', type: 'coupon', code: 'FREE-MONEY' },
+      { _id: 'event:S002:M1:x', type: 'event', kind: 'test', memberId: 'MSEED00000001', storeId: 'S002', at: '2026-01-01T00:00:00.000Z', day: '2026-01-01' },
+    ];
+    const res = await gw(`/${creds1.db}/_bulk_docs`, { as: creds1, method: 'POST', body: JSON.stringify({ docs }) });
+    expect(res.status).toBe(201);
+    const results = (await res.json()) as { id: string; ok?: boolean; error?: string }[];
+    expect(results.find((r) => r.id === 'event:S001:M1:x')?.ok).toBe(true);
+    for (const id of ['rules:loyalty', 'coupon:FREE-MONEY', 'event:S002:M1:x']) expect(results.find((r) => r.id === id)?.error).toBe('forbidden');
+    const rules = await gw(`/${creds1.db}/rules:loyalty`, { as: creds1 });
+    expect(((await rules.json()) as { rules: { version: number } }).rules.version).toBe(1);
+  });
+
+  it('member lookups are for stores only, and bounded per store (no enumerating phones at HQ)', async () => {
+    const lookup = (as?: { username: string; password: string }, phone = '+8613900000003') =>
+      fetch(`${hub.url}/v1/lookup`, { method: 'POST', headers: { 'content-type': 'application/json', ...(as ? { authorization: basic(as) } : {}) }, body: JSON.stringify({ phone }) });
+    expect((await lookup()).status).toBe(401);
+    const found = await lookup(creds1);
+    expect(found.status).toBe(200);
+    expect(((await found.json()) as { member: { id: string; phoneMasked: string } }).member).toMatchObject({ id: 'MSEED00000003', phoneMasked: '139****0003' });
+    // A burst of 100, then 10 a second: how many pass before the first 429 depends on how fast
+    // this machine sends them, so the bound is computed from the elapsed time.
+    const started = Date.now();
+    let passed = 0;
+    let status = 0;
+    for (let i = 0; i < 1000; i++) {
+      status = (await lookup(creds1, `+86137${String(i).padStart(8, '0')}`)).status;
+      if (status !== 404) break;
+      passed++;
+    }
+    const refilled = ((Date.now() - started) / 1000) * 10;
+    expect(status).toBe(429);
+    expect(passed).toBeGreaterThanOrEqual(98);
+    expect(passed).toBeLessThanOrEqual(100 + Math.ceil(refilled));
+  });
+
+  it("refuses another store's heartbeat; a store whose clock is off is an incident", async () => {
+    const write = async (doc: Record<string, unknown>) =>
+      (await (await gw(`/${creds1.db}/_bulk_docs`, { as: creds1, method: 'POST', body: JSON.stringify({ docs: [doc] }) })).json()) as { error?: string }[];
+    expect((await write({ _id: 'heartbeat:S002', type: 'heartbeat' }))[0]!.error).toBe('forbidden');
+    // No node serves S001 in this file, so nothing else writes its heartbeat: a machine an hour ahead.
+    const ahead = { _id: 'heartbeat:S001', type: 'heartbeat', storeId: 'S001', version: '0.1.0', clock: new Date(Date.now() + 3600_000).toISOString(), sync: { state: 'online' } };
+    expect((await write(ahead))[0]!.error).toBeUndefined();
+    const incident = await eventually(async () => (await adminClient(hub).get('/incidents?kind=clock_skew')).body.incidents[0], 10_000, 'a clock incident');
+    expect(incident.storeId).toBe('S001');
+    expect(incident.details.skewMs).toBeGreaterThan(3_000_000);
+  });
+
+  it('a disabled store is locked out at once', async () => {
+    const admin = adminClient(hub);
+    expect((await gw(`/${creds2.db}/`, { as: creds2 })).status).toBe(200);
+    expect((await admin.post('/stores/S002/disable')).status).toBe(200);
+    expect((await gw(`/${creds2.db}/`, { as: creds2 })).status).toBe(401);
+    expect((await admin.post('/stores/S002/enable')).status).toBe(200);
+    expect((await gw(`/${creds2.db}/`, { as: creds2 })).status).toBe(200);
+  });
+});

@@ -1,0 +1,178 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { client, removeDir, startEdge, tempDir, type EdgeProcess } from '../support/edge-node.ts';
+import { adminClient, enrollStore, eventually, freePort, startHub, type HubProcess } from '../support/hub.ts';
+
+/*
+ * Two enrolled stores replicating live with one hub, all real processes on loopback: points
+ * earned at one store are spent at the other; a coupon issued at the hub reaches the till; the
+ * hub goes down (killed) while the tills keep selling, and everything converges after.
+ */
+
+const seedId = (i: number) => `MSEED${String(i).padStart(8, '0')}`;
+const seedPhone = (i: number) => `+86${13900000000 + i}`;
+
+let hubDir: string;
+let hubPort: number;
+let hub: HubProcess;
+let stores: { id: string; dir: string; token: string; edge?: EdgeProcess }[] = [];
+const pos = (i: number) => client(stores[i]!.edge!.url, stores[i]!.token);
+const admin = () => adminClient(hub);
+
+const hubBalance = async (memberId: string) => (await admin().get(`/members/${memberId}`)).body.member?.points.balance as number;
+const storeBalance = async (i: number, memberId: string) => (await pos(i).get(`/v1/members/${memberId}/points`)).body?.balance as number;
+const syncState = async (i: number) => ((await (await fetch(`${stores[i]!.edge!.url}/healthz`)).json()) as { sync: { state: string } }).sync.state;
+
+beforeAll(async () => {
+  hubDir = tempDir('memberedge-hub-');
+  hubPort = await freePort();
+  hub = await startHub(hubDir, hubPort);
+  const s1 = await enrollStore(hub, 'S001', { members: 20 });
+  const s2 = await enrollStore(hub, 'S002', { members: 20, first: 100 });
+  stores = [
+    { id: 'S001', ...s1 },
+    { id: 'S002', ...s2 },
+  ];
+  for (const s of stores) s.edge = await startEdge(s.dir, ['--heartbeat-interval', '1', '--identify-rate', '100000', '--identify-burst', '1000']);
+  for (const i of [0, 1]) await eventually(async () => ((await syncState(i)) === 'online' ? true : undefined), 20_000, 'stores online');
+});
+
+afterAll(async () => {
+  for (const s of stores) await s.edge?.stop();
+  await hub?.stop();
+  for (const s of stores) removeDir(s.dir);
+  removeDir(hubDir);
+});
+
+it('a member earns points at S001 and spends them at S002 after sync; balances agree everywhere', async () => {
+  const m = seedId(3);
+  const start = await storeBalance(0, m);
+  const earn = await pos(0).post('/v1/checkouts', { receiptNo: 'E1', memberId: m, lines: [{ sku: 'TEA', qty: 2, unitPrice: 15_000 }] });
+  expect(earn.status).toBe(201);
+  expect(earn.body.checkout.pointsEarned).toBe(300);
+
+  // S002 has never seen this member: identify asks the hub, which adds the member to S002's replica.
+  const found = await pos(1).post('/v1/members/identify', { phone: seedPhone(3) });
+  expect(found.status).toBe(200);
+  expect(found.body.member.id).toBe(m);
+  const atS002 = await eventually(async () => ((await storeBalance(1, m)) === start + 300 ? start + 300 : undefined), 20_000, 'member and receipt at S002');
+
+  const spend = Math.floor(atS002 / 100) * 100;
+  const spent = await pos(1).post('/v1/checkouts', { receiptNo: 'P1', memberId: m, lines: [{ sku: 'CAKE', qty: 1, unitPrice: spend * 2 }], pointsToRedeem: spend });
+  expect(spent.status).toBe(201);
+  expect(spent.body.checkout.pointsRedeemed).toBe(spend);
+  const expected = atS002 - spend + spent.body.checkout.pointsEarned;
+  expect(spent.body.checkout.member.points.balance).toBe(expected);
+
+  await eventually(async () => ((await storeBalance(0, m)) === expected ? true : undefined), 20_000, 'the spend back at S001');
+  await eventually(async () => ((await hubBalance(m)) === expected ? true : undefined), 20_000, 'the hub balance');
+  const facts = (await admin().get(`/members/${m}`)).body.facts as { id: string }[];
+  expect(facts.map((f) => f.id)).toEqual(expect.arrayContaining(['order:S001:T1:E1', 'order:S002:T1:P1']));
+  expect((await admin().get(`/members/${m}`)).body.stores).toEqual(['S001', 'S002']);
+});
+
+it('a coupon issued at the hub is usable at the POS moments later', async () => {
+  const m = seedId(5);
+  const issued = await admin().post('/coupons', { memberId: m, templateId: 'CASH20' });
+  expect(issued.status).toBe(201);
+  const code = issued.body.coupon.code as string;
+  const t0 = Date.now();
+  await eventually(async () => ((await pos(0).post(`/v1/coupons/${code}/verify`, { memberId: m, lines: [{ sku: 'A', qty: 1, unitPrice: 20_000 }] })).body.valid ? true : undefined), 10_000, 'the coupon at the till');
+  expect(Date.now() - t0).toBeLessThan(5_000);
+  const used = await pos(0).post('/v1/checkouts', { receiptNo: 'C1', memberId: m, lines: [{ sku: 'A', qty: 1, unitPrice: 20_000 }], couponCodes: [code] });
+  expect(used.status).toBe(201);
+  expect(used.body.checkout.couponDiscount).toBe(2000);
+});
+
+it('a coupon template added at the hub is versioned, reaches the stores, and its coupons work at the till', async () => {
+  const tpl = { id: 'PCT20', title: '20% off', terms: { kind: 'percent', percentOff: 20, minSpendCents: 0 }, scope: {}, validDays: 7 };
+  const put = await admin().put('/templates/PCT20', tpl);
+  expect(put.status).toBe(200);
+  expect(put.body.template.version).toBe(1);
+  expect((await admin().put('/templates/PCT20', { ...tpl, title: '20% off everything' })).body.template.version).toBe(2);
+  const m = seedId(11);
+  const code = (await admin().post('/coupons', { memberId: m, templateId: 'PCT20' })).body.coupon.code as string;
+  const verified = await eventually(async () => {
+    const r = await pos(0).post(`/v1/coupons/${code}/verify`, { memberId: m, lines: [{ sku: 'A', qty: 1, unitPrice: 10_000 }] });
+    return r.body.valid ? r.body : undefined;
+  }, 10_000, 'the coupon at the till');
+  expect(verified.discount).toBe(2000);
+  expect((await admin().post('/coupons', { memberId: m, templateId: 'NOPE' })).body.error.code).toBe('template_not_found');
+});
+
+it('with the hub down: the same coupon at both stores, and points spent twice, become incidents; the earliest redemption stands', async () => {
+  const m = seedId(7);
+  // Make the member known at S002 too, give them a coupon, and wait until both tills have it.
+  expect((await pos(1).post('/v1/members/identify', { phone: seedPhone(7) })).status).toBe(200);
+  const code = (await admin().post('/coupons', { memberId: m, templateId: 'CASH20' })).body.coupon.code as string;
+  const basket = { memberId: m, lines: [{ sku: 'A', qty: 1, unitPrice: 20_000 }] };
+  for (const i of [0, 1]) await eventually(async () => ((await pos(i).post(`/v1/coupons/${code}/verify`, basket)).body.valid ? true : undefined), 10_000, `coupon at store ${i}`);
+  const balance = await storeBalance(0, m);
+  expect(await storeBalance(1, m)).toBe(balance);
+  // HQ sets the offline limit to about 70% of this member's balance: two stores each within it overspend.
+  const limit = Math.ceil((balance * 0.7) / 100) * 100;
+  const rules = (await admin().get('/rules')).body.rules;
+  const pushed = await admin().put('/rules', { rules: { ...rules, offlineSpendLimit: limit } });
+  expect(pushed.body.rules.version).toBe(rules.version + 1);
+  const rulesAt = async (i: number) => ((await (await fetch(`${stores[i]!.edge!.url}/healthz`)).json()) as { rulesVersion: number }).rulesVersion;
+  for (const i of [0, 1]) await eventually(async () => ((await rulesAt(i)) === rules.version + 1 ? true : undefined), 10_000, `rules at store ${i}`);
+
+  await hub.kill();
+  for (const i of [0, 1]) await eventually(async () => ((await syncState(i)) === 'offline' ? true : undefined), 20_000, `store ${i} offline`).catch((err) => { console.log(stores[i]!.edge!.output()); throw err; });
+
+  const first = await pos(0).post('/v1/checkouts', { ...basket, receiptNo: 'D1', couponCodes: [code] });
+  await new Promise((r) => setTimeout(r, 20));
+  const second = await pos(1).post('/v1/checkouts', { ...basket, receiptNo: 'D2', couponCodes: [code] });
+  expect(first.status).toBe(201);
+  expect(second.status).toBe(201); // offline, S002 cannot know: the hub finds out
+
+  // Offline, each store lets the member spend up to the offline limit, and no more.
+  const over = await pos(0).post('/v1/checkouts', { memberId: m, receiptNo: 'O0', lines: [{ sku: 'B', qty: 1, unitPrice: 2_000_000 }], pointsToRedeem: limit + 100 });
+  expect(over.status).toBe(422);
+  expect(over.body.error.code).toBe('offline_limit_exceeded');
+  const spend = limit;
+  for (const i of [0, 1]) {
+    const r = await pos(i).post('/v1/checkouts', { memberId: m, receiptNo: `O${i + 1}`, lines: [{ sku: 'B', qty: 1, unitPrice: spend * 2 }], pointsToRedeem: spend });
+    expect(r.status).toBe(201);
+  }
+
+  hub = await startHub(hubDir, hubPort);
+  const incidents = await eventually(async () => {
+    const list = (await admin().get('/incidents')).body.incidents as { kind: string }[];
+    return list.some((i) => i.kind === 'coupon_double_redeem') && list.some((i) => i.kind === 'overspend') ? list : undefined;
+  }, 60_000, 'incidents after reconnecting').catch(async (err) => {
+    console.log(JSON.stringify((await admin().get('/incidents')).body), JSON.stringify((await admin().get('/fleet')).body), hub.output());
+    throw err;
+  });
+  const double = incidents.filter((i) => i.kind === 'coupon_double_redeem') as any[];
+  expect(double).toHaveLength(1);
+  expect(double[0].details.winner).toMatchObject({ storeId: 'S001', orderId: 'order:S001:T1:D1' });
+  expect(double[0].details.loser).toMatchObject({ storeId: 'S002', orderId: 'order:S002:T1:D2' });
+  const facts = (await admin().get(`/members/${m}`)).body.facts as { id: string; storeId: string }[];
+  expect(facts.filter((f) => f.id === `redeem:${code}`)).toEqual([{ id: `redeem:${code}`, type: 'redeem', storeId: 'S001' }]);
+  const overspend = incidents.filter((i) => i.kind === 'overspend') as any[];
+  expect(overspend).toHaveLength(1);
+  expect(overspend[0].memberId).toBe(m);
+  expect(overspend[0].details.balance).toBeLessThan(0);
+}, 120_000);
+
+it('online, registering a phone that is a member at another store answers member_exists', async () => {
+  await eventually(async () => ((await syncState(1)) === 'online' ? true : undefined), 30_000, 'S002 online');
+  const r = await pos(1).post('/v1/members', { phone: seedPhone(9), name: 'Someone Else' });
+  expect(r.status).toBe(409);
+  expect(r.body.error.code).toBe('member_exists');
+  expect(r.body.member.id).toBe(seedId(9));
+});
+
+it('fleet status shows each store with its heartbeat, sync state, lag, version and incidents', async () => {
+  const fleet = await eventually(async () => {
+    const stores = (await admin().get('/fleet')).body.stores as any[];
+    return stores.every((s) => s.sync?.state === 'online' && s.lag.notIngested === 0) ? stores : undefined;
+  }, 30_000, 'a quiet fleet');
+  expect(fleet.map((s) => s.storeId)).toEqual(['S001', 'S002']);
+  for (const s of fleet) {
+    expect(s.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(s.heartbeatAgeSeconds).toBeLessThan(10);
+    expect(s.lag).toMatchObject({ documents: expect.any(Number), seconds: expect.any(Number) });
+  }
+  expect(fleet.find((s) => s.storeId === 'S001').openIncidents).toBeGreaterThanOrEqual(2); // the double redemption and the overspend, both involving S001
+});

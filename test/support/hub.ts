@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { edgeCliOk, lastLine, ROOT, spawnReady, tempDir, type ServiceProcess } from './edge-node.ts';
+
+export { freePort } from '../../hub/couch/embedded.ts';
+
+export type HubProcess = ServiceProcess & { dir: string };
+
+/** Starts `hub serve` (with its embedded database) on a loopback port and waits for its ready line. */
+export async function startHub(dir: string, port: number, extra: string[] = []): Promise<HubProcess> {
+  const p = await spawnReady(['--import', 'tsx', join(ROOT, 'hub', 'cli.ts'), 'serve', '--data', dir, '--port', String(port), '--quiet', '--sweep-interval', '1', ...extra]);
+  return {
+    ...p,
+    dir,
+    async kill() {
+      await p.kill();
+      await new Promise((r) => setTimeout(r, 1000)); // its database child notices within 0.5 s
+    },
+  };
+}
+
+/** The admin API of a hub, with the token the hub saved in its data dir. */
+export function adminClient(hub: { url: string; dir: string }) {
+  const token = readFileSync(join(hub.dir, 'admin-token'), 'utf8').trim();
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${hub.url}/admin/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  return { get: (p: string) => call('GET', p), post: (p: string, b?: unknown) => call('POST', p, b ?? {}), put: (p: string, b: unknown) => call('PUT', p, b) };
+}
+
+/** Adds a store at the hub with `members` synthetic members, enrolls a fresh node for it, adds terminal T1. */
+export async function enrollStore(hub: { url: string; dir: string }, storeId: string, opts: { members?: number; first?: number } = {}) {
+  const admin = adminClient(hub);
+  const added = await admin.post('/stores', { id: storeId, name: `Store ${storeId}` });
+  if (added.status !== 201) throw new Error(`store add ${storeId}: ${JSON.stringify(added.body)}`);
+  if (opts.members) await admin.post(`/stores/${storeId}/seed`, { count: opts.members, first: opts.first ?? 0 });
+  const dir = tempDir(`memberedge-${storeId}-`);
+  const out = await edgeCliOk(['enroll', '--hub', hub.url, '--code', added.body.enrollment.code, '--data', dir]);
+  const token = lastLine(await edgeCliOk(['terminal', 'add', '--data', dir, '--id', 'T1']));
+  return { dir, token, enrollOutput: out };
+}
+
+/** Polls until `probe` returns a value that is not undefined, or fails after `ms`. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, ms = 20_000, what = 'condition', everyMs = 200): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
