@@ -31,7 +31,18 @@ function memoryMb(pid: number) {
   const kb = (text: string, field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(text)?.[1] ?? NaN) / 1024;
   const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return { rss: kb(status, 'VmRSS'), anonymous: kb(rollup, 'Anonymous'), peak: kb(status, 'VmHWM') };
+  return { rss: kb(status, 'VmRSS'), anonymous: kb(rollup, 'Anonymous'), peak: kb(status, 'VmHWM'), tables: tableRssMb(pid) };
+}
+
+/** Resident pages of LevelDB's table files, which it maps into memory to read them (clean pages the kernel can drop). */
+function tableRssMb(pid: number): number {
+  let kb = 0;
+  let inTable = false;
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) inTable = line.endsWith('.ldb');
+    else if (inTable && line.startsWith('Rss:')) kb += Number(/(\d+)/.exec(line)![1]);
+  }
+  return kb / 1024;
 }
 
 interface Run {
@@ -150,6 +161,7 @@ export async function benchEdge() {
     checkoutsWritten: receipt,
     rssMb: { atStart: rssAtStart, afterBench: memAfter.rss, idle10s: memIdle.rss, peak: memIdle.peak },
     anonymousMb: { afterBench: memAfter.anonymous, idle10s: memIdle.anonymous },
+    tableFilesMb: { afterBench: memAfter.tables, idle10s: memIdle.tables },
     runtime: storeRuntime(),
   };
 }
