@@ -8,6 +8,7 @@ export const RULES_ID = 'rules:loyalty';
 
 export const docId = {
   member: (memberId: string) => `member:${memberId}`,
+  alias: (fromMemberId: string) => `alias:${fromMemberId}`,
   idk: (key: string) => `idk:${key}`,
   order: (storeId: string, terminalId: string, receiptNo: string) => `order:${storeId}:${terminalId}:${receiptNo}`,
   refund: (orderId: string, refundNo: string) => `refund:${orderId.slice('order:'.length)}:${refundNo}`,

@@ -47,6 +47,8 @@ export interface MemberIndexSnapshot {
   keys: [string, string][];
   redemptions: [string, Redemption][];
   receipts: number[];
+  /** Merged-away member id → the id it was merged into (absent in snapshots from before One-ID). */
+  aliases?: [string, string][];
 }
 
 export type SnapshotPart =
@@ -54,7 +56,8 @@ export type SnapshotPart =
   | { kind: 'members'; members: MemberRecord[] }
   | { kind: 'keys'; keys: [string, string][] }
   | { kind: 'redemptions'; redemptions: [string, Redemption][] }
-  | { kind: 'receipts'; receipts: number[] };
+  | { kind: 'receipts'; receipts: number[] }
+  | { kind: 'aliases'; aliases: [string, string][] };
 
 function upsert<T>(list: T[] | undefined, item: T, same: (a: T) => boolean): T[] {
   if (!list) return [item];
@@ -129,12 +132,19 @@ export class MemberIndex {
   private readonly receipts = new Set<number>();
   /** Coupon code → holder; derived from the members' coupons, not persisted. */
   private readonly couponHolders = new Map<string, string>();
+  /**
+   * One-ID merges (alias documents): merged-away id → the id it went into. `members` maps a
+   * merged-away id to the survivor's record, so the loser's facts, arriving before or after the
+   * alias, fold into the survivor's balance, and both ids identify the same member.
+   */
+  private readonly aliases = new Map<string, string>();
   rules: LoyaltyRules = DEFAULT_RULES;
 
   private record(memberId: string): MemberRecord {
     let r = this.members.get(memberId);
     if (!r) {
-      r = { id: memberId };
+      const id = this.canonical(memberId);
+      r = id === memberId ? { id } : this.record(id);
       this.members.set(memberId, r);
     }
     return r;
@@ -152,12 +162,17 @@ export class MemberIndex {
   apply(doc: AnyDoc): void {
     switch (doc.type) {
       case 'member': {
-        this.record(doc.id).profile = doc.name === undefined ? { phone: doc.phone } : { phone: doc.phone, name: doc.name };
+        const r = this.record(doc.id);
+        // A merged-away member's profile stands in only until the survivor's arrives.
+        if (r.id === doc.id || !r.profile) r.profile = doc.name === undefined ? { phone: doc.phone } : { phone: doc.phone, name: doc.name };
         return;
       }
+      case 'alias':
+        this.merge(doc.from, doc.to);
+        return;
       case 'idk':
         if (!isIndexedKey(doc.key)) return;
-        this.keys.set(doc.key, this.canonicalId(doc.memberId));
+        this.keys.set(doc.key, this.interned(doc.memberId));
         return;
       case 'order':
         this.receipts.add(receiptHash(doc._id));
@@ -192,8 +207,46 @@ export class MemberIndex {
     }
   }
 
-  private canonicalId(memberId: string): string {
-    return this.members.get(memberId)?.id ?? memberId;
+  /** The same id, as the one string instance the member's record holds (100,000 ids, once each). */
+  private interned(memberId: string): string {
+    const id = this.members.get(memberId)?.id;
+    return id === memberId ? id : memberId;
+  }
+
+  /** The member id a (possibly merged-away) id stands for now. */
+  canonical(memberId: string): string {
+    let id = memberId;
+    for (let to = this.aliases.get(id); to !== undefined && to !== memberId; to = this.aliases.get(id)) id = to;
+    return id;
+  }
+
+  /** The ids merged into this member (their documents still carry them). */
+  mergedInto(memberId: string): string[] {
+    const out: string[] = [];
+    for (const from of this.aliases.keys()) if (from !== memberId && this.canonical(from) === memberId) out.push(from);
+    return out;
+  }
+
+  /**
+   * Folds the merged-away member's facts into the survivor's record and points every id that
+   * stood for the loser at it. Facts are keyed by id hash, so a fact both records hold counts once.
+   */
+  private merge(from: string, to: string): void {
+    if (this.aliases.get(from) === to) return;
+    if (from === to || this.canonical(to) === from) return; // a cycle would lose both: the hub never writes one
+    const loser = this.members.get(from);
+    this.aliases.set(from, to);
+    const survivor = this.record(to);
+    if (loser && loser !== survivor) {
+      for (let i = 0; loser.ledger && i < loser.ledger.length; i += LEDGER_STRIDE) survivor.ledger = upsertTuple(survivor.ledger, LEDGER_STRIDE, loser.ledger.slice(i, i + LEDGER_STRIDE));
+      for (let i = 0; loser.spend && i < loser.spend.length; i += SPEND_STRIDE) survivor.spend = upsertTuple(survivor.spend, SPEND_STRIDE, loser.spend.slice(i, i + SPEND_STRIDE));
+      for (const c of loser.coupons ?? []) {
+        survivor.coupons = upsert(survivor.coupons, c, (x) => x.code === c.code);
+        this.couponHolders.set(c.code, survivor.id);
+      }
+      if (!survivor.profile && loser.profile) survivor.profile = loser.profile;
+    }
+    for (const id of this.aliases.keys()) if (this.canonical(id) === survivor.id) this.members.set(id, survivor);
   }
 
   /** False when no order with this id has been recorded; true when one may have been. */
@@ -203,7 +256,8 @@ export class MemberIndex {
 
   /** The member an identity key belongs to; only for keys the index holds (see isIndexedKey). */
   memberIdFor(key: string): string | undefined {
-    return this.keys.get(key);
+    const id = this.keys.get(key);
+    return id === undefined || this.aliases.size === 0 ? id : this.canonical(id);
   }
 
   /** The member's record, or undefined when this store has never seen their profile. */
@@ -252,15 +306,18 @@ export class MemberIndex {
 
   coupon(code: string): Coupon | undefined {
     const holder = this.couponHolders.get(code);
-    return holder === undefined ? undefined : this.members.get(holder)?.coupons?.find((c) => c.code === code);
+    const c = holder === undefined ? undefined : this.members.get(holder)?.coupons?.find((x) => x.code === code);
+    // Issued to a member merged since: it belongs to the survivor.
+    return c && this.aliases.has(c.memberId) ? { ...c, memberId: this.canonical(c.memberId) } : c;
   }
 
-  /** The member's tier and balance as they would be once `docs` are applied; changes nothing. */
-  preview(memberId: string, docs: readonly AnyDoc[], today: string): { tier: TierRule; balance: Balance } {
+  /** The member's tier and balance as they would be once `docs` (facts, not merges) are applied; changes nothing. */
+  preview(asked: string, docs: readonly AnyDoc[], today: string): { tier: TierRule; balance: Balance } {
+    const memberId = this.canonical(asked);
     const current = this.members.get(memberId);
     // upsertTuple never changes the lists it is given, so the copy can share them.
     const copy: MemberRecord = { id: memberId, ...(current?.ledger ? { ledger: current.ledger } : {}), ...(current?.spend ? { spend: current.spend } : {}) };
-    for (const d of docs) if (isMemberFact(d) && d.memberId === memberId) foldMemberFact(copy, d);
+    for (const d of docs) if (isMemberFact(d) && d.memberId !== undefined && this.canonical(d.memberId) === memberId) foldMemberFact(copy, d);
     return { tier: tierOf(this.rules, copy, today), balance: balanceOf(copy, today) };
   }
 
@@ -271,7 +328,8 @@ export class MemberIndex {
    */
   *snapshotParts(chunk = 1000): Generator<SnapshotPart> {
     yield { kind: 'head', rules: this.rules, templates: [...this.templates.values()] };
-    yield* chunks(this.members.values(), chunk, (members) => ({ kind: 'members', members }));
+    yield* chunks(this.ownRecords(), chunk, (members) => ({ kind: 'members', members }));
+    yield* chunks(this.aliases.entries(), chunk * 5, (aliases) => ({ kind: 'aliases', aliases }));
     yield* chunks(this.keys.entries(), chunk * 5, (keys) => ({ kind: 'keys', keys }));
     yield* chunks(this.redemptions.entries(), chunk * 5, (redemptions) => ({ kind: 'redemptions', redemptions }));
     yield* chunks(this.receipts, chunk * 20, (receipts) => ({ kind: 'receipts', receipts }));
@@ -290,7 +348,7 @@ export class MemberIndex {
         }
         return;
       case 'keys':
-        for (const [k, id] of part.keys) this.keys.set(k, this.canonicalId(id));
+        for (const [k, id] of part.keys) this.keys.set(k, this.interned(id));
         return;
       case 'redemptions':
         for (const [c, r] of part.redemptions) this.redemptions.set(c, r);
@@ -298,7 +356,16 @@ export class MemberIndex {
       case 'receipts':
         for (const h of part.receipts) this.receipts.add(h);
         return;
+      case 'aliases':
+        for (const [from, to] of part.aliases) this.aliases.set(from, to);
+        for (const [from] of part.aliases) this.members.set(from, this.record(this.canonical(from)));
+        return;
     }
+  }
+
+  /** Each member's record once (merged-away ids point at their survivor's). */
+  private *ownRecords(): Generator<MemberRecord> {
+    for (const [id, r] of this.members) if (r.id === id) yield r;
   }
 
   /** The whole index as one value (tests, small stores). */
@@ -307,10 +374,11 @@ export class MemberIndex {
       format: 1,
       rules: this.rules,
       templates: [...this.templates.values()],
-      members: [...this.members],
+      members: [...this.ownRecords()].map((r) => [r.id, r]),
       keys: [...this.keys],
       redemptions: [...this.redemptions],
       receipts: [...this.receipts],
+      aliases: [...this.aliases],
     };
   }
 
@@ -321,6 +389,7 @@ export class MemberIndex {
     index.loadPart({ kind: 'keys', keys: s.keys });
     index.loadPart({ kind: 'redemptions', redemptions: s.redemptions });
     index.loadPart({ kind: 'receipts', receipts: s.receipts });
+    index.loadPart({ kind: 'aliases', aliases: s.aliases ?? [] });
     return index;
   }
 }

@@ -15,7 +15,7 @@ export function memberSummary(index: MemberIndex, memberId: string, today: strin
   const view = index.view(memberId, today, now);
   if (!view) return undefined;
   return {
-    id: memberId,
+    id: index.canonical(memberId),
     tier: view.tier.code,
     points: { balance: view.points },
     coupons: view.coupons.map(couponView),

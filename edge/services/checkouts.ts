@@ -37,7 +37,8 @@ function checkoutView(order: OrderDoc) {
 export async function checkout(ctx: EdgeContext, terminalId: string, body: CheckoutBody) {
   const orderId = docId.order(ctx.storeId, terminalId, body.receiptNo);
   const hash = requestHash(body);
-  const memberId = body.memberId;
+  // A till may still hold the id of a member One-ID has since merged: the facts go to the survivor.
+  const memberId = body.memberId && ctx.live.index.canonical(body.memberId);
   return ctx.locks.run([orderId, ...(memberId ? [memberId] : [])], async () => {
     const existing = ctx.live.index.mayHaveOrder(orderId) ? await getDoc(ctx, orderId) : undefined;
     if (existing) {
@@ -133,7 +134,7 @@ export async function refund(ctx: EdgeContext, terminalId: string, checkoutId: s
   const found = await getDoc(ctx, orderId);
   if (!found) throw new AppError('checkout_not_found', `no checkout ${checkoutId} at this store`);
   const order = OrderDocSchema.parse(found);
-  const memberId = order.memberId;
+  const memberId = order.memberId && ctx.live.index.canonical(order.memberId);
 
   return ctx.locks.run([orderId, ...(memberId ? [memberId] : [])], async () => {
     const existing = await getDoc(ctx, refundId);

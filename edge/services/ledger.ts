@@ -3,12 +3,17 @@ import { moment, type EdgeContext } from '../context.ts';
 import { requireMember } from './members.ts';
 
 /** The member's balance and the ledger entries this store holds, newest first. */
-export async function pointsStatement(ctx: EdgeContext, memberId: string, limit: number) {
+export async function pointsStatement(ctx: EdgeContext, asked: string, limit: number) {
+  const memberId = ctx.live.index.canonical(asked);
   requireMember(ctx, memberId);
-  const prefix = `pts:${memberId}:`;
-  const rows = await ctx.live.db.allDocs({ startkey: prefix, endkey: `${prefix}\ufff0`, include_docs: true });
-  const ledger = rows.rows
-    .map((r) => LedgerDocSchema.safeParse(r.doc))
+  // A merged member's entries are also under the ids merged into it.
+  const docs = [];
+  for (const id of [memberId, ...ctx.live.index.mergedInto(memberId)]) {
+    const prefix = `pts:${id}:`;
+    docs.push(...(await ctx.live.db.allDocs({ startkey: prefix, endkey: `${prefix}\ufff0`, include_docs: true })).rows.map((r) => r.doc));
+  }
+  const ledger = docs
+    .map((doc) => LedgerDocSchema.safeParse(doc))
     .flatMap((p) => (p.success ? [p.data] : []))
     .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
     .slice(0, limit)

@@ -15,10 +15,20 @@ export async function memberDoc(ctx: EdgeContext, memberId: string): Promise<Mem
   return doc === undefined ? undefined : MemberDocSchema.parse(doc);
 }
 
+/** The profile of a member, or of one merged into it while the survivor's has not arrived. */
+async function mergedMemberDoc(ctx: EdgeContext, memberId: string): Promise<MemberDoc | undefined> {
+  for (const id of [memberId, ...ctx.live.index.mergedInto(memberId)]) {
+    const doc = await memberDoc(ctx, id);
+    if (doc) return doc;
+  }
+  return undefined;
+}
+
 /** The guide's profile view: the summary plus what helps serve the member, still masked. */
-export async function memberProfile(ctx: EdgeContext, memberId: string) {
+export async function memberProfile(ctx: EdgeContext, asked: string) {
+  const memberId = ctx.live.index.canonical(asked);
   const summary = memberSummary(ctx, memberId);
-  const p = summary && (await memberDoc(ctx, memberId));
+  const p = summary && (await mergedMemberDoc(ctx, memberId));
   if (!summary || !p) return undefined;
   const { today } = moment(ctx);
   const balance = ctx.live.index.balance(memberId, today);

@@ -114,7 +114,8 @@ export async function register(ctx: EdgeContext, terminalId: string, body: Regis
  * day, per reference). The ledger entry's id is that "once", so a retry or a second check-in the
  * same day finds it and earns nothing.
  */
-export async function interact(ctx: EdgeContext, terminalId: string, memberId: string, body: InteractionBody) {
+export async function interact(ctx: EdgeContext, terminalId: string, asked: string, body: InteractionBody) {
+  const memberId = ctx.live.index.canonical(asked);
   requireMember(ctx, memberId);
   const rule = ctx.live.index.rules.interactions[body.kind];
   if (!rule) throw new AppError('unknown_interaction', `no points rule for '${body.kind}'`, { kinds: Object.keys(ctx.live.index.rules.interactions) });
@@ -130,7 +131,9 @@ export async function interact(ctx: EdgeContext, terminalId: string, memberId: s
     const ptsId = docId.pts(memberId, cause);
     const balance = () => ctx.live.index.balance(memberId, today).balance;
     const already = () => ({ status: 200 as const, interaction: { kind: body.kind, awarded: 0, alreadyAwarded: true, message: alreadyMessage(rule.once), balance: balance() } });
-    if (ctx.live.index.hasLedgerEntry(memberId, ptsId)) return already();
+    // Once per member: a member merged into this one may have earned it under its own id.
+    const ids = [memberId, ...ctx.live.index.mergedInto(memberId)];
+    if (ids.some((id) => ctx.live.index.hasLedgerEntry(memberId, docId.pts(id, cause)))) return already();
 
     const event = { _id: docId.event(ctx.storeId, memberId, cause), type: 'event' as const, kind: body.kind, memberId, storeId: ctx.storeId, terminalId, at: now, day: today, ...(body.ref ? { ref: body.ref } : {}) };
     const { conflicts } = await ctx.live.write([event, ledgerEntry(ctx, memberId, cause, { delta: rule.points, reason: 'interaction', ref: event._id })]);

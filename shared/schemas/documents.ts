@@ -150,6 +150,13 @@ export const EventDocSchema = z.object({
 });
 export type EventDoc = z.infer<typeof EventDocSchema>;
 
+/**
+ * One-ID merged member `from` into `to` (the hub writes it): the loser's id and keys resolve to the
+ * survivor, and the facts of both count for the survivor.
+ */
+export const AliasDocSchema = z.object({ ...base, type: z.literal('alias'), from: MemberId, to: MemberId, at: IsoTime });
+export type AliasDoc = z.infer<typeof AliasDocSchema>;
+
 export const AnyDocSchema = z.discriminatedUnion('type', [
   MemberDocSchema,
   IdentityKeyDocSchema,
@@ -161,5 +168,6 @@ export const AnyDocSchema = z.discriminatedUnion('type', [
   RulesDocSchema,
   TemplateDocSchema,
   EventDocSchema,
+  AliasDocSchema,
 ]);
 export type AnyDoc = z.infer<typeof AnyDocSchema>;
