@@ -23,7 +23,8 @@ export class Interner {
   private readonly values: string[] = [''];
 
   code(value: string | undefined): number {
-    if (value === undefined || value === '') return 0;
+    // Blank is no value, as survivorship treats it.
+    if (value === undefined || value.trim() === '') return 0;
     let c = this.map.get(value);
     if (c === undefined) {
       c = this.values.length;

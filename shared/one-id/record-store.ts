@@ -1,4 +1,5 @@
 import { grow, Interner } from './compact.ts';
+import { fieldBit } from './completeness.ts';
 import { identitiesOfKeys, keyType, LINK_KEY_TYPES, recordKeys } from './keys.ts';
 import type { RecordProfile, SourceRecord } from './record.ts';
 
@@ -153,6 +154,10 @@ export class RecordStore {
     return this.memberIds[i];
   }
 
+  sourceByCode(code: number): string {
+    return this.sources.value(code)!;
+  }
+
   sourceName(i: number): string {
     return this.sources.value(this.source[i]!)!;
   }
@@ -184,6 +189,18 @@ export class RecordStore {
     if (memberId) r.memberId = memberId;
     if (this.provisional[i]) r.provisional = true;
     return r;
+  }
+
+  /** Which profile fields the record fills, as a completeness mask (identities are the caller's). */
+  profileMask(i: number): number {
+    let m = 0;
+    if (this.name[i]) m |= fieldBit('name');
+    if (this.gender[i]) m |= fieldBit('gender');
+    if (this.birthday[i]) m |= fieldBit('birthday');
+    if (this.province[i] || this.city[i]) m |= fieldBit('region');
+    if (this.registered[i]?.trim()) m |= fieldBit('registeredAt');
+    if (this.homeStore[i]) m |= fieldBit('homeStoreId');
+    return m;
   }
 
   /** Profile text used to suggest matches: name, birthday, city. */

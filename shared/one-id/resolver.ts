@@ -1,11 +1,12 @@
 import { Clusters } from './clusters.ts';
 import { goldenIdOf } from './golden-id.ts';
 import { isJunkKey, keyType, LINK_KEY_TYPES, type LinkKeyType } from './keys.ts';
-import { oneIdMetrics, type OneIdMetrics } from './metrics.ts';
+import { completenessOfMask, fieldBit } from './completeness.ts';
+import { oneIdMetrics, type MemberFigures, type OneIdMetrics } from './metrics.ts';
 import type { SourceRecord } from './record.ts';
 import { RecordStore } from './record-store.ts';
-import { suggestMatches, type Suggestion } from './suggest.ts';
-import { goldenIdentities, goldenProfile, type GoldenIdentities, type GoldenProfile } from './survivorship.ts';
+import { suggestMatches, type LookalikeMember, type Suggestion } from './suggest.ts';
+import { goldenIdentities, goldenProfile, sourceRanker, type GoldenIdentities, type GoldenProfile } from './survivorship.ts';
 
 /*
  * The One-ID resolver: links source records that share an identity key into golden members,
@@ -100,6 +101,7 @@ const OVER_LIMIT = 2;
 const HELD = 3;
 /** Released by an operator: links whatever its count. */
 const RELEASED = 4;
+const PHONE_KIND = LINK_KEY_TYPES.indexOf('phone');
 const REASONS: Record<number, QuarantineReason> = { [JUNK]: 'junk', [OVER_LIMIT]: 'limit', [HELD]: 'manual' };
 
 export class Resolver {
@@ -117,10 +119,13 @@ export class Resolver {
   private readonly rejected: [number, number][] = [];
   private readonly log: Decision[] = [];
   private splits = 0;
+  private readonly ranker: (source: string) => number;
+  private readonly ranks = new Map<number, number>();
   private mark = new Int32Array(0);
   private stamp = 0;
 
   constructor(private readonly opts: ResolverOptions) {
+    this.ranker = sourceRanker(opts.sourcePriority);
     this.limits = LINK_KEY_TYPES.map((t) => (t === 'member' || t === 'manual' ? Infinity : (opts.keyLimits?.[t] ?? DEFAULT_LIMIT)));
   }
 
@@ -356,11 +361,7 @@ export class Resolver {
 
   /** Suggested matches between members that share no key; rejected and split-apart pairs left out. */
   suggestions(maxBucket?: number): Suggestion[] {
-    const members = [...this.byMemberId.values()].map((best) => {
-      const root = this.clusters.find(best);
-      const m = this.golden(root, false);
-      return { id: m.id, name: m.profile.name, birthday: m.profile.birthday, city: m.profile.region?.city, phones: m.identities.phones };
-    });
+    const members = [...this.byMemberId.values()].map((best) => this.lookalikeOf(this.clusters.find(best)));
     const apart = new Set<string>();
     const pair = (x: string, y: string) => (x < y ? `${x}\u0000${y}` : `${y}\u0000${x}`);
     for (const [a, b] of this.rejected) apart.add(pair(this.idOf(this.clusters.find(a)), this.idOf(this.clusters.find(b))));
@@ -374,10 +375,7 @@ export class Resolver {
   metrics(): OneIdMetrics {
     const self = this;
     function* figures() {
-      for (const best of self.byMemberId.values()) {
-        const m = self.golden(self.clusters.find(best), false);
-        yield { sources: m.sources.length, profile: m.profile };
-      }
+      for (const best of self.byMemberId.values()) yield self.figuresOf(self.clusters.find(best));
     }
     let quarantined = 0;
     for (let k = 0; k < this.store.keys.length; k++) if (REASONS[this.state[k]!]) quarantined++;
@@ -385,6 +383,50 @@ export class Resolver {
   }
 
   // ——— internals ———
+
+  /** Sources and completeness of a member without building its golden profile. */
+  private figuresOf(root: number): MemberFigures {
+    const { store } = this;
+    const sources = new Set<number>();
+    let mask = 0;
+    for (const i of this.clusters.members(root)) {
+      sources.add(store.source[i]!);
+      mask |= store.profileMask(i);
+      for (const k of store.keysOfRecord(i)) {
+        if (REASONS[this.state[k]!]) continue;
+        const kind = LINK_KEY_TYPES[store.keyKind[k]!];
+        if (kind === 'phone') mask |= fieldBit('phone');
+        else if (kind === 'card') mask |= fieldBit('cardNo');
+      }
+    }
+    return { sources: sources.size, completeness: completenessOfMask(mask) };
+  }
+
+  /** Name, birthday and city by survivorship, and every phone, straight from the columns. */
+  private lookalikeOf(root: number): LookalikeMember {
+    const { store } = this;
+    const recs = this.clusters.members(root);
+    const rank = (i: number) => this.rankOf(store.source[i]!);
+    recs.sort((a, b) => rank(a) - rank(b) || store.observedMs[b]! - store.observedMs[a]! || cmp(store.ids[a]!, store.ids[b]!));
+    const out: LookalikeMember = { id: this.idOf(root), phones: [] };
+    for (const i of recs) {
+      const l = store.lookalike(i);
+      out.name ??= l.name;
+      out.birthday ??= l.birthday;
+      out.city ??= l.city;
+      for (const k of store.keysOfRecord(i)) if (store.keyKind[k] === PHONE_KIND && !REASONS[this.state[k]!]) out.phones = [...out.phones, store.keys[k]!.slice('phone:'.length)];
+    }
+    return out;
+  }
+
+  private rankOf(sourceCode: number): number {
+    let r = this.ranks.get(sourceCode);
+    if (r === undefined) {
+      r = this.ranker(this.store.sourceByCode(sourceCode));
+      this.ranks.set(sourceCode, r);
+    }
+    return r;
+  }
 
   /** A record already known comes again: store it, and re-resolve if what links or names it changed. */
   private replace(i: number, record: SourceRecord): AddResult {
