@@ -4,6 +4,13 @@ import { normalizePhone } from './phone.ts';
 export const IDENTITY_TYPES = ['phone', 'card', 'unionid', 'openid', 'code'] as const;
 export type IdentityType = (typeof IDENTITY_TYPES)[number];
 
+/**
+ * Marketplace accounts: One-ID links records on them, but no store identifies a member by one,
+ * so they stay out of `IDENTITY_TYPES` (the types of `idk:` documents).
+ */
+export const MARKETPLACE_TYPES = ['tmall', 'jd'] as const;
+export type KeyType = IdentityType | (typeof MARKETPLACE_TYPES)[number];
+
 export type IdentityInput =
   | { phone: string }
   | { cardNo: string }
@@ -19,7 +26,7 @@ export type IdentityKeyResult = { ok: true; key: string } | { ok: false; field: 
  * @example identityKey('phone', '138 0013 8000') // { ok: true, key: 'phone:+8613800138000' }
  * @example identityKey('openid', 'oAbc', 'wx123') // { ok: true, key: 'openid:wx123:oAbc' }
  */
-export function identityKey(type: IdentityType, value: string, appId?: string): IdentityKeyResult {
+export function identityKey(type: KeyType, value: string, appId?: string): IdentityKeyResult {
   const v = value.trim();
   switch (type) {
     case 'phone': {
@@ -47,6 +54,15 @@ export function identityKey(type: IdentityType, value: string, appId?: string): 
       return /^\d{8,24}$/.test(v)
         ? { ok: true, key: `code:${v}` }
         : { ok: false, field: 'memberCode', reason: '8-24 digits' };
+    case 'tmall': {
+      // Tmall exports the same nick in full- and half-width forms and in any case.
+      const nick = v.normalize('NFKC').toLowerCase().trim();
+      return nick && nick.length <= 64 ? { ok: true, key: `tmall:${nick}` } : { ok: false, field: 'buyerNick', reason: '1-64 characters' };
+    }
+    case 'jd': {
+      const pin = v.toLowerCase();
+      return pin && pin.length <= 64 ? { ok: true, key: `jd:${pin}` } : { ok: false, field: 'jdPin', reason: '1-64 characters' };
+    }
   }
 }
 

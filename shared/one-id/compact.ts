@@ -1,0 +1,40 @@
+/*
+ * Growable typed arrays and string interning: a million records must fit in a few hundred
+ * megabytes, which objects per record (a hundred bytes of header each, plus their strings)
+ * would not.
+ */
+
+type Typed = Int32Array | Uint8Array | Uint16Array | Float64Array;
+
+/** A copy of `a` with room for at least `need` elements (doubling), or `a` itself. */
+export function grow<T extends Typed>(a: T, need: number, fill?: number): T {
+  if (need <= a.length) return a;
+  let cap = Math.max(16, a.length);
+  while (cap < need) cap *= 2;
+  const b = new (a.constructor as new (n: number) => T)(cap);
+  b.set(a);
+  if (fill !== undefined) b.fill(fill, a.length);
+  return b;
+}
+
+/** Distinct strings numbered from 1; 0 stands for "no value". */
+export class Interner {
+  private readonly map = new Map<string, number>();
+  private readonly values: string[] = [''];
+
+  code(value: string | undefined): number {
+    // Blank is no value, as survivorship treats it.
+    if (value === undefined || value.trim() === '') return 0;
+    let c = this.map.get(value);
+    if (c === undefined) {
+      c = this.values.length;
+      this.values.push(value);
+      this.map.set(value, c);
+    }
+    return c;
+  }
+
+  value(code: number): string | undefined {
+    return code === 0 ? undefined : this.values[code];
+  }
+}

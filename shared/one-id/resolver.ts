@@ -1,0 +1,725 @@
+import { Clusters } from './clusters.ts';
+import { goldenIdOf } from './golden-id.ts';
+import { isJunkKey, keyType, LINK_KEY_TYPES, type LinkKeyType } from './keys.ts';
+import { completenessOfMask, fieldBit } from './completeness.ts';
+import { oneIdMetrics, type MemberFigures, type OneIdMetrics } from './metrics.ts';
+import type { SourceRecord } from './record.ts';
+import { RecordStore } from './record-store.ts';
+import { suggestMatches, type LookalikeMember, type Suggestion } from './suggest.ts';
+import { goldenIdentities, goldenProfile, sourceRanker, type GoldenIdentities, type GoldenProfile } from './survivorship.ts';
+
+/*
+ * The One-ID resolver: links source records that share an identity key into golden members,
+ * record by record (`add`) or all at once (`resolveAll`), with the same result either way.
+ *
+ * - A key carried by more distinct records than its type's limit, or that looks fake
+ *   (`isJunkKey`), is quarantined: it links nothing, and the links it made are undone.
+ * - An operator's split labels each group's records; a link that would put two groups of one
+ *   split back together is refused (reported as `blocked`). Where such labels make the outcome
+ *   depend on the order of links, the component is resolved in a canonical order (keys by
+ *   type then value, records by id), so the result never depends on arrival order.
+ * - A golden member is named by its best record: the oldest non-provisional store member, else
+ *   the oldest provisional one, else `goldenIdOf(smallest record id)`. When clusters merge the
+ *   best record of the union is one of the two, so one id survives and the other becomes its
+ *   alias (`merged: [{ survivor, loser }]`).
+ *
+ * It holds no I/O: the hub feeds it records and writes what the results say (aliases, merge
+ * history, quarantine list). Replaying the same calls in the same order rebuilds the same state.
+ */
+
+export interface ResolverOptions {
+  /** Sources from the most to the least trusted, for survivorship. */
+  sourcePriority: string[];
+  /** Distinct records a key may be carried by before it is quarantined; default 10 per type. */
+  keyLimits?: Partial<Record<LinkKeyType, number>>;
+}
+
+/** One spanning link of a member: records `a` and `b` share `key`; `at` is when the later of them arrived. */
+export interface Link {
+  a: string;
+  b: string;
+  key: string;
+  at: string;
+}
+
+/** A link an operator's split refused. */
+export interface Blocked {
+  key: string;
+  a: string;
+  b: string;
+}
+
+export interface Changes {
+  /** `loser` is now an alias of `survivor`. */
+  merged: { survivor: string; loser: string }[];
+  /** The records of `from` now live in the members `into` (`from` itself may be one of them). */
+  split: { from: string; into: string[] }[];
+  /** Keys quarantined by this call. */
+  quarantined: string[];
+  blocked: Blocked[];
+}
+
+export interface AddResult extends Changes {
+  /** The golden member the record is now part of. */
+  memberId: string;
+}
+
+export type QuarantineReason = 'junk' | 'limit' | 'manual';
+
+export interface QuarantinedKey {
+  key: string;
+  /** Distinct records carrying it. */
+  records: number;
+  reason: QuarantineReason;
+}
+
+export interface GoldenMember {
+  id: string;
+  records: SourceRecord[];
+  /** Every key of its records; `quarantinedKeys` are those that link nothing. */
+  keys: string[];
+  quarantinedKeys: string[];
+  /** The spanning links that hold it together (records − 1 of them). */
+  links: Link[];
+  sources: string[];
+  profile: GoldenProfile;
+  identities: GoldenIdentities;
+}
+
+export type Decision =
+  | { kind: 'split'; memberId: string; groups: string[][]; by: string; at: string }
+  | { kind: 'release' | 'quarantine'; key: string; by: string; at: string }
+  | { kind: 'link'; a: string; b: string; records: [string, string]; by: string; at: string }
+  | { kind: 'reject'; a: string; b: string; records: [string, string]; by: string; at: string };
+
+const DEFAULT_LIMIT = 10;
+// Key states.
+const UNSEEN = 255;
+const LINKS = 0;
+const JUNK = 1;
+const OVER_LIMIT = 2;
+const HELD = 3;
+/** Released by an operator: links whatever its count. */
+const RELEASED = 4;
+const PHONE_KIND = LINK_KEY_TYPES.indexOf('phone');
+const REASONS: Record<number, QuarantineReason> = { [JUNK]: 'junk', [OVER_LIMIT]: 'limit', [HELD]: 'manual' };
+
+export class Resolver {
+  private readonly store = new RecordStore();
+  private readonly clusters = new Clusters((a, b) => this.names(a, b));
+  private state = new Uint8Array(0);
+  private readonly limits: number[];
+  /** Golden member id → its best record. */
+  private readonly byMemberId = new Map<string, number>();
+  /** Per labelled record: [split, group, split, group, …]. */
+  private readonly labels = new Map<number, number[]>();
+  /** Per cluster root with labels: split → group. */
+  private readonly rootLabels = new Map<number, Map<number, number>>();
+  private readonly manualKeys = new Map<number, string[]>();
+  private readonly rejected: [number, number][] = [];
+  private readonly log: Decision[] = [];
+  private splits = 0;
+  private readonly ranker: (source: string) => number;
+  private readonly ranks = new Map<number, number>();
+  private mark = new Int32Array(0);
+  private stamp = 0;
+
+  constructor(private readonly opts: ResolverOptions) {
+    this.ranker = sourceRanker(opts.sourcePriority);
+    this.limits = LINK_KEY_TYPES.map((t) => (t === 'member' || t === 'manual' ? Infinity : (opts.keyLimits?.[t] ?? DEFAULT_LIMIT)));
+  }
+
+  get size(): number {
+    return this.store.count;
+  }
+
+  /**
+   * Adds a record (or replaces the one with its id) and links it through its keys.
+   *
+   * @param at when it arrived (default: its `observedAt`); links are dated by it.
+   * @example resolver.add(record) // { memberId: 'G…', merged: [], split: [], quarantined: [], blocked: [] }
+   */
+  add(record: SourceRecord, at?: string): AddResult {
+    const existing = this.store.indexOf(record.id);
+    if (existing !== undefined) return this.replace(existing, record);
+    const keys = RecordStore.linkKeys(record);
+    const { index: i } = this.store.put(record, Date.parse(at ?? record.observedAt), keys);
+    this.clusters.reset(i);
+    const quarantined = this.classify(this.store.keysOfRecord(i));
+    const linking = this.store.keysOfRecord(i).filter((k) => this.links(k));
+
+    // Which clusters the record joins; any with split labels needs the canonical order.
+    const anchors: [number, number][] = [];
+    let labelled = false;
+    for (const k of linking) {
+      const c = this.otherCarrier(k, i);
+      if (c < 0) continue;
+      anchors.push([k, c]);
+      if (this.rootLabels.has(this.clusters.find(c))) labelled = true;
+    }
+    if (quarantined.length || labelled) {
+      const seeds = [i, ...quarantined.flatMap((k) => this.store.carriers(k))];
+      const changes = this.reresolve(seeds);
+      return { memberId: this.idOf(this.clusters.find(i)), ...changes, quarantined: quarantined.map((k) => this.store.keys[k]!) };
+    }
+
+    const before = new Map<number, string>();
+    for (const [, c] of anchors) {
+      const r = this.clusters.find(c);
+      if (!before.has(r)) before.set(r, this.idOf(r));
+    }
+    for (const [k, c] of anchors) this.clusters.union(i, c, k);
+    const root = this.clusters.find(i);
+    const memberId = this.idOf(root);
+    const merged: Changes['merged'] = [];
+    for (const old of new Set(before.values())) {
+      this.byMemberId.delete(old);
+      if (old !== memberId) merged.push({ survivor: memberId, loser: old });
+    }
+    this.byMemberId.set(memberId, this.clusters.bestOf(root));
+    return { memberId, merged, split: [], quarantined: [], blocked: [] };
+  }
+
+  /**
+   * Re-resolves every record from scratch (after a bulk load, or to check the incremental
+   * state), respecting quarantine and splits. Returns how members changed since before.
+   */
+  resolveAll(): Changes {
+    const n = this.store.count;
+    const oldRoot = new Int32Array(n);
+    const oldBest = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = this.clusters.find(i);
+      oldRoot[i] = r;
+      if (r === i) oldBest[i] = this.clusters.bestOf(r);
+    }
+    this.clusters.clearEdges();
+    this.rootLabels.clear();
+    for (let i = 0; i < n; i++) this.clusters.reset(i);
+    const quarantined = this.classify(this.allKeys()).map((k) => this.store.keys[k]!);
+    const { store } = this;
+    for (let k = 0; k < store.keys.length; k++) {
+      if (store.keyCount[k]! < 2 || !this.links(k)) continue;
+      const first = store.firstCarrier(k);
+      for (let s = store.slotNext[store.keyHead[k]!]!; s !== -1; s = store.slotNext[s]!) this.clusters.union(first, store.slotRec[s]!, k);
+    }
+    const blocked: Blocked[] = [];
+    if (this.labels.size) {
+      // Components where two groups of one split met: redo them in the canonical order.
+      const seen = new Map<number, Map<number, number>>();
+      const conflicted = new Set<number>();
+      for (const [rec, pairs] of this.labels) {
+        const root = this.clusters.find(rec);
+        let m = seen.get(root);
+        if (!m) seen.set(root, (m = new Map()));
+        for (let j = 0; j < pairs.length; j += 2) {
+          const g = m.get(pairs[j]!);
+          if (g !== undefined && g !== pairs[j + 1]) conflicted.add(root);
+          m.set(pairs[j]!, pairs[j + 1]!);
+        }
+      }
+      for (const root of conflicted) blocked.push(...this.relink(this.clusters.members(root)));
+      for (const rec of this.labels.keys()) this.labelRoot(this.clusters.find(rec), rec);
+    }
+
+    const changes = this.diff(
+      Array.from({ length: n }, (_, i) => i),
+      (i) => oldRoot[i]!,
+      (r) => this.idOfRecord(oldBest[r]!),
+      (r) => oldBest[r]!,
+    );
+    this.byMemberId.clear();
+    for (let i = 0; i < n; i++) if (this.clusters.find(i) === i) this.byMemberId.set(this.idOf(i), this.clusters.bestOf(i));
+    return { ...changes, quarantined, blocked };
+  }
+
+  /**
+   * An operator's undo of a merge: the member's records in different `groups` are kept apart
+   * from now on, by this and every later resolution. Records in no group go wherever their keys
+   * take them. Groups may not separate records of one store member.
+   */
+  split(memberId: string, groups: string[][], by: string, at: string): Changes {
+    const root = this.rootOf(memberId);
+    if (root === undefined) throw new Error(`no member ${memberId}`);
+    if (groups.filter((g) => g.length).length < 2) throw new Error('a split needs two non-empty groups');
+    const seen = new Set<number>();
+    const storeMember = new Map<string, number>();
+    const indexes = groups.map((g, gi) =>
+      g.map((id) => {
+        const i = this.store.indexOf(id);
+        if (i === undefined || this.clusters.find(i) !== root) throw new Error(`record ${id} is not part of ${memberId}`);
+        if (seen.has(i)) throw new Error(`record ${id} is in two groups`);
+        seen.add(i);
+        const m = this.store.memberId(i);
+        if (m !== undefined && (storeMember.get(m) ?? gi) !== gi) throw new Error(`store member ${m} cannot be split`);
+        if (m !== undefined) storeMember.set(m, gi);
+        return i;
+      }),
+    );
+    const d = this.splits++;
+    indexes.forEach((g, gi) => {
+      for (const i of g) {
+        const l = this.labels.get(i) ?? [];
+        l.push(d, gi);
+        this.labels.set(i, l);
+      }
+    });
+    this.log.push({ kind: 'split', memberId, groups, by, at });
+    return this.reresolve(this.clusters.members(root));
+  }
+
+  /** An operator's reversal of a quarantine: the key links again, whatever its count. */
+  release(key: string, by: string, at: string): Changes {
+    const k = this.store.keyOf(key);
+    if (k === undefined) throw new Error(`unknown key ${key}`);
+    this.state[k] = RELEASED;
+    this.log.push({ kind: 'release', key, by, at });
+    return this.reresolve(this.store.carriers(k));
+  }
+
+  /** An operator quarantines a key by hand (a shared family card the limits let through). */
+  quarantine(key: string, by: string, at: string): Changes {
+    if (keyType(key) === 'member') throw new Error('a store member id cannot be quarantined');
+    const k = this.store.keyOf(key);
+    if (k === undefined) throw new Error(`unknown key ${key}`);
+    this.state[k] = HELD;
+    this.log.push({ kind: 'quarantine', key, by, at });
+    return { ...this.reresolve(this.store.carriers(k)), quarantined: [key] };
+  }
+
+  /** An operator accepts a suggestion: the two members become one, as if they shared a key. */
+  link(a: string, b: string, by: string, at: string): Changes {
+    const ra = this.rootOf(a);
+    const rb = this.rootOf(b);
+    if (ra === undefined || rb === undefined) throw new Error(`no member ${ra === undefined ? a : b}`);
+    const key = `manual:${this.log.length + 1}`;
+    const recs: [number, number] = [this.clusters.bestOf(ra), this.clusters.bestOf(rb)];
+    for (const i of recs) {
+      const extra = [...(this.manualKeys.get(i) ?? []), key];
+      this.manualKeys.set(i, extra);
+      this.store.setKeys(i, [...this.store.keysOfRecord(i).map((k) => this.store.keys[k]!), key]);
+    }
+    this.classify(this.store.keysOfRecord(recs[0]));
+    this.log.push({ kind: 'link', a, b, records: [this.store.ids[recs[0]]!, this.store.ids[recs[1]]!], by, at });
+    return this.reresolve(recs);
+  }
+
+  /** An operator rejects a suggestion: the pair is not suggested again. */
+  reject(a: string, b: string, by: string, at: string): void {
+    const ra = this.rootOf(a);
+    const rb = this.rootOf(b);
+    if (ra === undefined || rb === undefined) throw new Error(`no member ${ra === undefined ? a : b}`);
+    const pair: [number, number] = [this.clusters.bestOf(ra), this.clusters.bestOf(rb)];
+    this.rejected.push(pair);
+    this.log.push({ kind: 'reject', a, b, records: [this.store.ids[pair[0]]!, this.store.ids[pair[1]]!], by, at });
+  }
+
+  /** Every operator decision, oldest first. */
+  decisions(): readonly Decision[] {
+    return this.log;
+  }
+
+  /** The golden member with this id, or undefined (an id that merged away is not found). */
+  member(memberId: string): GoldenMember | undefined {
+    const root = this.rootOf(memberId);
+    return root === undefined ? undefined : this.golden(root);
+  }
+
+  /** The id of the golden member a record belongs to. */
+  memberOf(recordId: string): string | undefined {
+    const i = this.store.indexOf(recordId);
+    return i === undefined ? undefined : this.idOf(this.clusters.find(i));
+  }
+
+  /** Golden member ids, in no particular order. */
+  memberIds(): IterableIterator<string> {
+    return this.byMemberId.keys();
+  }
+
+  /** The partition: per golden member id, its record ids (sorted). For checks and exports. */
+  partition(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (let i = 0; i < this.store.count; i++) {
+      const id = this.idOf(this.clusters.find(i));
+      const list = out.get(id);
+      if (list) list.push(this.store.ids[i]!);
+      else out.set(id, [this.store.ids[i]!]);
+    }
+    for (const l of out.values()) l.sort();
+    return out;
+  }
+
+  /** Quarantined keys with the number of records carrying each, most carried first. */
+  quarantined(): QuarantinedKey[] {
+    const out: QuarantinedKey[] = [];
+    for (let k = 0; k < this.store.keys.length; k++) {
+      const reason = REASONS[this.state[k]!];
+      if (reason) out.push({ key: this.store.keys[k]!, records: this.store.keyCount[k]!, reason });
+    }
+    return out.sort((a, b) => b.records - a.records || (a.key < b.key ? -1 : 1));
+  }
+
+  /** Suggested matches between members that share no key; rejected and split-apart pairs left out. */
+  suggestions(maxBucket?: number): Suggestion[] {
+    const members = [...this.byMemberId.values()].map((best) => this.lookalikeOf(this.clusters.find(best)));
+    const apart = new Set<string>();
+    const pair = (x: string, y: string) => (x < y ? `${x}\u0000${y}` : `${y}\u0000${x}`);
+    for (const [a, b] of this.rejected) apart.add(pair(this.idOf(this.clusters.find(a)), this.idOf(this.clusters.find(b))));
+    return suggestMatches(members, {
+      ...(maxBucket ? { maxBucket } : {}),
+      excluded: (a, b) => apart.has(pair(a, b)) || this.keptApart(this.rootOf(a)!, this.rootOf(b)!),
+    });
+  }
+
+  /** One-ID's figures over every golden member. */
+  metrics(): OneIdMetrics {
+    const self = this;
+    function* figures() {
+      for (const best of self.byMemberId.values()) yield self.figuresOf(self.clusters.find(best));
+    }
+    let quarantined = 0;
+    for (let k = 0; k < this.store.keys.length; k++) if (REASONS[this.state[k]!]) quarantined++;
+    return oneIdMetrics(this.store.count, figures(), quarantined);
+  }
+
+  // ——— internals ———
+
+  /** Sources and completeness of a member without building its golden profile. */
+  private figuresOf(root: number): MemberFigures {
+    const { store } = this;
+    const sources = new Set<number>();
+    let mask = 0;
+    for (const i of this.clusters.members(root)) {
+      sources.add(store.source[i]!);
+      mask |= store.profileMask(i);
+      for (const k of store.keysOfRecord(i)) {
+        if (REASONS[this.state[k]!]) continue;
+        const kind = LINK_KEY_TYPES[store.keyKind[k]!];
+        if (kind === 'phone') mask |= fieldBit('phone');
+        else if (kind === 'card') mask |= fieldBit('cardNo');
+      }
+    }
+    return { sources: sources.size, completeness: completenessOfMask(mask) };
+  }
+
+  /** Name, birthday and city by survivorship, and every phone, straight from the columns. */
+  private lookalikeOf(root: number): LookalikeMember {
+    const { store } = this;
+    const recs = this.clusters.members(root);
+    const rank = (i: number) => this.rankOf(store.source[i]!);
+    recs.sort((a, b) => rank(a) - rank(b) || store.observedMs[b]! - store.observedMs[a]! || cmp(store.ids[a]!, store.ids[b]!));
+    const out: LookalikeMember = { id: this.idOf(root), phones: [] };
+    for (const i of recs) {
+      const l = store.lookalike(i);
+      out.name ??= l.name;
+      out.birthday ??= l.birthday;
+      out.city ??= l.city;
+      for (const k of store.keysOfRecord(i)) if (store.keyKind[k] === PHONE_KIND && !REASONS[this.state[k]!]) out.phones = [...out.phones, store.keys[k]!.slice('phone:'.length)];
+    }
+    return out;
+  }
+
+  private rankOf(sourceCode: number): number {
+    let r = this.ranks.get(sourceCode);
+    if (r === undefined) {
+      r = this.ranker(this.store.sourceByCode(sourceCode));
+      this.ranks.set(sourceCode, r);
+    }
+    return r;
+  }
+
+  /** A record already known comes again: store it, and re-resolve if what links or names it changed. */
+  private replace(i: number, record: SourceRecord): AddResult {
+    const root = this.clusters.find(i);
+    const before = this.store.record(i);
+    const members = this.clusters.members(root);
+    const oldIds = new Map(members.map((r) => [r, this.idOf(this.clusters.find(r))]));
+    const { dropped, gained } = this.store.put(record, this.store.addedMs[i]!, RecordStore.linkKeys(record, this.manualKeys.get(i)));
+    const quarantined = this.classify(this.store.keysOfRecord(i));
+    const naming = before.memberId !== record.memberId || Boolean(before.provisional) !== Boolean(record.provisional) || before.profile.registeredAt !== record.profile.registeredAt;
+    if (!dropped.length && !gained.length && !quarantined.length && !naming) return { memberId: this.idOf(root), merged: [], split: [], quarantined: [], blocked: [] };
+    const seeds = [...members, ...dropped.flatMap((k) => this.store.carriers(k)), ...quarantined.flatMap((k) => this.store.carriers(k))];
+    const changes = this.reresolve(seeds, (r) => oldIds.get(r));
+    return { memberId: this.idOf(this.clusters.find(i)), ...changes, quarantined: quarantined.map((k) => this.store.keys[k]!) };
+  }
+
+  /**
+   * Re-resolves the records reachable from `seeds` (through their clusters and linking keys):
+   * a whole set of components, so the outcome is what `resolveAll` would give them.
+   */
+  private reresolve(seeds: readonly number[], knownOldId?: (r: number) => string | undefined): Changes {
+    const recs = this.closure(seeds);
+    const oldRoot = new Map<number, number>();
+    const oldId = new Map<number, string>();
+    for (const r of recs) {
+      const root = this.clusters.find(r);
+      oldRoot.set(r, root);
+      if (!oldId.has(root)) oldId.set(root, knownOldId?.(r) ?? this.idOf(root));
+    }
+    const blocked = this.relink(recs);
+    for (const id of oldId.values()) this.byMemberId.delete(id);
+    for (const r of recs) {
+      const root = this.clusters.find(r);
+      if (root === r) this.byMemberId.set(this.idOf(root), this.clusters.bestOf(root));
+    }
+    return { ...this.diff(recs, (r) => oldRoot.get(r)!, (root) => oldId.get(root)!), quarantined: [], blocked };
+  }
+
+  /** Resets `recs` (whole components) and links them again; returns refused links. */
+  private relink(recs: readonly number[]): Blocked[] {
+    for (const r of recs) {
+      this.rootLabels.delete(this.clusters.find(r));
+    }
+    for (const r of recs) this.clusters.reset(r);
+    const groups = new Map<number, number>();
+    let conflict = false;
+    for (const r of recs) {
+      const l = this.labels.get(r);
+      if (!l) continue;
+      this.labelRoot(r, r);
+      for (let j = 0; j < l.length; j += 2) {
+        const g = groups.get(l[j]!);
+        if (g !== undefined && g !== l[j + 1]) conflict = true;
+        groups.set(l[j]!, l[j + 1]!);
+      }
+    }
+    if (!conflict) {
+      for (const r of recs) {
+        for (const k of this.store.keysOfRecord(r)) {
+          if (!this.links(k)) continue;
+          const c = this.store.firstCarrier(k);
+          if (c !== r) this.joinLabelled(r, c, k);
+        }
+      }
+      return [];
+    }
+    return this.canonicalLink(recs);
+  }
+
+  /** Links in an order fixed by the data alone: keys by type rank then value, carriers by record id. */
+  private canonicalLink(recs: readonly number[]): Blocked[] {
+    const { store } = this;
+    const keySet = new Set<number>();
+    for (const r of recs) for (const k of store.keysOfRecord(r)) if (this.links(k)) keySet.add(k);
+    const keys = [...keySet].sort((a, b) => store.keyKind[a]! - store.keyKind[b]! || cmp(store.keys[a]!, store.keys[b]!));
+    const refused: [number, number, number][] = [];
+    for (const k of keys) {
+      const carriers = store.carriers(k).sort((a, b) => cmp(store.ids[a]!, store.ids[b]!));
+      for (let x = 1; x < carriers.length; x++) {
+        const cx = carriers[x]!;
+        for (let y = 0; y < x; y++) {
+          const cy = carriers[y]!;
+          if (this.clusters.find(cy) === this.clusters.find(cx)) break;
+          if (this.joinLabelled(cy, cx, k)) break;
+          refused.push([k, cy, cx]);
+        }
+      }
+    }
+    const out: Blocked[] = [];
+    const seen = new Set<string>();
+    for (const [k, a, b] of refused) {
+      const ra = this.clusters.find(a);
+      const rb = this.clusters.find(b);
+      const tag = `${k}:${Math.min(ra, rb)}:${Math.max(ra, rb)}`;
+      if (ra === rb || seen.has(tag)) continue;
+      seen.add(tag);
+      out.push({ key: store.keys[k]!, a: store.ids[a]!, b: store.ids[b]! });
+    }
+    return out;
+  }
+
+  /** Unions two clusters unless a split keeps them apart; carries the labels over. */
+  private joinLabelled(a: number, b: number, k: number): boolean {
+    const ra = this.clusters.find(a);
+    const rb = this.clusters.find(b);
+    if (ra === rb) return true;
+    if (this.keptApart(ra, rb)) return false;
+    const la = this.rootLabels.get(ra);
+    const lb = this.rootLabels.get(rb);
+    const root = this.clusters.union(a, b, k);
+    if (la || lb) {
+      const merged = new Map([...(la ?? []), ...(lb ?? [])]);
+      this.rootLabels.delete(ra);
+      this.rootLabels.delete(rb);
+      this.rootLabels.set(root, merged);
+    }
+    return true;
+  }
+
+  private keptApart(ra: number, rb: number): boolean {
+    const la = this.rootLabels.get(ra);
+    const lb = this.rootLabels.get(rb);
+    if (!la || !lb) return false;
+    for (const [d, g] of la) {
+      const h = lb.get(d);
+      if (h !== undefined && h !== g) return true;
+    }
+    return false;
+  }
+
+  private labelRoot(root: number, rec: number) {
+    const l = this.labels.get(rec);
+    if (!l) return;
+    let m = this.rootLabels.get(root);
+    if (!m) this.rootLabels.set(root, (m = new Map()));
+    for (let j = 0; j < l.length; j += 2) m.set(l[j]!, l[j + 1]!);
+  }
+
+  /** Records reachable from `seeds` through current clusters and linking keys. */
+  private closure(seeds: readonly number[]): number[] {
+    if (this.mark.length < this.store.count) this.mark = new Int32Array(Math.max(this.store.count, this.mark.length * 2));
+    const stamp = ++this.stamp;
+    const out: number[] = [];
+    const visit = (r: number) => {
+      if (this.mark[r] === stamp) return;
+      this.mark[r] = stamp;
+      out.push(r);
+    };
+    for (const s of seeds) visit(s);
+    for (let q = 0; q < out.length; q++) {
+      const r = out[q]!;
+      for (const m of this.clusters.members(r)) visit(m);
+      for (const k of this.store.keysOfRecord(r)) if (this.links(k)) for (const c of this.store.carriers(k)) visit(c);
+    }
+    return out;
+  }
+
+  /** Member changes between the old clusters of `recs` and their clusters now. */
+  private diff(recs: readonly number[], oldRootOf: (r: number) => number, oldIdOf: (oldRoot: number) => string, oldBestOf?: (oldRoot: number) => number): Omit<Changes, 'blocked' | 'quarantined'> {
+    const firstNew = new Map<number, number>();
+    const splitRoots = new Map<number, Set<number>>();
+    for (const r of recs) {
+      const o = oldRootOf(r);
+      const s = this.clusters.find(r);
+      const f = firstNew.get(o);
+      if (f === undefined) firstNew.set(o, s);
+      else if (f !== s) {
+        let set = splitRoots.get(o);
+        if (!set) splitRoots.set(o, (set = new Set([f])));
+        set.add(s);
+      }
+    }
+    const merged: Changes['merged'] = [];
+    const split: Changes['split'] = [];
+    for (const [o, s] of firstNew) {
+      const parts = splitRoots.get(o);
+      if (parts) {
+        split.push({ from: oldIdOf(o), into: [...parts].map((p) => this.idOf(p)).sort() });
+        continue;
+      }
+      // Same naming record, same id: skip computing it (a full run has a million of these).
+      if (oldBestOf && oldBestOf(o) === this.clusters.bestOf(s)) continue;
+      const before = oldIdOf(o);
+      const now = this.idOf(s);
+      if (before !== now) merged.push({ survivor: now, loser: before });
+    }
+    merged.sort((a, b) => cmp(a.survivor, b.survivor) || cmp(a.loser, b.loser));
+    split.sort((a, b) => cmp(a.from, b.from));
+    return { merged, split };
+  }
+
+  /** Sets the state of keys seen for the first time; quarantines those over their limit. Returns the latter. */
+  private classify(keys: Iterable<number>): number[] {
+    const { store } = this;
+    if (this.state.length < store.keys.length) {
+      const s = new Uint8Array(Math.max(store.keys.length, this.state.length * 2)).fill(UNSEEN);
+      s.set(this.state);
+      this.state = s;
+    }
+    const over: number[] = [];
+    for (const k of keys) {
+      if (this.state[k] === UNSEEN) this.state[k] = isJunkKey(store.keys[k]!) ? JUNK : LINKS;
+      if (this.state[k] === LINKS && store.keyCount[k]! > this.limits[store.keyKind[k]!]!) {
+        this.state[k] = OVER_LIMIT;
+        over.push(k);
+      }
+    }
+    return over;
+  }
+
+  private *allKeys(): Generator<number> {
+    for (let k = 0; k < this.store.keys.length; k++) yield k;
+  }
+
+  private links(k: number): boolean {
+    const s = this.state[k];
+    return s === LINKS || s === RELEASED;
+  }
+
+  private otherCarrier(k: number, i: number): number {
+    const { store } = this;
+    for (let s = store.keyHead[k]!; s !== -1; s = store.slotNext[s]!) if (store.slotRec[s] !== i) return store.slotRec[s]!;
+    return -1;
+  }
+
+  /** Whether record a should name a cluster rather than record b (see the file comment). */
+  private names(a: number, b: number): boolean {
+    const { store } = this;
+    const ma = store.memberId(a);
+    const mb = store.memberId(b);
+    if (ma !== undefined && mb === undefined) return true;
+    if (ma === undefined && mb !== undefined) return false;
+    if (ma !== undefined && mb !== undefined) {
+      const pa = store.provisional[a]!;
+      const pb = store.provisional[b]!;
+      if (pa !== pb) return pa < pb;
+      const ta = store.seniorityMs[a]!;
+      const tb = store.seniorityMs[b]!;
+      if (ta !== tb) return ta < tb;
+      if (ma !== mb) return ma < mb;
+    }
+    return store.ids[a]! < store.ids[b]!;
+  }
+
+  private idOfRecord(i: number): string {
+    return this.store.memberId(i) ?? goldenIdOf(this.store.ids[i]!);
+  }
+
+  private idOf(root: number): string {
+    return this.idOfRecord(this.clusters.bestOf(root));
+  }
+
+  private rootOf(memberId: string): number | undefined {
+    const best = this.byMemberId.get(memberId);
+    if (best === undefined) return undefined;
+    const root = this.clusters.find(best);
+    return this.idOf(root) === memberId ? root : undefined;
+  }
+
+  private golden(root: number, withLinks = true): GoldenMember {
+    const { store } = this;
+    const recs = this.clusters.members(root).sort((a, b) => cmp(store.ids[a]!, store.ids[b]!));
+    const records = recs.map((i) => store.record(i));
+    const keySet = new Set<number>();
+    for (const i of recs) for (const k of store.keysOfRecord(i)) keySet.add(k);
+    const keys = [...keySet].map((k) => store.keys[k]!).sort();
+    const quarantinedKeys = [...keySet].filter((k) => REASONS[this.state[k]!]).map((k) => store.keys[k]!).sort();
+    const links: Link[] = [];
+    if (withLinks) {
+      for (const i of recs) {
+        for (const e of this.clusters.edgesAt(i)) {
+          const { edgeA, edgeB, edgeKey } = this.clusters;
+          if (edgeA[e] !== i) continue;
+          const a = edgeA[e]!;
+          const b = edgeB[e]!;
+          links.push({ a: store.ids[a]!, b: store.ids[b]!, key: store.keys[edgeKey[e]!]!, at: new Date(Math.max(store.addedMs[a]!, store.addedMs[b]!)).toISOString() });
+        }
+      }
+    }
+    const quarantinedSet = new Set(quarantinedKeys);
+    return {
+      id: this.idOf(root),
+      records,
+      keys,
+      quarantinedKeys,
+      links,
+      sources: [...new Set(records.map((r) => r.source))].sort(),
+      profile: goldenProfile(records, this.opts.sourcePriority, (k) => !quarantinedSet.has(k)),
+      identities: goldenIdentities(records),
+    };
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

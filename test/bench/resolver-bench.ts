@@ -1,0 +1,112 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { SourceRecord } from '../../shared/one-id/record.ts';
+import { Resolver } from '../../shared/one-id/resolver.ts';
+
+/*
+ * `npx tsx test/bench/resolver-bench.ts [records]`: times the One-ID resolver on synthetic
+ * records (default 1,000,000: ~700k people, ~30% of them in two or more channels, junk and shop
+ * phones typed for walk-ins). Only for timing — clean keys, no typos; the realistic dirty data
+ * generator lives elsewhere. Figures are printed, never asserted.
+ */
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const TARGET = Number(process.argv[2] ?? 1_000_000);
+const SOURCES = ['store', 'crm', 'wx', 'tmall', 'jd'];
+const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗';
+const GIVEN = '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂';
+const CITIES = ['上海', '北京', '广州', '深圳', '杭州', '成都', '南京', '武汉'];
+const JUNK = ['+8613800000000', '+8613888888888', '+8613912345678'];
+
+let seed = 42;
+function rand(): number {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+const pick = <T>(xs: readonly T[] | string): T => xs[Math.floor(rand() * xs.length)] as T;
+const iso = (dayOffset: number) => new Date(Date.UTC(2024, 0, 1) + dayOffset * 86_400_000).toISOString();
+
+function* person(p: number): Generator<SourceRecord> {
+  const phone = `+86139${String(p).padStart(8, '0')}`;
+  const name = pick<string>(SURNAMES) + pick<string>(GIVEN) + (rand() < 0.5 ? pick<string>(GIVEN) : '');
+  const birthday = `19${60 + Math.floor(rand() * 40)}-0${1 + Math.floor(rand() * 9)}-1${Math.floor(rand() * 9)}`;
+  const city = pick(CITIES);
+  // ~30% of people appear in 2-4 channels; the rest in one.
+  const n = rand() < 0.3 ? (rand() < 0.1 ? 4 : 2 + Math.floor(rand() * 2)) : 1;
+  const sources = [...SOURCES].sort(() => rand() - 0.5).slice(0, n);
+  for (const source of sources) {
+    const ids: SourceRecord['identities'] = {};
+    if (source === 'store') Object.assign(ids, { phone: rand() < 0.002 ? pick(JUNK) : rand() < 0.001 ? '+8613916881234' : phone, cardNo: `VIP${p}` });
+    if (source === 'crm') Object.assign(ids, { phone, cardNo: `VIP${p}` });
+    if (source === 'wx') Object.assign(ids, { phone, unionId: `oU_union_${p}`, openIds: [{ appId: 'wxmini', openId: `oOpen_${p}_m` }] });
+    if (source === 'tmall') Object.assign(ids, { phone, buyerNick: `tb_${p}` });
+    if (source === 'jd') Object.assign(ids, { phone, jdPin: `jd_${p}` });
+    yield {
+      id: `${source}:${p}`,
+      source,
+      observedAt: iso(Math.floor(rand() * 700)),
+      identities: ids,
+      profile: { name, birthday, region: { province: '省', city }, ...(source === 'store' ? { homeStoreId: `S${p % 300}`, registeredAt: iso(Math.floor(rand() * 700)) } : {}), ...(rand() < 0.5 ? { gender: rand() < 0.5 ? 'F' : 'M' } : {}) },
+      ...(source === 'store' ? { memberId: `M${p}` } : {}),
+    };
+  }
+}
+
+const mb = (b: number) => (b / 1024 / 1024).toFixed(0);
+const ms = (t: number) => (performance.now() - t).toFixed(0);
+
+gc();
+const heap0 = process.memoryUsage().heapUsed;
+const r = new Resolver({ sourcePriority: SOURCES });
+let p = 1000;
+let t = performance.now();
+while (r.size < TARGET) for (const x of person(p++)) r.add(x);
+const loadMs = ms(t);
+const people = p - 1000;
+gc();
+const mem = process.memoryUsage();
+console.log(`records ${r.size.toLocaleString('en')} from ${people.toLocaleString('en')} people`);
+console.log(`incremental load of all records: ${loadMs} ms`);
+console.log(`heap used by the resolver: ${mb(mem.heapUsed - heap0)} MB (+ ${mb(mem.arrayBuffers)} MB array buffers); rss ${mb(mem.rss)} MB`);
+
+t = performance.now();
+const changes = r.resolveAll();
+console.log(`resolveAll: ${ms(t)} ms (changes vs incremental: ${changes.merged.length} merged, ${changes.split.length} split)`);
+t = performance.now();
+r.resolveAll();
+console.log(`resolveAll again: ${ms(t)} ms`);
+
+const lat: number[] = [];
+for (let i = 0; i < 1000; i++) {
+  const recs = [...person(p++)];
+  for (const x of recs) {
+    const s = performance.now();
+    r.add(x);
+    lat.push(performance.now() - s);
+  }
+}
+// Half of the adds hit an existing member: a new channel record for a known person.
+for (let i = 0; i < 1000; i++) {
+  const known = 1000 + Math.floor(rand() * people);
+  const x: SourceRecord = { id: `pos:${known}-${i}`, source: 'pos', observedAt: iso(800), identities: { phone: `+86139${String(known).padStart(8, '0')}` }, profile: {} };
+  const s = performance.now();
+  r.add(x);
+  lat.push(performance.now() - s);
+}
+lat.sort((a, b) => a - b);
+const q = (f: number) => lat[Math.min(lat.length - 1, Math.floor(f * lat.length))]!.toFixed(3);
+console.log(`add() of ${lat.length} new records: p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${q(1)} ms`);
+
+t = performance.now();
+const m = r.metrics();
+console.log(`metrics: ${ms(t)} ms`, JSON.stringify({ ...m, identificationRate: +m.identificationRate.toFixed(4), averageCompleteness: +m.averageCompleteness.toFixed(4) }));
+console.log('quarantined:', JSON.stringify(r.quarantined().slice(0, 5)));
+t = performance.now();
+const s = r.suggestions();
+console.log(`suggestions: ${ms(t)} ms, ${s.length} pairs`);
+gc();
+console.log(`heap at the end: ${mb(process.memoryUsage().heapUsed)} MB`);

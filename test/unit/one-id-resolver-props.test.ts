@@ -1,0 +1,108 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import type { SourceRecord } from '../../shared/one-id/record.ts';
+import { Resolver } from '../../shared/one-id/resolver.ts';
+import { day, phone, rec } from './one-id-fixtures.ts';
+
+const SOURCES = ['store', 'crm', 'wx', 'tmall'];
+const make = () => new Resolver({ sourcePriority: SOURCES, keyLimits: { phone: 4, card: 3, tmall: 3 } });
+
+// Few distinct keys, so records collide a lot; limits are small, so some keys cross them.
+const recordArb = (n: number) =>
+  fc.record({
+    source: fc.constantFrom(...SOURCES),
+    phone: fc.option(fc.oneof(fc.integer({ min: 0, max: 7 }).map(phone), fc.constant('+8613800000000')), { nil: undefined }),
+    card: fc.option(fc.integer({ min: 0, max: 5 }).map((i) => `CARD${i}X`), { nil: undefined }),
+    nick: fc.option(fc.constantFrom('lily', 'bob', 'x**y'), { nil: undefined }),
+    member: fc.option(fc.constantFrom('M1', 'M2', 'M3'), { freq: 6, nil: undefined }),
+    provisional: fc.boolean(),
+    reg: fc.integer({ min: 0, max: 5 }),
+  });
+
+const recordsArb = fc.array(recordArb(0), { minLength: 1, maxLength: 30 }).map((rs) =>
+  rs.map(
+    (x, i): SourceRecord =>
+      rec(`${x.source}:${i}`, { ...(x.phone ? { phone: x.phone } : {}), ...(x.card ? { cardNo: x.card } : {}), ...(x.nick ? { buyerNick: x.nick } : {}) }, {
+        observedAt: day(i),
+        profile: { registeredAt: day(x.reg) },
+        ...(x.member ? { memberId: x.member, provisional: x.provisional } : {}),
+      }),
+  ),
+);
+
+const sorted = (p: Map<string, string[]>) => [...p.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+
+function checkSpanningTrees(r: Resolver) {
+  for (const [id, recs] of r.partition()) {
+    const m = r.member(id)!;
+    expect(m.records.map((x) => x.id)).toEqual(recs);
+    expect(m.links).toHaveLength(recs.length - 1);
+    // The links connect every record: a tree over them.
+    const parent = new Map(recs.map((x) => [x, x]));
+    const find = (x: string): string => (parent.get(x) === x ? x : find(parent.get(x)!));
+    for (const l of m.links) {
+      expect(m.keys).toContain(l.key);
+      expect(m.quarantinedKeys).not.toContain(l.key);
+      parent.set(find(l.a), find(l.b));
+    }
+    expect(new Set(recs.map(find)).size).toBe(1);
+  }
+}
+
+describe('Resolver properties', () => {
+  it('resolveAll gives the same members whatever the insertion order', () => {
+    fc.assert(
+      fc.property(recordsArb, fc.integer(), (records, seed) => {
+        const shuffled = fc.sample(fc.shuffledSubarray(records, { minLength: records.length, maxLength: records.length }), { numRuns: 1, seed })[0]!;
+        const a = make();
+        const b = make();
+        for (const x of records) a.add(x);
+        for (const x of shuffled) b.add(x);
+        a.resolveAll();
+        b.resolveAll();
+        expect(sorted(b.partition())).toEqual(sorted(a.partition()));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('adding records one by one ends where resolveAll does, limits crossed or not', () => {
+    fc.assert(
+      fc.property(recordsArb, (records) => {
+        const r = make();
+        for (const x of records) r.add(x);
+        const incremental = sorted(r.partition());
+        const changes = r.resolveAll();
+        expect(changes.merged).toEqual([]);
+        expect(changes.split).toEqual([]);
+        expect(sorted(r.partition())).toEqual(incremental);
+        checkSpanningTrees(r);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('the same holds with operator splits between the adds', () => {
+    fc.assert(
+      fc.property(recordsArb, fc.integer({ min: 1, max: 29 }), fc.integer({ min: 0, max: 1000 }), (records, cut, pick) => {
+        const r = make();
+        records.slice(0, cut).forEach((x) => r.add(x));
+        // Split the largest member with more than one store member at most once: first record vs the rest.
+        const big = sorted(r.partition()).filter(([, recs]) => recs.length > 1);
+        if (big.length) {
+          const [id, recs] = big[pick % big.length]!;
+          const m = r.member(id)!;
+          const first = m.records[0]!;
+          const rest = m.records.slice(1).filter((x) => !x.memberId || x.memberId !== first.memberId).map((x) => x.id);
+          if (rest.length) r.split(id, [[first.id], rest], 'op', day(40));
+        }
+        records.slice(cut).forEach((x) => r.add(x));
+        const incremental = sorted(r.partition());
+        r.resolveAll();
+        expect(sorted(r.partition())).toEqual(incremental);
+        checkSpanningTrees(r);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
