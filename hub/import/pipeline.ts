@@ -159,6 +159,7 @@ async function rewarm(seen: ReturnType<typeof recentHashes>, mapping: Mapping, f
   }
 }
 
+/** 120 bits of SHA-1 of the cleaned record (and order): no two different rows collide in practice. */
 function hashOf(record: SourceRecord, order: OrderSummary | undefined): string {
   const h = createHash('sha1').update(JSON.stringify(record));
   if (order) h.update(JSON.stringify(order));

@@ -77,8 +77,10 @@ function parse(t: string, order: DateOrder): Parts | Instant | undefined {
   return undefined;
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(y: number, m: number): number {
-  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return m === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : MONTH_DAYS[m - 1]!;
 }
 
 function invalid(p: Parts): string | undefined {
@@ -100,28 +102,44 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 const ymd = (y: number, m: number, d: number) => `${pad(y, 4)}-${pad(m)}-${pad(d)}`;
 
 const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
-const offsetMemo = new Map<string, number>();
+const offsetMemo = new Map<string, Map<number, number>>();
 
-/**
- * The zone's offset from UTC at an instant, in ms. Memoised per zone and hour: a million rows ask
- * about a few thousand hours, and offsets change on the hour in the zones stores are in.
- */
-function offsetAt(utcMs: number, timeZone: string): number {
-  const key = `${timeZone}|${Math.floor(utcMs / 3_600_000)}`;
-  const memo = offsetMemo.get(key);
-  if (memo !== undefined) return memo;
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
   let f = zoneFormatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
     zoneFormatters.set(timeZone, f);
   }
+  return f;
+}
+
+/** What Intl says the offset is at one instant (slow: tens of microseconds). */
+function offsetFromIntl(utcMs: number, timeZone: string): number {
   const p: Record<string, number> = {};
-  for (const part of f.formatToParts(new Date(utcMs))) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  for (const part of formatterFor(timeZone).formatToParts(new Date(utcMs))) if (part.type !== 'literal') p[part.type] = Number(part.value);
   const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
-  const offset = wall - (utcMs - (((utcMs % 1000) + 1000) % 1000));
-  if (offsetMemo.size > 100_000) offsetMemo.clear();
-  offsetMemo.set(key, offset);
-  return offset;
+  return wall - (utcMs - (((utcMs % 1000) + 1000) % 1000));
+}
+
+/**
+ * The zone's offset from UTC at an instant, in ms. Memoised per zone and UTC day: a million rows
+ * fall on a few thousand days. A day whose two ends disagree holds a transition and is asked
+ * about hour by hour (offsets change on the hour in the zones stores are in).
+ */
+function offsetAt(utcMs: number, timeZone: string): number {
+  const day = Math.floor(utcMs / DAY_MS);
+  let days = offsetMemo.get(timeZone);
+  if (!days) offsetMemo.set(timeZone, (days = new Map()));
+  let memo = days.get(day);
+  if (memo === undefined) {
+    const start = offsetFromIntl(day * DAY_MS, timeZone);
+    memo = start === offsetFromIntl(day * DAY_MS + DAY_MS - 1000, timeZone) ? start : NaN;
+    if (days.size > 100_000) days.clear();
+    days.set(day, memo);
+  }
+  if (!Number.isNaN(memo)) return memo;
+  const hour = Math.floor(utcMs / 3_600_000) * 3_600_000;
+  return offsetFromIntl(hour, timeZone);
 }
 
 function toUtcMs(p: Parts, timeZone: string): number {

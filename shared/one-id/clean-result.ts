@@ -7,20 +7,20 @@ export const impossible = (reason: string): Cleaned<never> => ({ ok: false, reas
 /** Empty, and changed unless it already was (blank cells are not counted as cleaned). */
 export const emptied = (input: string | undefined): Cleaned<never> => empty(input !== undefined && input !== '');
 
-// eslint-disable-next-line no-control-regex
-const NON_ASCII = /[^\x00-\x7f]/;
+/** Characters NFKC may change (full-width forms, compatibility ideographs, combining marks, …); plain CJK text has none. */
+const NEEDS_NFKC = /[\u00a0-\u036f\u2000-\u33ff\uf900-\ufaff\ufb00-\ufb4f\ufe10-\ufe6f\uff00-\uffef]/;
 const LINE_BREAKS = /[\t\n\v\f\r]/g;
 // eslint-disable-next-line no-control-regex
 const INVISIBLE = /[\u0000-\u001f\u007f\u200b-\u200d\ufeff]/g;
 
 /**
  * Folds full-width letters, digits and punctuation (and the ideographic space) to ASCII and drops
- * control and zero-width characters (tabs and line breaks become spaces). NFKC does the folding; ASCII input skips it, which is most rows.
+ * control and zero-width characters (tabs and line breaks become spaces). NFKC does the folding; text without such characters, which is most of it, skips it.
  *
  * @example fold('ＡＢＣ　１２３') // 'ABC 123'
  */
 export function fold(s: string): string {
-  const t = NON_ASCII.test(s) ? s.normalize('NFKC') : s;
+  const t = NEEDS_NFKC.test(s) ? s.normalize('NFKC') : s;
   return t.replace(LINE_BREAKS, ' ').replace(INVISIBLE, '');
 }
 

@@ -149,73 +149,88 @@ export function applyMapping(mapping: Mapping, row: Row, rowNo: number, ctx: App
   }
 }
 
+/** One row being mapped; plain functions take it, so that no closures are made per row. */
+interface RowState {
+  mapping: Mapping;
+  row: Row;
+  cleanedFields: string[];
+}
+
+function raw(st: RowState, field: CanonicalField): string | undefined {
+  const spec = st.mapping.columns[field];
+  const v = spec ? text(lookup(st.row, columnOf(spec))) : undefined;
+  return v === undefined || v === '' ? st.mapping.defaults?.[field] ?? v : v;
+}
+
+function dateOpts(mapping: Mapping, field: CanonicalField): { timeZone: string; order: DateOrder } {
+  const t = transformOf(mapping.columns[field]);
+  return { timeZone: mapping.timeZone, order: t === 'dmy' || t === 'mdy' ? t : mapping.dateOrder };
+}
+
+/** An identity: impossible rejects the row. */
+function key<T>(st: RowState, field: string, c: Cleaned<T>): T | undefined {
+  if (!c.ok) throw new Rejected(c.reason);
+  if (c.changed) st.cleanedFields.push(field);
+  return c.value;
+}
+
+/** A profile field: impossible is dropped, and counted as cleaned. */
+function soft<T>(st: RowState, field: string, c: Cleaned<T>): T | undefined {
+  if (!c.ok || c.changed) st.cleanedFields.push(field);
+  return c.ok ? c.value : undefined;
+}
+
 function map(mapping: Mapping, row: Row, ctx: ApplyContext): MappingResult {
-  const cleanedFields: string[] = [];
-  const raw = (field: CanonicalField): string | undefined => {
-    const spec = mapping.columns[field];
-    const v = spec ? text(lookup(row, columnOf(spec))) : undefined;
-    return v === undefined || v === '' ? mapping.defaults?.[field] ?? v : v;
-  };
-  const dateOpts = (field: CanonicalField) => {
-    const t = transformOf(mapping.columns[field]);
-    return { timeZone: mapping.timeZone, order: (t === 'dmy' || t === 'mdy' ? t : mapping.dateOrder) as DateOrder };
-  };
-  /** An identity: impossible rejects the row. */
-  const key = <T>(field: string, c: Cleaned<T>): T | undefined => {
-    if (!c.ok) throw new Rejected(c.reason);
-    if (c.changed) cleanedFields.push(field);
-    return c.value;
-  };
-  /** A profile field: impossible is dropped, and counted as cleaned. */
-  const soft = <T>(field: string, c: Cleaned<T>): T | undefined => {
-    if (!c.ok || c.changed) cleanedFields.push(field);
-    return c.ok ? c.value : undefined;
-  };
+  const st: RowState = { mapping, row, cleanedFields: [] };
+  const { cleanedFields } = st;
 
   const idColumns = typeof mapping.idField === 'string' ? [mapping.idField] : mapping.idField;
-  const idParts = idColumns.map((c) => fold(text(lookup(row, c)) ?? '').trim());
-  const missing = idColumns.filter((_, i) => !idParts[i]);
-  if (missing.length) throw new Rejected(`missing id (${missing.join(', ')})`);
+  const idParts: string[] = [];
+  for (const c of idColumns) {
+    const part = fold(text(lookup(row, c)) ?? '').trim();
+    if (!part) throw new Rejected(`missing id (${c})`);
+    idParts.push(part);
+  }
   const id = `${mapping.source}:${idParts.join(':')}`;
   if (id.length > 160) throw new Rejected('id longer than 160 characters');
 
   const identities: RecordIdentities = {};
-  const phone = key('phone', cleanPhone(raw('phone')));
+  const phone = key(st, 'phone', cleanPhone(raw(st, 'phone')));
   if (phone) identities.phone = phone;
-  const cardNo = key('cardNo', cleanCardNo(raw('cardNo')));
+  const cardNo = key(st, 'cardNo', cleanCardNo(raw(st, 'cardNo')));
   if (cardNo) identities.cardNo = cardNo;
-  const unionId = key('unionId', cleanUnionId(raw('unionId')));
+  const unionId = key(st, 'unionId', cleanUnionId(raw(st, 'unionId')));
   if (unionId) identities.unionId = unionId;
-  const openId = key('openId', cleanOpenId(raw('openId')));
+  const openId = key(st, 'openId', cleanOpenId(raw(st, 'openId')));
   if (openId) {
-    const appId = fold(raw('openIdApp') ?? mapping.openIdApp ?? '').trim();
+    const appId = fold(raw(st, 'openIdApp') ?? mapping.openIdApp ?? '').trim();
     if (!/^[\w-]{2,64}$/.test(appId)) throw new Rejected('openId without a valid appId');
     identities.openIds = [{ appId, openId }];
   }
-  const buyerNick = key('buyerNick', cleanBuyerNick(raw('buyerNick')));
+  const buyerNick = key(st, 'buyerNick', cleanBuyerNick(raw(st, 'buyerNick')));
   if (buyerNick) identities.buyerNick = buyerNick;
-  const jdPin = key('jdPin', cleanJdPin(raw('jdPin')));
+  const jdPin = key(st, 'jdPin', cleanJdPin(raw(st, 'jdPin')));
   if (jdPin) identities.jdPin = jdPin;
   if (Object.keys(identities).length === 0) throw new Rejected('no identity key (phone, card, unionId, openId, buyerNick or JD PIN)');
 
   const profile: RecordProfile = {};
-  const name = soft('name', cleanName(raw('name')));
+  const name = soft(st, 'name', cleanName(raw(st, 'name')));
   if (name) profile.name = name;
-  const gender = soft('gender', cleanGender(raw('gender')));
+  const gender = soft(st, 'gender', cleanGender(raw(st, 'gender')));
   if (gender) profile.gender = gender;
-  const birthday = soft('birthday', cleanDate(raw('birthday'), { ...dateOpts('birthday'), min: BIRTHDAY_MIN, ...(ctx.today ? { max: ctx.today } : {}) }));
+  const birthday = soft(st, 'birthday', cleanDate(raw(st, 'birthday'), { ...dateOpts(mapping, 'birthday'), min: BIRTHDAY_MIN, ...(ctx.today ? { max: ctx.today } : {}) }));
   if (birthday) profile.birthday = birthday;
-  const region = soft('region', cleanRegion({ province: raw('province'), city: raw('city'), text: raw('region') }));
+  const region = soft(st, 'region', cleanRegion({ province: raw(st, 'province'), city: raw(st, 'city'), text: raw(st, 'region') }));
   if (region) profile.region = region;
-  const registeredAt = soft('registeredAt', cleanDateTime(raw('registeredAt'), dateOpts('registeredAt')));
+  const registeredAt = soft(st, 'registeredAt', cleanDateTime(raw(st, 'registeredAt'), dateOpts(mapping, 'registeredAt')));
   if (registeredAt) profile.registeredAt = registeredAt;
-  const homeStoreId = soft('homeStoreId', cleanStoreId(raw('homeStoreId')));
+  const homeStoreId = soft(st, 'homeStoreId', cleanStoreId(raw(st, 'homeStoreId')));
   if (homeStoreId) profile.homeStoreId = homeStoreId;
-  const email = soft('email', cleanEmail(raw('email')));
+  const email = soft(st, 'email', cleanEmail(raw(st, 'email')));
   if (email) profile.email = email;
 
   let order: OrderSummary | undefined;
-  if (mapping.kind === 'orders') order = mapOrder(mapping, row, id, raw, dateOpts('orderAt'));
+  if (mapping.kind === 'orders') order = mapOrder(st, id);
 
   let observedAt: string | undefined;
   if (mapping.observedAtField) {
@@ -225,7 +240,7 @@ function map(mapping: Mapping, row: Row, ctx: ApplyContext): MappingResult {
   observedAt ??= order?.at ?? ctx.observedAt ?? FALLBACK_OBSERVED_AT;
 
   const record: SourceRecord = { id, source: mapping.source, observedAt, identities, profile };
-  const memberId = fold(raw('memberId') ?? '').trim();
+  const memberId = fold(raw(st, 'memberId') ?? '').trim();
   if (memberId) record.memberId = memberId;
   return order ? { ok: true, record, cleanedFields, order } : { ok: true, record, cleanedFields };
 }
@@ -236,10 +251,11 @@ function money(field: string, input: string | undefined, spec: ColumnSpec | unde
   return c.value;
 }
 
-function mapOrder(mapping: Mapping, row: Row, id: string, raw: (f: CanonicalField) => string | undefined, dateOpts: { timeZone: string; order: DateOrder }): OrderSummary {
-  const orderNo = fold(raw('orderNo') ?? '').trim();
+function mapOrder(st: RowState, id: string): OrderSummary {
+  const { mapping, row } = st;
+  const orderNo = fold(raw(st, 'orderNo') ?? '').trim();
   if (!orderNo) throw new Rejected('missing orderNo');
-  const at = cleanDateTime(raw('orderAt'), dateOpts);
+  const at = cleanDateTime(raw(st, 'orderAt'), dateOpts(mapping, 'orderAt'));
   if (!at.ok) throw new Rejected(`orderAt: ${at.reason}`);
   if (!at.value) throw new Rejected('missing orderAt');
 
@@ -262,11 +278,11 @@ function mapOrder(mapping: Mapping, row: Row, id: string, raw: (f: CanonicalFiel
   });
 
   const linesCents = lines.reduce((sum, l) => sum + l.qty * l.unitPriceCents, 0);
-  const total = money('totalAmount', raw('totalAmount'), mapping.columns.totalAmount) ?? linesCents;
-  let paid = money('paidAmount', raw('paidAmount'), mapping.columns.paidAmount);
-  let discount = money('discountAmount', raw('discountAmount'), mapping.columns.discountAmount);
+  const total = money('totalAmount', raw(st, 'totalAmount'), mapping.columns.totalAmount) ?? linesCents;
+  let paid = money('paidAmount', raw(st, 'paidAmount'), mapping.columns.paidAmount);
+  let discount = money('discountAmount', raw(st, 'discountAmount'), mapping.columns.discountAmount);
   if (paid === undefined) paid = total - (discount ?? 0);
   discount ??= total - paid;
   if (paid < 0 || discount < 0) throw new Rejected('paid or discount larger than the total');
-  return { id, recordId: id, orderNo, totalCents: total, discountCents: discount, paidCents: paid, status: orderStatus(raw('status')), at: at.value, lines };
+  return { id, recordId: id, orderNo, totalCents: total, discountCents: discount, paidCents: paid, status: orderStatus(raw(st, 'status')), at: at.value, lines };
 }
