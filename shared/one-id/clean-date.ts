@@ -38,6 +38,7 @@ const COMPACT = /^(\d{4})(\d{2})(\d{2})(?:[T\s]?(\d{2})(\d{2})(\d{2})?)?$/;
 const DMY = new RegExp(String.raw`^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})${TIME}$`, 'i');
 const SERIAL = /^(\d{5})(?:\.(\d+))?$/;
 const EPOCH = /^(\d{10}|\d{13})$/;
+const STANDARD_DATETIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-]\d{2}:\d{2})?$/;
 
 const DAY_MS = 86_400_000;
 const EXCEL_EPOCH = Date.UTC(1899, 11, 30);
@@ -202,7 +203,9 @@ export function cleanDateTime(input: string | undefined, opts: DateOptions = {})
   }
   if (!Number.isFinite(utcMs) || utcMs < Date.UTC(1900, 0, 1) || utcMs > Date.UTC(9999, 0, 1)) return impossible('datetime: out of range');
   const iso = new Date(utcMs).toISOString();
+  // Turning a standard local timestamp into UTC is representation, not repair.
+  const standard = input === iso || STANDARD_DATETIME.test(input!);
   if (opts.min && iso.slice(0, 10) < opts.min) return impossible(`datetime: before ${opts.min}`);
   if (opts.max && iso.slice(0, 10) > opts.max) return impossible(`datetime: after ${opts.max}`);
-  return kept(iso, iso !== input);
+  return kept(iso, !standard);
 }

@@ -30,7 +30,8 @@ export function cleanPhone(input: string | undefined): Cleaned {
   if (/^0[1-9]\d{8,10}$/.test(digits)) return empty(true);
   const p = normalizePhone(raw);
   if (!p.ok) return impossible(`phone: ${p.reason}`);
-  return kept(p.e164, p.e164 !== input);
+  // A plain national number is already clean: only its representation changes.
+  return kept(p.e164, p.e164 !== input && `+86${input}` !== p.e164);
 }
 
 const CJK = '\\u3400-\\u9fff\\uf900-\\ufaff';

@@ -9,7 +9,7 @@ const value = <T>(c: Cleaned<T>) => (c.ok ? c.value : `REJECT ${c.reason}`);
 
 describe('cleanPhone', () => {
   it.each([
-    ['13800138000', '+8613800138000', true],
+    ['13800138000', '+8613800138000', false],
     ['+8613800138000', '+8613800138000', false],
     ['0086 138-0013-8000', '+8613800138000', true],
     ['１３８００１３８０００', '+8613800138000', true],
@@ -125,6 +125,11 @@ describe('cleanDateTime', () => {
   it('reads zone-less times in the configured zone', () => {
     expect(value(cleanDateTime('2024-07-01 12:00', { timeZone: 'Europe/Berlin' }))).toBe('2024-07-01T10:00:00.000Z');
     expect(value(cleanDateTime('2024-01-01 12:00', { timeZone: 'Europe/Berlin' }))).toBe('2024-01-01T11:00:00.000Z');
+  });
+
+  it('counts only repairs as changes, not turning a standard timestamp into UTC', () => {
+    expect(cleanDateTime('2024-03-05 14:03:00')).toMatchObject({ changed: false });
+    expect(cleanDateTime('2024/3/5 14:03')).toMatchObject({ changed: true });
   });
 
   it('rejects impossible times', () => {

@@ -47,7 +47,7 @@ describe('applyMapping: members', () => {
   it('drops impossible profile fields and counts them as cleaned', () => {
     const r = applyMapping(crm, { member_no: 'M1', mobile: '13800138000', birthday: '2030-01-01', reg: 'soon', sex: '?' }, 1, ctx);
     expect(r.ok && r.record.profile).toEqual({});
-    expect(r.ok && r.cleanedFields).toEqual(['phone', 'gender', 'birthday', 'registeredAt']);
+    expect(r.ok && r.cleanedFields).toEqual(['gender', 'birthday', 'registeredAt']);
     // No time of its own: the file's.
     expect(r.ok && r.record.observedAt).toBe(ctx.observedAt);
   });
