@@ -1,4 +1,4 @@
-import { COMPLETENESS_FIELDS } from './record.ts';
+import { COMPLETENESS_FIELDS, type SourceRecord } from './record.ts';
 import type { GoldenProfile } from './survivorship.ts';
 
 /**
@@ -39,4 +39,9 @@ export function averageCompleteness(profiles: Iterable<GoldenProfile>): number {
     n++;
   }
   return n === 0 ? 0 : sum / n;
+}
+
+/** The completeness of one source record, as a golden profile of that record alone would have. */
+export function recordCompleteness(record: Pick<SourceRecord, 'identities' | 'profile'>): number {
+  return completeness({ ...record.profile, ...(record.identities.phone ? { phone: record.identities.phone } : {}), ...(record.identities.cardNo ? { cardNo: record.identities.cardNo } : {}) });
 }
