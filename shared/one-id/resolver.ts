@@ -32,6 +32,15 @@ export interface ResolverOptions {
   sourcePriority: string[];
   /** Distinct records a key may be carried by before it is quarantined; default 10 per type. */
   keyLimits?: Partial<Record<LinkKeyType, number>>;
+  /**
+   * Distinct phones the records carrying one card, unionId, openId, Tmall nick or JD PIN may
+   * have before the key is quarantined as shared (a family card lent to three people); default 2,
+   * so one changed or mistyped number still links. A card on three records of one source is
+   * shared too.
+   */
+  maxPhonesPerKey?: number;
+  /** Distinct cards the records carrying one phone may have (a phone typed for others' cards); default 3. */
+  maxCardsPerPhone?: number;
 }
 
 /** One spanning link of a member: records `a` and `b` share `key`; `at` is when the later of them arrived. */
@@ -64,7 +73,7 @@ export interface AddResult extends Changes {
   memberId: string;
 }
 
-export type QuarantineReason = 'junk' | 'limit' | 'manual';
+export type QuarantineReason = 'junk' | 'limit' | 'conflict' | 'manual';
 
 export interface QuarantinedKey {
   key: string;
@@ -102,7 +111,10 @@ const HELD = 3;
 /** Released by an operator: links whatever its count. */
 const RELEASED = 4;
 const PHONE_KIND = LINK_KEY_TYPES.indexOf('phone');
-const REASONS: Record<number, QuarantineReason> = { [JUNK]: 'junk', [OVER_LIMIT]: 'limit', [HELD]: 'manual' };
+/** Carriers that disagree on another key: the key is shared by different people. */
+const CONFLICT = 5;
+const REASONS: Record<number, QuarantineReason> = { [JUNK]: 'junk', [OVER_LIMIT]: 'limit', [CONFLICT]: 'conflict', [HELD]: 'manual' };
+const CARD_KIND = LINK_KEY_TYPES.indexOf('card');
 
 export class Resolver {
   private readonly store = new RecordStore();
@@ -314,6 +326,50 @@ export class Resolver {
     this.log.push({ kind: 'reject', a, b, records: [this.store.ids[pair[0]]!, this.store.ids[pair[1]]!], by, at });
   }
 
+  /**
+   * Re-applies stored decisions (oldest first) after a restart has added every record again:
+   * their labels, key states and operator links, without checks against a state that no longer
+   * exists. Call `resolveAll()` after. Records a decision names that are gone are skipped.
+   */
+  replay(decisions: readonly Decision[]): void {
+    const { store } = this;
+    this.classify([]); // sizes the key states for every key loaded
+    const index = (id: string) => store.indexOf(id);
+    for (const d of decisions) {
+      switch (d.kind) {
+        case 'split': {
+          const s = this.splits++;
+          d.groups.forEach((g, gi) => {
+            for (const i of g.map(index)) if (i !== undefined) this.labels.set(i, [...(this.labels.get(i) ?? []), s, gi]);
+          });
+          break;
+        }
+        case 'release':
+        case 'quarantine': {
+          const k = store.keyOf(d.key);
+          if (k !== undefined) this.state[k] = d.kind === 'release' ? RELEASED : HELD;
+          break;
+        }
+        case 'link': {
+          const key = `manual:${this.log.length + 1}`;
+          for (const i of d.records.map(index)) {
+            if (i === undefined) continue;
+            this.manualKeys.set(i, [...(this.manualKeys.get(i) ?? []), key]);
+            store.setKeys(i, [...store.keysOfRecord(i).map((k) => store.keys[k]!), key]);
+          }
+          this.classify([]);
+          break;
+        }
+        case 'reject': {
+          const [a, b] = d.records.map(index);
+          if (a !== undefined && b !== undefined) this.rejected.push([a, b]);
+          break;
+        }
+      }
+      this.log.push(d);
+    }
+  }
+
   /** Every operator decision, oldest first. */
   decisions(): readonly Decision[] {
     return this.log;
@@ -323,6 +379,11 @@ export class Resolver {
   member(memberId: string): GoldenMember | undefined {
     const root = this.rootOf(memberId);
     return root === undefined ? undefined : this.golden(root);
+  }
+
+  /** Whether a golden member has this id now (cheaper than `member`). */
+  has(memberId: string): boolean {
+    return this.rootOf(memberId) !== undefined;
   }
 
   /** The id of the golden member a record belongs to. */
@@ -353,7 +414,9 @@ export class Resolver {
   quarantined(): QuarantinedKey[] {
     const out: QuarantinedKey[] = [];
     for (let k = 0; k < this.store.keys.length; k++) {
-      const reason = REASONS[this.state[k]!];
+      let reason = REASONS[this.state[k]!];
+      // Which automatic reason was seen first depends on arrival order; the one reported does not.
+      if (reason === 'limit' || reason === 'conflict') reason = this.store.keyCount[k]! > this.limits[this.store.keyKind[k]!]! ? 'limit' : 'conflict';
       if (reason) out.push({ key: this.store.keys[k]!, records: this.store.keyCount[k]!, reason });
     }
     return out.sort((a, b) => b.records - a.records || (a.key < b.key ? -1 : 1));
@@ -632,9 +695,49 @@ export class Resolver {
       if (this.state[k] === LINKS && store.keyCount[k]! > this.limits[store.keyKind[k]!]!) {
         this.state[k] = OVER_LIMIT;
         over.push(k);
+      } else if (this.state[k] === LINKS && this.conflicting(k)) {
+        this.state[k] = CONFLICT;
+        over.push(k);
       }
     }
     return over;
+  }
+
+  /**
+   * Whether the records carrying key `k` disagree on who they are: a card (or account) whose
+   * records name more phones than one person has, or a phone whose records hold more cards.
+   * Counts only grow as records arrive, so the outcome does not depend on their order.
+   */
+  private conflicting(k: number): boolean {
+    const { store } = this;
+    const kind = store.keyKind[k]!;
+    if (kind === PHONE_KIND) return this.distinctAmongCarriers(k, CARD_KIND) > (this.opts.maxCardsPerPhone ?? 3);
+    const type = LINK_KEY_TYPES[kind];
+    if (type === 'member' || type === 'manual') return false;
+    if (kind === CARD_KIND && this.mostFromOneSource(k) > 2) return true;
+    return this.distinctAmongCarriers(k, PHONE_KIND) > (this.opts.maxPhonesPerKey ?? 2);
+  }
+
+  /**
+   * A card is issued to one person, who has one record per source (two, if registered twice):
+   * a card on three records of one source is shared, whatever phones they give (or not).
+   */
+  private mostFromOneSource(k: number): number {
+    const counts = new Map<number, number>();
+    let most = 0;
+    for (const i of this.store.carriers(k)) {
+      const n = (counts.get(this.store.source[i]!) ?? 0) + 1;
+      counts.set(this.store.source[i]!, n);
+      most = Math.max(most, n);
+    }
+    return most;
+  }
+
+  private distinctAmongCarriers(k: number, kind: number): number {
+    const { store } = this;
+    const seen = new Set<number>();
+    for (const i of store.carriers(k)) for (const other of store.keysOfRecord(i)) if (store.keyKind[other] === kind && !isJunkKey(store.keys[other]!)) seen.add(other);
+    return seen.size;
   }
 
   private *allKeys(): Generator<number> {

@@ -177,3 +177,58 @@ describe('Resolver: operator links and suggestions', () => {
     expect(r.metrics().averageCompleteness).toBeCloseTo(averageCompleteness(profiles), 10);
   });
 });
+
+describe('Resolver: replaying decisions after a restart', () => {
+  it('a new resolver fed the same records and the stored decisions ends with the same members', () => {
+    const records = [
+      rec('crm:1', { phone: phone(31), cardNo: 'CARD31' }),
+      rec('crm:2', { phone: phone(31) }),
+      rec('wx:3', { unionId: 'oU_union_31', phone: phone(31) }),
+      rec('jd:4', { jdPin: 'pin-44' }),
+      rec('tmall:5', { buyerNick: 'nick55' }),
+      rec('crm:6', { cardNo: 'CARD66' }),
+      rec('wx:7', { cardNo: 'CARD66' }),
+    ];
+    const before = resolver();
+    for (const r of records) before.add(r);
+    const id = before.memberOf('crm:1')!;
+    before.split(id, [['crm:1'], ['crm:2', 'wx:3']], OP, day(2));
+    before.link(before.memberOf('jd:4')!, before.memberOf('tmall:5')!, OP, day(3));
+    before.quarantine('card:CARD66', OP, day(4));
+
+    const after = resolver();
+    for (const r of [...records].reverse()) after.add(r);
+    after.replay(JSON.parse(JSON.stringify(before.decisions())));
+    after.resolveAll();
+    expect(after.partition()).toEqual(before.partition());
+    expect(after.quarantined()).toEqual(before.quarantined());
+    expect(after.decisions()).toHaveLength(3);
+  });
+});
+
+describe('Resolver: keys shared by different people', () => {
+  it('a family card lent to three people (three phones) links no one; a member who changed numbers still links', () => {
+    const r = resolver();
+    r.add(rec('crm:1', { phone: phone(41), cardNo: 'FAM0001' }));
+    r.add(rec('crm:2', { phone: phone(42), cardNo: 'FAM0001' }));
+    expect(r.memberOf('crm:1')).toBe(r.memberOf('crm:2')); // two numbers: one person may have changed theirs
+    const third = r.add(rec('crm:3', { phone: phone(43), cardNo: 'FAM0001' }));
+    expect(third.quarantined).toEqual(['card:FAM0001']);
+    expect(new Set(['crm:1', 'crm:2', 'crm:3'].map((id) => r.memberOf(id))).size).toBe(3);
+    expect(r.quarantined()).toEqual([{ key: 'card:FAM0001', records: 3, reason: 'conflict' }]);
+    // The same records in any order, resolved at once, end the same.
+    const full = resolver();
+    for (const id of ['crm:3', 'crm:1', 'crm:2']) full.add(rec(id, { phone: phone(40 + Number(id.slice(4))), cardNo: 'FAM0001' }));
+    full.resolveAll();
+    expect(full.partition()).toEqual(r.partition());
+  });
+
+  it('a card on three records of one source is shared even when only two of them give a phone', () => {
+    const r = resolver();
+    r.add(rec('crm:11', { phone: phone(51), cardNo: 'FAM0002' }));
+    r.add(rec('crm:12', { cardNo: 'FAM0002' }));
+    r.add(rec('crm:13', { phone: phone(53), cardNo: 'FAM0002' }));
+    expect(r.quarantined().map((q) => q.key)).toEqual(['card:FAM0002']);
+    expect(new Set(['crm:11', 'crm:12', 'crm:13'].map((id) => r.memberOf(id))).size).toBe(3);
+  });
+});
