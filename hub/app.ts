@@ -4,6 +4,7 @@ import { errorBody } from '../shared/json-body.ts';
 import type { HubContext } from './context.ts';
 import { gatewayRoutes } from './gateway.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { identityRoutes } from './routes/identity.ts';
 import { storeApiRoutes } from './routes/store-api.ts';
 
 /** Builds the hub's HTTP API from its dependencies; `serve` listens, tests call it over HTTP. */
@@ -25,6 +26,8 @@ export function createHubApp(ctx: HubContext) {
   });
   app.route('/couch', gatewayRoutes({ couch: ctx.couch, stores: ctx.stores, onStoreWrite: (id) => ctx.ingest.poke(id), hubId: ctx.hubId }));
   app.route('/v1', storeApiRoutes(ctx));
-  app.route('/admin/v1', adminRoutes(ctx));
+  const admin = adminRoutes(ctx);
+  admin.route('/', identityRoutes(ctx));
+  app.route('/admin/v1', admin);
   return app;
 }

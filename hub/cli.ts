@@ -3,11 +3,13 @@ import { parseArgs } from 'node:util';
 import { int, need, runCli, UsageError } from '../shared/cli/args.ts';
 import { createLog } from '../shared/cli/log.ts';
 import { readAdminToken } from './hub-dir.ts';
+import { IDENTITY_USAGE, identityCommand, importCommand } from './identity/cli.ts';
 import { serveHub } from './server.ts';
 
 const USAGE = `usage: npm run hub -- <command> [options]
 
-  serve --data DIR [--port 8400] [--host 127.0.0.1]    run the hub (embedded database unless COUCH_URL)
+  serve --data DIR [--port 8400] [--host 127.0.0.1] [--mappings DIR]
+                                                      run the hub (embedded database unless COUCH_URL)
   store add ID --name NAME [--region R] [--tz Asia/Shanghai] [--ttl-hours 24]
                                                       add a store; prints its enrollment code (last line)
   store list | store code ID | store disable ID | store enable ID
@@ -17,6 +19,7 @@ const USAGE = `usage: npm run hub -- <command> [options]
   coupon issue --member ID --template T [--code C] [--valid-days N]
   fleet                                               per store: heartbeat, sync state, lag, incidents
   incidents [--status open] [--store ID]
+${IDENTITY_USAGE}
 
 Admin commands call the running hub: --hub URL (HUB_URL, default http://127.0.0.1:8400), with the
 token from HUB_ADMIN_TOKEN or from --data DIR (HUB_DATA).`;
@@ -40,6 +43,9 @@ const OPTIONS = {
   'valid-days': { type: 'string' },
   status: { type: 'string' },
   'sweep-interval': { type: 'string' },
+  mappings: { type: 'string' },
+  mapping: { type: 'string' },
+  records: { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -66,6 +72,7 @@ async function main(argv: string[]) {
       log,
       couchUrl: process.env.COUCH_URL,
       sweepEveryMs: 1000 * num('sweep-interval', o['sweep-interval'], 10),
+      ...(o.mappings ? { mappingsDir: o.mappings } : {}),
     });
     console.log(`hub ready at ${hub.url} (database: ${hub.embedded ? `embedded pouchdb-server on ${hub.embedded.url}, loopback only` : 'COUCH_URL'})`);
     let stopping = false;
@@ -100,6 +107,9 @@ async function main(argv: string[]) {
   };
   const print = (v: unknown) => console.log(JSON.stringify(v, null, 2));
   const readJson = async () => JSON.parse(await readFile(need('file', o.file), 'utf8')) as unknown;
+
+  if (command === 'import') return importCommand(call, positionals.slice(1), o.mapping);
+  if (command === 'identity') return print(await identityCommand(call, positionals.slice(1), o.records));
 
   switch (`${command}${sub ? ` ${sub}` : ''}`) {
     case 'store add': {

@@ -3,6 +3,8 @@ import type { Bundles } from './bundles.ts';
 import type { Couch } from './couch/couch.ts';
 import type { HubMembers } from './members.ts';
 import type { Stores } from './stores.ts';
+import type { ImportJobs } from './identity/import-jobs.ts';
+import type { IdentityService } from './identity/service.ts';
 import type { IngestWorker } from './workers/ingest.ts';
 
 /** What the hub's routes and workers need; built once by `serve` (or a test) and passed in. */
@@ -12,6 +14,8 @@ export interface HubContext {
   members: HubMembers;
   ingest: IngestWorker;
   bundles: Bundles;
+  identity: IdentityService;
+  imports: ImportJobs;
   log: Log;
   clock: () => Date;
   version: string;

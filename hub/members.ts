@@ -15,7 +15,15 @@ interface RelevanceDoc extends Doc {
   stores: string[];
 }
 
+/** The members One-ID merged into this one, transitively: their documents are the survivor's too. */
+interface MergedDoc extends Doc {
+  type: 'merged';
+  memberId: string;
+  ids: string[];
+}
+
 const relKey = (memberId: string) => `rel:${memberId}`;
+const mergedKey = (memberId: string) => `merged:${memberId}`;
 const CACHE_LIMIT = 200_000;
 
 /**
@@ -25,6 +33,8 @@ const CACHE_LIMIT = 200_000;
 export class HubMembers {
   /** memberId → stores that hold the member; bounded, refilled from the database on a miss. */
   private readonly relevant = new Map<string, string[]>();
+  /** One-ID merges of store members: merged-away id → survivor (alias documents). */
+  private readonly aliases = new Map<string, string>();
 
   constructor(private readonly couch: Couch) {}
 
@@ -58,12 +68,57 @@ export class HubMembers {
     this.relevant.set(memberId, stores);
   }
 
-  /** Everything a store's replica needs of one member: profile, identity keys, facts, coupons. */
+  /**
+   * Everything a store's replica needs of one member: profile, identity keys, facts, coupons,
+   * and the same of every member merged into it, with the alias documents that say so.
+   */
   async docsOf(memberId: string): Promise<Doc[]> {
+    const merged = (await this.couch.get<MergedDoc>(DB.members, mergedKey(memberId)))?.ids ?? [];
+    const aliases = (await this.couch.fetchDocs(DB.members, merged.map(docId.alias))).filter((d): d is Doc => !!d);
+    const out: Doc[] = [];
+    for (const id of [memberId, ...merged]) out.push(...(await this.ownDocsOf(id)));
+    return [...out, ...aliases];
+  }
+
+  private async ownDocsOf(memberId: string): Promise<Doc[]> {
     const member = await this.memberDoc(memberId);
     if (!member) return [];
     const keys = (await this.couch.fetchDocs(DB.members, memberKeys(member).map(docId.idk))).filter((d): d is Doc => !!d && d.memberId === memberId);
     return [member, ...keys, ...(await this.factsOf(memberId))];
+  }
+
+  /** Reads the merges made so far (few: members merged at stores, not imported records). */
+  async loadAliases(): Promise<void> {
+    for (const a of await this.couch.range(DB.members, { startkey: 'alias:', endkey: 'alias:\ufff0' }, 10_000_000)) this.aliases.set(String(a.from), String(a.to));
+  }
+
+  /** The member an id stands for now: itself, or the survivor of the merges it went into. */
+  canonical(memberId: string): string {
+    let id = memberId;
+    for (let to = this.aliases.get(id); to !== undefined && to !== memberId; to = this.aliases.get(id)) id = to;
+    return id;
+  }
+
+  /**
+   * One-ID found that two store members are one person: `loser` goes into `survivor`. The alias
+   * document and both members' documents reach every store that held either, so each till
+   * identifies the survivor by the keys of both and counts the points and coupons of both.
+   */
+  async merge(loser: string, survivor: string, at: Date): Promise<void> {
+    const target = this.canonical(survivor);
+    if (target === loser || this.canonical(loser) === target) return;
+    const alias = { _id: docId.alias(loser), type: 'alias', from: loser, to: target, at: at.toISOString() };
+    await this.couch.insertNew(DB.members, [alias]);
+    this.aliases.set(loser, target);
+    const carried = (await this.couch.get<MergedDoc>(DB.members, mergedKey(loser)))?.ids ?? [];
+    await this.couch.update<MergedDoc>(DB.members, mergedKey(target), (cur) => {
+      const ids = [...new Set([...(cur?.ids ?? []), loser, ...carried])];
+      return cur && ids.length === cur.ids.length ? undefined : { _id: mergedKey(target), type: 'merged', memberId: target, ids };
+    });
+    const stores = [...new Set([...(await this.relevantStores(target)), ...(await this.relevantStores(loser))])];
+    const docs = await this.docsOf(target);
+    for (const storeId of stores) await this.addRelevance(target, storeId);
+    await this.projectTo(stores, docs);
   }
 
   /** The member's facts from every store (and coupons), under the ids the stores use. */
@@ -94,11 +149,12 @@ export class HubMembers {
     const key = keyOfIdentity(input);
     if (!key.ok) throw new AppError('validation_failed', `${key.field}: ${key.reason}`, { field: key.field });
     const idk = await this.couch.get(DB.members, docId.idk(key.key));
-    return idk ? String(idk.memberId) : undefined;
+    return idk ? this.canonical(String(idk.memberId)) : undefined;
   }
 
   /** The member's tier, balance and coupons computed from every store's facts, as the POS shows them. */
-  async summary(memberId: string, timeZone: string, now: Date): Promise<MemberSummary | undefined> {
+  async summary(asked: string, timeZone: string, now: Date): Promise<MemberSummary | undefined> {
+    const memberId = this.canonical(asked);
     const index = new MemberIndex();
     const rules = await this.couch.get(DB.registry, RULES_ID);
     for (const doc of [...(rules ? [rules] : []), ...(await this.docsOf(memberId))]) index.applyStored(doc);

@@ -11,6 +11,10 @@ import { ensureHubDir, loadAdminToken, hubPaths } from './hub-dir.ts';
 import { HubMembers } from './members.ts';
 import { ensureDefaultRules } from './rules.ts';
 import { Stores } from './stores.ts';
+import { IdentityDb } from './identity/identity-db.ts';
+import { ImportJobs } from './identity/import-jobs.ts';
+import { loadOneIdOptions, SHIPPED_MAPPINGS } from './identity/options.ts';
+import { IdentityService } from './identity/service.ts';
 import { IngestWorker } from './workers/ingest.ts';
 
 export interface HubOptions {
@@ -24,6 +28,8 @@ export interface HubOptions {
   sweepEveryMs?: number;
   clockSkewMs?: number;
   clock?: () => Date;
+  /** Where `import` finds a source's mapping; default deploy/mappings. */
+  mappingsDir?: string;
 }
 
 export interface RunningHub {
@@ -46,10 +52,25 @@ export async function serveHub(opts: HubOptions): Promise<RunningHub> {
   const clock = opts.clock ?? (() => new Date());
   const stores = new Stores(couch, clock);
   const members = new HubMembers(couch);
+  await members.loadAliases();
   const enabledStores = async () => (await stores.list()).filter((s) => !s.disabled);
-  const ingest = new IngestWorker({ couch, members, log: opts.log, clock, clockSkewMs: opts.clockSkewMs ?? 120_000, storeIds: async () => (await enabledStores()).map((s) => s.id) });
+  const identityDb = new IdentityDb(couch);
+  await identityDb.ensure();
+  const identity = new IdentityService({ couch, db: identityDb, members, log: opts.log, clock, options: await loadOneIdOptions(opts.dir) });
+  const imports = new ImportJobs({ db: identityDb, log: opts.log, clock, dataDir: opts.dir, mappingsDir: opts.mappingsDir ?? SHIPPED_MAPPINGS, sink: identity });
+  const ingest = new IngestWorker({
+    couch,
+    members,
+    log: opts.log,
+    clock,
+    clockSkewMs: opts.clockSkewMs ?? 120_000,
+    storeIds: async () => (await enabledStores()).map((s) => s.id),
+    onRegistrations: (docs) => identity.observeStoreMembers(docs),
+  });
   const bundles = new Bundles(couch, opts.dir, enabledStores, opts.log);
-  const ctx: HubContext = { couch, stores, members, ingest, bundles, log: opts.log, clock, version: VERSION, hubId, adminToken: token, storeDbs: async () => (await enabledStores()).map((s) => s.db) };
+  const ctx: HubContext = { couch, stores, members, ingest, bundles, identity, imports, log: opts.log, clock, version: VERSION, hubId, adminToken: token, storeDbs: async () => (await enabledStores()).map((s) => s.db) };
+  // One-ID loads in the background (a million records take a while); its API says so meanwhile.
+  const identityLoaded = identity.load().catch((err) => opts.log.error('one-id failed to load', { err: String((err as Error)?.stack ?? err) }));
   ingest.start(opts.sweepEveryMs ?? 10_000);
   bundles.start();
 
@@ -64,6 +85,8 @@ export async function serveHub(opts: HubOptions): Promise<RunningHub> {
     embedded,
     async close() {
       await ingest.stop();
+      await identityLoaded;
+      await identity.close().catch((err) => opts.log.warn('one-id: golden members not all stored; the next start does it', { err: String(err) }));
       bundles.stop();
       await bundles.idle();
       await new Promise<void>((resolve) => {

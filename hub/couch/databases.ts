@@ -11,6 +11,10 @@ export const DB = {
   facts: 'hub-facts',
   /** Conflicts and anomalies for operators. */
   incidents: 'hub-incidents',
+  /** One-ID: imported source records, import checkpoints, golden members, operators' decisions. */
+  identity: 'hub-identity',
+  /** One-ID's golden members, in buckets by member id hash. */
+  golden: 'hub-golden',
 } as const;
 
 export const CENTRAL_DBS = Object.values(DB);

@@ -1,6 +1,6 @@
 import { localDate } from '../../shared/local-time.ts';
 import { MemberIndex } from '../../shared/member-index.ts';
-import { AnyDocSchema } from '../../shared/schemas/documents.ts';
+import { AnyDocSchema, type MemberDoc } from '../../shared/schemas/documents.ts';
 import type { Log } from '../../shared/cli/log.ts';
 import { content, seqNumber, type Couch, type Doc } from '../couch/couch.ts';
 import { DB, factIdOf, factKey, memberFactRange, storeDbName } from '../couch/databases.ts';
@@ -20,6 +20,8 @@ export interface IngestDeps {
   clockSkewMs: number;
   /** Store ids to sweep (enabled stores). */
   storeIds: () => Promise<string[]>;
+  /** Registrations that reached the hub, for One-ID (a provisional member is merged here). */
+  onRegistrations?: (members: MemberDoc[]) => Promise<void>;
 }
 
 interface Checkpoint extends Doc {
@@ -134,6 +136,7 @@ export class IngestWorker {
     // Profiles and keys first: a fact's member is known centrally before the fact is.
     await couch.insertNew(DB.members, registrations);
     const keyResults = await couch.insertNew(DB.members, keys);
+    if (registrations.length > 0) await this.deps.onRegistrations?.(registrations as unknown as MemberDoc[]);
     const takenKeys = keys.filter((_, i) => keyResults[i] === 'exists');
     for (const [i, existing] of (await couch.fetchDocs(DB.members, takenKeys.map((k) => k._id))).entries()) {
       const mine = takenKeys[i]!;
@@ -167,8 +170,10 @@ export class IngestWorker {
     // One write per receiving store for the whole batch, not one per member.
     const byStore = new Map<string, Doc[]>();
     for (const [memberId, facts] of byMember) {
-      await this.deps.members.addRelevance(memberId, storeId);
-      for (const other of await this.deps.members.relevantStores(memberId)) if (other !== storeId) byStore.set(other, [...(byStore.get(other) ?? []), ...facts]);
+      // Facts a store wrote under a merged-away id (it had not heard of the merge) are the survivor's.
+      const target = this.deps.members.canonical(memberId);
+      await this.deps.members.addRelevance(target, storeId);
+      for (const other of await this.deps.members.relevantStores(target)) if (other !== storeId) byStore.set(other, [...(byStore.get(other) ?? []), ...facts]);
     }
     for (const [other, facts] of byStore) await this.deps.members.projectTo([other], facts);
     for (const [memberId, facts] of byMember) if (facts.some((f) => f.type === 'pts' && (f.delta as number) < 0)) await this.checkOverspend(storeId, memberId);

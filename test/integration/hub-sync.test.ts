@@ -135,6 +135,17 @@ it('with the hub down: the same coupon at both stores, and points spent twice, b
     expect(r.status).toBe(201);
   }
 
+  // S001's member walks into S002, which cannot ask the hub: registered there provisionally.
+  const prov = await pos(1).post('/v1/members', { phone: seedPhone(11), name: 'Walk-in' });
+  expect(prov.status).toBe(201);
+  const provisionalId = prov.body.member.id as string;
+  expect(provisionalId).not.toBe(seedId(11));
+  const bought = await pos(1).post('/v1/checkouts', { memberId: provisionalId, receiptNo: 'PV1', lines: [{ sku: 'C', qty: 1, unitPrice: 10_000 }] });
+  expect(bought.status).toBe(201);
+  const provisionalBalance = bought.body.checkout.member.points.balance as number;
+  expect(provisionalBalance).toBe(300); // the join gift and 100 RMB
+  const homeBalance = await storeBalance(0, seedId(11));
+
   hub = await startHub(hubDir, hubPort);
   const incidents = await eventually(async () => {
     const list = (await admin().get('/incidents')).body.incidents as { kind: string }[];
@@ -153,7 +164,20 @@ it('with the hub down: the same coupon at both stores, and points spent twice, b
   expect(overspend).toHaveLength(1);
   expect(overspend[0].memberId).toBe(m);
   expect(overspend[0].details.balance).toBeLessThan(0);
-}, 120_000);
+
+  // One-ID merged the provisional member into the member with that phone, at both tills and the hub.
+  const merged = await eventually(async () => {
+    const r = await pos(1).post('/v1/members/identify', { phone: seedPhone(11) });
+    return r.body.member?.id === seedId(11) ? r.body.member : undefined;
+  }, 30_000, 'the provisional member merged at S002');
+  expect(merged.points.balance).toBe(homeBalance + provisionalBalance);
+  await eventually(async () => ((await storeBalance(0, provisionalId)) === homeBalance + provisionalBalance ? true : undefined), 30_000, 'the merge at S001');
+  expect((await pos(0).get(`/v1/members/${provisionalId}`)).body.member.id).toBe(seedId(11));
+  expect((await admin().get(`/members/${provisionalId}`)).body.member).toMatchObject({ id: seedId(11), points: { balance: homeBalance + provisionalBalance } });
+  const golden = (await admin().get(`/identity/members/${seedId(11)}`)).body.member;
+  expect(golden.records).toEqual(expect.arrayContaining([`pos:${seedId(11)}`, `pos:${provisionalId}`]));
+  expect(golden.links).toEqual([expect.objectContaining({ key: `phone:${seedPhone(11)}` })]);
+}, 150_000);
 
 it('online, registering a phone that is a member at another store answers member_exists', async () => {
   await eventually(async () => ((await syncState(1)) === 'online' ? true : undefined), 30_000, 'S002 online');

@@ -17,9 +17,12 @@ export function removeDir(dir: string): void {
 }
 
 /** Runs an edge CLI command to completion; resolves with its output, rejects on a non-zero exit. */
-export function edgeCli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+export const edgeCli = (args: string[]) => runTool('edge', args);
+
+/** Runs `npm run edge|hub -- ...` the way a person does (without npm), to completion. */
+export function runTool(tool: 'edge' | 'hub', args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE_TSX[0], [...NODE_TSX.slice(1), join(ROOT, 'edge', 'cli.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE_TSX[0], [...NODE_TSX.slice(1), join(ROOT, tool, 'cli.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

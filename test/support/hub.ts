@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { edgeCliOk, lastLine, ROOT, spawnReady, tempDir, type ServiceProcess } from './edge-node.ts';
+import { edgeCliOk, lastLine, ROOT, runTool, spawnReady, tempDir, type ServiceProcess } from './edge-node.ts';
 
 export { freePort } from '../../hub/couch/embedded.ts';
 
@@ -30,7 +30,7 @@ export function adminClient(hub: { url: string; dir: string }) {
     });
     return { status: res.status, body: (await res.json()) as any };
   };
-  return { get: (p: string) => call('GET', p), post: (p: string, b?: unknown) => call('POST', p, b ?? {}), put: (p: string, b: unknown) => call('PUT', p, b) };
+  return { get: (p: string) => call('GET', p), post: (p: string, b?: unknown) => call('POST', p, b ?? {}), put: (p: string, b: unknown) => call('PUT', p, b), del: (p: string) => call('DELETE', p) };
 }
 
 /** Adds a store at the hub with `members` synthetic members, enrolls a fresh node for it, adds terminal T1. */
@@ -59,4 +59,11 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, ms = 20
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** Runs a hub CLI command against a running hub (its admin token from its data dir). */
+export async function hubCliOk(hub: { url: string; dir: string }, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  const r = await runTool('hub', [...args, '--hub', hub.url, '--data', hub.dir]);
+  if (r.code !== 0) throw new Error(`hub ${args.join(' ')} exited ${r.code}: ${r.stderr}${r.stdout}`);
+  return r;
 }

@@ -1,0 +1,179 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppError } from '../../shared/errors.ts';
+import { MappingSchema, type Mapping } from '../../shared/one-id/mapping.ts';
+import type { SourceRecord } from '../../shared/one-id/record.ts';
+import type { Log } from '../../shared/cli/log.ts';
+import type { Doc } from '../couch/couch.ts';
+import { importFile, type ImportCheckpoint, type ImportSummary } from '../import/pipeline.ts';
+import type { IdentityDb } from './identity-db.ts';
+
+export interface ImportProgress {
+  phase: 'reading' | 'resolving' | 'storing';
+  rows: number;
+  bytes: number;
+  totalBytes: number;
+  rowsPerSec: number;
+  etaSec?: number;
+}
+
+/** An import's state, in hub-identity as `imp:<id>`: the checkpoint is what makes it resumable. */
+export interface ImportDoc extends Doc {
+  type: 'import';
+  id: string;
+  source: string;
+  path: string;
+  sha256: string;
+  bytes: number;
+  state: 'running' | 'done' | 'failed';
+  /** Batches stored so far; the next is chunk `chunks`. */
+  chunks: number;
+  checkpoint?: ImportCheckpoint;
+  rejectsFile: string;
+  startedAt: string;
+  finishedAt?: string;
+  summary?: ImportSummary & Record<string, unknown>;
+  error?: string;
+}
+
+export interface ImportSink {
+  /** Records of a stored batch, for the resolver (a record seen again replaces itself). */
+  add(records: SourceRecord[]): void;
+  /** After the last batch: resolve and store golden members; returns what to add to the summary. */
+  finish(progress: (phase: ImportProgress['phase']) => void): Promise<Record<string, unknown>>;
+}
+
+const BATCH = 1000;
+
+/**
+ * Runs imports one at a time in the hub: a file is read once, its batches stored as chunks
+ * before the checkpoint moves past them, so a crash resumes where the last stored batch ended
+ * and the same file imported again (same source, same bytes) is recognised and changes nothing.
+ */
+export class ImportJobs {
+  private readonly live = new Map<string, ImportProgress>();
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Imports queued behind the one running: while there are any, resolving and storing wait for the last. */
+  private waiting = 0;
+  /** Imports read and stored as records, waiting for that last resolve and store. */
+  private unfinished: { doc: ImportDoc; summary: ImportSummary; started: number }[] = [];
+
+  constructor(
+    private readonly deps: { db: IdentityDb; log: Log; clock: () => Date; dataDir: string; mappingsDir: string; sink: ImportSink },
+  ) {}
+
+  async mapping(source: string, given?: unknown): Promise<Mapping> {
+    let raw = given;
+    if (raw === undefined) {
+      raw = await readFile(join(this.deps.mappingsDir, `${source}.json`), 'utf8').then(
+        (t) => JSON.parse(t) as unknown,
+        () => {
+          throw new AppError('mapping_not_found', `no mapping for source '${source}' in ${this.deps.mappingsDir}; pass one with --mapping`);
+        },
+      );
+    }
+    const parsed = MappingSchema.safeParse(raw);
+    if (!parsed.success) throw new AppError('validation_failed', `mapping: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (parsed.data.source !== source) throw new AppError('validation_failed', `mapping is for source '${parsed.data.source}', not '${source}'`);
+    return parsed.data;
+  }
+
+  /** Starts (or resumes, or recognises as done) the import of a file; returns at once. */
+  async start(source: string, path: string, givenMapping?: unknown): Promise<ImportDoc> {
+    const mapping = await this.mapping(source, givenMapping);
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isFile()) throw new AppError('file_not_readable', `the hub cannot read ${path} (the file must be on the hub's machine)`);
+    await mkdir(join(this.deps.dataDir, 'rejects'), { recursive: true });
+    const sha256 = await fileSha256(path);
+    const id = `${source}-${sha256.slice(0, 16)}`;
+    const existing = await this.deps.db.get<ImportDoc>(`imp:${id}`);
+    if (existing && (existing.state === 'done' || this.live.has(id))) return existing;
+    const doc = await this.deps.db.update<ImportDoc>(`imp:${id}`, (cur) => ({
+      ...(cur ?? { _id: `imp:${id}`, type: 'import', id, source, sha256, bytes: info.size, chunks: 0, rejectsFile: join(this.deps.dataDir, 'rejects', `${id}.ndjson`), startedAt: this.deps.clock().toISOString() }),
+      path,
+      state: 'running',
+    }));
+    this.live.set(id, { phase: 'reading', rows: doc!.checkpoint?.rowNo ?? 0, bytes: doc!.checkpoint?.byteOffset ?? 0, totalBytes: info.size, rowsPerSec: 0 });
+    this.waiting++;
+    const run = this.queue.then(() => {
+      this.waiting--;
+      return this.run(doc!, mapping);
+    });
+    this.queue = run.catch(() => undefined);
+    return doc!;
+  }
+
+  async view(id: string): Promise<ImportDoc & { progress?: ImportProgress }> {
+    const doc = await this.deps.db.get<ImportDoc>(`imp:${id}`);
+    if (!doc) throw new AppError('import_not_found', `no import ${id}`);
+    const progress = this.live.get(id);
+    return { ...doc, ...(progress && doc.state === 'running' ? { progress } : {}) };
+  }
+
+  /** Resolves when the imports started so far have ended (tests, shutdown). */
+  idle(): Promise<unknown> {
+    return this.queue;
+  }
+
+  private async run(doc: ImportDoc, mapping: Mapping): Promise<void> {
+    const { db, log, sink } = this.deps;
+    const progress = this.live.get(doc.id)!;
+    const started = Date.now();
+    const startRows = progress.rows;
+    const startBytes = progress.bytes;
+    let chunks = doc.chunks;
+    try {
+      const summary = await importFile({
+        mapping,
+        file: doc.path,
+        rejectsFile: doc.rejectsFile,
+        batchSize: BATCH,
+        ...(doc.checkpoint ? { checkpoint: doc.checkpoint } : {}),
+        onBatch: async (records, orders, checkpoint) => {
+          await db.writeChunk(doc.id, chunks, records, orders);
+          sink.add(records);
+          chunks++;
+          await db.update<ImportDoc>(`imp:${doc.id}`, (cur) => ({ ...cur!, chunks, checkpoint }));
+          const secs = (Date.now() - started) / 1000;
+          progress.rows = checkpoint.rowNo;
+          progress.bytes = checkpoint.byteOffset;
+          progress.rowsPerSec = Math.round((progress.rows - startRows) / Math.max(secs, 0.001));
+          const bytesPerSec = (progress.bytes - startBytes) / Math.max(secs, 0.001);
+          if (bytesPerSec > 0) progress.etaSec = Math.ceil((progress.totalBytes - progress.bytes) / bytesPerSec);
+        },
+      });
+      this.unfinished.push({ doc, summary, started });
+      // Files queued together (a nightly drop of every channel) are resolved and stored once.
+      if (this.waiting > 0) {
+        progress.phase = 'resolving';
+        return;
+      }
+      const batch = this.unfinished;
+      this.unfinished = [];
+      const resolved = await sink.finish((phase) => {
+        for (const b of batch) if (this.live.has(b.doc.id)) this.live.get(b.doc.id)!.phase = phase;
+      });
+      for (const b of batch) {
+        await db.update<ImportDoc>(`imp:${b.doc.id}`, (cur) => ({ ...cur!, state: 'done', finishedAt: this.deps.clock().toISOString(), summary: { ...b.summary, ...resolved, seconds: Math.round((Date.now() - b.started) / 100) / 10 } }));
+        this.live.delete(b.doc.id);
+        log.info('import done', { import: b.doc.id, rows: b.summary.rows, rejected: b.summary.rejected });
+      }
+    } catch (err) {
+      log.error('import failed', { import: doc.id, error: String((err as Error)?.message ?? err) });
+      const failed = [...this.unfinished.map((u) => u.doc), ...(this.unfinished.some((u) => u.doc.id === doc.id) ? [] : [doc])];
+      this.unfinished = [];
+      for (const d of failed) {
+        await db.update<ImportDoc>(`imp:${d.id}`, (cur) => ({ ...cur!, state: 'failed', error: String((err as Error)?.message ?? err) })).catch(() => undefined);
+        this.live.delete(d.id);
+      }
+    }
+  }
+}
+
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Uint8Array);
+  return hash.digest('hex');
+}

@@ -1,0 +1,401 @@
+import { AppError } from '../../shared/errors.ts';
+import type { Log } from '../../shared/cli/log.ts';
+import { completeness } from '../../shared/one-id/completeness.ts';
+import type { SourceRecord } from '../../shared/one-id/record.ts';
+import { Resolver, type Changes, type Decision, type GoldenMember, type ResolverOptions } from '../../shared/one-id/resolver.ts';
+import type { MemberDoc } from '../../shared/schemas/documents.ts';
+import type { Couch, Doc } from '../couch/couch.ts';
+import { DB } from '../couch/databases.ts';
+import type { HubMembers } from '../members.ts';
+import { bucketOf, IdentityDb } from './identity-db.ts';
+import type { ImportProgress, ImportSink } from './import-jobs.ts';
+
+/** A golden member as stored in its bucket and served by the API: ids of records, not the records. */
+export interface StoredGolden {
+  id: string;
+  profile: GoldenMember['profile'];
+  identities: GoldenMember['identities'];
+  keys: string[];
+  quarantinedKeys: string[];
+  sources: string[];
+  records: string[];
+  /** Merge history: which records, which key linked them, when. */
+  links: GoldenMember['links'];
+  completeness: number;
+}
+
+interface DecisionDoc extends Doc {
+  type: 'decision';
+  decision: Decision;
+}
+
+/** Source records of store members: the registration a store wrote, as One-ID sees it. */
+export function storeMemberRecord(m: MemberDoc): SourceRecord {
+  return {
+    id: `pos:${m.id}`,
+    source: 'pos',
+    observedAt: m.registeredAt,
+    identities: {
+      phone: m.phone,
+      ...(m.cardNo ? { cardNo: m.cardNo.toUpperCase().replace(/-/g, '') } : {}),
+      ...(m.unionId ? { unionId: m.unionId } : {}),
+      ...(m.openIds?.length ? { openIds: m.openIds } : {}),
+    },
+    profile: {
+      ...(m.name ? { name: m.name } : {}),
+      ...(m.gender === 'M' || m.gender === 'F' ? { gender: m.gender } : {}),
+      ...(m.birthday ? { birthday: m.birthday } : {}),
+      registeredAt: m.registeredAt,
+      homeStoreId: m.homeStoreId,
+    },
+    memberId: m.id,
+    ...(m.provisional ? { provisional: true } : {}),
+  };
+}
+
+/**
+ * One-ID at the hub: the resolver in memory, fed by imports and by stores' registrations; golden
+ * members, imported records and operators' decisions in hub-identity; merges of store members
+ * sent to the stores as aliases (HubMembers.merge).
+ */
+export class IdentityService implements ImportSink {
+  private readonly resolver: Resolver;
+  private readonly dirty = new Set<number>();
+  /** Golden member ids per bucket, so a bucket is rewritten whole. */
+  private readonly buckets = new Map<number, Set<string>>();
+  /** Golden ids merged away → the member they went into (the API redirects). */
+  private readonly retired = new Map<string, string>();
+  private readonly storeMembers = new Set<string>();
+  private loaded = false;
+  private flushing: Promise<void> | undefined;
+  /** What state:golden says (as last written by this process). */
+  private cleanInDb = true;
+  private flag: Promise<void> = Promise.resolve();
+  private cleanTimer: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private decisions = 0;
+  /** Registrations that arrived while loading. */
+  private readonly early: MemberDoc[] = [];
+
+  constructor(private readonly deps: { couch: Couch; db: IdentityDb; members: HubMembers; log: Log; clock: () => Date; options: ResolverOptions }) {
+    this.resolver = new Resolver(deps.options);
+  }
+
+  /**
+   * Loads every stored record and store member, replays operators' decisions and resolves.
+   * Golden members are rewritten only when the last run stopped before storing them.
+   */
+  async load(): Promise<void> {
+    const t = Date.now();
+    const decisions = (await this.deps.couch.range<DecisionDoc>(DB.identity, { startkey: 'dec:', endkey: 'dec:\ufff0' }, 1_000_000)).map((d) => d.decision);
+    for await (const page of this.deps.db.records()) for (const r of page) this.resolver.add(r);
+    for await (const m of this.storeMemberDocs()) this.addStoreRecord(m);
+    this.resolver.replay(decisions);
+    this.decisions = decisions.length;
+    this.resolver.resolveAll();
+    for (const id of this.resolver.memberIds()) this.place(id);
+    const state = await this.deps.db.get<Doc & { clean?: boolean }>('state:golden');
+    this.cleanInDb = state?.clean !== false;
+    // Stored buckets are up to date unless the last run stopped before storing a change.
+    if (state?.clean === false) await this.flush();
+    else this.dirty.clear();
+    // Store members found to be one while the hub was down (or before it stored the merge).
+    for (const id of this.storeMembers) this.noteStoreMember(id);
+    await this.projectStoreMerges();
+    this.loaded = true;
+    const early = this.early.splice(0);
+    if (early.length > 0) await this.observeStoreMembers(early);
+    this.deps.log.info('one-id loaded', { records: this.resolver.size, ms: Date.now() - t });
+  }
+
+  private async *storeMemberDocs(): AsyncGenerator<MemberDoc> {
+    let startkey = 'member:';
+    for (;;) {
+      const page = await this.deps.couch.db(DB.members).list({ startkey, endkey: 'member:\ufff0', include_docs: true, limit: 1001 });
+      for (const row of page.rows.slice(0, 1000)) if (row.doc) yield row.doc as unknown as MemberDoc;
+      if (page.rows.length <= 1000) return;
+      startkey = page.rows[1000]!.id;
+    }
+  }
+
+  private ensureLoaded() {
+    if (!this.loaded) throw new AppError('unavailable', 'One-ID is still loading; try again shortly');
+  }
+
+  // ——— what feeds it ———
+
+  /** ImportSink: records of a stored batch. */
+  add(records: SourceRecord[]): void {
+    for (const r of records) this.apply(this.resolver.add(r), r.memberId);
+  }
+
+  /** ImportSink: after the last batch, a full re-resolution, then the golden members stored. */
+  async finish(progress: (phase: ImportProgress['phase']) => void): Promise<Record<string, unknown>> {
+    progress('resolving');
+    const t = Date.now();
+    this.apply(this.resolver.resolveAll());
+    const resolveMs = Date.now() - t;
+    progress('storing');
+    const t2 = Date.now();
+    const stored = this.dirty.size;
+    await this.flush();
+    await this.projectStoreMerges();
+    const metrics = this.resolver.metrics();
+    return { resolveMs, storeMs: Date.now() - t2, goldenBucketsWritten: stored, members: metrics.members, identificationRate: metrics.identificationRate };
+  }
+
+  /** Stores' registrations reached the hub (ingest): linked at once, merged at the stores when someone is known. */
+  async observeStoreMembers(members: MemberDoc[]): Promise<void> {
+    // While loading, load() may already have read past them: they are linked when it is done.
+    if (!this.loaded) return void this.early.push(...members);
+    for (const m of members) this.addStoreRecord(m);
+    await this.flush();
+    await this.projectStoreMerges();
+  }
+
+  private addStoreRecord(m: MemberDoc) {
+    this.storeMembers.add(m.id);
+    this.apply(this.resolver.add(storeMemberRecord(m)), m.id);
+    this.noteStoreMember(m.id);
+  }
+
+  /** A store member whose record is now in another store member's golden member goes into it. */
+  private noteStoreMember(id: string) {
+    const into = this.resolver.memberOf(`pos:${id}`);
+    if (into !== undefined && into !== id && this.storeMembers.has(into)) this.pendingStoreMerges.push({ survivor: into, loser: id });
+  }
+
+  /** One record from the API: linked and stored with its golden member in one write. */
+  async addRecord(record: SourceRecord): Promise<{ memberId: string; merged: Changes['merged']; quarantined: string[] }> {
+    this.ensureLoaded();
+    const result = this.resolver.add(record);
+    this.apply(result, record.memberId);
+    // The record is durable before the answer; its golden member is written just behind (flush).
+    await this.markDirty();
+    await this.deps.couch.insertNew(DB.identity, [{ _id: `rec:${record.id}`, type: 'record', record }]);
+    this.flushSoon();
+    await this.projectStoreMerges();
+    return { memberId: result.memberId, merged: result.merged, quarantined: result.quarantined };
+  }
+
+  // ——— operators ———
+
+  async split(memberId: string, records: string[], by: string) {
+    this.ensureLoaded();
+    const member = this.resolver.member(memberId);
+    if (!member) throw new AppError('member_not_found', `no golden member ${memberId}`);
+    const all = member.records.map((r) => r.id);
+    const unknown = records.filter((r) => !all.includes(r));
+    if (unknown.length) throw new AppError('validation_failed', `records: ${unknown.join(', ')} are not part of ${memberId}`, { field: 'records' });
+    const rest = all.filter((r) => !records.includes(r));
+    if (records.length === 0 || rest.length === 0) throw new AppError('validation_failed', 'records: name some but not all of the member\'s records', { field: 'records' });
+    // Two store members in one golden member were merged at the tills (an alias); undoing that there is not built.
+    const storeIdsIn = (ids: string[]) => member.records.flatMap((r) => (r.memberId && ids.includes(r.id) ? [r.memberId] : []));
+    if (storeIdsIn(records).length > 0 && storeIdsIn(rest).length > 0) {
+      throw new AppError('split_refused', `store members ${[...storeIdsIn(records), ...storeIdsIn(rest)].join(', ')} were merged at the stores; splitting them apart is not supported yet`);
+    }
+    return this.decide((at) => this.resolver.split(memberId, [records, rest], by, at));
+  }
+
+  async setQuarantine(key: string, held: boolean, by: string) {
+    this.ensureLoaded();
+    return this.decide((at) => (held ? this.resolver.quarantine(key, by, at) : this.resolver.release(key, by, at)));
+  }
+
+  async answerSuggestion(a: string, b: string, accept: boolean, by: string) {
+    this.ensureLoaded();
+    return this.decide((at) => {
+      if (accept) return this.resolver.link(a, b, by, at);
+      this.resolver.reject(a, b, by, at);
+      return { merged: [], split: [], quarantined: [], blocked: [] };
+    });
+  }
+
+  /** Runs an operator's decision, stores it (replayed on every load), then what it changed. */
+  private async decide(run: (at: string) => Changes) {
+    const at = this.deps.clock().toISOString();
+    let changes: Changes;
+    try {
+      changes = run(at);
+    } catch (err) {
+      throw new AppError('validation_failed', String((err as Error).message));
+    }
+    const log = this.resolver.decisions();
+    const decision = log[log.length - 1]!;
+    this.decisions++;
+    await this.deps.couch.insertNew(DB.identity, [{ _id: `dec:${at}:${String(this.decisions).padStart(6, '0')}`, type: 'decision', decision }]);
+    this.apply(changes);
+    await this.flush();
+    await this.projectStoreMerges();
+    return changes;
+  }
+
+  // ——— what it answers ———
+
+  async member(id: string): Promise<(StoredGolden & { mergedFrom?: string }) | { mergedInto: string }> {
+    this.ensureLoaded();
+    const found = this.resolver.member(id);
+    if (found) return this.view(found);
+    const into = this.retired.get(id);
+    if (into) return { mergedInto: this.current(into) };
+    throw new AppError('member_not_found', `no golden member ${id}`);
+  }
+
+  /** Which golden member holds a source record (`<source>:<id>`, or `pos:<member id>`). */
+  memberOfRecord(recordId: string): string {
+    this.ensureLoaded();
+    const id = this.resolver.memberOf(recordId);
+    if (!id) throw new AppError('not_found', `no source record ${recordId}`);
+    return id;
+  }
+
+  metrics() {
+    this.ensureLoaded();
+    return this.resolver.metrics();
+  }
+
+  quarantined() {
+    this.ensureLoaded();
+    return this.resolver.quarantined();
+  }
+
+  suggestions(limit: number) {
+    this.ensureLoaded();
+    return this.resolver.suggestions().slice(0, limit);
+  }
+
+  // ——— bookkeeping ———
+
+  private current(id: string): string {
+    let cur = id;
+    for (let hops = 0; hops < 64 && this.retired.has(cur); hops++) cur = this.retired.get(cur)!;
+    return cur;
+  }
+
+  private pendingStoreMerges: { survivor: string; loser: string }[] = [];
+
+  /** Notes what a resolver call changed: buckets to rewrite, ids retired, store members merged. */
+  private apply(changes: Changes & { memberId?: string }, storeMemberId?: string) {
+    if (storeMemberId) this.storeMembers.add(storeMemberId);
+    if (changes.memberId) this.place(changes.memberId);
+    for (const { survivor, loser } of changes.merged) {
+      this.retired.set(loser, survivor);
+      this.unplace(loser);
+      this.place(survivor);
+      if (this.storeMembers.has(loser) && this.storeMembers.has(survivor)) this.pendingStoreMerges.push({ survivor, loser });
+    }
+    for (const { from, into } of changes.split) {
+      this.unplace(from);
+      for (const id of into) {
+        this.retired.delete(id);
+        this.place(id);
+      }
+    }
+  }
+
+  private place(id: string) {
+    if (!this.resolver.has(id)) return;
+    const b = bucketOf(id);
+    let set = this.buckets.get(b);
+    if (!set) this.buckets.set(b, (set = new Set()));
+    set.add(id);
+    this.dirty.add(b);
+  }
+
+  private unplace(id: string) {
+    const b = bucketOf(id);
+    if (this.buckets.get(b)?.delete(id)) this.dirty.add(b);
+  }
+
+  private view(m: GoldenMember): StoredGolden {
+    return {
+      id: m.id,
+      profile: m.profile,
+      identities: m.identities,
+      keys: m.keys,
+      quarantinedKeys: m.quarantinedKeys,
+      sources: m.sources,
+      records: m.records.map((r) => r.id),
+      links: m.links,
+      completeness: completeness(m.profile),
+    };
+  }
+
+  /**
+   * Writes the buckets changed since the last write, until none are left. `state:golden` says
+   * `clean: false` whenever some change may not be stored yet, so a crash is made good by the
+   * next load (which rewrites every bucket). It goes back to `clean: true` after a quiet second,
+   * not after every write: a stream of single records pays for the flag once.
+   */
+  private flush(): Promise<void> {
+    this.flushing ??= this.writeDirty().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  /** Single records come in streams: their buckets are written together, a moment later, not one write each. */
+  private flushSoon(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flush().catch((err) => this.deps.log.warn('storing golden members failed; the next load redoes it', { err: String(err) }));
+    }, 200);
+  }
+
+  private async writeDirty(): Promise<void> {
+    while (this.dirty.size > 0) {
+      await this.markDirty();
+      const buckets = [...this.dirty];
+      this.dirty.clear();
+      await this.deps.db.writeBuckets(buckets, (b) => {
+        const out: Record<string, StoredGolden> = {};
+        for (const id of this.buckets.get(b) ?? []) {
+          const m = this.resolver.member(id);
+          if (m) out[id] = this.view(m);
+          else this.buckets.get(b)!.delete(id);
+        }
+        return out;
+      });
+    }
+    clearTimeout(this.cleanTimer);
+    this.cleanTimer = setTimeout(() => void this.markClean(), 1000);
+    this.cleanTimer.unref();
+  }
+
+  private async markDirty(): Promise<void> {
+    if (this.cleanInDb) await this.setFlag(false);
+  }
+
+  private async markClean(): Promise<void> {
+    if (this.dirty.size === 0 && !this.flushing && !this.cleanInDb) await this.setFlag(true);
+  }
+
+  /** Stores what is not stored yet (the hub is stopping). */
+  async close(): Promise<void> {
+    clearTimeout(this.cleanTimer);
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (!this.loaded) return;
+    await this.flush();
+    await this.markClean();
+    await this.flag;
+  }
+
+  private setFlag(clean: boolean): Promise<void> {
+    this.cleanInDb = clean;
+    this.flag = this.flag.catch(() => undefined).then(async () => {
+      await this.deps.db.update('state:golden', () => ({ _id: 'state:golden', clean }));
+    });
+    return this.flag;
+  }
+
+  private async projectStoreMerges(): Promise<void> {
+    const merges = this.pendingStoreMerges;
+    this.pendingStoreMerges = [];
+    for (const { survivor, loser } of merges) {
+      await this.deps.members.merge(loser, survivor, this.deps.clock());
+      this.deps.log.info('store members merged', { survivor, loser });
+    }
+  }
+}
