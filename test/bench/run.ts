@@ -1,5 +1,6 @@
 import { benchEdge } from './edge-bench.ts';
 import { benchHub } from './hub-bench.ts';
+import { benchOneId } from './one-id-bench.ts';
 
 /**
  * `npm run bench [-- edge|hub]`: runs the benchmarks (both by default) and prints a Markdown
@@ -7,8 +8,33 @@ import { benchHub } from './hub-bench.ts';
  * run this.
  */
 const only = process.argv[2];
-if (only !== 'hub') await reportEdge();
-if (only !== 'edge') await reportHub();
+if (!only || only === 'edge') await reportEdge();
+if (!only || only === 'hub') await reportHub();
+if (!only || only === 'one-id') await reportOneId();
+
+async function reportOneId() {
+  const r = await benchOneId();
+  const f = (n: number, d = 1) => n.toFixed(d);
+  const m = r.metrics;
+  console.log(
+    [
+      `### One-ID (${r.records.toLocaleString('en')} source records, ${r.people.toLocaleString('en')} people, ${r.multiChannelPeople.toLocaleString('en')} in two or more channels)`,
+      '',
+      '| figure | measured | goal |',
+      '| --- | ---: | --- |',
+      `| precision of links against the truth | ${f(r.precision, 5)} | ≥ 0.999 |`,
+      `| recall on records that share a real key | ${f(r.recall, 5)} | ≥ 0.99 |`,
+      `| golden members holding two true people | ${r.membersWithTwoPeople} | 0 (no junk key merges two people) |`,
+      `| end to end, files → golden members stored in the hub's database | ${f(r.endToEndSeconds)} s | ≤ 300 s |`,
+      `| resolution step (resolveAll over every record), in process / in the hub | ${f(r.resolveSeconds, 2)} s / ${f(r.hubResolveMs / 1000, 2)} s | ≤ 20 s |`,
+      `| one new record linked and stored through the API (${r.incremental.count}) | p50 ${f(r.incremental.p50)} ms, p99 ${f(r.incremental.p99)} ms (bare one-document write to the embedded server: p50 ${f(r.bareWrite.p50)} ms, p99 ${f(r.bareWrite.p99)} ms) | p99 ≤ 20 ms |`,
+      '',
+      `- accepted records ${r.acceptedRecords.toLocaleString('en')}; golden members ${m.members.toLocaleString('en')} (hub: ${r.hubMembers.toLocaleString('en')}); identification rate ${f(m.identificationRate * 100)}%; duplicates removed ${m.duplicatesRemoved.toLocaleString('en')}; average completeness ${f(m.averageCompleteness * 100)}%; quarantined keys ${r.quarantinedKeys}`,
+      `- generating the files ${f(r.generateSeconds)} s; the import pipeline alone (read, map, clean) ${f(r.pipelineSeconds)} s; in the hub, storing golden members ${f(r.hubStoreMs / 1000)} s (${r.bucketsWritten} buckets)`,
+      `- peak RSS of the hub and its embedded database together: ${f(r.peakRssMb, 0)} MB`,
+    ].join('\n'),
+  );
+}
 
 async function reportEdge() {
   const r = await benchEdge();

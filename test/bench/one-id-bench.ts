@@ -1,0 +1,182 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadMappings } from '../../hub/import/load-mapping.ts';
+import { importFile } from '../../hub/import/pipeline.ts';
+import { DEFAULT_ONE_ID_OPTIONS } from '../../hub/identity/options.ts';
+import { isJunkKey } from '../../shared/one-id/keys.ts';
+import type { SourceRecord } from '../../shared/one-id/record.ts';
+import { Resolver } from '../../shared/one-id/resolver.ts';
+import { CHANNELS, writeChannelData, type ChannelData } from '../support/channel-data.ts';
+import { removeDir, tempDir } from '../support/edge-node.ts';
+import { readTruth, scoreLinks } from '../support/one-id-score.ts';
+import { adminClient, freePort, startHub } from '../support/hub.ts';
+import { startEmbeddedCouch } from '../../hub/couch/embedded.ts';
+import { createLog } from '../../shared/cli/log.ts';
+
+/*
+ * One-ID (issue 4): seeded channel exports of BENCH_ONE_ID_RECORDS rows (1,000,000) with their
+ * ground truth.
+ * 1. Quality and the resolution step, in this process: the files through the import pipeline,
+ *    every record into the resolver, resolveAll timed; links scored against the truth.
+ * 2. End to end: a real hub (its embedded database), every file imported through its API at
+ *    once, timed until the golden members are stored; the hub's and its database's peak RSS.
+ * 3. Incremental: single records posted to the running hub, each linked and stored.
+ */
+
+const RECORDS = Number(process.env.BENCH_ONE_ID_RECORDS ?? 1_000_000);
+const INCREMENTAL = Number(process.env.BENCH_ONE_ID_INCREMENTAL ?? 1000);
+
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+
+export async function benchOneId() {
+  const dir = await mkdtemp(join(tmpdir(), 'one-id-bench-'));
+  try {
+    console.error(`generating ${RECORDS} records over ${CHANNELS.length} channels…`);
+    let t = performance.now();
+    const data = await writeChannelData({ dir, records: RECORDS, seed: 2026 });
+    const generateSeconds = (performance.now() - t) / 1000;
+    const quality = await qualityRun(data);
+    const endToEnd = await hubRun(data, quality.samplePhones);
+    return { records: RECORDS, people: data.people, multiChannelPeople: data.multiChannelPeople, generateSeconds, ...quality, ...endToEnd };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Links found against the truth, over pairs of records (a record's member vs its person). */
+async function qualityRun(data: ChannelData) {
+  console.error('quality: import pipeline and resolver in process…');
+  const truth = readTruth(data.truthFile);
+  const mappings = await loadMappings();
+  const resolver = new Resolver(DEFAULT_ONE_ID_OPTIONS);
+  const records: SourceRecord[] = [];
+  let t = performance.now();
+  for (const source of CHANNELS) {
+    await importFile({
+      mapping: mappings.get(source)!,
+      file: data.files[source],
+      onBatch: async (batch) => {
+        for (const r of batch) records.push(r);
+      },
+    });
+  }
+  const pipelineSeconds = (performance.now() - t) / 1000;
+  for (const r of records) resolver.add(r);
+  t = performance.now();
+  resolver.resolveAll();
+  const resolveSeconds = (performance.now() - t) / 1000;
+
+  const score = scoreLinks(records, truth, (id) => resolver.memberOf(id)!);
+  const metrics = resolver.metrics();
+  return {
+    acceptedRecords: records.length,
+    pipelineSeconds,
+    resolveSeconds,
+    ...score,
+    quarantinedKeys: resolver.quarantined().length,
+    metrics,
+    samplePhones: [...new Set(records.flatMap((r) => (r.identities.phone && !isJunkKey(`phone:${r.identities.phone}`) ? [r.identities.phone] : [])).slice(0, INCREMENTAL))],
+  };
+}
+
+/** Files to golden members stored, through a real hub; then single records, each linked and stored. */
+async function hubRun(data: ChannelData, knownPhones: string[]) {
+  console.error('end to end: importing every file into a real hub…');
+  const hubDir = tempDir('memberedge-hub-');
+  const hub = await startHub(hubDir, await freePort());
+  const pids = [hub.child.pid!];
+  let peak = 0;
+  const sample = setInterval(() => {
+    let rss = 0;
+    for (const pid of allPids(pids)) rss += vmRss(pid);
+    peak = Math.max(peak, rss);
+  }, 250);
+  try {
+    const admin = adminClient(hub);
+    const t = performance.now();
+    const ids: string[] = [];
+    for (const source of CHANNELS) ids.push((await admin.post('/imports', { source, path: data.files[source] })).body.import.id);
+    let views: any[] = [];
+    for (;;) {
+      views = await Promise.all(ids.map(async (id) => (await admin.get(`/imports/${id}`)).body.import));
+      if (views.every((v) => v.state !== 'running')) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const endToEndSeconds = (performance.now() - t) / 1000;
+    if (views.some((v) => v.state !== 'done')) throw new Error(`import failed: ${JSON.stringify(views.map((v) => v.error))}`);
+    const summary = views.at(-1).summary;
+    const metrics = (await admin.get('/identity/metrics')).body.metrics;
+
+    console.error(`incremental: ${INCREMENTAL} single records…`);
+    const latencies: number[] = [];
+    for (let i = 0; i < INCREMENTAL; i++) {
+      // Half new people, half a new channel account of someone imported (linked to that member).
+      const phone = i % 2 === 0 ? `+86139${String(70_000_000 + i).padStart(8, '0')}` : knownPhones[i % knownPhones.length]!;
+      const record: SourceRecord = { id: `api:${i}`, source: 'wechat', observedAt: new Date().toISOString(), identities: { phone, unionId: `oU_bench_${i}_x` }, profile: {} };
+      const s = performance.now();
+      const res = await admin.post('/identity/records', record);
+      latencies.push(performance.now() - s);
+      if (res.status !== 201) throw new Error(`record ${i}: ${JSON.stringify(res.body)}`);
+    }
+    const bare = await bareWriteLatency(INCREMENTAL);
+    return {
+      bareWrite: bare,
+      endToEndSeconds,
+      hubResolveMs: summary.resolveMs,
+      hubStoreMs: summary.storeMs,
+      bucketsWritten: summary.goldenBucketsWritten,
+      hubMembers: metrics.members,
+      hubRecords: metrics.records,
+      peakRssMb: peak / 1024,
+      incremental: { count: INCREMENTAL, p50: pct(latencies, 50), p99: pct(latencies, 99), max: Math.max(...latencies) },
+    };
+  } finally {
+    clearInterval(sample);
+    await hub.stop();
+    removeDir(hubDir);
+  }
+}
+
+function vmRss(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** The hub and its children (the embedded database). */
+function allPids(roots: number[]): number[] {
+  const out = [...roots];
+  for (const root of roots) {
+    try {
+      const children = readFileSync(`/proc/${root}/task/${root}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+      out.push(...allPids(children));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** Baseline in the same run: one small document written at a time to a fresh embedded pouchdb-server. */
+async function bareWriteLatency(n: number) {
+  const dir = tempDir('memberedge-couch-');
+  const couch = await startEmbeddedCouch(dir, createLog('bench', true));
+  try {
+    await fetch(`${couch.url}/bare`, { method: 'PUT' });
+    const latencies: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      const res = await fetch(`${couch.url}/bare/_bulk_docs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ docs: [{ _id: `rec:${i}`, type: 'record', record: { id: `api:${i}`, source: 'wechat', identities: { phone: '+8613900000000' } } }] }) });
+      await res.text();
+      latencies.push(performance.now() - t);
+    }
+    return { p50: pct(latencies, 50), p99: pct(latencies, 99) };
+  } finally {
+    await couch.stop();
+    removeDir(dir);
+  }
+}
