@@ -14,10 +14,10 @@ export const LEDGER_STRIDE = 5;
 /** Fields per spend fact: id hash, day, cents. */
 export const SPEND_STRIDE = 3;
 
-/** cyrb53: a fast, well-mixed 53-bit string hash (public domain). */
-export function idHash(s: string): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
+/** cyrb53: a fast, well-mixed 53-bit string hash (public domain); a seed gives an independent one. */
+export function idHash(s: string, seed = 0): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
   for (let i = 0; i < s.length; i++) {
     const ch = s.charCodeAt(i);
     h1 = Math.imul(h1 ^ ch, 2654435761);

@@ -30,7 +30,7 @@ interface DecisionDoc extends Doc {
 }
 
 /** Source records of store members: the registration a store wrote, as One-ID sees it. */
-export function storeMemberRecord(m: MemberDoc): SourceRecord {
+function storeMemberRecord(m: MemberDoc): SourceRecord {
   return {
     id: `pos:${m.id}`,
     source: 'pos',
@@ -232,7 +232,7 @@ export class IdentityService implements ImportSink {
 
   // ——— what it answers ———
 
-  async member(id: string): Promise<(StoredGolden & { mergedFrom?: string }) | { mergedInto: string }> {
+  async member(id: string): Promise<StoredGolden | { mergedInto: string }> {
     this.ensureLoaded();
     const found = this.resolver.member(id);
     if (found) return this.view(found);

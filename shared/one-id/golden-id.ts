@@ -1,3 +1,5 @@
+import { idHash } from '../compact-facts.ts';
+
 /*
  * A golden member without a store member id is named after its smallest record id, so the same
  * records give the same id on every hub, in every run, whatever order they arrived in.
@@ -12,23 +14,9 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
  * @example goldenIdOf('crm:1001') // 'G…' (always the same for 'crm:1001')
  */
 export function goldenIdOf(recordId: string): string {
-  const a = cyrb53(recordId, 0x9e3779b9);
-  const b = cyrb53(recordId, 0x85ebca6b);
+  const a = idHash(recordId, 0x9e3779b9);
+  const b = idHash(recordId, 0x85ebca6b);
   return `G${base32(a, 10)}${base32(b, 10)}`;
-}
-
-// cyrb53 (public domain, bryc): a fast, well-mixed 53-bit string hash.
-function cyrb53(s: string, seed: number): number {
-  let h1 = 0xdeadbeef ^ seed;
-  let h2 = 0x41c6ce57 ^ seed;
-  for (let i = 0; i < s.length; i++) {
-    const ch = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
 /** The low `chars` × 5 bits of a non-negative integer below 2^53 (chars ≤ 10). */

@@ -132,6 +132,9 @@ async function hubRun(data: ChannelData, knownPhones: string[]) {
       peakRssMb: peak / 1024,
       incremental: { count: INCREMENTAL, p50: pct(latencies, 50), p99: pct(latencies, 99), max: Math.max(...latencies) },
     };
+  } catch (err) {
+    console.error(`the hub's output:\n${hub.output().slice(-4000)}`);
+    throw err;
   } finally {
     clearInterval(sample);
     await hub.stop();

@@ -107,6 +107,17 @@ describe('One-ID', () => {
     }
   });
 
+  it('suggests look-alike members that share no key; a rejected suggestion is not suggested again', async () => {
+    const suggestions = (await admin().get('/identity/suggestions?limit=1000')).body.suggestions as { a: string; b: string; reason: string }[];
+    expect(suggestions.length).toBeGreaterThan(0);
+    const [first] = suggestions;
+    for (const id of [first!.a, first!.b]) expect((await admin().get(`/identity/members/${id}`)).status).toBe(200);
+    expect((await admin().post('/identity/suggestions/reject', { a: first!.a, b: first!.b })).status).toBe(200);
+    const after = (await admin().get('/identity/suggestions?limit=1000')).body.suggestions as { a: string; b: string }[];
+    expect(after.some((x) => x.a === first!.a && x.b === first!.b)).toBe(false);
+    expect((await admin().post('/identity/suggestions/accept', { a: 'GNOPE', b: first!.b })).status).toBe(400);
+  });
+
   it("an operator's split holds across a restart and a full re-resolution", async () => {
     const byPerson = new Map<string, string[]>();
     for (const [record, person] of truth) byPerson.set(person, [...(byPerson.get(person) ?? []), record]);

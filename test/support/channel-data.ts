@@ -1,6 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { rng } from '../../shared/seed-members.ts';
 
 /*
  * Seeded synthetic exports of six channels in the shipped mappings' formats (crm, ecom, wechat,
@@ -43,16 +44,6 @@ export interface ChannelData {
 /** The store phone cashiers type for customers who will not give theirs. */
 export const STORE_PHONE = '13800000000';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SURNAMES = [...'王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈'];
 const GIVEN = [...'伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华玉萍红鹏辉建国文斌宇浩凯欣怡婷雪琳晨阳佳'];
@@ -127,7 +118,7 @@ interface Person {
 
 /** Writes the channel files and truth.tsv into `dir`. */
 export async function writeChannelData(opts: ChannelDataOptions): Promise<ChannelData> {
-  const rnd = mulberry32(opts.seed ?? 20260101);
+  const rnd = rng(opts.seed ?? 20260101);
   const int = (n: number) => Math.floor(rnd() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
   const chance = (p: number) => rnd() < p;
