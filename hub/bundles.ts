@@ -110,14 +110,10 @@ export class Bundles {
     };
     // The sequence is read before the documents: replication from it brings anything written meanwhile.
     await write(JSON.stringify({ format: BUNDLE_FORMAT, storeId, seq: info.update_seq, docs: info.doc_count, builtAt: new Date().toISOString() } satisfies BundleHeader));
-    let after: string | undefined;
     let n = 0;
-    for (;;) {
-      const page = await db.list({ include_docs: true, limit: PAGE, ...(after === undefined ? {} : { startkey: after, skip: 1 }) });
-      if (page.rows.length === 0) break;
-      for (const row of page.rows) if (row.doc && !row.id.startsWith('_design/')) await write(JSON.stringify(row.doc));
-      n += page.rows.length;
-      after = page.rows[page.rows.length - 1]!.id;
+    for await (const docs of this.couch.pages(storeDbName(storeId), {}, PAGE)) {
+      for (const doc of docs) if (!doc._id.startsWith('_design/')) await write(JSON.stringify(doc));
+      n += docs.length;
     }
     gzip.end();
     await once(out, 'close');

@@ -87,6 +87,18 @@ export class Couch {
     return res.rows.map((r) => ('doc' in r && r.doc ? (r.doc as unknown as T) : undefined));
   }
 
+  /** Documents in id order (within a range), a page at a time: for reading more than one answer holds. */
+  async *pages<T extends Doc = Doc>(db: string, range: { startkey?: string; endkey?: string } = {}, pageSize = 1000): AsyncGenerator<T[]> {
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.db(db).list({ include_docs: true, limit: pageSize, ...range, ...(after === undefined ? {} : { startkey: after, skip: 1 }) });
+      if (page.rows.length === 0) return;
+      yield page.rows.flatMap((r) => (r.doc ? [r.doc as unknown as T] : []));
+      if (page.rows.length < pageSize) return;
+      after = page.rows[page.rows.length - 1]!.id;
+    }
+  }
+
   async range<T extends Doc = Doc>(db: string, range: { startkey: string; endkey: string }, limit = 10_000): Promise<T[]> {
     const res = await this.db(db).list({ ...range, include_docs: true, limit });
     return res.rows.flatMap((r) => (r.doc ? [r.doc as unknown as T] : []));

@@ -55,19 +55,10 @@ export class IdentityDb {
     await this.couch.insertNew(DB.identity, [doc]);
   }
 
-  /** Every stored source record, a page of documents at a time (imports' chunks, then single records). */
+  /** Every stored source record, a page at a time: imports' chunks (`pageSize` of them, ~1,000 records each), then single records. */
   async *records(pageSize = 20): AsyncGenerator<SourceRecord[]> {
-    for (const prefix of ['src:', 'rec:']) {
-      let startkey = prefix;
-      for (;;) {
-        const page = await this.couch.db(DB.identity).list({ startkey, endkey: `${prefix}\ufff0`, include_docs: true, limit: pageSize + 1 });
-        const rows = page.rows.slice(0, pageSize);
-        const docs = rows.flatMap((r) => (r.doc ? [r.doc as unknown as Doc] : []));
-        yield prefix === 'src:' ? docs.flatMap((d) => (d as ChunkDoc).records) : (docs as unknown as (Doc & { record: SourceRecord })[]).map((d) => d.record);
-        if (page.rows.length <= pageSize) break;
-        startkey = page.rows[pageSize]!.id;
-      }
-    }
+    for await (const chunks of this.couch.pages<ChunkDoc>(DB.identity, { startkey: 'src:', endkey: 'src:\ufff0' }, pageSize)) yield chunks.flatMap((d) => d.records);
+    for await (const singles of this.couch.pages<Doc & { record: SourceRecord }>(DB.identity, { startkey: 'rec:', endkey: 'rec:\ufff0' })) yield singles.map((d) => d.record);
   }
 
   /**

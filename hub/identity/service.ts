@@ -1,5 +1,6 @@
 import { AppError } from '../../shared/errors.ts';
 import type { Log } from '../../shared/cli/log.ts';
+import { cleanCardNo } from '../../shared/one-id/clean.ts';
 import { completeness } from '../../shared/one-id/completeness.ts';
 import type { SourceRecord } from '../../shared/one-id/record.ts';
 import { Resolver, type Changes, type Decision, type GoldenMember, type ResolverOptions } from '../../shared/one-id/resolver.ts';
@@ -31,13 +32,14 @@ interface DecisionDoc extends Doc {
 
 /** Source records of store members: the registration a store wrote, as One-ID sees it. */
 function storeMemberRecord(m: MemberDoc): SourceRecord {
+  const card = m.cardNo === undefined ? undefined : cleanCardNo(m.cardNo);
   return {
     id: `pos:${m.id}`,
     source: 'pos',
     observedAt: m.registeredAt,
     identities: {
       phone: m.phone,
-      ...(m.cardNo ? { cardNo: m.cardNo.toUpperCase().replace(/-/g, '') } : {}),
+      ...(card?.ok && card.value ? { cardNo: card.value } : {}),
       ...(m.unionId ? { unionId: m.unionId } : {}),
       ...(m.openIds?.length ? { openIds: m.openIds } : {}),
     },
@@ -65,7 +67,9 @@ export class IdentityService implements ImportSink {
   private readonly buckets = new Map<number, Set<string>>();
   /** Golden ids merged away → the member they went into (the API redirects). */
   private readonly retired = new Map<string, string>();
+  /** Ids of store members (member documents at the hub): only merges among them reach the stores. */
   private readonly storeMembers = new Set<string>();
+  private pendingStoreMerges: { survivor: string; loser: string }[] = [];
   private loaded = false;
   private flushing: Promise<void> | undefined;
   /** What state:golden says (as last written by this process). */
@@ -89,7 +93,7 @@ export class IdentityService implements ImportSink {
     const t = Date.now();
     const decisions = (await this.deps.couch.range<DecisionDoc>(DB.identity, { startkey: 'dec:', endkey: 'dec:\ufff0' }, 1_000_000)).map((d) => d.decision);
     for await (const page of this.deps.db.records()) for (const r of page) this.resolver.add(r);
-    for await (const m of this.storeMemberDocs()) this.addStoreRecord(m);
+    for await (const page of this.deps.couch.pages<MemberDoc & Doc>(DB.members, { startkey: 'member:', endkey: 'member:\ufff0' })) for (const m of page) this.addStoreRecord(m);
     this.resolver.replay(decisions);
     this.decisions = decisions.length;
     this.resolver.resolveAll();
@@ -108,16 +112,6 @@ export class IdentityService implements ImportSink {
     this.deps.log.info('one-id loaded', { records: this.resolver.size, ms: Date.now() - t });
   }
 
-  private async *storeMemberDocs(): AsyncGenerator<MemberDoc> {
-    let startkey = 'member:';
-    for (;;) {
-      const page = await this.deps.couch.db(DB.members).list({ startkey, endkey: 'member:\ufff0', include_docs: true, limit: 1001 });
-      for (const row of page.rows.slice(0, 1000)) if (row.doc) yield row.doc as unknown as MemberDoc;
-      if (page.rows.length <= 1000) return;
-      startkey = page.rows[1000]!.id;
-    }
-  }
-
   private ensureLoaded() {
     if (!this.loaded) throw new AppError('unavailable', 'One-ID is still loading; try again shortly');
   }
@@ -126,7 +120,7 @@ export class IdentityService implements ImportSink {
 
   /** ImportSink: records of a stored batch. */
   add(records: SourceRecord[]): void {
-    for (const r of records) this.apply(this.resolver.add(r), r.memberId);
+    for (const r of records) this.apply(this.resolver.add(r));
   }
 
   /** ImportSink: after the last batch, a full re-resolution, then the golden members stored. */
@@ -155,7 +149,7 @@ export class IdentityService implements ImportSink {
 
   private addStoreRecord(m: MemberDoc) {
     this.storeMembers.add(m.id);
-    this.apply(this.resolver.add(storeMemberRecord(m)), m.id);
+    this.apply(this.resolver.add(storeMemberRecord(m)));
     this.noteStoreMember(m.id);
   }
 
@@ -169,7 +163,7 @@ export class IdentityService implements ImportSink {
   async addRecord(record: SourceRecord): Promise<{ memberId: string; merged: Changes['merged']; quarantined: string[] }> {
     this.ensureLoaded();
     const result = this.resolver.add(record);
-    this.apply(result, record.memberId);
+    this.apply(result);
     // The record is durable before the answer; its golden member is written just behind (flush).
     await this.markDirty();
     await this.deps.couch.insertNew(DB.identity, [{ _id: `rec:${record.id}`, type: 'record', record }]);
@@ -272,11 +266,8 @@ export class IdentityService implements ImportSink {
     return cur;
   }
 
-  private pendingStoreMerges: { survivor: string; loser: string }[] = [];
-
   /** Notes what a resolver call changed: buckets to rewrite, ids retired, store members merged. */
-  private apply(changes: Changes & { memberId?: string }, storeMemberId?: string) {
-    if (storeMemberId) this.storeMembers.add(storeMemberId);
+  private apply(changes: Changes & { memberId?: string }) {
     if (changes.memberId) this.place(changes.memberId);
     for (const { survivor, loser } of changes.merged) {
       this.retired.set(loser, survivor);
