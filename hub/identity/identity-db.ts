@@ -13,6 +13,10 @@ import { DB } from '../couch/databases.ts';
  * - `rec:<record id>`: a record that arrived alone (the API, a store);
  * - `gm:<bucket>`, in hub-golden: the golden members whose id hashes to the bucket, rewritten
  *   whole (a database of their own: large bucket writes do not queue the small record writes);
+ * - `golden:<member id>`, in hub-golden: one golden member changed by a few records since its
+ *   bucket was written (a single record rewriting a 70 KB bucket would cost the embedded server
+ *   ten times what this costs). It wins over the bucket's entry, and it is removed when the
+ *   bucket is next written. `{ gone: true, mergedInto? }` says the member is no more.
  * - `imp:<import>`: an import's state and checkpoint; `dec:<time>:<n>`: an operator's decision.
  * docs/decisions/007-one-id-storage-and-merges.md says why.
  */
@@ -21,6 +25,13 @@ export const GOLDEN_BUCKETS = 8192;
 
 export const bucketOf = (memberId: string) => idHash(memberId) % GOLDEN_BUCKETS;
 const bucketId = (b: number) => `gm:${String(b).padStart(5, '0')}`;
+const goldenId = (memberId: string) => `golden:${memberId}`;
+
+/** What `golden:<id>` holds for a member merged away or split up. */
+export interface GoneGolden {
+  gone: true;
+  mergedInto?: string;
+}
 export const chunkId = (importId: string, n: number) => `src:${importId}:${String(n).padStart(6, '0')}`;
 
 export interface ChunkDoc extends Doc {
@@ -31,8 +42,8 @@ export interface ChunkDoc extends Doc {
 }
 
 export class IdentityDb {
-  /** Bucket id → its current revision (undefined: not written yet). */
-  private readonly bucketRevs = new Map<string, string | undefined>();
+  /** Id of a bucket or golden member document → its current revision (absent: not known yet). */
+  private readonly revs = new Map<string, string | undefined>();
 
   constructor(private readonly couch: Couch) {}
 
@@ -64,28 +75,79 @@ export class IdentityDb {
   /**
    * Writes the golden members of the buckets given, whole: `members(bucket)` lists what a bucket
    * holds now, so members merged away or split off leave their old bucket in the same write.
-   * The hub is the only writer of buckets, so their revisions are remembered rather than read
-   * before each write; a bucket another process changed is read again and written again.
    */
-  async writeBuckets<M>(buckets: Iterable<number>, members: (bucket: number) => Record<string, M>, batch = 200): Promise<void> {
+  writeBuckets<M>(buckets: Iterable<number>, members: (bucket: number) => Record<string, M>, batch = 200): Promise<void> {
     const all = [...new Set(buckets)];
-    for (let i = 0; i < all.length; i += batch) {
-      let part = all.slice(i, i + batch);
+    return this.writeGolden(
+      all.map(bucketId),
+      (k) => ({ type: 'gm', members: members(all[k]!) }),
+      batch,
+    );
+  }
+
+  /** Golden members changed since their bucket was written, one document each (or gone). */
+  writeMembers<M>(members: [string, M | GoneGolden][], batch = 500): Promise<void> {
+    return this.writeGolden(
+      members.map(([id]) => goldenId(id)),
+      (k) => ({ type: 'golden', member: members[k]![1] }),
+      batch,
+    );
+  }
+
+  /** Members whose bucket now holds them as they are: their own documents go. */
+  dropMembers(memberIds: string[], batch = 500): Promise<void> {
+    return this.writeGolden(memberIds.map(goldenId), () => undefined, batch);
+  }
+
+  /** Ids of the members that have a document of their own (`golden:<id>`). */
+  async memberDocIds(): Promise<string[]> {
+    const out: string[] = [];
+    for await (const page of this.couch.pages<Doc>(DB.golden, { startkey: 'golden:', endkey: 'golden:\ufff0' }, 5000)) {
+      for (const d of page) {
+        this.revs.set(d._id, d._rev);
+        out.push(d._id.slice('golden:'.length));
+      }
+    }
+    return out;
+  }
+
+  /** A golden member as stored: its own document if it has one, else its bucket's entry. */
+  async storedMember<M>(memberId: string): Promise<M | GoneGolden | undefined> {
+    const own = await this.couch.get<Doc & { member: M | GoneGolden }>(DB.golden, goldenId(memberId));
+    if (own) return own.member;
+    const bucket = await this.couch.get<Doc & { members: Record<string, M> }>(DB.golden, bucketId(bucketOf(memberId)));
+    return bucket?.members[memberId];
+  }
+
+  /**
+   * Writes (or, where `body` gives undefined, deletes) golden documents in batches. The hub is
+   * the only writer of hub-golden, so revisions are remembered rather than read before each
+   * write; a document another process changed is read again and written again.
+   */
+  private async writeGolden(ids: string[], body: (k: number) => Record<string, unknown> | undefined, batch: number): Promise<void> {
+    for (let i = 0; i < ids.length; i += batch) {
+      let part = ids.slice(i, i + batch).map((id, j) => ({ id, k: i + j }));
       for (let attempt = 0; part.length > 0; attempt++) {
-        const ids = part.map(bucketId);
-        const unknown = ids.filter((id) => !this.bucketRevs.has(id));
-        if (unknown.length > 0) for (const [k, rev] of (await this.revs(unknown)).entries()) this.bucketRevs.set(unknown[k]!, rev);
-        const docs: Doc[] = part.map((b, k) => {
-          const rev = this.bucketRevs.get(ids[k]!);
-          return { _id: ids[k]!, ...(rev ? { _rev: rev } : {}), type: 'gm', members: members(b) };
-        });
+        const unknown = part.filter((p) => !this.revs.has(p.id)).map((p) => p.id);
+        if (unknown.length > 0) for (const [k, rev] of (await this.currentRevs(unknown)).entries()) this.revs.set(unknown[k]!, rev);
+        const docs: Doc[] = [];
+        const sent: typeof part = [];
+        for (const p of part) {
+          const rev = this.revs.get(p.id);
+          const b = body(p.k);
+          if (b === undefined && rev === undefined) continue; // nothing there to delete
+          docs.push(b === undefined ? { _id: p.id, _rev: rev!, _deleted: true } : { _id: p.id, ...(rev ? { _rev: rev } : {}), ...b });
+          sent.push(p);
+        }
+        if (docs.length === 0) break;
         const results = await this.couch.db(DB.golden).bulk({ docs });
-        const retry: number[] = [];
+        const retry: typeof part = [];
         results.forEach((r, k) => {
-          if (!r.error) this.bucketRevs.set(ids[k]!, r.rev!);
+          const p = sent[k]!;
+          if (!r.error) this.revs.set(p.id, docs[k]!._deleted ? undefined : r.rev!);
           else if (r.error === 'conflict' && attempt < 5) {
-            this.bucketRevs.delete(ids[k]!);
-            retry.push(part[k]!);
+            this.revs.delete(p.id);
+            retry.push(p);
           } else throw new Error(`writing golden members: ${r.error} ${r.reason ?? ''}`);
         });
         part = retry;
@@ -93,7 +155,7 @@ export class IdentityDb {
     }
   }
 
-  private async revs(ids: string[]): Promise<(string | undefined)[]> {
+  private async currentRevs(ids: string[]): Promise<(string | undefined)[]> {
     const res = await this.couch.db(DB.golden).fetchRevs({ keys: ids });
     return res.rows.map((r) => ('value' in r && r.value && !(r.value as { deleted?: boolean }).deleted ? (r.value as { rev: string }).rev : undefined));
   }

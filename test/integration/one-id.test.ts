@@ -6,7 +6,7 @@ import type { SourceRecord } from '../../shared/one-id/record.ts';
 import { CHANNELS, STORE_PHONE, writeChannelData, type ChannelData } from '../support/channel-data.ts';
 import { scoreLinks } from '../support/one-id-score.ts';
 import { removeDir, tempDir } from '../support/edge-node.ts';
-import { adminClient, eventually, freePort, hubCliOk, startHub, type HubProcess } from '../support/hub.ts';
+import { adminClient, eventually, freePort, hubCliOk, readStoredIdentity, startHub, type HubProcess } from '../support/hub.ts';
 
 /*
  * One-ID end to end: seeded channel exports with their ground truth, imported through the real
@@ -150,6 +150,58 @@ describe('One-ID', () => {
     expect(after).not.toBe(await memberOf(rest[0]!));
     expect((await admin().get(`/identity/members/${after}`)).body.member.records).toEqual([off]);
   }, 60_000);
+
+  it('a record posted alone is linked at once and stored with its golden member, across a kill -9', async () => {
+    // Two imported members, one with a phone and one with a unionId: the record carries both.
+    const members = await Promise.all([...truth.keys()].slice(0, 400).map(async (r) => (await admin().get(`/identity/members/${await memberOf(r)}`)).body.member));
+    const a = members.find((m) => m?.identities && m.identities.phones.length === 1 && m.identities.unionIds.length === 0)!;
+    const b = members.find((m) => m?.identities && m.identities.unionIds.length === 1 && m.identities.phones.length === 0 && m.id !== a.id)!;
+    expect(a && b).toBeTruthy();
+    const record = (id: string, identities: Record<string, string>) => ({ id, source: 'wechat', observedAt: '2026-11-01T10:00:00.000Z', identities, profile: {} });
+    const recordsBefore = (await admin().get('/identity/metrics')).body.metrics.records;
+    expect((await admin().post('/identity/records', { ...record('api:bad', { phone: '12' }) })).status).toBe(400);
+    expect((await admin().post('/identity/records', { ...record('api:x', {}), extra: 1 })).status).toBe(400);
+    expect((await admin().get('/identity/metrics')).body.metrics.records).toBe(recordsBefore);
+
+    const linked = await admin().post('/identity/records', record('api:both', { phone: a.identities.phones[0], unionId: b.identities.unionIds[0] }));
+    expect(linked.status).toBe(201);
+    // The golden id is the smallest record id's: 'api:both' names the merged member.
+    const survivor = linked.body.memberId as string;
+    const gone = [a.id, b.id].filter((id) => id !== survivor);
+    expect(gone.length).toBeGreaterThan(0);
+    expect(linked.body.merged.map((m: { loser: string }) => m.loser).sort()).toEqual(gone.sort());
+    const fresh = await admin().post('/identity/records', record('api:new', { phone: '+8613957204861' }));
+    expect(fresh.status).toBe(201);
+    const whole = (await admin().get(`/identity/members/${survivor}`)).body.member;
+    expect(whole.records).toEqual(expect.arrayContaining([...a.records, ...b.records, 'api:both']));
+    for (const id of gone) expect((await admin().get(`/identity/members/${id}`)).body.member).toEqual({ mergedInto: survivor });
+
+    // Stopped: a few changed members are stored one document each, over their buckets' entries.
+    await hub.stop();
+    await readStoredIdentity(hubDir, async (db) => {
+      expect(await db.storedMember(survivor)).toEqual(whole);
+      for (const id of gone) expect(await db.storedMember(id)).toEqual({ gone: true, mergedInto: survivor });
+      expect(await db.storedMember(fresh.body.memberId)).toMatchObject({ records: ['api:new'] });
+    });
+
+    // Killed right after the 201: the next start stores what the kill cut off.
+    hub = await startHub(hubDir, port);
+    const late = await eventually(async () => {
+      const r = await admin().post('/identity/records', record('api:next', { phone: '+8613957204861', cardNo: 'LATE0001' }));
+      return r.status === 201 ? r.body : undefined;
+    }, 30_000, 'One-ID loaded');
+    expect(late.memberId).toBe(fresh.body.memberId);
+    await hub.kill();
+    hub = await startHub(hubDir, port);
+    await eventually(async () => ((await admin().get('/identity/metrics')).status === 200 ? true : undefined), 30_000, 'One-ID loaded');
+    expect((await admin().get(`/identity/members/${late.memberId}`)).body.member.records).toEqual(['api:new', 'api:next']);
+    await hub.stop();
+    await readStoredIdentity(hubDir, async (db) => {
+      expect(await db.storedMember(late.memberId)).toMatchObject({ records: ['api:new', 'api:next'] });
+      expect(await db.storedMember(survivor)).toEqual(whole);
+    });
+    hub = await startHub(hubDir, port);
+  }, 90_000);
 });
 
 describe('One-ID import after a crash', () => {

@@ -1,8 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Couch } from '../../hub/couch/couch.ts';
+import { startEmbeddedCouch } from '../../hub/couch/embedded.ts';
+import { IdentityDb } from '../../hub/identity/identity-db.ts';
+import { createLog } from '../../shared/cli/log.ts';
 import { edgeCliOk, lastLine, ROOT, runTool, spawnReady, tempDir, type ServiceProcess } from './edge-node.ts';
 
 export { freePort } from '../../hub/couch/embedded.ts';
+
+/** Reads One-ID's storage as a stopped hub left it: its database started alone on the hub's data dir. */
+export async function readStoredIdentity<T>(hubDir: string, read: (db: IdentityDb) => Promise<T>): Promise<T> {
+  const couch = await startEmbeddedCouch(hubDir, createLog('test', true));
+  try {
+    return await read(new IdentityDb(new Couch(couch.url)));
+  } finally {
+    await couch.stop();
+  }
+}
 
 export type HubProcess = ServiceProcess & { dir: string };
 
