@@ -5,7 +5,7 @@ import { localDate } from '../shared/local-time.ts';
 import { MemberIndex } from '../shared/member-index.ts';
 import { memberSummary, type MemberSummary } from '../shared/member-summary.ts';
 import type { MemberDoc } from '../shared/schemas/documents.ts';
-import type { Couch, Doc } from './couch/couch.ts';
+import { content, stripRev, type Couch, type Doc } from './couch/couch.ts';
 import { DB, factIdOf, memberFactRange, storeDbName } from './couch/databases.ts';
 
 interface RelevanceDoc extends Doc {
@@ -72,8 +72,13 @@ export class HubMembers {
    * Everything a store's replica needs of one member: profile, identity keys, facts, coupons,
    * and the same of every member merged into it, with the alias documents that say so.
    */
+  /** The ids merged into a member so far (their facts are the member's). */
+  async mergedInto(memberId: string): Promise<string[]> {
+    return (await this.couch.get<MergedDoc>(DB.members, mergedKey(memberId)))?.ids ?? [];
+  }
+
   async docsOf(memberId: string): Promise<Doc[]> {
-    const merged = (await this.couch.get<MergedDoc>(DB.members, mergedKey(memberId)))?.ids ?? [];
+    const merged = await this.mergedInto(memberId);
     const aliases = (await this.couch.fetchDocs(DB.members, merged.map(docId.alias))).filter((d): d is Doc => !!d);
     const out: Doc[] = [];
     for (const id of [memberId, ...merged]) out.push(...(await this.ownDocsOf(id)));
@@ -89,7 +94,12 @@ export class HubMembers {
 
   /** Reads the merges made so far (few: members merged at stores, not imported records). */
   async loadAliases(): Promise<void> {
-    for (const a of await this.couch.range(DB.members, { startkey: 'alias:', endkey: 'alias:\ufff0' }, 10_000_000)) this.aliases.set(String(a.from), String(a.to));
+    for (const a of await this.couch.range(DB.members, { startkey: 'alias:', endkey: 'alias:\ufff0' }, 10_000_000)) if (!a.undoneAt) this.aliases.set(String(a.from), String(a.to));
+  }
+
+  /** The member this one was merged into directly, if it was. */
+  aliasOf(memberId: string): string | undefined {
+    return this.aliases.get(memberId);
   }
 
   /** The member an id stands for now: itself, or the survivor of the merges it went into. */
@@ -108,9 +118,9 @@ export class HubMembers {
     const target = this.canonical(survivor);
     if (target === loser || this.canonical(loser) === target) return;
     const alias = { _id: docId.alias(loser), type: 'alias', from: loser, to: target, at: at.toISOString() };
-    await this.couch.insertNew(DB.members, [alias]);
+    await this.couch.update(DB.members, alias._id, (cur) => (cur && !cur.undoneAt && cur.to === target ? undefined : alias));
     this.aliases.set(loser, target);
-    const carried = (await this.couch.get<MergedDoc>(DB.members, mergedKey(loser)))?.ids ?? [];
+    const carried = await this.mergedInto(loser);
     await this.couch.update<MergedDoc>(DB.members, mergedKey(target), (cur) => {
       const ids = [...new Set([...(cur?.ids ?? []), loser, ...carried])];
       return cur && ids.length === cur.ids.length ? undefined : { _id: mergedKey(target), type: 'merged', memberId: target, ids };
@@ -119,6 +129,29 @@ export class HubMembers {
     const docs = await this.docsOf(target);
     for (const storeId of stores) await this.addRelevance(target, storeId);
     await this.projectTo(stores, docs);
+  }
+
+  /**
+   * An operator split apart two store members One-ID had merged: the alias is marked undone and
+   * reaches every store that held either, where each member again has the facts written under
+   * their own id (those written under the survivor's id while merged stay the survivor's).
+   */
+  async unmerge(loser: string, at: Date): Promise<void> {
+    const to = this.aliases.get(loser);
+    if (to === undefined) return;
+    const target = this.canonical(loser);
+    const alias = await this.couch.update(DB.members, docId.alias(loser), (cur) => (cur && !cur.undoneAt ? { ...cur, undoneAt: at.toISOString() } : undefined));
+    this.aliases.delete(loser);
+    // The loser leaves every member up the chain with the ids merged into it.
+    const carried = new Set([loser, ...(await this.mergedInto(loser))]);
+    for (let id: string | undefined = to; id !== undefined; id = this.aliases.get(id)) {
+      await this.couch.update<MergedDoc>(DB.members, mergedKey(id), (cur) => {
+        const ids = cur?.ids.filter((x) => !carried.has(x));
+        return cur && ids && ids.length < cur.ids.length ? { ...cur, ids } : undefined;
+      });
+    }
+    const stores = [...new Set([...(await this.relevantStores(target)), ...(await this.relevantStores(loser))])];
+    if (alias) await this.projectTo(stores, [alias]);
   }
 
   /** The member's facts from every store (and coupons), under the ids the stores use. */
@@ -135,7 +168,13 @@ export class HubMembers {
   async projectTo(storeIds: string[], docs: Doc[]): Promise<void> {
     if (docs.length === 0) return;
     const projected = docs.map((d) => (d.type === 'redeem' ? { ...d, _id: `${d._id}@${String(d.storeId)}` } : d));
-    for (const storeId of storeIds) await this.couch.insertNew(storeDbName(storeId), projected);
+    // Aliases are the one kind that changes (a merge undone, or made again): written over.
+    const facts = projected.filter((d) => d.type !== 'alias');
+    const aliases = projected.filter((d) => d.type === 'alias').map(stripRev);
+    for (const storeId of storeIds) {
+      await this.couch.insertNew(storeDbName(storeId), facts);
+      for (const a of aliases) await this.couch.update(storeDbName(storeId), a._id, (cur) => (cur && content(cur) === content(a) ? undefined : a));
+    }
   }
 
   /** Adds the member to a store's replica with everything the till needs. */

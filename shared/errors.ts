@@ -24,7 +24,6 @@ export const ERRORS = {
   refund_conflict: 409,
   store_exists: 409,
   enrollment_code_used: 409,
-  split_refused: 409,
   enrollment_code_expired: 410,
   body_too_large: 413,
   unsupported_media_type: 415,

@@ -133,20 +133,19 @@ export class MemberIndex {
   /** Coupon code → holder; derived from the members' coupons, not persisted. */
   private readonly couponHolders = new Map<string, string>();
   /**
-   * One-ID merges (alias documents): merged-away id → the id it went into. `members` maps a
-   * merged-away id to the survivor's record, so the loser's facts, arriving before or after the
-   * alias, fold into the survivor's balance, and both ids identify the same member.
+   * One-ID merges (alias documents): merged-away id → the id it went into. Every id keeps its
+   * own record; what the till reads of a member is its record and those of the ids merged into
+   * it, together (`combined`), so facts arriving before or after the alias all count, and an
+   * undone merge (a split at the hub) leaves each member with what is theirs.
    */
   private readonly aliases = new Map<string, string>();
+  /** Member → the ids merged into it (directly or not); derived from `aliases`, rebuilt when they change. */
+  private absorbed: Map<string, string[]> | undefined;
   rules: LoyaltyRules = DEFAULT_RULES;
 
   private record(memberId: string): MemberRecord {
     let r = this.members.get(memberId);
-    if (!r) {
-      const id = this.canonical(memberId);
-      r = id === memberId ? { id } : this.record(id);
-      this.members.set(memberId, r);
-    }
+    if (!r) this.members.set(memberId, (r = { id: memberId }));
     return r;
   }
 
@@ -161,14 +160,12 @@ export class MemberIndex {
 
   apply(doc: AnyDoc): void {
     switch (doc.type) {
-      case 'member': {
-        const r = this.record(doc.id);
-        // A merged-away member's profile stands in only until the survivor's arrives.
-        if (r.id === doc.id || !r.profile) r.profile = doc.name === undefined ? { phone: doc.phone } : { phone: doc.phone, name: doc.name };
+      case 'member':
+        this.record(doc.id).profile = doc.name === undefined ? { phone: doc.phone } : { phone: doc.phone, name: doc.name };
         return;
-      }
       case 'alias':
-        this.merge(doc.from, doc.to);
+        if (doc.undoneAt === undefined) this.merge(doc.from, doc.to);
+        else if (this.aliases.get(doc.from) === doc.to) this.setAlias(doc.from, undefined);
         return;
       case 'idk':
         if (!isIndexedKey(doc.key)) return;
@@ -222,31 +219,50 @@ export class MemberIndex {
 
   /** The ids merged into this member (their documents still carry them). */
   mergedInto(memberId: string): string[] {
-    const out: string[] = [];
-    for (const from of this.aliases.keys()) if (from !== memberId && this.canonical(from) === memberId) out.push(from);
-    return out;
+    if (this.aliases.size === 0) return [];
+    if (!this.absorbed) {
+      this.absorbed = new Map();
+      for (const from of this.aliases.keys()) {
+        const into = this.canonical(from);
+        if (into !== from) this.absorbed.set(into, [...(this.absorbed.get(into) ?? []), from]);
+      }
+    }
+    return this.absorbed.get(memberId) ?? [];
+  }
+
+  private merge(from: string, to: string): void {
+    if (from === to || this.canonical(to) === from) return; // a cycle would lose both: the hub never writes one
+    this.setAlias(from, to);
+  }
+
+  private setAlias(from: string, to: string | undefined): void {
+    if (to === undefined) this.aliases.delete(from);
+    else this.aliases.set(from, to);
+    this.absorbed = undefined;
   }
 
   /**
-   * Folds the merged-away member's facts into the survivor's record and points every id that
-   * stood for the loser at it. Facts are keyed by id hash, so a fact both records hold counts once.
+   * What the till knows of a member, merged-away ids included: the member's own record, or a
+   * new one with the facts of every id merged into it. Facts are keyed by id hash, so one that
+   * two records hold counts once. Merges are rare: most members are read straight from `members`.
    */
-  private merge(from: string, to: string): void {
-    if (this.aliases.get(from) === to) return;
-    if (from === to || this.canonical(to) === from) return; // a cycle would lose both: the hub never writes one
-    const loser = this.members.get(from);
-    this.aliases.set(from, to);
-    const survivor = this.record(to);
-    if (loser && loser !== survivor) {
-      for (let i = 0; loser.ledger && i < loser.ledger.length; i += LEDGER_STRIDE) survivor.ledger = upsertTuple(survivor.ledger, LEDGER_STRIDE, loser.ledger.slice(i, i + LEDGER_STRIDE));
-      for (let i = 0; loser.spend && i < loser.spend.length; i += SPEND_STRIDE) survivor.spend = upsertTuple(survivor.spend, SPEND_STRIDE, loser.spend.slice(i, i + SPEND_STRIDE));
-      for (const c of loser.coupons ?? []) {
-        survivor.coupons = upsert(survivor.coupons, c, (x) => x.code === c.code);
-        this.couponHolders.set(c.code, survivor.id);
-      }
-      if (!survivor.profile && loser.profile) survivor.profile = loser.profile;
+  private combined(asked: string): MemberRecord | undefined {
+    if (this.aliases.size === 0) return this.members.get(asked);
+    const id = this.canonical(asked);
+    const own = this.members.get(id);
+    const from = this.mergedInto(id);
+    if (from.length === 0) return own;
+    const out: MemberRecord = { id, ...own };
+    for (const loserId of from) {
+      const loser = this.members.get(loserId);
+      if (!loser) continue;
+      for (let i = 0; loser.ledger && i < loser.ledger.length; i += LEDGER_STRIDE) out.ledger = upsertTuple(out.ledger, LEDGER_STRIDE, loser.ledger.slice(i, i + LEDGER_STRIDE));
+      for (let i = 0; loser.spend && i < loser.spend.length; i += SPEND_STRIDE) out.spend = upsertTuple(out.spend, SPEND_STRIDE, loser.spend.slice(i, i + SPEND_STRIDE));
+      for (const c of loser.coupons ?? []) out.coupons = upsert(out.coupons && [...out.coupons], c, (x) => x.code === c.code);
+      // A merged-away member's profile stands in only until the survivor's arrives.
+      out.profile ??= loser.profile;
     }
-    for (const id of this.aliases.keys()) if (this.canonical(id) === survivor.id) this.members.set(id, survivor);
+    return out;
   }
 
   /** False when no order with this id has been recorded; true when one may have been. */
@@ -262,30 +278,30 @@ export class MemberIndex {
 
   /** The member's record, or undefined when this store has never seen their profile. */
   get(memberId: string): (MemberRecord & { profile: NonNullable<MemberRecord['profile']> }) | undefined {
-    const r = this.members.get(memberId);
+    const r = this.combined(memberId);
     return r?.profile ? (r as MemberRecord & { profile: NonNullable<MemberRecord['profile']> }) : undefined;
   }
 
   /** Whether the ledger entry with this document id has been recorded for the member. */
   hasLedgerEntry(memberId: string, docId: string): boolean {
-    return hasTuple(this.members.get(memberId)?.ledger, LEDGER_STRIDE, idHash(docId));
+    return hasTuple(this.combined(memberId)?.ledger, LEDGER_STRIDE, idHash(docId));
   }
 
   ledger(memberId: string): LedgerFact[] {
-    return decodeLedger(this.members.get(memberId)?.ledger);
+    return decodeLedger(this.combined(memberId)?.ledger);
   }
 
   balance(memberId: string, today: string): Balance {
-    return balanceOf(this.members.get(memberId), today);
+    return balanceOf(this.combined(memberId), today);
   }
 
   tier(memberId: string, today: string): TierRule {
-    return tierOf(this.rules, this.members.get(memberId), today);
+    return tierOf(this.rules, this.combined(memberId), today);
   }
 
   /** Coupons the member holds that are neither redeemed nor expired at `now`. */
   usableCoupons(memberId: string, now: string): Coupon[] {
-    return this.usable(this.members.get(memberId)?.coupons, now);
+    return this.usable(this.combined(memberId)?.coupons, now);
   }
 
   private usable(coupons: readonly Coupon[] | undefined, now: string): Coupon[] {
@@ -294,7 +310,7 @@ export class MemberIndex {
 
   /** What the till shows of a known member, with one lookup: it is asked at every identify. */
   view(memberId: string, today: string, now: string) {
-    const r = this.members.get(memberId);
+    const r = this.combined(memberId);
     if (!r?.profile) return undefined;
     return {
       profile: r.profile,
@@ -314,7 +330,7 @@ export class MemberIndex {
   /** The member's tier and balance as they would be once `docs` (facts, not merges) are applied; changes nothing. */
   preview(asked: string, docs: readonly AnyDoc[], today: string): { tier: TierRule; balance: Balance } {
     const memberId = this.canonical(asked);
-    const current = this.members.get(memberId);
+    const current = this.combined(memberId);
     // upsertTuple never changes the lists it is given, so the copy can share them.
     const copy: MemberRecord = { id: memberId, ...(current?.ledger ? { ledger: current.ledger } : {}), ...(current?.spend ? { spend: current.spend } : {}) };
     for (const d of docs) if (isMemberFact(d) && d.memberId !== undefined && this.canonical(d.memberId) === memberId) foldMemberFact(copy, d);
@@ -328,7 +344,7 @@ export class MemberIndex {
    */
   *snapshotParts(chunk = 1000): Generator<SnapshotPart> {
     yield { kind: 'head', rules: this.rules, templates: [...this.templates.values()] };
-    yield* chunks(this.ownRecords(), chunk, (members) => ({ kind: 'members', members }));
+    yield* chunks(this.members.values(), chunk, (members) => ({ kind: 'members', members }));
     yield* chunks(this.aliases.entries(), chunk * 5, (aliases) => ({ kind: 'aliases', aliases }));
     yield* chunks(this.keys.entries(), chunk * 5, (keys) => ({ kind: 'keys', keys }));
     yield* chunks(this.redemptions.entries(), chunk * 5, (redemptions) => ({ kind: 'redemptions', redemptions }));
@@ -357,15 +373,9 @@ export class MemberIndex {
         for (const h of part.receipts) this.receipts.add(h);
         return;
       case 'aliases':
-        for (const [from, to] of part.aliases) this.aliases.set(from, to);
-        for (const [from] of part.aliases) this.members.set(from, this.record(this.canonical(from)));
+        for (const [from, to] of part.aliases) this.setAlias(from, to);
         return;
     }
-  }
-
-  /** Each member's record once (merged-away ids point at their survivor's). */
-  private *ownRecords(): Generator<MemberRecord> {
-    for (const [id, r] of this.members) if (r.id === id) yield r;
   }
 
   /** The whole index as one value (tests, small stores). */
@@ -374,7 +384,7 @@ export class MemberIndex {
       format: 1,
       rules: this.rules,
       templates: [...this.templates.values()],
-      members: [...this.ownRecords()].map((r) => [r.id, r]),
+      members: [...this.members],
       keys: [...this.keys],
       redemptions: [...this.redemptions],
       receipts: [...this.receipts],

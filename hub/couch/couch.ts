@@ -112,6 +112,12 @@ export function statusOf(err: unknown): number | undefined {
   return (err as { statusCode?: number }).statusCode;
 }
 
+/** The document without its revision bookkeeping, to be written elsewhere. */
+export function stripRev(d: Doc): Doc {
+  const { _rev, _revisions, _conflicts, ...rest } = d as Doc & { _revisions?: unknown; _conflicts?: unknown };
+  return rest as Doc;
+}
+
 /** The document without CouchDB's bookkeeping, for comparing content. */
 export function content(doc: Doc): string {
   const { _id, _rev, _revisions, _conflicts, ...rest } = doc as Doc & { _revisions?: unknown; _conflicts?: unknown };

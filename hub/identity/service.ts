@@ -199,12 +199,24 @@ export class IdentityService implements ImportSink {
     if (unknown.length) throw new AppError('validation_failed', `records: ${unknown.join(', ')} are not part of ${memberId}`, { field: 'records' });
     const rest = all.filter((r) => !records.includes(r));
     if (records.length === 0 || rest.length === 0) throw new AppError('validation_failed', 'records: name some but not all of the member\'s records', { field: 'records' });
-    // Two store members in one golden member were merged at the tills (an alias); undoing that there is not built.
-    const storeIdsIn = (ids: string[]) => member.records.flatMap((r) => (r.memberId && ids.includes(r.id) ? [r.memberId] : []));
-    if (storeIdsIn(records).length > 0 && storeIdsIn(rest).length > 0) {
-      throw new AppError('split_refused', `store members ${[...storeIdsIn(records), ...storeIdsIn(rest)].join(', ')} were merged at the stores; splitting them apart is not supported yet`);
+    const storeIds = member.records.flatMap((r) => (r.memberId && this.storeMembers.has(r.memberId) ? [r.memberId] : []));
+    const changes = await this.decide((at) => this.resolver.split(memberId, [records, rest], by, at));
+    await this.undoStoreMerges(storeIds);
+    return changes;
+  }
+
+  /**
+   * Store members merged at the tills that a split put in different golden members are merged
+   * there no more; those still together (a chain split in the middle) are merged again.
+   */
+  private async undoStoreMerges(storeIds: string[]) {
+    const goldenOf = (id: string) => this.resolver.memberOf(`pos:${id}`);
+    for (const id of storeIds) {
+      const to = this.deps.members.aliasOf(id);
+      if (to !== undefined && goldenOf(id) !== goldenOf(to)) await this.deps.members.unmerge(id, this.deps.clock());
     }
-    return this.decide((at) => this.resolver.split(memberId, [records, rest], by, at));
+    for (const id of storeIds) this.noteStoreMember(id);
+    await this.projectStoreMerges();
   }
 
   async setQuarantine(key: string, held: boolean, by: string) {

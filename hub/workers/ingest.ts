@@ -1,8 +1,9 @@
 import { localDate } from '../../shared/local-time.ts';
 import { MemberIndex } from '../../shared/member-index.ts';
+import { docId } from '../../shared/doc-ids.ts';
 import { AnyDocSchema, type MemberDoc } from '../../shared/schemas/documents.ts';
 import type { Log } from '../../shared/cli/log.ts';
-import { content, seqNumber, type Couch, type Doc } from '../couch/couch.ts';
+import { content, seqNumber, stripRev, type Couch, type Doc } from '../couch/couch.ts';
 import { DB, factIdOf, factKey, memberFactRange, storeDbName } from '../couch/databases.ts';
 import { recordIncident } from '../incidents.ts';
 import type { HubMembers } from '../members.ts';
@@ -222,16 +223,21 @@ export class IngestWorker {
    * below zero. The incident names the spend that took it below zero in time order, so the
    * workers of two stores seeing it at once record one incident, not two.
    */
-  private async checkOverspend(storeId: string, memberId: string): Promise<void> {
-    const { couch, clock } = this.deps;
+  private async checkOverspend(storeId: string, asked: string): Promise<void> {
+    const { couch, clock, members } = this.deps;
     const store = await couch.get(DB.registry, storeKey(storeId));
     const today = localDate(clock(), String(store?.timeZone ?? 'Asia/Shanghai'));
-    const facts = (await couch.range(DB.facts, memberFactRange(memberId))).flatMap((d) => {
+    // A merged member's balance is made of the facts of every member merged into it.
+    const memberId = members.canonical(asked);
+    const merged = await members.mergedInto(memberId);
+    const stored = (await Promise.all([memberId, ...merged].map((id) => couch.range(DB.facts, memberFactRange(id))))).flat();
+    const facts = stored.flatMap((d) => {
       const parsed = AnyDocSchema.safeParse(d);
       return parsed.success ? [parsed.data] : [];
     });
     const isSpend = (d: (typeof facts)[number]) => d.type === 'pts' && d.delta < 0;
     const index = new MemberIndex();
+    for (const from of merged) index.apply({ _id: docId.alias(from), type: 'alias', from, to: memberId, at: clock().toISOString() });
     for (const d of facts) if (!isSpend(d)) index.apply(d);
     const spends = facts.filter(isSpend).sort((a, b) => (`${(a as { at: string }).at}|${a._id}` < `${(b as { at: string }).at}|${b._id}` ? -1 : 1));
     for (const spend of spends) {
@@ -274,7 +280,3 @@ function isOwnFact(d: Doc, storeId: string): boolean {
   return FACT_TYPES.has(String(d.type)) && d.storeId === storeId;
 }
 
-function stripRev(d: Doc): Doc {
-  const { _rev, _revisions, _conflicts, ...rest } = d as Doc & { _revisions?: unknown; _conflicts?: unknown };
-  return rest as Doc;
-}

@@ -152,9 +152,10 @@ export type EventDoc = z.infer<typeof EventDocSchema>;
 
 /**
  * One-ID merged member `from` into `to` (the hub writes it): the loser's id and keys resolve to the
- * survivor, and the facts of both count for the survivor.
+ * survivor, and the facts of both count for the survivor. `undoneAt`: an operator split them
+ * apart again; each keeps the facts written under their own id.
  */
-export const AliasDocSchema = z.object({ ...base, type: z.literal('alias'), from: MemberId, to: MemberId, at: IsoTime });
+export const AliasDocSchema = z.object({ ...base, type: z.literal('alias'), from: MemberId, to: MemberId, at: IsoTime, undoneAt: IsoTime.optional() });
 export type AliasDoc = z.infer<typeof AliasDocSchema>;
 
 export const AnyDocSchema = z.discriminatedUnion('type', [

@@ -177,6 +177,33 @@ it('with the hub down: the same coupon at both stores, and points spent twice, b
   const golden = (await admin().get(`/identity/members/${seedId(11)}`)).body.member;
   expect(golden.records).toEqual(expect.arrayContaining([`pos:${seedId(11)}`, `pos:${provisionalId}`]));
   expect(golden.links).toEqual([expect.objectContaining({ key: `phone:${seedPhone(11)}` })]);
+
+  // Spending more than the home member had, less than both members together, is no overspend:
+  // the hub counts the points earned under the merged-away id.
+  const spent = homeBalance + 200;
+  const big = await pos(1).post('/v1/checkouts', { memberId: provisionalId, receiptNo: 'PV2', lines: [{ sku: 'C', qty: 1, unitPrice: spent * 2 }], pointsToRedeem: spent });
+  expect(big.status).toBe(201);
+  expect(big.body.checkout.pointsRedeemed).toBe(spent);
+  const left = big.body.checkout.member.points.balance as number;
+  await eventually(async () => {
+    const [member, fleet] = await Promise.all([admin().get(`/members/${seedId(11)}`), admin().get('/fleet')]);
+    const s2 = (fleet.body.stores as any[]).find((s) => s.storeId === 'S002');
+    return member.body.member?.points?.balance === left && s2?.lag.notIngested === 0 && s2?.lag.notPushed === 0 ? true : undefined;
+  }, 30_000, 'the spend ingested at the hub');
+  const afterSpend = (await admin().get('/incidents')).body.incidents as any[];
+  expect(afterSpend.filter((i) => i.kind === 'overspend' && [seedId(11), provisionalId].includes(i.memberId))).toEqual([]);
+
+  // An operator splits them apart again: at both tills each id is its own member again, with the
+  // facts written under it (the spend above was written under the survivor's id).
+  const split = await admin().post(`/identity/members/${seedId(11)}/split`, { records: [`pos:${provisionalId}`] });
+  expect(split.status).toBe(200);
+  for (const i of [0, 1]) {
+    await eventually(async () => ((await pos(i).get(`/v1/members/${provisionalId}`)).body.member?.id === provisionalId ? true : undefined), 30_000, `the split at store ${i}`);
+    expect(await storeBalance(i, provisionalId)).toBe(provisionalBalance);
+    expect(await storeBalance(i, seedId(11))).toBe(left - provisionalBalance);
+  }
+  expect((await admin().get(`/members/${provisionalId}`)).body.member).toMatchObject({ id: provisionalId, points: { balance: provisionalBalance } });
+  expect((await admin().get(`/identity/records/pos:${provisionalId}`)).body.memberId).not.toBe(seedId(11));
 }, 150_000);
 
 it('online, registering a phone that is a member at another store answers member_exists', async () => {

@@ -408,6 +408,28 @@ describe('MemberIndex: One-ID merges', () => {
     restored.apply(ptsDoc(provisional, 'later', 1, iso(6)));
     expect(restored.balance(survivor, '2025-06-02').balance).toBe(466);
   });
+
+  it('an undone merge (a split at the hub) gives each member back what was written under their id', () => {
+    const index = applyAll(docs());
+    index.apply(ptsDoc(survivor, 'while-merged', 7, iso(5)));
+    const alias = docs().at(-1) as Extract<AnyDoc, { type: 'alias' }>;
+    index.apply({ ...alias, undoneAt: iso(6) });
+    const apart = applyAll([...docs().slice(0, -1), ptsDoc(survivor, 'while-merged', 7, iso(5))]);
+    for (const i of [index, MemberIndex.restore(JSON.parse(JSON.stringify(index.snapshot())) as MemberIndexSnapshot)]) {
+      expect(i.canonical(provisional)).toBe(provisional);
+      expect(i.memberIdFor('phone:+8613900139000')).toBe(provisional);
+      expect(i.mergedInto(survivor)).toEqual([]);
+      for (const id of [survivor, provisional]) {
+        expect(i.balance(id, '2025-06-02')).toEqual(apart.balance(id, '2025-06-02'));
+        expect(i.view(id, TODAY, NOW)).toEqual(apart.view(id, TODAY, NOW));
+      }
+      expect(i.balance(survivor, '2025-06-02').balance).toBe(207);
+      expect(i.coupon('CPN-P1')?.memberId).toBe(provisional);
+    }
+    // Merged again later (the alias document's next revision): together again.
+    index.apply({ ...alias, at: iso(7) });
+    expect(index.balance(provisional, '2025-06-02').balance).toBe(462);
+  });
 });
 
 describe('MemberIndex: redemptions', () => {
