@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Handler } from 'hono';
 import { AppError } from '../shared/errors.ts';
 import type { EdgeContext } from './context.ts';
 import { errorBody, type Env } from './http.ts';
@@ -32,24 +32,30 @@ export function createApp(ctx: EdgeContext, opts: AppOptions) {
 
   app.get('/healthz', (c) => c.json({ status: 'ok', storeId: ctx.storeId, version: ctx.version, rulesVersion: ctx.live.index.rules.version, ...(opts.syncStatus ? { sync: opts.syncStatus() } : {}) }));
 
-  const v1 = new Hono<Env>();
-  v1.use((c, next) => {
+  /*
+   * Every /v1 route's handler is wrapped in the terminal's token check, here, for all of them at
+   * once. Hono's middleware chain did the same at a sixth of identify's throughput (the bundle
+   * at 50 connections: 18.6k against 22.1k requests/s), and a check before Hono's routing would
+   * have to agree with its router on every spelling of a path.
+   */
+  const authorised = (handler: Handler<Env>): Handler<Env> => (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
     opts.onRequest?.();
-    const known = token ? opts.terminals.knownTerminal(token) : undefined;
-    const authorise = (terminalId: string | undefined) => {
+    const run = (terminalId: string | undefined) => {
       if (!terminalId) throw new AppError('unauthorized', 'send Authorization: Bearer <terminal token>');
       c.set('terminalId', terminalId);
-      return next();
+      return handler(c, next);
     };
     // The common case stays synchronous: every POS call passes here.
-    if (known !== undefined || !token) return authorise(known);
-    return opts.terminals.terminalFor(token).then(authorise);
-  });
-  v1.route('/members', membersRoutes(ctx, new RateLimiter(opts.identifyRate.perMinute, opts.identifyRate.burst)));
-  v1.route('/checkouts', checkoutsRoutes(ctx));
-  v1.route('/coupons', couponsRoutes(ctx));
-  app.route('/v1', v1);
+    const known = token ? opts.terminals.knownTerminal(token) : undefined;
+    return known !== undefined || !token ? run(known) : opts.terminals.terminalFor(token).then(run);
+  };
+  const v1: [string, Hono<Env>][] = [
+    ['/members', membersRoutes(ctx, new RateLimiter(opts.identifyRate.perMinute, opts.identifyRate.burst))],
+    ['/checkouts', checkoutsRoutes(ctx)],
+    ['/coupons', couponsRoutes(ctx)],
+  ];
+  for (const [prefix, routes] of v1) for (const r of routes.routes) app.on(r.method, `/v1${prefix}${r.path === '/' ? '' : r.path}`, authorised(r.handler));
   return app;
 }

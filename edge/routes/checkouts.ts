@@ -7,11 +7,11 @@ import { checkout, refund } from '../services/checkouts.ts';
 export function checkoutsRoutes(ctx: EdgeContext) {
   return new Hono<Env>()
     .post('/', async (c) => {
-      const result = await checkout(ctx, c.var.terminalId, await body(c, CheckoutBodySchema));
+      const result = await checkout(ctx, c.get('terminalId'), await body(c, CheckoutBodySchema));
       return c.json({ checkout: result.checkout }, result.status);
     })
     .post('/:id/refunds', async (c) => {
-      const result = await refund(ctx, c.var.terminalId, c.req.param('id'), await body(c, RefundBodySchema));
+      const result = await refund(ctx, c.get('terminalId'), c.req.param('id'), await body(c, RefundBodySchema));
       return c.json({ refund: result.refund }, result.status);
     });
 }

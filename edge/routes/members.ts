@@ -11,14 +11,14 @@ import { identify, interact, register } from '../services/members.ts';
 export function membersRoutes(ctx: EdgeContext, identifyLimit: RateLimiter) {
   return new Hono<Env>()
     .post('/identify', async (c) => {
-      const wait = identifyLimit.take(c.var.terminalId);
+      const wait = identifyLimit.take(c.get('terminalId'));
       if (wait > 0) {
         c.header('Retry-After', String(wait));
         throw new AppError('rate_limited', `too many identify requests from this terminal; retry in ${wait} s`);
       }
       return c.json({ member: await identify(ctx, await body(c, IdentifyBodySchema)) });
     })
-    .post('/', async (c) => c.json({ member: await register(ctx, c.var.terminalId, await body(c, RegisterBodySchema)) }, 201))
+    .post('/', async (c) => c.json({ member: await register(ctx, c.get('terminalId'), await body(c, RegisterBodySchema)) }, 201))
     .get('/:id', async (c) => {
       const member = await memberProfile(ctx, c.req.param('id'));
       if (!member) throw new AppError('member_not_found', `member ${c.req.param('id')} is not known at this store`);
@@ -29,7 +29,7 @@ export function membersRoutes(ctx: EdgeContext, identifyLimit: RateLimiter) {
       return c.json(await pointsStatement(ctx, c.req.param('id'), limit));
     })
     .post('/:id/interactions', async (c) => {
-      const { status, interaction } = await interact(ctx, c.var.terminalId, c.req.param('id'), await body(c, InteractionBodySchema));
+      const { status, interaction } = await interact(ctx, c.get('terminalId'), c.req.param('id'), await body(c, InteractionBodySchema));
       return c.json({ interaction }, status);
     });
 }
