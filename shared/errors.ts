@@ -54,7 +54,12 @@ export class AppError extends Error {
     /** Fields beside `error` in the body, e.g. `member` on `member_exists`. */
     readonly beside: Record<string, unknown> = {},
   ) {
+    // An answer the API gives by design (a phone nobody registered, a wrong token), not a fault:
+    // its stack trace is never read and cost more than the rest of such a request.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.status = ERRORS[code];
   }
 }
