@@ -68,15 +68,15 @@ export class HubMembers {
     this.relevant.set(memberId, stores);
   }
 
-  /**
-   * Everything a store's replica needs of one member: profile, identity keys, facts, coupons,
-   * and the same of every member merged into it, with the alias documents that say so.
-   */
   /** The ids merged into a member so far (their facts are the member's). */
   async mergedInto(memberId: string): Promise<string[]> {
     return (await this.couch.get<MergedDoc>(DB.members, mergedKey(memberId)))?.ids ?? [];
   }
 
+  /**
+   * Everything a store's replica needs of one member: profile, identity keys, facts, coupons,
+   * and the same of every member merged into it, with the alias documents that say so.
+   */
   async docsOf(memberId: string): Promise<Doc[]> {
     const merged = await this.mergedInto(memberId);
     const aliases = (await this.couch.fetchDocs(DB.members, merged.map(docId.alias))).filter((d): d is Doc => !!d);

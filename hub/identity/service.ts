@@ -11,7 +11,6 @@ import type { HubMembers } from '../members.ts';
 import { bucketOf, IdentityDb, type GoneGolden } from './identity-db.ts';
 import type { ImportProgress, ImportSink } from './import-jobs.ts';
 
-/** A golden member as stored in its bucket and served by the API: ids of records, not the records. */
 /**
  * Changes to fewer members than a tenth of the records are written one document per member:
  * the embedded server writes a member's document in about 0.6 ms and a bucket in about 1 ms per
@@ -19,6 +18,7 @@ import type { ImportProgress, ImportSink } from './import-jobs.ts';
  */
 const OWN_DOCS_SHARE = 10;
 
+/** A golden member as stored and served by the API: ids of records, not the records. */
 export interface StoredGolden {
   id: string;
   profile: GoldenMember['profile'];
