@@ -73,8 +73,8 @@ export class IdentityService implements ImportSink {
   private readonly touched = new Set<string>();
   /** Members stored in a document of their own (`golden:<id>`), which wins over their bucket's entry. */
   private readonly ownDocs = new Set<string>();
-  /** Golden documents written by this process: buckets and members' own. */
-  private readonly written = { buckets: 0, members: 0 };
+  /** Golden-member buckets written by this process (an import reports how many it rewrote). */
+  private bucketsWritten = 0;
   /** Golden member ids per bucket, so a bucket is rewritten whole. */
   private readonly buckets = new Map<number, Set<string>>();
   /** Golden ids merged away → the member they went into (the API redirects). */
@@ -147,11 +147,11 @@ export class IdentityService implements ImportSink {
     const resolveMs = Date.now() - t;
     progress('storing');
     const t2 = Date.now();
-    const before = this.written.buckets;
+    const before = this.bucketsWritten;
     await this.flush();
     await this.projectStoreMerges();
     const metrics = this.resolver.metrics();
-    return { resolveMs, storeMs: Date.now() - t2, goldenBucketsWritten: this.written.buckets - before, members: metrics.members, identificationRate: metrics.identificationRate };
+    return { resolveMs, storeMs: Date.now() - t2, goldenBucketsWritten: this.bucketsWritten - before, members: metrics.members, identificationRate: metrics.identificationRate };
   }
 
   /** Stores' registrations reached the hub (ingest): linked at once, merged at the stores when someone is known. */
@@ -362,7 +362,7 @@ export class IdentityService implements ImportSink {
     return this.flushing;
   }
 
-  /** Single records come in streams: their buckets are written together, a moment later, not one write each. */
+  /** Single records come in streams: their golden members are written together, a moment later, not one write each. */
   private flushSoon(): void {
     if (this.flushTimer) return;
     this.flushTimer = setTimeout(() => {
@@ -385,7 +385,6 @@ export class IdentityService implements ImportSink {
       if (ids.length < Math.max(1000, this.resolver.size / OWN_DOCS_SHARE)) {
         await this.deps.db.writeMembers(ids.map((id) => [id, this.storedForm(id)]));
         for (const id of ids) this.ownDocs.add(id);
-        this.written.members += ids.length;
         continue;
       }
       const buckets = new Set(ids.map(bucketOf));
@@ -398,7 +397,7 @@ export class IdentityService implements ImportSink {
         }
         return out;
       });
-      this.written.buckets += buckets.size;
+      this.bucketsWritten += buckets.size;
       const superseded = [...this.ownDocs].filter((id) => buckets.has(bucketOf(id)) && !this.touched.has(id));
       await this.deps.db.dropMembers(superseded);
       for (const id of superseded) this.ownDocs.delete(id);
