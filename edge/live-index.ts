@@ -226,7 +226,13 @@ export class LiveIndex {
  * the index. Written part by part with pauses for the event loop, it never holds the whole index
  * as one string, and checkouts go on while it is written.
  */
-const SNAPSHOT_FORMAT = 2;
+/*
+ * Format 3 keeps phone and name on the member's record and phone keys bare. A node reads 2 as
+ * well (MemberIndex converts the records); an older node finds 3 unknown and rebuilds from its
+ * database rather than misreading it.
+ */
+const SNAPSHOT_FORMAT = 3;
+const READABLE_FORMATS = new Set([2, SNAPSHOT_FORMAT]);
 
 /** Saves an index as the snapshot covering the database up to `seq` (also for an index built elsewhere, as enroll does). */
 export async function writeSnapshot(file: string, seq: number | string, index: MemberIndex): Promise<void> {
@@ -255,7 +261,7 @@ async function readSnapshot(file: string): Promise<{ seq: number | string; index
     for await (const line of lines) {
       if (seq === undefined) {
         const head = JSON.parse(line) as { format: number; seq: number | string };
-        if (head.format !== SNAPSHOT_FORMAT) return undefined;
+        if (!READABLE_FORMATS.has(head.format)) return undefined;
         seq = head.seq;
       } else if (line) {
         index.loadPart(JSON.parse(line) as SnapshotPart);

@@ -127,7 +127,8 @@ function normalised(s: MemberIndexSnapshot) {
       .map(([id, r]) => [
         id,
         {
-          profile: r.profile,
+          phone: r.phone,
+          name: r.name,
           ledger: r.ledger ? byId(decodeLedger(r.ledger)) : undefined,
           spend: r.spend ? byId(decodeSpend(r.spend)) : undefined,
           coupons: r.coupons ? [...r.coupons].sort((a, b) => (a.code < b.code ? -1 : 1)) : undefined,
@@ -321,7 +322,34 @@ describe('MemberIndex: the fold', () => {
     expect(index.balance('M0002', TODAY).balance).toBe(200);
     index.apply(memberDoc('M0002', '+8613800138002'));
     // Only what the till needs is kept: the phone to mask and the name to greet.
-    expect(index.get('M0002')?.profile).toEqual({ phone: '+8613800138002' });
+    expect(index.get('M0002')).toMatchObject({ phone: '+8613800138002' });
+    expect(index.get('M0002')?.name).toBeUndefined();
+  });
+
+  it('a snapshot written before phone and name moved onto the record still loads', () => {
+    const docs = [{ ...memberDoc('M0003', '+8613800138003'), name: '王芳' }, idkDoc('phone:+8613800138003', 'M0003'), idkDoc('card:CD34', 'M0003'), ptsDoc('M0003', 'join', 200, iso(1))];
+    const index = applyAll(docs);
+    const now = index.snapshot();
+    const before: MemberIndexSnapshot = JSON.parse(JSON.stringify({
+      ...now,
+      members: now.members.map(([id, { phone, name, ...r }]) => [id, { ...r, profile: { phone, name } }]),
+      keys: now.keys.map(([k, id]) => [k.startsWith('+') ? `phone:${k}` : k, id]),
+    }));
+    const restored = MemberIndex.restore(before);
+    expect(normalised(restored.snapshot())).toEqual(normalised(now));
+    expect(restored.memberIdFor('phone:+8613800138003')).toBe('M0003');
+    expect(restored.memberIdFor('card:CD34')).toBe('M0003');
+    expect(restored.get('M0003')).toMatchObject({ phone: '+8613800138003', name: '王芳' });
+  });
+
+  it('a phone key finds its member whether the key or the profile arrived first', () => {
+    for (const order of [0, 1]) {
+      const docs = [memberDoc('M0004', '+8613800138004'), idkDoc('phone:+8613800138004', 'M0004')];
+      const index = applyAll(order ? docs.reverse() : docs);
+      expect(index.memberIdFor('phone:+8613800138004')).toBe('M0004');
+      expect(index.memberIdFor('phone:+8613800138005')).toBeUndefined();
+      expect(index.memberIdFor('card:+8613800138004')).toBeUndefined();
+    }
   });
 
   it('identity keys, rules and templates', () => {
@@ -394,7 +422,7 @@ describe('MemberIndex: One-ID merges', () => {
       expect(index.balance(provisional, TODAY)).toEqual(index.balance(survivor, TODAY));
       expect(index.balance(survivor, '2025-06-02').balance).toBe(455);
       expect(index.coupon('CPN-P1')?.memberId).toBe(survivor);
-      expect(index.get(survivor)?.profile.phone).toBe('+8613800138000');
+      expect(index.get(survivor)?.phone).toBe('+8613800138000');
       expect(index.mergedInto(survivor)).toEqual([provisional]);
     }
   });
