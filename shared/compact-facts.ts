@@ -104,21 +104,32 @@ export function decodeSpend(list: readonly number[] | undefined): (SpendFact & {
 }
 
 /**
- * The balance straight from a packed ledger, without decoding it, when nothing in it spends or
- * claws back and nothing is dated after today: then FIFO order cannot matter and the balance is
- * what has not expired by today. Undefined otherwise (the caller runs ledgerBalance). Identify
- * asks for it on every call, and most members' ledgers are only earnings.
+ * The balance straight from a packed ledger, without decoding it, when the order of spending
+ * cannot matter: nothing is dated after today and no earning has lapsed by today (then every
+ * lot is still whole or spent, and the balance is the sum of the deltas), or nothing spends
+ * (then it is the sum of what has not lapsed). Undefined otherwise (the caller runs
+ * ledgerBalance, first in, first out). Identify and checkout ask for it on every call.
  */
 export function plainLedgerBalance(list: readonly number[] | undefined, todayNum: number): number | undefined {
   if (!list) return 0;
-  let sum = 0;
+  let all = 0;
+  let unlapsed = 0;
+  let spends = false;
+  let lapsed = false;
   for (let i = 0; i < list.length; i += LEDGER_STRIDE) {
     const delta = list[i + 1]!;
-    if (delta < 0 || list[i + 3]! > todayNum) return undefined;
+    if (list[i + 3]! > todayNum) return undefined;
+    all += delta;
+    if (delta < 0) {
+      spends = true;
+      continue;
+    }
     const expires = list[i + 4]!;
-    if (expires < 0 || expires >= todayNum) sum += delta;
+    if (expires >= 0 && expires < todayNum) lapsed = true;
+    else unlapsed += delta;
   }
-  return sum;
+  if (!spends) return unlapsed;
+  return lapsed ? undefined : all;
 }
 
 /** Spend within (fromNum, todayNum], from a packed spend list (see rollingSpend). */

@@ -99,7 +99,7 @@ function isMemberFact(doc: AnyDoc): doc is MemberFact {
 
 const balanceOf = (r: MemberRecord | undefined, today: string): Balance => ledgerBalance(decodeLedger(r?.ledger), today);
 
-/** Just the balance: read from the packed ledger when it holds only earnings (most do). */
+/** Just the balance: read from the packed ledger when spending order cannot matter (almost always). */
 const pointsOf = (r: MemberRecord | undefined, today: string): number => plainLedgerBalance(r?.ledger, dayNumber(today)) ?? balanceOf(r, today).balance;
 
 /** The tier from the packed spend facts: the same sum as rollingSpend, without decoding them. */
@@ -326,6 +326,11 @@ export class MemberIndex {
     return balanceOf(this.combined(memberId), today);
   }
 
+  /** The member's balance alone (`balance(...).balance`), mostly without decoding the ledger. */
+  points(memberId: string, today: string): number {
+    return pointsOf(this.combined(memberId), today);
+  }
+
   tier(memberId: string, today: string): TierRule {
     return tierOf(this.rules, this.combined(memberId), today);
   }
@@ -358,14 +363,14 @@ export class MemberIndex {
     return c && this.aliases.has(c.memberId) ? { ...c, memberId: this.canonical(c.memberId) } : c;
   }
 
-  /** The member's tier and balance as they would be once `docs` (facts, not merges) are applied; changes nothing. */
-  preview(asked: string, docs: readonly AnyDoc[], today: string): { tier: TierRule; balance: Balance } {
+  /** The member's tier and points as they would be once `docs` (facts, not merges) are applied; changes nothing. */
+  preview(asked: string, docs: readonly AnyDoc[], today: string): { tier: TierRule; points: number } {
     const memberId = this.canonical(asked);
     const current = this.combined(memberId);
     // upsertTuple never changes the lists it is given, so the copy can share them.
     const copy: MemberRecord = { id: memberId, ...(current?.ledger ? { ledger: current.ledger } : {}), ...(current?.spend ? { spend: current.spend } : {}) };
     for (const d of docs) if (isMemberFact(d) && d.memberId !== undefined && this.canonical(d.memberId) === memberId) foldMemberFact(copy, d);
-    return { tier: tierOf(this.rules, copy, today), balance: balanceOf(copy, today) };
+    return { tier: tierOf(this.rules, copy, today), points: pointsOf(copy, today) };
   }
 
   /**

@@ -54,7 +54,7 @@ export async function checkout(ctx: EdgeContext, terminalId: string, body: Check
       lines: body.lines,
       coupons: (body.couponCodes ?? []).map((code) => ({ code, coupon: index.coupon(code), redeemed: index.redemptions.has(code) })),
       pointsToRedeem: body.pointsToRedeem ?? 0,
-      ...(memberId ? { member: { id: memberId, tier: index.tier(memberId, today), balance: index.balance(memberId, today).balance } } : {}),
+      ...(memberId ? { member: { id: memberId, tier: index.tier(memberId, today), balance: index.points(memberId, today) } } : {}),
       storeId: ctx.storeId,
       now,
       rules: index.rules,
@@ -105,7 +105,7 @@ export async function checkout(ctx: EdgeContext, terminalId: string, body: Check
 function projectedMember(ctx: EdgeContext, memberId: string | undefined, docs: AnyDoc[]) {
   if (!memberId) return undefined;
   const preview = ctx.live.index.preview(memberId, docs, moment(ctx).today);
-  return { id: memberId, tier: preview.tier.code, points: { balance: preview.balance.balance } };
+  return { id: memberId, tier: preview.tier.code, points: { balance: preview.points } };
 }
 
 function refundView(refund: RefundDoc) {

@@ -129,7 +129,7 @@ export async function interact(ctx: EdgeContext, terminalId: string, asked: stri
     const once = rule.once === 'ever' ? 'once' : rule.once === 'per_day' ? today : body.ref!;
     const cause = `int:${body.kind}:${once}`;
     const ptsId = docId.pts(memberId, cause);
-    const balance = () => ctx.live.index.balance(memberId, today).balance;
+    const balance = () => ctx.live.index.points(memberId, today);
     const already = () => ({ status: 200 as const, interaction: { kind: body.kind, awarded: 0, alreadyAwarded: true, message: alreadyMessage(rule.once), balance: balance() } });
     // Once per member: a member merged into this one may have earned it under its own id.
     const ids = [memberId, ...ctx.live.index.mergedInto(memberId)];
