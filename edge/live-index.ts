@@ -224,12 +224,9 @@ export class LiveIndex {
 /*
  * The snapshot file is NDJSON: a line with the format and sequence, then one line per part of
  * the index. Written part by part with pauses for the event loop, it never holds the whole index
- * as one string, and checkouts go on while it is written.
- */
-/*
- * Format 3 keeps phone and name on the member's record and phone keys bare. A node reads 2 as
- * well (MemberIndex converts the records); an older node finds 3 unknown and rebuilds from its
- * database rather than misreading it.
+ * as one string, and checkouts go on while it is written. Format 3 keeps phone and name on the
+ * member's record and phone keys bare; a node reads 2 as well (MemberIndex converts the records),
+ * and an older node finds 3 unknown and rebuilds from its database rather than misreading it.
  */
 const SNAPSHOT_FORMAT = 3;
 const READABLE_FORMATS = new Set([2, SNAPSHOT_FORMAT]);

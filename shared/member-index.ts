@@ -443,12 +443,10 @@ export class MemberIndex {
 
 /** A record as a snapshot holds it; snapshots from before 2026-11-23 kept phone and name in `profile`. */
 function fromStoredRecord(stored: MemberRecord & { profile?: Profile }): MemberRecord {
-  if (stored.profile === undefined) return stored;
-  const { profile, ...r } = stored;
-  if (profile) {
-    r.phone = profile.phone;
-    if (profile.name !== undefined) r.name = profile.name;
-  }
+  if (!stored.profile) return stored; // the current format: no copy on the way in
+  const { profile, ...r } = stored as MemberRecord & { profile: Profile };
+  r.phone = profile.phone;
+  if (profile.name !== undefined) r.name = profile.name;
   return r;
 }
 

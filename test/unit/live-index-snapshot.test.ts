@@ -15,8 +15,8 @@ import { removeDir, tempDir } from '../support/edge-node.ts';
 const member: MemberDoc = { _id: 'member:M0001', type: 'member', id: 'M0001', phone: '+8613800138001', name: '李雷', memberCode: '100000000001', homeStoreId: 'S001', registeredAt: '2026-01-01T00:00:00.000Z', registeredStoreId: 'S001', provisional: false };
 const key: IdentityKeyDoc = { _id: 'idk:phone:+8613800138001', type: 'idk', key: 'phone:+8613800138001', memberId: 'M0001' };
 
-/** A snapshot as format 2 wrote it: phone and name in `profile`, phone keys with their prefix. M0002 is known only to the snapshot. */
-function formatTwo(format: number, seq: number): string {
+/** A snapshot laid out as format 2 wrote it (phone and name in `profile`, phone keys with their prefix), headed with `format`. M0002 is known only to the snapshot. */
+function snapshotInFormatTwoLayout(format: number, seq: number): string {
   const parts = [
     { kind: 'head', rules: DEFAULT_RULES, templates: [] },
     { kind: 'members', members: [{ id: 'M0001', profile: { phone: '+8613800138001', name: '李雷' } }, { id: 'M0002', profile: { phone: '+8613800138002' } }] },
@@ -45,7 +45,7 @@ describe('index snapshot formats', () => {
 
   it('reads a format 2 snapshot and writes format 3', async () => {
     const seq = 2;
-    const { live, file } = await openWith(formatTwo(2, seq));
+    const { live, file } = await openWith(snapshotInFormatTwoLayout(2, seq));
     expect(live.index.memberIdFor('phone:+8613800138002')).toBe('M0002'); // from the snapshot, so it was read
     expect(live.index.get('M0001')).toMatchObject({ phone: '+8613800138001', name: '李雷' });
     expect(live.index.memberIdFor('phone:+8613800138001')).toBe('M0001');
@@ -57,7 +57,7 @@ describe('index snapshot formats', () => {
   });
 
   it('rebuilds from the database when the snapshot is of a format it does not know', async () => {
-    const { live } = await openWith(formatTwo(99, 2));
+    const { live } = await openWith(snapshotInFormatTwoLayout(99, 2));
     expect(live.index.get('M0002')).toBeUndefined();
     expect(live.index.memberIdFor('phone:+8613800138001')).toBe('M0001');
     expect(live.index.get('M0001')).toMatchObject({ phone: '+8613800138001', name: '李雷' });
