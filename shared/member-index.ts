@@ -225,17 +225,14 @@ export class MemberIndex {
     }
   }
 
+  /**
+   * Maps a key to its member with the strings the member's record holds, where it has them: the
+   * id (100,000 ids, once each) and, for the member's phone, the phone.
+   */
   private setKey(key: string, memberId: string): void {
-    const id = this.interned(memberId);
+    const r = this.members.get(memberId);
     const slot = keySlot(key);
-    const phone = this.members.get(id)?.phone;
-    this.keys.set(phone === slot ? phone : slot, id);
-  }
-
-  /** The same id, as the one string instance the member's record holds (100,000 ids, once each). */
-  private interned(memberId: string): string {
-    const id = this.members.get(memberId)?.id;
-    return id === memberId ? id : memberId;
+    this.keys.set(r?.phone === slot ? r.phone : slot, r?.id ?? memberId);
   }
 
   /** The member id a (possibly merged-away) id stands for now. */

@@ -255,20 +255,11 @@ export class IdentityService implements ImportSink {
   // ——— what it answers ———
 
   async member(id: string): Promise<StoredGolden | { mergedInto: string }> {
-    // While the resolver loads (tens of seconds at a million records) the stored members answer.
-    if (!this.loaded) return this.storedMember(id);
-    const found = this.resolver.member(id);
-    if (found) return this.view(found);
-    const into = this.retired.get(id);
-    if (into) return { mergedInto: this.current(into) };
-    throw new AppError('member_not_found', `no golden member ${id}`);
-  }
-
-  /** A golden member as last stored (its own document, else its bucket's entry). */
-  async storedMember(id: string): Promise<StoredGolden | { mergedInto: string }> {
-    const stored = await this.deps.db.storedMember<StoredGolden>(id);
-    if (stored && !('gone' in stored)) return stored;
-    if (stored?.mergedInto) return { mergedInto: stored.mergedInto };
+    // While the resolver loads (tens of seconds at a million records) the stored members answer:
+    // its own document, else its bucket's entry.
+    const golden = this.loaded ? this.storedForm(id) : await this.deps.db.storedMember<StoredGolden>(id);
+    if (golden && !('gone' in golden)) return golden;
+    if (golden?.mergedInto) return { mergedInto: golden.mergedInto };
     throw new AppError('member_not_found', `no golden member ${id}`);
   }
 
@@ -407,6 +398,7 @@ export class IdentityService implements ImportSink {
     this.cleanTimer.unref();
   }
 
+  /** A golden member as it is stored and answered now: its view, or gone (and where to). */
   private storedForm(id: string): StoredGolden | GoneGolden {
     const m = this.resolver.member(id);
     if (m) return this.view(m);
