@@ -4,6 +4,7 @@ import { identityKey, keyOfIdentity, type IdentityInput } from '../../shared/ide
 import { expiryFor } from '../../shared/loyalty/points.ts';
 import type { IdentifyBody, InteractionBody, RegisterBody } from '../../shared/schemas/api.ts';
 import { isIndexedKey } from '../../shared/member-index.ts';
+import { own } from '../../shared/own.ts';
 import { IdentityKeyDocSchema, type AnyDoc, type LedgerDoc, type MemberDoc } from '../../shared/schemas/documents.ts';
 import { getDoc, moment, type EdgeContext } from '../context.ts';
 import { newId, newMemberCode } from '../../shared/ids.ts';
@@ -117,7 +118,7 @@ export async function register(ctx: EdgeContext, terminalId: string, body: Regis
 export async function interact(ctx: EdgeContext, terminalId: string, asked: string, body: InteractionBody) {
   const memberId = ctx.live.index.canonical(asked);
   requireMember(ctx, memberId);
-  const rule = ctx.live.index.rules.interactions[body.kind];
+  const rule = own(ctx.live.index.rules.interactions, body.kind);
   if (!rule) throw new AppError('unknown_interaction', `no points rule for '${body.kind}'`, { kinds: Object.keys(ctx.live.index.rules.interactions) });
   if (rule.once === 'per_ref' && !body.ref) throw new AppError('validation_failed', `ref: '${body.kind}' needs a ref`, { field: 'ref' });
   const profile = rule.requiresProfile ? await memberDoc(ctx, memberId) : undefined;

@@ -1,5 +1,6 @@
 import type { SourceRecord } from '../../shared/one-id/record.ts';
 import { idHash } from '../../shared/compact-facts.ts';
+import { own } from '../../shared/own.ts';
 import type { Couch, Doc } from '../couch/couch.ts';
 import { DB } from '../couch/databases.ts';
 
@@ -113,10 +114,10 @@ export class IdentityDb {
 
   /** A golden member as stored: its own document if it has one, else its bucket's entry. */
   async storedMember<M>(memberId: string): Promise<M | GoneGolden | undefined> {
-    const own = await this.couch.get<Doc & { member: M | GoneGolden }>(DB.golden, goldenId(memberId));
-    if (own) return own.member;
+    const single = await this.couch.get<Doc & { member: M | GoneGolden }>(DB.golden, goldenId(memberId));
+    if (single) return single.member;
     const bucket = await this.couch.get<Doc & { members: Record<string, M> }>(DB.golden, bucketId(bucketOf(memberId)));
-    return bucket?.members[memberId];
+    return own(bucket?.members, memberId);
   }
 
   /**

@@ -3,6 +3,7 @@ import type { Log } from '../../shared/cli/log.ts';
 import { cleanCardNo } from '../../shared/one-id/clean.ts';
 import { completeness } from '../../shared/one-id/completeness.ts';
 import type { SourceRecord } from '../../shared/one-id/record.ts';
+import { dict } from '../../shared/own.ts';
 import { Resolver, type Changes, type Decision, type GoldenMember, type ResolverOptions } from '../../shared/one-id/resolver.ts';
 import type { MemberDoc } from '../../shared/schemas/documents.ts';
 import type { Couch, Doc } from '../couch/couch.ts';
@@ -380,7 +381,7 @@ export class IdentityService implements ImportSink {
       }
       const buckets = new Set(ids.map(bucketOf));
       await this.deps.db.writeBuckets(buckets, (b) => {
-        const out: Record<string, StoredGolden> = {};
+        const out = dict<StoredGolden>();
         for (const id of this.buckets.get(b) ?? []) {
           const m = this.resolver.member(id);
           if (m) out[id] = this.view(m);

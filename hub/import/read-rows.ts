@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { type Options, parse, type Parser } from 'csv-parse';
+import { dict } from '../../shared/own.ts';
 
 /*
  * Streams the rows of a CSV or NDJSON export without holding the file: the parser pulls the next
@@ -99,7 +100,7 @@ async function* readCsv(file: string, from?: ReadFrom): AsyncGenerator<RowItem> 
         yield { rowNo, byteOffset, error: `expected ${header.length} fields, found ${item.record.length}`, raw: item.raw };
         continue;
       }
-      const row: Record<string, string> = {};
+      const row = dict<string>();
       for (let i = 0; i < header.length; i++) row[header[i]!] = item.record[i]!;
       yield { rowNo, byteOffset, row };
     }

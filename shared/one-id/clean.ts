@@ -1,3 +1,4 @@
+import { lookupTable } from '../own.ts';
 import { normalizePhone } from '../phone.ts';
 import { type Cleaned, empty, emptied, impossible, kept, prepare } from './clean-result.ts';
 
@@ -51,10 +52,10 @@ export function cleanName(input: string | undefined): Cleaned {
   return kept(name, name !== input);
 }
 
-const GENDERS: Record<string, 'M' | 'F'> = {
+const GENDERS = lookupTable<'M' | 'F'>({
   m: 'M', male: 'M', man: 'M', boy: 'M', 男: 'M', 男性: 'M', 先生: 'M', '1': 'M',
   f: 'F', female: 'F', woman: 'F', girl: 'F', 女: 'F', 女性: 'F', 女士: 'F', 小姐: 'F', '2': 'F',
-};
+});
 
 /**
  * M or F. 1/2 follow the WeChat and national-standard codes (0 or 9 is unknown). A code nobody
@@ -65,7 +66,7 @@ const GENDERS: Record<string, 'M' | 'F'> = {
 export function cleanGender(input: string | undefined): Cleaned<'M' | 'F'> {
   const t = prepare(input);
   if (t === undefined) return emptied(input);
-  const g = GENDERS[t.toLowerCase()];
+  const g = GENDERS.get(t.toLowerCase());
   return g ? kept(g, g !== input) : empty(true);
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isTimeZone } from '../local-time.ts';
+import { own } from '../own.ts';
 import {
   cleanBuyerNick, cleanCardNo, cleanDate, cleanDateTime, cleanEmail, cleanGender, cleanJdPin, cleanMoney,
   cleanName, cleanOpenId, cleanPhone, cleanRegion, cleanStoreId, cleanUnionId, type Cleaned, fold,
@@ -115,12 +116,12 @@ function text(v: unknown): string | undefined {
 }
 
 function lookup(row: Row, column: string): unknown {
-  if (column in row) return row[column];
+  if (Object.hasOwn(row, column)) return row[column];
   if (!column.includes('.')) return undefined;
   let v: unknown = row;
   for (const key of column.split('.')) {
     if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Row)[key];
+    v = own(v as Row, key);
   }
   return v;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lookupTable } from '../own.ts';
 import { Category, Cents, IsoTime, Sku } from '../schemas/common.ts';
 
 /*
@@ -33,15 +34,15 @@ export const OrderSummarySchema = z.strictObject({
 export type OrderSummary = z.infer<typeof OrderSummarySchema>;
 
 /** Marketplace status codes and the words exports use for them. */
-const STATUS_WORDS: Record<string, OrderStatus> = {
+const STATUS_WORDS = lookupTable<OrderStatus>({
   paid: 'paid', wait_seller_send_goods: 'paid', 已付款: 'paid', 待发货: 'paid', 等待发货: 'paid',
   shipped: 'shipped', wait_buyer_confirm_goods: 'shipped', 已发货: 'shipped', 待收货: 'shipped',
   completed: 'completed', finished: 'completed', trade_finished: 'completed', 交易成功: 'completed', 已完成: 'completed', 完成: 'completed',
   cancelled: 'cancelled', canceled: 'cancelled', closed: 'cancelled', trade_closed: 'cancelled', trade_closed_by_taobao: 'cancelled', 已取消: 'cancelled', 交易关闭: 'cancelled', 已关闭: 'cancelled',
   refunded: 'refunded', 已退款: 'refunded', 退款成功: 'refunded',
-};
+});
 
 /** @example orderStatus('TRADE_FINISHED') // 'completed' */
 export function orderStatus(raw: string | undefined): OrderStatus {
-  return STATUS_WORDS[(raw ?? '').trim().toLowerCase()] ?? 'unknown';
+  return STATUS_WORDS.get((raw ?? '').trim().toLowerCase()) ?? 'unknown';
 }

@@ -258,6 +258,23 @@ describe('interactions', () => {
     expect((await pos.post('/v1/members/MSEED00000041/interactions', { kind: 'survey' })).body.error.field).toBe('ref');
     expect((await pos.post('/v1/members/MSEED00000041/interactions', { kind: 'survey', ref: 'S-2026-11' })).status).toBe(201);
   });
+
+  it('refuses kinds a plain object would answer from its prototype, and writes nothing', async () => {
+    const m = 'MSEED00000042';
+    const before = (await pos.get(`/v1/members/${m}/points`)).body;
+    for (const kind of ['__proto__', 'constructor', 'to_string', 'has_own_property', 'value_of']) {
+      const res = await pos.post(`/v1/members/${m}/interactions`, { kind });
+      expect(res.status, kind).toBe(422);
+      expect(res.body.error.code).toBe('unknown_interaction');
+    }
+    const after = (await pos.get(`/v1/members/${m}/points`)).body;
+    expect(after.balance).toBe(before.balance);
+    expect(typeof after.balance).toBe('number');
+    expect(after.ledger).toEqual(before.ledger);
+    const spend = await pos.post('/v1/checkouts', { receiptNo: 'PROTO-1', memberId: m, lines: [{ sku: 'X', qty: 1, unitPrice: 10_000_000 }], pointsToRedeem: 50_000 });
+    expect(spend.status).toBe(422);
+    expect(spend.body.error.code).toBe('insufficient_points');
+  });
 });
 
 describe('bad input writes nothing', () => {

@@ -36,6 +36,16 @@ describe('readRows: CSV', () => {
     expect(items.at(-1)!.byteOffset).toBe((await stat(f)).size);
   });
 
+  it('takes any header as an ordinary column name: __proto__ and constructor are columns, not a prototype', async () => {
+    const f = await file('proto.csv', 'id,__proto__,constructor\n1,x,y\n');
+    const [item] = await all(f, 'csv');
+    const row = item!.row!;
+    expect(Object.keys(row)).toEqual(['id', '__proto__', 'constructor']);
+    expect(row['__proto__']).toBe('x');
+    expect(row['constructor']).toBe('y');
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
   it('gives every row the offset just past it', async () => {
     const text = 'id,v\n1,a\n2,"b\nb"\n3,张\n';
     const f = await file('b.csv', text);

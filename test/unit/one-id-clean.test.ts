@@ -243,3 +243,23 @@ describe('cleaning is idempotent', () => {
     }), { numRuns: 300 });
   });
 });
+
+describe('keys a prototype answers for are ordinary text', () => {
+  const PROTO_KEYS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'prototype'];
+  const cleaners: [string, (s: string) => Cleaned<unknown>][] = [
+    ['phone', cleanPhone], ['name', cleanName], ['gender', cleanGender], ['date', (s) => cleanDate(s)],
+    ['datetime', (s) => cleanDateTime(s)], ['buyerNick', cleanBuyerNick], ['jdPin', cleanJdPin], ['cardNo', cleanCardNo],
+    ['unionId', cleanUnionId], ['email', cleanEmail], ['province', (s) => cleanRegion({ province: s })],
+  ];
+
+  // fast-check found `__proto__` cleaning to Object.prototype as a gender (seed -487358135).
+  it.each(cleaners)('%s: never answers with something a prototype holds', (_, clean) => {
+    for (const key of PROTO_KEYS) {
+      const r = clean(key);
+      if (r.ok && r.value !== undefined) expect(typeof r.value === 'string' || Object.getPrototypeOf(r.value) === Object.prototype).toBe(true);
+      if (r.ok && typeof r.value === 'object' && r.value !== null) for (const v of Object.values(r.value)) expect(v === undefined || typeof v === 'string').toBe(true);
+    }
+    expect(cleanGender('__proto__')).toEqual({ ok: true, value: undefined, changed: true });
+    expect(cleanGender('constructor')).toEqual({ ok: true, value: undefined, changed: true });
+  });
+});
