@@ -32,13 +32,16 @@ export function parseJsonBody<S extends z.ZodType>(text: string, schema: S): z.i
     throw new AppError('invalid_json', 'the body is not valid JSON');
   }
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '');
-    const message = issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : `${field ? `${field}: ` : ''}${issue.message}`;
-    throw new AppError('validation_failed', message, { field: issue.code === 'unrecognized_keys' ? issue.keys[0] : field, issues: parsed.error.issues.length });
-  }
+  if (!parsed.success) throw validationFailed(parsed.error);
   return parsed.data;
+}
+
+/** A 400 `validation_failed` naming the first field that failed (a body's or a query's). */
+export function validationFailed(error: z.ZodError): AppError {
+  const issue = error.issues[0]!;
+  const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '');
+  const message = issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : `${field ? `${field}: ` : ''}${issue.message}`;
+  return new AppError('validation_failed', message, { field: issue.code === 'unrecognized_keys' ? issue.keys[0] : field, issues: error.issues.length, ...(issue.code === 'invalid_value' ? { allowed: issue.values } : {}) });
 }
 
 /** The error body every service answers with: `{error: {code, message, ...}}`. */
