@@ -6,6 +6,7 @@ import { startIdleGc } from './idle-gc.ts';
 import type { EdgeContext } from './context.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { LiveIndex, type Progress } from './live-index.ts';
+import { listenError } from '../shared/cli/listen-error.ts';
 import type { Log } from '../shared/cli/log.ts';
 import { paths, readNodeConfig } from './node-dir.ts';
 import { openStoreDb } from './store-db.ts';
@@ -123,11 +124,7 @@ async function listen(fetch: (req: Request) => Response | Promise<Response>, por
       s.once('error', reject);
     });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new Error(`port ${port} on ${host} is in use (another edge serve?); choose another with --port`);
-    if (code === 'EACCES') throw new Error(`not allowed to listen on port ${port} on ${host}; choose a port above 1023 with --port`);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new Error(`${host} is not an address of this machine; choose another with --host (0.0.0.0 for every interface)`);
-    throw err;
+    throw listenError(err, { port, host, command: 'edge serve' });
   }
 }
 

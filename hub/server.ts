@@ -1,5 +1,6 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
+import { listenError } from '../shared/cli/listen-error.ts';
 import type { Log } from '../shared/cli/log.ts';
 import { VERSION } from '../edge/version.ts';
 import { createHubApp } from './app.ts';
@@ -39,8 +40,37 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
-/** Starts the hub: its database (embedded unless COUCH_URL), the central databases, the workers, the API. */
+/**
+ * Starts the hub: its database (embedded unless COUCH_URL), the central databases, the workers,
+ * the API. It listens first (answering 503 until ready): a port in use is then one clear error
+ * before any database or worker has started.
+ */
 export async function serveHub(opts: HubOptions): Promise<RunningHub> {
+  let app: ReturnType<typeof createHubApp> | undefined;
+  const server = await listen((req) => (app ? app.fetch(req) : Response.json({ error: { code: 'unavailable', message: 'the hub is starting' } }, { status: 503 })), opts);
+  try {
+    return await startHub(opts, server, (a) => (app = a));
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw err;
+  }
+}
+
+async function listen(fetch: (req: Request) => Response | Promise<Response>, opts: HubOptions): Promise<ServerType> {
+  try {
+    return await new Promise<ServerType>((resolve, reject) => {
+      const s = serve({ fetch, port: opts.port, hostname: opts.host }, () => {
+        s.off('error', reject);
+        resolve(s);
+      });
+      s.once('error', reject);
+    });
+  } catch (err) {
+    throw listenError(err, { port: opts.port, host: opts.host, command: 'hub serve' });
+  }
+}
+
+async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: ReturnType<typeof createHubApp>) => void): Promise<RunningHub> {
   const { hubId } = await ensureHubDir(opts.dir);
   const embedded = opts.couchUrl ? undefined : await startEmbeddedCouch(opts.dir, opts.log);
   const couch = new Couch(opts.couchUrl ?? embedded!.url);
@@ -74,10 +104,7 @@ export async function serveHub(opts: HubOptions): Promise<RunningHub> {
   ingest.start(opts.sweepEveryMs ?? 10_000);
   bundles.start();
 
-  const app = createHubApp(ctx);
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s));
-  });
+  serveApp(createHubApp(ctx));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${opts.host}:${port}`,

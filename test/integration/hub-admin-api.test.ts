@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INCIDENT_KINDS } from '../../hub/incidents.ts';
@@ -105,5 +105,19 @@ describe('admin query parameters', () => {
     expect(kind.code).toBe(1);
     expect(kind.stderr).toContain('coupon_double_redeem');
     expect(JSON.parse((await hubCliOk(hub, ['incidents', '--status', 'open', '--kind', 'overspend'])).stdout)).toEqual([]);
+  });
+});
+
+describe('hub serve on a port in use', () => {
+  it('exits 1 with one clear line before starting its database, and the first hub still serves', async () => {
+    const dir = tempDir('memberedge-hub2-');
+    dirs.push(dir);
+    const port = new URL(hub.url).port;
+    const r = await runTool('hub', ['serve', '--data', dir, '--port', port, '--host', '127.0.0.1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`port ${port} on 127.0.0.1 is in use (another hub serve?); choose another with --port`);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(readdirSync(dir)).toEqual([]); // no database, no admin token: nothing was started
+    expect((await fetch(`${hub.url}/healthz`)).status).toBe(200);
   });
 });
