@@ -42,15 +42,21 @@ export interface RunningHub {
 
 /**
  * Starts the hub: its database (embedded unless COUCH_URL), the central databases, the workers,
- * the API. It listens first (answering 503 until ready): a port in use is then one clear error
- * before any database or worker has started.
+ * the API. It listens first: a port in use is then one clear error before any database or
+ * worker has started. Requests that arrive meanwhile wait for the app (stores' replication sees
+ * a slow answer, not an error it would have to tell from the hub's own).
  */
 export async function serveHub(opts: HubOptions): Promise<RunningHub> {
-  let app: ReturnType<typeof createHubApp> | undefined;
-  const server = await listen((req) => (app ? app.fetch(req) : Response.json({ error: { code: 'unavailable', message: 'the hub is starting' } }, { status: 503 })), opts);
+  type App = ReturnType<typeof createHubApp>;
+  let serveApp!: (app: App) => void;
+  let failed!: (err: unknown) => void;
+  const app = new Promise<App>((resolve, reject) => ((serveApp = resolve), (failed = reject)));
+  app.catch(() => {}); // a failed start is reported by serveHub itself
+  const server = await listen(async (req) => (await app).fetch(req), opts);
   try {
-    return await startHub(opts, server, (a) => (app = a));
+    return await startHub(opts, server, serveApp);
   } catch (err) {
+    failed(err);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     throw err;
   }
