@@ -18,7 +18,7 @@ const USAGE = `usage: npm run hub -- <command> [options]
   template list | template put --file TEMPLATE.json   coupon templates
   coupon issue --member ID --template T [--code C] [--valid-days N]
   fleet                                               per store: heartbeat, sync state, lag, incidents
-  incidents [--status open] [--store ID]
+  incidents [--status open|resolved] [--kind KIND] [--store ID]
 ${IDENTITY_USAGE}
 
 Admin commands call the running hub: --hub URL (HUB_URL, default http://127.0.0.1:8400), with the
@@ -42,6 +42,7 @@ const OPTIONS = {
   code: { type: 'string' },
   'valid-days': { type: 'string' },
   status: { type: 'string' },
+  kind: { type: 'string' },
   'sweep-interval': { type: 'string' },
   mappings: { type: 'string' },
   mapping: { type: 'string' },
@@ -156,7 +157,7 @@ async function main(argv: string[]) {
     case 'fleet':
       return print((await call('GET', '/fleet')).stores);
     case 'incidents':
-      return print((await call('GET', `/incidents?${new URLSearchParams({ ...(o.status ? { status: o.status } : {}), ...(o.store ? { store: o.store } : {}) })}`)).incidents);
+      return print((await call('GET', `/incidents?${new URLSearchParams({ ...(o.status !== undefined ? { status: o.status } : {}), ...(o.kind !== undefined ? { kind: o.kind } : {}), ...(o.store !== undefined ? { store: o.store } : {}) })}`)).incidents);
     default:
       throw new UsageError(`unknown command '${positionals.join(' ')}'`);
   }

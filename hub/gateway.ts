@@ -93,9 +93,34 @@ async function bulkDocs(c: Context<GatewayEnv>, deps: GatewayDeps, store: StoreD
 const idOf = (doc: unknown) => String((doc as { _id?: unknown } | null)?._id ?? '').slice(0, 300);
 
 async function proxy(c: Context<GatewayEnv>, couch: Couch, path: string, body?: string): Promise<Response> {
-  const res = await upstream(couch, c.req.method, path, new URL(c.req.url).search, body, c.req.raw.signal);
+  const signal = c.req.raw.signal;
+  const res = await upstream(couch, c.req.method, path, new URL(c.req.url).search, body, signal);
   const headers = new Headers({ 'content-type': res.headers.get('content-type') ?? 'application/json' });
-  return new Response(c.req.method === 'HEAD' ? null : res.body, { status: res.status, headers });
+  return new Response(c.req.method === 'HEAD' || !res.body ? null : endsQuietlyWhenClientLeaves(res.body, signal), { status: res.status, headers });
+}
+
+/*
+ * A store node that stops (or restarts, or loses its link) leaves in the middle of a live
+ * _changes answer; the upstream body then fails with the client's abort, which the HTTP server
+ * printed as a bare "Error: aborted" once per open replication. Nobody is left to answer: the
+ * body just ends. A failure while the client is still there (the database went away) still
+ * fails the response, so the node sees a broken answer and retries.
+ */
+function endsQuietlyWhenClientLeaves(body: ReadableStream<Uint8Array>, signal: AbortSignal): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (err) {
+        if (signal.aborted) controller.close();
+        else controller.error(err);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
 }
 
 async function upstream(couch: Couch, method: string, path: string, search: string, body?: string, signal?: AbortSignal): Promise<Response> {

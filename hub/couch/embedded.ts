@@ -39,6 +39,10 @@ export async function startEmbeddedCouch(dataDir: string, log: Log, opts: { port
     child = spawn(process.execPath, [bin, '--port', String(port), '--host', '127.0.0.1', '--dir', dir, '--config', join(dir, 'config.json'), '--no-stdout-logs'], {
       cwd: dir,
       stdio: ['ignore', 'ignore', 'pipe'],
+      // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and the
+      // database must outlive the hub's orderly shutdown (workers, stores' requests) that the
+      // signal starts; the hub stops it last. It still exits when the hub dies (the ppid check).
+      detached: true,
     });
     child.stderr?.on('data', (d: Buffer) => log.warn('embedded couch stderr', { line: d.toString().trim().slice(0, 500) }));
     child.once('exit', (code, signal) => {
