@@ -14,7 +14,7 @@ import { dict } from './own.ts';
 export function parseQuery<S extends z.ZodType>(params: URLSearchParams, schema: S): z.infer<S> {
   const raw = dict<string>();
   for (const [name, value] of params) {
-    if (Object.hasOwn(raw, name)) throw new AppError('validation_failed', `${name}: given more than once`, { field: name });
+    if (Object.hasOwn(raw, name)) throw new AppError('validation_failed', `${name.slice(0, 64)}: given more than once`, { field: name.slice(0, 64) });
     raw[name] = value;
   }
   const parsed = schema.safeParse(raw);
