@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { AppError } from '../shared/errors.ts';
 import type { Couch } from './couch/couch.ts';
+import { claimedStoreId, type GatewayRefusals } from './gateway-refusals.ts';
 import { requireStore, type StoreEnv } from './routes/store-auth.ts';
 import type { StoreDoc, Stores } from './stores.ts';
 
@@ -13,9 +14,25 @@ type GatewayEnv = StoreEnv;
  * registrations and heartbeat; the hub's documents (rules, templates, coupons) are refused the
  * way CouchDB's validate_doc_update refuses (`forbidden` per document), so a refused document
  * does not stop the rest of the batch.
+ *
+ * Errors are CouchDB's `{error: "<code>", reason: "<message>"}`, not the API's `{error: {code,
+ * message}}`: PouchDB's replicator takes `error` for the error's name and lower-cases it, and an
+ * object there throws inside it and leaves replication dead.
  */
-export function gatewayRoutes(deps: { couch: Couch; stores: Stores; onStoreWrite: (storeId: string) => void; hubId: string }) {
+export function gatewayRoutes(deps: { couch: Couch; stores: Stores; onStoreWrite: (storeId: string) => void; hubId: string; refusals?: GatewayRefusals; log?: { error(msg: string, f?: object): void } }) {
   const gw = new Hono<GatewayEnv>();
+
+  gw.onError(async (err, c) => {
+    if (!(err instanceof AppError)) {
+      // Mostly the registry read of requireStore while the database is down: a 503, which
+      // replication retries, like the proxied requests' own 'unavailable'.
+      if (unreachable(err)) return couchError(c, 503, 'unavailable', 'the hub database is not reachable right now; replication will retry');
+      deps.log?.error('unhandled error', { path: c.req.path, err: String((err as Error)?.stack ?? err) });
+      return couchError(c, 500, 'internal', 'internal error; replication will retry');
+    }
+    if (err.status === 401 || err.status === 403) await noteRefusal(c, deps, err).catch(() => {});
+    return couchError(c, err.status, err.code, err.message);
+  });
 
   gw.use(requireStore(deps.stores));
 
@@ -48,6 +65,32 @@ export function gatewayRoutes(deps: { couch: Couch; stores: Stores; onStoreWrite
     throw new AppError('forbidden', 'only a store database can be reached through the gateway');
   });
   return gw;
+}
+
+function couchError(c: Context<GatewayEnv>, status: number, code: string, reason: string): Response {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (status === 401) headers['www-authenticate'] = 'Basic realm="memberedge"';
+  return new Response(JSON.stringify({ error: code, reason }), { status, headers });
+}
+
+function unreachable(err: unknown): boolean {
+  const e = err as { code?: unknown; statusCode?: unknown; cause?: { code?: unknown } };
+  const code = String(e?.code ?? e?.cause?.code ?? '');
+  return e?.statusCode === undefined && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|UND_ERR)/.test(code);
+}
+
+/** Remembers a refusal of a registered store's request for the fleet view; made-up ids are not kept. */
+async function noteRefusal(c: Context<GatewayEnv>, deps: { stores: Stores; refusals?: GatewayRefusals }, err: AppError): Promise<void> {
+  if (!deps.refusals) return;
+  const authenticated = c.get('store') as StoreDoc | undefined;
+  const store = authenticated ?? (await lookUp(deps.stores, claimedStoreId(c.req.header('authorization'))));
+  if (!store) return;
+  const reason = err.status === 401 ? (store.disabled ? 'the store is disabled' : 'wrong store credentials') : err.message;
+  deps.refusals.note(store.id, { at: new Date().toISOString(), status: err.status, code: err.code, reason });
+}
+
+async function lookUp(stores: Stores, id: string | undefined): Promise<StoreDoc | undefined> {
+  return id ? stores.get(id).catch(() => undefined) : undefined;
 }
 
 async function bulkDocs(c: Context<GatewayEnv>, deps: { couch: Couch; onStoreWrite: (storeId: string) => void }, store: StoreDoc) {
