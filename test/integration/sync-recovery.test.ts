@@ -90,10 +90,14 @@ it('a store disabled then enabled: offline with the reason everywhere meanwhile,
     return r?.state === 'online' ? r : undefined;
   }, 20_000, 'the fleet row online again');
   expect(fleet.stateReason).toBeNull();
+  let lastDoctor = '';
   const ok = await eventually(async () => {
     const r = await edgeCli(['doctor', '--data', store.dir]);
+    lastDoctor = r.stdout + r.stderr;
     return r.code === 0 ? r : undefined;
-  }, 20_000, 'doctor content again');
+  }, 30_000, 'doctor content again').catch((err: Error) => {
+    throw new Error(`${err.message}; it said:\n${lastDoctor}`);
+  });
   expect(ok.stdout).toMatch(/ok +replication: online/);
   expect(edge.output()).not.toMatch(/unhandled rejection|toLowerCase is not a function/);
 }, 180_000);
