@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, renameSync, statSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -79,6 +79,9 @@ export async function startEmbeddedCouch(dataDir: string, log: Log, opts: { port
   const root = resolve(dataDir);
   const dir = join(root, 'couch');
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  // pouchdb-server rewrites config.json (the admin's hash) with its default mode: the directory
+  // keeps others out, also for data dirs made before it was created 0700.
+  await chmod(dir, 0o700);
   const admin = await embeddedCredential(root);
   const config = await writeServerConfig(dir, admin);
   const port = opts.port ?? (await freePort());
