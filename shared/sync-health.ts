@@ -4,7 +4,7 @@ export type SyncState = 'online' | 'offline' | 'catching_up';
 export interface DirectionView {
   /** Why the direction is failing right now ("unauthorized: ..."), or null while it works. */
   error: string | null;
-  /** It has caught up (paused without an error) since it last failed or moved. */
+  /** It has caught up (paused without an error) since it last failed or started. */
   idle: boolean;
 }
 

@@ -31,6 +31,7 @@ type Handle = PouchDB.Replication.Replication<Record<string, unknown>>;
 interface DirectionRun {
   handle: Handle | undefined;
   error: string | null;
+  /** Caught up since it last failed or started: a live replication moving new documents is still online. */
   idle: boolean;
   /** Restarts since the direction last made progress, for the back-off. */
   restarts: number;
@@ -114,7 +115,6 @@ export class Replication {
         this.status.lastPullAt = now.toISOString();
         this.status.pendingDown = (info as { pending?: number }).pending ?? 0;
       }
-      run.idle = false;
       this.evaluate();
     });
     r.on('paused', (err: unknown) => {
@@ -134,9 +134,6 @@ export class Replication {
         },
         () => this.evaluate(),
       );
-    });
-    r.on('active', () => {
-      if (current()) run.idle = false;
     });
     // Emitted on every failed attempt, also while PouchDB retries with back-off.
     r.on('requestError' as 'error', (err: unknown) => current() && this.failed(direction, err));

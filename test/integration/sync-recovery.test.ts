@@ -85,6 +85,12 @@ it('a store disabled then enabled: offline with the reason everywhere meanwhile,
     return s.state === 'online' && s.pendingUp === 0 ? s : undefined;
   }, 30_000, '/healthz online again');
   expect(back.lastError).toBeNull();
+  // Online stays online while the node keeps pushing its heartbeat (every second here): a live
+  // replication moving new documents is not "catching up".
+  for (let i = 0; i < 10; i++) {
+    expect((await health()).state).toBe('online');
+    await new Promise((r) => setTimeout(r, 300));
+  }
   const fleet = await eventually(async () => {
     const r = await fleetRow();
     return r?.state === 'online' ? r : undefined;
