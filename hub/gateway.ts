@@ -76,7 +76,8 @@ function couchError(c: Context<GatewayEnv>, status: number, code: string, reason
 function unreachable(err: unknown): boolean {
   const e = err as { code?: unknown; statusCode?: unknown; cause?: { code?: unknown } };
   const code = String(e?.code ?? e?.cause?.code ?? '');
-  return e?.statusCode === undefined && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|UND_ERR)/.test(code);
+  // nano words a failed connection as a plain Error with this message and no status.
+  return e?.statusCode === undefined && (/^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|UND_ERR)/.test(code) || /error happened in your connection/.test(String((err as Error)?.message)));
 }
 
 /** Remembers a refusal of a registered store's request for the fleet view; made-up ids are not kept. */
