@@ -62,6 +62,7 @@ export class Replication {
   private pushedSeq = 0;
   private localSeq = 0;
   private pushProgressAt: number;
+  private pushRestartedAt = 0;
   private stopped = false;
   private ticker: NodeJS.Timeout | undefined;
   private readonly stallMs: number;
@@ -178,12 +179,14 @@ export class Replication {
     // it: the replicator is stuck or dead without a word. Start the push again.
     const push = this.runs.push;
     const pendingUp = this.pendingUp();
-    if (push.handle && !push.error && pendingUp > 0 && this.clock().getTime() - this.pushProgressAt > 2 * this.stallMs) {
+    const now = this.clock().getTime();
+    if (push.handle && !push.error && pendingUp > 0 && now - Math.max(this.pushProgressAt, this.pushRestartedAt) > 2 * this.stallMs) {
       this.log.warn('push made no progress; starting it again', { pendingUp });
       const stuck = push.handle;
       push.handle = undefined;
       stuck.cancel();
-      this.pushProgressAt = this.clock().getTime();
+      // The status stays offline until documents actually move; only the next restart waits.
+      this.pushRestartedAt = now;
       this.run('push');
     }
   }

@@ -128,3 +128,30 @@ it("the hub's database crashes: the node rides it out and its checkout reaches t
   }, 30_000, '/healthz online again');
   expect(hub.output()).toMatch(/embedded couch exited; restarting/);
 }, 120_000);
+
+it('doctor reads the status /healthz shows, not the one of the last heartbeat (default interval, 30 s)', async () => {
+  const other = await enrollStore(hub, 'S002', { members: 2, first: 100 });
+  dirs.push(other.dir);
+  const node = await startEdge(other.dir);
+  try {
+    const status = async () => ((await (await fetch(`${node.url}/healthz`)).json()) as { sync: Sync }).sync;
+    const first = await eventually(async () => {
+      const s = await status();
+      return s.state === 'online' && s.lastPushAt ? s : undefined;
+    }, 30_000, 'S002 online');
+    await new Promise((r) => setTimeout(r, 1100)); // a push at another millisecond
+    expect((await client(node.url, other.token).post('/v1/checkouts', { receiptNo: 'DOCTOR-1', memberId: seedId(100), lines: [{ sku: 'C', qty: 1, unitPrice: 3_000 }] })).status).toBe(201);
+    const pushed = await eventually(async () => {
+      const s = await status();
+      return s.lastPushAt && s.lastPushAt > first.lastPushAt! && s.pendingUp === 0 ? s : undefined;
+    }, 20_000, 'the checkout pushed');
+    // Within a few seconds, long before the next heartbeat: doctor shows that push.
+    await new Promise((r) => setTimeout(r, 1500));
+    const out = await edgeCli(['doctor', '--data', other.dir]);
+    const shown = /last push (\S+),/.exec(out.stdout)?.[1];
+    expect(shown, out.stdout).toBeDefined();
+    expect(shown! >= pushed.lastPushAt!, `${shown} < ${pushed.lastPushAt}`).toBe(true);
+  } finally {
+    await node.stop();
+  }
+}, 120_000);
