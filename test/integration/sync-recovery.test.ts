@@ -75,6 +75,8 @@ it('a store disabled then enabled: offline with the reason everywhere meanwhile,
   }, 10_000, 'the fleet row shows the refusal');
   expect(row.state).toBe('disabled');
   expect(row.lastRefusal).toMatchObject({ status: 401, code: 'unauthorized', reason: 'the store is disabled' });
+  const cliRow = (JSON.parse((await hubCliOk(hub, ['fleet'])).stdout) as any[]).find((s) => s.storeId === 'S001');
+  expect(cliRow).toMatchObject({ state: 'disabled', stateReason: expect.stringContaining('disabled'), lastRefusal: { reason: 'the store is disabled' } });
   expect(await atHub(orderId)).toBeUndefined();
 
   await hubCliOk(hub, ['store', 'enable', 'S001']);
