@@ -1,6 +1,6 @@
 import { seqNumber, type Couch } from './couch/couch.ts';
 import { listIncidents } from './incidents.ts';
-import type { GatewayRefusals, Refusal } from './gateway-refusals.ts';
+import type { GatewayRefusals } from './gateway-refusals.ts';
 import type { Stores } from './stores.ts';
 import type { IngestWorker } from './workers/ingest.ts';
 
@@ -18,19 +18,15 @@ const MISSED_HEARTBEATS = 3;
 
 /**
  * What the fleet view says of a store: its node's own word, unless the hub knows better (the
- * store is disabled, its heartbeats stopped arriving, or the gateway refused it since).
+ * store is disabled, or its heartbeats stopped arriving). The gateway's refusals are shown beside
+ * it, not judged: an old box of a re-enrolled store knocking with stale credentials would make a
+ * healthy store flap.
  */
-export function fleetState(
-  s: { disabled: boolean; enrolled: boolean },
-  hb: Heartbeat | undefined,
-  refusal: Refusal | undefined,
-  now: Date,
-): { state: 'online' | 'offline' | 'catching_up' | 'disabled' | 'not_enrolled' | 'unknown'; reason: string | null } {
+export function fleetState(s: { disabled: boolean; enrolled: boolean }, hb: Heartbeat | undefined, now: Date): { state: 'online' | 'offline' | 'catching_up' | 'disabled' | 'not_enrolled' | 'unknown'; reason: string | null } {
   if (s.disabled) return { state: 'disabled', reason: 'the store is disabled at the hub' };
   if (!s.enrolled) return { state: 'not_enrolled', reason: null };
   const at = hb?.clock ? Date.parse(hb.clock) : NaN;
   if (!Number.isFinite(at)) return { state: 'unknown', reason: 'no heartbeat yet' };
-  if (refusal?.status === 401 && Date.parse(refusal.at) > at) return { state: 'offline', reason: `gateway refused it at ${refusal.at}: ${refusal.code}: ${refusal.reason}` };
   const every = Math.max(1, Number(hb?.heartbeatEverySeconds) || DEFAULT_HEARTBEAT_SECONDS);
   const age = (now.getTime() - at) / 1000;
   if (age > every * MISSED_HEARTBEATS) return { state: 'offline', reason: `no heartbeat for ${Math.round(age)} s (expected every ${every} s)` };
@@ -57,7 +53,7 @@ export async function fleetStatus(deps: { couch: Couch; stores: Stores; ingest: 
       const since = (iso: string | null | undefined) => (iso ? Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000)) : null);
       const lagSeconds = Math.max(notIngested > 0 ? (since(cp.at) ?? 0) : 0, notPushed > 0 ? (since(hb?.sync?.lastPushAt) ?? since(hb?.clock) ?? 0) : 0);
       const refusal = deps.refusals?.get(s.id);
-      const judged = fleetState({ disabled: s.disabled, enrolled: !!s.enrolledAt }, hb, refusal, now);
+      const judged = fleetState({ disabled: s.disabled, enrolled: !!s.enrolledAt }, hb, now);
       return {
         storeId: s.id,
         name: s.name,

@@ -81,15 +81,25 @@ describe('fleetState', () => {
   const enrolled = { disabled: false, enrolled: true };
   const hb = (ageS: number, state: string, lastError: string | null = null) => ({ clock: new Date(now.getTime() - ageS * 1000).toISOString(), heartbeatEverySeconds: 30, sync: { state, lastError } });
 
-  it("takes the node's word only while its heartbeats arrive and the gateway has not refused it since", () => {
-    expect(fleetState(enrolled, hb(10, 'online'), undefined, now)).toEqual({ state: 'online', reason: null });
-    expect(fleetState(enrolled, hb(100, 'online'), undefined, now).state).toBe('offline');
-    expect(fleetState(enrolled, hb(100, 'online'), undefined, now).reason).toContain('no heartbeat for 100 s');
-    expect(fleetState({ disabled: true, enrolled: true }, hb(1, 'online'), undefined, now).state).toBe('disabled');
-    const refusal = { at: new Date(now.getTime() - 5000).toISOString(), status: 401, code: 'unauthorized', reason: 'the store is disabled' };
-    expect(fleetState(enrolled, hb(20, 'online'), refusal, now)).toMatchObject({ state: 'offline', reason: expect.stringContaining('the store is disabled') });
-    expect(fleetState(enrolled, hb(1, 'online'), refusal, now).state).toBe('online');
-    expect(fleetState(enrolled, hb(1, 'offline', 'push: unauthorized: x'), undefined, now)).toEqual({ state: 'offline', reason: 'push: unauthorized: x' });
-    expect(fleetState(enrolled, undefined, undefined, now).state).toBe('unknown');
+  it("takes the node's word only while its heartbeats arrive and the store is enabled", () => {
+    expect(fleetState(enrolled, hb(10, 'online'), now)).toEqual({ state: 'online', reason: null });
+    expect(fleetState(enrolled, hb(100, 'online'), now).state).toBe('offline');
+    expect(fleetState(enrolled, hb(100, 'online'), now).reason).toContain('no heartbeat for 100 s');
+    expect(fleetState({ ...enrolled, disabled: true }, hb(1, 'online'), now).state).toBe('disabled');
+    expect(fleetState(enrolled, hb(1, 'offline', 'push: unauthorized: x'), now)).toEqual({ state: 'offline', reason: 'push: unauthorized: x' });
+    expect(fleetState(enrolled, hb(1, 'catching_up'), now).state).toBe('catching_up');
+    expect(fleetState(enrolled, undefined, now).state).toBe('unknown');
+    expect(fleetState({ disabled: false, enrolled: false }, undefined, now).state).toBe('not_enrolled');
+  });
+
+  it('is online only for a fresh heartbeat that says online, whatever the heartbeat says', () => {
+    fc.assert(
+      fc.property(fc.boolean(), fc.boolean(), fc.integer({ min: -10, max: 10_000 }), fc.integer({ min: 1, max: 600 }), fc.anything(), (disabled, isEnrolled, ageS, every, said) => {
+        const beat = { clock: new Date(now.getTime() - ageS * 1000).toISOString(), heartbeatEverySeconds: every, sync: { state: said as string } };
+        const r = fleetState({ disabled, enrolled: isEnrolled }, beat, now);
+        if (r.state === 'online') expect(!disabled && isEnrolled && said === 'online' && ageS <= every * 3).toBe(true);
+        if (r.state === 'offline') expect(r.reason).toEqual(expect.any(String));
+      }),
+    );
   });
 });
