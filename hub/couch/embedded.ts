@@ -54,7 +54,7 @@ export async function embeddedCredential(dataDir: string): Promise<AdminCredenti
 /**
  * pouchdb-server's config.json: the admin, and a log that says only what went wrong, in a file of
  * its own directory; other settings it saved there are kept. The password goes in as given and
- * pouchdb-server replaces it with its hash on start (the file is 0600, like the credential's).
+ * pouchdb-server replaces it with its hash on start (in DIR/couch, which only the hub's user may enter).
  */
 async function writeServerConfig(dir: string, admin: AdminCredential): Promise<string> {
   const file = join(dir, 'config.json');
