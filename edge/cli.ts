@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { int, need, runCli, UsageError } from '../shared/cli/args.ts';
 import { DEFAULT_TEMPLATES } from '../shared/schemas/coupon.ts';
@@ -60,7 +61,8 @@ async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const data = () => need('data', o.data ?? process.env.EDGE_DATA);
+  // Absolute from here on: what is saved or spawned with it must not depend on the cwd.
+  const data = () => resolve(need('data', o.data ?? process.env.EDGE_DATA));
   const log = createLog('edge', o.quiet ?? false);
   const nodeDir = () => {
     const dir = data();

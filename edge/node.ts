@@ -11,9 +11,10 @@ import type { Log } from '../shared/cli/log.ts';
 import { paths, readNodeConfig } from './node-dir.ts';
 import { openStoreDb } from './store-db.ts';
 import { HubAccess } from './sync/hub-access.ts';
-import { writeHeartbeat } from './sync/heartbeat.ts';
+import { writeHeartbeat, writeSyncStatusFile } from './sync/heartbeat.ts';
 import { readHubLink, remoteDb } from './sync/hub-link.ts';
 import { Replication } from './sync/replication.ts';
+import { throttle } from './sync/throttle.ts';
 import { TerminalRegistry } from './terminals.ts';
 import { VERSION } from './version.ts';
 
@@ -139,10 +140,13 @@ async function prepareSync(node: EdgeContext, opts: ServeOptions) {
   const replication = new Replication(node.live.db, remoteDb(link), opts.log, node.clock, await lastPushedSeq(opts.dir));
   replication.noteLocalSeq(Number((await node.live.db.info()).update_seq) || 0);
   node.hub = new HubAccess(link, replication, opts.log);
-  const beat = () =>
-    writeHeartbeat(node.live.db, opts.dir, { storeId: node.storeId, version: node.version, clock: node.clock(), sync: replication.snapshot(), members: node.live.index.members.size }).catch((err) =>
-      opts.log.warn('heartbeat failed', { err: String(err) }),
-    );
+  const heartbeatEveryMs = opts.heartbeatEveryMs ?? 30_000;
+  const current = () => ({ storeId: node.storeId, version: node.version, clock: node.clock(), sync: replication.snapshot(), members: node.live.index.members.size, heartbeatEverySeconds: heartbeatEveryMs / 1000 });
+  const beat = () => writeHeartbeat(node.live.db, opts.dir, current()).catch((err) => opts.log.warn('heartbeat failed', { err: String(err) }));
+  // sync-status.json follows every change of the status (at most about once a second), not only
+  // the heartbeat: doctor reads it, and must not say "last push never" while /healthz shows one.
+  const statusFile = throttle(1000, () => writeSyncStatusFile(opts.dir, current()).catch((err) => opts.log.warn('sync status file failed', { err: String(err) })));
+  replication.onStatus(statusFile.call);
   replication.onStateChange((s) => {
     opts.log.info('sync state', { state: s.state, ...(s.lastError ? { err: s.lastError } : {}) });
     void beat();
@@ -154,12 +158,13 @@ async function prepareSync(node: EdgeContext, opts: ServeOptions) {
       node.live.follow((seq) => replication.noteLocalSeq(seq));
       replication.start();
       void beat();
-      timer = setInterval(beat, opts.heartbeatEveryMs ?? 30_000);
+      timer = setInterval(beat, heartbeatEveryMs);
       timer.unref();
     },
     async stop() {
       clearInterval(timer);
       await replication.stop();
+      await statusFile.flush();
       node.live.stopFollowing();
     },
   };
@@ -172,3 +177,4 @@ async function lastPushedSeq(dir: string): Promise<number> {
     return 0;
   }
 }
+

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { int, need, runCli, UsageError } from '../shared/cli/args.ts';
 import { createLog } from '../shared/cli/log.ts';
@@ -62,7 +63,10 @@ async function main(argv: string[]) {
   const { values: o, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   const [command, sub, arg] = positionals;
   if (o.help || !command) return console.log(USAGE);
-  const dataDir = o.data ?? process.env.HUB_DATA;
+  // Absolute from here on: the embedded database runs in its own directory, and a relative path
+  // would name another place there (an empty hub).
+  const given = o.data ?? process.env.HUB_DATA;
+  const dataDir = given === undefined ? undefined : resolve(given);
 
   if (command === 'serve') {
     const log = createLog('hub', o.quiet ?? false);
@@ -75,7 +79,7 @@ async function main(argv: string[]) {
       sweepEveryMs: 1000 * num('sweep-interval', o['sweep-interval'], 10),
       ...(o.mappings ? { mappingsDir: o.mappings } : {}),
     });
-    console.log(`hub ready at ${hub.url} (database: ${hub.embedded ? `embedded pouchdb-server on ${hub.embedded.url}, loopback only` : 'COUCH_URL'})`);
+    console.log(`hub ready at ${hub.url} (database: ${hub.embedded ? `embedded pouchdb-server on ${hub.embedded.address}, loopback only, with the credential in couch-admin.json` : 'COUCH_URL'})`);
     let stopping = false;
     const stop = async () => {
       if (stopping) return;

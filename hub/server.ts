@@ -8,6 +8,7 @@ import { Bundles } from './bundles.ts';
 import type { HubContext } from './context.ts';
 import { Couch } from './couch/couch.ts';
 import { startEmbeddedCouch, type EmbeddedCouch } from './couch/embedded.ts';
+import { GatewayRefusals } from './gateway-refusals.ts';
 import { ensureHubDir, loadAdminToken, hubPaths } from './hub-dir.ts';
 import { HubMembers } from './members.ts';
 import { ensureDefaultRules } from './rules.ts';
@@ -104,7 +105,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     onRegistrations: (docs) => identity.observeStoreMembers(docs),
   });
   const bundles = new Bundles(couch, opts.dir, enabledStores, opts.log);
-  const ctx: HubContext = { couch, stores, members, ingest, bundles, identity, imports, log: opts.log, clock, version: VERSION, hubId, adminToken: token, storeDbs: async () => (await enabledStores()).map((s) => s.db) };
+  const ctx: HubContext = { couch, stores, members, ingest, bundles, identity, imports, log: opts.log, clock, version: VERSION, hubId, adminToken: token, refusals: new GatewayRefusals(), storeDbs: async () => (await enabledStores()).map((s) => s.db) };
   // One-ID loads in the background (a million records take a while); its API says so meanwhile.
   const identityLoaded = identity.load().catch((err) => opts.log.error('one-id failed to load', { err: String((err as Error)?.stack ?? err) }));
   ingest.start(opts.sweepEveryMs ?? 10_000);
