@@ -757,7 +757,7 @@ export async function runFuzz(target: FuzzTarget, arb: fc.Arbitrary<FuzzRequest>
   const baseline = new Map<string, unknown>();
   const probeNames = Object.keys(target.probes);
   const read = async (names: readonly string[]) => {
-    for (const name of names) if (!baseline.has(name)) baseline.set(name, await settled(target.probes[name]!, 25));
+    for (const name of names) if (!baseline.has(name)) baseline.set(name, await settled(target.probes[name]!, 25).catch(() => undefined));
   };
   const CHUNK = 500;
   let dead = false;
@@ -778,11 +778,12 @@ export async function runFuzz(target: FuzzTarget, arb: fc.Arbitrary<FuzzRequest>
       if (refused || req.readOnly) {
         for (const name of watched) {
           const before = baseline.get(name);
-          const after = await target.probes[name]!.read();
+          const after = await target.probes[name]!.read().catch(() => undefined);
+          baseline.set(name, after);
+          if (before === undefined || after === undefined) continue;
           const probe = target.probes[name]!;
           const changed = probe.changed ? probe.changed(before, after) : snapshotJson(before) !== snapshotJson(after);
           if (changed) found.push({ kind: 'write_on_refusal', status: res.status, detail: `${name} changed: ${snapshotJson(before).slice(0, 150)} → ${snapshotJson(after).slice(0, 150)}` });
-          baseline.set(name, after);
         }
       }
       // An accepted write may change anything, and may land a little later: read afresh next time.
@@ -798,8 +799,8 @@ export async function runFuzz(target: FuzzTarget, arb: fc.Arbitrary<FuzzRequest>
         if (!target.processes.every(alive)) dead = true;
         // A service that recovers by itself (the hub restarts its database) is waited for, so
         // that one crash is reported once, not as a failure of every request after it.
-        else if (h.status !== 200 && !(await healthyWithin(target, 30_000))) {
-          found.push({ kind: 'healthz', status: h.status, detail: 'not healthy again within 30 s; the run stops here' });
+        else if (h.status !== 200 && !(await healthyWithin(target, 60_000))) {
+          found.push({ kind: 'healthz', status: h.status, detail: 'not healthy again within 60 s; the run stops here' });
           dead = true;
         }
       }
@@ -962,24 +963,26 @@ export async function setupHub(): Promise<HubSetup> {
     const s2 = await enrollStore(hub, 'S002', { members: 5, first: 100 });
     dirs.push(s1.dir, s2.dir);
     const creds = JSON.parse(readFileSync(join(s1.dir, 'hub.json'), 'utf8')) as { username: string; password: string; db: string };
-    const adminToken = readFileSync(join(hubDir, 'admin-token'), 'utf8').trim();
-    const admin = adminClient(hub);
     const basic = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+    // A probe that cannot read (the database restarting after a crash) throws: no comparison then.
     const get = async (path: string, auth: string) => {
       const res = await fetch(hub.url + path, { headers: { authorization: auth } });
-      return { status: res.status, body: await res.json().catch(() => undefined) };
+      if (res.status !== 200) throw new Error(`GET ${path}: ${res.status}`);
+      return res.json() as Promise<any>;
     };
+    const adminToken = readFileSync(join(hubDir, 'admin-token'), 'utf8').trim();
+    const adminGet = (path: string) => get(`/admin/v1${path}`, `Bearer ${adminToken}`);
     const target: FuzzTarget = {
       url: hub.url,
       credentials: { admin: `Bearer ${adminToken}`, store: basic, terminal: basic },
       processes: [hub],
       healthEvery: 1,
       probes: {
-        storeDb: { read: async () => get(`/couch/${creds.db}/`, basic).then((r) => ({ status: r.status, seq: r.body?.update_seq ?? r.body })) },
-        stores: { read: async () => (await admin.get('/stores')).body },
-        rules: { read: async () => (await admin.get('/rules')).body },
-        templates: { read: async () => (await admin.get('/templates')).body },
-        identity: { read: async () => [(await admin.get('/identity/metrics')).body, (await admin.get('/identity/quarantine')).body] },
+        storeDb: { read: async () => (await get(`/couch/${creds.db}/`, basic)).update_seq },
+        stores: { read: () => adminGet('/stores') },
+        rules: { read: () => adminGet('/rules') },
+        templates: { read: () => adminGet('/templates') },
+        identity: { read: async () => [await adminGet('/identity/metrics'), await adminGet('/identity/quarantine')] },
       },
     };
     const fixture: HubFixture = { storeId: 'S001', storeDb: creds.db, otherStoreId: 'S002', memberIds: [seedMemberId(0), seedMemberId(1), seedMemberId(100)] };
