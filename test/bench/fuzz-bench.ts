@@ -1,9 +1,12 @@
+import { writeFileSync } from 'node:fs';
 import { anyRequest, edgeRoutes, hubRoutes, runFuzz, seedFrom, setupEdge, setupHub, violationGroups, describeRequest, type FuzzReport } from '../support/fuzz.ts';
 
 /**
  * `npm run bench -- fuzz`: the fuzz harness of the CI tests (test/support/fuzz.ts) at length,
  * half the requests to an edge node, half to a hub. Knobs: BENCH_FUZZ_REQUESTS (100000 in all),
- * BENCH_FUZZ_SEED (20261129), BENCH_FUZZ_ONLY (edge or hub).
+ * BENCH_FUZZ_SEED (20261129), BENCH_FUZZ_ONLY (edge or hub), BENCH_FUZZ_HEALTH_EVERY (10:
+ * requests between two /healthz reads; the processes being alive is checked after every one),
+ * BENCH_FUZZ_PROGRESS (a file the report so far is written to every 1,000 requests).
  */
 export async function benchFuzz(): Promise<{ edge?: FuzzReport; hub?: FuzzReport }> {
   const total = Number(process.env.BENCH_FUZZ_REQUESTS ?? 100_000);
@@ -11,10 +14,15 @@ export async function benchFuzz(): Promise<{ edge?: FuzzReport; hub?: FuzzReport
   const only = process.env.BENCH_FUZZ_ONLY;
   const runs = only ? total : Math.ceil(total / 2);
   const out: { edge?: FuzzReport; hub?: FuzzReport } = {};
-  const progress = (what: string) => (n: number) => n % 5000 === 0 && process.stderr.write(`fuzz ${what}: ${n}/${runs}\n`);
+  const healthEvery = Number(process.env.BENCH_FUZZ_HEALTH_EVERY ?? 10);
+  const progress = (what: string) => (r: FuzzReport) => {
+    if (r.requests % 5000 === 0) process.stderr.write(`fuzz ${what}: ${r.requests}/${runs}, ${r.violations.length} violations\n`);
+    if (process.env.BENCH_FUZZ_PROGRESS) writeFileSync(process.env.BENCH_FUZZ_PROGRESS, fuzzMarkdown(`${what} (so far)`, r) + '\n');
+  };
   if (only !== 'hub') {
     const s = await setupEdge();
     try {
+      s.target.healthEvery = healthEvery;
       out.edge = await runFuzz(s.target, anyRequest(edgeRoutes(s.fixture)), { seed, runs, onProgress: progress('edge') });
     } finally {
       await s.stop();
@@ -23,6 +31,7 @@ export async function benchFuzz(): Promise<{ edge?: FuzzReport; hub?: FuzzReport
   if (only !== 'edge') {
     const s = await setupHub();
     try {
+      s.target.healthEvery = healthEvery;
       out.hub = await runFuzz(s.target, anyRequest(hubRoutes(s.fixture)), { seed, runs, onProgress: progress('hub') });
     } finally {
       await s.stop();

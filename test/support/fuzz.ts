@@ -298,7 +298,11 @@ export interface EdgeFixture {
 const receiptNo = fc.oneof(fc.constantFrom('R1', 'R2', 'R3', 'SETUP1'), fc.stringMatching(/^[A-Za-z0-9_.-]{1,20}$/));
 const sku = fc.constantFrom('SKU-1', 'SKU-2', 'CUP-001', 'TEA-7');
 const line = fc.record({ sku, category: fc.option(fc.constantFrom('food', 'apparel', 'cups'), { nil: undefined }), qty: fc.integer({ min: 1, max: 5 }), unitPrice: fc.integer({ min: 0, max: 60_000 }) });
-const lines = fc.array(line, { minLength: 1, maxLength: 4 });
+/** Receipts at the schema's limits (500 lines of qty 10,000 at 1e8 fen are all valid), as well as everyday ones. */
+const lines = fc.oneof(
+  { arbitrary: fc.array(line, { minLength: 1, maxLength: 4 }), weight: 9 },
+  { arbitrary: fc.constantFrom(1, 20, 500).map((n) => Array.from({ length: n }, (_, i) => ({ sku: `SKU-${i % 3}`, qty: 10_000, unitPrice: 100_000_000 }))), weight: 1 },
+);
 const phone = fc.oneof(fc.integer({ min: 0, max: 9 }).map(seedPhone), fc.integer({ min: 0, max: 99_999_999 }).map((n) => `+86 138${String(n).padStart(8, '0')}`), fc.constantFrom('13912345678', '+8613900000000', '139 0000 0001'));
 const identities = {
   cardNo: fc.oneof(fc.constantFrom('CARD0001', 'FZCARD1'), fc.stringMatching(/^[A-Z0-9]{4,12}$/)),
@@ -361,7 +365,7 @@ export function edgeRoutes(fx: EdgeFixture): RouteSpec[] {
           memberId: fc.option(member, { nil: undefined }),
           lines,
           couponCodes: fc.option(fc.array(fc.constantFrom(fx.couponCode, 'NOPE-0000'), { minLength: 1, maxLength: 2 }), { nil: undefined }),
-          pointsToRedeem: fc.option(fc.integer({ min: 1, max: 600 }), { nil: undefined }),
+          pointsToRedeem: fc.option(fc.oneof({ arbitrary: fc.integer({ min: 1, max: 600 }), weight: 9 }, { arbitrary: fc.constantFrom(2 ** 53 - 1, 1e15), weight: 1 }), { nil: undefined }),
         })
         .map(j),
     },
@@ -550,7 +554,7 @@ export interface FuzzTarget {
   /** The processes the requests reach: none may exit. */
   processes: ServiceProcess[];
   probes: Record<string, Probe>;
-  /** Requests between two /healthz checks. */
+  /** Requests between two /healthz checks (whether the processes are alive is checked after every one). */
   healthEvery: number;
 }
 
@@ -751,7 +755,7 @@ const alive = (p: ServiceProcess) => p.child.exitCode === null && p.child.signal
  * Runs `runs` requests drawn with `seed` against `target` one at a time, checking every answer.
  * Requests are drawn in chunks of 500 (seed, seed+1, …), so the same seed replays the same run.
  */
-export async function runFuzz(target: FuzzTarget, arb: fc.Arbitrary<FuzzRequest>, opts: { seed: number; runs: number; onProgress?: (done: number) => void }): Promise<FuzzReport> {
+export async function runFuzz(target: FuzzTarget, arb: fc.Arbitrary<FuzzRequest>, opts: { seed: number; runs: number; onProgress?: (report: FuzzReport) => void }): Promise<FuzzReport> {
   const started = Date.now();
   const report: FuzzReport = { seed: opts.seed, requests: 0, seconds: 0, byRoute: new Map(), byCode: new Map(), violations: [] };
   const baseline = new Map<string, unknown>();
@@ -788,7 +792,8 @@ export async function runFuzz(target: FuzzTarget, arb: fc.Arbitrary<FuzzRequest>
       }
       // An accepted write may change anything, and may land a little later: read afresh next time.
       if (!refused && !req.readOnly) baseline.clear();
-      if (res.status === 0 || res.status >= 500 || index % target.healthEvery === 0) {
+      if (!target.processes.every(alive)) dead = true;
+      if (dead || res.status === 0 || res.status >= 500 || index % target.healthEvery === 0) {
         for (const p of target.processes) if (!alive(p)) found.push({ kind: 'process_exited', status: res.status, detail: `exit ${p.child.exitCode ?? p.child.signalCode}; last output: ${p.output().slice(-400)}` });
         const h = await send(target, { ...req, method: 'GET', path: '/healthz', auth: 'none', authVariant: 'good', contentType: 'none', body: undefined as never });
         if (h.status !== 200) {
@@ -812,7 +817,7 @@ export async function runFuzz(target: FuzzTarget, arb: fc.Arbitrary<FuzzRequest>
       report.byCode.set(key, (report.byCode.get(key) ?? 0) + 1);
       for (const f of found) report.violations.push({ ...f, route: req.route, request: req, index });
       if (dead) break;
-      if (index % 1000 === 999) opts.onProgress?.(index + 1);
+      if (index % 1000 === 999) opts.onProgress?.({ ...report, seconds: (Date.now() - started) / 1000 });
     }
   }
   report.seconds = (Date.now() - started) / 1000;
