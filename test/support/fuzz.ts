@@ -911,7 +911,7 @@ export async function setupEdge(): Promise<EdgeSetup> {
       const r = await pos.post(`/v1/coupons/${couponCode}/verify`, { memberId: memberIds[0], lines: [{ sku: 'X', qty: 1, unitPrice: 20_000 }] });
       return r.body?.valid === true ? true : undefined;
     }, 20_000, 'the hub coupon at the store');
-    const health = async () => (await fetch(`${edge!.url}/healthz`)).json() as Promise<{ sync?: { state: string; lastPullAt: string | null; pendingUp: number; pushedSeq: number } }>;
+    const health = async () => (await fetch(`${edge!.url}/healthz`, { signal: AbortSignal.timeout(15_000) })).json() as Promise<{ sync?: { state: string; lastPullAt: string | null; pendingUp: number; pushedSeq: number } }>;
     const statement = (id: string) => pos.get(`/v1/members/${id}/points?limit=1000`).then((r) => ({ status: r.status, balance: r.body?.balance, entries: r.body?.ledger?.length, newest: JSON.stringify(r.body?.ledger?.[0] ?? null) }));
     type Seq = { seq: number; pull: string | null; state: string };
     const target: FuzzTarget = {
@@ -972,7 +972,7 @@ export async function setupHub(): Promise<HubSetup> {
     const basic = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
     // A probe that cannot read (the database restarting after a crash) throws: no comparison then.
     const get = async (path: string, auth: string) => {
-      const res = await fetch(hub.url + path, { headers: { authorization: auth } });
+      const res = await fetch(hub.url + path, { headers: { authorization: auth }, signal: AbortSignal.timeout(15_000) });
       if (res.status !== 200) throw new Error(`GET ${path}: ${res.status}`);
       return res.json() as Promise<any>;
     };
