@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { credentialsOf } from '../../shared/auth-header.ts';
@@ -16,8 +16,10 @@ import { INCIDENT_KINDS, listIncidents } from '../incidents.ts';
 import { currentRules, listTemplates, putTemplate, setRules } from '../rules.ts';
 import { seedStoreMembers } from '../seed.ts';
 import { AddStoreSchema, type StoreDoc } from '../stores.ts';
+import { pathId } from './path-param.ts';
 
-const IssueCouponSchema = z.strictObject({ memberId: MemberId, templateId: z.string(), code: CouponCode.optional(), validDays: z.number().int().positive().max(3650).optional() });
+// The template id as templates have it: unbounded text reached the database as a URL too long for it (a 500).
+const IssueCouponSchema = z.strictObject({ memberId: MemberId, templateId: CouponTemplateSchema.shape.id, code: CouponCode.optional(), validDays: z.number().int().positive().max(3650).optional() });
 const SeedSchema = z.strictObject({ count: z.number().int().positive().max(1_000_000), first: z.number().int().nonnegative().default(0) });
 const CodeSchema = z.strictObject({ ttlHours: z.number().positive().max(24 * 30).optional() });
 const IncidentsQuerySchema = z.strictObject({ status: z.enum(['open', 'resolved']).optional(), kind: z.enum(INCIDENT_KINDS).optional(), store: StoreId.optional() });
@@ -44,28 +46,29 @@ export function adminRoutes(ctx: HubContext) {
     return c.json({ store: storeView(added.store), enrollment: { code: added.code, expiresAt: added.expiresAt } }, 201);
   });
   admin.get('/stores', async (c) => c.json({ stores: (await ctx.stores.list()).map(storeView) }));
+  const storeId = (c: Context) => pathId(c, 'id', StoreId, 'store_not_found', 'store');
   admin.post('/stores/:id/codes', async (c) => {
     const body = await readJsonBody(c.req, CodeSchema);
-    return c.json({ enrollment: await ctx.stores.newCode(c.req.param('id'), body.ttlHours ? body.ttlHours * 3600_000 : undefined) }, 201);
+    return c.json({ enrollment: await ctx.stores.newCode(storeId(c), body.ttlHours ? body.ttlHours * 3600_000 : undefined) }, 201);
   });
-  admin.post('/stores/:id/disable', async (c) => c.json({ store: storeView(await ctx.stores.setDisabled(c.req.param('id'), true)) }));
-  admin.post('/stores/:id/enable', async (c) => c.json({ store: storeView(await ctx.stores.setDisabled(c.req.param('id'), false)) }));
+  admin.post('/stores/:id/disable', async (c) => c.json({ store: storeView(await ctx.stores.setDisabled(storeId(c), true)) }));
+  admin.post('/stores/:id/enable', async (c) => c.json({ store: storeView(await ctx.stores.setDisabled(storeId(c), false)) }));
   admin.post('/stores/:id/seed', async (c) => {
     const body = await readJsonBody(c.req, SeedSchema);
-    const store = await ctx.stores.require(c.req.param('id'));
+    const store = await ctx.stores.require(storeId(c));
     await seedStoreMembers(ctx.couch, ctx.ingest, store, body.count, { first: body.first, now: ctx.clock() });
     ctx.bundles.request(store.id);
     return c.json({ seeded: body.count, first: body.first }, 201);
   });
   // The replica bundle a new node enrolls from: built after bulk changes and every few minutes when stale.
   admin.get('/stores/:id/bundle', async (c) => {
-    const store = await ctx.stores.require(c.req.param('id'));
+    const store = await ctx.stores.require(storeId(c));
     const header = await ctx.bundles.header(store.id);
     if (!header) throw new AppError('not_found', `no replica bundle for ${store.id} yet`);
     return c.json({ bundle: header });
   });
   admin.post('/stores/:id/bundle', async (c) => {
-    const store = await ctx.stores.require(c.req.param('id'));
+    const store = await ctx.stores.require(storeId(c));
     ctx.bundles.request(store.id);
     return c.json({ requested: store.id }, 202);
   });
@@ -88,7 +91,7 @@ export function adminRoutes(ctx: HubContext) {
   });
 
   admin.get('/members/:id', async (c) => {
-    const id = c.req.param('id');
+    const id = pathId(c, 'id', MemberId, 'member_not_found', 'member');
     const member = await ctx.members.summary(id, 'Asia/Shanghai', ctx.clock());
     if (!member) throw new AppError('member_not_found', `no member ${id}`);
     const facts = await ctx.members.factsOf(id);

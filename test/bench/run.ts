@@ -1,9 +1,10 @@
 import { benchEdge } from './edge-bench.ts';
 import { benchHub } from './hub-bench.ts';
 import { benchOneId } from './one-id-bench.ts';
+import { benchFuzz, fuzzMarkdown } from './fuzz-bench.ts';
 
 /**
- * `npm run bench [-- edge|hub]`: runs the benchmarks (both by default) and prints a Markdown
+ * `npm run bench [-- edge|hub|one-id|fuzz]`: runs the benchmarks (all but fuzz by default) and prints a Markdown
  * report for docs/benchmarks.md. Wall-clock figures are reported, never asserted: CI does not
  * run this.
  */
@@ -11,6 +12,13 @@ const only = process.argv[2];
 if (!only || only === 'edge') await reportEdge();
 if (!only || only === 'hub') await reportHub();
 if (!only || only === 'one-id') await reportOneId();
+// Not part of the default run: 100,000 requests take a while and report findings, not speed.
+if (only === 'fuzz') await reportFuzz();
+
+async function reportFuzz() {
+  const r = await benchFuzz();
+  for (const [name, report] of [['edge POS API', r.edge], ['hub admin, store API and gateway', r.hub]] as const) if (report) console.log(fuzzMarkdown(name, report) + '\n');
+}
 
 async function reportOneId() {
   const r = await benchOneId();
