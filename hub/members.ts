@@ -15,6 +15,9 @@ interface RelevanceDoc extends Doc {
   stores: string[];
 }
 
+/** A document's id in a store database: a redemption goes in as `redeem:<code>@<store>` (see projectTo). */
+const projectedId = (d: Doc) => (d.type === 'redeem' ? `${d._id}@${String(d.storeId)}` : d._id);
+
 /** The members One-ID merged into this one, transitively: their documents are the survivor's too. */
 interface MergedDoc extends Doc {
   type: 'merged';
@@ -167,7 +170,7 @@ export class HubMembers {
    */
   async projectTo(storeIds: string[], docs: Doc[]): Promise<void> {
     if (docs.length === 0) return;
-    const projected = docs.map((d) => (d.type === 'redeem' ? { ...d, _id: `${d._id}@${String(d.storeId)}` } : d));
+    const projected = docs.map((d): Doc => ({ ...d, _id: projectedId(d) }));
     // Aliases are the one kind that changes (a merge undone, or made again): written over.
     const facts = projected.filter((d) => d.type !== 'alias');
     const aliases = projected.filter((d) => d.type === 'alias').map(stripRev);
@@ -177,10 +180,22 @@ export class HubMembers {
     }
   }
 
-  /** Adds the member to a store's replica with everything the till needs. */
-  async projectMember(memberId: string, storeId: string): Promise<void> {
+  /** Adds the member to a store's replica with everything the till needs; returns those documents as stored there. */
+  async projectMember(memberId: string, storeId: string): Promise<Doc[]> {
     await this.addRelevance(memberId, storeId);
-    await this.projectTo([storeId], await this.docsOf(memberId));
+    return this.projectAndRead(storeId, await this.docsOf(memberId));
+  }
+
+  /**
+   * Projects documents into one store's database and reads them back as stored there (the
+   * projected ids, with their revisions). A node that writes these with new_edits: false holds
+   * the very revisions replication would bring, so the two never conflict.
+   */
+  async projectAndRead(storeId: string, docs: Doc[]): Promise<Doc[]> {
+    const unique = [...new Map(docs.map((d) => [d._id, d])).values()];
+    await this.projectTo([storeId], unique);
+    const ids = unique.map(projectedId);
+    return (await this.couch.fetchDocs(storeDbName(storeId), ids)).filter((d): d is Doc => d !== undefined);
   }
 
   /** The member id an identity belongs to at the hub. */
