@@ -206,6 +206,9 @@ export async function refund(ctx: EdgeContext, terminalId: string, checkoutId: s
   });
 }
 
+/** A refund of this store's own receipt waits this long for the hub's word on refunds made elsewhere. */
+const OWN_CHECKOUT_TIMEOUT_MS = 1000;
+
 /**
  * The order a refund is for: from the replica, or, when it does not hold it, from the hub with
  * every refund of it the hub knows (so nothing is refunded twice) and its member, written into
@@ -214,7 +217,15 @@ export async function refund(ctx: EdgeContext, terminalId: string, checkoutId: s
 async function orderToRefund(ctx: EdgeContext, checkoutId: string): Promise<unknown> {
   const orderId = `order:${checkoutId}`;
   const held = await getDoc(ctx, orderId);
-  if (held) return held;
+  if (held) {
+    // Refunds of it made at other stores (a receipt without a member reaches no other store by
+    // replication): asked briefly while the hub can be reached, so nothing is refunded twice.
+    if (ctx.hub?.reachable()) {
+      const known = await ctx.hub.checkout(checkoutId, OWN_CHECKOUT_TIMEOUT_MS);
+      if (Array.isArray(known)) await ctx.live.applyFromHub(known);
+    }
+    return held;
+  }
   if (!CheckoutId.safeParse(checkoutId).success) throw new AppError('checkout_not_found', 'no such checkout: ids are <store>:<terminal>:<receiptNo>');
   if (!ctx.hub) throw new AppError('checkout_not_found', `no checkout ${checkoutId} at this store`);
   const fromHub = await ctx.hub.checkout(checkoutId);

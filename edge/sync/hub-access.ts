@@ -75,10 +75,10 @@ export class HubAccess {
    * the hub stored them for this store; 'not_found' when the hub has no such checkout,
    * 'unreachable' when it cannot be asked now.
    */
-  async checkout(checkoutId: string): Promise<Record<string, unknown>[] | 'not_found' | 'unreachable'> {
+  async checkout(checkoutId: string, timeoutMs = CHECKOUT_TIMEOUT_MS): Promise<Record<string, unknown>[] | 'not_found' | 'unreachable'> {
     if (!this.reachable()) return 'unreachable';
     try {
-      const res = await this.call('GET', `/v1/checkouts/${encodeURIComponent(checkoutId)}`, undefined, CHECKOUT_TIMEOUT_MS);
+      const res = await this.call('GET', `/v1/checkouts/${encodeURIComponent(checkoutId)}`, undefined, timeoutMs);
       if (res.status === 404 || res.status === 400) return 'not_found';
       if (!res.ok) throw new Error(`hub answered ${res.status}`);
       return OrderAnswerSchema.parse(await res.json()).docs;

@@ -28,8 +28,12 @@ const syncState = async (i: number) => ((await (await fetch(`${stores[i]!.edge!.
 function storeApi(i: number) {
   const link = JSON.parse(readFileSync(join(stores[i]!.dir, 'hub.json'), 'utf8')) as { username: string; password: string };
   const auth = `Basic ${Buffer.from(`${link.username}:${link.password}`).toString('base64')}`;
-  return async (path: string, body: unknown) => {
-    const res = await fetch(`${hub.url}/v1${path}`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return async (path: string, body?: unknown) => {
+    const res = await fetch(`${hub.url}/v1${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
     return { status: res.status, body: (await res.json()) as any };
   };
 }
@@ -153,6 +157,33 @@ it("a receipt of S001 is refunded in full at S002: points clawed back, the coupo
   // The coupon stayed used.
   const verify = await pos(0).post(`/v1/coupons/${code}/verify`, { memberId: m, lines: [{ sku: 'A', qty: 1, unitPrice: 20_000 }] });
   expect(verify.body).toMatchObject({ valid: false, reason: 'redeemed' });
+});
+
+it('a receipt without a member refunded at S002 is not refunded again at S001, which asks the hub', async () => {
+  const sale = await pos(0).post('/v1/checkouts', { receiptNo: 'NM1', lines: [{ sku: 'A', qty: 3, unitPrice: 1_000 }] });
+  expect(sale.status).toBe(201);
+  const back = await eventually(async () => {
+    const r = await pos(1).post('/v1/checkouts/S001:T1:NM1/refunds', { refundNo: 'F1', lines: [{ sku: 'A', qty: 2 }] });
+    return r.status === 404 ? undefined : r;
+  }, 20_000, 'the receipt at the hub');
+  expect(back.status).toBe(201);
+  expect(back.body.refund.refund).toBe(2_000);
+  expect(back.body.refund.coupons).toEqual([]);
+  // Once the hub has S002's refund, S001 refunds only what is left.
+  await eventually(async () => {
+    const known = await storeApi(1)('/checkouts/S001:T1:NM1'); // S002's credentials: S001 learns nothing from this
+    return known.body.docs?.some((d: { _id: string }) => d._id === 'refund:S001:T1:NM1:F1@S002') ? true : undefined;
+  }, 20_000, "S002's refund at the hub");
+  const tooMuch = await pos(0).post('/v1/checkouts/S001:T1:NM1/refunds', { refundNo: 'F1', lines: [{ sku: 'A', qty: 2 }] });
+  expect(tooMuch.status).toBe(422);
+  expect(tooMuch.body.error.code).toBe('refund_exceeds_purchase');
+  const rest = await pos(0).post('/v1/checkouts/S001:T1:NM1/refunds', { refundNo: 'F1' });
+  expect(rest.status).toBe(201);
+  expect(rest.body.refund.id).toBe('S001:T1:NM1:F1');
+  expect(rest.body.refund.refund).toBe(1_000);
+  // Ids the hub refuses to look up are a 400 and write nothing.
+  expect((await storeApi(0)('/checkouts/__proto__')).status).toBe(400);
+  expect((await storeApi(0)('/checkouts/S009:T1:NOPE')).status).toBe(404);
 });
 
 it('with the hub stopped: a coupon still redeems; a receipt of another store is 404, saying the hub could not be asked', async () => {
