@@ -3,7 +3,7 @@ import { rename } from 'node:fs/promises';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { MemberIndex, type SnapshotPart } from '../shared/member-index.ts';
-import type { AnyDoc } from '../shared/schemas/documents.ts';
+import { AnyDocSchema, type AnyDoc } from '../shared/schemas/documents.ts';
 import { AppError } from '../shared/errors.ts';
 import type { StoreDb } from './store-db.ts';
 
@@ -131,6 +131,15 @@ export class LiveIndex {
    * LevelDB batch, all or none.
    */
   write(docs: AnyDoc[]): Promise<WriteResult> {
+    // Nothing is stored that could not be read back: a document the schema refuses would be left
+    // out of the index at the next start and make a retried receipt answer 500 (about 7 µs a checkout).
+    for (const doc of docs) {
+      const checked = AnyDocSchema.safeParse(doc);
+      if (!checked.success) {
+        const issue = checked.error.issues[0]!;
+        return Promise.reject(new AppError('internal', `refusing to store ${doc._id}: ${issue.path.join('.')}: ${issue.message}; nothing was recorded`));
+      }
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ docs, resolve, reject });
       if (!this.flushing) this.flushing = this.flush();

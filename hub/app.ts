@@ -3,6 +3,7 @@ import { AppError } from '../shared/errors.ts';
 import { errorBody } from '../shared/json-body.ts';
 import type { HubContext } from './context.ts';
 import { gatewayRoutes } from './gateway.ts';
+import { recordRefusals } from './incidents.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { identityRoutes } from './routes/identity.ts';
 import { storeApiRoutes } from './routes/store-api.ts';
@@ -24,7 +25,7 @@ export function createHubApp(ctx: HubContext) {
       .catch(() => 'down');
     return c.json({ status: couch === 'up' ? 'ok' : 'degraded', version: ctx.version, couch, time: ctx.clock().toISOString() }, couch === 'up' ? 200 : 503);
   });
-  app.route('/couch', gatewayRoutes({ couch: ctx.couch, stores: ctx.stores, onStoreWrite: (id) => ctx.ingest.poke(id), hubId: ctx.hubId }));
+  app.route('/couch', gatewayRoutes({ couch: ctx.couch, stores: ctx.stores, onStoreWrite: (id) => ctx.ingest.poke(id), onRefused: (id, refused, sent) => recordRefusals(ctx, id, refused, sent), hubId: ctx.hubId }));
   app.route('/v1', storeApiRoutes(ctx));
   const admin = adminRoutes(ctx);
   admin.route('/', identityRoutes(ctx));

@@ -3,18 +3,31 @@ import { AppError } from '../shared/errors.ts';
 import type { Couch } from './couch/couch.ts';
 import { requireStore, type StoreEnv } from './routes/store-auth.ts';
 import type { StoreDoc, Stores } from './stores.ts';
+import { storeDocRefusal } from '../shared/store-facts.ts';
 
 type GatewayEnv = StoreEnv;
+
+export interface GatewayDeps {
+  couch: Couch;
+  stores: Stores;
+  hubId: string;
+  onStoreWrite: (storeId: string) => void;
+  /** Documents a store pushed and the gateway refused (the whole batch, to record what was sent). */
+  onRefused: (storeId: string, refused: { id: string; reason: string }[], sent: unknown[]) => Promise<void>;
+}
 
 /**
  * The replication gateway: `/couch/<db>/...` as CouchDB speaks it, for store nodes only. A store
  * authenticates with Basic <store id>:<secret>, reaches only its own database, and only the
- * endpoints replication uses. What it may write is checked document by document: its own facts,
- * registrations and heartbeat; the hub's documents (rules, templates, coupons) are refused the
- * way CouchDB's validate_doc_update refuses (`forbidden` per document), so a refused document
- * does not stop the rest of the batch.
+ * endpoints replication uses. What it may write is checked document by document
+ * (shared/store-facts.ts): its own facts under their ids, valid and adding up, registrations and
+ * its heartbeat; the hub's documents (rules, templates, coupons) and anything malformed are
+ * refused the way CouchDB's validate_doc_update refuses (`forbidden` per document), so a refused
+ * document does not stop the rest of the batch, and each refusal is an incident. Whether a fact
+ * is one the store could make (the order exists, the rules give those points) is the ingest
+ * worker's to judge: it needs the hub's databases.
  */
-export function gatewayRoutes(deps: { couch: Couch; stores: Stores; onStoreWrite: (storeId: string) => void; hubId: string }) {
+export function gatewayRoutes(deps: GatewayDeps) {
   const gw = new Hono<GatewayEnv>();
 
   gw.use(requireStore(deps.stores));
@@ -50,7 +63,7 @@ export function gatewayRoutes(deps: { couch: Couch; stores: Stores; onStoreWrite
   return gw;
 }
 
-async function bulkDocs(c: Context<GatewayEnv>, deps: { couch: Couch; onStoreWrite: (storeId: string) => void }, store: StoreDoc) {
+async function bulkDocs(c: Context<GatewayEnv>, deps: GatewayDeps, store: StoreDoc) {
   let body: { docs?: unknown; new_edits?: boolean };
   try {
     body = JSON.parse(await c.req.text());
@@ -60,11 +73,12 @@ async function bulkDocs(c: Context<GatewayEnv>, deps: { couch: Couch; onStoreWri
   if (!Array.isArray(body.docs)) throw new AppError('validation_failed', 'docs: expected an array', { field: 'docs' });
   const allowed: unknown[] = [];
   const refused: { id: string; error: 'forbidden'; reason: string }[] = [];
-  for (const doc of body.docs as Record<string, unknown>[]) {
-    const why = refusal(doc, store.id);
-    if (why) refused.push({ id: String(doc?._id), error: 'forbidden', reason: why });
+  for (const doc of body.docs as unknown[]) {
+    const why = storeDocRefusal(doc, store.id);
+    if (why) refused.push({ id: idOf(doc), error: 'forbidden', reason: why });
     else allowed.push(doc);
   }
+  if (refused.length > 0) await deps.onRefused(store.id, refused, body.docs as unknown[]);
   let results: unknown[] = [];
   if (allowed.length > 0) {
     const res = await upstream(deps.couch, 'POST', `/${store.db}/_bulk_docs`, '', JSON.stringify({ ...body, docs: allowed }));
@@ -75,28 +89,8 @@ async function bulkDocs(c: Context<GatewayEnv>, deps: { couch: Couch; onStoreWri
   return c.json([...results, ...refused], 201);
 }
 
-/** Why a store may not write this document, or undefined when it may. */
-export function refusal(doc: Record<string, unknown> | null, storeId: string): string | undefined {
-  if (!doc || typeof doc !== 'object' || typeof doc._id !== 'string') return 'not a document';
-  if (doc._deleted) return 'facts are never deleted';
-  if (doc._id.startsWith('_')) return 'design and special documents belong to the hub';
-  switch (doc.type) {
-    case 'order':
-    case 'refund':
-    case 'redeem':
-    case 'event':
-    case 'pts':
-      return doc.storeId === storeId ? undefined : `a ${doc.type} of store ${String(doc.storeId)}`;
-    case 'member':
-      return doc.registeredStoreId === storeId ? undefined : 'a member registered at another store';
-    case 'idk':
-      return undefined;
-    case 'heartbeat':
-      return doc._id === `heartbeat:${storeId}` ? undefined : "another store's heartbeat";
-    default:
-      return `documents of type ${String(doc.type)} are written by the hub`;
-  }
-}
+/** A document's id for a refusal, whatever was sent. */
+const idOf = (doc: unknown) => String((doc as { _id?: unknown } | null)?._id ?? '').slice(0, 300);
 
 async function proxy(c: Context<GatewayEnv>, couch: Couch, path: string, body?: string): Promise<Response> {
   const res = await upstream(couch, c.req.method, path, new URL(c.req.url).search, body, c.req.raw.signal);

@@ -1,7 +1,19 @@
 import type { Couch, Doc } from './couch/couch.ts';
 import { DB } from './couch/databases.ts';
 
-export const INCIDENT_KINDS = ['coupon_double_redeem', 'overspend', 'clock_skew', 'identity_conflict', 'fact_conflict'] as const;
+export const INCIDENT_KINDS = [
+  'coupon_double_redeem',
+  'overspend',
+  'clock_skew',
+  'identity_conflict',
+  'fact_conflict',
+  /** The gateway refused a document a store pushed: malformed, or not the store's to write. */
+  'refused_document',
+  /** A store's fact the hub did not accept (no such order, points the rules do not give, a key of another store's member): kept out of the central databases and of every other store. */
+  'quarantined_fact',
+  /** A receipt earned more points than the rules' ceiling: it earned the ceiling; someone should look. */
+  'points_ceiling',
+] as const;
 export type IncidentKind = (typeof INCIDENT_KINDS)[number];
 
 export interface Incident extends Doc {
@@ -31,4 +43,28 @@ export async function recordIncident(couch: Couch, key: string, incident: Omit<I
 export async function listIncidents(couch: Couch, filter: { status?: string; storeId?: string; kind?: string } = {}): Promise<Incident[]> {
   const all = await couch.range<Incident>(DB.incidents, { startkey: 'incident:', endkey: 'incident:\ufff0' }, 100_000);
   return all.filter((i) => (!filter.status || i.status === filter.status) && (!filter.kind || i.kind === filter.kind) && (!filter.storeId || i.stores.includes(filter.storeId)));
+}
+
+/** At most this many refusals of one request become incidents: a flood of junk is one story. */
+const REFUSALS_RECORDED = 20;
+const MAX_KEPT_DOC = 8 * 1024;
+
+/**
+ * Records documents the gateway refused from a store, each once (by store and id), with the
+ * document itself when it is small, for whoever looks into why a store sent it.
+ */
+export async function recordRefusals(deps: { couch: Couch; clock: () => Date }, storeId: string, refused: { id: string; reason: string }[], sent: unknown[]): Promise<void> {
+  const now = deps.clock();
+  const byId = new Map(sent.map((d) => [String((d as { _id?: unknown } | null)?._id ?? '').slice(0, 300), d]));
+  for (const r of refused.slice(0, REFUSALS_RECORDED)) {
+    const text = JSON.stringify(byId.get(r.id) ?? null);
+    await recordIncident(deps.couch, `${storeId}:${r.id}`, {
+      kind: 'refused_document',
+      storeId,
+      stores: [storeId],
+      at: now.toISOString(),
+      summary: `store ${storeId} pushed ${r.id || 'a document without an id'}, refused: ${r.reason}`,
+      details: { id: r.id, reason: r.reason, ...(text.length <= MAX_KEPT_DOC ? { doc: JSON.parse(text) as unknown } : { docBytes: text.length }) },
+    }, now);
+  }
 }

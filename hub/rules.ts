@@ -1,6 +1,6 @@
 import { RULES_ID, docId } from '../shared/doc-ids.ts';
 import { DEFAULT_TEMPLATES, type CouponTemplate } from '../shared/schemas/coupon.ts';
-import { DEFAULT_RULES, type LoyaltyRules } from '../shared/schemas/rules.ts';
+import { DEFAULT_RULES, LoyaltyRulesSchema, type LoyaltyRules } from '../shared/schemas/rules.ts';
 import type { RulesDoc, TemplateDoc } from '../shared/schemas/documents.ts';
 import { content, type Couch, type Doc } from './couch/couch.ts';
 import { DB } from './couch/databases.ts';
@@ -20,8 +20,10 @@ export async function ensureDefaultRules(couch: Couch): Promise<void> {
   await couch.insertNew(DB.registry, missing.map((template) => ({ _id: docId.template(template.id), type: 'tpl', template }) satisfies TemplateDoc));
 }
 
+/** The rules in force, read through their schema: a version stored before a field existed gets its default. */
 export async function currentRules(couch: Couch): Promise<LoyaltyRules> {
-  return ((await couch.get<RulesDoc & Doc>(DB.registry, RULES_ID))?.rules as LoyaltyRules | undefined) ?? DEFAULT_RULES;
+  const stored = (await couch.get<RulesDoc & Doc>(DB.registry, RULES_ID))?.rules;
+  return stored ? LoyaltyRulesSchema.parse(stored) : DEFAULT_RULES;
 }
 
 export async function listTemplates(couch: Couch): Promise<CouponTemplate[]> {

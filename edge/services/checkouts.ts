@@ -24,6 +24,7 @@ function checkoutView(order: OrderDoc) {
     pointsCash: order.pointsCashCents,
     payable: order.payableCents,
     pointsEarned: order.pointsEarned,
+    ...(order.pointsUncapped !== undefined ? { pointsUncapped: order.pointsUncapped } : {}),
     pointsRedeemed: order.pointsRedeemed,
     couponsRedeemed: order.coupons.map((c) => ({ code: c.code, discount: c.discountCents })),
     lines: order.lines.map((l) => ({ sku: l.sku, qty: l.qty, unitPrice: l.unitPriceCents, total: l.totalCents, discount: l.discountCents, payable: l.payableCents })),
@@ -84,6 +85,7 @@ export async function checkout(ctx: EdgeContext, terminalId: string, body: Check
       at: now,
       day: today,
       ...p,
+      rulesVersion: index.rules.version,
       requestHash: hash,
     };
     const docs: AnyDoc[] = [order];

@@ -78,6 +78,7 @@ export function ledgerEntry(
  * 409 that names the member, so the POS can go on with them instead.
  */
 export async function register(ctx: EdgeContext, terminalId: string, body: RegisterBody) {
+  if (body.birthday !== undefined && body.birthday > moment(ctx).today) throw new AppError('validation_failed', 'birthday: not after today', { field: 'birthday' });
   const phoneKey = keyOrThrow(identityKey('phone', body.phone));
   const otherKeys: string[] = [];
   if (body.cardNo) otherKeys.push(keyOrThrow(identityKey('card', body.cardNo)));

@@ -23,6 +23,8 @@ export interface PricedCheckout {
   pointsCashCents: number;
   payableCents: number;
   pointsEarned: number;
+  /** Present when the rules' ceiling cut pointsEarned: what the receipt would have earned. */
+  pointsUncapped?: number;
   pointsRedeemed: number;
   coupons: { code: string; discountCents: number }[];
 }
@@ -100,6 +102,8 @@ export function priceCheckout(input: CheckoutInput): { ok: true; value: PricedCh
     discountCents: l.qty * l.unitPriceCents - l.remainingCents,
     payableCents: l.remainingCents,
   }));
+  const earned = member ? earnedPoints(rules, member.tier, payableCents) : 0;
+  const ceiling = rules.maxPointsPerReceipt;
   return {
     ok: true,
     value: {
@@ -108,7 +112,8 @@ export function priceCheckout(input: CheckoutInput): { ok: true; value: PricedCh
       couponDiscountCents,
       pointsCashCents,
       payableCents,
-      pointsEarned: member ? earnedPoints(rules, member.tier, payableCents) : 0,
+      pointsEarned: Math.min(earned, ceiling),
+      ...(earned > ceiling ? { pointsUncapped: earned } : {}),
       pointsRedeemed: input.pointsToRedeem,
       coupons,
     },

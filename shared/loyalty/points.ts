@@ -1,4 +1,5 @@
 import { addMonths } from '../local-time.ts';
+import { mulDiv } from '../money.ts';
 import type { Expiry, LoyaltyRules, TierRule } from '../schemas/rules.ts';
 
 /** The part of a ledger entry that its balance depends on. */
@@ -101,7 +102,7 @@ export function expiryFor(expiry: Expiry, day: string): string | undefined {
  * @example earnedPoints(DEFAULT_RULES, gold, 12_345) // 123 RMB × 1.5 = 185
  */
 export function earnedPoints(rules: LoyaltyRules, tier: TierRule, paidCents: number): number {
-  return Math.floor((paidCents * rules.earn.pointsPerYuan * tier.multiplierPct) / (100 * 100));
+  return mulDiv(paidCents, rules.earn.pointsPerYuan * tier.multiplierPct, 100 * 100);
 }
 
 /** Cents that `points` pay at the till, or undefined when they do not make whole cents. */
@@ -112,8 +113,8 @@ export function pointsToCents(rules: LoyaltyRules, points: number): number | und
 
 /** The most points that may pay for `amountCents`, per the cap on the receipt's share, in whole cents. */
 export function maxRedeemablePoints(rules: LoyaltyRules, amountCents: number): number {
-  const capCents = Math.floor((amountCents * rules.cash.maxShareBps) / 10000);
-  const max = Math.floor((capCents * rules.cash.pointsPerYuan) / 100);
+  const capCents = mulDiv(amountCents, rules.cash.maxShareBps, 10000);
+  const max = mulDiv(capCents, rules.cash.pointsPerYuan, 100);
   const step = rules.cash.pointsPerYuan / gcd(rules.cash.pointsPerYuan, 100);
   return max - (max % step);
 }

@@ -1,3 +1,4 @@
+import { mulDiv } from '../money.ts';
 import type { OrderDoc, RefundDoc } from '../schemas/documents.ts';
 
 export interface PricedRefund {
@@ -13,7 +14,7 @@ export type RefundRefusal =
 
 /** What part of a whole that is `total` a cumulative `done` stands for, exact at the end. */
 function share(amount: number, done: number, total: number): number {
-  return done >= total ? amount : Math.floor((amount * done) / total);
+  return done >= total ? amount : mulDiv(amount, done, total);
 }
 
 /**

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { Category, Cents, CouponCode, LocalDate, MemberId, Points, Sku } from './common.ts';
+import { LIMITS } from '../limits.ts';
+import { Birthday, Category, CouponCode, MemberId, Points, Sku, Text } from './common.ts';
 import { GENDERS } from './documents.ts';
 
 /* Request bodies of the edge API v1. Strict: an unknown field is a client bug, refused with 400. */
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+const text = Text;
 
 export const IdentifyBodySchema = z
   .strictObject({
@@ -31,7 +32,7 @@ export const RegisterBodySchema = z
     phone: text(32),
     name: text(64).optional(),
     gender: z.enum(GENDERS).optional(),
-    birthday: LocalDate.optional(),
+    birthday: Birthday.optional(),
     cardNo: text(32).optional(),
     unionId: text(64).optional(),
     openId: text(64).optional(),
@@ -50,19 +51,26 @@ export type InteractionBody = z.infer<typeof InteractionBodySchema>;
 export const LineInputSchema = z.strictObject({
   sku: Sku,
   category: Category.optional(),
-  qty: z.number().int().positive().max(10000),
+  qty: z.number().int().positive().max(LIMITS.qty),
   /** Integer cents. */
-  unitPrice: Cents.max(100_000_000),
+  unitPrice: z.number().int().nonnegative().max(LIMITS.unitPriceCents),
 });
 export type LineInput = z.infer<typeof LineInputSchema>;
 
 const ReceiptNo = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, _ . or -');
 
+/** Lines whose value together stays within what one receipt may hold (LIMITS.receiptCents). */
+const Lines = z
+  .array(LineInputSchema)
+  .min(1)
+  .max(LIMITS.lines)
+  .refine((lines) => lines.reduce((s, l) => s + l.qty * l.unitPrice, 0) <= LIMITS.receiptCents, `the receipt's total exceeds ${LIMITS.receiptCents} cents`);
+
 export const CheckoutBodySchema = z.strictObject({
   receiptNo: ReceiptNo,
   memberId: MemberId.optional(),
-  lines: z.array(LineInputSchema).min(1).max(500),
-  couponCodes: z.array(CouponCode).max(10).optional(),
+  lines: Lines,
+  couponCodes: z.array(CouponCode).max(LIMITS.coupons).optional(),
   pointsToRedeem: Points.positive().optional(),
 });
 export type CheckoutBody = z.infer<typeof CheckoutBodySchema>;
@@ -70,12 +78,12 @@ export type CheckoutBody = z.infer<typeof CheckoutBodySchema>;
 export const RefundBodySchema = z.strictObject({
   refundNo: ReceiptNo,
   /** Absent = refund everything not yet refunded. */
-  lines: z.array(z.strictObject({ sku: Sku, qty: z.number().int().positive() })).min(1).max(500).optional(),
+  lines: z.array(z.strictObject({ sku: Sku, qty: z.number().int().positive().max(LIMITS.qty) })).min(1).max(LIMITS.lines).optional(),
 });
 export type RefundBody = z.infer<typeof RefundBodySchema>;
 
 export const VerifyCouponBodySchema = z.strictObject({
   memberId: MemberId,
-  lines: z.array(LineInputSchema).min(1).max(500),
+  lines: Lines,
 });
 export type VerifyCouponBody = z.infer<typeof VerifyCouponBodySchema>;

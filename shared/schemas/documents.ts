@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LIMITS } from '../limits.ts';
 import { Category, Cents, CouponCode, IsoTime, LocalDate, MemberId, Points, Sku, StoreId, TerminalId } from './common.ts';
 import { CouponSchema, CouponTemplateSchema } from './coupon.ts';
 import { LoyaltyRulesSchema } from './rules.ts';
@@ -61,8 +62,8 @@ export const MemberAfterSchema = z.object({ id: MemberId, tier: z.string(), poin
 export const OrderLineSchema = z.object({
   sku: Sku,
   category: Category.optional(),
-  qty: z.number().int().positive(),
-  unitPriceCents: Cents,
+  qty: z.number().int().positive().max(LIMITS.qty),
+  unitPriceCents: Cents.max(LIMITS.unitPriceCents),
   totalCents: Cents,
   discountCents: Cents,
   payableCents: Cents,
@@ -78,15 +79,19 @@ export const OrderDocSchema = z.object({
   memberId: MemberId.optional(),
   at: IsoTime,
   day: LocalDate,
-  lines: z.array(OrderLineSchema),
+  lines: z.array(OrderLineSchema).min(1).max(LIMITS.lines),
   totalCents: Cents,
   couponDiscountCents: Cents,
   pointsCashCents: Cents,
   payableCents: Cents,
-  pointsEarned: Points,
-  pointsRedeemed: Points,
-  coupons: z.array(z.object({ code: CouponCode, discountCents: Cents })),
+  pointsEarned: Points.nonnegative(),
+  pointsRedeemed: Points.nonnegative(),
+  /** Present when the rules' ceiling on points per receipt cut pointsEarned: what it would have been. */
+  pointsUncapped: Points.nonnegative().optional(),
+  coupons: z.array(z.object({ code: CouponCode, discountCents: Cents })).max(LIMITS.coupons),
   tier: z.string().optional(),
+  /** The version of the loyalty rules the receipt was priced with (absent before 2026-11-29). */
+  rulesVersion: z.number().int().nonnegative().optional(),
   memberAfter: MemberAfterSchema.optional(),
   /** Hash of the request that made it: the same receipt number with other content is refused. */
   requestHash: z.string(),
@@ -105,10 +110,10 @@ export const RefundDocSchema = z.object({
   day: LocalDate,
   /** The day of the order it refunds: a refund takes back spend where the spend was counted. */
   orderDay: LocalDate.optional(),
-  lines: z.array(z.object({ index: z.number().int().nonnegative(), qty: z.number().int().positive(), refundCents: Cents })),
+  lines: z.array(z.object({ index: z.number().int().nonnegative().max(LIMITS.lines), qty: z.number().int().positive().max(LIMITS.qty), refundCents: Cents })).max(LIMITS.lines),
   refundCents: Cents,
-  pointsClawedBack: Points,
-  pointsReturned: Points,
+  pointsClawedBack: Points.nonnegative(),
+  pointsReturned: Points.nonnegative(),
   memberAfter: MemberAfterSchema.optional(),
   requestHash: z.string(),
 });
@@ -157,6 +162,25 @@ export type EventDoc = z.infer<typeof EventDocSchema>;
  */
 export const AliasDocSchema = z.object({ ...base, type: z.literal('alias'), from: MemberId, to: MemberId, at: IsoTime, undoneAt: IsoTime.optional() });
 export type AliasDoc = z.infer<typeof AliasDocSchema>;
+
+/** A node's heartbeat (`heartbeat:<store>`): the one document a store writes over; the hub's fleet view reads it. */
+export const HeartbeatDocSchema = z.object({
+  ...base,
+  type: z.literal('heartbeat'),
+  storeId: StoreId,
+  version: z.string().max(64),
+  clock: IsoTime,
+  sync: z.object({
+    state: z.enum(['online', 'offline', 'catching_up']),
+    lastPushAt: IsoTime.nullable(),
+    lastPullAt: IsoTime.nullable(),
+    pendingUp: z.number().int().nonnegative(),
+    pendingDown: z.number().int().nonnegative(),
+    lastError: z.string().max(2000).nullable(),
+  }),
+  members: z.number().int().nonnegative(),
+});
+export type HeartbeatDoc = z.infer<typeof HeartbeatDocSchema>;
 
 export const AnyDocSchema = z.discriminatedUnion('type', [
   MemberDocSchema,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LIMITS } from '../limits.ts';
 import { Cents } from './common.ts';
 
 export const TierRuleSchema = z.strictObject({
@@ -37,7 +38,7 @@ export const LoyaltyRulesSchema = z.strictObject({
   interactions: z.record(z.string().regex(/^[a-z_]{2,32}$/), InteractionRuleSchema),
   cash: z.strictObject({
     /** Points that pay one RMB at the till. */
-    pointsPerYuan: z.number().int().positive(),
+    pointsPerYuan: z.number().int().positive().max(10_000),
     /** At most this share of the receipt (basis points: 5000 = 50%) may be paid with points. */
     maxShareBps: z.number().int().min(0).max(10000),
   }),
@@ -47,6 +48,11 @@ export const LoyaltyRulesSchema = z.strictObject({
    * spending elsewhere); the hub reconciles and records what went beyond the balance.
    */
   offlineSpendLimit: z.number().int().nonnegative().default(5000),
+  /**
+   * A sanity ceiling on the points one receipt can earn: a receipt above it earns the ceiling,
+   * says so (pointsUncapped), and the hub records an incident for someone to look at.
+   */
+  maxPointsPerReceipt: z.number().int().positive().max(LIMITS.points).default(100_000),
 });
 export type LoyaltyRules = z.infer<typeof LoyaltyRulesSchema>;
 export type TierRule = z.infer<typeof TierRuleSchema>;
@@ -75,4 +81,5 @@ export const DEFAULT_RULES: LoyaltyRules = {
   cash: { pointsPerYuan: 100, maxShareBps: 5000 },
   expiry: { kind: 'relative', months: 24 },
   offlineSpendLimit: 5000,
+  maxPointsPerReceipt: 100_000,
 };

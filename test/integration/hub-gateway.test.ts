@@ -107,16 +107,16 @@ describe('the replication gateway', () => {
 
   it("writes a store's own facts and refuses hub documents and other stores' facts per document", async () => {
     const docs = [
-      { _id: 'event:S001:M1:x', type: 'event', kind: 'test', memberId: 'MSEED00000001', storeId: 'S001', at: '2026-01-01T00:00:00.000Z', day: '2026-01-01' },
+      { _id: 'event:S001:MSEED00000001:x', type: 'event', kind: 'test', memberId: 'MSEED00000001', storeId: 'S001', at: '2026-01-01T00:00:00.000Z', day: '2026-01-01' },
       { _id: 'rules:loyalty', type: 'rules', rules: {} },
       { _id: 'coupon:FREE-MONEY', type: 'coupon', code: 'FREE-MONEY' },
-      { _id: 'event:S002:M1:x', type: 'event', kind: 'test', memberId: 'MSEED00000001', storeId: 'S002', at: '2026-01-01T00:00:00.000Z', day: '2026-01-01' },
+      { _id: 'event:S002:MSEED00000001:x', type: 'event', kind: 'test', memberId: 'MSEED00000001', storeId: 'S002', at: '2026-01-01T00:00:00.000Z', day: '2026-01-01' },
     ];
     const res = await gw(`/${creds1.db}/_bulk_docs`, { as: creds1, method: 'POST', body: JSON.stringify({ docs }) });
     expect(res.status).toBe(201);
     const results = (await res.json()) as { id: string; ok?: boolean; error?: string }[];
-    expect(results.find((r) => r.id === 'event:S001:M1:x')?.ok).toBe(true);
-    for (const id of ['rules:loyalty', 'coupon:FREE-MONEY', 'event:S002:M1:x']) expect(results.find((r) => r.id === id)?.error).toBe('forbidden');
+    expect(results.find((r) => r.id === 'event:S001:MSEED00000001:x')?.ok).toBe(true);
+    for (const id of ['rules:loyalty', 'coupon:FREE-MONEY', 'event:S002:MSEED00000001:x']) expect(results.find((r) => r.id === id)?.error).toBe('forbidden');
     const rules = await gw(`/${creds1.db}/rules:loyalty`, { as: creds1 });
     expect(((await rules.json()) as { rules: { version: number } }).rules.version).toBe(1);
   });
@@ -149,7 +149,7 @@ describe('the replication gateway', () => {
       (await (await gw(`/${creds1.db}/_bulk_docs`, { as: creds1, method: 'POST', body: JSON.stringify({ docs: [doc] }) })).json()) as { error?: string }[];
     expect((await write({ _id: 'heartbeat:S002', type: 'heartbeat' }))[0]!.error).toBe('forbidden');
     // No node serves S001 in this file, so nothing else writes its heartbeat: a machine an hour ahead.
-    const ahead = { _id: 'heartbeat:S001', type: 'heartbeat', storeId: 'S001', version: '0.1.0', clock: new Date(Date.now() + 3600_000).toISOString(), sync: { state: 'online' } };
+    const ahead = { _id: 'heartbeat:S001', type: 'heartbeat', storeId: 'S001', version: '0.1.0', clock: new Date(Date.now() + 3600_000).toISOString(), sync: { state: 'online', lastPushAt: null, lastPullAt: null, pendingUp: 0, pendingDown: 0, lastError: null }, members: 10 };
     expect((await write(ahead))[0]!.error).toBeUndefined();
     const incident = await eventually(async () => (await adminClient(hub).get('/incidents?kind=clock_skew')).body.incidents[0], 10_000, 'a clock incident');
     expect(incident.storeId).toBe('S001');
