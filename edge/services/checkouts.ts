@@ -224,7 +224,9 @@ async function orderToRefund(ctx: EdgeContext, checkoutId: string): Promise<unkn
     // replication): asked briefly while the hub can be reached, so nothing is refunded twice.
     if (ctx.hub?.reachable()) {
       const known = await ctx.hub.checkout(checkoutId, OWN_CHECKOUT_TIMEOUT_MS);
-      if (Array.isArray(known)) await ctx.live.applyFromHub(known);
+      if (Array.isArray(known)) {
+        await ctx.live.applyFromHub(known).catch((err) => ctx.log.warn('could not store refunds from the hub; refunding with what the store knows', { err: String((err as Error)?.message ?? err) }));
+      }
     }
     return held;
   }

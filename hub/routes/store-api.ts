@@ -31,6 +31,8 @@ export function storeApiRoutes(ctx: HubContext) {
   const api = new Hono<StoreEnv>();
   const lookups = new RateLimiter(LOOKUPS_PER_MINUTE, LOOKUP_BURST);
   const reservations = new CouponReservations(ctx.couch, ctx.members, ctx.clock);
+  // Another store's receipt carries its member's profile: bounded like lookups, for the same reason.
+  const checkoutLookups = new RateLimiter(LOOKUPS_PER_MINUTE, LOOKUP_BURST);
 
   // The code is the credential here: single use, expiring, 80 random bits.
   api.post('/enroll', async (c) => {
@@ -86,6 +88,11 @@ export function storeApiRoutes(ctx: HubContext) {
 
   /** Another store's checkout, for a refund at this store (its documents are added to this store's replica). */
   api.get('/checkouts/:id', requireStore(ctx.stores), async (c) => {
+    const wait = checkoutLookups.take(c.var.store.id);
+    if (wait > 0) {
+      c.header('Retry-After', String(wait));
+      throw new AppError('rate_limited', `too many checkout lookups from store ${c.var.store.id}; retry in ${wait} s`);
+    }
     const parsed = CheckoutId.safeParse(c.req.param('id'));
     if (!parsed.success) throw new AppError('validation_failed', 'id: <store>:<terminal>:<receiptNo>', { field: 'id' });
     const docs = await orderForStore(ctx, parsed.data, c.var.store.id);
