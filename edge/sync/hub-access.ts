@@ -14,8 +14,9 @@ const CHECKOUT_TIMEOUT_MS = 3000;
 
 /**
  * What the edge's services may ask of the hub, and only while it is reachable: a member the
- * replica does not hold, holds on single-use coupons, another store's checkout to refund. Points spent while offline are counted per member, since the store
- * cannot see spending elsewhere (rules.offlineSpendLimit bounds them).
+ * replica does not hold, holds on single-use coupons, another store's checkout to refund. Points
+ * spent while offline are counted per member, since the store cannot see spending elsewhere
+ * (rules.offlineSpendLimit bounds them).
  */
 export class HubAccess {
   private readonly spentOffline = new Map<string, number>();
