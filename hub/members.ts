@@ -51,7 +51,9 @@ export class HubMembers {
     if (hit) return hit;
     const [member, rel] = await this.couch.fetchDocs<Doc>(DB.members, [docId.member(memberId), relKey(memberId)]);
     const stores = [...new Set([...(member ? [String(member.homeStoreId)] : []), ...((rel as RelevanceDoc | undefined)?.stores ?? [])])];
-    this.remember(memberId, stores);
+    // A member the hub has no profile of yet (a registration on its way in) is not remembered:
+    // the profile, when it arrives, brings the home store.
+    if (member) this.remember(memberId, stores);
     return stores;
   }
 

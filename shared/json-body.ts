@@ -34,12 +34,17 @@ export function parseJsonBody<S extends z.ZodType>(text: string, schema: S): z.i
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '');
-    const message = issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : `${field ? `${field}: ` : ''}${issue.message}`;
-    throw new AppError('validation_failed', message, { field: issue.code === 'unrecognized_keys' ? issue.keys[0] : field, issues: parsed.error.issues.length });
+    // Keys come from the client: echoed clipped, never whole.
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => clip(k)) : [];
+    const field = clip(issue.path.map(String).join('.')) || keys.join(', ');
+    const message = issue.code === 'unrecognized_keys' ? `unknown field(s): ${keys.slice(0, 5).join(', ')}` : `${field ? `${field}: ` : ''}${issue.message}`;
+    throw new AppError('validation_failed', message, { field: issue.code === 'unrecognized_keys' ? keys[0] : field, issues: parsed.error.issues.length });
   }
   return parsed.data;
 }
+
+/** Text from a client as an error message may repeat it: at most 64 characters. */
+const clip = (s: string) => (s.length > 64 ? `${s.slice(0, 61)}...` : s);
 
 /** The error body every service answers with: `{error: {code, message, ...}}`. */
 export function errorBody(err: AppError) {

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
-import { CheckoutBodySchema, RefundBodySchema } from '../../shared/schemas/api.ts';
+import { CheckoutBodySchema, CheckoutId, RefundBodySchema } from '../../shared/schemas/api.ts';
 import type { EdgeContext } from '../context.ts';
-import { body, type Env } from '../http.ts';
+import { body, param, type Env } from '../http.ts';
 import { checkout, refund } from '../services/checkouts.ts';
 
 export function checkoutsRoutes(ctx: EdgeContext) {
@@ -11,7 +11,7 @@ export function checkoutsRoutes(ctx: EdgeContext) {
       return c.json({ checkout: result.checkout }, result.status);
     })
     .post('/:id/refunds', async (c) => {
-      const result = await refund(ctx, c.get('terminalId'), c.req.param('id'), await body(c, RefundBodySchema));
+      const result = await refund(ctx, c.get('terminalId'), param(c, 'id', CheckoutId), await body(c, RefundBodySchema));
       return c.json({ refund: result.refund }, result.status);
     });
 }

@@ -2,7 +2,8 @@ import { Hono } from 'hono';
 import { AppError } from '../../shared/errors.ts';
 import { IdentifyBodySchema, InteractionBodySchema, RegisterBodySchema } from '../../shared/schemas/api.ts';
 import type { EdgeContext } from '../context.ts';
-import { body, type Env } from '../http.ts';
+import { body, param, type Env } from '../http.ts';
+import { MemberId } from '../../shared/schemas/common.ts';
 import type { RateLimiter } from '../../shared/rate-limit.ts';
 import { pointsStatement } from '../services/ledger.ts';
 import { memberProfile } from '../services/member-views.ts';
@@ -20,16 +21,17 @@ export function membersRoutes(ctx: EdgeContext, identifyLimit: RateLimiter) {
     })
     .post('/', async (c) => c.json({ member: await register(ctx, c.get('terminalId'), await body(c, RegisterBodySchema)) }, 201))
     .get('/:id', async (c) => {
-      const member = await memberProfile(ctx, c.req.param('id'));
-      if (!member) throw new AppError('member_not_found', `member ${c.req.param('id')} is not known at this store`);
+      const id = param(c, 'id', MemberId);
+      const member = await memberProfile(ctx, id);
+      if (!member) throw new AppError('member_not_found', `member ${id} is not known at this store`);
       return c.json({ member });
     })
     .get('/:id/points', async (c) => {
       const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 100) || 100, 1), 1000);
-      return c.json(await pointsStatement(ctx, c.req.param('id'), limit));
+      return c.json(await pointsStatement(ctx, param(c, 'id', MemberId), limit));
     })
     .post('/:id/interactions', async (c) => {
-      const { status, interaction } = await interact(ctx, c.get('terminalId'), c.req.param('id'), await body(c, InteractionBodySchema));
+      const { status, interaction } = await interact(ctx, c.get('terminalId'), param(c, 'id', MemberId), await body(c, InteractionBodySchema));
       return c.json({ interaction }, status);
     });
 }

@@ -1,11 +1,12 @@
 import { localDate } from '../../shared/local-time.ts';
 import { MemberIndex } from '../../shared/member-index.ts';
 import { docId } from '../../shared/doc-ids.ts';
-import { AnyDocSchema, type MemberDoc } from '../../shared/schemas/documents.ts';
+import { AnyDocSchema, type AnyDoc, type MemberDoc } from '../../shared/schemas/documents.ts';
 import type { Log } from '../../shared/cli/log.ts';
 import { content, seqNumber, stripRev, type Couch, type Doc } from '../couch/couch.ts';
 import { DB, factIdOf, factKey, memberFactRange, storeDbName } from '../couch/databases.ts';
 import { recordIncident } from '../incidents.ts';
+import { judgeFacts } from './fact-evidence.ts';
 import type { HubMembers } from '../members.ts';
 import { storeKey } from '../stores.ts';
 
@@ -129,10 +130,8 @@ export class IngestWorker {
   /** One batch of a store's changes. */
   async ingest(storeId: string, docs: Doc[]): Promise<void> {
     const { couch } = this.deps;
-    const own = docs.filter((d) => isOwnFact(d, storeId));
-    const registrations = docs.filter((d) => d.type === 'member' && d.registeredStoreId === storeId);
-    const keys = docs.filter((d) => d.type === 'idk');
     for (const hb of docs.filter((d) => d._id === `heartbeat:${storeId}`)) await this.checkClock(storeId, hb);
+    const { own, registrations, keys } = await this.admit(storeId, docs);
 
     // Profiles and keys first: a fact's member is known centrally before the fact is.
     await couch.insertNew(DB.members, registrations);
@@ -178,6 +177,61 @@ export class IngestWorker {
     }
     for (const [other, facts] of byStore) await this.deps.members.projectTo([other], facts);
     for (const [memberId, facts] of byMember) if (facts.some((f) => f.type === 'pts' && (f.delta as number) < 0)) await this.checkOverspend(storeId, memberId);
+  }
+
+  /**
+   * What of a batch the hub takes in: the store's facts, registrations and identity keys that
+   * it holds already (a replay, or its own projection coming back), and the new ones that fit
+   * what the hub knows (workers/fact-evidence.ts). The rest are quarantined as incidents: never
+   * stored centrally, never forwarded to another store.
+   */
+  private async admit(storeId: string, docs: Doc[]): Promise<{ own: Doc[]; registrations: Doc[]; keys: Doc[] }> {
+    const { couch, clock } = this.deps;
+    const own = docs.filter((d) => isOwnFact(d, storeId));
+    const registrations = docs.filter((d) => d.type === 'member' && d.registeredStoreId === storeId);
+    const keys = docs.filter((d) => d.type === 'idk');
+    const heldFacts = await couch.fetchDocs(DB.facts, own.map((d) => factKey(d.memberId as string | undefined, d._id)));
+    const heldMembers = await couch.fetchDocs(DB.members, [...registrations, ...keys].map((d) => d._id));
+    const held = new Set([...own.filter((_, i) => heldFacts[i]), ...[...registrations, ...keys].filter((_, i) => heldMembers[i])].map((d) => d._id));
+
+    const fresh: AnyDoc[] = [];
+    const quarantined: { doc: Doc; reason: string }[] = [];
+    for (const d of [...own, ...registrations, ...keys]) {
+      if (held.has(d._id)) continue;
+      const parsed = AnyDocSchema.safeParse(d);
+      if (parsed.success) fresh.push(parsed.data);
+      else quarantined.push({ doc: d, reason: `not a valid ${String(d.type)}: ${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}` });
+    }
+    const verdict = await judgeFacts({ couch, members: this.deps.members }, storeId, fresh);
+    quarantined.push(...verdict.quarantined.map((q) => ({ doc: q.doc as unknown as Doc, reason: q.reason })));
+    const now = clock();
+    for (const q of quarantined) {
+      await recordIncident(couch, `${storeId}:${q.doc._id}`, {
+        kind: 'quarantined_fact',
+        storeId,
+        stores: [storeId],
+        ...(typeof q.doc.memberId === 'string' ? { memberId: q.doc.memberId } : {}),
+        at: typeof q.doc.at === 'string' ? q.doc.at : now.toISOString(),
+        summary: `${q.doc._id} from ${storeId} not accepted: ${q.reason}`,
+        details: { id: q.doc._id, type: q.doc.type, reason: q.reason, doc: stripRev(q.doc) },
+      }, now);
+    }
+    for (const o of verdict.accepted) {
+      if (o.type !== 'order' || o.pointsUncapped === undefined) continue;
+      await recordIncident(couch, o._id, {
+        kind: 'points_ceiling',
+        storeId,
+        stores: [storeId],
+        receipt: o._id,
+        ...(o.memberId !== undefined ? { memberId: o.memberId } : {}),
+        at: o.at,
+        summary: `${o._id} would have earned ${o.pointsUncapped} points; the rules' ceiling gave ${o.pointsEarned}`,
+        details: { pointsEarned: o.pointsEarned, pointsUncapped: o.pointsUncapped, payableCents: o.payableCents },
+      }, now);
+    }
+    const accepted = new Set(verdict.accepted.map((d) => d._id));
+    const admitted = (d: Doc) => held.has(d._id) || accepted.has(d._id);
+    return { own: own.filter(admitted), registrations: registrations.filter(admitted), keys: keys.filter(admitted) };
   }
 
   /** A fact id stored before: the same content is a replay; other content is a conflict. */

@@ -59,6 +59,9 @@ export type LineInput = z.infer<typeof LineInputSchema>;
 
 const ReceiptNo = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, _ . or -');
 
+/** A checkout's public id: `<store>:<terminal>:<receipt>`. */
+export const CheckoutId = z.string().regex(/^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9_-]{1,32}:[A-Za-z0-9_.-]{1,64}$/, 'a checkout id is <store>:<terminal>:<receipt>');
+
 /** Lines whose value together stays within what one receipt may hold (LIMITS.receiptCents). */
 const Lines = z
   .array(LineInputSchema)

@@ -176,7 +176,7 @@ export const HeartbeatDocSchema = z.object({
     lastPullAt: IsoTime.nullable(),
     pendingUp: z.number().int().nonnegative(),
     pendingDown: z.number().int().nonnegative(),
-    lastError: z.string().max(2000).nullable(),
+    lastError: z.string().max(10_000).nullable(),
   }),
   members: z.number().int().nonnegative(),
 });

@@ -298,6 +298,47 @@ describe('bad input writes nothing', () => {
   });
 });
 
+describe('hostile ids and text', () => {
+  it('refuses malformed ids in the path with 400, without echoing them, and writes nothing', async () => {
+    const long = 'M'.repeat(10_000);
+    for (const path of [`/v1/members/${long}`, `/v1/members/${long}/points`, '/v1/members/..%2F..%2Fx', '/v1/members/_design%2Fx']) {
+      const res = await pos.get(path);
+      expect(res.status, path.slice(0, 40)).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'validation_failed', field: 'id' });
+      expect(JSON.stringify(res.body).length).toBeLessThan(300);
+    }
+    const refund = await pos.post(`/v1/checkouts/${'x'.repeat(5000)}/refunds`, { refundNo: 'F1' });
+    expect(refund.status).toBe(400);
+    expect(JSON.stringify(refund.body).length).toBeLessThan(300);
+    const unknownKey = await pos.post('/v1/members/identify', { phone: '13800138000', ['k'.repeat(5000)]: 1 });
+    expect(unknownKey.status).toBe(400);
+    expect(JSON.stringify(unknownKey.body).length).toBeLessThan(400);
+  });
+
+  it('refuses names with NUL or a right-to-left override, and birthdays in 1800 or the future', async () => {
+    for (const name of ['Li\u0000Ming', 'Evil\u202Egnp.exe']) {
+      const res = await pos.post('/v1/members', { phone: '13700007777', name });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'validation_failed', field: 'name' });
+    }
+    const tomorrow = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+    for (const birthday of ['1800-01-01', tomorrow]) {
+      const res = await pos.post('/v1/members', { phone: '13700007777', birthday });
+      expect(res.status, birthday).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'validation_failed', field: 'birthday' });
+    }
+    expect((await pos.post('/v1/members/identify', { phone: '13700007777' })).status).toBe(404);
+  });
+
+  it('refuses a receipt worth more than one receipt may hold, and writes nothing', async () => {
+    const lines = Array.from({ length: 500 }, (_, i) => ({ sku: `S${i}`, qty: 10_000, unitPrice: 100_000_000 }));
+    const res = await pos.post('/v1/checkouts', { receiptNo: 'HUGE-1', memberId: 'MSEED00000043', lines });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect((await pos.post('/v1/checkouts/S001:T1:HUGE-1/refunds', { refundNo: 'F1' })).status).toBe(404);
+  });
+});
+
 describe('restart', () => {
   it('keeps every fact across a clean restart', async () => {
     const sale = await pos.post('/v1/checkouts', { receiptNo: 'R-45-1', memberId: 'MSEED00000045', lines: basket });

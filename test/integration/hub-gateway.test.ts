@@ -165,3 +165,66 @@ describe('the replication gateway', () => {
     expect((await gw(`/${creds2.db}/`, { as: creds2 })).status).toBe(200);
   });
 });
+
+describe('a store box is the least trusted machine: what its credentials cannot do', () => {
+  const push = async (docs: unknown[]) => (await (await gw(`/${creds1.db}/_bulk_docs`, { as: creds1, method: 'POST', body: JSON.stringify({ docs }) })).json()) as { id: string; ok?: boolean; error?: string; reason?: string }[];
+  const admin = () => adminClient(hub);
+  const now = () => new Date().toISOString();
+  const today = () => now().slice(0, 10);
+  const incident = (kind: string, id: string) =>
+    eventually(async () => ((await admin().get(`/incidents?kind=${kind}`)).body.incidents as { details: { id: string; reason: string } }[]).find((i) => i.details.id === id), 15_000, `a ${kind} incident for ${id}`);
+
+  it("mints no points for another store's member out of an order that does not exist", async () => {
+    const victim = 'MSEED00000105'; // S002's member
+    const before = (await admin().get(`/members/${victim}`)).body.member.points.balance as number;
+    const forged = { _id: `pts:${victim}:earn:S001:T1:NOPE`, type: 'pts', memberId: victim, delta: 100_000, reason: 'earn', ref: 'order:S001:T1:NOPE', storeId: 'S001', at: now(), day: today() };
+    expect((await push([forged]))[0]!.ok).toBe(true); // well-formed: the gateway cannot tell, the ingest can
+    const q = await incident('quarantined_fact', forged._id);
+    expect(q.details.reason).toMatch(/not served at S001|does not have/);
+    expect((await admin().get(`/members/${victim}`)).body.member.points.balance).toBe(before);
+    expect(((await admin().get(`/members/${victim}`)).body.facts as { id: string }[]).map((f) => f.id)).not.toContain(forged._id);
+    const atS002 = await gw(`/${creds2.db}/${encodeURIComponent(forged._id)}`, { as: creds2 });
+    expect(atS002.status).toBe(404);
+  });
+
+  it("mints no points for its own member either: an order the rules do not price so, and points without an order", async () => {
+    const m = 'MSEED00000002'; // S001's own member
+    const before = (await admin().get(`/members/${m}`)).body.member.points.balance as number;
+    const order = {
+      _id: 'order:S001:T1:FORGED1', type: 'order', storeId: 'S001', terminalId: 'T1', receiptNo: 'FORGED1', memberId: m, at: now(), day: today(),
+      lines: [{ sku: 'TEA', qty: 1, unitPriceCents: 1000, totalCents: 1000, discountCents: 0, payableCents: 1000 }],
+      totalCents: 1000, couponDiscountCents: 0, pointsCashCents: 0, payableCents: 1000, pointsEarned: 1_000_000, pointsRedeemed: 0, coupons: [], tier: 'L1', rulesVersion: 1, requestHash: 'x',
+    };
+    const pts = { _id: `pts:${m}:earn:S001:T1:FORGED1`, type: 'pts', memberId: m, delta: 1_000_000, reason: 'earn', ref: order._id, storeId: 'S001', at: now(), day: today() };
+    const tier = { ...order, _id: 'order:S001:T1:FORGED2', receiptNo: 'FORGED2', tier: 'L4', pointsEarned: 20 };
+    expect((await push([order, pts, tier])).every((r) => r.ok)).toBe(true);
+    expect((await incident('quarantined_fact', order._id)).details.reason).toMatch(/pointsEarned/);
+    expect((await incident('quarantined_fact', pts._id)).details.reason).toMatch(/does not have/);
+    expect((await incident('quarantined_fact', tier._id)).details.reason).toMatch(/tier L4/);
+    expect((await admin().get(`/members/${m}`)).body.member.points.balance).toBe(before);
+  });
+
+  it("cannot point an identity key at another store's member", async () => {
+    const key = { _id: 'idk:card:EVILCARD1', type: 'idk', key: 'card:EVILCARD1', memberId: 'MSEED00000105' };
+    expect((await push([key]))[0]!.ok).toBe(true);
+    expect((await incident('quarantined_fact', key._id)).details.reason).toMatch(/not registered at S001/);
+    const lookup = await fetch(`${hub.url}/v1/lookup`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic(creds2) }, body: JSON.stringify({ cardNo: 'EVILCARD1' }) });
+    expect(lookup.status).toBe(404);
+  });
+
+  it('refuses malformed facts per document, and records each refusal', async () => {
+    const base = { type: 'pts', memberId: 'MSEED00000003', reason: 'earn', ref: 'order:S001:T1:X', storeId: 'S001', at: now(), day: today() };
+    const docs = [
+      { ...base, _id: 'pts:MSEED00000003:earn:S001:T1:LOTS', delta: 'lots' },
+      { ...base, _id: 'pts:MSEED00000003:earn:S001:T1:NODELTA' },
+      { _id: 'order:S001:T1:HUGE', type: 'order', storeId: 'S001', terminalId: 'T1', receiptNo: 'HUGE', at: now(), day: today(), lines: [{ sku: 'X', qty: 1, unitPriceCents: 1, totalCents: 1, discountCents: 0, payableCents: 1 }], totalCents: 1, couponDiscountCents: 0, pointsCashCents: 0, payableCents: 1e300, pointsEarned: 0, pointsRedeemed: 0, coupons: [], requestHash: 'x' },
+    ];
+    const results = await push(docs);
+    for (const d of docs) {
+      const r = results.find((x) => x.id === d._id);
+      expect(r?.error, d._id).toBe('forbidden');
+      expect((await incident('refused_document', d._id)).details.reason).toBeTruthy();
+    }
+    for (const d of docs) expect((await gw(`/${creds1.db}/${encodeURIComponent(d._id)}`, { as: creds1 })).status).toBe(404);
+  });
+});

@@ -227,3 +227,8 @@ it('fleet status shows each store with its heartbeat, sync state, lag, version a
   }
   expect(fleet.find((s) => s.storeId === 'S001').openIncidents).toBeGreaterThanOrEqual(2); // the double redemption and the overspend, both involving S001
 });
+
+it('everything the tills did above was accepted at the hub: no refused document, no quarantined fact', async () => {
+  const kinds = ((await admin().get('/incidents')).body.incidents as { kind: string; summary: string }[]).filter((i) => i.kind === 'refused_document' || i.kind === 'quarantined_fact');
+  expect(kinds.map((i) => i.summary)).toEqual([]);
+});

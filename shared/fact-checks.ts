@@ -1,0 +1,198 @@
+import { docId } from './doc-ids.ts';
+import { memberKeys } from './identity-keys.ts';
+import { priceCheckout, type PricedCheckout } from './loyalty/checkout.ts';
+import { tierFor, type SpendFact } from './loyalty/tiers.ts';
+import { own } from './own.ts';
+import type { Coupon } from './schemas/coupon.ts';
+import type { AnyDoc, EventDoc, LedgerDoc, MemberDoc, OrderDoc, RedemptionDoc, RefundDoc } from './schemas/documents.ts';
+import type { LoyaltyRules } from './schemas/rules.ts';
+
+/*
+ * Whether a fact a store pushed is one that store could have made, judged with what the hub
+ * knows (design.md, principle 8). The gateway has already checked each document on its own
+ * (store-facts.ts); here the question is whether it fits the rest: the order a ledger entry names
+ * exists and gives those points, the member is served at that store, the rules in force give
+ * what the receipt claims. A fact that does not fit is quarantined, never forwarded.
+ */
+
+/** What the hub knows when it judges a batch of one store's facts; the hub gathers it, this reads it. */
+export interface FactEvidence {
+  storeId: string;
+  /** Every version of the loyalty rules the hub has had: a store offline for days prices with an old one. */
+  rules: readonly LoyaltyRules[];
+  /** Whether the member (by any id they had) is registered or served at this store. */
+  knownHere(memberId: string): boolean;
+  /** Member profiles, the hub's and those in the batch. */
+  member(memberId: string): MemberDoc | undefined;
+  /** Facts the hub holds or has just accepted from the batch, by document id. */
+  fact(id: string): AnyDoc | undefined;
+  /** A coupon the hub issued, by code. */
+  coupon(code: string): Coupon | undefined;
+  /** The member id an id stands for now (One-ID merges). */
+  canonical(memberId: string): string;
+  /** Receipts (payable, day) of the member and of every id merged into them, other than `exceptOrderId`. */
+  spend(memberId: string, exceptOrderId: string): readonly SpendFact[];
+}
+
+const sameMember = (ev: FactEvidence, a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && ev.canonical(a) === ev.canonical(b);
+
+/**
+ * Why the hub does not accept this fact from the store, or undefined when it does.
+ *
+ * @example factRefusal(pointsForAnOrderNobodyMade, evidence) // 'earn points for order:S001:T1:X, which the hub does not have'
+ */
+export function factRefusal(doc: AnyDoc, ev: FactEvidence): string | undefined {
+  switch (doc.type) {
+    case 'member': {
+      const known = ev.member(doc.id);
+      return known && known.registeredStoreId !== doc.registeredStoreId ? `member id ${doc.id} was registered at ${known.registeredStoreId}` : undefined;
+    }
+    case 'idk': {
+      const m = ev.member(doc.memberId);
+      if (!m || m.registeredStoreId !== ev.storeId) return `key ${doc.key} names ${doc.memberId}, who was not registered at ${ev.storeId}`;
+      return memberKeys(m).includes(doc.key) ? undefined : `key ${doc.key} is not one of ${doc.memberId}'s own`;
+    }
+    case 'order':
+      return orderRefusal(doc, ev);
+    case 'refund':
+      return refundRefusal(doc, ev);
+    case 'redeem':
+      return redemptionRefusal(doc, ev);
+    case 'event':
+      return eventRefusal(doc, ev);
+    case 'pts':
+      return ledgerRefusal(doc, ev);
+    default:
+      return `a ${doc.type} is written by the hub`;
+  }
+}
+
+function orderRefusal(o: OrderDoc, ev: FactEvidence): string | undefined {
+  if (o.memberId !== undefined && !ev.knownHere(o.memberId)) return `member ${o.memberId} is not served at ${ev.storeId}`;
+  const candidates = o.rulesVersion === undefined ? ev.rules : ev.rules.filter((r) => r.version === o.rulesVersion);
+  if (candidates.length === 0) return `rules version ${o.rulesVersion} is not one the hub has had`;
+  const coupons: { code: string; coupon: Coupon | undefined; redeemed: boolean }[] = [];
+  for (const c of o.coupons) {
+    const coupon = ev.coupon(c.code);
+    if (!coupon) return `coupon ${c.code} was not issued by the hub`;
+    if (!sameMember(ev, coupon.memberId, o.memberId)) return `coupon ${c.code} belongs to another member`;
+    coupons.push({ code: c.code, coupon: { ...coupon, memberId: o.memberId! }, redeemed: false });
+  }
+  let why = 'no version of the rules prices it so';
+  for (const rules of candidates) {
+    const tier = o.tier === undefined ? rules.tiers[0] : rules.tiers.find((t) => t.code === o.tier);
+    if (!tier) {
+      why = `tier ${o.tier} is not in rules version ${rules.version}`;
+      continue;
+    }
+    const priced = priceCheckout({
+      lines: o.lines.map((l) => ({ sku: l.sku, ...(l.category !== undefined ? { category: l.category } : {}), qty: l.qty, unitPrice: l.unitPriceCents })),
+      coupons,
+      pointsToRedeem: o.pointsRedeemed,
+      ...(o.memberId !== undefined ? { member: { id: o.memberId, tier, balance: Number.MAX_SAFE_INTEGER } } : {}),
+      storeId: o.storeId,
+      now: o.at,
+      rules,
+    });
+    if (!priced.ok) {
+      why = priced.refusal.message;
+      continue;
+    }
+    const mismatch = pricingMismatch(o, priced.value);
+    if (mismatch) {
+      why = `${mismatch} differs from what rules version ${rules.version} give`;
+      continue;
+    }
+    // The tier that raised the points must be one the member's receipts can have reached.
+    if (o.memberId !== undefined && tier.multiplierPct > rules.tiers[0]!.multiplierPct) {
+      const reachable = tierFor(rules, ev.spend(o.memberId, o._id), o.day);
+      if (reachable.minSpendCents < tier.minSpendCents) {
+        why = `tier ${tier.code} is above what ${o.memberId}'s receipts reach (${reachable.code})`;
+        continue;
+      }
+    }
+    return undefined;
+  }
+  return why;
+}
+
+/** The first priced field of the order that is not what the rules give, or undefined. */
+function pricingMismatch(o: OrderDoc, p: PricedCheckout): string | undefined {
+  for (const k of ['totalCents', 'couponDiscountCents', 'pointsCashCents', 'payableCents', 'pointsEarned', 'pointsRedeemed'] as const) if (o[k] !== p[k]) return k;
+  if ((o.pointsUncapped ?? null) !== (p.pointsUncapped ?? null)) return 'pointsUncapped';
+  if (o.coupons.length !== p.coupons.length || o.coupons.some((c, i) => c.code !== p.coupons[i]!.code || c.discountCents !== p.coupons[i]!.discountCents)) return 'coupons';
+  for (const [i, l] of o.lines.entries()) {
+    const q = p.lines[i]!;
+    if (l.discountCents !== q.discountCents || l.payableCents !== q.payableCents) return `line ${i + 1}`;
+  }
+  return undefined;
+}
+
+function refundRefusal(r: RefundDoc, ev: FactEvidence): string | undefined {
+  const order = ev.fact(r.orderId);
+  if (!order || order.type !== 'order') return `a refund of ${r.orderId}, which the hub does not have`;
+  if ((order.memberId === undefined) !== (r.memberId === undefined) || (order.memberId !== undefined && !sameMember(ev, order.memberId, r.memberId))) return 'the refund names another member than its order';
+  for (const l of r.lines) {
+    const line = order.lines[l.index];
+    if (!line) return `line ${l.index + 1} is not on the order`;
+    if (l.qty > line.qty || l.refundCents > line.payableCents) return `line ${l.index + 1} refunds more than was bought`;
+  }
+  if (r.refundCents > order.payableCents) return 'the refund exceeds what was paid';
+  if (r.pointsClawedBack > order.pointsEarned || r.pointsReturned > order.pointsRedeemed) return 'the refund moves more points than the order did';
+  return undefined;
+}
+
+function redemptionRefusal(d: RedemptionDoc, ev: FactEvidence): string | undefined {
+  const coupon = ev.coupon(d.code);
+  if (!coupon) return `coupon ${d.code} was not issued by the hub`;
+  if (!sameMember(ev, coupon.memberId, d.memberId)) return `coupon ${d.code} belongs to another member`;
+  if (!ev.knownHere(d.memberId)) return `member ${d.memberId} is not served at ${ev.storeId}`;
+  const order = ev.fact(d.orderId);
+  if (!order || order.type !== 'order') return `a redemption on ${d.orderId}, which the hub does not have`;
+  const onOrder = order.coupons.find((c) => c.code === d.code);
+  if (!onOrder || onOrder.discountCents !== d.discountCents || !sameMember(ev, order.memberId, d.memberId)) return `${d.orderId} does not redeem ${d.code} so`;
+  return undefined;
+}
+
+function eventRefusal(e: EventDoc, ev: FactEvidence): string | undefined {
+  if (e.kind === 'register') return ev.member(e.memberId)?.registeredStoreId === ev.storeId ? undefined : `${e.memberId} was not registered at ${ev.storeId}`;
+  if (!ev.knownHere(e.memberId)) return `member ${e.memberId} is not served at ${ev.storeId}`;
+  return ev.rules.some((r) => own(r.interactions, e.kind)) ? undefined : `no rules version has an interaction '${e.kind}'`;
+}
+
+function ledgerRefusal(p: LedgerDoc, ev: FactEvidence): string | undefined {
+  const m = p.memberId;
+  if (p.reason === 'join') {
+    if (p._id !== docId.pts(m, 'join') || p.ref !== docId.member(m)) return 'a join gift is pts:<member>:join for member:<member>';
+    if (ev.member(m)?.registeredStoreId !== ev.storeId) return `${m} was not registered at ${ev.storeId}`;
+    return ev.rules.some((r) => r.joinGift === p.delta) ? undefined : `no rules version gives a join gift of ${p.delta}`;
+  }
+  if (!ev.knownHere(m)) return `member ${m} is not served at ${ev.storeId}`;
+  const ref = ev.fact(p.ref);
+  switch (p.reason) {
+    case 'earn':
+    case 'redeem': {
+      if (!ref || ref.type !== 'order') return `${p.reason} points for ${p.ref}, which the hub does not have`;
+      if (p._id !== docId.pts(m, `${p.reason}:${p.ref.slice('order:'.length)}`) || ref.memberId !== m) return `${p._id} does not belong to ${p.ref}`;
+      const expected = p.reason === 'earn' ? ref.pointsEarned : -ref.pointsRedeemed;
+      return p.delta === expected ? undefined : `${p.ref} ${p.reason === 'earn' ? 'earns' : 'spends'} ${Math.abs(expected)} points, not ${Math.abs(p.delta)}`;
+    }
+    case 'clawback':
+    case 'return': {
+      if (!ref || ref.type !== 'refund') return `${p.reason} points for ${p.ref}, which the hub does not have`;
+      if (p._id !== docId.pts(m, `${p.reason}:${p.ref.slice('refund:'.length)}`) || ref.memberId !== m) return `${p._id} does not belong to ${p.ref}`;
+      const expected = p.reason === 'clawback' ? -ref.pointsClawedBack : ref.pointsReturned;
+      return p.delta === expected ? undefined : `${p.ref} moves ${Math.abs(expected)} points, not ${Math.abs(p.delta)}`;
+    }
+    case 'interaction': {
+      // pts:<member>:int:<kind>:<once>, written with its event event:<store>:<member>:int:<kind>:<once>
+      const cause = p._id.slice(`pts:${m}:`.length);
+      const kind = cause.split(':')[1] ?? '';
+      if (!cause.startsWith('int:') || p.ref !== docId.event(p.storeId, m, cause)) return `${p._id} is not an interaction's points`;
+      if (!ref || ref.type !== 'event' || ref.kind !== kind) return `interaction points for ${p.ref}, which the hub does not have`;
+      return ev.rules.some((r) => own(r.interactions, kind)?.points === p.delta) ? undefined : `no rules version gives '${kind}' ${p.delta} points`;
+    }
+    default:
+      return `points for '${p.reason}' are the hub's to give`;
+  }
+}
