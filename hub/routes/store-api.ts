@@ -12,7 +12,8 @@ import { requireStore, type StoreEnv } from './store-auth.ts';
 import { CouponReservations } from '../coupon-reservations.ts';
 import { orderForStore } from '../orders.ts';
 import { storeOfCheckout } from '../../shared/doc-ids.ts';
-import { CheckoutId, ReserveCouponsBodySchema } from '../../shared/schemas/store-api.ts';
+import { CheckoutId } from '../../shared/schemas/api.ts';
+import { ReserveCouponsBodySchema } from '../../shared/schemas/store-api.ts';
 
 /**
  * Lookups a store may make: its tills identify members the replica does not hold, a few a

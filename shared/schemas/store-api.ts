@@ -1,13 +1,11 @@
 import { z } from 'zod';
+import { CheckoutId } from './api.ts';
 import { CouponCode } from './common.ts';
 
 /*
  * What a store node asks the hub besides replication (v1, store credentials). Answers grow only
  * by new fields: a node older than the hub ignores them.
  */
-
-/** A checkout's public id, `<store>:<terminal>:<receiptNo>`, with the same characters as its parts. */
-export const CheckoutId = z.string().regex(/^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9_-]{1,32}:[A-Za-z0-9_.-]{1,64}$/, '<store>:<terminal>:<receiptNo>');
 
 export const ReserveCouponsBodySchema = z.strictObject({
   /** The order document id of the checkout that will redeem the coupons. */
