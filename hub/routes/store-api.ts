@@ -65,11 +65,11 @@ export function storeApiRoutes(ctx: HubContext) {
     }
     const body = await readJsonBody(c.req, IdentifyBodySchema);
     const memberId = await ctx.members.findByIdentity(body as IdentityInput);
-    const member = memberId && (await ctx.members.summary(memberId, store.timeZone, ctx.clock()));
-    if (!memberId || !member) throw new AppError('member_not_found', 'no member with that identity');
+    const found = memberId && (await ctx.members.lookupFor(memberId, store.id, store.timeZone, ctx.clock()));
+    if (!found) throw new AppError('member_not_found', 'no member with that identity');
     // The documents as now stored for the store: its node writes them before answering, so the
     // member it shows can check out at once, with the balance shown (an older node ignores them).
-    const docs = await ctx.members.projectMember(memberId, store.id);
+    const { member, docs } = found;
     return c.json({ member, docs });
   });
 
