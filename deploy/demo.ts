@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { enroll } from '../edge/enroll.ts';
 import { serveNode } from '../edge/node.ts';
 import { paths } from '../edge/node-dir.ts';
 import { seedMemberId, seedPhone } from '../edge/seed.ts';
-import { addTerminal } from '../edge/terminals.ts';
+import { addTerminal, TerminalRegistry } from '../edge/terminals.ts';
+import { writeFileAtomic } from '../shared/cli/write-file-atomic.ts';
 import { issueHubCoupon } from '../hub/coupons.ts';
 import { seedStoreMembers } from '../hub/seed.ts';
 import { serveHub } from '../hub/server.ts';
@@ -16,6 +18,22 @@ import { createLog } from '../shared/cli/log.ts';
  * few coupons. Data lives in ./data/demo and survives restarts (delete it to start over).
  */
 const root = join(process.cwd(), 'data', 'demo');
+
+/**
+ * Terminal T1's token, the same on every start: the curl lines printed last time keep working.
+ * It is kept beside the node's data (mode 0600, like the hub credentials there); a token that
+ * no longer verifies (T1 revoked or re-keyed) is replaced.
+ */
+async function demoToken(dir: string): Promise<string> {
+  const file = join(dir, 'demo-terminal-token');
+  if (existsSync(file)) {
+    const saved = (await readFile(file, 'utf8')).trim();
+    if ((await (await TerminalRegistry.load(dir)).terminalFor(saved)) === 'T1') return saved;
+  }
+  const token = await addTerminal(dir, 'T1', new Date());
+  await writeFileAtomic(file, token + '\n', 0o600);
+  return token;
+}
 const hubPort = Number(process.env.HUB_PORT ?? 8400);
 const quiet = createLog('demo', true);
 
@@ -41,7 +59,7 @@ for (const s of demoStores) {
     console.log(`enrolling ${s.id}…`);
     await enroll({ dir, hubUrl: hub.url, code, log: quiet });
   }
-  const token = await addTerminal(dir, 'T1', new Date());
+  const token = await demoToken(dir);
   const node = await serveNode({ dir, log: createLog(`edge-${s.id}`, true), port: s.port, host: '127.0.0.1', identifyRate: { perMinute: 120, burst: 30 }, snapshotEveryMs: 30_000 });
   running.push({ ...s, url: node.url, token, node });
 }

@@ -1,4 +1,5 @@
 import { Hono, type Handler } from 'hono';
+import { credentialsOf } from '../shared/auth-header.ts';
 import { AppError } from '../shared/errors.ts';
 import type { EdgeContext } from './context.ts';
 import { errorBody, type Env } from './http.ts';
@@ -39,8 +40,7 @@ export function createApp(ctx: EdgeContext, opts: AppOptions) {
    * have to agree with its router on every spelling of a path.
    */
   const authorised = (handler: Handler<Env>): Handler<Env> => (c, next) => {
-    const header = c.req.header('authorization') ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    const token = credentialsOf(c.req.header('authorization'), 'Bearer') ?? '';
     opts.onRequest?.();
     const run = (terminalId: string | undefined) => {
       if (!terminalId) throw new AppError('unauthorized', 'send Authorization: Bearer <terminal token>');

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { int, need, runCli, UsageError } from '../shared/cli/args.ts';
 import { DEFAULT_TEMPLATES } from '../shared/schemas/coupon.ts';
@@ -9,7 +10,7 @@ import { openNode, serveNode } from './node.ts';
 import { progressPrinter } from '../shared/cli/progress.ts';
 import { seedMembers } from './seed.ts';
 import { issueCoupon } from './services/coupons.ts';
-import { addTerminal } from './terminals.ts';
+import { addTerminal, listTerminals, revokeTerminal } from './terminals.ts';
 import { existsSync } from 'node:fs';
 import { doctor } from './doctor.ts';
 import { enroll } from './enroll.ts';
@@ -18,6 +19,8 @@ const USAGE = `usage: npm run edge -- <command> [options]
 
   init --store ID --data DIR [--tz Asia/Shanghai]   create a node's data dir with default rules
   terminal add --data DIR --id T1                     print a new POS terminal token (last line)
+  terminal list --data DIR                            each terminal: id, created, revoked or not
+  terminal revoke --data DIR --id T1                  its token stops working (within seconds while serving)
   seed --data DIR --members N [--seed 42]             add N synthetic members (demo, bench)
   serve --data DIR [--port 8401] [--host 127.0.0.1]   serve the API
         [--identify-rate 120] [--identify-burst 30]  identify requests per minute per terminal
@@ -58,8 +61,19 @@ async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const data = () => need('data', o.data ?? process.env.EDGE_DATA);
+  // Absolute from here on: what is saved or spawned with it must not depend on the cwd.
+  const data = () => resolve(need('data', o.data ?? process.env.EDGE_DATA));
   const log = createLog('edge', o.quiet ?? false);
+  const nodeDir = () => {
+    const dir = data();
+    if (!existsSync(paths(dir).config)) throw new AppError('not_found', `${dir} is not a node data dir; run enroll (or init) first`);
+    return dir;
+  };
+  const terminalId = () => {
+    const id = need('id', o.id);
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new UsageError('--id: letters, digits, _ or -, at most 32');
+    return id;
+  };
 
   switch (`${command}${sub ? ` ${sub}` : ''}`) {
     case 'init': {
@@ -73,13 +87,26 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'terminal add': {
-      const dir = data();
-      const id = need('id', o.id);
-      if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new UsageError('--id: letters, digits, _ or -, at most 32');
-      if (!existsSync(paths(dir).config)) throw new AppError('not_found', `${dir} is not a node data dir; run init first`);
+      const dir = nodeDir();
+      const id = terminalId();
       const token = await addTerminal(dir, id, new Date());
       console.log(`terminal ${id} added; its token (shown once, store it in the POS):`);
       console.log(token);
+      return;
+    }
+    case 'terminal list': {
+      const terminals = await listTerminals(nodeDir());
+      if (terminals.length === 0) return console.log(`no terminals yet; 'terminal add --id T1' adds one`);
+      const width = Math.max(2, ...terminals.map((t) => t.id.length));
+      console.log(`${'id'.padEnd(width)}  created                   status`);
+      for (const t of terminals) console.log(`${t.id.padEnd(width)}  ${t.createdAt.padEnd(24)}  ${t.revoked ? `revoked${t.revokedAt ? ` ${t.revokedAt}` : ''}` : 'active'}`);
+      return;
+    }
+    case 'terminal revoke': {
+      const dir = nodeDir();
+      const id = terminalId();
+      const { alreadyRevokedAt } = await revokeTerminal(dir, id, new Date());
+      console.log(alreadyRevokedAt ? `terminal ${id} was already revoked (${alreadyRevokedAt}); nothing changed` : `terminal ${id} revoked: its token stops working within seconds, also while the node serves; 'terminal add --id ${id}' gives it a new one`);
       return;
     }
     case 'seed': {

@@ -14,7 +14,8 @@ export interface Check {
 
 const MIN_FREE_BYTES = 2 * 1024 ** 3;
 const MAX_SKEW_MS = 60_000;
-const STALE_STATUS_MS = 120_000;
+/** sync-status.json older than this many heartbeats (or a minute) means `serve` is not running. */
+const STALE_HEARTBEATS = 3;
 
 /** Checks what a field engineer would check on a store machine, and says what to fix. */
 export async function doctor(dir: string, now = () => new Date()): Promise<Check[]> {
@@ -64,10 +65,23 @@ export async function doctor(dir: string, now = () => new Date()): Promise<Check
 async function lag(dir: string, now: () => Date, link?: Awaited<ReturnType<typeof readHubLink>>): Promise<Check[]> {
   const file = paths(dir).syncStatus;
   if (existsSync(file)) {
-    const s = JSON.parse(await readFile(file, 'utf8')) as { clock: string; sync: { state: string; pendingUp: number; pendingDown: number; lastPushAt: string | null; lastPullAt: string | null } };
-    if (now().getTime() - Date.parse(s.clock) < STALE_STATUS_MS) {
+    const s = JSON.parse(await readFile(file, 'utf8')) as {
+      clock: string;
+      heartbeatEverySeconds?: number;
+      sync: { state: string; pendingUp: number; pendingDown: number; lastPushAt: string | null; lastPullAt: string | null; lastError?: string | null };
+    };
+    const staleMs = Math.max(60_000, STALE_HEARTBEATS * 1000 * (Number(s.heartbeatEverySeconds) || 30));
+    if (now().getTime() - Date.parse(s.clock) < staleMs) {
       const ok = s.sync.state === 'online' && s.sync.pendingUp < 1000;
-      return [{ name: 'replication', ok, detail: `${s.sync.state}; ${s.sync.pendingUp} to push, ${s.sync.pendingDown} to pull; last push ${s.sync.lastPushAt ?? 'never'}, last pull ${s.sync.lastPullAt ?? 'never'}`, fix: 'the node is serving but not in sync: see the checks above and the node log' }];
+      const why = s.sync.lastError ? ` (${s.sync.lastError})` : '';
+      return [
+        {
+          name: 'replication',
+          ok,
+          detail: `${s.sync.state}${why}; ${s.sync.pendingUp} to push, ${s.sync.pendingDown} to pull; last push ${s.sync.lastPushAt ?? 'never'}, last pull ${s.sync.lastPullAt ?? 'never'}`,
+          fix: 'the node is serving but not in sync: see the checks above and the node log',
+        },
+      ];
     }
   }
   if (!link) return [];

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../shared/errors.ts';
 import type { Log } from '../shared/cli/log.ts';
@@ -23,12 +23,17 @@ export interface EnrollProgress {
  */
 export async function enroll(opts: { dir: string; hubUrl: string; code: string | undefined; log: Log; progress?: EnrollProgress }) {
   const started = Date.now();
-  await mkdir(opts.dir, { recursive: true, mode: 0o700 });
+  const undo = await undoableRun(opts.dir);
   let link = await readHubLink(opts.dir);
   let resumed = true;
   if (!link) {
-    if (!opts.code) throw new AppError('bad_request', '--code is required: ask HQ for an enrollment code (hub: store add / store code)');
-    link = await exchangeCode(opts.dir, opts.hubUrl, opts.code);
+    try {
+      if (!opts.code) throw nothingKept(new AppError('bad_request', '--code is required: ask HQ for an enrollment code (hub: store add / store code)'));
+      link = await exchangeCode(opts.dir, opts.hubUrl, opts.code);
+    } catch (err) {
+      if (err instanceof Error && keepNothing.has(err)) await undo();
+      throw err;
+    }
     resumed = false;
   }
 
@@ -69,21 +74,48 @@ export async function enroll(opts: { dir: string; hubUrl: string; code: string |
   }
 }
 
+/*
+ * A failed enrollment leaves nothing behind when nothing worth keeping was saved: the hub
+ * refused the code, or the request never reached it. When it may have reached the hub (a
+ * timeout, a dropped connection, a 5xx) the node id stays, so that a retry with the same code
+ * is recognised as this node's (the hub may have marked the code used by it).
+ */
+const keepNothing = new WeakSet<Error>();
+const nothingKept = (err: AppError) => (keepNothing.add(err), err);
+/** Errors of a request that never left this machine or never found the hub. */
+const NEVER_ARRIVED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_INVALID_URL']);
+
+/** Removes what this run created in the data dir: the dir itself if it made it, else its new files. */
+async function undoableRun(dir: string): Promise<() => Promise<void>> {
+  const createdDir = await mkdir(dir, { recursive: true, mode: 0o700 });
+  const existed = new Set([paths(dir).nodeId, paths(dir).config].filter((f) => existsSync(f)));
+  return async () => {
+    if (createdDir) return rm(createdDir, { recursive: true, force: true });
+    for (const f of [paths(dir).nodeId, paths(dir).config]) if (!existed.has(f)) await rm(f, { force: true });
+  };
+}
+
 async function exchangeCode(dir: string, hubUrl: string, code: string): Promise<HubLinkConfig> {
-  const nodeId = await ensureNodeId(dir);
   const base = hubUrl.replace(/\/$/, '');
+  if (!URL.canParse(`${base}/v1/enroll`)) throw nothingKept(new AppError('bad_request', `--hub ${hubUrl} is not a URL (e.g. https://hub.example.com)`));
+  const nodeId = await ensureNodeId(dir);
   let res: Response;
   try {
     res = await fetch(`${base}/v1/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: code.trim(), nodeId }), signal: AbortSignal.timeout(15_000) });
   } catch (err) {
-    throw new AppError('unavailable', `cannot reach the hub at ${base}: ${String((err as Error)?.message ?? err)}; check the URL and the network, then run enroll again`);
+    const cause = (err as { cause?: { code?: string } })?.cause?.code ?? '';
+    const failure = new AppError('unavailable', `cannot reach the hub at ${base}: ${cause || String((err as Error)?.message ?? err)}; check the URL and the network, then run enroll again`);
+    throw NEVER_ARRIVED.has(cause) ? nothingKept(failure) : failure;
   }
   const body = (await res.json().catch(() => ({}))) as {
     error?: { code: string; message: string };
     store?: { id: string; timeZone: string; db: string };
     credentials?: { username: string; password: string };
   };
-  if (!res.ok || !body.store || !body.credentials) throw new AppError('bad_request', `the hub refused the enrollment: ${body.error?.message ?? res.statusText} (${body.error?.code ?? res.status})`);
+  if (!res.ok || !body.store || !body.credentials) {
+    const refused = new AppError('bad_request', `the hub refused the enrollment: ${body.error?.message ?? res.statusText} (${body.error?.code ?? res.status})`);
+    throw res.status >= 400 && res.status < 500 ? nothingKept(refused) : refused;
+  }
 
   if (existsSync(paths(dir).config)) {
     const existing = await readNodeConfig(dir);

@@ -6,13 +6,15 @@ import { startIdleGc } from './idle-gc.ts';
 import type { EdgeContext } from './context.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { LiveIndex, type Progress } from './live-index.ts';
+import { listenError } from '../shared/cli/listen-error.ts';
 import type { Log } from '../shared/cli/log.ts';
 import { paths, readNodeConfig } from './node-dir.ts';
 import { openStoreDb } from './store-db.ts';
 import { HubAccess } from './sync/hub-access.ts';
-import { writeHeartbeat } from './sync/heartbeat.ts';
+import { writeHeartbeat, writeSyncStatusFile } from './sync/heartbeat.ts';
 import { readHubLink, remoteDb } from './sync/hub-link.ts';
 import { Replication } from './sync/replication.ts';
+import { throttle } from './sync/throttle.ts';
 import { TerminalRegistry } from './terminals.ts';
 import { VERSION } from './version.ts';
 
@@ -59,18 +61,32 @@ export interface RunningNode {
   close(): Promise<void>;
 }
 
-/** Serves the API until closed; saves the index snapshot now and then, and on close. */
+/**
+ * Serves the API until closed; saves the index snapshot now and then, and on close. It listens
+ * before it starts anything else (replication, heartbeat, timers): a port in use is then one
+ * clear error, with the database closed and nothing sent to the hub.
+ */
 export async function serveNode(opts: ServeOptions): Promise<RunningNode> {
   const node = await openNode(opts);
-  const terminals = await TerminalRegistry.load(opts.dir);
-  const sync = await startSync(node, opts);
+  let server: ServerType;
+  let sync: Awaited<ReturnType<typeof prepareSync>>;
   let lastRequestAt = Date.now();
-  const app = createApp(node, {
-    terminals,
-    identifyRate: opts.identifyRate,
-    onRequest: () => (lastRequestAt = Date.now()),
-    ...(sync ? { syncStatus: () => sync.replication.snapshot() } : {}),
-  });
+  try {
+    const terminals = await TerminalRegistry.load(opts.dir);
+    sync = await prepareSync(node, opts);
+    const replication = sync?.replication;
+    const app = createApp(node, {
+      terminals,
+      identifyRate: opts.identifyRate,
+      onRequest: () => (lastRequestAt = Date.now()),
+      ...(replication ? { syncStatus: () => replication.snapshot() } : {}),
+    });
+    server = await listen(app.fetch, opts.port, opts.host);
+  } catch (err) {
+    await node.close();
+    throw err;
+  }
+  sync?.start();
   const stopIdleGc = startIdleGc({ lastRequestAt: () => lastRequestAt });
 
   let saving: Promise<void> | undefined;
@@ -83,9 +99,6 @@ export async function serveNode(opts: ServeOptions): Promise<RunningNode> {
   }, opts.snapshotEveryMs);
   timer.unref();
 
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s));
-  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
@@ -101,34 +114,57 @@ export async function serveNode(opts: ServeOptions): Promise<RunningNode> {
   };
 }
 
+/** Listens, or fails with one line a person can act on (the port is in use, not allowed, not here). */
+async function listen(fetch: (req: Request) => Response | Promise<Response>, port: number, host: string): Promise<ServerType> {
+  try {
+    return await new Promise<ServerType>((resolve, reject) => {
+      const s = serve({ fetch, port, hostname: host }, () => {
+        s.off('error', reject);
+        resolve(s);
+      });
+      s.once('error', reject);
+    });
+  } catch (err) {
+    throw listenError(err, { port, host, command: 'edge serve' });
+  }
+}
+
 /**
  * On an enrolled node: live replication with the hub, the index following what it brings, the
- * hub's lookup for the services, and the heartbeat. A node without hub.json runs standalone.
+ * hub's lookup for the services, and the heartbeat, ready to start once the node listens. A
+ * node without hub.json runs standalone.
  */
-async function startSync(node: EdgeContext, opts: ServeOptions) {
+async function prepareSync(node: EdgeContext, opts: ServeOptions) {
   const link = await readHubLink(opts.dir);
   if (!link) return undefined;
   const replication = new Replication(node.live.db, remoteDb(link), opts.log, node.clock, await lastPushedSeq(opts.dir));
   replication.noteLocalSeq(Number((await node.live.db.info()).update_seq) || 0);
-  node.live.follow((seq) => replication.noteLocalSeq(seq));
   node.hub = new HubAccess(link, replication, opts.log);
-  const beat = () =>
-    writeHeartbeat(node.live.db, opts.dir, { storeId: node.storeId, version: node.version, clock: node.clock(), sync: replication.snapshot(), members: node.live.index.members.size }).catch((err) =>
-      opts.log.warn('heartbeat failed', { err: String(err) }),
-    );
+  const heartbeatEveryMs = opts.heartbeatEveryMs ?? 30_000;
+  const current = () => ({ storeId: node.storeId, version: node.version, clock: node.clock(), sync: replication.snapshot(), members: node.live.index.members.size, heartbeatEverySeconds: heartbeatEveryMs / 1000 });
+  const beat = () => writeHeartbeat(node.live.db, opts.dir, current()).catch((err) => opts.log.warn('heartbeat failed', { err: String(err) }));
+  // sync-status.json follows every change of the status (at most about once a second), not only
+  // the heartbeat: doctor reads it, and must not say "last push never" while /healthz shows one.
+  const statusFile = throttle(1000, () => writeSyncStatusFile(opts.dir, current()).catch((err) => opts.log.warn('sync status file failed', { err: String(err) })));
+  replication.onStatus(statusFile.call);
   replication.onStateChange((s) => {
     opts.log.info('sync state', { state: s.state, ...(s.lastError ? { err: s.lastError } : {}) });
     void beat();
   });
-  replication.start();
-  void beat();
-  const timer = setInterval(beat, opts.heartbeatEveryMs ?? 30_000);
-  timer.unref();
+  let timer: NodeJS.Timeout | undefined;
   return {
     replication,
+    start() {
+      node.live.follow((seq) => replication.noteLocalSeq(seq));
+      replication.start();
+      void beat();
+      timer = setInterval(beat, heartbeatEveryMs);
+      timer.unref();
+    },
     async stop() {
       clearInterval(timer);
       await replication.stop();
+      await statusFile.flush();
       node.live.stopFollowing();
     },
   };
@@ -141,3 +177,4 @@ async function lastPushedSeq(dir: string): Promise<number> {
     return 0;
   }
 }
+

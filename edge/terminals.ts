@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { AppError } from '../shared/errors.ts';
 import { TerminalId } from '../shared/schemas/common.ts';
 import { hashSecret as hashToken, newSecret } from '../shared/secrets.ts';
 import { writeFileAtomic } from '../shared/cli/write-file-atomic.ts';
@@ -11,7 +12,7 @@ import { paths } from './node-dir.ts';
  * (a slow hash buys nothing for a secret with 256 bits of entropy, and auth stays on the hot path).
  */
 const TerminalsFileSchema = z.object({
-  terminals: z.array(z.object({ id: TerminalId, tokenHash: z.string(), createdAt: z.string(), revoked: z.boolean().default(false) })),
+  terminals: z.array(z.object({ id: TerminalId, tokenHash: z.string(), createdAt: z.string(), revoked: z.boolean().default(false), revokedAt: z.string().optional() })),
 });
 type TerminalsFile = z.infer<typeof TerminalsFileSchema>;
 
@@ -31,6 +32,34 @@ export async function addTerminal(dir: string, id: string, now: Date): Promise<s
   return token;
 }
 
+/** A terminal as `terminal list` shows it: never its token or the token's hash. */
+export interface TerminalView {
+  id: string;
+  createdAt: string;
+  revoked: boolean;
+  revokedAt?: string;
+}
+
+export async function listTerminals(dir: string): Promise<TerminalView[]> {
+  const { terminals } = await readTerminals(dir);
+  return terminals.map(({ id, createdAt, revoked, revokedAt }) => ({ id, createdAt, revoked, ...(revokedAt ? { revokedAt } : {}) }));
+}
+
+/**
+ * Revokes a terminal: its token stops working within seconds on a serving node (the registry
+ * notices the file changed). `terminal add` with the same id gives it a new token.
+ */
+export async function revokeTerminal(dir: string, id: string, now: Date): Promise<{ alreadyRevokedAt?: string }> {
+  const file = await readTerminals(dir);
+  const terminal = file.terminals.find((t) => t.id === id);
+  if (!terminal) throw new AppError('not_found', `no terminal ${id} in ${dir}; 'terminal list' shows them`);
+  if (terminal.revoked) return { alreadyRevokedAt: terminal.revokedAt ?? 'an earlier time' };
+  terminal.revoked = true;
+  terminal.revokedAt = now.toISOString();
+  await writeFileAtomic(paths(dir).terminals, JSON.stringify(file, null, 2) + '\n');
+  return {};
+}
+
 /**
  * Resolves bearer tokens to terminal ids. `terminal add` may run while the node serves, so an
  * unknown token makes it check whether the file changed (one stat) before refusing.
@@ -39,7 +68,8 @@ export class TerminalRegistry {
   private byHash = new Map<string, string>();
   /** Tokens already verified, so the hot path skips hashing; cleared whenever the file changes. */
   private verified = new Map<string, string>();
-  private mtimeMs = -1;
+  /** What the file was when last read; a rewrite (atomic: a new inode) or an edit changes it. */
+  private version = '';
   private statAt = 0;
 
   private constructor(private readonly dir: string) {}
@@ -50,9 +80,15 @@ export class TerminalRegistry {
     return r;
   }
 
-  private async reload(): Promise<void> {
+  private fileVersion(): string {
     const file = paths(this.dir).terminals;
-    this.mtimeMs = existsSync(file) ? statSync(file).mtimeMs : 0;
+    if (!existsSync(file)) return 'none';
+    const s = statSync(file);
+    return `${s.ino}:${s.mtimeMs}:${s.size}`;
+  }
+
+  private async reload(): Promise<void> {
+    this.version = this.fileVersion();
     const { terminals } = await readTerminals(this.dir);
     this.byHash = new Map(terminals.filter((t) => !t.revoked).map((t) => [t.tokenHash, t.id]));
     this.verified = new Map();
@@ -60,9 +96,7 @@ export class TerminalRegistry {
 
   private async reloadIfChanged(): Promise<void> {
     this.statAt = Date.now();
-    const file = paths(this.dir).terminals;
-    const mtime = existsSync(file) ? statSync(file).mtimeMs : 0;
-    if (mtime !== this.mtimeMs) await this.reload();
+    if (this.fileVersion() !== this.version) await this.reload();
   }
 
   /**
@@ -70,7 +104,7 @@ export class TerminalRegistry {
    * Undefined means "ask terminalFor", not "refused".
    */
   knownTerminal(token: string): string | undefined {
-    // A re-keyed terminal's old token must stop working within seconds, even if never refused.
+    // A re-keyed or revoked terminal's token must stop working within seconds, even if never refused.
     if (Date.now() - this.statAt > 5000) return undefined;
     return this.verified.get(token);
   }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { int, need, runCli, UsageError } from '../shared/cli/args.ts';
 import { createLog } from '../shared/cli/log.ts';
@@ -18,7 +19,7 @@ const USAGE = `usage: npm run hub -- <command> [options]
   template list | template put --file TEMPLATE.json   coupon templates
   coupon issue --member ID --template T [--code C] [--valid-days N]
   fleet                                               per store: heartbeat, sync state, lag, incidents
-  incidents [--status open] [--store ID]
+  incidents [--status open|resolved] [--kind KIND] [--store ID]
 ${IDENTITY_USAGE}
 
 Admin commands call the running hub: --hub URL (HUB_URL, default http://127.0.0.1:8400), with the
@@ -42,6 +43,7 @@ const OPTIONS = {
   code: { type: 'string' },
   'valid-days': { type: 'string' },
   status: { type: 'string' },
+  kind: { type: 'string' },
   'sweep-interval': { type: 'string' },
   mappings: { type: 'string' },
   mapping: { type: 'string' },
@@ -61,7 +63,10 @@ async function main(argv: string[]) {
   const { values: o, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   const [command, sub, arg] = positionals;
   if (o.help || !command) return console.log(USAGE);
-  const dataDir = o.data ?? process.env.HUB_DATA;
+  // Absolute from here on: the embedded database runs in its own directory, and a relative path
+  // would name another place there (an empty hub).
+  const given = o.data ?? process.env.HUB_DATA;
+  const dataDir = given === undefined ? undefined : resolve(given);
 
   if (command === 'serve') {
     const log = createLog('hub', o.quiet ?? false);
@@ -74,7 +79,7 @@ async function main(argv: string[]) {
       sweepEveryMs: 1000 * num('sweep-interval', o['sweep-interval'], 10),
       ...(o.mappings ? { mappingsDir: o.mappings } : {}),
     });
-    console.log(`hub ready at ${hub.url} (database: ${hub.embedded ? `embedded pouchdb-server on ${hub.embedded.url}, loopback only` : 'COUCH_URL'})`);
+    console.log(`hub ready at ${hub.url} (database: ${hub.embedded ? `embedded pouchdb-server on ${hub.embedded.address}, loopback only, with the credential in couch-admin.json` : 'COUCH_URL'})`);
     let stopping = false;
     const stop = async () => {
       if (stopping) return;
@@ -156,7 +161,7 @@ async function main(argv: string[]) {
     case 'fleet':
       return print((await call('GET', '/fleet')).stores);
     case 'incidents':
-      return print((await call('GET', `/incidents?${new URLSearchParams({ ...(o.status ? { status: o.status } : {}), ...(o.store ? { store: o.store } : {}) })}`)).incidents);
+      return print((await call('GET', `/incidents?${new URLSearchParams({ ...(o.status !== undefined ? { status: o.status } : {}), ...(o.kind !== undefined ? { kind: o.kind } : {}), ...(o.store !== undefined ? { store: o.store } : {}) })}`)).incidents);
     default:
       throw new UsageError(`unknown command '${positionals.join(' ')}'`);
   }

@@ -1,6 +1,7 @@
 import type { Log } from '../shared/cli/log.ts';
 import type { Bundles } from './bundles.ts';
 import type { Couch } from './couch/couch.ts';
+import type { GatewayRefusals } from './gateway-refusals.ts';
 import type { HubMembers } from './members.ts';
 import type { Stores } from './stores.ts';
 import type { ImportJobs } from './identity/import-jobs.ts';
@@ -22,6 +23,8 @@ export interface HubContext {
   /** A stable id of this hub (PouchDB names replication checkpoints after the server's uuid). */
   hubId: string;
   adminToken: string;
+  /** The gateway's last refusal per store, for the fleet view. */
+  refusals: GatewayRefusals;
   /** Store databases of every enabled store, for pushing rules and templates. */
   storeDbs(): Promise<string[]>;
 }

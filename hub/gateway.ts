@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { AppError } from '../shared/errors.ts';
 import type { Couch } from './couch/couch.ts';
+import { claimedStoreId, type GatewayRefusals } from './gateway-refusals.ts';
 import { requireStore, type StoreEnv } from './routes/store-auth.ts';
 import type { StoreDoc, Stores } from './stores.ts';
 import { storeDocRefusal } from '../shared/store-facts.ts';
@@ -14,6 +15,9 @@ export interface GatewayDeps {
   onStoreWrite: (storeId: string) => void;
   /** Documents a store pushed and the gateway refused (the whole batch, to record what was sent). */
   onRefused: (storeId: string, refused: { id: string; reason: string }[], sent: unknown[]) => Promise<void>;
+  /** Where the gateway keeps the last request it refused per store, for the fleet view. */
+  refusals?: GatewayRefusals;
+  log?: { error(msg: string, fields?: object): void };
 }
 
 /**
@@ -26,9 +30,25 @@ export interface GatewayDeps {
  * document does not stop the rest of the batch, and each refusal is an incident. Whether a fact
  * is one the store could make (the order exists, the rules give those points) is the ingest
  * worker's to judge: it needs the hub's databases.
+ *
+ * Errors are CouchDB's `{error: "<code>", reason: "<message>"}`, not the API's `{error: {code,
+ * message}}`: PouchDB's replicator takes `error` for the error's name and lower-cases it, and an
+ * object there throws inside it and leaves replication dead.
  */
 export function gatewayRoutes(deps: GatewayDeps) {
   const gw = new Hono<GatewayEnv>();
+
+  gw.onError(async (err, c) => {
+    if (!(err instanceof AppError)) {
+      // Mostly the registry read of requireStore while the database is down: a 503, which
+      // replication retries, like the proxied requests' own 'unavailable'.
+      if (unreachable(err)) return couchError(c, 503, 'unavailable', 'the hub database is not reachable right now; replication will retry');
+      deps.log?.error('unhandled error', { path: c.req.path, err: String((err as Error)?.stack ?? err) });
+      return couchError(c, 500, 'internal', 'internal error; replication will retry');
+    }
+    if (err.status === 401 || err.status === 403) await noteRefusal(c, deps, err).catch(() => {});
+    return couchError(c, err.status, err.code, err.message);
+  });
 
   gw.use(requireStore(deps.stores));
 
@@ -63,6 +83,33 @@ export function gatewayRoutes(deps: GatewayDeps) {
   return gw;
 }
 
+function couchError(c: Context<GatewayEnv>, status: number, code: string, reason: string): Response {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (status === 401) headers['www-authenticate'] = 'Basic realm="memberedge"';
+  return new Response(JSON.stringify({ error: code, reason }), { status, headers });
+}
+
+function unreachable(err: unknown): boolean {
+  const e = err as { code?: unknown; statusCode?: unknown; cause?: { code?: unknown } };
+  const code = String(e?.code ?? e?.cause?.code ?? '');
+  // nano words a failed connection as a plain Error with this message and no status.
+  return e?.statusCode === undefined && (/^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|UND_ERR)/.test(code) || /error happened in your connection/.test(String((err as Error)?.message)));
+}
+
+/** Remembers a refusal of a registered store's request for the fleet view; made-up ids are not kept. */
+async function noteRefusal(c: Context<GatewayEnv>, deps: { stores: Stores; refusals?: GatewayRefusals }, err: AppError): Promise<void> {
+  if (!deps.refusals) return;
+  const authenticated = c.get('store') as StoreDoc | undefined;
+  const store = authenticated ?? (await lookUp(deps.stores, claimedStoreId(c.req.header('authorization'))));
+  if (!store) return;
+  const reason = err.status === 401 ? (store.disabled ? 'the store is disabled' : 'wrong store credentials') : err.message;
+  deps.refusals.note(store.id, { at: new Date().toISOString(), status: err.status, code: err.code, reason });
+}
+
+async function lookUp(stores: Stores, id: string | undefined): Promise<StoreDoc | undefined> {
+  return id ? stores.get(id).catch(() => undefined) : undefined;
+}
+
 async function bulkDocs(c: Context<GatewayEnv>, deps: GatewayDeps, store: StoreDoc) {
   let body: { docs?: unknown; new_edits?: boolean };
   try {
@@ -93,9 +140,34 @@ async function bulkDocs(c: Context<GatewayEnv>, deps: GatewayDeps, store: StoreD
 const idOf = (doc: unknown) => String((doc as { _id?: unknown } | null)?._id ?? '').slice(0, 300);
 
 async function proxy(c: Context<GatewayEnv>, couch: Couch, path: string, body?: string): Promise<Response> {
-  const res = await upstream(couch, c.req.method, path, new URL(c.req.url).search, body, c.req.raw.signal);
+  const signal = c.req.raw.signal;
+  const res = await upstream(couch, c.req.method, path, new URL(c.req.url).search, body, signal);
   const headers = new Headers({ 'content-type': res.headers.get('content-type') ?? 'application/json' });
-  return new Response(c.req.method === 'HEAD' ? null : res.body, { status: res.status, headers });
+  return new Response(c.req.method === 'HEAD' || !res.body ? null : endsQuietlyWhenClientLeaves(res.body, signal), { status: res.status, headers });
+}
+
+/*
+ * A store node that stops (or restarts, or loses its link) leaves in the middle of a live
+ * _changes answer; the upstream body then fails with the client's abort, which the HTTP server
+ * printed as a bare "Error: aborted" once per open replication. Nobody is left to answer: the
+ * body just ends. A failure while the client is still there (the database went away) still
+ * fails the response, so the node sees a broken answer and retries.
+ */
+function endsQuietlyWhenClientLeaves(body: ReadableStream<Uint8Array>, signal: AbortSignal): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (err) {
+        if (signal.aborted) controller.close();
+        else controller.error(err);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
 }
 
 async function upstream(couch: Couch, method: string, path: string, search: string, body?: string, signal?: AbortSignal): Promise<Response> {

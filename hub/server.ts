@@ -1,5 +1,6 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
+import { listenError } from '../shared/cli/listen-error.ts';
 import type { Log } from '../shared/cli/log.ts';
 import { VERSION } from '../edge/version.ts';
 import { createHubApp } from './app.ts';
@@ -7,6 +8,7 @@ import { Bundles } from './bundles.ts';
 import type { HubContext } from './context.ts';
 import { Couch } from './couch/couch.ts';
 import { startEmbeddedCouch, type EmbeddedCouch } from './couch/embedded.ts';
+import { GatewayRefusals } from './gateway-refusals.ts';
 import { ensureHubDir, loadAdminToken, hubPaths } from './hub-dir.ts';
 import { HubMembers } from './members.ts';
 import { ensureDefaultRules } from './rules.ts';
@@ -39,8 +41,43 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
-/** Starts the hub: its database (embedded unless COUCH_URL), the central databases, the workers, the API. */
+/**
+ * Starts the hub: its database (embedded unless COUCH_URL), the central databases, the workers,
+ * the API. It listens first: a port in use is then one clear error before any database or
+ * worker has started. Requests that arrive meanwhile wait for the app (stores' replication sees
+ * a slow answer, not an error it would have to tell from the hub's own).
+ */
 export async function serveHub(opts: HubOptions): Promise<RunningHub> {
+  type App = ReturnType<typeof createHubApp>;
+  let serveApp!: (app: App) => void;
+  let failed!: (err: unknown) => void;
+  const app = new Promise<App>((resolve, reject) => ((serveApp = resolve), (failed = reject)));
+  app.catch(() => {}); // a failed start is reported by serveHub itself
+  const server = await listen(async (req) => (await app).fetch(req), opts);
+  try {
+    return await startHub(opts, server, serveApp);
+  } catch (err) {
+    failed(err);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw err;
+  }
+}
+
+async function listen(fetch: (req: Request) => Response | Promise<Response>, opts: HubOptions): Promise<ServerType> {
+  try {
+    return await new Promise<ServerType>((resolve, reject) => {
+      const s = serve({ fetch, port: opts.port, hostname: opts.host }, () => {
+        s.off('error', reject);
+        resolve(s);
+      });
+      s.once('error', reject);
+    });
+  } catch (err) {
+    throw listenError(err, { port: opts.port, host: opts.host, command: 'hub serve' });
+  }
+}
+
+async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: ReturnType<typeof createHubApp>) => void): Promise<RunningHub> {
   const { hubId } = await ensureHubDir(opts.dir);
   const embedded = opts.couchUrl ? undefined : await startEmbeddedCouch(opts.dir, opts.log);
   const couch = new Couch(opts.couchUrl ?? embedded!.url);
@@ -68,16 +105,13 @@ export async function serveHub(opts: HubOptions): Promise<RunningHub> {
     onRegistrations: (docs) => identity.observeStoreMembers(docs),
   });
   const bundles = new Bundles(couch, opts.dir, enabledStores, opts.log);
-  const ctx: HubContext = { couch, stores, members, ingest, bundles, identity, imports, log: opts.log, clock, version: VERSION, hubId, adminToken: token, storeDbs: async () => (await enabledStores()).map((s) => s.db) };
+  const ctx: HubContext = { couch, stores, members, ingest, bundles, identity, imports, log: opts.log, clock, version: VERSION, hubId, adminToken: token, refusals: new GatewayRefusals(), storeDbs: async () => (await enabledStores()).map((s) => s.db) };
   // One-ID loads in the background (a million records take a while); its API says so meanwhile.
   const identityLoaded = identity.load().catch((err) => opts.log.error('one-id failed to load', { err: String((err as Error)?.stack ?? err) }));
   ingest.start(opts.sweepEveryMs ?? 10_000);
   bundles.start();
 
-  const app = createHubApp(ctx);
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s));
-  });
+  serveApp(createHubApp(ctx));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${opts.host}:${port}`,

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { credentialsOf } from '../shared/auth-header.ts';
 import { AppError } from '../shared/errors.ts';
 import { StoreId } from '../shared/schemas/common.ts';
 import { isTimeZone } from '../shared/local-time.ts';
@@ -142,10 +143,11 @@ export class Stores {
    * disabling a store or a new enrollment forgets them at once.
    */
   async authenticate(header: string | undefined): Promise<StoreDoc | undefined> {
-    if (!header?.startsWith('Basic ')) return undefined;
-    const hit = this.verified.get(header);
+    const credentials = credentialsOf(header, 'Basic');
+    if (credentials === undefined) return undefined;
+    const hit = this.verified.get(credentials);
     if (hit && hit.until > Date.now()) return hit.store;
-    const decoded = Buffer.from(header.slice(6), 'base64').toString();
+    const decoded = Buffer.from(credentials, 'base64').toString();
     const colon = decoded.indexOf(':');
     if (colon < 1) return undefined;
     const store = await this.get(decoded.slice(0, colon)).catch((err) => {
@@ -155,7 +157,7 @@ export class Stores {
     if (!store || store.disabled || !store.secretHash) return undefined;
     const given = new Uint8Array(createHash('sha256').update(decoded.slice(colon + 1)).digest());
     if (!timingSafeEqual(given, new Uint8Array(Buffer.from(store.secretHash, 'hex')))) return undefined;
-    this.verified.set(header, { store, until: Date.now() + 60_000 });
+    this.verified.set(credentials, { store, until: Date.now() + 60_000 });
     return store;
   }
 }

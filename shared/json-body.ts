@@ -32,19 +32,21 @@ export function parseJsonBody<S extends z.ZodType>(text: string, schema: S): z.i
     throw new AppError('invalid_json', 'the body is not valid JSON');
   }
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    // Keys come from the client: echoed clipped, never whole.
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => clip(k)) : [];
-    const field = clip(issue.path.map(String).join('.')) || keys.join(', ');
-    const message = issue.code === 'unrecognized_keys' ? `unknown field(s): ${keys.slice(0, 5).join(', ')}` : `${field ? `${field}: ` : ''}${issue.message}`;
-    throw new AppError('validation_failed', message, { field: issue.code === 'unrecognized_keys' ? keys[0] : field, issues: parsed.error.issues.length });
-  }
+  if (!parsed.success) throw validationFailed(parsed.error);
   return parsed.data;
 }
 
 /** Text from a client as an error message may repeat it: at most 64 characters. */
 const clip = (s: string) => (s.length > 64 ? `${s.slice(0, 61)}...` : s);
+
+/** A 400 `validation_failed` naming the first field that failed (a body's or a query's); keys from the client are echoed clipped, never whole. */
+export function validationFailed(error: z.ZodError): AppError {
+  const issue = error.issues[0]!;
+  const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => clip(k)) : [];
+  const field = clip(issue.path.map(String).join('.')) || keys.join(', ');
+  const message = issue.code === 'unrecognized_keys' ? `unknown field(s): ${keys.slice(0, 5).join(', ')}` : `${field ? `${field}: ` : ''}${issue.message}`;
+  return new AppError('validation_failed', message, { field: issue.code === 'unrecognized_keys' ? keys[0] : field, issues: error.issues.length, ...(issue.code === 'invalid_value' ? { allowed: issue.values } : {}) });
+}
 
 /** The error body every service answers with: `{error: {code, message, ...}}`. */
 export function errorBody(err: AppError) {

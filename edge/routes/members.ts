@@ -1,4 +1,6 @@
 import { Hono } from 'hono';
+import { z } from 'zod';
+import { parseQuery, queryInt } from '../../shared/query.ts';
 import { AppError } from '../../shared/errors.ts';
 import { IdentifyBodySchema, InteractionBodySchema, RegisterBodySchema } from '../../shared/schemas/api.ts';
 import type { EdgeContext } from '../context.ts';
@@ -8,6 +10,8 @@ import type { RateLimiter } from '../../shared/rate-limit.ts';
 import { pointsStatement } from '../services/ledger.ts';
 import { memberProfile } from '../services/member-views.ts';
 import { identify, interact, register } from '../services/members.ts';
+
+const PointsQuerySchema = z.strictObject({ limit: queryInt(1, 1000).default(100) });
 
 export function membersRoutes(ctx: EdgeContext, identifyLimit: RateLimiter) {
   return new Hono<Env>()
@@ -27,7 +31,7 @@ export function membersRoutes(ctx: EdgeContext, identifyLimit: RateLimiter) {
       return c.json({ member });
     })
     .get('/:id/points', async (c) => {
-      const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 100) || 100, 1), 1000);
+      const { limit } = parseQuery(new URL(c.req.url).searchParams, PointsQuerySchema);
       return c.json(await pointsStatement(ctx, param(c, 'id', MemberId), limit));
     })
     .post('/:id/interactions', async (c) => {

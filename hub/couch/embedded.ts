@@ -1,18 +1,29 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { existsSync, renameSync, statSync } from 'node:fs';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Log } from '../../shared/cli/log.ts';
+import { writeFileAtomic } from '../../shared/cli/write-file-atomic.ts';
+import { newSecret } from '../../shared/secrets.ts';
 
 /**
  * The embedded CouchDB-compatible server (pouchdb-server) for a hub without COUCH_URL: a child
  * process on a loopback port, its files in DIR/couch, restarted when it dies. Only the hub talks
  * to it; stores reach their databases through the hub's gateway, never directly (a single
  * `_changes?feed=longpoll&filter=_selector` request kills pouchdb-server).
+ *
+ * It answers only requests with the hub's admin credential, generated on first start into
+ * DIR/couch-admin.json (mode 0600): any other process on the machine gets 401.
  */
 export interface EmbeddedCouch {
+  /** For CouchDB clients (`new Couch(url)`): the admin credential is in it. Never print it. */
   url: string;
+  /** The server's address without the credential, to print. */
+  address: string;
+  /** The Authorization header for a plain `fetch`. */
+  authHeader: string;
   /** Resolves when the server answers again (after a start or a restart). */
   ready(): Promise<void>;
   /** For tests and operators: kill the child as a crash would; the supervisor restarts it. */
@@ -22,12 +33,61 @@ export interface EmbeddedCouch {
 }
 
 const RESTART_DELAYS_MS = [200, 500, 1000, 2000, 5000];
+const ADMIN_USER = 'memberedge-hub';
+/** pouchdb-server's log.txt is moved aside at start beyond this size (one old file is kept). */
+const MAX_LOG_BYTES = 1024 * 1024;
+
+interface AdminCredential {
+  username: string;
+  password: string;
+}
+
+/** The hub's credential for its embedded database: made on first start, kept in the data dir (mode 0600). */
+export async function embeddedCredential(dataDir: string): Promise<AdminCredential> {
+  const file = join(resolve(dataDir), 'couch-admin.json');
+  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as AdminCredential;
+  const credential = { username: ADMIN_USER, password: newSecret() };
+  await writeFileAtomic(file, JSON.stringify(credential, null, 2) + '\n', 0o600);
+  return credential;
+}
+
+/**
+ * pouchdb-server's config.json: the admin, and a log that says only what went wrong, in a file of
+ * its own directory; other settings it saved there are kept. The password goes in as given and
+ * pouchdb-server replaces it with its hash on start (in DIR/couch, which only the hub's user may enter).
+ */
+async function writeServerConfig(dir: string, admin: AdminCredential): Promise<string> {
+  const file = join(dir, 'config.json');
+  const current = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>) : {};
+  const config = { ...current, admins: { [admin.username]: admin.password }, log: { file: join(dir, 'log.txt'), level: 'error' } };
+  await writeFileAtomic(file, JSON.stringify(config, null, 2) + '\n', 0o600);
+  return file;
+}
+
+/** Keeps log.txt bounded across starts: beyond MAX_LOG_BYTES it becomes log.txt.1 (replacing the previous one). */
+function rotateLog(dir: string): void {
+  const file = join(dir, 'log.txt');
+  try {
+    if (statSync(file).size > MAX_LOG_BYTES) renameSync(file, `${file}.1`);
+  } catch {
+    /* no log yet */
+  }
+}
 
 export async function startEmbeddedCouch(dataDir: string, log: Log, opts: { port?: number } = {}): Promise<EmbeddedCouch> {
-  const dir = join(dataDir, 'couch');
+  // Absolute: the server runs in its own directory, where a relative path names another place.
+  const root = resolve(dataDir);
+  const dir = join(root, 'couch');
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  // pouchdb-server rewrites config.json (the admin's hash) with its default mode: the directory
+  // keeps others out, also for data dirs made before it was created 0700.
+  await chmod(dir, 0o700);
+  const admin = await embeddedCredential(root);
+  const config = await writeServerConfig(dir, admin);
   const port = opts.port ?? (await freePort());
-  const url = `http://127.0.0.1:${port}`;
+  const address = `http://127.0.0.1:${port}`;
+  const authHeader = `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString('base64')}`;
+  const url = `http://${encodeURIComponent(admin.username)}:${encodeURIComponent(admin.password)}@127.0.0.1:${port}`;
   const bin = fileURLToPath(new URL('./pouchdb-server-child.cjs', import.meta.url));
   let child: ChildProcess | undefined;
   let stopping = false;
@@ -36,9 +96,15 @@ export async function startEmbeddedCouch(dataDir: string, log: Log, opts: { port
 
   const launch = () => {
     startedAt = Date.now();
-    child = spawn(process.execPath, [bin, '--port', String(port), '--host', '127.0.0.1', '--dir', dir, '--config', join(dir, 'config.json'), '--no-stdout-logs'], {
+    rotateLog(dir);
+    child = spawn(process.execPath, [bin, '--port', String(port), '--host', '127.0.0.1', '--dir', dir, '--config', config, '--no-stdout-logs'], {
       cwd: dir,
       stdio: ['ignore', 'ignore', 'pipe'],
+      // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and the
+      // database must outlive the hub's orderly shutdown (workers, stores' requests) that the
+      // signal starts; the hub stops it last. It still exits when the hub dies (the ppid check).
+      detached: true,
+      env: { ...process.env, MEMBEREDGE_COUCH_ADMIN_FILE: join(root, 'couch-admin.json') },
     });
     child.stderr?.on('data', (d: Buffer) => log.warn('embedded couch stderr', { line: d.toString().trim().slice(0, 500) }));
     child.once('exit', (code, signal) => {
@@ -55,16 +121,18 @@ export async function startEmbeddedCouch(dataDir: string, log: Log, opts: { port
 
   const couch: EmbeddedCouch = {
     url,
+    address,
+    authHeader,
     async ready() {
       const deadline = Date.now() + 30_000;
       for (;;) {
         try {
-          const res = await fetch(`${url}/`, { signal: AbortSignal.timeout(1000) });
+          const res = await fetch(`${address}/`, { headers: { authorization: authHeader }, signal: AbortSignal.timeout(1000) });
           if (res.ok) return;
         } catch {
           /* not up yet */
         }
-        if (Date.now() > deadline) throw new Error(`embedded couch did not answer on ${url} within 30 s`);
+        if (Date.now() > deadline) throw new Error(`embedded couch did not answer on ${address} within 30 s`);
         await new Promise((r) => setTimeout(r, 100));
       }
     },

@@ -1,10 +1,60 @@
 // Runs pouchdb-server in this process, and ends it when the hub that started it is gone: a hub
 // killed with SIGKILL must not leave an orphan holding the database files and the port.
+//
+// pouchdb-server has no require_valid_user: with admins configured, anonymous requests still list
+// and read every database. So every request must carry the hub's admin credential (read from the
+// file named by MEMBEREDGE_COUCH_ADMIN_FILE) before it reaches express-pouchdb; and Fauxton, the
+// web UI at /_utils, is left out.
 'use strict';
+const { readFileSync } = require('node:fs');
+const { dirname } = require('node:path');
+const { createHash, timingSafeEqual } = require('node:crypto');
+
 const parent = process.ppid;
 setInterval(() => {
   if (process.ppid !== parent) process.exit(0);
 }, 500);
+
+const credentialsFile = process.env.MEMBEREDGE_COUCH_ADMIN_FILE;
+delete process.env.MEMBEREDGE_COUCH_ADMIN_FILE;
+if (!credentialsFile) {
+  console.error('MEMBEREDGE_COUCH_ADMIN_FILE is not set: refusing to serve without credentials');
+  process.exit(2);
+}
+const admin = JSON.parse(readFileSync(credentialsFile, 'utf8'));
+const digest = (s) => createHash('sha256').update(s).digest();
+const expected = digest(`${admin.username}:${admin.password}`);
+
+function authorized(header) {
+  const m = /^basic\s+(\S+)\s*$/i.exec(header || '');
+  return !!m && timingSafeEqual(digest(Buffer.from(m[1], 'base64').toString()), expected);
+}
+
+const serverDir = dirname(require.resolve('pouchdb-server/package.json'));
+const expressPouchDBPath = require.resolve('express-pouchdb', { paths: [serverDir] });
+const expressPouchDB = require(expressPouchDBPath);
+require.cache[expressPouchDBPath].exports = function gatedExpressPouchDB(startPouchDB, opts) {
+  if (startPouchDB && !startPouchDB.defaults) {
+    opts = startPouchDB;
+    startPouchDB = undefined;
+  }
+  opts = opts || {};
+  const mode = opts.overrideMode || {};
+  opts.overrideMode = { include: mode.include || [], exclude: [...(mode.exclude || []), 'routes/fauxton'] };
+  const inner = startPouchDB ? expressPouchDB(startPouchDB, opts) : expressPouchDB(opts);
+  // A plain middleware (no handle/set, so express does not mount it as a sub-app around the gate)
+  // that lends pouchdb-server what it reads of the real app.
+  const gate = function (req, res, next) {
+    if (authorized(req.headers.authorization)) return inner(req, res, next);
+    res.statusCode = 401;
+    res.setHeader('Content-Type', 'application/json');
+    res.setHeader('WWW-Authenticate', 'Basic realm="memberedge hub database"');
+    res.end(JSON.stringify({ error: 'unauthorized', reason: 'the hub database needs the hub admin credential' }));
+  };
+  for (const key of ['couchConfig', 'couchLogger', 'setPouchDB']) Object.defineProperty(gate, key, { get: () => inner[key] });
+  return gate;
+};
+
 const bin = require.resolve('pouchdb-server/bin/pouchdb-server');
 process.argv = [process.argv[0], bin, ...process.argv.slice(2)];
 require(bin);

@@ -1,16 +1,18 @@
 import { Hono } from 'hono';
 import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { credentialsOf } from '../../shared/auth-header.ts';
 import { AppError } from '../../shared/errors.ts';
 import { readJsonBody } from '../../shared/json-body.ts';
-import { CouponCode, MemberId } from '../../shared/schemas/common.ts';
+import { parseQuery } from '../../shared/query.ts';
+import { CouponCode, MemberId, StoreId } from '../../shared/schemas/common.ts';
 import { CouponTemplateSchema } from '../../shared/schemas/coupon.ts';
 import { LoyaltyRulesSchema } from '../../shared/schemas/rules.ts';
 import { hashSecret } from '../../shared/secrets.ts';
 import { issueHubCoupon } from '../coupons.ts';
 import type { HubContext } from '../context.ts';
 import { fleetStatus } from '../fleet.ts';
-import { listIncidents } from '../incidents.ts';
+import { INCIDENT_KINDS, listIncidents } from '../incidents.ts';
 import { currentRules, listTemplates, putTemplate, setRules } from '../rules.ts';
 import { seedStoreMembers } from '../seed.ts';
 import { AddStoreSchema, type StoreDoc } from '../stores.ts';
@@ -18,6 +20,7 @@ import { AddStoreSchema, type StoreDoc } from '../stores.ts';
 const IssueCouponSchema = z.strictObject({ memberId: MemberId, templateId: z.string(), code: CouponCode.optional(), validDays: z.number().int().positive().max(3650).optional() });
 const SeedSchema = z.strictObject({ count: z.number().int().positive().max(1_000_000), first: z.number().int().nonnegative().default(0) });
 const CodeSchema = z.strictObject({ ttlHours: z.number().positive().max(24 * 30).optional() });
+const IncidentsQuerySchema = z.strictObject({ status: z.enum(['open', 'resolved']).optional(), kind: z.enum(INCIDENT_KINDS).optional(), store: StoreId.optional() });
 
 /** A store as the console lists it: never its secret's hash. */
 const storeView = ({ _id, _rev, secretHash, ...s }: StoreDoc) => s;
@@ -27,9 +30,9 @@ export function adminRoutes(ctx: HubContext) {
   const admin = new Hono();
   const expected = new Uint8Array(Buffer.from(hashSecret(ctx.adminToken), 'hex'));
   admin.use((c, next) => {
-    const header = c.req.header('authorization') ?? '';
-    const given = new Uint8Array(Buffer.from(hashSecret(header.startsWith('Bearer ') ? header.slice(7).trim() : ''), 'hex'));
-    if (!header.startsWith('Bearer ') || !timingSafeEqual(given, expected)) throw new AppError('unauthorized', 'send Authorization: Bearer <hub admin token>');
+    const token = credentialsOf(c.req.header('authorization'), 'Bearer');
+    const given = new Uint8Array(Buffer.from(hashSecret(token ?? ''), 'hex'));
+    if (token === undefined || !timingSafeEqual(given, expected)) throw new AppError('unauthorized', 'send Authorization: Bearer <hub admin token>');
     return next();
   });
 
@@ -94,7 +97,7 @@ export function adminRoutes(ctx: HubContext) {
 
   admin.get('/fleet', async (c) => c.json({ stores: await fleetStatus(ctx, ctx.clock()) }));
   admin.get('/incidents', async (c) => {
-    const q = c.req.query();
+    const q = parseQuery(new URL(c.req.url).searchParams, IncidentsQuerySchema);
     return c.json({ incidents: await listIncidents(ctx.couch, { ...(q.status ? { status: q.status } : {}), ...(q.store ? { storeId: q.store } : {}), ...(q.kind ? { kind: q.kind } : {}) }) });
   });
   return admin;

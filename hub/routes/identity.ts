@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { readJsonBody } from '../../shared/json-body.ts';
+import { parseQuery, queryInt } from '../../shared/query.ts';
 import { SourceRecordSchema } from '../../shared/one-id/record.ts';
 import type { HubContext } from '../context.ts';
 
@@ -13,6 +14,7 @@ const ImportSchema = z.strictObject({
 const SplitSchema = z.strictObject({ records: z.array(z.string().min(1).max(160)).min(1).max(10_000) });
 const KeySchema = z.strictObject({ key: z.string().min(3).max(200) });
 const PairSchema = z.strictObject({ a: z.string().min(1).max(64), b: z.string().min(1).max(64) });
+const SuggestionsQuerySchema = z.strictObject({ limit: queryInt(1, 1000).default(100) });
 
 /** One-ID in the admin API: imports, golden members, quarantine, suggestions, figures. */
 export function identityRoutes(ctx: HubContext) {
@@ -35,7 +37,7 @@ export function identityRoutes(ctx: HubContext) {
     .get('/identity/quarantine', (c) => c.json({ keys: ctx.identity.quarantined() }))
     .post('/identity/quarantine', async (c) => c.json({ changes: await ctx.identity.setQuarantine((await readJsonBody(c.req, KeySchema)).key, true, by) }))
     .delete('/identity/quarantine/:key', async (c) => c.json({ changes: await ctx.identity.setQuarantine(c.req.param('key'), false, by) }))
-    .get('/identity/suggestions', (c) => c.json({ suggestions: ctx.identity.suggestions(Math.min(Number(c.req.query('limit') ?? 100) || 100, 1000)) }))
+    .get('/identity/suggestions', (c) => c.json({ suggestions: ctx.identity.suggestions(parseQuery(new URL(c.req.url).searchParams, SuggestionsQuerySchema).limit) }))
     .post('/identity/suggestions/:answer{accept|reject}', async (c) => {
       const body = await readJsonBody(c.req, PairSchema);
       return c.json({ changes: await ctx.identity.answerSuggestion(body.a, body.b, c.req.param('answer') === 'accept', by) });

@@ -5,28 +5,56 @@ import type { Coupon } from '../../shared/schemas/coupon.ts';
 import { AnyDocSchema, CouponDocSchema, MemberDocSchema, type AnyDoc, type MemberDoc } from '../../shared/schemas/documents.ts';
 import { LoyaltyRulesSchema, type LoyaltyRules } from '../../shared/schemas/rules.ts';
 import type { Couch, Doc } from '../couch/couch.ts';
-import { DB, factIdOf, factKey } from '../couch/databases.ts';
+import { DB, factIdOf, factKey, storeDbName } from '../couch/databases.ts';
 import type { HubMembers } from '../members.ts';
 
 export interface Verdict {
+  /** The batch's facts the hub takes in, and those of the store's later ones it had to judge first. */
   accepted: AnyDoc[];
   quarantined: { doc: AnyDoc; reason: string }[];
 }
 
-/** Members first, then keys and receipts, then what refers to them: a batch may hold both. */
+/** Members first, then keys and receipts, then what refers to them. */
 const ORDER_OF_JUDGING = ['member', 'idk', 'order', 'refund', 'event', 'redeem', 'pts'];
+/** How many times a fact's references are looked for further on in the store's database. */
+const LOOKAHEAD_ROUNDS = 3;
+
+const refOf = (d: AnyDoc): string | undefined => (d.type === 'pts' ? d.ref : d.type === 'refund' || d.type === 'redeem' ? d.orderId : undefined);
 
 /**
  * Judges a batch of one store's new facts (shared/fact-checks.ts) with what the hub knows,
  * gathered in a few reads: the rules' versions, the members named, the facts referred to, the
  * coupons redeemed and, for receipts that claim a tier above the first, the member's receipts.
- * Facts are judged in dependency order, each accepted one becoming evidence for the next.
+ *
+ * The store's database at the hub is not in the store's order: PouchDB pushes each batch of
+ * changes in id order, so a receipt's points or a refund's order may sit in the store's next
+ * batch. A reference found neither centrally nor in the batch is looked for there, and judged
+ * with the batch (it is then held centrally, and not judged again when its turn comes).
  */
-export async function judgeFacts(deps: { couch: Couch; members: HubMembers }, storeId: string, docs: AnyDoc[]): Promise<Verdict> {
+export async function judgeFacts(deps: { couch: Couch; members: HubMembers }, storeId: string, batch: AnyDoc[]): Promise<Verdict> {
   const { couch, members } = deps;
-  if (docs.length === 0) return { accepted: [], quarantined: [] };
+  if (batch.length === 0) return { accepted: [], quarantined: [] };
   const rules = await rulesVersions(couch);
   const canonical = (id: string) => members.canonical(id);
+  const storeDb = storeDbName(storeId);
+
+  const facts = new Map<string, AnyDoc>();
+  const coupons = new Map<string, Coupon>();
+  const docs = [...batch];
+  const inBatch = new Set(docs.map((d) => d._id));
+  await readCentral(docs);
+  for (let round = 0; round < LOOKAHEAD_ROUNDS; round++) {
+    const missing = [...new Set(docs.flatMap((d) => refOf(d) ?? []))].filter((id) => !facts.has(id) && !inBatch.has(id));
+    if (missing.length === 0) break;
+    const ahead = (await couch.fetchDocs(storeDb, missing)).flatMap((d) => {
+      const parsed = d && AnyDocSchema.safeParse(d);
+      return parsed?.success && 'storeId' in parsed.data && parsed.data.storeId === storeId ? [parsed.data] : [];
+    });
+    if (ahead.length === 0) break;
+    for (const d of ahead) inBatch.add(d._id);
+    docs.push(...ahead);
+    await readCentral(ahead);
+  }
 
   const memberIds = new Set<string>();
   for (const d of docs) {
@@ -40,56 +68,7 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers }, st
     if (m?.success) profiles.set(m.data.id, m.data);
   }
   const stores = new Map(await Promise.all(ids.map(async (id) => [id, await members.relevantStores(id)] as const)));
-
-  // Facts referred to, under the ids the store may have used for the member.
-  const facts = new Map<string, AnyDoc>();
-  const wanted = new Set<string>();
-  const under = (memberId: string | undefined, id: string) => {
-    if (memberId === undefined) wanted.add(factKey(undefined, id));
-    else for (const m of new Set([memberId, canonical(memberId)])) wanted.add(factKey(m, id));
-  };
-  const codes = new Map<string, string>();
-  for (const d of docs) {
-    if (d.type === 'pts') under(d.memberId, d.ref);
-    if (d.type === 'refund') under(d.memberId, d.orderId);
-    if (d.type === 'redeem') {
-      under(d.memberId, d.orderId);
-      codes.set(d.code, d.memberId);
-    }
-    if (d.type === 'order' && d.memberId !== undefined) for (const c of d.coupons) codes.set(c.code, d.memberId);
-  }
-  for (const [code, memberId] of codes) {
-    const target = canonical(memberId);
-    for (const m of new Set([memberId, target, ...(await members.mergedInto(target))])) wanted.add(factKey(m, `coupon:${code}`));
-  }
-  const coupons = new Map<string, Coupon>();
-  for (const doc of await couch.fetchDocs(DB.facts, [...wanted])) {
-    if (!doc) continue;
-    const id = factIdOf(doc._id);
-    if (doc.type === 'coupon') {
-      const c = CouponDocSchema.safeParse(doc);
-      if (c.success) coupons.set(c.data.code, c.data);
-      continue;
-    }
-    const f = AnyDocSchema.safeParse({ ...doc, _id: id });
-    if (f.success) facts.set(id, f.data);
-  }
-
-  // Receipts of members whose receipts claim a tier that earns more than the first.
-  const spend = new Map<string, Map<string, SpendFact>>();
-  for (const d of docs) {
-    if (d.type !== 'order' || d.memberId === undefined || d.tier === undefined) continue;
-    const raises = rules.some((r) => (r.tiers.find((t) => t.code === d.tier)?.multiplierPct ?? 0) > r.tiers[0]!.multiplierPct);
-    const target = canonical(d.memberId);
-    if (!raises || spend.has(target)) continue;
-    const receipts = new Map<string, SpendFact>();
-    for (const m of [target, ...(await members.mergedInto(target))]) {
-      for (const o of await couch.range(DB.facts, { startkey: `m:${m}:order:`, endkey: `m:${m}:order:\ufff0` }, 100_000)) {
-        receipts.set(factIdOf(o._id), { day: String(o.day), cents: Number(o.payableCents) || 0 });
-      }
-    }
-    spend.set(target, receipts);
-  }
+  const spend = await receiptsOf(docs);
 
   const ev: FactEvidence = {
     storeId,
@@ -104,7 +83,7 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers }, st
 
   const verdict: Verdict = { accepted: [], quarantined: [] };
   const rank = (d: AnyDoc) => ORDER_OF_JUDGING.indexOf(d.type);
-  for (const doc of [...docs].sort((a, b) => rank(a) - rank(b))) {
+  for (const doc of docs.sort((a, b) => rank(a) - rank(b))) {
     const reason = factRefusal(doc, ev);
     if (reason) {
       verdict.quarantined.push({ doc, reason });
@@ -113,9 +92,68 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers }, st
     verdict.accepted.push(doc);
     if (doc.type === 'member') profiles.set(doc.id, doc);
     else facts.set(doc._id, doc);
-    if (doc.type === 'order' && doc.memberId !== undefined) spend.get(canonical(doc.memberId))?.set(doc._id, { day: doc.day, cents: doc.payableCents });
   }
   return verdict;
+
+  /** The facts and coupons these documents refer to, from the central databases. */
+  async function readCentral(some: AnyDoc[]): Promise<void> {
+    const wanted = new Set<string>();
+    const under = (memberId: string | undefined, id: string) => {
+      if (memberId === undefined) wanted.add(factKey(undefined, id));
+      else for (const m of new Set([memberId, canonical(memberId)])) wanted.add(factKey(m, id));
+    };
+    const codes = new Map<string, string>();
+    for (const d of some) {
+      const ref = refOf(d);
+      if (ref !== undefined) under('memberId' in d ? d.memberId : undefined, ref);
+      if (d.type === 'redeem') codes.set(d.code, d.memberId);
+      if (d.type === 'order' && d.memberId !== undefined) for (const c of d.coupons) codes.set(c.code, d.memberId);
+    }
+    for (const [code, memberId] of codes) {
+      if (coupons.has(code)) continue;
+      const target = canonical(memberId);
+      for (const m of new Set([memberId, target, ...(await members.mergedInto(target))])) wanted.add(factKey(m, `coupon:${code}`));
+    }
+    for (const doc of await couch.fetchDocs(DB.facts, [...wanted])) {
+      if (!doc) continue;
+      if (doc.type === 'coupon') {
+        const c = CouponDocSchema.safeParse(doc);
+        if (c.success) coupons.set(c.data.code, c.data);
+        continue;
+      }
+      const id = factIdOf(doc._id);
+      const f = AnyDocSchema.safeParse({ ...doc, _id: id });
+      if (f.success) facts.set(id, f.data);
+    }
+  }
+
+  /**
+   * Every receipt the store can have known of, for members whose receipts here claim a tier
+   * that earns more than the first: those the hub holds from every store, those in the batch,
+   * and the store's own further on in its database (found through their points entries, which
+   * are keyed by member). An upper bound of the store's view: refunds are left out.
+   */
+  async function receiptsOf(all: AnyDoc[]): Promise<Map<string, Map<string, SpendFact>>> {
+    const out = new Map<string, Map<string, SpendFact>>();
+    const add = (target: string, id: string, day: unknown, cents: unknown) => out.get(target)!.set(id, { day: String(day), cents: Number(cents) || 0 });
+    for (const d of all) {
+      if (d.type !== 'order' || d.memberId === undefined || d.tier === undefined) continue;
+      const raises = rules.some((r) => (r.tiers.find((t) => t.code === d.tier)?.multiplierPct ?? 0) > r.tiers[0]!.multiplierPct);
+      const target = canonical(d.memberId);
+      if (!raises || out.has(target)) continue;
+      out.set(target, new Map());
+      const ids = [target, ...(await members.mergedInto(target))];
+      const alsoHere = new Set<string>();
+      for (const m of ids) {
+        for (const o of await couch.range(DB.facts, { startkey: `m:${m}:order:`, endkey: `m:${m}:order:\ufff0` }, 100_000)) add(target, factIdOf(o._id), o.day, o.payableCents);
+        for (const p of (await couch.db(storeDb).list({ startkey: `pts:${m}:earn:`, endkey: `pts:${m}:earn:\ufff0`, limit: 100_000 })).rows) alsoHere.add(`order:${p.id.slice(`pts:${m}:earn:`.length)}`);
+      }
+      const unseen = [...alsoHere].filter((id) => !out.get(target)!.has(id));
+      for (const o of await couch.fetchDocs(storeDb, unseen)) if (o?.type === 'order') add(target, o._id, o.day, o.payableCents);
+      for (const o of all) if (o.type === 'order' && o.memberId !== undefined && canonical(o.memberId) === target) add(target, o._id, o.day, o.payableCents);
+    }
+    return out;
+  }
 }
 
 /** Every version of the rules the hub has had: the current one and those it replaced. */

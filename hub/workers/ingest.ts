@@ -231,7 +231,10 @@ export class IngestWorker {
     }
     const accepted = new Set(verdict.accepted.map((d) => d._id));
     const admitted = (d: Doc) => held.has(d._id) || accepted.has(d._id);
-    return { own: own.filter(admitted), registrations: registrations.filter(admitted), keys: keys.filter(admitted) };
+    // Facts the judging had to take from further on in the store's database come in now too.
+    const inBatch = new Set(docs.map((d) => d._id));
+    const ahead = verdict.accepted.filter((d) => !inBatch.has(d._id)) as unknown as Doc[];
+    return { own: [...own.filter(admitted), ...ahead], registrations: registrations.filter(admitted), keys: keys.filter(admitted) };
   }
 
   /** A fact id stored before: the same content is a replay; other content is a conflict. */

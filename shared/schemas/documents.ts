@@ -170,6 +170,8 @@ export const HeartbeatDocSchema = z.object({
   storeId: StoreId,
   version: z.string().max(64),
   clock: IsoTime,
+  /** How often the node writes it (nodes before this field wrote every 30 s): the fleet view counts missed ones. */
+  heartbeatEverySeconds: z.number().positive().max(86_400).optional(),
   sync: z.object({
     state: z.enum(['online', 'offline', 'catching_up']),
     lastPushAt: IsoTime.nullable(),

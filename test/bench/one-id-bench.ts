@@ -169,11 +169,11 @@ async function bareWriteLatency(n: number) {
   const dir = tempDir('memberedge-couch-');
   const couch = await startEmbeddedCouch(dir, createLog('bench', true));
   try {
-    await fetch(`${couch.url}/bare`, { method: 'PUT' });
+    await fetch(`${couch.address}/bare`, { method: 'PUT', headers: { authorization: couch.authHeader } });
     const latencies: number[] = [];
     for (let i = 0; i < n; i++) {
       const t = performance.now();
-      const res = await fetch(`${couch.url}/bare/_bulk_docs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ docs: [{ _id: `rec:${i}`, type: 'record', record: { id: `api:${i}`, source: 'wechat', identities: { phone: '+8613900000000' } } }] }) });
+      const res = await fetch(`${couch.address}/bare/_bulk_docs`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: couch.authHeader }, body: JSON.stringify({ docs: [{ _id: `rec:${i}`, type: 'record', record: { id: `api:${i}`, source: 'wechat', identities: { phone: '+8613900000000' } } }] }) });
       await res.text();
       latencies.push(performance.now() - t);
     }

@@ -307,6 +307,8 @@ describe('hostile ids and text', () => {
       expect(res.body.error).toMatchObject({ code: 'validation_failed', field: 'id' });
       expect(JSON.stringify(res.body).length).toBeLessThan(300);
     }
+    for (const q of ['limit=abc', 'limit=0', 'limit=1&limit=2', 'bogus=1']) expect((await pos.get(`/v1/members/MSEED00000001/points?${q}`)).status, q).toBe(400);
+    expect((await pos.get('/v1/members/MSEED00000001/points?limit=2')).body.ledger.length).toBeLessThanOrEqual(2);
     const refund = await pos.post(`/v1/checkouts/${'x'.repeat(5000)}/refunds`, { refundNo: 'F1' });
     expect(refund.status).toBe(400);
     expect(JSON.stringify(refund.body).length).toBeLessThan(300);

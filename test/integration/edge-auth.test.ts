@@ -42,4 +42,20 @@ describe('edge authentication', () => {
     const ok = await app.request('/v1/members/identify', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"phone":"13800138000"}' });
     expect(ok.status).toBe(404); // past the check: no such member in an empty store
   });
+
+  it('takes the scheme in any case and spaces around the token (RFC 9110), on every /v1 route', async () => {
+    const routes = app.routes.filter((r) => r.path.startsWith('/v1'));
+    for (const authorization of [`bearer ${token}`, `BEARER ${token}`, `Bearer   ${token}  `, `bEaReR\t${token}`]) {
+      for (const r of routes) {
+        const path = r.path.replace(/:[a-zA-Z]+/g, 'X1');
+        const res = await app.request(path, { method: r.method, headers: { 'content-type': 'application/json', authorization }, ...(r.method === 'GET' ? {} : { body: '{}' }) });
+        expect(res.status, `${r.method} ${path} ${JSON.stringify(authorization)}`).not.toBe(401);
+      }
+    }
+    // Another scheme, or the token glued to the scheme, is still refused.
+    for (const authorization of [`Token ${token}`, `Bearer${token}`, `bearer`]) {
+      const res = await app.request('/v1/members/identify', { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: '{"phone":"13800138000"}' });
+      expect(res.status, authorization).toBe(401);
+    }
+  });
 });

@@ -106,4 +106,6 @@ it('kill the hub mid-traffic: the stores keep serving, then everything converges
   });
   // Nothing doubled either way: no store replica holds a receipt twice, and the hub saw no conflict.
   expect((await admin.get('/incidents?kind=fact_conflict')).body.incidents).toEqual([]);
+  // And the hub took in every fact the tills made, though they arrived in the stores' id order.
+  for (const kind of ['quarantined_fact', 'refused_document']) expect((await admin.get(`/incidents?kind=${kind}`)).body.incidents.map((i: { summary: string }) => i.summary)).toEqual([]);
 }, 150_000);

@@ -61,9 +61,9 @@ export interface ServiceProcess {
 export type EdgeProcess = ServiceProcess;
 
 /** Spawns a service and waits for its "ready at <url>" line. */
-export function spawnReady(args: string[], env: Record<string, string> = {}): Promise<ServiceProcess> {
+export function spawnReady(args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<ServiceProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let out = '';
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     const onData = (d: Buffer) => {
