@@ -31,8 +31,8 @@ export type Progress = (phase: string, done: number, total: number) => void;
 export class LiveIndex {
   private readonly queue: PendingWrite[] = [];
   private flushing: Promise<void> | undefined;
-  /** A batch is being stored: its documents may have sequence numbers but not be folded yet. */
-  private inflight = false;
+  /** Batches being stored: their documents may have sequence numbers but not be folded yet. */
+  private inflight = 0;
   private gate: Promise<void> | undefined;
   private changesSinceSnapshot = 0;
   /** The database sequence the index is known to cover (after open; then as the follower goes). */
@@ -155,7 +155,7 @@ export class LiveIndex {
       }
       const batch = this.takeBatch();
       const docs = batch.flatMap((w) => w.docs);
-      this.inflight = true;
+      this.inflight++;
       for (const d of docs) this.follower?.ownWrites.add(d._id);
       try {
         let results: (PouchDB.Core.Response | PouchDB.Core.Error)[];
@@ -186,8 +186,37 @@ export class LiveIndex {
           else w.resolve({ conflicts });
         }
       } finally {
-        this.inflight = false;
+        this.inflight--;
       }
+    }
+  }
+
+  /**
+   * Stores documents exactly as the hub stored them for this store (with their revisions, as
+   * replication would bring them) and folds them in at once: a member the hub just found is
+   * servable before replication delivers the same revisions, which then change nothing. The
+   * follower is not told to skip them: a revision already here makes no change to see, and a
+   * skip list entry would then hide a later real change of that id; the follower folding one
+   * again is harmless, the fold being idempotent.
+   */
+  async applyFromHub(docs: Record<string, unknown>[]): Promise<void> {
+    if (docs.length === 0) return;
+    while (this.gate) await this.gate;
+    this.inflight++;
+    try {
+      const results = await this.db.bulkDocs(docs as PouchDB.Core.PutDocument<Record<string, unknown>>[], { new_edits: false });
+      const failed = results.find((r) => 'error' in r && r.error);
+      if (failed) throw new AppError('internal', `storage refused a document from the hub: ${(failed as PouchDB.Core.Error).message ?? (failed as PouchDB.Core.Error).error}`);
+      // What is stored now may be another revision that wins over the hub's: fold the winners.
+      const stored = await this.db.allDocs({ keys: docs.map((d) => String(d._id)), include_docs: true });
+      for (const row of stored.rows) {
+        if ('doc' in row && row.doc) {
+          this.index.applyStored(row.doc);
+          this.changesSinceSnapshot++;
+        }
+      }
+    } finally {
+      this.inflight--;
     }
   }
 
@@ -217,7 +246,7 @@ export class LiveIndex {
       let open!: () => void;
       this.gate = new Promise<void>((resolve) => (open = resolve));
       try {
-        while (this.inflight) await new Promise((r) => setImmediate(r));
+        while (this.inflight > 0) await new Promise((r) => setImmediate(r));
         // Followed: what the follower has folded (replicated documents come only through it).
         seq = this.follower ? this.coveredSeq : (await this.db.info()).update_seq;
       } finally {

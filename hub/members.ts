@@ -15,6 +15,9 @@ interface RelevanceDoc extends Doc {
   stores: string[];
 }
 
+/** A document's id in a store database: a redemption goes in as `redeem:<code>@<store>` (see projectTo). */
+const projectedId = (d: Doc) => (d.type === 'redeem' ? `${d._id}@${String(d.storeId)}` : d._id);
+
 /** The members One-ID merged into this one, transitively: their documents are the survivor's too. */
 interface MergedDoc extends Doc {
   type: 'merged';
@@ -169,7 +172,7 @@ export class HubMembers {
    */
   async projectTo(storeIds: string[], docs: Doc[]): Promise<void> {
     if (docs.length === 0) return;
-    const projected = docs.map((d) => (d.type === 'redeem' ? { ...d, _id: `${d._id}@${String(d.storeId)}` } : d));
+    const projected = docs.map((d): Doc => ({ ...d, _id: projectedId(d) }));
     // Aliases are the one kind that changes (a merge undone, or made again): written over.
     const facts = projected.filter((d) => d.type !== 'alias');
     const aliases = projected.filter((d) => d.type === 'alias').map(stripRev);
@@ -179,10 +182,16 @@ export class HubMembers {
     }
   }
 
-  /** Adds the member to a store's replica with everything the till needs. */
-  async projectMember(memberId: string, storeId: string): Promise<void> {
-    await this.addRelevance(memberId, storeId);
-    await this.projectTo([storeId], await this.docsOf(memberId));
+  /**
+   * Projects documents into one store's database and reads them back as stored there (the
+   * projected ids, with their revisions). A node that writes these with new_edits: false holds
+   * the very revisions replication would bring, so the two never conflict.
+   */
+  async projectAndRead(storeId: string, docs: Doc[]): Promise<Doc[]> {
+    const unique = [...new Map(docs.map((d) => [d._id, d])).values()];
+    await this.projectTo([storeId], unique);
+    const ids = unique.map(projectedId);
+    return (await this.couch.fetchDocs(storeDbName(storeId), ids)).filter((d): d is Doc => d !== undefined);
   }
 
   /** The member id an identity belongs to at the hub. */
@@ -196,9 +205,27 @@ export class HubMembers {
   /** The member's tier, balance and coupons computed from every store's facts, as the POS shows them. */
   async summary(asked: string, timeZone: string, now: Date): Promise<MemberSummary | undefined> {
     const memberId = this.canonical(asked);
+    return this.summaryOf(memberId, await this.docsOf(memberId), timeZone, now);
+  }
+
+  /**
+   * A store's lookup of a member it does not hold: the summary its till shows and the member's
+   * documents as now stored for the store. The member's documents are read once for both: the
+   * till waits for this answer (1.5 s at most).
+   */
+  async lookupFor(asked: string, storeId: string, timeZone: string, now: Date): Promise<{ member: MemberSummary; docs: Doc[] } | undefined> {
+    const memberId = this.canonical(asked);
+    const docs = await this.docsOf(memberId);
+    const member = await this.summaryOf(memberId, docs, timeZone, now);
+    if (!member) return undefined;
+    await this.addRelevance(memberId, storeId);
+    return { member, docs: await this.projectAndRead(storeId, docs) };
+  }
+
+  private async summaryOf(memberId: string, docs: Doc[], timeZone: string, now: Date): Promise<MemberSummary | undefined> {
     const index = new MemberIndex();
     const rules = await this.couch.get(DB.registry, RULES_ID);
-    for (const doc of [...(rules ? [rules] : []), ...(await this.docsOf(memberId))]) index.applyStored(doc);
+    for (const doc of [...(rules ? [rules] : []), ...docs]) index.applyStored(doc);
     return memberSummary(index, memberId, localDate(now, timeZone), now.toISOString());
   }
 }

@@ -23,6 +23,8 @@ export const COUPON_REASONS = [
   'min_spend_not_met',
   'no_discount',
   'duplicate',
+  /** Reserved or redeemed at the hub for another receipt (checked while the hub can be reached). */
+  'redeemed_elsewhere',
 ] as const;
 export type CouponReason = (typeof COUPON_REASONS)[number];
 

@@ -5,6 +5,7 @@ import { priceRefund } from '../../shared/loyalty/refund.ts';
 import type { CheckoutBody, RefundBody } from '../../shared/schemas/api.ts';
 import { OrderDocSchema, RefundDocSchema, type AnyDoc, type OrderDoc, type RefundDoc } from '../../shared/schemas/documents.ts';
 import { getDoc, moment, type EdgeContext } from '../context.ts';
+import type { CouponReason } from '../../shared/coupons.ts';
 import { ledgerEntry, requireMember } from './members.ts';
 import { requestHash } from './receipt-hash.ts';
 
@@ -72,6 +73,7 @@ export async function checkout(ctx: EdgeContext, terminalId: string, body: Check
         throw new AppError('offline_limit_exceeded', `the store cannot reach HQ: a member may spend at most ${limit} points until it can (${spent} spent)`, { limit, spent });
       }
     }
+    if (memberId && p.coupons.length > 0) await holdCoupons(ctx, orderId, p.coupons.map((c) => c.code));
     const order: OrderDoc = {
       _id: orderId,
       type: 'order',
@@ -103,6 +105,20 @@ export async function checkout(ctx: EdgeContext, terminalId: string, body: Check
   });
 }
 
+/**
+ * Online, the hub holds each single-use coupon for this receipt before the till accepts it, so
+ * two stores cannot both redeem it; when the hub cannot answer in time the offline rules stand
+ * (accepted here; a second redemption elsewhere becomes an incident at the hub).
+ */
+async function holdCoupons(ctx: EdgeContext, orderId: string, codes: string[]): Promise<void> {
+  const held = await ctx.hub?.reserveCoupons(orderId, codes);
+  if (held === undefined || held === 'unknown') return;
+  const refused = held.find((h) => !h.ok);
+  if (refused) {
+    throw new AppError('coupon_invalid', `coupon ${refused.code}: redeemed or being redeemed for another receipt`, { couponCode: refused.code, reason: 'redeemed_elsewhere' satisfies CouponReason });
+  }
+}
+
 /** The member's tier and balance once `docs` are applied, computed before writing them. */
 function projectedMember(ctx: EdgeContext, memberId: string | undefined, docs: AnyDoc[]) {
   if (!memberId) return undefined;
@@ -110,7 +126,12 @@ function projectedMember(ctx: EdgeContext, memberId: string | undefined, docs: A
   return { id: memberId, tier: preview.tier.code, points: { balance: preview.points } };
 }
 
-function refundView(refund: RefundDoc) {
+/**
+ * A refund's answer. It names every coupon of the receipt and what became of it: a coupon stays
+ * redeemed (returned: false), since the refund pays back what was paid after its discount; the
+ * shopper keeps the discount on what they keep and loses none on what they return.
+ */
+function refundView(refund: RefundDoc, order: OrderDoc) {
   return {
     id: refund._id.slice('refund:'.length),
     refundNo: refund.refundNo,
@@ -120,22 +141,22 @@ function refundView(refund: RefundDoc) {
     pointsClawedBack: refund.pointsClawedBack,
     pointsReturned: refund.pointsReturned,
     lines: refund.lines.map((l) => ({ index: l.index, qty: l.qty, refund: l.refundCents })),
+    coupons: order.coupons.map((c) => ({ code: c.code, discount: c.discountCents, returned: false })),
     member: refund.memberAfter ?? null,
   };
 }
 
 /**
- * Refunds all or part of a receipt recorded at this store: money back per line, earned points
- * clawed back and redeemed points returned in proportion. A claw-back larger than the balance
- * leaves the balance negative, visibly; idempotent by refund number.
+ * Refunds all or part of a receipt: money back per line, earned points clawed back and redeemed
+ * points returned in proportion. A claw-back larger than the balance leaves the balance
+ * negative, visibly; idempotent by refund number. A receipt of another store is asked of the hub
+ * while it can be reached (shoppers return goods at any store).
  */
 export async function refund(ctx: EdgeContext, terminalId: string, checkoutId: string, body: RefundBody) {
   const orderId = `order:${checkoutId}`;
-  const refundId = docId.refund(orderId, body.refundNo);
+  const refundId = docId.refund(orderId, body.refundNo, ctx.storeId);
   const hash = requestHash(body);
-  const found = await getDoc(ctx, orderId);
-  if (!found) throw new AppError('checkout_not_found', `no checkout ${checkoutId} at this store`);
-  const order = OrderDocSchema.parse(found);
+  const order = OrderDocSchema.parse(await orderToRefund(ctx, checkoutId));
   const memberId = order.memberId && ctx.live.index.canonical(order.memberId);
 
   return ctx.locks.run([orderId, ...(memberId ? [memberId] : [])], async () => {
@@ -143,7 +164,7 @@ export async function refund(ctx: EdgeContext, terminalId: string, checkoutId: s
     if (existing) {
       const r = RefundDocSchema.parse(existing);
       if (r.requestHash !== hash) throw new AppError('refund_conflict', `refund ${body.refundNo} was recorded with other content`);
-      return { status: 200 as const, refund: refundView(r) };
+      return { status: 200 as const, refund: refundView(r, order) };
     }
     const prefix = `refund:${checkoutId}:`;
     const rows = await ctx.live.db.allDocs({ startkey: prefix, endkey: `${prefix}\ufff0`, include_docs: true });
@@ -182,6 +203,40 @@ export async function refund(ctx: EdgeContext, terminalId: string, checkoutId: s
     if (after) doc.memberAfter = after;
     const { conflicts } = await ctx.live.write(docs);
     if (conflicts.length > 0) throw new AppError('internal', `refund facts already existed: ${conflicts.join(', ')}`);
-    return { status: 201 as const, refund: refundView(doc) };
+    return { status: 201 as const, refund: refundView(doc, order) };
   });
+}
+
+/** A refund of this store's own receipt waits this long for the hub's word on refunds made elsewhere. */
+const OWN_CHECKOUT_TIMEOUT_MS = 1000;
+
+/**
+ * The order a refund is for: from the replica, or, when it does not hold it, from the hub with
+ * every refund of it the hub knows (so nothing is refunded twice) and its member, written into
+ * the replica as the hub stored them for this store.
+ */
+async function orderToRefund(ctx: EdgeContext, checkoutId: string): Promise<unknown> {
+  const orderId = `order:${checkoutId}`;
+  const held = await getDoc(ctx, orderId);
+  if (held) {
+    // Refunds of it made at other stores (a receipt without a member reaches no other store by
+    // replication): asked briefly while the hub can be reached, so nothing is refunded twice.
+    if (ctx.hub?.reachable()) {
+      const known = await ctx.hub.checkout(checkoutId, OWN_CHECKOUT_TIMEOUT_MS);
+      if (Array.isArray(known)) {
+        await ctx.live.applyFromHub(known).catch((err) => ctx.log.warn('could not store refunds from the hub; refunding with what the store knows', { err: String((err as Error)?.message ?? err) }));
+      }
+    }
+    return held;
+  }
+  if (!ctx.hub) throw new AppError('checkout_not_found', `no checkout ${checkoutId} at this store`);
+  const fromHub = await ctx.hub.checkout(checkoutId);
+  if (fromHub === 'unreachable') {
+    throw new AppError('checkout_not_found', `no checkout ${checkoutId} at this store, and the hub cannot be asked now (another store's receipt can be refunded while it can)`);
+  }
+  if (fromHub === 'not_found') throw new AppError('checkout_not_found', `no checkout ${checkoutId} at this store or at the hub`);
+  await ctx.live.applyFromHub(fromHub);
+  const stored = await getDoc(ctx, orderId);
+  if (!stored) throw new AppError('checkout_not_found', `no checkout ${checkoutId} at this store or at the hub`);
+  return stored;
 }

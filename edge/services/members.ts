@@ -18,9 +18,27 @@ function keyOrThrow(r: ReturnType<typeof identityKey>): string {
 export async function identify(ctx: EdgeContext, body: IdentifyBody) {
   const key = keyOrThrow(keyOfIdentity(body as IdentityInput));
   const memberId = isIndexedKey(key) ? ctx.live.index.memberIdFor(key) : await storedKeyOwner(ctx, key);
-  const member = (memberId === undefined ? undefined : memberSummary(ctx, memberId)) ?? (await ctx.hub?.lookup(body));
+  const member = (memberId === undefined ? undefined : memberSummary(ctx, memberId)) ?? (await memberFromHub(ctx, body));
   if (!member) throw new AppError('member_not_found', ctx.hub?.reachable() ? 'no member with that identity' : 'no member with that identity at this store');
   return member;
+}
+
+/**
+ * A member the replica does not hold, asked of the hub. The documents the hub added to this
+ * store's database are stored and folded before answering: a till checks out right after it
+ * identifies, and must find the member with the balance it was shown, not wait for replication.
+ */
+async function memberFromHub(ctx: EdgeContext, body: IdentifyBody) {
+  const found = await ctx.hub?.lookup(body);
+  if (!found) return undefined;
+  try {
+    await ctx.live.applyFromHub(found.docs);
+  } catch (err) {
+    ctx.log.warn('could not store the member from the hub; replication will bring them', { err: String((err as Error)?.message ?? err) });
+    return found.member;
+  }
+  // Answered from the replica when it now holds the member: what the till shows, it can serve.
+  return memberSummary(ctx, found.member.id) ?? found.member;
 }
 
 async function storedKeyOwner(ctx: EdgeContext, key: string): Promise<string | undefined> {
@@ -70,7 +88,7 @@ export async function register(ctx: EdgeContext, terminalId: string, body: Regis
   return ctx.locks.run([phoneKey, ...otherKeys], async () => {
     const index = ctx.live.index;
     // Online, the hub knows members of every store; offline, the registration is provisional.
-    const existing = index.memberIdFor(phoneKey) ?? (await ctx.hub?.lookup({ phone: body.phone }))?.id;
+    const existing = index.memberIdFor(phoneKey) ?? (await memberFromHub(ctx, { phone: body.phone }))?.id;
     if (existing !== undefined) throw new AppError('member_exists', 'a member with this phone exists', {}, { member: { id: existing } });
     for (const key of otherKeys) {
       if (index.memberIdFor(key) !== undefined) throw new AppError('identity_taken', `${key.split(':')[0]} belongs to another member`, { field: key.split(':')[0] });

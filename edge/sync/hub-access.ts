@@ -3,14 +3,20 @@ import type { IdentifyBody } from '../../shared/schemas/api.ts';
 import type { Log } from '../../shared/cli/log.ts';
 import { basicAuth, type HubLinkConfig } from './hub-link.ts';
 import type { Replication } from './replication.ts';
+import { HubDocsSchema, OrderAnswerSchema, ReservationAnswerSchema, type ReservationAnswer } from '../../shared/schemas/store-api.ts';
 
 /** How long the till waits for the hub on a member it does not hold; then it answers without. */
 const LOOKUP_TIMEOUT_MS = 1500;
+/** A coupon hold is asked on every checkout with coupons: the till waits about a second at most. */
+const RESERVE_TIMEOUT_MS = 1000;
+/** A refund of another store's receipt: the shopper is at the counter, the hub has a few reads to do. */
+const CHECKOUT_TIMEOUT_MS = 3000;
 
 /**
  * What the edge's services may ask of the hub, and only while it is reachable: a member the
- * replica does not hold. Points spent while offline are counted per member, since the store
- * cannot see spending elsewhere (rules.offlineSpendLimit bounds them).
+ * replica does not hold, holds on single-use coupons, another store's checkout to refund. Points
+ * spent while offline are counted per member, since the store cannot see spending elsewhere
+ * (rules.offlineSpendLimit bounds them).
  */
 export class HubAccess {
   private readonly spentOffline = new Map<string, number>();
@@ -30,23 +36,66 @@ export class HubAccess {
     return this.replication.state !== 'offline';
   }
 
-  /** The member from the hub, or undefined when the hub has none (or cannot be asked now). */
-  async lookup(body: IdentifyBody): Promise<MemberSummary | undefined> {
+  /**
+   * The member from the hub, or undefined when the hub has none (or cannot be asked now), with
+   * the documents the hub added to this store's database for them (none from an older hub).
+   */
+  async lookup(body: IdentifyBody): Promise<{ member: MemberSummary; docs: Record<string, unknown>[] } | undefined> {
     if (!this.reachable()) return undefined;
     try {
-      const res = await fetch(`${this.link.hubUrl.replace(/\/$/, '')}/v1/lookup`, {
-        method: 'POST',
-        headers: { authorization: basicAuth(this.link), 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS),
-      });
+      const res = await this.call('POST', '/v1/lookup', body, LOOKUP_TIMEOUT_MS);
       if (res.status === 404) return undefined;
       if (!res.ok) throw new Error(`hub answered ${res.status}`);
-      return ((await res.json()) as { member: MemberSummary }).member;
+      const answer = (await res.json()) as { member: MemberSummary; docs?: unknown };
+      const docs = HubDocsSchema.safeParse(answer.docs ?? []);
+      return { member: answer.member, docs: docs.success ? docs.data : [] };
     } catch (err) {
       this.log.warn('hub lookup failed; answering from the replica', { err: String((err as Error)?.message ?? err) });
       return undefined;
     }
+  }
+
+  /**
+   * Asks the hub to hold single-use coupons for a receipt. 'unknown' when the hub cannot be
+   * asked or does not answer in time: the till then follows the offline rules.
+   */
+  async reserveCoupons(orderId: string, codes: string[]): Promise<ReservationAnswer['reservations'] | 'unknown'> {
+    if (!this.reachable() || codes.length === 0) return 'unknown';
+    try {
+      const res = await this.call('POST', '/v1/coupons/reserve', { orderId, codes }, RESERVE_TIMEOUT_MS);
+      if (!res.ok) throw new Error(`hub answered ${res.status}`);
+      return ReservationAnswerSchema.parse(await res.json()).reservations;
+    } catch (err) {
+      this.log.warn('coupon hold at the hub failed; following the offline rules', { err: String((err as Error)?.message ?? err) });
+      return 'unknown';
+    }
+  }
+
+  /**
+   * Another store's checkout with the refunds of it the hub knows and its member's documents, as
+   * the hub stored them for this store; 'not_found' when the hub has no such checkout,
+   * 'unreachable' when it cannot be asked now.
+   */
+  async checkout(checkoutId: string, timeoutMs = CHECKOUT_TIMEOUT_MS): Promise<Record<string, unknown>[] | 'not_found' | 'unreachable'> {
+    if (!this.reachable()) return 'unreachable';
+    try {
+      const res = await this.call('GET', `/v1/checkouts/${encodeURIComponent(checkoutId)}`, undefined, timeoutMs);
+      if (res.status === 404 || res.status === 400) return 'not_found';
+      if (!res.ok) throw new Error(`hub answered ${res.status}`);
+      return OrderAnswerSchema.parse(await res.json()).docs;
+    } catch (err) {
+      this.log.warn('checkout lookup at the hub failed', { err: String((err as Error)?.message ?? err) });
+      return 'unreachable';
+    }
+  }
+
+  private call(method: 'GET' | 'POST', path: string, body: unknown, timeoutMs: number): Promise<Response> {
+    return fetch(`${this.link.hubUrl.replace(/\/$/, '')}${path}`, {
+      method,
+      headers: { authorization: basicAuth(this.link), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   }
 
   /** Points the member spent here since the hub became unreachable; undefined while it is reachable. */

@@ -15,6 +15,8 @@ export const DB = {
   identity: 'hub-identity',
   /** One-ID's golden members, in buckets by member id hash. */
   golden: 'hub-golden',
+  /** Holds on single-use coupons while a store's checkout completes (`reserve:<code>`). */
+  reservations: 'hub-reservations',
 } as const;
 
 export const CENTRAL_DBS = Object.values(DB);
