@@ -29,7 +29,7 @@ export function createApp(ctx: EdgeContext, opts: AppOptions) {
     ctx.log.error('unhandled error', { path: c.req.path, err: String((err as Error)?.stack ?? err) });
     return c.json(errorBody(new AppError('internal', 'internal error; nothing was recorded unless a 2xx was returned')), 500);
   });
-  app.notFound((c) => c.json(errorBody(new AppError('not_found', `no route ${c.req.method} ${c.req.path}`)), 404));
+  app.notFound((c) => c.json(errorBody(new AppError('not_found', `no route ${c.req.method} ${c.req.path.slice(0, 100)}`)), 404));
 
   app.get('/healthz', (c) => c.json({ status: 'ok', storeId: ctx.storeId, version: ctx.version, rulesVersion: ctx.live.index.rules.version, ...(opts.syncStatus ? { sync: opts.syncStatus() } : {}) }));
 

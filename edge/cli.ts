@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { TerminalId } from '../shared/schemas/common.ts';
 import { int, need, runCli, UsageError } from '../shared/cli/args.ts';
 import { DEFAULT_TEMPLATES } from '../shared/schemas/coupon.ts';
 import { AppError } from '../shared/errors.ts';
@@ -71,7 +72,7 @@ async function main(argv: string[]): Promise<void> {
   };
   const terminalId = () => {
     const id = need('id', o.id);
-    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new UsageError('--id: letters, digits, _ or -, at most 32');
+    if (!TerminalId.safeParse(id).success) throw new UsageError('--id: a letter or digit, then letters, digits, _ or -, at most 32');
     return id;
   };
 

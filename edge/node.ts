@@ -6,7 +6,7 @@ import { startIdleGc } from './idle-gc.ts';
 import type { EdgeContext } from './context.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { LiveIndex, type Progress } from './live-index.ts';
-import { listenError } from '../shared/cli/listen-error.ts';
+import { listen } from '../shared/cli/listen-error.ts';
 import type { Log } from '../shared/cli/log.ts';
 import { paths, readNodeConfig } from './node-dir.ts';
 import { openStoreDb } from './store-db.ts';
@@ -81,7 +81,7 @@ export async function serveNode(opts: ServeOptions): Promise<RunningNode> {
       onRequest: () => (lastRequestAt = Date.now()),
       ...(replication ? { syncStatus: () => replication.snapshot() } : {}),
     });
-    server = await listen(app.fetch, opts.port, opts.host);
+    server = await listen(app.fetch, { port: opts.port, host: opts.host, command: 'edge serve' });
   } catch (err) {
     await node.close();
     throw err;
@@ -114,20 +114,6 @@ export async function serveNode(opts: ServeOptions): Promise<RunningNode> {
   };
 }
 
-/** Listens, or fails with one line a person can act on (the port is in use, not allowed, not here). */
-async function listen(fetch: (req: Request) => Response | Promise<Response>, port: number, host: string): Promise<ServerType> {
-  try {
-    return await new Promise<ServerType>((resolve, reject) => {
-      const s = serve({ fetch, port, hostname: host }, () => {
-        s.off('error', reject);
-        resolve(s);
-      });
-      s.once('error', reject);
-    });
-  } catch (err) {
-    throw listenError(err, { port, host, command: 'edge serve' });
-  }
-}
 
 /**
  * On an enrolled node: live replication with the hub, the index following what it brings, the

@@ -16,7 +16,7 @@ export function createHubApp(ctx: HubContext) {
     ctx.log.error('unhandled error', { path: c.req.path, err: String((err as Error)?.stack ?? err) });
     return c.json(errorBody(new AppError('internal', 'internal error')), 500);
   });
-  app.notFound((c) => c.json(errorBody(new AppError('not_found', `no route ${c.req.method} ${c.req.path}`)), 404));
+  app.notFound((c) => c.json(errorBody(new AppError('not_found', `no route ${c.req.method} ${c.req.path.slice(0, 100)}`)), 404));
 
   app.get('/healthz', async (c) => {
     const couch = await ctx.couch.server

@@ -5,6 +5,7 @@ import { claimedStoreId, type GatewayRefusals } from './gateway-refusals.ts';
 import { requireStore, type StoreEnv } from './routes/store-auth.ts';
 import type { StoreDoc, Stores } from './stores.ts';
 import { storeDocRefusal } from '../shared/store-facts.ts';
+import { AllDocsBody, AllDocsQuery, BulkDocsBody, BulkGetBody, BulkGetQuery, ChangesQuery, checkedBody, checkedQuery, DocQuery, LocalDocBody, RevsDiffBody } from './gateway-requests.ts';
 
 type GatewayEnv = StoreEnv;
 
@@ -63,18 +64,42 @@ export function gatewayRoutes(deps: GatewayDeps) {
     const method = c.req.method;
     const url = new URL(c.req.url);
 
+    // Every query and body is checked before the database sees it (gateway-requests.ts), and bodies
+    // are passed on as they were parsed, never as the text that came.
     if (rest === '' && (method === 'GET' || method === 'HEAD')) return proxy(c, deps.couch, `/${db}/`);
-    if (rest === '_changes' && (method === 'GET' || method === 'POST')) {
+    if (rest === '_changes' && method === 'GET') {
       // Filtered changes are how pouchdb-server is crashed (and slow on CouchDB): never passed on.
       if (url.searchParams.has('filter') || url.searchParams.has('selector')) throw new AppError('forbidden', 'filtered _changes is not available through the gateway');
-      return proxy(c, deps.couch, `/${db}/_changes`, method === 'POST' ? await c.req.text() : undefined);
+      checkedQuery(url, ChangesQuery);
+      return proxy(c, deps.couch, `/${db}/_changes`);
     }
-    if ((rest === '_revs_diff' || rest === '_bulk_get' || rest === '_ensure_full_commit') && method === 'POST') return proxy(c, deps.couch, `/${db}/${rest}`, await c.req.text());
-    if (rest === '_all_docs' && (method === 'GET' || method === 'POST')) return proxy(c, deps.couch, `/${db}/_all_docs`, method === 'POST' ? await c.req.text() : undefined);
-    if (rest.startsWith('_local/') && (method === 'GET' || method === 'PUT')) return proxy(c, deps.couch, `/${db}/${rest}`, method === 'PUT' ? await c.req.text() : undefined);
+    if (rest === '_revs_diff' && method === 'POST') return proxy(c, deps.couch, `/${db}/_revs_diff`, JSON.stringify(await checkedBody(c.req, RevsDiffBody)));
+    if (rest === '_bulk_get' && method === 'POST') {
+      checkedQuery(url, BulkGetQuery);
+      const body = await checkedBody(c.req, BulkGetBody);
+      // pouchdb-server never answers a _bulk_get of nothing.
+      if (body.docs.length === 0) return c.json({ results: [] });
+      return proxy(c, deps.couch, `/${db}/_bulk_get`, JSON.stringify(body));
+    }
+    if (rest === '_ensure_full_commit' && method === 'POST') return proxy(c, deps.couch, `/${db}/_ensure_full_commit`, '{}');
+    if (rest === '_all_docs' && method === 'GET') {
+      checkedQuery(url, AllDocsQuery);
+      return proxy(c, deps.couch, `/${db}/_all_docs`);
+    }
+    if (rest === '_all_docs' && method === 'POST') {
+      checkedQuery(url, AllDocsQuery);
+      return proxy(c, deps.couch, `/${db}/_all_docs`, JSON.stringify(await checkedBody(c.req, AllDocsBody)));
+    }
+    if (rest.startsWith('_local/') && rest.length <= 300 && !rest.slice(7).includes('/') && (method === 'GET' || method === 'PUT')) {
+      checkedQuery(url, DocQuery);
+      return proxy(c, deps.couch, `/${db}/${rest}`, method === 'PUT' ? JSON.stringify(await checkedBody(c.req, LocalDocBody)) : undefined);
+    }
     if (rest === '_bulk_docs' && method === 'POST') return bulkDocs(c, deps, store);
-    if (!rest.startsWith('_') && !rest.includes('/') && method === 'GET') return proxy(c, deps.couch, `/${db}/${rest}`);
-    throw new AppError('forbidden', `${method} /${db}/${rest} is not a replication endpoint`);
+    if (!rest.startsWith('_') && !rest.includes('/') && rest.length <= 300 && method === 'GET') {
+      checkedQuery(url, DocQuery);
+      return proxy(c, deps.couch, `/${db}/${rest}`);
+    }
+    throw new AppError('forbidden', `${method} /${db}/${rest.slice(0, 64)} is not a replication endpoint`);
   });
 
   gw.all('*', () => {
@@ -111,13 +136,7 @@ async function lookUp(stores: Stores, id: string | undefined): Promise<StoreDoc 
 }
 
 async function bulkDocs(c: Context<GatewayEnv>, deps: GatewayDeps, store: StoreDoc) {
-  let body: { docs?: unknown; new_edits?: boolean };
-  try {
-    body = JSON.parse(await c.req.text());
-  } catch {
-    throw new AppError('invalid_json', 'the body is not valid JSON');
-  }
-  if (!Array.isArray(body.docs)) throw new AppError('validation_failed', 'docs: expected an array', { field: 'docs' });
+  const body = await checkedBody(c.req, BulkDocsBody);
   const allowed: unknown[] = [];
   const refused: { id: string; error: 'forbidden'; reason: string }[] = [];
   for (const doc of body.docs as unknown[]) {

@@ -1,6 +1,6 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
-import { listenError } from '../shared/cli/listen-error.ts';
+import { listen } from '../shared/cli/listen-error.ts';
 import type { Log } from '../shared/cli/log.ts';
 import { VERSION } from '../edge/version.ts';
 import { createHubApp } from './app.ts';
@@ -53,7 +53,7 @@ export async function serveHub(opts: HubOptions): Promise<RunningHub> {
   let failed!: (err: unknown) => void;
   const app = new Promise<App>((resolve, reject) => ((serveApp = resolve), (failed = reject)));
   app.catch(() => {}); // a failed start is reported by serveHub itself
-  const server = await listen(async (req) => (await app).fetch(req), opts);
+  const server = await listen(async (req) => (await app).fetch(req), { port: opts.port, host: opts.host, command: 'hub serve' });
   try {
     return await startHub(opts, server, serveApp);
   } catch (err) {
@@ -63,19 +63,6 @@ export async function serveHub(opts: HubOptions): Promise<RunningHub> {
   }
 }
 
-async function listen(fetch: (req: Request) => Response | Promise<Response>, opts: HubOptions): Promise<ServerType> {
-  try {
-    return await new Promise<ServerType>((resolve, reject) => {
-      const s = serve({ fetch, port: opts.port, hostname: opts.host }, () => {
-        s.off('error', reject);
-        resolve(s);
-      });
-      s.once('error', reject);
-    });
-  } catch (err) {
-    throw listenError(err, { port: opts.port, host: opts.host, command: 'hub serve' });
-  }
-}
 
 async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: ReturnType<typeof createHubApp>) => void): Promise<RunningHub> {
   const { hubId } = await ensureHubDir(opts.dir);

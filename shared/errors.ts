@@ -26,6 +26,7 @@ export const ERRORS = {
   enrollment_code_used: 409,
   enrollment_code_expired: 410,
   body_too_large: 413,
+  headers_too_large: 431,
   unsupported_media_type: 415,
   member_required: 422,
   file_not_readable: 422,

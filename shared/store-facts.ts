@@ -20,6 +20,8 @@ const STORE_LEDGER_SIGN = new Map<string, 1 | -1>([
 ]);
 
 const MAX_ID = 300;
+/** The special fields a store's document may carry: its id, and the revisions replication sends. */
+const SPECIAL_FIELDS = new Set(['_id', '_rev', '_revisions', '_deleted', '_attachments']);
 
 /**
  * Why a store may not push this document, or undefined when it may as far as the document
@@ -36,6 +38,8 @@ export function storeDocRefusal(raw: unknown, storeId: string): string | undefin
   if (doc._deleted) return 'facts are never deleted';
   if (doc._id.startsWith('_')) return 'design and special documents belong to the hub';
   if (doc._attachments !== undefined) return 'a store writes no attachments';
+  // CouchDB refuses a whole batch over one unknown special field: refused here, one document alone.
+  for (const key of Object.keys(doc)) if (key.startsWith('_') && !SPECIAL_FIELDS.has(key)) return `an unknown special field ${key.slice(0, 40)}`;
   if (doc.type === 'heartbeat') {
     if (doc._id !== `heartbeat:${storeId}`) return "another store's heartbeat";
     const hb = HeartbeatDocSchema.safeParse(doc);

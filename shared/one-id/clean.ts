@@ -1,4 +1,5 @@
 import { lookupTable } from '../own.ts';
+import { StoreId } from '../schemas/common.ts';
 import { normalizePhone } from '../phone.ts';
 import { type Cleaned, empty, emptied, impossible, kept, prepare } from './clean-result.ts';
 
@@ -115,7 +116,7 @@ export const cleanOpenId = (input: string | undefined): Cleaned => cleanWechatId
 export function cleanStoreId(input: string | undefined): Cleaned {
   const t = prepare(input);
   if (t === undefined) return emptied(input);
-  return /^[A-Za-z0-9_-]{1,32}$/.test(t) ? kept(t, t !== input) : impossible('homeStoreId: letters, digits, _ or -, at most 32');
+  return StoreId.safeParse(t).success ? kept(t, t !== input) : impossible('homeStoreId: a letter or digit, then letters, digits, _ or -, at most 32');
 }
 
 /** @example cleanEmail(' Li@Example.COM ') // { ok: true, value: 'li@example.com', changed: true } */

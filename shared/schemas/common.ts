@@ -7,7 +7,8 @@ export const Points = z.number().int().min(-LIMITS.points).max(LIMITS.points);
 /** UTC with a Z, as toISOString() writes it: times are compared as strings, so one form only. */
 export const IsoTime = z.iso.datetime();
 export const LocalDate = z.iso.date();
-export const StoreId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ or -, at most 32');
+/** Becomes a database name and part of document ids: it starts with a letter or digit (no `__proto__`). */
+export const StoreId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'a letter or digit, then letters, digits, _ or -, at most 32');
 export const TerminalId = StoreId;
 export const MemberId = z.string().regex(/^[A-Za-z0-9_-]{4,64}$/);
 export const CouponCode = z.string().regex(/^[A-Z0-9-]{4,40}$/, '4-40 upper-case letters, digits or -');

@@ -22,7 +22,7 @@ export const CouponScopeSchema = z.strictObject({
 });
 
 export const CouponTemplateSchema = z.strictObject({
-  id: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/),
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/, 'a letter or digit, then letters, digits, _ or -, at most 40'),
   title: z.string().min(1).max(80),
   terms: CouponTermsSchema,
   scope: CouponScopeSchema.default({}),
