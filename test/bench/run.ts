@@ -1,9 +1,10 @@
+import { formatChaos, runChaos } from '../support/chaos.ts';
 import { benchEdge } from './edge-bench.ts';
 import { benchHub } from './hub-bench.ts';
 import { benchOneId } from './one-id-bench.ts';
 
 /**
- * `npm run bench [-- edge|hub]`: runs the benchmarks (both by default) and prints a Markdown
+ * `npm run bench [-- edge|hub|one-id|chaos]`: runs the benchmarks (all but chaos by default) and prints a Markdown
  * report for docs/benchmarks.md. Wall-clock figures are reported, never asserted: CI does not
  * run this.
  */
@@ -11,6 +12,16 @@ const only = process.argv[2];
 if (!only || only === 'edge') await reportEdge();
 if (!only || only === 'hub') await reportHub();
 if (!only || only === 'one-id') await reportOneId();
+// Ten minutes of faults and traffic, then the healed fleet's agreement (CHAOS_SECONDS, CHAOS_SEED).
+if (only === 'chaos') await reportChaos();
+
+async function reportChaos() {
+  const seconds = Number(process.env.CHAOS_SECONDS ?? 600);
+  const seed = Number(process.env.CHAOS_SEED ?? 20261129);
+  const r = await runChaos({ seconds, seed, convergeBoundMs: 120_000, log: (l) => console.error(l) });
+  console.log(formatChaos(r));
+  if (!r.converged || r.violations.length > 0) process.exitCode = 1;
+}
 
 async function reportOneId() {
   const r = await benchOneId();
