@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { seedMemberId, seedPhone } from '../../shared/seed-members.ts';
-import { client, edgeCliOk, lastLine, removeDir, ROOT, spawnReady, tempDir, type EdgeProcess } from './edge-node.ts';
+import { edgeCliOk, lastLine, removeDir, ROOT, spawnReady, tempDir, type EdgeProcess } from './edge-node.ts';
 import { FaultProxy } from './fault-proxy.ts';
 import { adminClient, freePort, startHub, type HubProcess } from './hub.ts';
 
@@ -38,6 +38,9 @@ interface AckedFact {
 export interface Violation {
   check: string;
   detail: string;
+  /** The store that acknowledged the fact, and the store found lacking it, when the check is about one fact. */
+  from?: string;
+  at?: string;
 }
 
 export interface ChaosReport {
@@ -47,7 +50,11 @@ export interface ChaosReport {
   facts: Record<string, number>;
   faults: Record<string, number>;
   incidents: Record<string, number>;
-  requests: { byStatus: Record<string, number>; byCode: Record<string, number>; unreachable: number };
+  requests: { byStatus: Record<string, number>; byCode: Record<string, number>; unreachable: number; timeouts: number };
+  /** A member the store had answered for (identify 200, or a home member) refused as unknown there. */
+  shownThenUnknown: string[];
+  /** Each store's /healthz sync at the end, to explain a failure to converge. */
+  syncAtEnd: Record<string, unknown>;
   serverErrors: string[];
   doubleRedemptions: number;
   overspentMembers: number;
@@ -56,10 +63,25 @@ export interface ChaosReport {
   convergeMs: number;
   violations: Violation[];
   checkedMembers: number;
+  /** Each fault as it began, with its target: with the seed, how to replay a failure. */
+  faultLog: string[];
 }
 
+const FAULT_KINDS = ['partition', 'partition_many', 'blackhole', 'kill_store', 'kill_hub', 'disable_store', 'slow_link'] as const;
 const SKEW_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
 const EDGE_FLAGS = ['--heartbeat-interval', '1', '--identify-rate', '100000', '--identify-burst', '1000'];
+
+/** A POS call with a timeout: a node that hangs must not hang the harness. */
+async function call(url: string, token: string, method: 'get' | 'post', path: string, body?: unknown) {
+  const res = await fetch(url + path, {
+    method: method.toUpperCase(),
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as any) : undefined };
+}
 
 /** mulberry32: a small seeded generator, so a failing schedule can be replayed by its seed. */
 function rng(seed: number) {
@@ -105,7 +127,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const skewAvailable = existsSync(SKEW_LIB);
   const facts: AckedFact[] = [];
   const faults: Record<string, number> = {};
-  const requests = { byStatus: {} as Record<string, number>, byCode: {} as Record<string, number>, unreachable: 0 };
+  const requests = { byStatus: {} as Record<string, number>, byCode: {} as Record<string, number>, unreachable: 0, timeouts: 0 };
+  const shownThenUnknown: string[] = [];
+  const faultLog: string[] = [];
   const serverErrors: string[] = [];
   const doubleTries = new Map<string, string[]>(); // coupon → stores that acknowledged its redemption
   const initial = new Map<string, number>();
@@ -162,20 +186,21 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     let phoneSeq = 0;
 
     /** One POS call; counts it; a 5xx is kept as a finding. Undefined when the node is unreachable. */
-    const pos = async (s: StoreNode, method: 'get' | 'post', path: string, body?: unknown) => {
+    const pos = async (s: StoreNode, method: 'get' | 'post', path: string, body?: unknown, o: { lookup?: boolean } = {}) => {
       if (!s.edge || s.down) {
         requests.unreachable++;
         return undefined;
       }
       try {
-        const c = client(s.edge.url, s.token);
-        const res = method === 'get' ? await c.get(path) : await c.post(path, body);
+        const res = await call(s.edge.url, s.token, method, path, body);
         bump(requests.byStatus, String(res.status));
         if (res.status >= 400) bump(requests.byCode, String(res.body?.error?.code ?? res.status));
+        if (!o.lookup && res.status === 404 && res.body?.error?.code === 'member_not_found' && shownThenUnknown.length < 50) shownThenUnknown.push(`${s.id} ${method.toUpperCase()} ${path} ${JSON.stringify(body)} → 404 member_not_found`);
         if (res.status >= 500 && serverErrors.length < 50) serverErrors.push(`${s.id} ${method.toUpperCase()} ${path} ${JSON.stringify(body)} → ${res.status} ${JSON.stringify(res.body)}`);
         return res;
-      } catch {
-        requests.unreachable++;
+      } catch (err) {
+        if ((err as Error).name === 'TimeoutError') requests.timeouts++;
+        else requests.unreachable++;
         return undefined;
       }
     };
@@ -200,7 +225,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         // A member of another store walks in: identify asks the hub, the store starts serving them.
         const other = r.pick(stores.filter((o) => o !== s));
         const m = r.pick([...other.members]);
-        const res = await pos(s, 'post', '/v1/members/identify', { phone: phones.get(m) });
+        const res = await pos(s, 'post', '/v1/members/identify', { phone: phones.get(m) }, { lookup: true });
         if (res?.status === 200) s.members.add(res.body.member.id);
       } else if (roll < 0.18) {
         const phone = `+86137${String(opts.seed % 100).padStart(2, '0')}${String(++phoneSeq).padStart(6, '0')}`;
@@ -271,7 +296,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         const [a, b] = double ? pickTwo() : [r.pick(stores), undefined];
         const m = r.pick([...a.members]);
         if (b) {
-          const seen = await pos(b, 'post', '/v1/members/identify', { phone: phones.get(m) });
+          const seen = await pos(b, 'post', '/v1/members/identify', { phone: phones.get(m) }, { lookup: true });
           if (seen?.status !== 200) continue;
           b.members.add(m);
         }
@@ -310,7 +335,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const faultFor = async (kind: string, targets: StoreNode[], run: () => Promise<void>) => {
       for (const t of targets) busy.add(t.id);
       bump(faults, kind);
-      log(`${new Date().toISOString()} fault ${kind} ${targets.map((t) => t.id).join(',') || 'hub'}`);
+      const line = `${new Date().toISOString()} fault ${kind} ${targets.map((t) => t.id).join(',') || 'hub'}`;
+    faultLog.push(line);
+    log(line);
       try {
         await run();
       } catch (err) {
@@ -319,11 +346,21 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         for (const t of targets) busy.delete(t.id);
       }
     };
+    // Rounds of every kind in a seeded order, so a short run still has each kind of fault.
+    let round: (typeof FAULT_KINDS)[number][] = [];
+    const shuffle = <T>(xs: T[]) => {
+      for (let i = xs.length - 1; i > 0; i--) {
+        const j = r.int(0, i);
+        [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+      }
+      return xs;
+    };
     const faultWorker = async () => {
       while (Date.now() < deadline - 3000) {
         await sleep(r.int(1500, 5000));
         const free = stores.filter((s) => !busy.has(s.id));
-        const kind = r.pick(['partition', 'partition_many', 'blackhole', 'kill_store', 'kill_hub', 'disable_store', 'slow_link'] as const);
+        if (round.length === 0) round = shuffle([...FAULT_KINDS]);
+        const kind = round.pop()!;
         const ms = r.int(2000, 12_000);
         if (kind === 'kill_hub') {
           if (busy.has('hub')) continue;
@@ -420,6 +457,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const convergeMs = Date.now() - healedAt;
     log(converged ? `converged ${convergeMs} ms after the last heal` : `not converged after ${convergeMs} ms: ${violations.length} violations`);
 
+    const syncAtEnd: Record<string, unknown> = {};
+    for (const s of stores) syncAtEnd[s.id] = await fetch(`${s.edge!.url}/healthz`).then((x) => x.json()).then((h: any) => h.sync).catch((err) => String(err));
     const incidents: Record<string, number> = {};
     for (const i of ((await admin().get('/incidents')).body.incidents ?? []) as { kind: string }[]) bump(incidents, i.kind);
     const byKind: Record<string, number> = {};
@@ -433,6 +472,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       incidents,
       requests,
       serverErrors,
+      shownThenUnknown,
+      syncAtEnd,
       doubleRedemptions: [...doubleTries.values()].filter((v) => v.length > 1).length,
       overspentMembers: overspent(facts, initial).size,
       clockSkew: skewAvailable ? 'libfaketime' : 'unavailable',
@@ -440,6 +481,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       convergeMs,
       violations,
       checkedMembers: checked,
+      faultLog,
     };
   } finally {
     await cleanup();
@@ -461,7 +503,7 @@ function overspent(facts: AckedFact[], initial: Map<string, number>): Set<string
 /** Every invariant over the healed fleet; an empty list means converged. */
 async function check(stores: StoreNode[], admin: ReturnType<typeof adminClient>, facts: AckedFact[], redemptions: Map<string, string[]>, initial: Map<string, number>): Promise<{ violations: Violation[]; checked: number }> {
   const v: Violation[] = [];
-  const add = (check: string, detail: string) => v.push({ check, detail });
+  const add = (check: string, detail: string, where: { from?: string; at?: string } = {}) => v.push({ check, detail, ...where });
   const byMember = new Map<string, AckedFact[]>();
   for (const f of facts) byMember.set(f.memberId, [...(byMember.get(f.memberId) ?? []), f]);
   const members = [...new Set([...initial.keys(), ...byMember.keys()])];
@@ -470,7 +512,7 @@ async function check(stores: StoreNode[], admin: ReturnType<typeof adminClient>,
   for (const m of members) {
     const hubView = await admin.get(`/members/${m}`).catch(() => undefined);
     if (hubView?.status !== 200) {
-      add('member at the hub', `${m}: hub answered ${hubView?.status ?? 'nothing'}`);
+      add('member at the hub', `${m}: hub answered ${hubView?.status ?? 'nothing'}`, { at: 'hub' });
       continue;
     }
     const hubFacts = hubView.body.facts as { id: string; type: string; storeId: string | null }[];
@@ -478,7 +520,7 @@ async function check(stores: StoreNode[], admin: ReturnType<typeof adminClient>,
     for (const f of hubFacts) count.set(f.id, (count.get(f.id) ?? 0) + 1);
     for (const [id, n] of count) if (n > 1) add('no fact doubled at the hub', `${m}: ${id} ×${n}`);
     const acked = byMember.get(m) ?? [];
-    for (const f of acked) for (const id of f.ids) if (!count.has(id)) add('acknowledged fact at the hub', `${m}: ${id} (${f.kind} at ${f.storeId})`);
+    for (const f of acked) for (const id of f.ids) if (!count.has(id)) add('acknowledged fact at the hub', `${m}: ${id} (${f.kind} at ${f.storeId})`, { from: f.storeId, at: 'hub' });
     const hubBalance = hubView.body.member?.points?.balance;
     if (typeof hubBalance !== 'number' || !Number.isFinite(hubBalance)) add('balance is a number', `${m}: hub balance ${JSON.stringify(hubBalance)}`);
     const hubPts = new Set(hubFacts.filter((f) => f.type === 'pts').map((f) => f.id));
@@ -486,7 +528,7 @@ async function check(stores: StoreNode[], admin: ReturnType<typeof adminClient>,
     for (const storeId of hubView.body.stores as string[]) {
       const s = storeById.get(storeId);
       if (!s?.edge) continue;
-      const res = await client(s.edge.url, s.token).get(`/v1/members/${m}/points?limit=1000`).catch(() => undefined);
+      const res = await call(s.edge.url, s.token, 'get', `/v1/members/${m}/points?limit=1000`).catch(() => undefined);
       if (res?.status !== 200) {
         add('member at every store that serves them', `${m} at ${storeId}: ${res?.status ?? 'unreachable'} ${JSON.stringify(res?.body?.error ?? '')}`);
         continue;
@@ -494,11 +536,11 @@ async function check(stores: StoreNode[], admin: ReturnType<typeof adminClient>,
       const ledger = res.body.ledger as { id: string; delta: number }[];
       const ids = new Set(ledger.map((e) => e.id));
       const sum = ledger.reduce((t, e) => t + e.delta, 0);
-      if (res.body.balance !== hubBalance) add('balance equal at the hub and every store', `${m}: hub ${hubBalance}, ${storeId} ${res.body.balance}`);
+      if (res.body.balance !== hubBalance) add('balance equal at the hub and every store', `${m}: hub ${hubBalance}, ${storeId} ${res.body.balance}`, { at: storeId });
       if (res.body.balance !== sum) add('balance equals the sum of the ledger', `${m} at ${storeId}: balance ${res.body.balance}, ledger sum ${sum} (${ledger.length} entries)`);
-      for (const f of acked) for (const id of f.ids) if (id.startsWith('pts:') && !ids.has(id)) add('acknowledged fact at every store that serves the member', `${m}: ${id} (${f.kind} at ${f.storeId}) missing at ${storeId}`);
-      for (const id of hubPts) if (!ids.has(id)) add('same ledger at the hub and every store', `${m}: ${id} at the hub, not at ${storeId}`);
-      for (const id of ids) if (!hubPts.has(id)) add('same ledger at the hub and every store', `${m}: ${id} at ${storeId}, not at the hub`);
+      for (const f of acked) for (const id of f.ids) if (id.startsWith('pts:') && !ids.has(id)) add('acknowledged fact at every store that serves the member', `${m}: ${id} (${f.kind} at ${f.storeId}) missing at ${storeId}`, { from: f.storeId, at: storeId });
+      for (const id of hubPts) if (!ids.has(id)) add('same ledger at the hub and every store', `${m}: ${id} at the hub, not at ${storeId}`, { at: storeId });
+      for (const id of ids) if (!hubPts.has(id)) add('same ledger at the hub and every store', `${m}: ${id} at ${storeId}, not at the hub`, { from: storeId, at: 'hub' });
     }
   }
 
@@ -511,14 +553,27 @@ async function check(stores: StoreNode[], admin: ReturnType<typeof adminClient>,
     if (got !== want) add('every double redemption is exactly one incident', `coupon ${code} acknowledged at ${at.join(', ')}: ${got} coupon_double_redeem incidents`);
   }
   const over = new Map<string, number>();
-  for (const i of incidents.filter((i) => i.kind === 'overspend')) over.set(String(i.memberId), (over.get(String(i.memberId)) ?? 0) + 1);
+  const overIds = new Map<string, string[]>();
+  for (const i of incidents.filter((i) => i.kind === 'overspend')) {
+    over.set(String(i.memberId), (over.get(String(i.memberId)) ?? 0) + 1);
+    overIds.set(String(i.memberId), [...(overIds.get(String(i.memberId)) ?? []), i._id]);
+  }
   const spent = overspent(facts, initial);
   for (const m of new Set([...spent, ...over.keys()])) {
     const want = spent.has(m) ? 1 : 0;
     const got = over.get(m) ?? 0;
-    if (got !== want) add('every overspend is exactly one incident', `${m}: ${want ? 'went below zero' : 'never below zero'} in acknowledged order, ${got} overspend incidents`);
+    if (got !== want) add('every overspend is exactly one incident', `${m}: ${want ? 'went below zero' : 'never below zero'} in acknowledged order, ${got} overspend incidents${got ? ` (${overIds.get(m)!.join(', ')})` : ''}`);
   }
   return { violations: v, checked: members.length };
+}
+
+function count(xs: Violation[], key: (x: Violation) => string | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const x of xs) {
+    const k = key(x);
+    if (k) bump(out, k);
+  }
+  return out;
 }
 
 /** The report as Markdown, for the bench and for a failing test's output. */
@@ -531,12 +586,16 @@ export function formatChaos(r: ChaosReport): string {
     '',
     `- acknowledged facts: ${kv(r.facts)}`,
     `- faults injected: ${kv(r.faults)} (clock: ${r.clockSkew})`,
-    `- POS answers: ${kv(r.requests.byStatus)}; refusals by code: ${kv(r.requests.byCode)}; unreachable ${r.requests.unreachable}`,
+    `- POS answers: ${kv(r.requests.byStatus)}; refusals by code: ${kv(r.requests.byCode)}; unreachable (node down) ${r.requests.unreachable}; timed out ${r.requests.timeouts}`,
     `- coupons acknowledged at two stores: ${r.doubleRedemptions}; members below zero in acknowledged order: ${r.overspentMembers}`,
     `- incidents: ${kv(r.incidents)}`,
     `- ${r.converged ? `converged ${(r.convergeMs / 1000).toFixed(1)} s after the last heal` : `NOT converged ${(r.convergeMs / 1000).toFixed(1)} s after the last heal`} (${r.checkedMembers} members checked)`,
     `- violations: ${r.violations.length === 0 ? 'none' : [...checks].map(([c, n]) => `${c} ×${n}`).join('; ')}`,
+    ...(r.violations.length ? [`- violations by the store that acknowledged the fact: ${kv(count(r.violations, (x) => x.from))}; by where it is lacking: ${kv(count(r.violations, (x) => x.at))}`] : []),
     ...r.violations.slice(0, 40).map((x) => `  - ${x.check}: ${x.detail}`),
+    ...(r.shownThenUnknown.length ? [`- a member the store had shown, then refused as unknown there: ${r.shownThenUnknown.length}`, ...r.shownThenUnknown.slice(0, 10).map((e) => `  - ${e.slice(0, 300)}`)] : []),
+    ...(r.converged ? [] : [`- sync at the end: ${Object.entries(r.syncAtEnd).map(([id, x]) => `${id} ${JSON.stringify(x)}`).join('; ')}`]),
+    ...(r.violations.length ? [`- faults, in order: ${r.faultLog.map((l) => l.slice(11, 19) + l.slice(24).replace(' fault', '')).join('; ')}`] : []),
     ...(r.serverErrors.length ? ['- 5xx and harness errors:', ...r.serverErrors.slice(0, 20).map((e) => `  - ${e.slice(0, 400)}`)] : []),
   ].join('\n');
 }
