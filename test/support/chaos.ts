@@ -55,6 +55,8 @@ export interface ChaosReport {
   shownThenUnknown: string[];
   /** Each store's /healthz sync at the end, to explain a failure to converge. */
   syncAtEnd: Record<string, unknown>;
+  /** The last warnings and errors each store logged (of its current process), for the same reason. */
+  storeLogs: Record<string, string[]>;
   serverErrors: string[];
   doubleRedemptions: number;
   overspentMembers: number;
@@ -457,6 +459,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const convergeMs = Date.now() - healedAt;
     log(converged ? `converged ${convergeMs} ms after the last heal` : `not converged after ${convergeMs} ms: ${violations.length} violations`);
 
+    const storeLogs: Record<string, string[]> = {};
+    for (const s of stores) storeLogs[s.id] = (s.edge?.output() ?? '').split('\n').filter((l) => /warn|error|unhandled|stopped/i.test(l)).slice(-5).map((l) => l.slice(0, 300));
     const syncAtEnd: Record<string, unknown> = {};
     for (const s of stores) syncAtEnd[s.id] = await fetch(`${s.edge!.url}/healthz`).then((x) => x.json()).then((h: any) => h.sync).catch((err) => String(err));
     const incidents: Record<string, number> = {};
@@ -474,6 +478,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       serverErrors,
       shownThenUnknown,
       syncAtEnd,
+      storeLogs,
       doubleRedemptions: [...doubleTries.values()].filter((v) => v.length > 1).length,
       overspentMembers: overspent(facts, initial).size,
       clockSkew: skewAvailable ? 'libfaketime' : 'unavailable',
@@ -595,6 +600,7 @@ export function formatChaos(r: ChaosReport): string {
     ...r.violations.slice(0, 40).map((x) => `  - ${x.check}: ${x.detail}`),
     ...(r.shownThenUnknown.length ? [`- a member the store had shown, then refused as unknown there: ${r.shownThenUnknown.length}`, ...r.shownThenUnknown.slice(0, 10).map((e) => `  - ${e.slice(0, 300)}`)] : []),
     ...(r.converged ? [] : [`- sync at the end: ${Object.entries(r.syncAtEnd).map(([id, x]) => `${id} ${JSON.stringify(x)}`).join('; ')}`]),
+    ...(r.converged ? [] : Object.entries(r.storeLogs).flatMap(([id, lines]) => (lines.length ? [`- ${id} logged: ${lines.join(' | ')}`] : []))),
     ...(r.violations.length ? [`- faults, in order: ${r.faultLog.map((l) => l.slice(11, 19) + l.slice(24).replace(' fault', '')).join('; ')}`] : []),
     ...(r.serverErrors.length ? ['- 5xx and harness errors:', ...r.serverErrors.slice(0, 20).map((e) => `  - ${e.slice(0, 400)}`)] : []),
   ].join('\n');
