@@ -1,4 +1,4 @@
-import { formatChaos, runChaos } from '../support/chaos.ts';
+import { FAULT_KINDS, formatChaos, runChaos, type FaultKind } from '../support/chaos.ts';
 import { benchEdge } from './edge-bench.ts';
 import { benchHub } from './hub-bench.ts';
 import { benchOneId } from './one-id-bench.ts';
@@ -12,13 +12,15 @@ const only = process.argv[2];
 if (!only || only === 'edge') await reportEdge();
 if (!only || only === 'hub') await reportHub();
 if (!only || only === 'one-id') await reportOneId();
-// Ten minutes of faults and traffic, then the healed fleet's agreement (CHAOS_SECONDS, CHAOS_SEED).
+// Ten minutes of faults and traffic, then the healed fleet's agreement (CHAOS_SECONDS, CHAOS_SEED, CHAOS_FAULTS).
 if (only === 'chaos') await reportChaos();
 
 async function reportChaos() {
   const seconds = Number(process.env.CHAOS_SECONDS ?? 600);
   const seed = Number(process.env.CHAOS_SEED ?? 20261129);
-  const r = await runChaos({ seconds, seed, convergeBoundMs: 120_000, log: (l) => console.error(l) });
+  // CHAOS_FAULTS=partition,kill_hub,... injects only those kinds, to tell one hole from another.
+  const faults = process.env.CHAOS_FAULTS ? (process.env.CHAOS_FAULTS.split(',').filter((k) => (FAULT_KINDS as readonly string[]).includes(k)) as FaultKind[]) : undefined;
+  const r = await runChaos({ seconds, seed, convergeBoundMs: 120_000, log: (l) => console.error(l), ...(faults ? { faults } : {}) });
   console.log(formatChaos(r));
   if (!r.converged || r.violations.length > 0) process.exitCode = 1;
 }

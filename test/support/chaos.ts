@@ -17,6 +17,8 @@ export interface ChaosOptions {
   seed: number;
   stores?: number;
   membersPerStore?: number;
+  /** The kinds of fault to inject (all by default): leave one out to see what the others break. */
+  faults?: readonly FaultKind[];
   /** How long after the last heal the fleet may take to converge before it counts as a failure. */
   convergeBoundMs?: number;
   log?: (line: string) => void;
@@ -59,6 +61,7 @@ export interface ChaosReport {
   storeLogs: Record<string, string[]>;
   serverErrors: string[];
   doubleRedemptions: number;
+  coupons: { issued: number; notAtTill: number; redeemedOnce: number; redeemedTwice: number; refusedAtSecondTill: number };
   overspentMembers: number;
   clockSkew: 'libfaketime' | 'unavailable';
   converged: boolean;
@@ -69,7 +72,8 @@ export interface ChaosReport {
   faultLog: string[];
 }
 
-const FAULT_KINDS = ['partition', 'partition_many', 'blackhole', 'kill_store', 'kill_hub', 'disable_store', 'slow_link'] as const;
+export const FAULT_KINDS = ['partition', 'partition_many', 'blackhole', 'kill_store', 'kill_hub', 'disable_store', 'slow_link'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
 const SKEW_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
 const EDGE_FLAGS = ['--heartbeat-interval', '1', '--identify-rate', '100000', '--identify-burst', '1000'];
 
@@ -132,6 +136,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const requests = { byStatus: {} as Record<string, number>, byCode: {} as Record<string, number>, unreachable: 0, timeouts: 0 };
   const shownThenUnknown: string[] = [];
   const faultLog: string[] = [];
+  const coupons = { issued: 0, notAtTill: 0, redeemedOnce: 0, redeemedTwice: 0, refusedAtSecondTill: 0 };
   const serverErrors: string[] = [];
   const doubleTries = new Map<string, string[]>(); // coupon → stores that acknowledged its redemption
   const initial = new Map<string, number>();
@@ -305,6 +310,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         const issued = await admin().post('/coupons', { memberId: m, templateId: 'CASH20' }).catch(() => undefined);
         if (issued?.status !== 201) continue;
         const code = String(issued.body.coupon.code);
+        coupons.issued++;
         const basket = { memberId: m, lines: [{ sku: 'CPN', qty: 1, unitPrice: 20_000 }] };
         const tills = b ? [a, b] : [a];
         // The till must hold the coupon before the shopper can use it; give it a few seconds.
@@ -316,6 +322,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           return false;
         }));
         const at = tills.filter((_, i) => ready[i]);
+        if (at.length < tills.length) coupons.notAtTill++;
         if (at.length === 0) continue;
         const answers = await Promise.all(at.map((s) => pos(s, 'post', '/v1/checkouts', { ...basket, receiptNo: `C${++receiptSeq}`, couponCodes: [code] }).then((res) => ({ s, res }))));
         for (const { s, res } of answers) {
@@ -323,6 +330,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           checkoutFacts(s, res.body.checkout, [code]);
           doubleTries.set(code, [...(doubleTries.get(code) ?? []), s.id]);
         }
+        const ok = answers.filter(({ res }) => res && res.status < 300).length;
+        if (ok === 2) coupons.redeemedTwice++;
+        else if (ok === 1) coupons.redeemedOnce++;
+        if (at.length === 2 && ok === 1) coupons.refusedAtSecondTill++;
       }
     };
     const pickTwo = (): [StoreNode, StoreNode] => {
@@ -349,7 +360,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       }
     };
     // Rounds of every kind in a seeded order, so a short run still has each kind of fault.
-    let round: (typeof FAULT_KINDS)[number][] = [];
+    let round: FaultKind[] = [];
     const shuffle = <T>(xs: T[]) => {
       for (let i = xs.length - 1; i > 0; i--) {
         const j = r.int(0, i);
@@ -361,7 +372,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       while (Date.now() < deadline - 3000) {
         await sleep(r.int(1500, 5000));
         const free = stores.filter((s) => !busy.has(s.id));
-        if (round.length === 0) round = shuffle([...FAULT_KINDS]);
+        if (round.length === 0) round = shuffle([...(opts.faults ?? FAULT_KINDS)]);
+        if (round.length === 0) continue;
         const kind = round.pop()!;
         const ms = r.int(2000, 12_000);
         if (kind === 'kill_hub') {
@@ -480,6 +492,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       syncAtEnd,
       storeLogs,
       doubleRedemptions: [...doubleTries.values()].filter((v) => v.length > 1).length,
+      coupons,
       overspentMembers: overspent(facts, initial).size,
       clockSkew: skewAvailable ? 'libfaketime' : 'unavailable',
       converged,
@@ -592,12 +605,13 @@ export function formatChaos(r: ChaosReport): string {
     `- acknowledged facts: ${kv(r.facts)}`,
     `- faults injected: ${kv(r.faults)} (clock: ${r.clockSkew})`,
     `- POS answers: ${kv(r.requests.byStatus)}; refusals by code: ${kv(r.requests.byCode)}; unreachable (node down) ${r.requests.unreachable}; timed out ${r.requests.timeouts}`,
-    `- coupons acknowledged at two stores: ${r.doubleRedemptions}; members below zero in acknowledged order: ${r.overspentMembers}`,
+    `- coupons issued at the hub ${r.coupons.issued}: not at every chosen till within 5 s ${r.coupons.notAtTill}; redeemed once ${r.coupons.redeemedOnce}; the same coupon acknowledged at two tills at once ${r.coupons.redeemedTwice} (one of two refused ${r.coupons.refusedAtSecondTill})`,
+    `- members below zero across stores in acknowledged order (overspent): ${r.overspentMembers}`,
     `- incidents: ${kv(r.incidents)}`,
     `- ${r.converged ? `converged ${(r.convergeMs / 1000).toFixed(1)} s after the last heal` : `NOT converged ${(r.convergeMs / 1000).toFixed(1)} s after the last heal`} (${r.checkedMembers} members checked)`,
     `- violations: ${r.violations.length === 0 ? 'none' : [...checks].map(([c, n]) => `${c} ×${n}`).join('; ')}`,
     ...(r.violations.length ? [`- violations by the store that acknowledged the fact: ${kv(count(r.violations, (x) => x.from))}; by where it is lacking: ${kv(count(r.violations, (x) => x.at))}`] : []),
-    ...r.violations.slice(0, 40).map((x) => `  - ${x.check}: ${x.detail}`),
+    ...[...checks.keys()].flatMap((c) => r.violations.filter((x) => x.check === c).slice(0, 4).map((x) => `  - ${x.check}: ${x.detail}`)),
     ...(r.shownThenUnknown.length ? [`- a member the store had shown, then refused as unknown there: ${r.shownThenUnknown.length}`, ...r.shownThenUnknown.slice(0, 10).map((e) => `  - ${e.slice(0, 300)}`)] : []),
     ...(r.converged ? [] : [`- sync at the end: ${Object.entries(r.syncAtEnd).map(([id, x]) => `${id} ${JSON.stringify(x)}`).join('; ')}`]),
     ...(r.converged ? [] : Object.entries(r.storeLogs).flatMap(([id, lines]) => (lines.length ? [`- ${id} logged: ${lines.join(' | ')}`] : []))),
