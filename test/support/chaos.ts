@@ -107,6 +107,7 @@ function rng(seed: number) {
   };
 }
 
+type Rng = ReturnType<typeof rng>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const bump = (m: Record<string, number>, k: string, n = 1) => void (m[k] = (m[k] ?? 0) + n);
 
@@ -127,6 +128,7 @@ interface StoreNode {
 
 export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const log = opts.log ?? (() => {});
+  // One generator per worker: shared, the workers' interleaving would change every draw after the first.
   const r = rng(opts.seed);
   const storeCount = opts.stores ?? 5;
   const perStore = opts.membersPerStore ?? 30;
@@ -225,7 +227,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       s.checkouts.push({ id: cid, memberId: m, refunded: false });
     };
 
-    const oneOp = async (s: StoreNode) => {
+    const oneOp = async (s: StoreNode, r: Rng) => {
       const members = [...s.members];
       const roll = r.next();
       if (roll < 0.12) {
@@ -288,15 +290,21 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       }
     };
 
-    const storeWorker = async (s: StoreNode) => {
+    const storeWorker = async (s: StoreNode, i: number) => {
+      const r = rng(opts.seed + 1000 + i);
       while (Date.now() < deadline) {
-        await oneOp(s).catch((err) => serverErrors.length < 50 && serverErrors.push(`${s.id} harness: ${String(err)}`));
+        await oneOp(s, r).catch((err) => serverErrors.length < 50 && serverErrors.push(`${s.id} harness: ${String(err)}`));
         await sleep(r.int(30, 250));
       }
     };
 
     /** Coupons issued at the hub and redeemed at a till; sometimes one coupon at two tills at once. */
-    const couponWorker = async () => {
+    const couponWorker = async (k: number) => {
+      const r = rng(opts.seed + 2000 + k);
+      const pickTwo = (): [StoreNode, StoreNode] => {
+        const a = r.pick(stores);
+        return [a, r.pick(stores.filter((o) => o !== a))];
+      };
       while (Date.now() < deadline) {
         await sleep(r.int(500, 2500));
         const double = r.chance(0.4);
@@ -335,10 +343,6 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         else if (ok === 1) coupons.redeemedOnce++;
         if (at.length === 2 && ok === 1) coupons.refusedAtSecondTill++;
       }
-    };
-    const pickTwo = (): [StoreNode, StoreNode] => {
-      const a = r.pick(stores);
-      return [a, r.pick(stores.filter((o) => o !== a))];
     };
 
     // The fault schedule: one fault at a time per target, drawn from the seed.
@@ -433,7 +437,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     };
 
     const started = Date.now();
-    await Promise.all([...stores.map(storeWorker), couponWorker(), couponWorker(), couponWorker(), faultWorker()]);
+    await Promise.all([...stores.map(storeWorker), ...[0, 1, 2].map(couponWorker), faultWorker()]);
     await Promise.allSettled(pending);
     log(`traffic done after ${Math.round((Date.now() - started) / 1000)} s: ${facts.length} acknowledged facts`);
 
