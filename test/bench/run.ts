@@ -1,10 +1,11 @@
+import { FAULT_KINDS, formatChaos, runChaos, type FaultKind } from '../support/chaos.ts';
 import { benchEdge } from './edge-bench.ts';
 import { benchHub } from './hub-bench.ts';
 import { benchOneId } from './one-id-bench.ts';
 import { benchFuzz, fuzzMarkdown } from './fuzz-bench.ts';
 
 /**
- * `npm run bench [-- edge|hub|one-id|fuzz]`: runs the benchmarks (all but fuzz by default) and prints a Markdown
+ * `npm run bench [-- edge|hub|one-id|fuzz|chaos]`: runs the benchmarks (all but fuzz and chaos by default) and prints a Markdown
  * report for docs/benchmarks.md. Wall-clock figures are reported, never asserted: CI does not
  * run this.
  */
@@ -14,10 +15,22 @@ if (!only || only === 'hub') await reportHub();
 if (!only || only === 'one-id') await reportOneId();
 // Not part of the default run: 100,000 requests take a while and report findings, not speed.
 if (only === 'fuzz') await reportFuzz();
+// Ten minutes of faults and traffic, then the healed fleet's agreement (CHAOS_SECONDS, CHAOS_SEED, CHAOS_FAULTS).
+if (only === 'chaos') await reportChaos();
 
 async function reportFuzz() {
   const r = await benchFuzz();
   for (const [name, report] of [['edge POS API', r.edge], ['hub admin, store API and gateway', r.hub]] as const) if (report) console.log(fuzzMarkdown(name, report) + '\n');
+}
+
+async function reportChaos() {
+  const seconds = Number(process.env.CHAOS_SECONDS ?? 600);
+  const seed = Number(process.env.CHAOS_SEED ?? 20261129);
+  // CHAOS_FAULTS=partition,kill_hub,... injects only those kinds, to tell one hole from another.
+  const faults = process.env.CHAOS_FAULTS ? (process.env.CHAOS_FAULTS.split(',').filter((k) => (FAULT_KINDS as readonly string[]).includes(k)) as FaultKind[]) : undefined;
+  const r = await runChaos({ seconds, seed, convergeBoundMs: 120_000, log: (l) => console.error(l), ...(faults ? { faults } : {}) });
+  console.log(formatChaos(r));
+  if (!r.converged || r.violations.length > 0) process.exitCode = 1;
 }
 
 async function reportOneId() {
