@@ -12,6 +12,8 @@ export interface SyncStatus {
   pendingUp: number;
   /** Hub changes not yet pulled, as the hub's changes feed last said. */
   pendingDown: number;
+  /** Documents the pull has written locally since the node started (what came from the hub). */
+  pulledDocs: number;
   lastError: string | null;
 }
 
@@ -58,7 +60,7 @@ export class Replication {
     push: { handle: undefined, error: null, idle: false, restarts: 0, timer: undefined },
     pull: { handle: undefined, error: null, idle: false, restarts: 0, timer: undefined },
   };
-  private status: SyncStatus = { state: 'catching_up', lastPushAt: null, lastPullAt: null, pendingUp: 0, pendingDown: 0, lastError: null };
+  private status: SyncStatus = { state: 'catching_up', lastPushAt: null, lastPullAt: null, pendingUp: 0, pendingDown: 0, pulledDocs: 0, lastError: null };
   private pushedSeq = 0;
   private localSeq = 0;
   private pushProgressAt: number;
@@ -115,6 +117,7 @@ export class Replication {
       } else {
         this.status.lastPullAt = now.toISOString();
         this.status.pendingDown = (info as { pending?: number }).pending ?? 0;
+        this.status.pulledDocs += Number((info as { docs_written?: number }).docs_written) || 0;
       }
       this.evaluate();
     });

@@ -911,9 +911,9 @@ export async function setupEdge(): Promise<EdgeSetup> {
       const r = await pos.post(`/v1/coupons/${couponCode}/verify`, { memberId: memberIds[0], lines: [{ sku: 'X', qty: 1, unitPrice: 20_000 }] });
       return r.body?.valid === true ? true : undefined;
     }, 20_000, 'the hub coupon at the store');
-    const health = async () => (await fetch(`${edge!.url}/healthz`, { signal: AbortSignal.timeout(15_000) })).json() as Promise<{ sync?: { state: string; lastPullAt: string | null; pendingUp: number; pushedSeq: number } }>;
+    const health = async () => (await fetch(`${edge!.url}/healthz`, { signal: AbortSignal.timeout(15_000) })).json() as Promise<{ sync?: { state: string; pulledDocs: number; pendingUp: number; pushedSeq: number } }>;
     const statement = (id: string) => pos.get(`/v1/members/${id}/points?limit=1000`).then((r) => ({ status: r.status, balance: r.body?.balance, entries: r.body?.ledger?.length, newest: JSON.stringify(r.body?.ledger?.[0] ?? null) }));
-    type Seq = { seq: number; pull: string | null; state: string };
+    type Seq = { seq: number; pulled: number; state: string };
     const target: FuzzTarget = {
       url: edge.url,
       credentials: { terminal: `Bearer ${store.token}`, admin: `Bearer ${store.token}`, store: `Bearer ${store.token}` },
@@ -923,10 +923,11 @@ export async function setupEdge(): Promise<EdgeSetup> {
         seq: {
           read: async () => {
             const s = (await health()).sync!;
-            return { seq: s.pendingUp + s.pushedSeq, pull: s.lastPullAt, state: s.state } satisfies Seq;
+            return { seq: s.pendingUp + s.pushedSeq, pulled: s.pulledDocs, state: s.state } satisfies Seq;
           },
-          // What the hub sends and the heartbeat a state change writes land here too, unasked.
-          changed: (a, b) => (a as Seq).seq !== (b as Seq).seq && (a as Seq).pull === (b as Seq).pull && (a as Seq).state === (b as Seq).state,
+          // What the hub sends lands here too, unasked: the node counts it (pulledDocs), and what is
+          // left is the node's own. The heartbeat a change of state writes is unasked as well.
+          changed: (a, b) => (b as Seq).seq - (a as Seq).seq > (b as Seq).pulled - (a as Seq).pulled && (a as Seq).state === (b as Seq).state,
         },
         members: { read: () => Promise.all(memberIds.map(statement)) },
       },
