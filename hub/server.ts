@@ -1,4 +1,4 @@
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { listen } from '../shared/cli/listen-error.ts';
 import type { Log } from '../shared/cli/log.ts';

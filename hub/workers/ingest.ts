@@ -1,4 +1,3 @@
-import { localDate } from '../../shared/local-time.ts';
 import { MemberIndex } from '../../shared/member-index.ts';
 import { docId } from '../../shared/doc-ids.ts';
 import { AnyDocSchema, type AnyDoc, type MemberDoc } from '../../shared/schemas/documents.ts';
@@ -8,7 +7,6 @@ import { DB, factIdOf, factKey, memberFactRange, storeDbName } from '../couch/da
 import { recordIncident } from '../incidents.ts';
 import { judgeFacts } from './fact-evidence.ts';
 import type { HubMembers } from '../members.ts';
-import { storeKey } from '../stores.ts';
 
 const FACT_TYPES = new Set(['order', 'refund', 'pts', 'redeem', 'event']);
 const BATCH = 500;
@@ -282,8 +280,6 @@ export class IngestWorker {
    */
   private async checkOverspend(storeId: string, asked: string): Promise<void> {
     const { couch, clock, members } = this.deps;
-    const store = await couch.get(DB.registry, storeKey(storeId));
-    const today = localDate(clock(), String(store?.timeZone ?? 'Asia/Shanghai'));
     // A merged member's balance is made of the facts of every member merged into it.
     const memberId = members.canonical(asked);
     const merged = await members.mergedInto(memberId);
@@ -292,24 +288,27 @@ export class IngestWorker {
       const parsed = AnyDocSchema.safeParse(d);
       return parsed.success ? [parsed.data] : [];
     });
-    const isSpend = (d: (typeof facts)[number]) => d.type === 'pts' && d.delta < 0;
     const index = new MemberIndex();
     for (const from of merged) index.apply({ _id: docId.alias(from), type: 'alias', from, to: memberId, at: clock().toISOString() });
-    for (const d of facts) if (!isSpend(d)) index.apply(d);
-    const spends = facts.filter(isSpend).sort((a, b) => (`${(a as { at: string }).at}|${a._id}` < `${(b as { at: string }).at}|${b._id}` ? -1 : 1));
-    for (const spend of spends) {
-      index.apply(spend);
-      const balance = index.balance(memberId, today).balance;
-      if (balance >= 0 || spend.type !== 'pts') continue;
-      await recordIncident(couch, `${memberId}:${spend.ref}`, {
+    // Every entry in the order of its time: a spend beyond what the member had then is an
+    // overspend, even if points earned later cover it.
+    const ledger = facts.flatMap((d) => (d.type === 'pts' ? [d] : [])).sort((a, b) => (`${a.at}|${a._id}` < `${b.at}|${b._id}` ? -1 : 1));
+    for (const entry of ledger) {
+      index.apply(entry);
+      if (entry.delta >= 0) continue;
+      const balance = index.balance(memberId, entry.day).balance;
+      if (balance >= 0) continue;
+      // One incident per member: which spend was the first below zero can change as late facts
+      // (an offline store, a wrong clock) arrive, and each would otherwise be an incident of its own.
+      await recordIncident(couch, memberId, {
         kind: 'overspend',
-        storeId: spend.storeId,
-        stores: [...new Set(spends.map((s) => (s as { storeId: string }).storeId))],
-        receipt: spend.ref,
+        storeId: entry.storeId,
+        stores: [...new Set(ledger.filter((e) => e.delta < 0).map((e) => e.storeId))],
+        receipt: entry.ref,
         memberId,
-        at: spend.at,
-        summary: `member ${memberId} spent ${-spend.delta} points at ${spend.storeId}, taking the balance across stores to ${balance}`,
-        details: { balance, spent: -spend.delta },
+        at: entry.at,
+        summary: `member ${memberId} spent ${-entry.delta} points at ${entry.storeId}, taking the balance across stores to ${balance}`,
+        details: { balance, spent: -entry.delta },
       }, clock());
       return;
     }
