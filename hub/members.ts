@@ -215,10 +215,14 @@ export class HubMembers {
    */
   async lookupFor(asked: string, storeId: string, timeZone: string, now: Date): Promise<{ member: MemberSummary; docs: Doc[] } | undefined> {
     const memberId = this.canonical(asked);
+    if (!(await this.memberDoc(memberId))) return undefined;
+    // The store serves the member before their documents are read: a fact ingested meanwhile is
+    // then either in what is read here or projected to this store by the ingest (which reads
+    // where the member is served after storing the fact). The other way round, one fell between.
+    await this.addRelevance(memberId, storeId);
     const docs = await this.docsOf(memberId);
     const member = await this.summaryOf(memberId, docs, timeZone, now);
     if (!member) return undefined;
-    await this.addRelevance(memberId, storeId);
     return { member, docs: await this.projectAndRead(storeId, docs) };
   }
 

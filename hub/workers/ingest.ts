@@ -31,6 +31,7 @@ interface Checkpoint extends Doc {
 }
 
 const checkpointKey = (storeId: string) => `checkpoint:ingest:${storeId}`;
+const clockKey = (storeId: string) => `clock:${storeId}`;
 
 /**
  * Follows every store database's changes and gathers what the stores wrote into the central
@@ -45,6 +46,8 @@ export class IngestWorker {
   private readonly running = new Map<string, Promise<void>>();
   private readonly dirty = new Set<string>();
   private readonly checkpoints = new Map<string, Checkpoint>();
+  /** Store → how far its clock is off the hub's (ms), when beyond clockSkewMs; 0 otherwise. */
+  private readonly clockOffsets = new Map<string, number>();
   readonly lastRunAt = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -292,7 +295,11 @@ export class IngestWorker {
     for (const from of merged) index.apply({ _id: docId.alias(from), type: 'alias', from, to: memberId, at: clock().toISOString() });
     // Every entry in the order of its time: a spend beyond what the member had then is an
     // overspend, even if points earned later cover it.
-    const ledger = facts.flatMap((d) => (d.type === 'pts' ? [d] : [])).sort((a, b) => (`${a.at}|${a._id}` < `${b.at}|${b._id}` ? -1 : 1));
+    // A store whose clock is known to be off has its times set right first (checkClock measures it).
+    const entries = facts.flatMap((d) => (d.type === 'pts' ? [d] : []));
+    const offsets = new Map(await Promise.all([...new Set(entries.map((e) => e.storeId))].map(async (id) => [id, await this.clockOffset(id)] as const)));
+    const time = (e: (typeof entries)[number]) => Date.parse(e.at) - (offsets.get(e.storeId) ?? 0);
+    const ledger = entries.sort((a, b) => time(a) - time(b) || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
     for (const entry of ledger) {
       index.apply(entry);
       if (entry.delta >= 0) continue;
@@ -314,13 +321,30 @@ export class IngestWorker {
     }
   }
 
+  /** How far a store's clock is known to be off the hub's (0 unless beyond clockSkewMs), from its heartbeats. */
+  private async clockOffset(storeId: string): Promise<number> {
+    const hit = this.clockOffsets.get(storeId);
+    if (hit !== undefined) return hit;
+    const stored = Number((await this.deps.couch.get(DB.registry, clockKey(storeId)))?.skewMs) || 0;
+    this.clockOffsets.set(storeId, stored);
+    return stored;
+  }
+
   private async checkClock(storeId: string, hb: Doc): Promise<void> {
     const now = this.deps.clock();
     const skew = Date.parse(String(hb.clock)) - now.getTime();
     // A heartbeat written offline arrives late: only a clock ahead, or one behind while the node
     // said it was online (pushed within seconds), tells of a wrong clock.
     const online = (hb.sync as { state?: string } | undefined)?.state === 'online';
-    if (!(skew > this.deps.clockSkewMs || (online && skew < -this.deps.clockSkewMs))) return;
+    const wrong = skew > this.deps.clockSkewMs || (online && skew < -this.deps.clockSkewMs);
+    // Remembered for ordering the store's facts against others' (overspend): a clock ten minutes
+    // ahead would otherwise put its receipts after everything sold elsewhere in those minutes.
+    const offset = wrong ? skew : 0;
+    if ((wrong || online) && Math.abs(offset - (await this.clockOffset(storeId))) > 1000) {
+      await this.deps.couch.update(DB.registry, clockKey(storeId), () => ({ _id: clockKey(storeId), type: 'clock', storeId, skewMs: offset, at: now.toISOString() }));
+      this.clockOffsets.set(storeId, offset);
+    }
+    if (!wrong) return;
     await recordIncident(this.deps.couch, `${storeId}:${now.toISOString().slice(0, 13)}`, {
       kind: 'clock_skew',
       storeId,
