@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError } from '../shared/errors.ts';
+import { readBody, type BodyLimits, type BodySource } from '../shared/json-body.ts';
 import { parseQuery, queryInt } from '../shared/query.ts';
 
 /*
@@ -10,10 +10,11 @@ import { parseQuery, queryInt } from '../shared/query.ts';
  * 400 the store's replicator reports, never a request the database sees.
  */
 
-/** A store pushes batches of 500 small documents: 16 MiB is a wide margin. */
-export const MAX_GATEWAY_BODY_BYTES = 16 * 1024 * 1024;
-/** Documents nest a few levels (an order's lines, a revision history); a body a few more. */
-export const MAX_DEPTH = 16;
+/**
+ * A store pushes batches of 500 small documents: 16 MiB is a wide margin. Documents nest a few
+ * levels (an order's lines, a revision history); a body a few more.
+ */
+const GATEWAY_BODY_LIMITS: BodyLimits = { maxBytes: 16 * 1024 * 1024, maxDepth: 16 };
 
 const bool = z.enum(['true', 'false']);
 /** CouchDB 3 sequences are `<n>-<opaque base64url>`, pouchdb-server's plain numbers; `now` is allowed. */
@@ -79,42 +80,5 @@ export function checkedQuery<S extends z.ZodType>(url: URL, schema: S): URLSearc
   return url.searchParams;
 }
 
-/** A JSON body within the size and depth limits, checked against its schema. */
-export async function checkedBody<S extends z.ZodType>(req: { header(name: string): string | undefined; text(): Promise<string> }, schema: S): Promise<z.infer<S>> {
-  if (Number(req.header('content-length') ?? 0) > MAX_GATEWAY_BODY_BYTES) throw new AppError('body_too_large', `a replication request over ${MAX_GATEWAY_BODY_BYTES} bytes`);
-  const text = await req.text();
-  if (text.length > MAX_GATEWAY_BODY_BYTES) throw new AppError('body_too_large', `a replication request over ${MAX_GATEWAY_BODY_BYTES} bytes`);
-  if (nestedDeeperThan(text, MAX_DEPTH)) throw new AppError('validation_failed', `the body nests deeper than ${MAX_DEPTH} levels`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new AppError('invalid_json', 'the body is not valid JSON');
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new AppError('validation_failed', `${issue.path.map(String).join('.').slice(0, 64) || 'body'}: ${issue.message}`);
-  }
-  return parsed.data;
-}
-
-/**
- * Whether JSON text nests arrays and objects deeper than `max`, read as text (JSON.parse copes
- * with any depth, JSON.stringify and pouchdb-server do not), skipping brackets inside strings.
- */
-export function nestedDeeperThan(text: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (inString) {
-      if (ch === 92 /* \ */) i++;
-      else if (ch === 34 /* " */) inString = false;
-    } else if (ch === 34) inString = true;
-    else if (ch === 123 || ch === 91) {
-      if (++depth > max) return true;
-    } else if (ch === 125 || ch === 93) depth--;
-  }
-  return false;
-}
+/** A JSON body within the gateway's size and depth limits, checked against its schema. */
+export const checkedBody = <S extends z.ZodType>(req: BodySource, schema: S): Promise<z.infer<S>> => readBody(req, schema, GATEWAY_BODY_LIMITS);
