@@ -4,6 +4,7 @@ import type { Couch } from './couch/couch.ts';
 import { claimedStoreId, type GatewayRefusals } from './gateway-refusals.ts';
 import { requireStore, type StoreEnv } from './routes/store-auth.ts';
 import type { StoreDoc, Stores } from './stores.ts';
+import { safeText } from '../shared/safe-text.ts';
 import { storeDocRefusal } from '../shared/store-facts.ts';
 import { AllDocsBody, AllDocsQuery, BulkDocsBody, BulkGetBody, BulkGetQuery, ChangesQuery, checkedBody, checkedQuery, DocQuery, LocalDocBody, RevsDiffBody } from './gateway-requests.ts';
 
@@ -156,7 +157,7 @@ async function bulkDocs(c: Context<GatewayEnv>, deps: GatewayDeps, store: StoreD
 }
 
 /** A document's id for a refusal, whatever was sent. */
-const idOf = (doc: unknown) => String((doc as { _id?: unknown } | null)?._id ?? '').slice(0, 300);
+const idOf = (doc: unknown) => safeText((doc as { _id?: unknown } | null)?._id ?? '');
 
 async function proxy(c: Context<GatewayEnv>, couch: Couch, path: string, body?: string): Promise<Response> {
   const signal = c.req.raw.signal;

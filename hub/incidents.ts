@@ -1,3 +1,4 @@
+import { safeText } from '../shared/safe-text.ts';
 import type { Couch, Doc } from './couch/couch.ts';
 import { DB } from './couch/databases.ts';
 
@@ -55,7 +56,7 @@ const MAX_KEPT_DOC = 8 * 1024;
  */
 export async function recordRefusals(deps: { couch: Couch; clock: () => Date }, storeId: string, refused: { id: string; reason: string }[], sent: unknown[]): Promise<void> {
   const now = deps.clock();
-  const byId = new Map(sent.map((d) => [String((d as { _id?: unknown } | null)?._id ?? '').slice(0, 300), d]));
+  const byId = new Map(sent.map((d) => [safeText((d as { _id?: unknown } | null)?._id ?? ''), d]));
   for (const r of refused.slice(0, REFUSALS_RECORDED)) {
     const text = JSON.stringify(byId.get(r.id) ?? null);
     await recordIncident(deps.couch, `${storeId}:${r.id}`, {

@@ -1,4 +1,5 @@
 import { docId } from './doc-ids.ts';
+import { safeText } from './safe-text.ts';
 import { identityKey, IDENTITY_TYPES, type IdentityType } from './identity-keys.ts';
 import { AnyDocSchema, HeartbeatDocSchema, type AnyDoc, type LedgerDoc, type OrderDoc } from './schemas/documents.ts';
 
@@ -47,7 +48,7 @@ export function storeDocRefusal(raw: unknown, storeId: string): string | undefin
     return hb.data.storeId === storeId ? undefined : "another store's heartbeat";
   }
   const type = typeof doc.type === 'string' ? doc.type : undefined;
-  if (type === undefined || !['order', 'refund', 'redeem', 'event', 'pts', 'member', 'idk'].includes(type)) return `documents of type ${String(doc.type).slice(0, 20)} are written by the hub`;
+  if (type === undefined || !['order', 'refund', 'redeem', 'event', 'pts', 'member', 'idk'].includes(type)) return `documents of type ${safeText(doc.type, 20)} are written by the hub`;
   const parsed = AnyDocSchema.safeParse(doc);
   if (!parsed.success) return invalid(type, parsed.error.issues[0]!);
   return ownFactRefusal(parsed.data, storeId);

@@ -1,3 +1,5 @@
+import { safeText } from './safe-text.ts';
+
 export type SyncState = 'online' | 'offline' | 'catching_up';
 
 /** What the node knows about one replication direction at a moment. */
@@ -68,6 +70,7 @@ export function describeError(err: unknown): string {
   if (err === undefined || err === null) return 'ended without an error';
   const e = err as { name?: unknown; reason?: unknown; message?: unknown; status?: unknown };
   const name = typeof e.name === 'string' && e.name !== 'Error' ? e.name : undefined;
-  const text = typeof e.reason === 'string' && e.reason ? e.reason : typeof e.message === 'string' && e.message ? e.message : String(err);
+  const text = typeof e.reason === 'string' && e.reason ? e.reason : typeof e.message === 'string' && e.message ? e.message : safeText(err);
   return (name && !text.startsWith(name) ? `${name}: ${text}` : text).slice(0, 300);
 }
+

@@ -78,3 +78,10 @@ describe('what a store may push, judged on the document alone', () => {
     }), { numRuns: 2000 });
   });
 });
+
+describe('text that cannot be printed', () => {
+  it('a type or id whose toString is not a function is refused, not thrown', () => {
+    expect(storeDocRefusal(JSON.parse('{"_id": "x", "type": {"toString": {}}}'), STORE)).toMatch(/written by the hub/);
+    expect(() => storeDocRefusal(JSON.parse('{"_id": {"toString": {}}, "type": "order"}'), STORE)).not.toThrow();
+  });
+});

@@ -72,6 +72,8 @@ describe('errors of the replicator', () => {
     expect(describeError({ name: 'unauthorized', reason: 'send the store credentials' })).toBe('unauthorized: send the store credentials');
     expect(describeError(new Error('fetch failed'))).toBe('fetch failed');
     expect(describeError(undefined)).toBe('ended without an error');
+    // fast-check found it (seed -1851740018): String() throws for an object whose toString is not a function.
+    expect(describeError({ toString: {} })).toBe('[object Object]');
     fc.assert(fc.property(fc.anything(), (e) => typeof describeError(e) === 'string' && describeError(e).length <= 300));
   });
 });
