@@ -68,9 +68,10 @@ export function gatewayRoutes(deps: GatewayDeps) {
     // Every query and body is checked before the database sees it (gateway-requests.ts), and bodies
     // are passed on as they were parsed, never as the text that came.
     if (rest === '' && (method === 'GET' || method === 'HEAD')) return proxy(c, deps.couch, `/${db}/`);
-    if (rest === '_changes' && method === 'GET') {
+    if (rest === '_changes' && (method === 'GET' || method === 'POST')) {
       // Filtered changes are how pouchdb-server is crashed (and slow on CouchDB): never passed on.
-      if (url.searchParams.has('filter') || url.searchParams.has('selector')) throw new AppError('forbidden', 'filtered _changes is not available through the gateway');
+      // PouchDB posts _changes only to filter them.
+      if (method === 'POST' || url.searchParams.has('filter') || url.searchParams.has('selector')) throw new AppError('forbidden', 'filtered _changes is not available through the gateway');
       checkedQuery(url, ChangesQuery);
       return proxy(c, deps.couch, `/${db}/_changes`);
     }

@@ -27,6 +27,7 @@ interface MergedDoc extends Doc {
 
 const relKey = (memberId: string) => `rel:${memberId}`;
 const mergedKey = (memberId: string) => `merged:${memberId}`;
+const copyKey = (memberId: string, storeId: string) => `copy:${memberId}:${storeId}`;
 const CACHE_LIMIT = 200_000;
 
 /**
@@ -55,6 +56,34 @@ export class HubMembers {
     // the profile, when it arrives, brings the home store.
     if (member) this.remember(memberId, stores);
     return stores;
+  }
+
+  /**
+   * A store is to serve the member from now on and is about to be sent their documents. The
+   * intent is written first (`copy:<member>:<store>`) and removed once the copy is made: a hub
+   * that dies in between makes the copy on its next start (resumeCopies), else the store would be
+   * listed as serving a member it never received.
+   */
+  async serveAt(memberId: string, storeId: string): Promise<void> {
+    await this.couch.insertNew(DB.members, [{ _id: copyKey(memberId, storeId), type: 'copy', memberId, storeId }]);
+    await this.addRelevance(memberId, storeId);
+  }
+
+  /** The copy serveAt announced is made. */
+  async copied(memberId: string, storeId: string): Promise<void> {
+    const doc = await this.couch.get(DB.members, copyKey(memberId, storeId));
+    if (doc?._rev) await this.couch.db(DB.members).destroy(doc._id, doc._rev).catch(() => {});
+  }
+
+  /** Copies announced by serveAt that a stopped hub did not finish: made now. */
+  async resumeCopies(): Promise<number> {
+    const pending = await this.couch.range(DB.members, { startkey: 'copy:', endkey: 'copy:\ufff0' }, 100_000);
+    for (const p of pending) {
+      const memberId = this.canonical(String(p.memberId));
+      await this.projectTo([String(p.storeId)], await this.docsOf(memberId));
+      await this.copied(String(p.memberId), String(p.storeId));
+    }
+    return pending.length;
   }
 
   /** Marks a store as serving the member; true when it is new there. */
@@ -219,11 +248,12 @@ export class HubMembers {
     // The store serves the member before their documents are read: a fact ingested meanwhile is
     // then either in what is read here or projected to this store by the ingest (which reads
     // where the member is served after storing the fact). The other way round, one fell between.
-    await this.addRelevance(memberId, storeId);
+    await this.serveAt(memberId, storeId);
     const docs = await this.docsOf(memberId);
     const member = await this.summaryOf(memberId, docs, timeZone, now);
-    if (!member) return undefined;
-    return { member, docs: await this.projectAndRead(storeId, docs) };
+    const copy = member ? await this.projectAndRead(storeId, docs) : [];
+    await this.copied(memberId, storeId);
+    return member && { member, docs: copy };
   }
 
   private async summaryOf(memberId: string, docs: Doc[], timeZone: string, now: Date): Promise<MemberSummary | undefined> {

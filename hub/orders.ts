@@ -28,8 +28,10 @@ export async function orderForStore(deps: { couch: Couch; members: HubMembers; s
   const own = [order, ...refunds].map(({ _rev, ...d }) => ({ ...d, _id: d._id.slice(factKey(memberId, '').length) }) as Doc);
   if (!memberId) return members.projectAndRead(storeId, own);
   const target = members.canonical(memberId);
-  await members.addRelevance(target, storeId);
-  return members.projectAndRead(storeId, [...(await members.docsOf(target)), ...own]);
+  await members.serveAt(target, storeId);
+  const copy = await members.projectAndRead(storeId, [...(await members.docsOf(target)), ...own]);
+  await members.copied(target, storeId);
+  return copy;
 }
 
 /**

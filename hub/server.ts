@@ -77,6 +77,8 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
   const stores = new Stores(couch, clock);
   const members = new HubMembers(couch);
   await members.loadAliases();
+  const resumed = await members.resumeCopies();
+  if (resumed > 0) opts.log.info('finished copies of members to stores that a stopped hub had begun', { copies: resumed });
   const enabledStores = async () => (await stores.list()).filter((s) => !s.disabled);
   const identityDb = new IdentityDb(couch);
   await identityDb.ensure();
