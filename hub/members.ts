@@ -55,7 +55,7 @@ export class HubMembers {
     // A member the hub has no profile of yet (a registration on its way in) is not remembered:
     // the profile, when it arrives, brings the home store.
     if (member) this.remember(memberId, stores);
-    return stores;
+    return this.relevant.get(memberId) ?? stores;
   }
 
   /**
@@ -90,16 +90,23 @@ export class HubMembers {
   async addRelevance(memberId: string, storeId: string): Promise<boolean> {
     const stores = await this.relevantStores(memberId);
     if (stores.includes(storeId)) return false;
-    await this.couch.update<RelevanceDoc>(DB.members, relKey(memberId), (cur) =>
+    const saved = await this.couch.update<RelevanceDoc>(DB.members, relKey(memberId), (cur) =>
       cur?.stores.includes(storeId) ? undefined : { _id: relKey(memberId), type: 'relevance', memberId, stores: [...(cur?.stores ?? []), storeId] },
     );
-    this.remember(memberId, [...stores, storeId]);
+    this.remember(memberId, [...stores, ...(saved?.stores ?? []), storeId]);
     return true;
   }
 
+  /**
+   * Stores only ever join a member, so what is remembered is the union with what is remembered
+   * already: two lookups of one member at once each saw the other's store missing, and the one
+   * remembered last lost the other's store (the hub then quarantined that store's facts and
+   * projected nothing to it; found by the chaos run).
+   */
   private remember(memberId: string, stores: string[]) {
-    if (this.relevant.size >= CACHE_LIMIT) this.relevant.delete(this.relevant.keys().next().value!);
-    this.relevant.set(memberId, stores);
+    const known = this.relevant.get(memberId);
+    if (!known && this.relevant.size >= CACHE_LIMIT) this.relevant.delete(this.relevant.keys().next().value!);
+    this.relevant.set(memberId, known ? [...new Set([...known, ...stores])] : stores);
   }
 
   /** The ids merged into a member so far (their facts are the member's). */

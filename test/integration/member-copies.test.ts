@@ -53,3 +53,12 @@ it('a lookup leaves nothing to resume', async () => {
   expect(found?.member.id).toBe('MSEED00000007');
   expect(await couch.range(DB.members, { startkey: 'copy:', endkey: 'copy:\ufff0' })).toEqual([]);
 });
+
+it('two stores looking a member up at the same moment both end up serving them', async () => {
+  const members = new HubMembers(couch);
+  await couch.ensureDb(storeDbName('S004'));
+  await couch.ensureDb(storeDbName('S005'));
+  await Promise.all([members.lookupFor('MSEED00000007', 'S004', 'Asia/Shanghai', new Date()), members.lookupFor('MSEED00000007', 'S005', 'Asia/Shanghai', new Date())]);
+  expect((await members.relevantStores('MSEED00000007')).sort()).toEqual(['S001', 'S002', 'S003', 'S004', 'S005']);
+  expect((await new HubMembers(couch).relevantStores('MSEED00000007')).sort()).toEqual(['S001', 'S002', 'S003', 'S004', 'S005']);
+});

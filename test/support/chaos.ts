@@ -52,6 +52,8 @@ export interface ChaosReport {
   facts: Record<string, number>;
   faults: Record<string, number>;
   incidents: Record<string, number>;
+  /** The first few facts the hub refused or quarantined, with why. */
+  quarantined: string[];
   requests: { byStatus: Record<string, number>; byCode: Record<string, number>; unreachable: number; timeouts: number };
   /** A member the store had answered for (identify 200, or a home member) refused as unknown there. */
   shownThenUnknown: string[];
@@ -482,7 +484,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const syncAtEnd: Record<string, unknown> = {};
     for (const s of stores) syncAtEnd[s.id] = await fetch(`${s.edge!.url}/healthz`).then((x) => x.json()).then((h: any) => h.sync).catch((err) => String(err));
     const incidents: Record<string, number> = {};
-    for (const i of ((await admin().get('/incidents')).body.incidents ?? []) as { kind: string }[]) bump(incidents, i.kind);
+    const quarantined: string[] = [];
+    for (const i of ((await admin().get('/incidents')).body.incidents ?? []) as { kind: string; summary: string }[]) {
+      bump(incidents, i.kind);
+      // Facts the hub would not take in: each is either a product bug or a lie the harness told, so say which.
+      if ((i.kind === 'quarantined_fact' || i.kind === 'refused_document') && quarantined.length < 10) quarantined.push(i.summary.slice(0, 300));
+    }
     const byKind: Record<string, number> = {};
     for (const f of facts) bump(byKind, f.kind);
     return {
@@ -490,6 +497,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       seconds: opts.seconds,
       stores: storeCount,
       facts: byKind,
+      quarantined,
       faults,
       incidents,
       requests,
@@ -619,6 +627,7 @@ export function formatChaos(r: ChaosReport): string {
     `- coupons issued at the hub ${r.coupons.issued}: not at every chosen till within 10 s ${r.coupons.notAtTill}; redeemed once ${r.coupons.redeemedOnce}; the same coupon acknowledged at two tills at once ${r.coupons.redeemedTwice} (one of two refused ${r.coupons.refusedAtSecondTill})`,
     `- members below zero across stores in acknowledged order (overspent): ${r.overspentMembers}`,
     `- incidents: ${kv(r.incidents)}`,
+    ...r.quarantined.map((q) => `  - not taken in: ${q}`),
     `- ${r.converged ? `converged ${(r.convergeMs / 1000).toFixed(1)} s after the last heal` : `NOT converged ${(r.convergeMs / 1000).toFixed(1)} s after the last heal`} (${r.checkedMembers} members checked)`,
     `- violations: ${r.violations.length === 0 ? 'none' : [...checks].map(([c, n]) => `${c} ×${n}`).join('; ')}`,
     ...(r.violations.length ? [`- violations by the store that acknowledged the fact: ${kv(count(r.violations, (x) => x.from))}; by where it is lacking: ${kv(count(r.violations, (x) => x.at))}`] : []),
