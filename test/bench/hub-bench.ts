@@ -26,12 +26,15 @@ const percentile = (xs: number[], p: number) => {
 const secs = (t0: number) => (Date.now() - t0) / 1000;
 const log = (msg: string) => console.error(`[hub bench] ${msg}`);
 
-function couchUrlOf(hub: HubProcess): string {
-  return /embedded pouchdb-server on (\S+),/.exec(hub.output())![1]!;
+/** The hub's embedded database: its address, and the hub's credential (kept in the hub's data dir) to reach it. */
+function couchOf(hub: HubProcess): { url: string; auth: { username: string; password: string } } {
+  return { url: /embedded pouchdb-server on (\S+),/.exec(hub.output())![1]!, auth: JSON.parse(readFileSync(join(hub.dir, 'couch-admin.json'), 'utf8')) };
 }
+let couchAuth: { username: string; password: string } | undefined;
+const authHeaders = (): Record<string, string> => (couchAuth ? { authorization: `Basic ${Buffer.from(`${couchAuth.username}:${couchAuth.password}`).toString('base64')}` } : {});
 
-async function couchJson(url: string): Promise<any> {
-  return (await fetch(url)).json();
+async function couchJson(url: string, init: RequestInit = {}): Promise<any> {
+  return (await fetch(url, { ...init, headers: { ...authHeaders(), ...(init.headers as Record<string, string>) } })).json();
 }
 
 /** CPU seconds (user + system) and RSS of a process and its children (the hub and its database). */
@@ -69,7 +72,8 @@ export async function benchHub() {
   const hubDir = tempDir('bench-hub-');
   const port = await freePort();
   let hub = await startHub(hubDir, port);
-  const couch = couchUrlOf(hub);
+  const { url: couch, auth } = couchOf(hub);
+  couchAuth = auth;
   const cleanup: string[] = [hubDir];
 
   // 1. Enrolling a store with 100,000 members, against a bare pull of the same database.
@@ -88,7 +92,7 @@ export async function benchHub() {
   cleanup.push(bareDir);
   t0 = Date.now();
   const bare = new PouchDB(join(bareDir, 'db'));
-  await bare.replicate.from(`${couch}/store-s001`);
+  await bare.replicate.from(new PouchDB(`${couch}/store-s001`, { auth }));
   const barePullSeconds = secs(t0);
   await bare.close();
   log(`bare pull ${barePullSeconds.toFixed(1)} s; edge enroll…`);
@@ -121,7 +125,8 @@ export async function benchHub() {
     ],
   });
   hub = await startHub(hubDir, port);
-  const couch2 = couchUrlOf(hub);
+  const { url: couch2, auth: auth2 } = couchOf(hub);
+  couchAuth = auth2;
   const before = (await couchJson(`${couch2}/hub-facts`)).doc_count as number;
   t0 = Date.now();
   // Each receipt with a member is two facts: the order and its points.
@@ -132,9 +137,9 @@ export async function benchHub() {
   cleanup.push(pushDir);
   const src = new PouchDB(join(pushDir, 'db'));
   await src.bulkDocs(Array.from({ length: OFFLINE_RECEIPTS }, (_, i) => ({ _id: `order:BARE:T1:${i}`, type: 'order', storeId: 'BARE', lines: [{ sku: 'TEA', qty: 1, unitPriceCents: 3200 }], totalCents: 3200, at: new Date().toISOString() })));
-  await fetch(`${couch2}/bare-push`, { method: 'PUT' });
+  await fetch(`${couch2}/bare-push`, { method: 'PUT', headers: authHeaders() });
   t0 = Date.now();
-  await src.replicate.to(`${couch2}/bare-push`);
+  await src.replicate.to(new PouchDB(`${couch2}/bare-push`, { auth: auth2 }));
   const barePushSeconds = secs(t0);
   await src.close();
   log(`bare push ${barePushSeconds.toFixed(1)} s`);
@@ -151,7 +156,7 @@ export async function benchHub() {
     const r = await pos.post('/v1/checkouts', { receiptNo: `LAT-${i}`, memberId, lines: [{ sku: 'TEA', qty: 1, unitPrice: 3200 }] });
     if (r.status !== 201) throw new Error(`checkout: ${JSON.stringify(r.body)}`);
     const t = Date.now();
-    await eventually(async () => ((await fetch(`${couch2}/hub-facts/${encodeURIComponent(`m:${memberId}:order:S002:T1:LAT-${i}`)}`)).ok ? true : undefined), 30_000, 'receipt central', 10);
+    await eventually(async () => ((await fetch(`${couch2}/hub-facts/${encodeURIComponent(`m:${memberId}:order:S002:T1:LAT-${i}`)}`, { headers: authHeaders() })).ok ? true : undefined), 30_000, 'receipt central', 10);
     receiptMs.push(Date.now() - t);
     const c = await admin.post('/coupons', { memberId, templateId: 'CASH20' });
     const tc = Date.now();
