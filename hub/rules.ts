@@ -30,6 +30,15 @@ export async function listTemplates(couch: Couch): Promise<CouponTemplate[]> {
   return (await couch.range<TemplateDoc & Doc>(DB.registry, TEMPLATE_RANGE)).map((d) => d.template as CouponTemplate);
 }
 
+/** Every version of the rules the hub has had: the current one and those it replaced (`rules:loyalty@<n>`). */
+export async function rulesVersions(couch: Couch): Promise<LoyaltyRules[]> {
+  const docs = await couch.range<Doc & { rules?: unknown }>(DB.registry, { startkey: RULES_ID, endkey: `${RULES_ID}@\ufff0` });
+  return docs.flatMap((d) => {
+    const r = LoyaltyRulesSchema.safeParse(d.rules);
+    return r.success ? [r.data] : [];
+  });
+}
+
 /** Replaces the rules with a new version (the number is the hub's, one past the current). */
 export async function setRules(couch: Couch, rules: LoyaltyRules, storeDbs: string[]): Promise<LoyaltyRules> {
   const current = await currentRules(couch);

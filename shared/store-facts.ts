@@ -54,7 +54,8 @@ export function storeDocRefusal(raw: unknown, storeId: string): string | undefin
   return ownFactRefusal(parsed.data, storeId);
 }
 
-function invalid(type: string, issue: { path: PropertyKey[]; message: string }): string {
+/** Why a document is not one its schema accepts, in one short line. */
+export function invalid(type: string, issue: { path: PropertyKey[]; message: string }): string {
   return `not a valid ${type}: ${issue.path.map(String).join('.') || '(document)'}: ${issue.message}`.slice(0, 300);
 }
 

@@ -1,12 +1,11 @@
-import { RULES_ID } from '../../shared/doc-ids.ts';
 import { factRefusal, type FactEvidence } from '../../shared/fact-checks.ts';
 import type { SpendFact } from '../../shared/loyalty/tiers.ts';
 import type { Coupon } from '../../shared/schemas/coupon.ts';
 import { AnyDocSchema, CouponDocSchema, MemberDocSchema, type AnyDoc, type MemberDoc } from '../../shared/schemas/documents.ts';
-import { LoyaltyRulesSchema, type LoyaltyRules } from '../../shared/schemas/rules.ts';
-import type { Couch, Doc } from '../couch/couch.ts';
+import type { Couch } from '../couch/couch.ts';
 import { DB, factIdOf, factKey, storeDbName } from '../couch/databases.ts';
 import type { HubMembers } from '../members.ts';
+import { rulesVersions } from '../rules.ts';
 
 export interface Verdict {
   /** The batch's facts the hub takes in, and those of the store's later ones it had to judge first. */
@@ -154,13 +153,4 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers }, st
     }
     return out;
   }
-}
-
-/** Every version of the rules the hub has had: the current one and those it replaced. */
-async function rulesVersions(couch: Couch): Promise<LoyaltyRules[]> {
-  const docs = await couch.range<Doc & { rules?: unknown }>(DB.registry, { startkey: RULES_ID, endkey: `${RULES_ID}@\ufff0` });
-  return docs.flatMap((d) => {
-    const r = LoyaltyRulesSchema.safeParse(d.rules);
-    return r.success ? [r.data] : [];
-  });
 }

@@ -6,6 +6,8 @@ import { content, seqNumber, stripRev, type Couch, type Doc } from '../couch/cou
 import { DB, factIdOf, factKey, memberFactRange, storeDbName } from '../couch/databases.ts';
 import { recordIncident } from '../incidents.ts';
 import { judgeFacts } from './fact-evidence.ts';
+import { invalid } from '../../shared/store-facts.ts';
+import { safeText } from '../../shared/safe-text.ts';
 import type { HubMembers } from '../members.ts';
 
 const FACT_TYPES = new Set(['order', 'refund', 'pts', 'redeem', 'event']);
@@ -201,7 +203,7 @@ export class IngestWorker {
       if (held.has(d._id)) continue;
       const parsed = AnyDocSchema.safeParse(d);
       if (parsed.success) fresh.push(parsed.data);
-      else quarantined.push({ doc: d, reason: `not a valid ${String(d.type)}: ${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}` });
+      else quarantined.push({ doc: d, reason: invalid(safeText(d.type, 20), parsed.error.issues[0]!) });
     }
     const verdict = await judgeFacts({ couch, members: this.deps.members }, storeId, fresh);
     quarantined.push(...verdict.quarantined.map((q) => ({ doc: q.doc as unknown as Doc, reason: q.reason })));
