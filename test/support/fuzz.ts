@@ -911,7 +911,13 @@ export async function setupEdge(): Promise<EdgeSetup> {
       const r = await pos.post(`/v1/coupons/${couponCode}/verify`, { memberId: memberIds[0], lines: [{ sku: 'X', qty: 1, unitPrice: 20_000 }] });
       return r.body?.valid === true ? true : undefined;
     }, 20_000, 'the hub coupon at the store');
-    const health = async () => (await fetch(`${edge!.url}/healthz`, { signal: AbortSignal.timeout(15_000) })).json() as Promise<{ sync?: { state: string; pulledDocs: number; pendingUp: number; pushedSeq: number } }>;
+    const health = async () => (await fetch(`${edge!.url}/healthz`, { signal: AbortSignal.timeout(15_000) })).json() as Promise<{ sync?: { state: string; pulledDocs: number; pendingUp: number; pendingDown: number; pushedSeq: number } }>;
+    // Settled before the first probe: while the node still catches up, its state changes (and
+    // writes a heartbeat) under the probes, and the seq probe could not tell a write from that.
+    await eventually(async () => {
+      const s = (await health()).sync;
+      return s?.state === 'online' && s.pendingUp === 0 && s.pendingDown === 0 ? true : undefined;
+    }, 30_000, 'the node online with nothing pending');
     const statement = (id: string) => pos.get(`/v1/members/${id}/points?limit=1000`).then((r) => ({ status: r.status, balance: r.body?.balance, entries: r.body?.ledger?.length, newest: JSON.stringify(r.body?.ledger?.[0] ?? null) }));
     type Seq = { seq: number; pulled: number; state: string };
     const target: FuzzTarget = {
