@@ -123,9 +123,9 @@ export async function serveNode(opts: ServeOptions): Promise<RunningNode> {
 async function prepareSync(node: EdgeContext, opts: ServeOptions) {
   const link = await readHubLink(opts.dir);
   if (!link) return undefined;
-  const replication = new Replication(node.live.db, remoteDb(link), opts.log, node.clock, await lastPushedSeq(opts.dir));
+  const replication = new Replication(node.live.db, remoteDb(link, node.clock), opts.log, node.clock, await lastPushedSeq(opts.dir));
   replication.noteLocalSeq(Number((await node.live.db.info()).update_seq) || 0);
-  node.hub = new HubAccess(link, replication, opts.log);
+  node.hub = new HubAccess(link, replication, opts.log, node.clock);
   const heartbeatEveryMs = opts.heartbeatEveryMs ?? 30_000;
   const current = () => ({ storeId: node.storeId, version: node.version, clock: node.clock(), sync: replication.snapshot(), members: node.live.index.members.size, heartbeatEverySeconds: heartbeatEveryMs / 1000 });
   const beat = () => writeHeartbeat(node.live.db, opts.dir, current()).catch((err) => opts.log.warn('heartbeat failed', { err: String(err) }));

@@ -25,7 +25,7 @@ export function createHubApp(ctx: HubContext) {
       .catch(() => 'down');
     return c.json({ status: couch === 'up' ? 'ok' : 'degraded', version: ctx.version, couch, time: ctx.clock().toISOString() }, couch === 'up' ? 200 : 503);
   });
-  app.route('/couch', gatewayRoutes({ couch: ctx.couch, stores: ctx.stores, onStoreWrite: (id) => ctx.ingest.poke(id), onRefused: (id, refused, sent) => recordRefusals(ctx, id, refused, sent), hubId: ctx.hubId, refusals: ctx.refusals, log: ctx.log }));
+  app.route('/couch', gatewayRoutes({ couch: ctx.couch, stores: ctx.stores, clocks: ctx.clocks, onStoreWrite: (id) => ctx.ingest.poke(id), onRefused: (id, refused, sent) => recordRefusals(ctx, id, refused, sent), hubId: ctx.hubId, refusals: ctx.refusals, log: ctx.log }));
   app.route('/v1', storeApiRoutes(ctx));
   const admin = adminRoutes(ctx);
   admin.route('/', identityRoutes(ctx));

@@ -3,6 +3,7 @@ import type { Bundles } from './bundles.ts';
 import type { Couch } from './couch/couch.ts';
 import type { GatewayRefusals } from './gateway-refusals.ts';
 import type { HubMembers } from './members.ts';
+import type { StoreClocks } from './store-clocks.ts';
 import type { Stores } from './stores.ts';
 import type { ImportJobs } from './identity/import-jobs.ts';
 import type { IdentityService } from './identity/service.ts';
@@ -14,6 +15,8 @@ export interface HubContext {
   stores: Stores;
   members: HubMembers;
   ingest: IngestWorker;
+  /** How far each store's clock is off, from the clock its requests carry. */
+  clocks: StoreClocks;
   bundles: Bundles;
   identity: IdentityService;
   imports: ImportJobs;

@@ -3,6 +3,7 @@ import { AppError } from '../shared/errors.ts';
 import type { Couch } from './couch/couch.ts';
 import { claimedStoreId, type GatewayRefusals } from './gateway-refusals.ts';
 import { requireStore, type StoreEnv } from './routes/store-auth.ts';
+import type { StoreClocks } from './store-clocks.ts';
 import type { StoreDoc, Stores } from './stores.ts';
 import { safeText } from '../shared/safe-text.ts';
 import { storeDocRefusal } from '../shared/store-facts.ts';
@@ -13,6 +14,7 @@ type GatewayEnv = StoreEnv;
 export interface GatewayDeps {
   couch: Couch;
   stores: Stores;
+  clocks: Pick<StoreClocks, 'note'>;
   hubId: string;
   onStoreWrite: (storeId: string) => void;
   /** Documents a store pushed and the gateway refused (the whole batch, to record what was sent). */
@@ -52,7 +54,7 @@ export function gatewayRoutes(deps: GatewayDeps) {
     return couchError(c, err.status, err.code, err.message);
   });
 
-  gw.use(requireStore(deps.stores));
+  gw.use(requireStore(deps.stores, deps.clocks));
 
   // PouchDB asks the server root for a uuid to name its replication checkpoints.
   gw.get('/', (c) => c.json({ couchdb: 'Welcome', vendor: { name: 'memberedge hub' }, uuid: deps.hubId }));

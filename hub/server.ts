@@ -12,6 +12,7 @@ import { GatewayRefusals } from './gateway-refusals.ts';
 import { ensureHubDir, loadAdminToken, hubPaths } from './hub-dir.ts';
 import { HubMembers } from './members.ts';
 import { ensureDefaultRules } from './rules.ts';
+import { StoreClocks } from './store-clocks.ts';
 import { Stores } from './stores.ts';
 import { IdentityDb } from './identity/identity-db.ts';
 import { ImportJobs } from './identity/import-jobs.ts';
@@ -84,17 +85,18 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
   await identityDb.ensure();
   const identity = new IdentityService({ couch, db: identityDb, members, log: opts.log, clock, options: await loadOneIdOptions(opts.dir) });
   const imports = new ImportJobs({ db: identityDb, log: opts.log, clock, dataDir: opts.dir, mappingsDir: opts.mappingsDir ?? SHIPPED_MAPPINGS, sink: identity });
+  const clocks = new StoreClocks({ couch, clock, log: opts.log, skewMs: opts.clockSkewMs ?? 120_000 });
   const ingest = new IngestWorker({
     couch,
     members,
     log: opts.log,
     clock,
-    clockSkewMs: opts.clockSkewMs ?? 120_000,
+    clocks,
     storeIds: async () => (await enabledStores()).map((s) => s.id),
     onRegistrations: (docs) => identity.observeStoreMembers(docs),
   });
   const bundles = new Bundles(couch, opts.dir, enabledStores, opts.log);
-  const ctx: HubContext = { couch, stores, members, ingest, bundles, identity, imports, log: opts.log, clock, version: VERSION, hubId, adminToken: token, refusals: new GatewayRefusals(), storeDbs: async () => (await enabledStores()).map((s) => s.db) };
+  const ctx: HubContext = { couch, stores, members, ingest, clocks, bundles, identity, imports, log: opts.log, clock, version: VERSION, hubId, adminToken: token, refusals: new GatewayRefusals(), storeDbs: async () => (await enabledStores()).map((s) => s.db) };
   // One-ID loads in the background (a million records take a while); its API says so meanwhile.
   const identityLoaded = identity.load().catch((err) => opts.log.error('one-id failed to load', { err: String((err as Error)?.stack ?? err) }));
   ingest.start(opts.sweepEveryMs ?? 10_000);

@@ -1,6 +1,7 @@
 import type { MemberSummary } from '../../shared/member-summary.ts';
 import type { IdentifyBody } from '../../shared/schemas/api.ts';
 import type { Log } from '../../shared/cli/log.ts';
+import { CLOCK_HEADER } from '../../shared/clock-skew.ts';
 import { basicAuth, type HubLinkConfig } from './hub-link.ts';
 import type { Replication } from './replication.ts';
 import { HubDocsSchema, OrderAnswerSchema, ReservationAnswerSchema, type ReservationAnswer } from '../../shared/schemas/store-api.ts';
@@ -25,6 +26,7 @@ export class HubAccess {
     private readonly link: HubLinkConfig,
     private readonly replication: Replication,
     private readonly log: Log,
+    private readonly clock: () => Date,
   ) {
     replication.onStateChange((s) => {
       if (s.state !== 'offline') this.spentOffline.clear();
@@ -92,7 +94,7 @@ export class HubAccess {
   private call(method: 'GET' | 'POST', path: string, body: unknown, timeoutMs: number): Promise<Response> {
     return fetch(`${this.link.hubUrl.replace(/\/$/, '')}${path}`, {
       method,
-      headers: { authorization: basicAuth(this.link), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { authorization: basicAuth(this.link), [CLOCK_HEADER]: this.clock().toISOString(), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(timeoutMs),
     });

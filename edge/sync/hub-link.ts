@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import PouchDB from 'pouchdb-node';
 import { z } from 'zod';
+import { CLOCK_HEADER } from '../../shared/clock-skew.ts';
 import { StoreId } from '../../shared/schemas/common.ts';
 import { writeFileAtomic } from '../../shared/cli/write-file-atomic.ts';
 import { paths } from '../node-dir.ts';
@@ -29,10 +30,18 @@ export async function writeHubLink(dir: string, link: HubLinkConfig): Promise<vo
 
 export const basicAuth = (link: HubLinkConfig) => `Basic ${Buffer.from(`${link.username}:${link.password}`).toString('base64')}`;
 
-/** The store's database on the hub, through the hub's replication gateway. */
-export function remoteDb(link: HubLinkConfig): PouchDB.Database<Record<string, unknown>> {
+/**
+ * The store's database on the hub, through the hub's replication gateway. Every request carries
+ * the node's clock: the hub orders the facts of stores by it (shared/clock-skew.ts).
+ */
+export function remoteDb(link: HubLinkConfig, clock: () => Date = () => new Date()): PouchDB.Database<Record<string, unknown>> {
   return new PouchDB<Record<string, unknown>>(`${link.hubUrl.replace(/\/$/, '')}/couch/${link.db}`, {
     auth: { username: link.username, password: link.password },
     skip_setup: true,
-  });
+    fetch: (url: string, init: { headers: Headers }) => {
+      init.headers.set(CLOCK_HEADER, clock().toISOString());
+      return PouchDB.fetch(url, init);
+    },
+  } as PouchDB.Configuration.RemoteDatabaseConfiguration);
 }
+

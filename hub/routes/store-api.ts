@@ -44,7 +44,7 @@ export function storeApiRoutes(ctx: HubContext) {
   });
 
   /** The store's replica bundle, for enrollment (404 until one is built: the node then copies the database). */
-  api.get('/bundle', requireStore(ctx.stores), async (c) => {
+  api.get('/bundle', requireStore(ctx.stores, ctx.clocks), async (c) => {
     const store = c.var.store;
     const found = await ctx.bundles.find(store.id);
     if (!found) throw new AppError('not_found', 'no replica bundle yet');
@@ -56,7 +56,7 @@ export function storeApiRoutes(ctx: HubContext) {
    * A member the store does not hold: the hub answers from every store's facts and adds the
    * member to the store's replica, so the next identify is local.
    */
-  api.post('/lookup', requireStore(ctx.stores), async (c) => {
+  api.post('/lookup', requireStore(ctx.stores, ctx.clocks), async (c) => {
     const store = c.var.store;
     const wait = lookups.take(store.id);
     if (wait > 0) {
@@ -78,7 +78,7 @@ export function storeApiRoutes(ctx: HubContext) {
    * receipt holds or redeemed one. The store's till waits for this about a second, then follows
    * the offline rules.
    */
-  api.post('/coupons/reserve', requireStore(ctx.stores), async (c) => {
+  api.post('/coupons/reserve', requireStore(ctx.stores, ctx.clocks), async (c) => {
     const store = c.var.store;
     const body = await readJsonBody(c.req, ReserveCouponsBodySchema);
     if (storeOfCheckout(body.orderId.slice('order:'.length)) !== store.id) throw new AppError('forbidden', `store ${store.id} holds coupons only for its own receipts`);
@@ -88,7 +88,7 @@ export function storeApiRoutes(ctx: HubContext) {
   });
 
   /** Another store's checkout, for a refund at this store (its documents are added to this store's replica). */
-  api.get('/checkouts/:id', requireStore(ctx.stores), async (c) => {
+  api.get('/checkouts/:id', requireStore(ctx.stores, ctx.clocks), async (c) => {
     const wait = checkoutLookups.take(c.var.store.id);
     if (wait > 0) {
       c.header('Retry-After', String(wait));

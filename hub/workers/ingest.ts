@@ -9,6 +9,7 @@ import { judgeFacts } from './fact-evidence.ts';
 import { invalid } from '../../shared/store-facts.ts';
 import { safeText } from '../../shared/safe-text.ts';
 import type { HubMembers } from '../members.ts';
+import type { StoreClocks } from '../store-clocks.ts';
 
 const FACT_TYPES = new Set(['order', 'refund', 'pts', 'redeem', 'event']);
 const BATCH = 500;
@@ -18,8 +19,8 @@ export interface IngestDeps {
   members: HubMembers;
   log: Log;
   clock: () => Date;
-  /** A store clock further off than this is an incident. */
-  clockSkewMs: number;
+  /** How far each store's clock is off, to order facts of different stores. */
+  clocks: Pick<StoreClocks, 'offset'>;
   /** Store ids to sweep (enabled stores). */
   storeIds: () => Promise<string[]>;
   /** Registrations that reached the hub, for One-ID (a provisional member is merged here). */
@@ -33,7 +34,6 @@ interface Checkpoint extends Doc {
 }
 
 const checkpointKey = (storeId: string) => `checkpoint:ingest:${storeId}`;
-const clockKey = (storeId: string) => `clock:${storeId}`;
 
 /**
  * Follows every store database's changes and gathers what the stores wrote into the central
@@ -48,8 +48,6 @@ export class IngestWorker {
   private readonly running = new Map<string, Promise<void>>();
   private readonly dirty = new Set<string>();
   private readonly checkpoints = new Map<string, Checkpoint>();
-  /** Store → how far its clock is off the hub's (ms), when beyond clockSkewMs; 0 otherwise. */
-  private readonly clockOffsets = new Map<string, number>();
   readonly lastRunAt = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -133,7 +131,6 @@ export class IngestWorker {
   /** One batch of a store's changes. */
   async ingest(storeId: string, docs: Doc[]): Promise<void> {
     const { couch } = this.deps;
-    for (const hb of docs.filter((d) => d._id === `heartbeat:${storeId}`)) await this.checkClock(storeId, hb);
     const { own, registrations, keys } = await this.admit(storeId, docs);
 
     // Profiles and keys first: a fact's member is known centrally before the fact is.
@@ -250,8 +247,11 @@ export class IngestWorker {
       if (!theirs || content(theirs) === content(mine)) continue;
       conflicting.add(factIdOf(mine._id));
       if (mine.type === 'redeem') {
-        // One single-use coupon redeemed at two stores while offline: the earliest stands.
-        const mineFirst = `${mine.at}|${mine.orderId}` < `${theirs.at}|${theirs.orderId}`;
+        // One single-use coupon redeemed at two stores while offline: the earliest stands, by
+        // the stores' clocks set right.
+        const time = async (d: Doc) => Date.parse(String(d.at)) - (await this.deps.clocks.offset(String(d.storeId)));
+        const [mt, tt] = [await time(mine), await time(theirs)];
+        const mineFirst = mt < tt || (mt === tt && String(mine.orderId) < String(theirs.orderId));
         const [winner, loser] = mineFirst ? [mine, theirs] : [theirs, mine];
         if (mineFirst) await couch.update(DB.facts, mine._id, () => ({ ...mine }));
         await recordIncident(couch, String(mine.code), {
@@ -297,9 +297,9 @@ export class IngestWorker {
     for (const from of merged) index.apply({ _id: docId.alias(from), type: 'alias', from, to: memberId, at: clock().toISOString() });
     // Every entry in the order of its time: a spend beyond what the member had then is an
     // overspend, even if points earned later cover it.
-    // A store whose clock is known to be off has its times set right first (checkClock measures it).
+    // A store whose clock is known to be off has its times set right first (hub/store-clocks.ts).
     const entries = facts.flatMap((d) => (d.type === 'pts' ? [d] : []));
-    const offsets = new Map(await Promise.all([...new Set(entries.map((e) => e.storeId))].map(async (id) => [id, await this.clockOffset(id)] as const)));
+    const offsets = new Map(await Promise.all([...new Set(entries.map((e) => e.storeId))].map(async (id) => [id, await this.deps.clocks.offset(id)] as const)));
     const time = (e: (typeof entries)[number]) => Date.parse(e.at) - (offsets.get(e.storeId) ?? 0);
     const ledger = entries.sort((a, b) => time(a) - time(b) || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
     for (const entry of ledger) {
@@ -321,40 +321,6 @@ export class IngestWorker {
       }, clock());
       return;
     }
-  }
-
-  /** How far a store's clock is known to be off the hub's (0 unless beyond clockSkewMs), from its heartbeats. */
-  private async clockOffset(storeId: string): Promise<number> {
-    const hit = this.clockOffsets.get(storeId);
-    if (hit !== undefined) return hit;
-    const stored = Number((await this.deps.couch.get(DB.registry, clockKey(storeId)))?.skewMs) || 0;
-    this.clockOffsets.set(storeId, stored);
-    return stored;
-  }
-
-  private async checkClock(storeId: string, hb: Doc): Promise<void> {
-    const now = this.deps.clock();
-    const skew = Date.parse(String(hb.clock)) - now.getTime();
-    // A heartbeat written offline arrives late: only a clock ahead, or one behind while the node
-    // said it was online (pushed within seconds), tells of a wrong clock.
-    const online = (hb.sync as { state?: string } | undefined)?.state === 'online';
-    const wrong = skew > this.deps.clockSkewMs || (online && skew < -this.deps.clockSkewMs);
-    // Remembered for ordering the store's facts against others' (overspend): a clock ten minutes
-    // ahead would otherwise put its receipts after everything sold elsewhere in those minutes.
-    const offset = wrong ? skew : 0;
-    if ((wrong || online) && Math.abs(offset - (await this.clockOffset(storeId))) > 1000) {
-      await this.deps.couch.update(DB.registry, clockKey(storeId), () => ({ _id: clockKey(storeId), type: 'clock', storeId, skewMs: offset, at: now.toISOString() }));
-      this.clockOffsets.set(storeId, offset);
-    }
-    if (!wrong) return;
-    await recordIncident(this.deps.couch, `${storeId}:${now.toISOString().slice(0, 13)}`, {
-      kind: 'clock_skew',
-      storeId,
-      stores: [storeId],
-      at: now.toISOString(),
-      summary: `store ${storeId}'s clock is ${Math.round(skew / 1000)} s off the hub's`,
-      details: { skewMs: skew, storeClock: hb.clock },
-    }, now);
   }
 }
 

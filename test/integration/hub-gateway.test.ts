@@ -144,16 +144,23 @@ describe('the replication gateway', () => {
     expect(passed).toBeLessThanOrEqual(100 + Math.ceil(refilled));
   });
 
-  it("refuses another store's heartbeat; a store whose clock is off is an incident", async () => {
+  it("refuses another store's heartbeat; a store whose clock is off is an incident, measured from its requests", async () => {
     const write = async (doc: Record<string, unknown>) =>
       (await (await gw(`/${creds1.db}/_bulk_docs`, { as: creds1, method: 'POST', body: JSON.stringify({ docs: [doc] }) })).json()) as { error?: string }[];
     expect((await write({ _id: 'heartbeat:S002', type: 'heartbeat' }))[0]!.error).toBe('forbidden');
-    // No node serves S001 in this file, so nothing else writes its heartbeat: a machine an hour ahead.
-    const ahead = { _id: 'heartbeat:S001', type: 'heartbeat', storeId: 'S001', version: '0.1.0', clock: new Date(Date.now() + 3600_000).toISOString(), sync: { state: 'online', lastPushAt: null, lastPullAt: null, pendingUp: 0, pendingDown: 0, lastError: null }, members: 10 };
-    expect((await write(ahead))[0]!.error).toBeUndefined();
+    // No node serves S001 in this file: its requests are these. A heartbeat's clock is not
+    // believed (written offline, it arrives late); the clock each request carries is.
+    const hourAhead = () => new Date(Date.now() + 3600_000).toISOString();
+    const heartbeat = { _id: 'heartbeat:S001', type: 'heartbeat', storeId: 'S001', version: '0.1.0', clock: hourAhead(), sync: { state: 'online', lastPushAt: null, lastPullAt: null, pendingUp: 0, pendingDown: 0, lastError: null }, members: 10 };
+    expect((await write(heartbeat))[0]!.error).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await adminClient(hub).get('/incidents?kind=clock_skew')).body.incidents).toEqual([]);
+    expect((await gw(`/${creds1.db}/`, { as: creds1, headers: { 'x-memberedge-clock': hourAhead() } })).status).toBe(200);
     const incident = await eventually(async () => (await adminClient(hub).get('/incidents?kind=clock_skew')).body.incidents[0], 10_000, 'a clock incident');
     expect(incident.storeId).toBe('S001');
-    expect(incident.details.skewMs).toBeGreaterThan(3_000_000);
+    expect(incident.details.skewMs).toBeGreaterThan(3_500_000);
+    // Another store's clock is not this one's; and a header that is not a time is ignored.
+    expect((await gw(`/${creds2.db}/`, { as: creds2, headers: { 'x-memberedge-clock': 'tomorrow' } })).status).toBe(200);
   });
 
   it('a disabled store is locked out at once', async () => {

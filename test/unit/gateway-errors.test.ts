@@ -15,7 +15,7 @@ const silent = { error: () => {} };
 async function gatewayWithoutDatabase() {
   // A port nothing listens on: the hub's database is down.
   const couch = new Couch(`http://127.0.0.1:${await freePort()}`);
-  return gatewayRoutes({ couch, stores: new Stores(couch, () => new Date()), onStoreWrite: () => {}, onRefused: async () => {}, hubId: 'hub', refusals: new GatewayRefusals(), log: silent });
+  return gatewayRoutes({ couch, stores: new Stores(couch, () => new Date()), clocks: { note: () => {} }, onStoreWrite: () => {}, onRefused: async () => {}, hubId: 'hub', refusals: new GatewayRefusals(), log: silent });
 }
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 

@@ -1,0 +1,63 @@
+import type { Log } from '../shared/cli/log.ts';
+import { claimedClock, observeSkew, skewOf, type SkewWindow } from '../shared/clock-skew.ts';
+import type { Couch } from './couch/couch.ts';
+import { DB } from './couch/databases.ts';
+import { recordIncident } from './incidents.ts';
+
+const clockKey = (storeId: string) => `clock:${storeId}`;
+
+/**
+ * How far each store's clock is off the hub's, from the clock its requests carry
+ * (shared/clock-skew.ts). The ingest orders facts of different stores by it (overspend); a clock
+ * further off than `skewMs` is an incident, once an hour. The offset is stored in the registry
+ * when it changes, so a restarted hub orders a wrong clock's facts right before it hears from
+ * the store again.
+ */
+export class StoreClocks {
+  private readonly windows = new Map<string, SkewWindow>();
+  private readonly offsets = new Map<string, number>();
+  private readonly reported = new Map<string, string>();
+
+  constructor(
+    private readonly deps: { couch: Couch; clock: () => Date; log: Log; skewMs: number },
+  ) {}
+
+  /** A request of the store's arrived, carrying its clock (absent from a node that does not send it). */
+  note(storeId: string, header: string | undefined): void {
+    const sent = claimedClock(header);
+    if (sent === undefined) return;
+    const now = this.deps.clock();
+    const window = observeSkew(this.windows.get(storeId), sent - now.getTime(), now.getTime());
+    this.windows.set(storeId, window);
+    const offset = skewOf(window);
+    const known = this.offsets.get(storeId);
+    if (known === undefined || Math.abs(offset - known) > 1000) {
+      this.offsets.set(storeId, offset);
+      this.deps.couch
+        // The latest offset when the write happens, so a slower earlier write cannot win.
+        .update(DB.registry, clockKey(storeId), () => ({ _id: clockKey(storeId), type: 'clock', storeId, skewMs: this.offsets.get(storeId) ?? offset, at: this.deps.clock().toISOString() }))
+        .catch((err) => this.deps.log.warn('store clock not stored', { storeId, err: String(err) }));
+    }
+    const hour = now.toISOString().slice(0, 13);
+    if (Math.abs(offset) <= this.deps.skewMs || this.reported.get(storeId) === hour) return;
+    this.reported.set(storeId, hour);
+    recordIncident(this.deps.couch, `${storeId}:${hour}`, {
+      kind: 'clock_skew',
+      storeId,
+      stores: [storeId],
+      at: now.toISOString(),
+      summary: `store ${storeId}'s clock is ${Math.round(offset / 1000)} s off the hub's`,
+      details: { skewMs: offset, storeClock: new Date(sent).toISOString() },
+    }, now).catch((err) => this.deps.log.warn('clock incident not stored', { storeId, err: String(err) }));
+  }
+
+  /** How far the store's clock is ahead of the hub's (ms; negative: behind; 0 within the wire's noise). */
+  async offset(storeId: string): Promise<number> {
+    const hit = this.offsets.get(storeId);
+    if (hit !== undefined) return hit;
+    const stored = Number((await this.deps.couch.get(DB.registry, clockKey(storeId)))?.skewMs) || 0;
+    // A request may have told us meanwhile: that is newer than the stored one.
+    if (!this.offsets.has(storeId)) this.offsets.set(storeId, stored);
+    return this.offsets.get(storeId)!;
+  }
+}
