@@ -12,7 +12,7 @@ import { paths, readNodeConfig } from './node-dir.ts';
 import { openStoreDb } from './store-db.ts';
 import { HubAccess } from './sync/hub-access.ts';
 import { writeHeartbeat, writeSyncStatusFile } from './sync/heartbeat.ts';
-import { readHubLink, remoteDb } from './sync/hub-link.ts';
+import { readHubLink, replicationRemote } from './sync/hub-link.ts';
 import { Replication } from './sync/replication.ts';
 import { throttle } from './sync/throttle.ts';
 import { TerminalRegistry } from './terminals.ts';
@@ -123,7 +123,7 @@ export async function serveNode(opts: ServeOptions): Promise<RunningNode> {
 async function prepareSync(node: EdgeContext, opts: ServeOptions) {
   const link = await readHubLink(opts.dir);
   if (!link) return undefined;
-  const replication = new Replication(node.live.db, remoteDb(link, node.clock), opts.log, node.clock, await lastPushedSeq(opts.dir));
+  const replication = new Replication(node.live.db, replicationRemote(link, node.clock), opts.log, node.clock, await lastPushedSeq(opts.dir));
   replication.noteLocalSeq(Number((await node.live.db.info()).update_seq) || 0);
   node.hub = new HubAccess(link, replication, opts.log, node.clock);
   const heartbeatEveryMs = opts.heartbeatEveryMs ?? 30_000;

@@ -45,3 +45,18 @@ export function remoteDb(link: HubLinkConfig, clock: () => Date = () => new Date
   } as PouchDB.Configuration.RemoteDatabaseConfiguration);
 }
 
+/**
+ * The hub's database as the replicator uses it. PouchDB's replicator reads the source's info
+ * after each batch only to count progress, and does not catch that read: with the hub gone the
+ * rejection goes unhandled (the node logged "unhandled rejection ... socket hang up" on every hub
+ * restart). Here a failed info answers what was last known; replication itself fails and retries
+ * through its own requests.
+ */
+export function replicationRemote(link: HubLinkConfig, clock: () => Date): PouchDB.Database<Record<string, unknown>> {
+  const db = remoteDb(link, clock);
+  const info = db.info.bind(db);
+  let last: PouchDB.Core.DatabaseInfo = { db_name: link.db, doc_count: 0, update_seq: 0 };
+  db.info = (() => info().then((i) => (last = i), () => last)) as typeof db.info;
+  return db;
+}
+

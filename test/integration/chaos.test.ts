@@ -21,6 +21,7 @@ it('after partitions, kill -9, 401s, slow links and a skewed clock, the healed f
   expect(report.facts.interaction ?? 0).toBeGreaterThan(0);
   expect(Object.keys(report.faults).length).toBeGreaterThanOrEqual(5);
   expect(report.serverErrors).toEqual([]);
+  expect(report.unhandled).toEqual([]);
   // The first few in the failure message; the summary above has them all, by check and store.
   expect(report.violations.slice(0, 30).map((v) => `${v.check}: ${v.detail}`)).toEqual([]);
   expect(report.violations).toHaveLength(0);
