@@ -31,6 +31,8 @@ interface Checkpoint extends Doc {
   type: 'checkpoint';
   seq: string | number;
   at: string;
+  /** Members who spent points in what was ingested and are not yet checked for overspend. */
+  toCheck?: string[];
 }
 
 const checkpointKey = (storeId: string) => `checkpoint:ingest:${storeId}`;
@@ -85,18 +87,31 @@ export class IngestWorker {
     this.running.set(storeId, run);
   }
 
-  /** Ingests until the store's feed is exhausted; for tests and the CLI. */
+  /**
+   * Ingests until caught up with the store's feed, then checks the members who spent points for
+   * overspend. Not batch by batch: PouchDB pushes each batch of changes in id order, so a spend
+   * can come an ingest batch before the refund that gave the points back (`pts:M:redeem:…` sorts
+   * before `pts:M:return:…`), and a check in between would see an overspend that never was. The
+   * members still to check are kept in the checkpoint, so a crash before the check replays it.
+   */
   async drain(storeId: string): Promise<void> {
     for (;;) {
       const cp = await this.checkpoint(storeId);
       const db = storeDbName(storeId);
       const page = await this.deps.couch.db(db).changes({ since: String(cp.seq), include_docs: true, conflicts: true, limit: BATCH } as never);
       this.lastRunAt.set(storeId, this.deps.clock().toISOString());
-      if (page.results.length === 0) return;
+      if (page.results.length === 0) break;
       const docs = (page.results as { doc?: Doc & { _conflicts?: string[] }; deleted?: boolean }[]).flatMap((r) => (r.doc && !r.deleted ? [r.doc] : []));
-      await this.ingest(storeId, [...docs, ...(await this.losingRevisions(db, docs))]);
-      await this.saveCheckpoint(storeId, page.last_seq);
+      const spenders = await this.ingest(storeId, [...docs, ...(await this.losingRevisions(db, docs))]);
+      await this.saveCheckpoint(storeId, page.last_seq, [...new Set([...(cp.toCheck ?? []), ...spenders])]);
+      // A short page: caught up with what was there. A store pushing all the time must not keep
+      // its checks waiting; what it pushes meanwhile is the next run's.
+      if (page.results.length < BATCH) break;
     }
+    const cp = await this.checkpoint(storeId);
+    if (!cp.toCheck?.length) return;
+    for (const memberId of cp.toCheck) await this.checkOverspend(memberId);
+    await this.saveCheckpoint(storeId, cp.seq, []);
   }
 
   /**
@@ -120,16 +135,17 @@ export class IngestWorker {
 
   /** Moves a store's checkpoint forward (never back), past what the hub wrote there itself. */
   async skipTo(storeId: string, seq: string | number): Promise<void> {
-    if (seqNumber((await this.checkpoint(storeId)).seq) < seqNumber(seq)) await this.saveCheckpoint(storeId, seq);
+    const cp = await this.checkpoint(storeId);
+    if (seqNumber(cp.seq) < seqNumber(seq)) await this.saveCheckpoint(storeId, seq, cp.toCheck);
   }
 
-  private async saveCheckpoint(storeId: string, seq: string | number): Promise<void> {
-    const saved = await this.deps.couch.update<Checkpoint>(DB.registry, checkpointKey(storeId), () => ({ _id: checkpointKey(storeId), type: 'checkpoint', seq, at: this.deps.clock().toISOString() }));
+  private async saveCheckpoint(storeId: string, seq: string | number, toCheck: string[] = []): Promise<void> {
+    const saved = await this.deps.couch.update<Checkpoint>(DB.registry, checkpointKey(storeId), () => ({ _id: checkpointKey(storeId), type: 'checkpoint', seq, at: this.deps.clock().toISOString(), ...(toCheck.length ? { toCheck } : {}) }));
     this.checkpoints.set(storeId, saved!);
   }
 
-  /** One batch of a store's changes. */
-  async ingest(storeId: string, docs: Doc[]): Promise<void> {
+  /** One batch of a store's changes; answers the members who spent points in it. */
+  private async ingest(storeId: string, docs: Doc[]): Promise<string[]> {
     const { couch } = this.deps;
     const { own, registrations, keys } = await this.admit(storeId, docs);
 
@@ -176,7 +192,7 @@ export class IngestWorker {
       for (const other of await this.deps.members.relevantStores(target)) if (other !== storeId) byStore.set(other, [...(byStore.get(other) ?? []), ...facts]);
     }
     for (const [other, facts] of byStore) await this.deps.members.projectTo([other], facts);
-    for (const [memberId, facts] of byMember) if (facts.some((f) => f.type === 'pts' && (f.delta as number) < 0)) await this.checkOverspend(storeId, memberId);
+    return [...byMember].flatMap(([memberId, facts]) => (facts.some((f) => f.type === 'pts' && (f.delta as number) < 0) ? [memberId] : []));
   }
 
   /**
@@ -253,7 +269,8 @@ export class IngestWorker {
         const [mt, tt] = [await time(mine), await time(theirs)];
         const mineFirst = mt < tt || (mt === tt && String(mine.orderId) < String(theirs.orderId));
         const [winner, loser] = mineFirst ? [mine, theirs] : [theirs, mine];
-        if (mineFirst) await couch.update(DB.facts, mine._id, () => ({ ...mine }));
+        // The incident first: once the winner is swapped in, a replay of this batch (the hub
+        // killed in between) finds its own redemption stored and sees no conflict to record.
         await recordIncident(couch, String(mine.code), {
           kind: 'coupon_double_redeem',
           storeId: String(loser.storeId),
@@ -264,6 +281,7 @@ export class IngestWorker {
           summary: `coupon ${String(mine.code)} redeemed at ${String(winner.storeId)} (${String(winner.at)}, stands) and at ${String(loser.storeId)} (${String(loser.at)})`,
           details: { code: mine.code, winner: { storeId: winner.storeId, orderId: winner.orderId, at: winner.at }, loser: { storeId: loser.storeId, orderId: loser.orderId, at: loser.at } },
         }, clock());
+        if (mineFirst) await couch.update(DB.facts, mine._id, () => ({ ...mine }));
       } else {
         await recordIncident(couch, `${mine._id}:${storeId}`, {
           kind: 'fact_conflict',
@@ -283,7 +301,7 @@ export class IngestWorker {
    * below zero. The incident names the spend that took it below zero in time order, so the
    * workers of two stores seeing it at once record one incident, not two.
    */
-  private async checkOverspend(storeId: string, asked: string): Promise<void> {
+  private async checkOverspend(asked: string): Promise<void> {
     const { couch, clock, members } = this.deps;
     // A merged member's balance is made of the facts of every member merged into it.
     const memberId = members.canonical(asked);

@@ -62,6 +62,8 @@ export interface ChaosReport {
   /** The last warnings and errors each store logged (of its current process), for the same reason. */
   storeLogs: Record<string, string[]>;
   serverErrors: string[];
+  /** Lines of the hub's and stores' logs that tell of an unhandled rejection or exception: each is a defect. */
+  unhandled: string[];
   doubleRedemptions: number;
   coupons: { issued: number; notAtTill: number; redeemedOnce: number; redeemedTwice: number; refusedAtSecondTill: number };
   overspentMembers: number;
@@ -142,6 +144,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const faultLog: string[] = [];
   const coupons = { issued: 0, notAtTill: 0, redeemedOnce: 0, redeemedTwice: 0, refusedAtSecondTill: 0 };
   const serverErrors: string[] = [];
+  const unhandled: string[] = [];
+  // A killed process's log goes with it: read before each kill and at the end.
+  const noteUnhandled = (who: string, p: { output(): string } | undefined) => {
+    for (const line of (p?.output() ?? '').split('\n')) if (/unhandled|uncaught/i.test(line) && unhandled.length < 20) unhandled.push(`${who}: ${line.slice(0, 300)}`);
+  };
   const doubleTries = new Map<string, string[]>(); // coupon → stores that acknowledged its redemption
   const initial = new Map<string, number>();
   const phones = new Map<string, string>();
@@ -387,6 +394,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           busy.add('hub');
           pending.push(faultFor('kill_hub', [], async () => {
             hubDown = true;
+            noteUnhandled('hub', hub);
             await hub.kill();
             await hold(r.int(1000, 6000));
             hub = await startHub(hubDir, hubPort);
@@ -420,6 +428,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           const s = one[0]!;
           pending.push(faultFor(kind, one, async () => {
             s.down = true;
+            noteUnhandled(s.id, s.edge);
             await s.edge!.kill();
             await hold(r.int(500, 4000));
             await startStore(s);
@@ -479,6 +488,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const convergeMs = Date.now() - healedAt;
     log(converged ? `converged ${convergeMs} ms after the last heal` : `not converged after ${convergeMs} ms: ${violations.length} violations`);
 
+    noteUnhandled('hub', hub);
+    for (const s of stores) noteUnhandled(s.id, s.edge);
     const storeLogs: Record<string, string[]> = {};
     for (const s of stores) storeLogs[s.id] = (s.edge?.output() ?? '').split('\n').filter((l) => /warn|error|unhandled|stopped/i.test(l)).slice(-5).map((l) => l.slice(0, 300));
     const syncAtEnd: Record<string, unknown> = {};
@@ -502,6 +513,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       incidents,
       requests,
       serverErrors,
+      unhandled,
       shownThenUnknown,
       syncAtEnd,
       storeLogs,
@@ -593,13 +605,17 @@ async function check(stores: StoreNode[], admin: ReturnType<typeof adminClient>,
   const overIds = new Map<string, string[]>();
   for (const i of incidents.filter((i) => i.kind === 'overspend')) {
     over.set(String(i.memberId), (over.get(String(i.memberId)) ?? 0) + 1);
-    overIds.set(String(i.memberId), [...(overIds.get(String(i.memberId)) ?? []), i._id]);
+    overIds.set(String(i.memberId), [...(overIds.get(String(i.memberId)) ?? []), `${i._id}: ${String((i as { summary?: string }).summary)}`]);
   }
   const spent = overspent(facts, initial);
   for (const m of new Set([...spent, ...over.keys()])) {
     const want = spent.has(m) ? 1 : 0;
     const got = over.get(m) ?? 0;
-    if (got !== want) add('every overspend is exactly one incident', `${m}: ${want ? 'went below zero' : 'never below zero'} in acknowledged order, ${got} overspend incidents${got ? ` (${overIds.get(m)!.join(', ')})` : ''}`);
+    if (got === want) continue;
+    // What the stores acknowledged, in order, so a disagreement can be told from the report alone.
+    const t0 = facts[0]?.at ?? 0;
+    const acked = (byMember.get(m) ?? []).map((f) => `${f.storeId} ${f.kind} ${f.delta >= 0 ? '+' : ''}${f.delta} @${((f.at - t0) / 1000).toFixed(1)}s`);
+    add('every overspend is exactly one incident', `${m}: ${want ? 'went below zero' : 'never below zero'} in acknowledged order (from ${initial.get(m) ?? 0}: ${acked.slice(0, 15).join(', ')}), ${got} overspend incidents${got ? ` (${overIds.get(m)!.join('; ')})` : ''}`);
   }
   return { violations: v, checked: members.length };
 }
@@ -636,6 +652,7 @@ export function formatChaos(r: ChaosReport): string {
     ...(r.converged ? [] : [`- sync at the end: ${Object.entries(r.syncAtEnd).map(([id, x]) => `${id} ${JSON.stringify(x)}`).join('; ')}`]),
     ...(r.converged ? [] : Object.entries(r.storeLogs).flatMap(([id, lines]) => (lines.length ? [`- ${id} logged: ${lines.join(' | ')}`] : []))),
     ...(r.violations.length ? [`- faults, in order: ${r.faultLog.map((l) => l.slice(11, 19) + l.slice(24).replace(' fault', '')).join('; ')}`] : []),
+    ...(r.unhandled.length ? ['- unhandled rejections or exceptions logged:', ...r.unhandled.map((l) => `  - ${l}`)] : []),
     ...(r.serverErrors.length ? ['- 5xx and harness errors:', ...r.serverErrors.slice(0, 20).map((e) => `  - ${e.slice(0, 400)}`)] : []),
   ].join('\n');
 }
