@@ -123,7 +123,7 @@ async function main(argv: string[]): Promise<void> {
     case 'serve': {
       // PouchDB's HTTP adapter can leave a rejected promise unobserved when the hub drops a
       // connection mid-request (replication retries on its own): that must not take the till down.
-      process.on('unhandledRejection', (err) => log.error('unhandled rejection (serving on)', { err: String((err as Error)?.message ?? err) }));
+      process.on('unhandledRejection', (err) => log.error('unhandled rejection (serving on)', { err: String((err as Error)?.message ?? err), at: String((err as Error)?.stack ?? '').split('\n').slice(1, 8).map((l) => l.trim()).join(' < ') }));
       const started = Date.now();
       const bar = progressPrinter('loading index');
       const node = await serveNode({
