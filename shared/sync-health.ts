@@ -53,14 +53,16 @@ export function isAuthError(err: unknown): boolean {
 
 /**
  * How long to wait before starting again a replication that ended: doubling from 1 s up to 10 s,
- * or from 5 s up to 60 s after an authentication error (the store is likely disabled, and a
- * fleet of them should not hammer the hub), with ±20 % jitter so stores do not retry in step.
+ * or from 5 s up to 15 s after an authentication error (the store is likely disabled: a slower
+ * pace spares the hub, and a cap of 15 s lets an enabled store sync again within seconds; a
+ * minute's cap kept re-enabled stores silent for up to 72 s in the chaos runs), with ±20 % jitter
+ * so stores do not retry in step.
  * `attempt` counts from 1; `random` is in [0, 1).
  *
  * @example restartDelay(1, false, 0.5) // → 1000
  */
 export function restartDelay(attempt: number, auth: boolean, random: number): number {
-  const [first, cap] = auth ? [5_000, 60_000] : [1_000, 10_000];
+  const [first, cap] = auth ? [5_000, 15_000] : [1_000, 10_000];
   const base = Math.min(cap, first * 2 ** Math.min(20, Math.max(0, attempt - 1)));
   return Math.round(base * (0.8 + random * 0.4));
 }
