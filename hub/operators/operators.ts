@@ -4,6 +4,7 @@ import { AppError } from '../../shared/errors.ts';
 import { writeFileAtomic } from '../../shared/cli/write-file-atomic.ts';
 import { afterFailure, isLocked } from '../../shared/login-policy.ts';
 import { hashPassword, needsRehash, newOneTimePassword, passwordProblem, verifyPassword } from '../../shared/passwords.ts';
+import { ConcurrencyGate } from '../../shared/concurrency-gate.ts';
 import { DEFAULT_ROLES, type Role } from '../../shared/permissions.ts';
 import { AddOperatorSchema, OperatorName, RoleId } from '../../shared/schemas/operator.ts';
 import type { Couch, Doc } from '../couch/couch.ts';
@@ -35,12 +36,22 @@ const roleKey = (id: string) => `role:${id}`;
 /** An operator as the API shows them: never the hash. */
 export const operatorView = ({ _id, _rev, type, passwordHash, failures, ...o }: OperatorDoc) => ({ ...o, scope: o.scope ?? null });
 
+/**
+ * At most this many scrypt computations at once, the rest wait their turn: each holds 32 MiB,
+ * and logins from many addresses at once (the rate limit is per address) must not take the
+ * hub's memory.
+ */
+const HASHING_AT_ONCE = 4;
+
 export type LoginOutcome = { ok: true; operator: OperatorDoc } | { ok: false; reason: 'unknown' | 'disabled' | 'wrong_password' | 'locked'; justLocked: boolean };
 
 /** Operators of the console and their roles: accounts, passwords, lockout. */
 export class Operators {
   /** A hash to verify against when the name is unknown, so that such a login takes as long as any. */
   private decoy: Promise<string> | undefined;
+  private readonly gate = new ConcurrencyGate(HASHING_AT_ONCE);
+  private readonly hash = (password: string) => this.gate.run(() => hashPassword(password));
+  private readonly verify = (password: string, stored: string) => this.gate.run(() => verifyPassword(password, stored));
 
   constructor(
     private readonly couch: Couch,
@@ -88,7 +99,7 @@ export class Operators {
       name: o.name,
       role: o.role,
       ...(o.scope !== undefined ? { scope: o.scope } : {}),
-      passwordHash: await hashPassword(password),
+      passwordHash: await this.hash(password),
       mustChangePassword: true,
       disabled: false,
       failures: 0,
@@ -109,7 +120,7 @@ export class Operators {
     if (any.rows.length > 0) return false;
     const password = newOneTimePassword();
     await writeFileAtomic(file, password + '\n');
-    const admin: OperatorDoc = { _id: operatorKey('admin'), type: 'operator', name: 'admin', role: 'admin', passwordHash: await hashPassword(password), mustChangePassword: true, disabled: false, failures: 0, createdAt: this.clock().toISOString() };
+    const admin: OperatorDoc = { _id: operatorKey('admin'), type: 'operator', name: 'admin', role: 'admin', passwordHash: await this.hash(password), mustChangePassword: true, disabled: false, failures: 0, createdAt: this.clock().toISOString() };
     const [result] = await this.couch.insertNew(DB.operators, [admin]);
     if (result === 'exists') await unlink(file); // another hub on this database was quicker: that file is not the password
     return result === 'created';
@@ -124,7 +135,7 @@ export class Operators {
   async reset(name: string): Promise<{ operator: OperatorDoc; password: string }> {
     await this.require(name);
     const password = newOneTimePassword();
-    const passwordHash = await hashPassword(password);
+    const passwordHash = await this.hash(password);
     const operator = await this.couch.update<OperatorDoc>(DB.operators, operatorKey(name), (o) => {
       if (!o) return undefined;
       const { lockedUntil, ...rest } = o;
@@ -142,11 +153,11 @@ export class Operators {
     const now = this.clock();
     const op = await this.get(name);
     if (!op || op.disabled || isLocked(op, now)) {
-      await verifyPassword(password, await this.decoyHash());
+      await this.verify(password, await this.decoyHash());
       return { ok: false, reason: !op ? 'unknown' : op.disabled ? 'disabled' : 'locked', justLocked: false };
     }
-    if (!(await verifyPassword(password, op.passwordHash))) return { ok: false, reason: 'wrong_password', justLocked: await this.recordFailure(op.name) };
-    const rehashed = needsRehash(op.passwordHash) ? await hashPassword(password) : undefined;
+    if (!(await this.verify(password, op.passwordHash))) return { ok: false, reason: 'wrong_password', justLocked: await this.recordFailure(op.name) };
+    const rehashed = needsRehash(op.passwordHash) ? await this.hash(password) : undefined;
     const operator = await this.couch.update<OperatorDoc>(DB.operators, operatorKey(op.name), (o) => {
       if (!o) return undefined;
       const { lockedUntil, ...rest } = o;
@@ -173,14 +184,14 @@ export class Operators {
     const problem = passwordProblem(next);
     if (problem) throw new AppError('validation_failed', `next: the new password needs ${problem}`, { field: 'next' });
     const op = await this.require(name);
-    if (await verifyPassword(next, op.passwordHash)) throw new AppError('validation_failed', 'next: the new password must differ from the current one', { field: 'next' });
-    const passwordHash = await hashPassword(next);
+    if (await this.verify(next, op.passwordHash)) throw new AppError('validation_failed', 'next: the new password must differ from the current one', { field: 'next' });
+    const passwordHash = await this.hash(next);
     const now = this.clock().toISOString();
     return (await this.couch.update<OperatorDoc>(DB.operators, operatorKey(name), (o) => (o ? { ...o, passwordHash, mustChangePassword: false, passwordChangedAt: now } : undefined)))!;
   }
 
   private decoyHash(): Promise<string> {
-    this.decoy ??= hashPassword(newOneTimePassword());
+    this.decoy ??= this.hash(newOneTimePassword());
     return this.decoy;
   }
 }
