@@ -4,13 +4,15 @@ import { errorBody } from '../shared/json-body.ts';
 import type { HubContext } from './context.ts';
 import { gatewayRoutes } from './gateway.ts';
 import { recordRefusals } from './incidents.ts';
-import { adminRoutes } from './routes/admin.ts';
-import { identityRoutes } from './routes/identity.ts';
+import { authenticateAdmin, guarded, type AdminEnv } from './operators/access.ts';
+import { consoleApiRoutes } from './operators/console-api.ts';
+import { RateLimiter } from '../shared/rate-limit.ts';
+import { adminApiRoutes } from './routes/admin-api.ts';
 import { storeApiRoutes } from './routes/store-api.ts';
 
 /** Builds the hub's HTTP API from its dependencies; `serve` listens, tests call it over HTTP. */
 export function createHubApp(ctx: HubContext) {
-  const app = new Hono();
+  const app = new Hono<AdminEnv>();
   app.onError((err, c) => {
     if (err instanceof AppError) return c.json(errorBody(err), err.status as 400);
     ctx.log.error('unhandled error', { path: c.req.path, err: String((err as Error)?.stack ?? err) });
@@ -27,8 +29,13 @@ export function createHubApp(ctx: HubContext) {
   });
   app.route('/couch', gatewayRoutes({ couch: ctx.couch, stores: ctx.stores, clocks: ctx.clocks, onStoreWrite: (id) => ctx.ingest.poke(id), onRefused: (id, refused, sent) => recordRefusals(ctx, id, refused, sent), hubId: ctx.hubId, refusals: ctx.refusals, log: ctx.log }));
   app.route('/v1', storeApiRoutes(ctx));
-  const admin = adminRoutes(ctx);
-  admin.route('/', identityRoutes(ctx));
-  app.route('/admin/v1', admin);
+  /*
+   * The admin API: the admin token or an operator's session for any path under it (so an unknown
+   * one is a 401, not a map of what exists), then each route behind its own checks (CSRF, the
+   * permission the route needs, the audit log), wrapped here for all of them at once.
+   */
+  app.use('/admin/v1/*', authenticateAdmin(ctx));
+  for (const r of adminApiRoutes(ctx).routes) app.on(r.method, `/admin/v1${r.path}`, guarded(ctx, r.method, r.path, r.handler));
+  app.route('/console/api', consoleApiRoutes(ctx, new RateLimiter(ctx.loginRate.perMinute, ctx.loginRate.burst)));
   return app;
 }

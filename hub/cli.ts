@@ -9,8 +9,9 @@ import { serveHub } from './server.ts';
 
 const USAGE = `usage: npm run hub -- <command> [options]
 
-  serve --data DIR [--port 8400] [--host 127.0.0.1] [--mappings DIR]
-                                                      run the hub (embedded database unless COUCH_URL)
+  serve --data DIR [--port 8400] [--host 127.0.0.1] [--mappings DIR] [--login-rate 10] [--login-burst 10]
+                                                      run the hub (embedded database unless COUCH_URL);
+                                                      console logins per minute per client address
   store add ID --name NAME [--region R] [--tz Asia/Shanghai] [--ttl-hours 24]
                                                       add a store; prints its enrollment code (last line)
   store list | store code ID | store disable ID | store enable ID
@@ -21,6 +22,11 @@ const USAGE = `usage: npm run hub -- <command> [options]
   fleet                                               per store: heartbeat, sync state, lag, incidents
   incidents [--status open|resolved] [--kind KIND] [--store ID]
 ${IDENTITY_USAGE}
+  operator add NAME --role ROLE [--scope NODE]        a console operator; prints a one-time password (last line)
+  operator list | operator disable NAME | operator enable NAME
+  operator reset NAME                                 a new one-time password (last line); their sessions end
+  operator roles                                      the roles and their permissions
+  audit [--limit 100] [--before AUDIT_ID]             who changed what, newest first
 
 Admin commands call the running hub: --hub URL (HUB_URL, default http://127.0.0.1:8400), with the
 token from HUB_ADMIN_TOKEN or from --data DIR (HUB_DATA).`;
@@ -48,6 +54,12 @@ const OPTIONS = {
   mappings: { type: 'string' },
   mapping: { type: 'string' },
   records: { type: 'string' },
+  role: { type: 'string' },
+  scope: { type: 'string' },
+  limit: { type: 'string' },
+  before: { type: 'string' },
+  'login-rate': { type: 'string' },
+  'login-burst': { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -78,6 +90,7 @@ async function main(argv: string[]) {
       couchUrl: process.env.COUCH_URL,
       sweepEveryMs: 1000 * num('sweep-interval', o['sweep-interval'], 10),
       ...(o.mappings ? { mappingsDir: o.mappings } : {}),
+      loginRate: { perMinute: num('login-rate', o['login-rate'], 10), burst: num('login-burst', o['login-burst'], 10) },
     });
     console.log(`hub ready at ${hub.url} (database: ${hub.embedded ? `embedded pouchdb-server on ${hub.embedded.address}, loopback only, with the credential in couch-admin.json` : 'COUCH_URL'})`);
     let stopping = false;
@@ -160,6 +173,27 @@ async function main(argv: string[]) {
     }
     case 'fleet':
       return print((await call('GET', '/fleet')).stores);
+    case 'operator add': {
+      const name = need('name (operator add NAME)', arg);
+      const res = (await call('POST', '/operators', { name, role: need('role', o.role), ...(o.scope !== undefined ? { scope: o.scope } : {}) })) as { password: string };
+      console.log(`operator ${name} added; one-time password (they choose their own at the first login):`);
+      return console.log(res.password);
+    }
+    case 'operator list':
+      return print((await call('GET', '/operators')).operators);
+    case 'operator disable':
+    case 'operator enable':
+      return print((await call('POST', `/operators/${encodeURIComponent(need('name', arg))}/${sub}`)).operator);
+    case 'operator reset': {
+      const name = need('name (operator reset NAME)', arg);
+      const res = (await call('POST', `/operators/${encodeURIComponent(name)}/reset`)) as { password: string };
+      console.log(`new one-time password for ${name} (their sessions have ended):`);
+      return console.log(res.password);
+    }
+    case 'operator roles':
+      return print((await call('GET', '/roles')).roles);
+    case 'audit':
+      return print(await call('GET', `/audit?${new URLSearchParams({ ...(o.limit !== undefined ? { limit: o.limit } : {}), ...(o.before !== undefined ? { before: o.before } : {}) })}`));
     case 'incidents':
       return print((await call('GET', `/incidents?${new URLSearchParams({ ...(o.status !== undefined ? { status: o.status } : {}), ...(o.kind !== undefined ? { kind: o.kind } : {}), ...(o.store !== undefined ? { store: o.store } : {}) })}`)).incidents);
     default:

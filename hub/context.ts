@@ -8,6 +8,9 @@ import type { Stores } from './stores.ts';
 import type { ImportJobs } from './identity/import-jobs.ts';
 import type { IdentityService } from './identity/service.ts';
 import type { IngestWorker } from './workers/ingest.ts';
+import type { AuditLog } from './operators/audit.ts';
+import type { Operators } from './operators/operators.ts';
+import type { Sessions } from './operators/sessions.ts';
 
 /** What the hub's routes and workers need; built once by `serve` (or a test) and passed in. */
 export interface HubContext {
@@ -26,6 +29,14 @@ export interface HubContext {
   /** A stable id of this hub (PouchDB names replication checkpoints after the server's uuid). */
   hubId: string;
   adminToken: string;
+  /** Console operators and roles, their sessions, and the audit log of what they (and the token) did. */
+  operators: Operators;
+  sessions: Sessions;
+  audit: AuditLog;
+  /** Deletes DIR/initial-admin-password once the first admin has chosen a password. */
+  forgetInitialAdminPassword(): Promise<void>;
+  /** Console logins per minute per client address, and the burst allowed at once. */
+  loginRate: { perMinute: number; burst: number };
   /** The gateway's last refusal per store, for the fleet view. */
   refusals: GatewayRefusals;
   /** Store databases of every enabled store, for pushing rules and templates. */

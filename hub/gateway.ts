@@ -94,6 +94,8 @@ export function gatewayRoutes(deps: GatewayDeps) {
       checkedQuery(url, AllDocsQuery);
       return proxy(c, deps.couch, `/${db}/_all_docs`, JSON.stringify(await checkedBody(c.req, AllDocsBody)));
     }
+    // An id pouchdb-server cannot decode (`%ZZ`, a lone surrogate) got its HTML error page.
+    if (!decodes(rest)) throw new AppError('bad_request', 'the path is not valid percent-encoded UTF-8');
     if (rest.startsWith('_local/') && rest.length <= 300 && !rest.slice(7).includes('/') && (method === 'GET' || method === 'PUT')) {
       checkedQuery(url, DocQuery);
       return proxy(c, deps.couch, `/${db}/${rest}`, method === 'PUT' ? JSON.stringify(await checkedBody(c.req, LocalDocBody)) : undefined);
@@ -110,6 +112,15 @@ export function gatewayRoutes(deps: GatewayDeps) {
     throw new AppError('forbidden', 'only a store database can be reached through the gateway');
   });
   return gw;
+}
+
+function decodes(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function couchError(c: Context<GatewayEnv>, status: number, code: string, reason: string): Response {

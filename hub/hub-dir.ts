@@ -5,8 +5,12 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { newSecret } from '../shared/secrets.ts';
 
-/** The hub's data dir: hub.json (its id), admin-token (mode 0600), couch/ (the embedded server's files). */
-export const hubPaths = (dir: string) => ({ config: join(dir, 'hub.json'), adminToken: join(dir, 'admin-token') });
+/**
+ * The hub's data dir: hub.json (its id), admin-token (mode 0600), initial-admin-password (mode
+ * 0600; the first operator's one-time password, until they choose their own), couch/ (the
+ * embedded server's files).
+ */
+export const hubPaths = (dir: string) => ({ config: join(dir, 'hub.json'), adminToken: join(dir, 'admin-token'), initialAdminPassword: join(dir, 'initial-admin-password') });
 
 export async function ensureHubDir(dir: string): Promise<{ hubId: string }> {
   await mkdir(dir, { recursive: true, mode: 0o700 });

@@ -19,6 +19,9 @@ import { ImportJobs } from './identity/import-jobs.ts';
 import { loadOneIdOptions, SHIPPED_MAPPINGS } from './identity/options.ts';
 import { IdentityService } from './identity/service.ts';
 import { IngestWorker } from './workers/ingest.ts';
+import { AuditLog } from './operators/audit.ts';
+import { forgetInitialPassword, Operators } from './operators/operators.ts';
+import { Sessions } from './operators/sessions.ts';
 
 export interface HubOptions {
   dir: string;
@@ -33,6 +36,8 @@ export interface HubOptions {
   clock?: () => Date;
   /** Where `import` finds a source's mapping; default deploy/mappings. */
   mappingsDir?: string;
+  /** Console logins per minute per client address (default 10), and the burst allowed at once (default 10). */
+  loginRate?: { perMinute: number; burst: number };
 }
 
 export interface RunningHub {
@@ -54,7 +59,7 @@ export async function serveHub(opts: HubOptions): Promise<RunningHub> {
   let failed!: (err: unknown) => void;
   const app = new Promise<App>((resolve, reject) => ((serveApp = resolve), (failed = reject)));
   app.catch(() => {}); // a failed start is reported by serveHub itself
-  const server = await listen(async (req) => (await app).fetch(req), { port: opts.port, host: opts.host, command: 'hub serve' });
+  const server = await listen(async (req, env) => (await app).fetch(req, env), { port: opts.port, host: opts.host, command: 'hub serve' });
   try {
     return await startHub(opts, server, serveApp);
   } catch (err) {
@@ -75,6 +80,13 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
   if (generated) opts.log.info('generated an admin token', { file: hubPaths(opts.dir).adminToken });
 
   const clock = opts.clock ?? (() => new Date());
+  const operators = new Operators(couch, clock);
+  await operators.ensureDefaultRoles();
+  const initialPassword = hubPaths(opts.dir).initialAdminPassword;
+  if (await operators.ensureFirstAdmin(initialPassword)) {
+    // Where the password is, never what it is; a warning, so that --quiet still says it.
+    opts.log.warn("created the first operator 'admin' with a one-time password: log in to the console (POST /console/api/session) as admin with the password in the file, then choose your own (the file is deleted then)", { operator: 'admin', file: initialPassword });
+  }
   const stores = new Stores(couch, clock);
   const members = new HubMembers(couch);
   await members.loadAliases();
@@ -96,7 +108,28 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     onRegistrations: (docs) => identity.observeStoreMembers(docs),
   });
   const bundles = new Bundles(couch, opts.dir, enabledStores, opts.log);
-  const ctx: HubContext = { couch, stores, members, ingest, clocks, bundles, identity, imports, log: opts.log, clock, version: VERSION, hubId, adminToken: token, refusals: new GatewayRefusals(), storeDbs: async () => (await enabledStores()).map((s) => s.db) };
+  const ctx: HubContext = {
+    couch,
+    stores,
+    members,
+    ingest,
+    clocks,
+    bundles,
+    identity,
+    imports,
+    log: opts.log,
+    clock,
+    version: VERSION,
+    hubId,
+    adminToken: token,
+    operators,
+    sessions: new Sessions(couch, clock),
+    audit: new AuditLog(couch, clock, opts.log),
+    forgetInitialAdminPassword: () => forgetInitialPassword(initialPassword),
+    loginRate: opts.loginRate ?? { perMinute: 10, burst: 10 },
+    refusals: new GatewayRefusals(),
+    storeDbs: async () => (await enabledStores()).map((s) => s.db),
+  };
   // One-ID loads in the background (a million records take a while); its API says so meanwhile.
   const identityLoaded = identity.load().catch((err) => opts.log.error('one-id failed to load', { err: String((err as Error)?.stack ?? err) }));
   ingest.start(opts.sweepEveryMs ?? 10_000);

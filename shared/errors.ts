@@ -7,7 +7,13 @@ export const ERRORS = {
   validation_failed: 400,
   invalid_json: 400,
   unauthorized: 401,
+  /** A console login refused: wrong name or password, disabled or locked account, all alike (no enumeration). */
+  login_failed: 401,
   forbidden: 403,
+  /** A state-changing call with an operator's session but without its CSRF token (X-CSRF-Token). */
+  csrf_failed: 403,
+  /** An operator with a one-time password must set their own (POST /console/api/password) first. */
+  password_change_required: 403,
   store_disabled: 403,
   enrollment_code_invalid: 403,
   not_found: 404,
@@ -18,11 +24,13 @@ export const ERRORS = {
   template_not_found: 404,
   mapping_not_found: 404,
   import_not_found: 404,
+  operator_not_found: 404,
   member_exists: 409,
   identity_taken: 409,
   receipt_conflict: 409,
   refund_conflict: 409,
   store_exists: 409,
+  operator_exists: 409,
   enrollment_code_used: 409,
   enrollment_code_expired: 410,
   body_too_large: 413,

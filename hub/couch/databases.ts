@@ -17,6 +17,13 @@ export const DB = {
   golden: 'hub-golden',
   /** Holds on single-use coupons while a store's checkout completes (`reserve:<code>`). */
   reservations: 'hub-reservations',
+  /** Console operators (`operator:<name>`, password hashes), roles as data (`role:<id>`), sessions (`session:<sha-256 of the cookie>`). */
+  operators: 'hub-operators',
+  /**
+   * Who changed what, or read personal data, when and from where (`audit:<time-ordered id>`, so
+   * the newest first is one range read). Written by the hub only, never replicated to a store.
+   */
+  audit: 'hub-audit',
 } as const;
 
 export const CENTRAL_DBS = Object.values(DB);

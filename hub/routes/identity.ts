@@ -1,10 +1,11 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { readJsonBody } from '../../shared/json-body.ts';
 import { parseQuery, queryInt } from '../../shared/query.ts';
 import { SourceRecordSchema } from '../../shared/one-id/record.ts';
 import { MemberId } from '../../shared/schemas/common.ts';
 import type { HubContext } from '../context.ts';
+import type { AdminEnv } from '../operators/access.ts';
 import { pathId } from './path-param.ts';
 
 const ImportSchema = z.strictObject({
@@ -22,8 +23,9 @@ const SuggestionsQuerySchema = z.strictObject({ limit: queryInt(1, 1000).default
 
 /** One-ID in the admin API: imports, golden members, quarantine, suggestions, figures. */
 export function identityRoutes(ctx: HubContext) {
-  const by = 'admin'; // users and roles come with the console
-  return new Hono()
+  // Who decided, as One-ID's merge history records it: the operator, or `token`.
+  const by = (c: Context<AdminEnv>) => c.var.actor.name;
+  return new Hono<AdminEnv>()
     .post('/imports', async (c) => {
       const body = await readJsonBody(c.req, ImportSchema);
       const started = await ctx.imports.start(body.source, body.path, body.mapping);
@@ -39,14 +41,14 @@ export function identityRoutes(ctx: HubContext) {
     .get('/identity/members/:id', async (c) => c.json({ member: await ctx.identity.member(pathId(c, 'id', MemberId, 'member_not_found', 'golden member')) }))
     .post('/identity/members/:id/split', async (c) => {
       const body = await readJsonBody(c.req, SplitSchema);
-      return c.json({ changes: await ctx.identity.split(pathId(c, 'id', MemberId, 'member_not_found', 'golden member'), body.records, by) });
+      return c.json({ changes: await ctx.identity.split(pathId(c, 'id', MemberId, 'member_not_found', 'golden member'), body.records, by(c)) });
     })
     .get('/identity/quarantine', (c) => c.json({ keys: ctx.identity.quarantined() }))
-    .post('/identity/quarantine', async (c) => c.json({ changes: await ctx.identity.setQuarantine((await readJsonBody(c.req, KeySchema)).key, true, by) }))
-    .delete('/identity/quarantine/:key', async (c) => c.json({ changes: await ctx.identity.setQuarantine(pathId(c, 'key', KeySchema.shape.key, 'validation_failed', 'quarantined key'), false, by) }))
+    .post('/identity/quarantine', async (c) => c.json({ changes: await ctx.identity.setQuarantine((await readJsonBody(c.req, KeySchema)).key, true, by(c)) }))
+    .delete('/identity/quarantine/:key', async (c) => c.json({ changes: await ctx.identity.setQuarantine(pathId(c, 'key', KeySchema.shape.key, 'validation_failed', 'quarantined key'), false, by(c)) }))
     .get('/identity/suggestions', (c) => c.json({ suggestions: ctx.identity.suggestions(parseQuery(new URL(c.req.url).searchParams, SuggestionsQuerySchema).limit) }))
     .post('/identity/suggestions/:answer{accept|reject}', async (c) => {
       const body = await readJsonBody(c.req, PairSchema);
-      return c.json({ changes: await ctx.identity.answerSuggestion(body.a, body.b, c.req.param('answer') === 'accept', by) });
+      return c.json({ changes: await ctx.identity.answerSuggestion(body.a, body.b, c.req.param('answer') === 'accept', by(c)) });
     });
 }

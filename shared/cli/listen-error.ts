@@ -24,11 +24,12 @@ export function listenError(err: unknown, where: { port: number; host: string; c
 }
 
 /**
- * Serves `fetch` on host:port, or fails with one line a person can act on (listenError). A
+ * Serves `fetch` on host:port, or fails with one line a person can act on (listenError). `env`
+ * is @hono/node-server's `{incoming, outgoing}`: the client's address is there. A
  * request Node itself refuses before any handler sees it (headers over 16 KiB: a 10,000-character
  * id in the URL) still gets the services' error shape, not an empty 431.
  */
-export async function listen(fetch: (req: Request) => Response | Promise<Response>, where: { port: number; host: string; command: string }): Promise<ServerType> {
+export async function listen(fetch: (req: Request, env: unknown) => Response | Promise<Response>, where: { port: number; host: string; command: string }): Promise<ServerType> {
   try {
     const server = await new Promise<ServerType>((resolve, reject) => {
       const s = serve({ fetch, port: where.port, hostname: where.host }, () => {

@@ -51,6 +51,15 @@ describe('fuzz: the hub admin, store and replication APIs', () => {
     }
   });
 
+  it('the gateway refuses a path pouchdb-server cannot decode, in CouchDB\'s shape (found by this fuzzer)', async () => {
+    for (const [method, rest, body] of [['GET', '_local/%ED%A0%80'], ['PUT', '_local/%ZZ', { _id: '_local/fz-checkpoint', last_seq: '1' }], ['GET', 'member%ZZ']] as const) {
+      const req = plainRequest(method, `/couch/${setup.fixture.storeDb}/${rest}`, 'store', body);
+      const res = await send(setup.target, req);
+      expect({ rest, status: res.status, json: res.json }).toEqual({ rest, status: 400, json: { error: 'bad_request', reason: expect.any(String) } });
+      expect(checkAnswer(req, res)).toEqual([]);
+    }
+  });
+
   it(`${RUNS} generated requests keep every invariant`, async () => {
     const report = await runFuzz(setup.target, anyRequest(hubRoutes(setup.fixture)), { seed: SEED, runs: RUNS });
     expect([...report.byRoute.keys()].length).toBe(hubRoutes(setup.fixture).length);

@@ -462,6 +462,7 @@ export function hubRoutes(fx: HubFixture): RouteSpec[] {
     .map(j);
   const stores = ['stores'];
   const identity = ['identity'];
+  const operators = ['operators'];
   return [
     { route: 'GET /healthz', method: 'GET', path: none('/healthz'), auth: 'none' },
     // admin (hub/routes/admin.ts)
@@ -510,6 +511,15 @@ export function hubRoutes(fx: HubFixture): RouteSpec[] {
     { route: 'DELETE /admin/v1/identity/quarantine/:key', method: 'DELETE', path: p`/admin/v1/identity/quarantine/${seg(fc.constantFrom('phone:+8613700000001', 'card:FZCARD1'))}`, auth: 'admin', writes: identity },
     { route: 'GET /admin/v1/identity/suggestions', method: 'GET', path: query({ limit: fc.constantFrom('1', '10', '1000') }).map((q) => ({ text: `/admin/v1/identity/suggestions${q.text}`, decoded: q.decoded })), auth: 'admin' },
     { route: 'POST /admin/v1/identity/suggestions/:answer', method: 'POST', path: p`/admin/v1/identity/suggestions/${seg(fc.constantFrom('accept', 'reject'))}`, auth: 'admin', writes: identity, body: fc.record({ a: fc.constantFrom(...fx.memberIds), b: fc.constantFrom(...fx.memberIds) }).map(j) },
+    // operators, roles, the audit log (hub/operators/admin-routes.ts) and the console's login (console-api.ts)
+    { route: 'GET /admin/v1/operators', method: 'GET', path: none('/admin/v1/operators'), auth: 'admin' },
+    { route: 'POST /admin/v1/operators', method: 'POST', path: none('/admin/v1/operators'), auth: 'admin', writes: operators, body: fc.record({ name: fc.constantFrom('fz-op1', 'fz-op2', 'Admin', '__proto__'), role: fc.constantFrom('analyst', 'marketer', 'overlord', 'constructor'), scope: fc.option(fc.constantFrom('store:S001', 'region:east'), { nil: undefined }) }).map(j) },
+    ...(['disable', 'enable', 'reset'] as const).map((action): RouteSpec => ({ route: `POST /admin/v1/operators/:name/${action}`, method: 'POST', path: seg(fc.constantFrom('fz-op1', 'nobody', '__proto__', 'Admin')).map((n) => ({ text: `/admin/v1/operators/${n.text}/${action}`, decoded: n.decoded })), auth: 'admin', writes: operators })),
+    { route: 'GET /admin/v1/roles', method: 'GET', path: none('/admin/v1/roles'), auth: 'admin' },
+    { route: 'GET /admin/v1/audit', method: 'GET', path: query({ limit: fc.constantFrom('1', '10', '1000'), before: fc.constantFrom('audit:01M8MMQS8HJHR04DAQAF58NE8N', 'audit:') }).map((q) => ({ text: `/admin/v1/audit${q.text}`, decoded: q.decoded })), auth: 'admin' },
+    // A refused login writes by design (the count towards the lock, the audit log): no probe here.
+    { route: 'POST /console/api/session', method: 'POST', path: none('/console/api/session'), auth: 'none', body: fc.record({ name: fc.constantFrom('admin', 'fz-op1', 'nobody', '__proto__'), password: fc.constantFrom('wrong password', 'x', '') }).map(j) },
+    { route: 'GET /console/api/session', method: 'GET', path: none('/console/api/session'), auth: 'none' },
     // store API (hub/routes/store-api.ts)
     { route: 'POST /v1/enroll', method: 'POST', path: none('/v1/enroll'), auth: 'none', writes: stores, body: fc.record({ code: fc.constantFrom('AAAA-BBBB-CCCC-DDDD', 'K7QM-3D9X-ABCD-EFGH'), nodeId: fc.stringMatching(/^[A-Za-z0-9_-]{16,24}$/) }).map(j) },
     { route: 'GET /v1/bundle', method: 'GET', path: none('/v1/bundle'), auth: 'store' },
@@ -996,6 +1006,8 @@ export async function setupHub(): Promise<HubSetup> {
         rules: { read: () => adminGet('/rules') },
         templates: { read: () => adminGet('/templates') },
         identity: { read: async () => [await adminGet('/identity/metrics'), await adminGet('/identity/quarantine')] },
+        // Logins change lastLoginAt and lockedUntil by design; what the admin routes write is the rest.
+        operators: { read: async () => (await adminGet('/operators')).operators.map(({ lastLoginAt, lockedUntil, ...o }: any) => o) },
       },
     };
     const fixture: HubFixture = { storeId: 'S001', storeDb: creds.db, otherStoreId: 'S002', memberIds: [seedMemberId(0), seedMemberId(1), seedMemberId(100)] };

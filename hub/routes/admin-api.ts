@@ -1,0 +1,18 @@
+import { Hono } from 'hono';
+import type { HubContext } from '../context.ts';
+import type { AdminEnv } from '../operators/access.ts';
+import { operatorAdminRoutes } from '../operators/admin-routes.ts';
+import { adminRoutes } from './admin.ts';
+import { identityRoutes } from './identity.ts';
+
+/**
+ * Every route of the admin API (`/admin/v1`), without the checks: createHubApp wraps each in
+ * them (hub/operators/access.ts), and a test holds this list against the permission table.
+ */
+export function adminApiRoutes(ctx: HubContext) {
+  const api = new Hono<AdminEnv>();
+  api.route('/', adminRoutes(ctx));
+  api.route('/', identityRoutes(ctx));
+  api.route('/', operatorAdminRoutes(ctx));
+  return api;
+}

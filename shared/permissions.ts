@@ -1,0 +1,125 @@
+/*
+ * Who may do what at the hub (issue 11, decision 009). A role is data: a name and a list of
+ * permissions, stored at the hub and seeded with DEFAULT_ROLES. Every admin route needs exactly
+ * one permission, named in ADMIN_ROUTES; a route without an entry is refused, whoever asks.
+ * Which data an operator may see (their scope along the org tree) is a separate question,
+ * answered by the services later; here only what they may do.
+ */
+
+export const PERMISSIONS = [
+  'stores:read',
+  'stores:write',
+  'fleet:read',
+  'rules:read',
+  'rules:write',
+  'templates:write',
+  'coupons:issue',
+  'members:read',
+  'members:reveal_pii',
+  'members:export',
+  'members:seed',
+  'sales:read',
+  'identity:read',
+  'identity:write',
+  'incidents:read',
+  'incidents:resolve',
+  'segments:read',
+  'segments:write',
+  'campaigns:read',
+  'campaigns:write',
+  'audit:read',
+  'operators:manage',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export interface Role {
+  id: string;
+  title: string;
+  permissions: readonly string[];
+}
+
+/** The roles a new hub starts with; stored as documents, so an admin may later change them. */
+export const DEFAULT_ROLES: readonly Role[] = [
+  { id: 'admin', title: 'Administrator: everything', permissions: PERMISSIONS },
+  { id: 'marketer', title: 'Marketer: segments, campaigns, coupons; reads the rules', permissions: ['coupons:issue', 'templates:write', 'rules:read', 'segments:read', 'segments:write', 'campaigns:read', 'campaigns:write'] },
+  {
+    id: 'analyst',
+    title: 'Analyst: reads everything in scope, exports',
+    permissions: ['stores:read', 'fleet:read', 'rules:read', 'members:read', 'members:export', 'sales:read', 'identity:read', 'incidents:read', 'segments:read', 'campaigns:read'],
+  },
+  { id: 'store_manager', title: "Store manager: their stores' members and sales, resolves their incidents", permissions: ['stores:read', 'members:read', 'sales:read', 'incidents:read', 'incidents:resolve'] },
+  { id: 'field_engineer', title: 'Field engineer: stores, enrollment codes, fleet; no member data', permissions: ['stores:read', 'stores:write', 'fleet:read'] },
+];
+export const ROLE_IDS = DEFAULT_ROLES.map((r) => r.id);
+
+/**
+ * What an admin route needs: its permission, and whether a read is audited because it shows a
+ * person's data (every write is audited anyway).
+ */
+export interface RouteRule {
+  permission: Permission;
+  personal?: true;
+}
+
+/**
+ * Every route of the admin API (`/admin/v1`), keyed `METHOD <path as the router has it>`. The
+ * hub refuses a route missing here (403), and a test checks that every registered route has its
+ * entry and every entry its route.
+ */
+export const ADMIN_ROUTES: ReadonlyMap<string, RouteRule> = new Map<string, RouteRule>([
+  ['POST /stores', { permission: 'stores:write' }],
+  ['GET /stores', { permission: 'stores:read' }],
+  ['POST /stores/:id/codes', { permission: 'stores:write' }],
+  ['POST /stores/:id/disable', { permission: 'stores:write' }],
+  ['POST /stores/:id/enable', { permission: 'stores:write' }],
+  ['POST /stores/:id/seed', { permission: 'members:seed' }],
+  ['GET /stores/:id/bundle', { permission: 'fleet:read' }],
+  ['POST /stores/:id/bundle', { permission: 'stores:write' }],
+  ['GET /rules', { permission: 'rules:read' }],
+  ['PUT /rules', { permission: 'rules:write' }],
+  ['GET /templates', { permission: 'rules:read' }],
+  ['PUT /templates/:id', { permission: 'templates:write' }],
+  ['POST /coupons', { permission: 'coupons:issue' }],
+  ['GET /members/:id', { permission: 'members:read', personal: true }],
+  ['GET /fleet', { permission: 'fleet:read' }],
+  ['GET /incidents', { permission: 'incidents:read' }],
+  ['POST /imports', { permission: 'identity:write' }],
+  ['GET /imports/:id', { permission: 'identity:read' }],
+  ['GET /identity/metrics', { permission: 'identity:read' }],
+  ['POST /identity/records', { permission: 'identity:write' }],
+  ['GET /identity/records/:id', { permission: 'identity:read' }],
+  ['GET /identity/members/:id', { permission: 'identity:read', personal: true }],
+  ['POST /identity/members/:id/split', { permission: 'identity:write' }],
+  ['GET /identity/quarantine', { permission: 'identity:read' }],
+  ['POST /identity/quarantine', { permission: 'identity:write' }],
+  ['DELETE /identity/quarantine/:key', { permission: 'identity:write' }],
+  ['GET /identity/suggestions', { permission: 'identity:read', personal: true }],
+  ['POST /identity/suggestions/:answer{accept|reject}', { permission: 'identity:write' }],
+  ['GET /operators', { permission: 'operators:manage' }],
+  ['POST /operators', { permission: 'operators:manage' }],
+  ['POST /operators/:name/disable', { permission: 'operators:manage' }],
+  ['POST /operators/:name/enable', { permission: 'operators:manage' }],
+  ['POST /operators/:name/reset', { permission: 'operators:manage' }],
+  ['GET /roles', { permission: 'operators:manage' }],
+  ['GET /audit', { permission: 'audit:read' }],
+]);
+
+/**
+ * The rule of an admin route, or undefined: refused.
+ *
+ * @example ruleOf('PUT', '/rules') // { permission: 'rules:write' }
+ */
+export const ruleOf = (method: string, path: string): RouteRule | undefined => ADMIN_ROUTES.get(`${method.toUpperCase()} ${path}`);
+
+/**
+ * Whether a role grants a permission. Roles are data read back from the database, so the
+ * permissions are compared as strings, never used as keys.
+ *
+ * @example can({ permissions: ['rules:read'] }, 'rules:write') // false
+ */
+export function can(role: { permissions: readonly string[] } | undefined, permission: Permission): boolean {
+  return role !== undefined && Array.isArray(role.permissions) && role.permissions.includes(permission);
+}
+
+/** Methods that change data: they need the session's CSRF token, and are always audited. */
+export const changesData = (method: string) => !['GET', 'HEAD', 'OPTIONS'].includes(method.toUpperCase());
