@@ -14,7 +14,8 @@ import { pushRulesTo } from './rules.ts';
 export const AddStoreSchema = z.strictObject({
   id: StoreId,
   name: z.string().min(1).max(80),
-  region: OrgName.default('default'),
+  /** Absent: the city's region, or `default` without a city. */
+  region: OrgName.optional(),
   /** A city the hub knows (`hub org city add`); the store is then in the city's region. */
   city: OrgName.optional(),
   timeZone: z.string().refine(isTimeZone, 'unknown time zone').default('Asia/Shanghai'),
@@ -76,7 +77,7 @@ export class Stores {
   async add(input: AddStore, ttlMs = DEFAULT_ENROLLMENT_TTL_MS): Promise<{ store: StoreDoc; code: string; expiresAt: string }> {
     const s = AddStoreSchema.parse(input);
     const now = this.clock().toISOString();
-    const store: StoreDoc = { _id: storeKey(s.id), type: 'store', id: s.id, name: s.name, region: s.region, ...(s.city !== undefined ? { city: s.city } : {}), timeZone: s.timeZone, db: storeDbName(s.id), disabled: false, createdAt: now };
+    const store: StoreDoc = { _id: storeKey(s.id), type: 'store', id: s.id, name: s.name, region: s.region ?? 'default', ...(s.city !== undefined ? { city: s.city } : {}), timeZone: s.timeZone, db: storeDbName(s.id), disabled: false, createdAt: now };
     // The database first: a store record always has its database, even after a crash here.
     await this.couch.ensureDb(store.db);
     await pushRulesTo(this.couch, store.db);
