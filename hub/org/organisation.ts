@@ -1,5 +1,5 @@
 import { AppError } from '../../shared/errors.ts';
-import { nameKey, Org, parseNode, pruneTree, seesStore, type DataScope, type OrgNode, type OrgTree } from '../../shared/org-scope.ts';
+import { EVERYTHING, nameKey, Org, parseNode, pruneTree, seesStore, type DataScope, type OrgNode, type OrgTree } from '../../shared/org-scope.ts';
 import type { Couch, Doc } from '../couch/couch.ts';
 import { DB } from '../couch/databases.ts';
 import type { AddStore, StoreDoc, Stores } from '../stores.ts';
@@ -27,6 +27,8 @@ const TREE_TTL_MS = 5000;
 export class Organisation {
   private cached: { org: Org; until: number } | undefined;
   private reading: Promise<Org> | undefined;
+  /** Counts changes: a read that began before one is not kept (it may have missed it). */
+  private generation = 0;
 
   constructor(
     private readonly couch: Couch,
@@ -37,24 +39,32 @@ export class Organisation {
   /** The tree as it is now (read again after a change, or after a few seconds). */
   async org(): Promise<Org> {
     if (this.cached && this.cached.until > Date.now()) return this.cached.org;
-    this.reading ??= this.read().finally(() => (this.reading = undefined));
+    if (!this.reading) {
+      const reading: Promise<Org> = this.read().finally(() => {
+        if (this.reading === reading) this.reading = undefined;
+      });
+      this.reading = reading;
+    }
     return this.reading;
   }
 
   private async read(): Promise<Org> {
+    const generation = this.generation;
     const [stores, cities] = await Promise.all([this.stores.list(), this.couch.range<CityDoc>(DB.registry, { startkey: 'city:', endkey: 'city:\ufff0' }, 100_000)]);
     const org = new Org({ stores, cities });
-    this.cached = { org, until: Date.now() + TREE_TTL_MS };
+    if (generation === this.generation) this.cached = { org, until: Date.now() + TREE_TTL_MS };
     return org;
   }
 
   private forget() {
+    this.generation++;
     this.cached = undefined;
+    this.reading = undefined;
   }
 
-  /** What an operator with this scope node may see (null: everything). */
+  /** What an operator with this scope node may see (null: everything, without reading the tree). */
   async scope(node: string | null): Promise<DataScope> {
-    return (await this.org()).scope(node);
+    return node === null ? EVERYTHING : (await this.org()).scope(node);
   }
 
   /** The tree, pruned to what the scope sees. */
