@@ -1,3 +1,4 @@
+import { orderForOverspend } from '../../shared/loyalty/ledger-order.ts';
 import { MemberIndex } from '../../shared/member-index.ts';
 import { docId } from '../../shared/doc-ids.ts';
 import { AnyDocSchema, type AnyDoc, type MemberDoc } from '../../shared/schemas/documents.ts';
@@ -313,13 +314,11 @@ export class IngestWorker {
     });
     const index = new MemberIndex();
     for (const from of merged) index.apply({ _id: docId.alias(from), type: 'alias', from, to: memberId, at: clock().toISOString() });
-    // Every entry in the order of its time: a spend beyond what the member had then is an
-    // overspend, even if points earned later cover it.
-    // A store whose clock is known to be off has its times set right first (hub/store-clocks.ts).
+    // Every entry in the order of its time (shared/loyalty/ledger-order.ts): a spend beyond what
+    // the member had then is an overspend, even if points earned later cover it.
     const entries = facts.flatMap((d) => (d.type === 'pts' ? [d] : []));
     const offsets = new Map(await Promise.all([...new Set(entries.map((e) => e.storeId))].map(async (id) => [id, await this.deps.clocks.offset(id)] as const)));
-    const time = (e: (typeof entries)[number]) => Date.parse(e.at) - (offsets.get(e.storeId) ?? 0);
-    const ledger = entries.sort((a, b) => time(a) - time(b) || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
+    const ledger = orderForOverspend(entries, (id) => offsets.get(id) ?? 0);
     for (const entry of ledger) {
       index.apply(entry);
       if (entry.delta >= 0) continue;
