@@ -80,6 +80,10 @@ export class HubMembers {
     const pending = await this.couch.range(DB.members, { startkey: 'copy:', endkey: 'copy:\ufff0' }, 100_000);
     for (const p of pending) {
       const memberId = this.canonical(String(p.memberId));
+      // The hub may have died between announcing the copy and listing the store as serving the
+      // member: listed first, or the store holds the member and the hub quarantines its facts
+      // as a member it does not serve (found by the 10-minute chaos run).
+      await this.addRelevance(memberId, String(p.storeId));
       await this.projectTo([String(p.storeId)], await this.docsOf(memberId));
       await this.copied(String(p.memberId), String(p.storeId));
     }
