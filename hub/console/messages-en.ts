@@ -75,7 +75,7 @@ const ENTRIES = [
   ['incidents.stores', 'Stores'],
   ['incidents.any', 'Any'],
   ['incidents.filter', 'Filter'],
-  ['incidents.count', '{n} incidents'],
+  ['incidents.count', 'Incidents found: {n}'],
   ['incidents.none', 'No incidents.'],
   ['incidents.detected', 'Detected'],
   ['incidents.at', 'Happened'],
