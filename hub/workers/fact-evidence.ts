@@ -66,7 +66,7 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers }, st
     const m = doc && MemberDocSchema.safeParse(doc);
     if (m?.success) profiles.set(m.data.id, m.data);
   }
-  const stores = new Map(await Promise.all(ids.map(async (id) => [id, await members.relevantStores(id)] as const)));
+  const stores = await members.relevantStoresOf(ids);
   const spend = await receiptsOf(docs);
 
   const ev: FactEvidence = {

@@ -172,6 +172,8 @@ export class IngestWorker {
     }
     // One write per receiving store for the whole batch, not one per member.
     const byStore = new Map<string, Doc[]>();
+    // Read here, after the facts are stored (see lookupFor): the members not remembered yet in one request.
+    await this.deps.members.relevantStoresOf([...byMember.keys()].map((id) => this.deps.members.canonical(id)));
     for (const [memberId, facts] of byMember) {
       // Facts a store wrote under a merged-away id (it had not heard of the merge) are the survivor's.
       const target = this.deps.members.canonical(memberId);
