@@ -2,7 +2,7 @@ import { MemberIndex } from '../../shared/member-index.ts';
 import { docId } from '../../shared/doc-ids.ts';
 import { AnyDocSchema, type AnyDoc, type MemberDoc } from '../../shared/schemas/documents.ts';
 import type { Log } from '../../shared/cli/log.ts';
-import { content, seqNumber, stripRev, type Couch, type Doc } from '../couch/couch.ts';
+import { content, seqNumber, statusOf, stripRev, type Couch, type Doc } from '../couch/couch.ts';
 import { DB, factIdOf, factKey, memberFactRange, storeDbName } from '../couch/databases.ts';
 import { recordIncident } from '../incidents.ts';
 import { judgeFacts } from './fact-evidence.ts';
@@ -126,7 +126,20 @@ export class IngestWorker {
   }
 
   private async saveCheckpoint(storeId: string, seq: string | number): Promise<void> {
-    const saved = await this.deps.couch.update<Checkpoint>(DB.registry, checkpointKey(storeId), () => ({ _id: checkpointKey(storeId), type: 'checkpoint', seq, at: this.deps.clock().toISOString() }));
+    const next: Checkpoint = { _id: checkpointKey(storeId), type: 'checkpoint', seq, at: this.deps.clock().toISOString() };
+    // Written over the revision this worker saved last, without reading it first (one request
+    // less per batch); only if someone else wrote it meanwhile is it read and written again.
+    const known = this.checkpoints.get(storeId)?._rev;
+    if (known) {
+      try {
+        const res = await this.deps.couch.db(DB.registry).insert({ ...next, _rev: known });
+        this.checkpoints.set(storeId, { ...next, _rev: res.rev });
+        return;
+      } catch (err) {
+        if (statusOf(err) !== 409) throw err;
+      }
+    }
+    const saved = await this.deps.couch.update<Checkpoint>(DB.registry, checkpointKey(storeId), () => next);
     this.checkpoints.set(storeId, saved!);
   }
 
