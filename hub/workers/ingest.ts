@@ -208,7 +208,8 @@ export class IngestWorker {
     const own = docs.filter((d) => isOwnFact(d, storeId));
     const registrations = docs.filter((d) => d.type === 'member' && d.registeredStoreId === storeId);
     const keys = docs.filter((d) => d.type === 'idk');
-    const heldFacts = await couch.fetchDocs(DB.facts, own.map((d) => factKey(d.memberId as string | undefined, d._id)));
+    const ownKeys = own.map((d) => factKey(d.memberId as string | undefined, d._id));
+    const heldFacts = await couch.fetchDocs(DB.facts, ownKeys);
     const heldMembers = await couch.fetchDocs(DB.members, [...registrations, ...keys].map((d) => d._id));
     const held = new Set([...own.filter((_, i) => heldFacts[i]), ...[...registrations, ...keys].filter((_, i) => heldMembers[i])].map((d) => d._id));
 
@@ -220,7 +221,7 @@ export class IngestWorker {
       if (parsed.success) fresh.push(parsed.data);
       else quarantined.push({ doc: d, reason: invalid(safeText(d.type, 20), parsed.error.issues[0]!) });
     }
-    const verdict = await judgeFacts({ couch, members: this.deps.members }, storeId, fresh);
+    const verdict = await judgeFacts({ couch, members: this.deps.members }, storeId, fresh, new Map(ownKeys.map((k, i) => [k, heldFacts[i]])));
     quarantined.push(...verdict.quarantined.map((q) => ({ doc: q.doc as unknown as Doc, reason: q.reason })));
     const now = clock();
     for (const q of quarantined) {
