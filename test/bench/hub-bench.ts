@@ -39,7 +39,15 @@ async function couchJson(url: string, init: RequestInit = {}): Promise<any> {
 
 /** CPU seconds (user + system) and RSS of a process and its children (the hub and its database); ownCpuSeconds is the hub's alone. */
 function processTree(pid: number): { cpuSeconds: number; ownCpuSeconds: number; rssMb: number } {
-  const pids = [pid, ...readdirSync('/proc').filter((d) => /^\d+$/.test(d) && readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(pid)).map(Number)];
+  // Other processes on the machine come and go while /proc is listed: one gone is not a child.
+  const statOf = (p: string) => {
+    try {
+      return readFileSync(`/proc/${p}/stat`, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const pids = [pid, ...readdirSync('/proc').filter((d) => /^\d+$/.test(d) && statOf(d).split(') ')[1]?.split(' ')[1] === String(pid)).map(Number)];
   let ticks = 0;
   let own = 0;
   let rss = 0;
