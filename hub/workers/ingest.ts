@@ -3,7 +3,7 @@ import { MemberIndex } from '../../shared/member-index.ts';
 import { docId } from '../../shared/doc-ids.ts';
 import { AnyDocSchema, type AnyDoc, type MemberDoc } from '../../shared/schemas/documents.ts';
 import type { Log } from '../../shared/cli/log.ts';
-import { content, seqNumber, stripRev, type Couch, type Doc } from '../couch/couch.ts';
+import { content, seqNumber, statusOf, stripRev, type Couch, type Doc } from '../couch/couch.ts';
 import { DB, factIdOf, factKey, memberFactRange, storeDbName } from '../couch/databases.ts';
 import { recordIncident } from '../incidents.ts';
 import { judgeFacts } from './fact-evidence.ts';
@@ -141,7 +141,20 @@ export class IngestWorker {
   }
 
   private async saveCheckpoint(storeId: string, seq: string | number, toCheck: string[] = []): Promise<void> {
-    const saved = await this.deps.couch.update<Checkpoint>(DB.registry, checkpointKey(storeId), () => ({ _id: checkpointKey(storeId), type: 'checkpoint', seq, at: this.deps.clock().toISOString(), ...(toCheck.length ? { toCheck } : {}) }));
+    const next: Checkpoint = { _id: checkpointKey(storeId), type: 'checkpoint', seq, at: this.deps.clock().toISOString(), ...(toCheck.length ? { toCheck } : {}) };
+    // Written over the revision this worker saved last, without reading it first (one request
+    // less per batch); only if someone else wrote it meanwhile is it read and written again.
+    const known = this.checkpoints.get(storeId)?._rev;
+    if (known) {
+      try {
+        const res = await this.deps.couch.db(DB.registry).insert({ ...next, _rev: known });
+        this.checkpoints.set(storeId, { ...next, _rev: res.rev });
+        return;
+      } catch (err) {
+        if (statusOf(err) !== 409) throw err;
+      }
+    }
+    const saved = await this.deps.couch.update<Checkpoint>(DB.registry, checkpointKey(storeId), () => next);
     this.checkpoints.set(storeId, saved!);
   }
 
@@ -186,6 +199,8 @@ export class IngestWorker {
     }
     // One write per receiving store for the whole batch, not one per member.
     const byStore = new Map<string, Doc[]>();
+    // Read here, after the facts are stored (see lookupFor): the members not remembered yet in one request.
+    await this.deps.members.relevantStoresOf([...byMember.keys()].map((id) => this.deps.members.canonical(id)));
     for (const [memberId, facts] of byMember) {
       // Facts a store wrote under a merged-away id (it had not heard of the merge) are the survivor's.
       const target = this.deps.members.canonical(memberId);
@@ -207,7 +222,8 @@ export class IngestWorker {
     const own = docs.filter((d) => isOwnFact(d, storeId));
     const registrations = docs.filter((d) => d.type === 'member' && d.registeredStoreId === storeId);
     const keys = docs.filter((d) => d.type === 'idk');
-    const heldFacts = await couch.fetchDocs(DB.facts, own.map((d) => factKey(d.memberId as string | undefined, d._id)));
+    const ownKeys = own.map((d) => factKey(d.memberId as string | undefined, d._id));
+    const heldFacts = await couch.fetchDocs(DB.facts, ownKeys);
     const heldMembers = await couch.fetchDocs(DB.members, [...registrations, ...keys].map((d) => d._id));
     const held = new Set([...own.filter((_, i) => heldFacts[i]), ...[...registrations, ...keys].filter((_, i) => heldMembers[i])].map((d) => d._id));
 
@@ -219,7 +235,7 @@ export class IngestWorker {
       if (parsed.success) fresh.push(parsed.data);
       else quarantined.push({ doc: d, reason: invalid(safeText(d.type, 20), parsed.error.issues[0]!) });
     }
-    const verdict = await judgeFacts({ couch, members: this.deps.members }, storeId, fresh);
+    const verdict = await judgeFacts({ couch, members: this.deps.members }, storeId, fresh, new Map(ownKeys.map((k, i) => [k, heldFacts[i]])));
     quarantined.push(...verdict.quarantined.map((q) => ({ doc: q.doc as unknown as Doc, reason: q.reason })));
     const now = clock();
     for (const q of quarantined) {
