@@ -6,6 +6,8 @@ import { gatewayRoutes } from './gateway.ts';
 import { recordRefusals } from './incidents.ts';
 import { authenticateAdmin, guarded, type AdminEnv } from './operators/access.ts';
 import { consoleApiRoutes } from './operators/console-api.ts';
+import { sessionFlows } from './operators/session-flows.ts';
+import { consoleRoutes } from './console/routes.tsx';
 import { RateLimiter } from '../shared/rate-limit.ts';
 import { adminApiRoutes } from './routes/admin-api.ts';
 import { storeApiRoutes } from './routes/store-api.ts';
@@ -36,6 +38,9 @@ export function createHubApp(ctx: HubContext) {
    */
   app.use('/admin/v1/*', authenticateAdmin(ctx));
   for (const r of adminApiRoutes(ctx).routes) app.on(r.method, `/admin/v1${r.path}`, guarded(ctx, r.method, r.path, r.handler));
-  app.route('/console/api', consoleApiRoutes(ctx, new RateLimiter(ctx.loginRate.perMinute, ctx.loginRate.burst)));
+  // One limiter for both ways of logging in: the JSON session API and the console's login form.
+  const flows = sessionFlows(ctx, new RateLimiter(ctx.loginRate.perMinute, ctx.loginRate.burst));
+  app.route('/console/api', consoleApiRoutes(ctx, flows));
+  app.route('/console', consoleRoutes(ctx, flows));
   return app;
 }

@@ -51,6 +51,29 @@ export class HubMembers {
     const hit = this.relevant.get(memberId);
     if (hit) return hit;
     const [member, rel] = await this.couch.fetchDocs<Doc>(DB.members, [docId.member(memberId), relKey(memberId)]);
+    return this.learnStores(memberId, member, rel);
+  }
+
+  /**
+   * relevantStores of many members, those not remembered read in one request: a backlog of a
+   * store's receipts names hundreds of members per batch, and one request each was most of
+   * what the ingest asked of the database.
+   */
+  async relevantStoresOf(memberIds: string[]): Promise<Map<string, string[]>> {
+    const ids = [...new Set(memberIds)];
+    const out = new Map<string, string[]>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const hit = this.relevant.get(id);
+      if (hit) out.set(id, hit);
+      else missing.push(id);
+    }
+    const docs = await this.couch.fetchDocs<Doc>(DB.members, missing.flatMap((id) => [docId.member(id), relKey(id)]));
+    missing.forEach((id, i) => out.set(id, this.learnStores(id, docs[2 * i], docs[2 * i + 1])));
+    return out;
+  }
+
+  private learnStores(memberId: string, member: Doc | undefined, rel: Doc | undefined): string[] {
     const stores = [...new Set([...(member ? [String(member.homeStoreId)] : []), ...((rel as RelevanceDoc | undefined)?.stores ?? [])])];
     // A member the hub has no profile of yet (a registration on its way in) is not remembered:
     // the profile, when it arrives, brings the home store.
@@ -80,6 +103,10 @@ export class HubMembers {
     const pending = await this.couch.range(DB.members, { startkey: 'copy:', endkey: 'copy:\ufff0' }, 100_000);
     for (const p of pending) {
       const memberId = this.canonical(String(p.memberId));
+      // The hub may have died between announcing the copy and listing the store as serving the
+      // member: listed first, or the store holds the member and the hub quarantines its facts
+      // as a member it does not serve (found by the 10-minute chaos run).
+      await this.addRelevance(memberId, String(p.storeId));
       await this.projectTo([String(p.storeId)], await this.docsOf(memberId));
       await this.copied(String(p.memberId), String(p.storeId));
     }

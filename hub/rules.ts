@@ -15,6 +15,7 @@ const TEMPLATE_RANGE = { startkey: 'tpl:', endkey: 'tpl:\ufff0' };
 /** On a new hub: the defaults of requirements.md §2, so stores have rules from their first pull. */
 export async function ensureDefaultRules(couch: Couch): Promise<void> {
   if (!(await couch.get(DB.registry, RULES_ID))) await couch.insertNew(DB.registry, [{ _id: RULES_ID, type: 'rules', rules: DEFAULT_RULES } satisfies RulesDoc]);
+  versionsRead.delete(couch);
   const existing = new Set((await couch.range(DB.registry, TEMPLATE_RANGE)).map((d) => d._id));
   const missing = DEFAULT_TEMPLATES.filter((t) => !existing.has(docId.template(t.id)));
   await couch.insertNew(DB.registry, missing.map((template) => ({ _id: docId.template(template.id), type: 'tpl', template }) satisfies TemplateDoc));
@@ -30,8 +31,26 @@ export async function listTemplates(couch: Couch): Promise<CouponTemplate[]> {
   return (await couch.range<TemplateDoc & Doc>(DB.registry, TEMPLATE_RANGE)).map((d) => d.template as CouponTemplate);
 }
 
+/**
+ * The rules' versions as last read, per database client. The ingest judges every batch with them,
+ * and they change only through setRules and ensureDefaultRules (below), which forget them: the hub
+ * is the one process that writes its registry.
+ */
+const versionsRead = new WeakMap<Couch, Promise<LoyaltyRules[]>>();
+
 /** Every version of the rules the hub has had: the current one and those it replaced (`rules:loyalty@<n>`). */
-export async function rulesVersions(couch: Couch): Promise<LoyaltyRules[]> {
+export function rulesVersions(couch: Couch): Promise<LoyaltyRules[]> {
+  let read = versionsRead.get(couch);
+  if (!read) {
+    read = readRulesVersions(couch);
+    versionsRead.set(couch, read);
+    // A failed read is not remembered: the next batch asks again.
+    read.catch(() => versionsRead.get(couch) === read && versionsRead.delete(couch));
+  }
+  return read;
+}
+
+async function readRulesVersions(couch: Couch): Promise<LoyaltyRules[]> {
   const docs = await couch.range<Doc & { rules?: unknown }>(DB.registry, { startkey: RULES_ID, endkey: `${RULES_ID}@\ufff0` });
   return docs.flatMap((d) => {
     const r = LoyaltyRulesSchema.safeParse(d.rules);
@@ -45,6 +64,8 @@ export async function setRules(couch: Couch, rules: LoyaltyRules, storeDbs: stri
   const next = { ...rules, version: current.version + 1 };
   await couch.insertNew(DB.registry, [{ _id: `${RULES_ID}@${current.version}`, type: 'rules-history', rules: current }]);
   await couch.update<Doc>(DB.registry, RULES_ID, () => ({ _id: RULES_ID, type: 'rules', rules: next }));
+  // After both writes: a read begun in between is forgotten too.
+  versionsRead.delete(couch);
   await pushToStores(couch, storeDbs);
   return next;
 }

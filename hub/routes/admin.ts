@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.ts';
 import { readJsonBody } from '../../shared/json-body.ts';
-import { parseQuery } from '../../shared/query.ts';
+import { parseQuery, queryInt } from '../../shared/query.ts';
 import { CouponCode, MemberId, StoreId } from '../../shared/schemas/common.ts';
 import { CouponTemplateSchema } from '../../shared/schemas/coupon.ts';
 import { LoyaltyRulesSchema } from '../../shared/schemas/rules.ts';
@@ -11,8 +11,10 @@ import type { HubContext } from '../context.ts';
 import { fleetStatus } from '../fleet.ts';
 import type { AdminEnv } from '../operators/access.ts';
 import { INCIDENT_KINDS, listIncidents } from '../incidents.ts';
+import { localDate } from '../../shared/local-time.ts';
 import { memberDetail } from '../member-detail.ts';
 import { scopeCheck } from '../org/scope-check.ts';
+import { pointsByDay } from '../points-activity.ts';
 import { currentRules, listTemplates, putTemplate, setRules } from '../rules.ts';
 import { seedStoreMembers } from '../seed.ts';
 import { AddStoreSchema, type StoreDoc } from '../stores.ts';
@@ -22,7 +24,8 @@ import { pathId } from './path-param.ts';
 const IssueCouponSchema = z.strictObject({ memberId: MemberId, templateId: CouponTemplateSchema.shape.id, code: CouponCode.optional(), validDays: z.number().int().positive().max(3650).optional() });
 const SeedSchema = z.strictObject({ count: z.number().int().positive().max(1_000_000), first: z.number().int().nonnegative().default(0) });
 const CodeSchema = z.strictObject({ ttlHours: z.number().positive().max(24 * 30).optional() });
-const IncidentsQuerySchema = z.strictObject({ status: z.enum(['open', 'resolved']).optional(), kind: z.enum(INCIDENT_KINDS).optional(), store: StoreId.optional() });
+const PointsQuerySchema = z.strictObject({ days: queryInt(1, 366).default(14) });
+export const IncidentsQuerySchema = z.strictObject({ status: z.enum(['open', 'resolved']).optional(), kind: z.enum(INCIDENT_KINDS).optional(), store: StoreId.optional() });
 
 /** A store as the console lists it: never its secret's hash. */
 const storeView = ({ _id, _rev, secretHash, ...s }: StoreDoc) => s;
@@ -101,5 +104,13 @@ export function adminRoutes(ctx: HubContext) {
     const filter = { ...(q.status ? { status: q.status } : {}), ...(q.store ? { storeId: q.store } : {}), ...(q.kind ? { kind: q.kind } : {}) };
     return c.json({ incidents: await listIncidents(ctx.couch, filter, (await scopeCheck(ctx, c)).scope) });
   });
+  // Points issued and redeemed per business day, every store together (the dashboard's chart).
+  admin.get('/points/daily', async (c) => {
+    const q = parseQuery(new URL(c.req.url).searchParams, PointsQuerySchema);
+    return c.json({ days: await pointsByDay(ctx.couch, localDate(ctx.clock(), DASHBOARD_TIME_ZONE), q.days) });
+  });
   return admin;
 }
+
+/** The business day of HQ's figures (stores keep their own days; the ledger entries carry them). */
+export const DASHBOARD_TIME_ZONE = 'Asia/Shanghai';

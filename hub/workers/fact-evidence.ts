@@ -2,7 +2,7 @@ import { factRefusal, type FactEvidence } from '../../shared/fact-checks.ts';
 import type { SpendFact } from '../../shared/loyalty/tiers.ts';
 import type { Coupon } from '../../shared/schemas/coupon.ts';
 import { AnyDocSchema, CouponDocSchema, MemberDocSchema, type AnyDoc, type MemberDoc } from '../../shared/schemas/documents.ts';
-import type { Couch } from '../couch/couch.ts';
+import type { Couch, Doc } from '../couch/couch.ts';
 import { DB, factIdOf, factKey, storeDbName } from '../couch/databases.ts';
 import type { HubMembers } from '../members.ts';
 import { rulesVersions } from '../rules.ts';
@@ -24,13 +24,15 @@ const refOf = (d: AnyDoc): string | undefined => (d.type === 'pts' ? d.ref : d.t
  * Judges a batch of one store's new facts (shared/fact-checks.ts) with what the hub knows,
  * gathered in a few reads: the rules' versions, the members named, the facts referred to, the
  * coupons redeemed and, for receipts that claim a tier above the first, the member's receipts.
+ * `central` holds documents of the central facts database the caller has read already, by key
+ * (absent ones as undefined).
  *
  * The store's database at the hub is not in the store's order: PouchDB pushes each batch of
  * changes in id order, so a receipt's points or a refund's order may sit in the store's next
  * batch. A reference found neither centrally nor in the batch is looked for there, and judged
  * with the batch (it is then held centrally, and not judged again when its turn comes).
  */
-export async function judgeFacts(deps: { couch: Couch; members: HubMembers }, storeId: string, batch: AnyDoc[]): Promise<Verdict> {
+export async function judgeFacts(deps: { couch: Couch; members: HubMembers }, storeId: string, batch: AnyDoc[], central: ReadonlyMap<string, Doc | undefined> = new Map()): Promise<Verdict> {
   const { couch, members } = deps;
   if (batch.length === 0) return { accepted: [], quarantined: [] };
   const rules = await rulesVersions(couch);
@@ -66,7 +68,7 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers }, st
     const m = doc && MemberDocSchema.safeParse(doc);
     if (m?.success) profiles.set(m.data.id, m.data);
   }
-  const stores = new Map(await Promise.all(ids.map(async (id) => [id, await members.relevantStores(id)] as const)));
+  const stores = await members.relevantStoresOf(ids);
   const spend = await receiptsOf(docs);
 
   const ev: FactEvidence = {
@@ -113,7 +115,14 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers }, st
       const target = canonical(memberId);
       for (const m of new Set([memberId, target, ...(await members.mergedInto(target))])) wanted.add(factKey(m, `coupon:${code}`));
     }
-    for (const doc of await couch.fetchDocs(DB.facts, [...wanted])) {
+    // Keys the caller read already (a receipt's points usually arrive with the receipt, whose
+    // key the ingest has just looked up) are not asked for again.
+    const keys = [...wanted];
+    const toRead = keys.filter((k) => !central.has(k));
+    const fetched = await couch.fetchDocs(DB.facts, toRead);
+    const read = new Map(toRead.map((k, i) => [k, fetched[i]]));
+    for (const key of keys) {
+      const doc = central.has(key) ? central.get(key) : read.get(key);
       if (!doc) continue;
       if (doc.type === 'coupon') {
         const c = CouponDocSchema.safeParse(doc);

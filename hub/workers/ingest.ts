@@ -1,8 +1,9 @@
+import { orderForOverspend } from '../../shared/loyalty/ledger-order.ts';
 import { MemberIndex } from '../../shared/member-index.ts';
 import { docId } from '../../shared/doc-ids.ts';
 import { AnyDocSchema, type AnyDoc, type MemberDoc } from '../../shared/schemas/documents.ts';
 import type { Log } from '../../shared/cli/log.ts';
-import { content, seqNumber, stripRev, type Couch, type Doc } from '../couch/couch.ts';
+import { content, seqNumber, statusOf, stripRev, type Couch, type Doc } from '../couch/couch.ts';
 import { DB, factIdOf, factKey, memberFactRange, storeDbName } from '../couch/databases.ts';
 import { recordIncident } from '../incidents.ts';
 import { judgeFacts } from './fact-evidence.ts';
@@ -140,7 +141,20 @@ export class IngestWorker {
   }
 
   private async saveCheckpoint(storeId: string, seq: string | number, toCheck: string[] = []): Promise<void> {
-    const saved = await this.deps.couch.update<Checkpoint>(DB.registry, checkpointKey(storeId), () => ({ _id: checkpointKey(storeId), type: 'checkpoint', seq, at: this.deps.clock().toISOString(), ...(toCheck.length ? { toCheck } : {}) }));
+    const next: Checkpoint = { _id: checkpointKey(storeId), type: 'checkpoint', seq, at: this.deps.clock().toISOString(), ...(toCheck.length ? { toCheck } : {}) };
+    // Written over the revision this worker saved last, without reading it first (one request
+    // less per batch); only if someone else wrote it meanwhile is it read and written again.
+    const known = this.checkpoints.get(storeId)?._rev;
+    if (known) {
+      try {
+        const res = await this.deps.couch.db(DB.registry).insert({ ...next, _rev: known });
+        this.checkpoints.set(storeId, { ...next, _rev: res.rev });
+        return;
+      } catch (err) {
+        if (statusOf(err) !== 409) throw err;
+      }
+    }
+    const saved = await this.deps.couch.update<Checkpoint>(DB.registry, checkpointKey(storeId), () => next);
     this.checkpoints.set(storeId, saved!);
   }
 
@@ -185,6 +199,8 @@ export class IngestWorker {
     }
     // One write per receiving store for the whole batch, not one per member.
     const byStore = new Map<string, Doc[]>();
+    // Read here, after the facts are stored (see lookupFor): the members not remembered yet in one request.
+    await this.deps.members.relevantStoresOf([...byMember.keys()].map((id) => this.deps.members.canonical(id)));
     for (const [memberId, facts] of byMember) {
       // Facts a store wrote under a merged-away id (it had not heard of the merge) are the survivor's.
       const target = this.deps.members.canonical(memberId);
@@ -206,7 +222,8 @@ export class IngestWorker {
     const own = docs.filter((d) => isOwnFact(d, storeId));
     const registrations = docs.filter((d) => d.type === 'member' && d.registeredStoreId === storeId);
     const keys = docs.filter((d) => d.type === 'idk');
-    const heldFacts = await couch.fetchDocs(DB.facts, own.map((d) => factKey(d.memberId as string | undefined, d._id)));
+    const ownKeys = own.map((d) => factKey(d.memberId as string | undefined, d._id));
+    const heldFacts = await couch.fetchDocs(DB.facts, ownKeys);
     const heldMembers = await couch.fetchDocs(DB.members, [...registrations, ...keys].map((d) => d._id));
     const held = new Set([...own.filter((_, i) => heldFacts[i]), ...[...registrations, ...keys].filter((_, i) => heldMembers[i])].map((d) => d._id));
 
@@ -218,7 +235,7 @@ export class IngestWorker {
       if (parsed.success) fresh.push(parsed.data);
       else quarantined.push({ doc: d, reason: invalid(safeText(d.type, 20), parsed.error.issues[0]!) });
     }
-    const verdict = await judgeFacts({ couch, members: this.deps.members }, storeId, fresh);
+    const verdict = await judgeFacts({ couch, members: this.deps.members }, storeId, fresh, new Map(ownKeys.map((k, i) => [k, heldFacts[i]])));
     quarantined.push(...verdict.quarantined.map((q) => ({ doc: q.doc as unknown as Doc, reason: q.reason })));
     const now = clock();
     for (const q of quarantined) {
@@ -313,13 +330,11 @@ export class IngestWorker {
     });
     const index = new MemberIndex();
     for (const from of merged) index.apply({ _id: docId.alias(from), type: 'alias', from, to: memberId, at: clock().toISOString() });
-    // Every entry in the order of its time: a spend beyond what the member had then is an
-    // overspend, even if points earned later cover it.
-    // A store whose clock is known to be off has its times set right first (hub/store-clocks.ts).
+    // Every entry in the order of its time (shared/loyalty/ledger-order.ts): a spend beyond what
+    // the member had then is an overspend, even if points earned later cover it.
     const entries = facts.flatMap((d) => (d.type === 'pts' ? [d] : []));
     const offsets = new Map(await Promise.all([...new Set(entries.map((e) => e.storeId))].map(async (id) => [id, await this.deps.clocks.offset(id)] as const)));
-    const time = (e: (typeof entries)[number]) => Date.parse(e.at) - (offsets.get(e.storeId) ?? 0);
-    const ledger = entries.sort((a, b) => time(a) - time(b) || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
+    const ledger = orderForOverspend(entries, (id) => offsets.get(id) ?? 0);
     for (const entry of ledger) {
       index.apply(entry);
       if (entry.delta >= 0) continue;

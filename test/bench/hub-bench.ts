@@ -37,17 +37,27 @@ async function couchJson(url: string, init: RequestInit = {}): Promise<any> {
   return (await fetch(url, { ...init, headers: { ...authHeaders(), ...(init.headers as Record<string, string>) } })).json();
 }
 
-/** CPU seconds (user + system) and RSS of a process and its children (the hub and its database). */
-function processTree(pid: number): { cpuSeconds: number; rssMb: number } {
-  const pids = [pid, ...readdirSync('/proc').filter((d) => /^\d+$/.test(d) && readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(pid)).map(Number)];
+/** CPU seconds (user + system) and RSS of a process and its children (the hub and its database); ownCpuSeconds is the hub's alone. */
+function processTree(pid: number): { cpuSeconds: number; ownCpuSeconds: number; rssMb: number } {
+  // Other processes on the machine come and go while /proc is listed: one gone is not a child.
+  const statOf = (p: string) => {
+    try {
+      return readFileSync(`/proc/${p}/stat`, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const pids = [pid, ...readdirSync('/proc').filter((d) => /^\d+$/.test(d) && statOf(d).split(') ')[1]?.split(' ')[1] === String(pid)).map(Number)];
   let ticks = 0;
+  let own = 0;
   let rss = 0;
   for (const p of pids) {
     const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
     ticks += Number(fields[11]) + Number(fields[12]);
+    if (p === pid) own = Number(fields[11]) + Number(fields[12]);
     rss += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) / 1024;
   }
-  return { cpuSeconds: ticks / 100, rssMb: rss };
+  return { cpuSeconds: ticks / 100, ownCpuSeconds: own / 100, rssMb: rss };
 }
 
 async function addStore(hub: HubProcess, id: string, members: number, first: number) {
@@ -128,10 +138,12 @@ export async function benchHub() {
   const { url: couch2, auth: auth2 } = couchOf(hub);
   couchAuth = auth2;
   const before = (await couchJson(`${couch2}/hub-facts`)).doc_count as number;
+  const catchUpA = processTree(hub.child.pid!);
   t0 = Date.now();
   // Each receipt with a member is two facts: the order and its points.
   await eventually(async () => ((await couchJson(`${couch2}/hub-facts`)).doc_count >= before + 2 * OFFLINE_RECEIPTS ? true : undefined), 300_000, 'offline receipts at the hub');
   const offlineSeconds = secs(t0);
+  const catchUpB = processTree(hub.child.pid!);
   log(`offline receipts central after ${offlineSeconds.toFixed(1)} s`);
   const pushDir = tempDir('bench-push-');
   cleanup.push(pushDir);
@@ -203,7 +215,14 @@ export async function benchHub() {
 
   return {
     enroll: { members: ENROLL_MEMBERS, documents: docs, seedSeconds, bundleSeconds, barePullSeconds, enrollSeconds, ratio: enrollSeconds / barePullSeconds },
-    offline: { receipts: OFFLINE_RECEIPTS, seconds: offlineSeconds, barePushSeconds, ratio: offlineSeconds / barePushSeconds },
+    offline: {
+      receipts: OFFLINE_RECEIPTS,
+      seconds: offlineSeconds,
+      barePushSeconds,
+      ratio: offlineSeconds / barePushSeconds,
+      hubCpuSeconds: catchUpB.ownCpuSeconds - catchUpA.ownCpuSeconds,
+      databaseCpuSeconds: catchUpB.cpuSeconds - catchUpB.ownCpuSeconds - (catchUpA.cpuSeconds - catchUpA.ownCpuSeconds),
+    },
     latency: { samples: LATENCY_SAMPLES, receiptP50: percentile(receiptMs, 50), receiptP99: percentile(receiptMs, 99), couponP50: percentile(couponMs, 50), couponP99: percentile(couponMs, 99) },
     fleet: {
       stores: FLEET_STORES,
@@ -211,6 +230,7 @@ export async function benchHub() {
       idleCpu: (idleB.cpuSeconds - idleA.cpuSeconds) / FLEET_SECONDS,
       idleRssMb: idleB.rssMb,
       loadCpu: (loadB.cpuSeconds - loadA.cpuSeconds) / FLEET_SECONDS,
+      loadHubCpu: (loadB.ownCpuSeconds - loadA.ownCpuSeconds) / FLEET_SECONDS,
       loadRssMb: loadB.rssMb,
       receiptsPerSecond: sold / FLEET_SECONDS,
       maxLagDocs: Math.max(...fleetStatus.map((s) => s.lag.documents)),

@@ -90,8 +90,9 @@ async function reportHub() {
       `| receipt at the store → hub central data (${r.latency.samples} samples) | p50 ${r.latency.receiptP50} ms, p99 ${r.latency.receiptP99} ms | | | p99 ≤ 2 s |`,
       `| coupon issued at the hub → valid at the till (${r.latency.samples} samples) | p50 ${r.latency.couponP50} ms, p99 ${r.latency.couponP99} ms | | | p99 ≤ 2 s |`,
       '',
+      `- CPU while the offline receipts came in: the hub ${f(r.offline.hubCpuSeconds)} s, its database ${f(r.offline.databaseCpuSeconds)} s`,
       `- setup, not measured against a goal: seeding the ${r.enroll.members.toLocaleString('en')} members at the hub ${f(r.enroll.seedSeconds, 0)} s; the hub's replica bundle for the store (built in the background) ready ${f(r.enroll.bundleSeconds, 0)} s after`,
-      `- ${r.fleet.stores} store nodes on this machine, one hub (hub process + its embedded database): idle ${f(r.fleet.idleCpu * 100)}% of a core, ${f(r.fleet.idleRssMb, 0)} MB; with every store selling (${f(r.fleet.receiptsPerSecond)} receipts/s in all) ${f(r.fleet.loadCpu * 100)}% of a core, ${f(r.fleet.loadRssMb, 0)} MB; largest lag afterwards ${r.fleet.maxLagDocs} documents`,
+      `- ${r.fleet.stores} store nodes on this machine, one hub (hub process + its embedded database): idle ${f(r.fleet.idleCpu * 100)}% of a core, ${f(r.fleet.idleRssMb, 0)} MB; with every store selling (${f(r.fleet.receiptsPerSecond)} receipts/s in all) ${f(r.fleet.loadCpu * 100)}% of a core (the hub ${f(r.fleet.loadHubCpu * 100)}%, its database ${f((r.fleet.loadCpu - r.fleet.loadHubCpu) * 100)}%), ${f(r.fleet.loadRssMb, 0)} MB; largest lag afterwards ${r.fleet.maxLagDocs} documents`,
     ].join('\n'),
   );
 }

@@ -70,6 +70,23 @@ it('a member earns points at S001 and spends them at S002 after sync; balances a
   expect((await admin().get(`/members/${m}`)).body.stores).toEqual(['S001', 'S002']);
 });
 
+it('a receipt priced under rules just changed at the hub is taken in at once (the ingest forgets the versions it remembered)', async () => {
+  const m = seedId(4);
+  const sold = async (receiptNo: string) => {
+    const before = await hubBalance(m);
+    expect((await pos(0).post('/v1/checkouts', { receiptNo, memberId: m, lines: [{ sku: 'TEA', qty: 1, unitPrice: 10_000 }] })).status).toBe(201);
+    await eventually(async () => ((await hubBalance(m)) > before ? true : undefined), 20_000, `${receiptNo} at the hub`);
+  };
+  // Judged under the current rules: the ingest remembers their versions from now on.
+  await sold('RV0');
+  const rules = (await admin().get('/rules')).body.rules;
+  const pushed = await admin().put('/rules', { rules: { ...rules, offlineSpendLimit: rules.offlineSpendLimit + 100 } });
+  expect(pushed.body.rules.version).toBe(rules.version + 1);
+  const rulesAt = async () => ((await (await fetch(`${stores[0]!.edge!.url}/healthz`)).json()) as { rulesVersion: number }).rulesVersion;
+  await eventually(async () => ((await rulesAt()) === rules.version + 1 ? true : undefined), 10_000, 'new rules at S001');
+  await sold('RV1');
+});
+
 it('a coupon issued at the hub is usable at the POS moments later', async () => {
   const m = seedId(5);
   const issued = await admin().post('/coupons', { memberId: m, templateId: 'CASH20' });

@@ -47,6 +47,17 @@ it('a copy announced before the hub died is made on the next start, then forgott
   expect(await after.resumeCopies()).toBe(0);
 });
 
+it('a copy announced just before the hub died lists the store as serving the member when it is made', async () => {
+  await couch.ensureDb(storeDbName('S009'));
+  // The journal entry is written, then the hub dies before the store is listed.
+  await couch.insertNew(DB.members, [{ _id: 'copy:MSEED00000007:S009', type: 'copy', memberId: 'MSEED00000007', storeId: 'S009' }]);
+  const after = new HubMembers(couch);
+  expect(await after.relevantStores('MSEED00000007')).not.toContain('S009');
+  expect(await after.resumeCopies()).toBe(1);
+  expect(await couch.get(storeDbName('S009'), 'member:MSEED00000007')).toMatchObject({ id: 'MSEED00000007' });
+  expect(await new HubMembers(couch).relevantStores('MSEED00000007')).toContain('S009');
+});
+
 it('a lookup leaves nothing to resume', async () => {
   const members = new HubMembers(couch);
   const found = await members.lookupFor('MSEED00000007', 'S003', 'Asia/Shanghai', new Date());
@@ -59,6 +70,6 @@ it('two stores looking a member up at the same moment both end up serving them',
   await couch.ensureDb(storeDbName('S004'));
   await couch.ensureDb(storeDbName('S005'));
   await Promise.all([members.lookupFor('MSEED00000007', 'S004', 'Asia/Shanghai', new Date()), members.lookupFor('MSEED00000007', 'S005', 'Asia/Shanghai', new Date())]);
-  expect((await members.relevantStores('MSEED00000007')).sort()).toEqual(['S001', 'S002', 'S003', 'S004', 'S005']);
-  expect((await new HubMembers(couch).relevantStores('MSEED00000007')).sort()).toEqual(['S001', 'S002', 'S003', 'S004', 'S005']);
+  expect((await members.relevantStores('MSEED00000007')).sort()).toEqual(['S001', 'S002', 'S003', 'S004', 'S005', 'S009']);
+  expect((await new HubMembers(couch).relevantStores('MSEED00000007')).sort()).toEqual(['S001', 'S002', 'S003', 'S004', 'S005', 'S009']);
 });

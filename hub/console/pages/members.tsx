@@ -1,0 +1,244 @@
+import { Hono } from 'hono';
+import { AppError } from '../../../shared/errors.ts';
+import { maskName } from '../../../shared/mask-name.ts';
+import { can } from '../../../shared/permissions.ts';
+import { maskPhone } from '../../../shared/phone.ts';
+import { MemberId } from '../../../shared/schemas/common.ts';
+import type { LedgerDoc, MemberDoc, OrderDoc } from '../../../shared/schemas/documents.ts';
+import type { HubContext } from '../../context.ts';
+import type { StoredGolden } from '../../identity/service.ts';
+import { clientAddress } from '../../operators/access.ts';
+import { pathId } from '../../routes/path-param.ts';
+import { Badge, Csrf, Notice, Panel, Table } from '../components.tsx';
+import { formAction, mayCall, need, page, type ConsoleContext, type ConsoleEnv } from '../console-access.ts';
+import type { Translator } from '../i18n.ts';
+import { Layout } from '../layout.tsx';
+
+/** The time zone the admin API's member summary uses (GET /admin/v1/members/:id). */
+const SUMMARY_TIME_ZONE = 'Asia/Shanghai';
+const SEARCH_BY = ['auto', 'phone', 'card', 'id'] as const;
+type SearchBy = (typeof SEARCH_BY)[number];
+
+const yuan = (cents: number) => (cents / 100).toFixed(2);
+
+/**
+ * A member from what an operator typed: a member id, a phone in any format, a card number,
+ * through the hub's identity lookup (the keys the tills use). Text that is no valid phone or
+ * card finds no one.
+ */
+async function findMember(ctx: HubContext, q: string, by: SearchBy): Promise<string | undefined> {
+  const tryKey = async (input: { phone: string } | { cardNo: string }) => {
+    try {
+      return await ctx.members.findByIdentity(input);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'validation_failed') return undefined;
+      throw err;
+    }
+  };
+  if ((by === 'auto' || by === 'id') && MemberId.safeParse(q).success) {
+    const id = ctx.members.canonical(q);
+    if (await ctx.members.memberDoc(id)) return id;
+  }
+  if (by === 'auto' || by === 'phone') {
+    const found = await tryKey({ phone: q });
+    if (found) return found;
+  }
+  if (by === 'auto' || by === 'card') return tryKey({ cardNo: q });
+  return undefined;
+}
+
+function SearchForm({ t, q, by }: { t: Translator; q: string; by: SearchBy }) {
+  return (
+    <form method="get" action="/console/members" class="filters search">
+      <label class="grow">
+        {t('members.query')}
+        <input name="q" value={q} required maxlength={80} placeholder={t('members.placeholder')} autofocus />
+      </label>
+      <label>
+        {t('members.by')}
+        <select name="by">
+          {SEARCH_BY.map((b) => (
+            <option value={b} selected={b === by}>
+              {t.value('by', b)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit">{t('members.search')}</button>
+    </form>
+  );
+}
+
+/** The One-ID golden member of a store member, when One-ID has them (and has loaded). */
+async function goldenOf(ctx: HubContext, memberId: string): Promise<StoredGolden | undefined> {
+  try {
+    const golden = await ctx.identity.member(ctx.identity.memberOfRecord(`pos:${memberId}`));
+    return 'mergedInto' in golden ? undefined : golden;
+  } catch (err) {
+    if (err instanceof AppError) return undefined;
+    throw err;
+  }
+}
+
+/** Members: search by phone, card or id, and the 360 view of one. */
+export function memberPages(ctx: HubContext) {
+  const app = new Hono<ConsoleEnv>();
+
+  app.get(
+    '/members',
+    page(ctx, async (c) => {
+      need(c, 'GET /members/:id');
+      const { t, actor } = c.var;
+      const q = (c.req.query('q') ?? '').trim().slice(0, 80);
+      const asked = c.req.query('by');
+      const by: SearchBy = SEARCH_BY.find((b) => b === asked) ?? 'auto';
+      const found = q ? await findMember(ctx, q, by) : undefined;
+      if (found) return c.redirect(`/console/members/${encodeURIComponent(found)}`, 303);
+      return c.html(
+        <Layout t={t} title={t('members.title')} here="/console/members" actor={actor} screen="/console/members">
+          <SearchForm t={t} q={q} by={by} />
+          {q && <Notice kind="info">{t('members.notFound')}</Notice>}
+        </Layout>,
+        q ? 404 : 200,
+      );
+    }),
+  );
+
+  app.get(
+    '/members/:id',
+    page(ctx, async (c) => {
+      need(c, 'GET /members/:id');
+      const { t, actor } = c.var;
+      const asked = pathId(c, 'id', MemberId, 'member_not_found', 'member');
+      const now = ctx.clock();
+      // A read of a person's data, audited as the admin API's GET /members/:id is.
+      const member = await ctx.members.summary(asked, SUMMARY_TIME_ZONE, now);
+      await ctx.audit.record({ actor: { kind: actor.kind, name: actor.name }, method: 'GET', route: c.req.routePath, target: asked, status: member ? 200 : 404, ...clientAddress(c) });
+      if (!member) throw new AppError('member_not_found', `no member ${asked}`);
+      const [profile, docs, stores, golden] = await Promise.all([
+        ctx.members.memberDoc(member.id) as Promise<MemberDoc | undefined>,
+        ctx.members.docsOf(member.id),
+        ctx.members.relevantStores(member.id),
+        mayCall(actor, 'GET /identity/members/:id') ? goldenOf(ctx, member.id) : undefined,
+      ]);
+      const reveal = can(actor, 'members:reveal_pii');
+      const ledger = (docs.filter((d) => d.type === 'pts') as unknown as LedgerDoc[]).sort((a, b) => b.at.localeCompare(a.at));
+      const orders = (docs.filter((d) => d.type === 'order') as unknown as OrderDoc[]).sort((a, b) => b.at.localeCompare(a.at));
+      const merged = docs.filter((d) => d.type === 'alias' && !d.undoneAt).map((d) => String(d.from));
+      const mayWrite = mayCall(actor, 'POST /identity/members/:id/split');
+      const phone = profile?.phone ? (reveal ? profile.phone : maskPhone(profile.phone)) : member.phoneMasked;
+      const name = reveal ? (member.name ?? '—') : maskName(member.name);
+      const keyShown = (key: string) => (reveal ? key : key.split(':')[0]!);
+      return c.html(
+        <Layout t={t} title={t('members.360', { id: member.id })} here={`/console/members/${member.id}`} actor={actor} screen="/console/members">
+          {c.req.query('done') === 'split' && <Notice kind="ok">{t('members.didSplit')}</Notice>}
+          {member.id !== asked && <Notice kind="info">{t('members.mergedInto', { asked, id: member.id })}</Notice>}
+          <div class="cards">
+            <Panel title={t('members.profile')} id="profile">
+              <dl class="fields">
+                <dt>{t('members.name')}</dt>
+                <dd data-name>{name}</dd>
+                <dt>{t('members.phone')}</dt>
+                <dd data-phone>{phone}</dd>
+                <dt>{t('members.tier')}</dt>
+                <dd data-tier>{member.tier}</dd>
+                <dt>{t('members.balance')}</dt>
+                <dd data-balance class="big">
+                  {t.num(member.points.balance)}
+                </dd>
+                <dt>{t('members.home')}</dt>
+                <dd>{profile?.homeStoreId ?? '—'}</dd>
+                <dt>{t('members.stores')}</dt>
+                <dd>{stores.join(', ')}</dd>
+                <dt>{t('members.registered')}</dt>
+                <dd>{t.time(profile?.registeredAt)}</dd>
+                {reveal && profile?.birthday && (
+                  <>
+                    <dt>{t('members.birthday')}</dt>
+                    <dd>{profile.birthday}</dd>
+                  </>
+                )}
+              </dl>
+              {!reveal && <p class="hint">{t('members.masked')}</p>}
+            </Panel>
+            <Panel title={t('members.coupons', { n: member.coupons.length })} id="coupons">
+              <Table
+                label={t('members.coupons', { n: member.coupons.length })}
+                empty={t('members.noCoupons')}
+                head={[t('members.code'), t('members.couponTitle'), t('members.validTo')]}
+                rows={member.coupons.map((cp) => [<code>{cp.code}</code>, cp.title, cp.validTo ? t.time(cp.validTo) : '—'])}
+              />
+            </Panel>
+          </div>
+          <Panel title={t('members.ledger', { n: ledger.length })} id="ledger">
+            <Table
+              label={t('members.ledger', { n: ledger.length })}
+              empty={t('members.noLedger')}
+              head={[t('members.when'), t('members.store'), t('members.reason'), t('members.delta'), t('members.expires')]}
+              rows={ledger.slice(0, 100).map((e) => [t.time(e.at), e.storeId, t.value('reason', e.reason), <span class={e.delta < 0 ? 'neg' : 'pos'}>{e.delta > 0 ? `+${e.delta}` : String(e.delta)}</span>, e.expiresOn ?? '—'])}
+            />
+          </Panel>
+          <Panel title={t('members.orders', { n: orders.length })} id="orders">
+            <Table
+              label={t('members.orders', { n: orders.length })}
+              empty={t('members.noOrders')}
+              head={[t('members.when'), t('members.store'), t('members.receipt'), t('members.payable'), t('members.earned'), t('members.redeemed')]}
+              rows={orders.slice(0, 100).map((o) => [t.time(o.at), o.storeId, o.receiptNo, `¥${yuan(o.payableCents)}`, t.num(o.pointsEarned), t.num(o.pointsRedeemed)])}
+            />
+          </Panel>
+          {mayCall(actor, 'GET /identity/members/:id') && (
+            <Panel title={t('members.merges')} id="merges">
+              {merged.length > 0 && <p>{t('members.storeMerges', { ids: merged.join(', ') })}</p>}
+              {!golden ? (
+                <p class="empty">{t('members.noGolden')}</p>
+              ) : (
+                <>
+                  <p>{t('members.golden', { id: golden.id, n: golden.records.length, sources: golden.sources.join(', ') })}</p>
+                  <Table
+                    label={t('members.merges')}
+                    empty={t('members.noLinks')}
+                    head={[t('members.when'), t('members.recordA'), t('members.recordB'), t('members.key')]}
+                    rows={golden.links.map((l) => [t.time(l.at), l.a, l.b, keyShown(l.key)])}
+                  />
+                  {mayWrite && golden.records.length > 1 && (
+                    <form method="post" action={`/console/members/${golden.id}/split`} class="split">
+                      <Csrf actor={actor} />
+                      <input type="hidden" name="back" value={member.id} />
+                      <fieldset>
+                        <legend>{t('members.splitWhich')}</legend>
+                        {golden.records.map((r) => (
+                          <label class="check">
+                            <input type="checkbox" name="records" value={r} /> {r}
+                          </label>
+                        ))}
+                      </fieldset>
+                      <button type="submit" class="danger">
+                        {t('members.split')}
+                      </button>
+                    </form>
+                  )}
+                </>
+              )}
+            </Panel>
+          )}
+          <p>
+            <a href="/console/members">{t('members.another')}</a>
+          </p>
+        </Layout>,
+      );
+    }),
+  );
+
+  app.post(
+    '/members/:id/split',
+    formAction(ctx, 'POST /identity/members/:id/split', async (c) => {
+      const goldenId = pathId(c, 'id', MemberId, 'member_not_found', 'golden member');
+      const form = await c.req.formData();
+      const records = form.getAll('records').filter((r): r is string => typeof r === 'string').slice(0, 10_000);
+      await ctx.identity.split(goldenId, records, c.var.actor.name);
+      const back = MemberId.safeParse(form.get('back'));
+      return c.redirect(`/console/members/${encodeURIComponent(back.success ? back.data : goldenId)}?done=split`, 303);
+    }),
+  );
+  return app;
+}

@@ -1,0 +1,76 @@
+import { Hono } from 'hono';
+import { readFileSync } from 'node:fs';
+import { AppError } from '../../shared/errors.ts';
+import type { HubContext } from '../context.ts';
+import type { SessionFlows } from '../operators/session-flows.ts';
+import { Notice } from './components.tsx';
+import { setLanguage, type ConsoleEnv } from './console-access.ts';
+import { Layout } from './layout.tsx';
+import { auditPages } from './pages/audit.tsx';
+import { dashboardPages } from './pages/dashboard.tsx';
+import { incidentPages } from './pages/incidents.tsx';
+import { memberPages } from './pages/members.tsx';
+import { sessionPages } from './pages/session.tsx';
+import { storePages } from './pages/stores.tsx';
+
+/** The console's own files and ECharts' browser build, from node_modules: no CDN, no build step. */
+const STATIC: ReadonlyMap<string, { file: URL; type: string }> = new Map([
+  ['console.css', { file: new URL('./static/console.css', import.meta.url), type: 'text/css; charset=utf-8' }],
+  ['console.js', { file: new URL('./static/console.js', import.meta.url), type: 'text/javascript; charset=utf-8' }],
+  ['echarts.min.js', { file: new URL('../../node_modules/echarts/dist/echarts.min.js', import.meta.url), type: 'text/javascript; charset=utf-8' }],
+]);
+
+/** Errors a page shows as such (the status of the admin API's answer); anything else is a 500. */
+const SHOWN = new Set(['forbidden', 'csrf_failed', 'not_found', 'member_not_found', 'store_not_found', 'validation_failed', 'password_change_required', 'unavailable']);
+
+/**
+ * The HQ console (`/console`): server-rendered pages over the services the admin API calls,
+ * plain links and forms (every page works without scripts; scripts only draw charts).
+ */
+export function consoleRoutes(ctx: HubContext, flows: SessionFlows) {
+  const app = new Hono<ConsoleEnv>();
+  const files = new Map([...STATIC].map(([name, s]) => [name, { body: readFileSync(s.file), type: s.type }]));
+
+  app.use('*', async (c, next) => {
+    await next();
+    if (!c.res.headers.get('content-type')?.startsWith('text/html')) return;
+    c.res.headers.set('content-security-policy', "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
+    c.res.headers.set('x-frame-options', 'DENY');
+    c.res.headers.set('referrer-policy', 'same-origin');
+    c.res.headers.set('cache-control', 'no-store');
+  });
+
+  app.onError((err, c) => {
+    if (!(err instanceof AppError) || !SHOWN.has(err.code)) {
+      if (err instanceof AppError && err.code === 'unauthorized') return c.redirect('/console/login', 303);
+      ctx.log.error('console page failed', { path: c.req.path, err: String((err as Error)?.stack ?? err) });
+    }
+    const t = c.var.t ?? setLanguage(c);
+    const shown = err instanceof AppError && SHOWN.has(err.code);
+    const status = shown ? err.status : 500;
+    const title = t(status === 403 ? 'error.forbidden' : status === 404 ? 'error.notFound' : status === 400 ? 'error.badRequest' : 'error.internal');
+    return c.html(
+      <Layout t={t} title={title} here="/console" actor={c.var.actor}>
+        <Notice kind="error">{shown ? err.message : t('error.internalText')}</Notice>
+        <p>
+          <a href="/console">{t('error.home')}</a>
+        </p>
+      </Layout>,
+      status as 400,
+    );
+  });
+
+  app.get('/static/:file', (c) => {
+    const f = files.get(c.req.param('file'));
+    if (!f) throw new AppError('not_found', 'no such file');
+    return c.body(new Uint8Array(f.body), 200, { 'content-type': f.type, 'cache-control': 'public, max-age=3600' });
+  });
+
+  app.route('/', sessionPages(ctx, flows));
+  app.route('/', dashboardPages(ctx));
+  app.route('/', storePages(ctx));
+  app.route('/', incidentPages(ctx));
+  app.route('/', memberPages(ctx));
+  app.route('/', auditPages(ctx));
+  return app;
+}

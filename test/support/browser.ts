@@ -1,0 +1,65 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { removeDir, ROOT, tempDir } from './edge-node.ts';
+import { freePort, startHub, type HubProcess } from './hub.ts';
+
+/**
+ * The console in a real browser: Debian's chromium (installed by `.ci/run`, never a downloaded
+ * build) driven by playwright-core, headless, against a real `hub serve` process.
+ */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Where the tests write the console's screenshots, when SCREENSHOTS=1 (docs/console.md shows them). */
+export const SCREENSHOT_DIR = join(ROOT, 'docs', 'console');
+
+export interface ConsoleRig {
+  hub: HubProcess;
+  browser: Browser;
+  /** A fresh browser profile (its own cookies) at the hub, in a language and a viewport. */
+  open(opts?: { locale?: string; viewport?: { width: number; height: number } }): Promise<{ context: BrowserContext; page: Page }>;
+  /** Closes every context, the browser, the hub, and removes the hub's data dir. */
+  close(): Promise<void>;
+}
+
+/** Starts a hub in a temp dir and chromium; `close` ends both (call it in afterAll). */
+export async function startConsoleRig(hubArgs: string[] = []): Promise<ConsoleRig> {
+  if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: apt-get install chromium fonts-wqy-microhei (as .ci/run does)`);
+  const dir = tempDir('memberedge-console-');
+  const hub = await startHub(dir, await freePort(), hubArgs);
+  let browser: Browser;
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, timeout: 30_000 });
+  } catch (err) {
+    await hub.stop();
+    removeDir(dir);
+    throw err;
+  }
+  const contexts: BrowserContext[] = [];
+  return {
+    hub,
+    browser,
+    async open(opts = {}) {
+      const context = await browser.newContext({ baseURL: hub.url, locale: opts.locale ?? 'en-US', viewport: opts.viewport ?? { width: 1280, height: 800 } });
+      context.setDefaultTimeout(15_000);
+      contexts.push(context);
+      return { context, page: await context.newPage() };
+    },
+    async close() {
+      for (const c of contexts) await c.close().catch(() => {});
+      await browser.close().catch(() => {});
+      await hub.stop();
+      removeDir(dir);
+    },
+  };
+}
+
+/** Writes docs/console/<name>.png of the whole page when SCREENSHOTS=1; normal runs write nothing. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env.SCREENSHOTS !== '1') return;
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
+
+/** Whether the page is wider than the window (a horizontal scroll bar on a phone). */
+export const scrollsSideways = (page: Page) => page.evaluate(() => document.scrollingElement!.scrollWidth > window.innerWidth);
