@@ -1,9 +1,8 @@
-import type { Context } from 'hono';
 import { AppError } from '../../shared/errors.ts';
 import { seesAnyStore, seesStore, type DataScope } from '../../shared/org-scope.ts';
 import type { HubContext } from '../context.ts';
 import type { HubMembers } from '../members.ts';
-import type { AdminEnv } from '../operators/access.ts';
+import type { Actor } from '../operators/access.ts';
 
 /**
  * Whether a member falls under a scope: their home store, or a store that serves them (where
@@ -49,7 +48,7 @@ export class ScopeCheck {
   }
 }
 
-/** The scope of whoever calls (the admin token and unscoped operators: everything). */
-export async function scopeCheck(ctx: HubContext, c: Context<AdminEnv>): Promise<ScopeCheck> {
+/** The scope of whoever calls, at the admin API or a console page (the admin token and unscoped operators: everything). */
+export async function scopeCheck(ctx: HubContext, c: { var: { actor: Pick<Actor, 'scope'> } }): Promise<ScopeCheck> {
   return new ScopeCheck(await ctx.org.scope(c.var.actor.scope), ctx.members);
 }

@@ -106,6 +106,7 @@ export function adminRoutes(ctx: HubContext) {
   });
   // Points issued and redeemed per business day, every store together (the dashboard's chart).
   admin.get('/points/daily', async (c) => {
+    (await scopeCheck(ctx, c)).everything('points by day (every store together)');
     const q = parseQuery(new URL(c.req.url).searchParams, PointsQuerySchema);
     return c.json({ days: await pointsByDay(ctx.couch, localDate(ctx.clock(), DASHBOARD_TIME_ZONE), q.days) });
   });

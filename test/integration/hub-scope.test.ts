@@ -323,6 +323,38 @@ describe('path and id tampering across scopes: refused with a stable code, nothi
   });
 });
 
+describe('the console pages go through the same scope', () => {
+  const page = async (b: Browser, path: string) => {
+    const res = await fetch(hub.url + path, { headers: { cookie: `memberedge_session=${b.cookie}` }, redirect: 'manual' });
+    return { status: res.status, html: await res.text(), location: res.headers.get('location') };
+  };
+
+  it('a store manager of S002: an S001 member is not found, by id or by phone; their own is shown; incidents are S002\'s', async () => {
+    const m = await operator('store_manager', 'store:S002');
+    expect((await page(m, `/console/members/${S001_ONLY}`)).status).toBe(404);
+    expect((await page(m, `/console/members?q=${encodeURIComponent(seedPhone(1))}`)).status).toBe(404);
+    expect((await page(m, `/console/members/${S002_ONLY}`)).status).toBe(200);
+    expect((await page(m, `/console/members?q=${encodeURIComponent(seedPhone(101))}`)).location).toContain(S002_ONLY);
+    const both = await page(m, `/console/members/${BOTH}`);
+    expect(both.status).toBe(200);
+    expect(both.html).not.toContain('S001:T1'); // the S001 receipts of a member who bought at both
+    const incidents = await page(m, '/console/incidents');
+    expect(incidents.status).toBe(200);
+    expect(incidents.html).not.toContain('store S001');
+  });
+
+  it('a field engineer of S002 lists only S002 and cannot disable S001 from a form', async () => {
+    const fe = await operator('field_engineer', 'store:S002');
+    const stores = await page(fe, '/console/stores');
+    expect(stores.status).toBe(200);
+    expect(stores.html).toContain('S002');
+    expect(stores.html).not.toContain('S001');
+    const res = await fetch(`${hub.url}/console/stores/S001/disable`, { method: 'POST', headers: { cookie: `memberedge_session=${fe.cookie}`, 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${encodeURIComponent(fe.csrf!)}`, redirect: 'manual' });
+    expect(res.status).toBe(404);
+    expect((await admin().get('/stores')).body.stores.find((s: any) => s.id === 'S001').disabled).toBe(false);
+  });
+});
+
 describe('no scope', () => {
   it('the admin token and an unscoped admin see every store, member and incident', async () => {
     const unscoped = await operator('admin');
