@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { int, need, runCli, UsageError } from '../shared/cli/args.ts';
 import { createLog } from '../shared/cli/log.ts';
+import type { OrgTree } from '../shared/org-scope.ts';
 import { readAdminToken } from './hub-dir.ts';
 import { IDENTITY_USAGE, identityCommand, importCommand } from './identity/cli.ts';
 import { serveHub } from './server.ts';
@@ -12,9 +13,12 @@ const USAGE = `usage: npm run hub -- <command> [options]
   serve --data DIR [--port 8400] [--host 127.0.0.1] [--mappings DIR] [--login-rate 10] [--login-burst 10]
                                                       run the hub (embedded database unless COUCH_URL);
                                                       console logins per minute per client address
-  store add ID --name NAME [--region R] [--tz Asia/Shanghai] [--ttl-hours 24]
+  store add ID --name NAME [--city C | --region R] [--tz Asia/Shanghai] [--ttl-hours 24]
                                                       add a store; prints its enrollment code (last line)
   store list | store code ID | store disable ID | store enable ID
+  store move ID --city C | --region R                 put a store into a city (and its region), or a region
+  org                                                 the org tree: regions, cities, stores (node ids for --scope)
+  org city add NAME --region R                        a city, in one region
   seed --store ID --members N [--first K]             synthetic members with that home store (demo, bench)
   rules show | rules set --file RULES.json            loyalty rules (a new version is pushed to every store)
   template list | template put --file TEMPLATE.json   coupon templates
@@ -38,6 +42,7 @@ const OPTIONS = {
   hub: { type: 'string' },
   name: { type: 'string' },
   region: { type: 'string' },
+  city: { type: 'string' },
   tz: { type: 'string' },
   'ttl-hours': { type: 'string' },
   store: { type: 'string' },
@@ -132,7 +137,7 @@ async function main(argv: string[]) {
   switch (`${command}${sub ? ` ${sub}` : ''}`) {
     case 'store add': {
       const id = need('id (store add ID)', arg);
-      const res = (await call('POST', '/stores', { id, name: need('name', o.name), ...(o.region ? { region: o.region } : {}), ...(o.tz ? { timeZone: o.tz } : {}), ...(o['ttl-hours'] ? { ttlHours: num('ttl-hours', o['ttl-hours']) } : {}) })) as { enrollment: { code: string; expiresAt: string } };
+      const res = (await call('POST', '/stores', { id, name: need('name', o.name), ...(o.region ? { region: o.region } : {}), ...(o.city ? { city: o.city } : {}), ...(o.tz ? { timeZone: o.tz } : {}), ...(o['ttl-hours'] ? { ttlHours: num('ttl-hours', o['ttl-hours']) } : {}) })) as { enrollment: { code: string; expiresAt: string } };
       console.log(`store ${id} added; enrollment code (one use, expires ${res.enrollment.expiresAt}):`);
       return console.log(res.enrollment.code);
     }
@@ -146,6 +151,20 @@ async function main(argv: string[]) {
     case 'store disable':
     case 'store enable':
       return print((await call('POST', `/stores/${encodeURIComponent(need('id', arg))}/${sub}`)).store);
+    case 'store move': {
+      const id = need('id (store move ID)', arg);
+      if ((o.city === undefined) === (o.region === undefined)) throw new UsageError('store move ID needs --city C or --region R');
+      const res = (await call('POST', `/stores/${encodeURIComponent(id)}/move`, o.city !== undefined ? { city: o.city } : { region: o.region })) as { store: { region: string; city?: string } };
+      return console.log(`store ${id} is now in ${res.store.city !== undefined ? `city:${res.store.city}, ` : ''}region:${res.store.region}`);
+    }
+    case 'org':
+      return console.log(formatOrgTree((await call('GET', '/org')) as unknown as OrgTree));
+    case 'org city': {
+      if (arg !== 'add') throw new UsageError(`unknown command '${positionals.join(' ')}'`);
+      const name = need('name (org city add NAME)', positionals[3]);
+      const res = (await call('POST', '/org/cities', { name, region: need('region', o.region) })) as { city: { name: string; region: string } };
+      return console.log(`city:${res.city.name} added in region:${res.city.region}`);
+    }
     case 'seed': {
       const count = num('members', o.members);
       await call('POST', `/stores/${encodeURIComponent(need('store', o.store))}/seed`, { count, first: num('first', o.first, 0) });
@@ -199,6 +218,21 @@ async function main(argv: string[]) {
     default:
       throw new UsageError(`unknown command '${positionals.join(' ')}'`);
   }
+}
+
+/** The tree as `hub org` prints it: one node id a line, indented by level (ids to paste into --scope). */
+function formatOrgTree(tree: OrgTree): string {
+  const lines: string[] = [];
+  const store = (s: { id: string; name: string }, indent: string) => lines.push(`${indent}${s.id}  ${s.name}`);
+  for (const r of tree.regions) {
+    lines.push(r.id);
+    for (const c of r.cities) {
+      lines.push(`  ${c.id}`);
+      for (const s of c.stores) store(s, '    ');
+    }
+    for (const s of r.stores) store(s, '  ');
+  }
+  return lines.length > 0 ? lines.join('\n') : '(no stores or cities in your scope)';
 }
 
 runCli(main, USAGE);

@@ -10,12 +10,15 @@ import type { IdentityService } from './identity/service.ts';
 import type { IngestWorker } from './workers/ingest.ts';
 import type { AuditLog } from './operators/audit.ts';
 import type { Operators } from './operators/operators.ts';
+import type { Organisation } from './org/organisation.ts';
 import type { Sessions } from './operators/sessions.ts';
 
 /** What the hub's routes and workers need; built once by `serve` (or a test) and passed in. */
 export interface HubContext {
   couch: Couch;
   stores: Stores;
+  /** The org tree (regions, cities, where stores are) and the data scope of an operator's node. */
+  org: Organisation;
   members: HubMembers;
   ingest: IngestWorker;
   /** How far each store's clock is off, from the clock its requests carry. */

@@ -1,22 +1,26 @@
 import { buildCoupon } from '../shared/coupons.ts';
 import { docId } from '../shared/doc-ids.ts';
 import { AppError } from '../shared/errors.ts';
+import { EVERYTHING, type DataScope } from '../shared/org-scope.ts';
 import { newCouponCode } from '../shared/ids.ts';
 import type { CouponTemplate } from '../shared/schemas/coupon.ts';
 import type { CouponDoc } from '../shared/schemas/documents.ts';
 import type { Couch, Doc } from './couch/couch.ts';
 import { DB, factKey } from './couch/databases.ts';
 import type { HubMembers } from './members.ts';
+import { memberInScope } from './org/scope-check.ts';
 
 /**
  * Issues a coupon to a member: stored with the member's facts, and written into the database of
- * every store that serves the member, from where live replication brings it to the till.
+ * every store that serves the member, from where live replication brings it to the till. A
+ * member outside the scope is not found, and nothing is written.
  */
 export async function issueHubCoupon(
   deps: { couch: Couch; members: HubMembers; clock: () => Date },
   opts: { memberId: string; templateId: string; code?: string | undefined; validDays?: number | undefined },
+  scope: DataScope = EVERYTHING,
 ): Promise<CouponDoc> {
-  if (!(await deps.members.memberDoc(opts.memberId))) throw new AppError('member_not_found', `no member ${opts.memberId}`);
+  if (!(await memberInScope(deps.members, scope, opts.memberId)) || !(await deps.members.memberDoc(opts.memberId))) throw new AppError('member_not_found', `no member ${opts.memberId}`);
   const tpl = await deps.couch.get<Doc & { template: CouponTemplate }>(DB.registry, docId.template(opts.templateId));
   if (!tpl) throw new AppError('template_not_found', `no coupon template '${opts.templateId}'`);
   const coupon = buildCoupon(tpl.template, { memberId: opts.memberId, code: opts.code ?? newCouponCode(), issuedAt: deps.clock(), ...(opts.validDays ? { validDays: opts.validDays } : {}) });

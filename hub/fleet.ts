@@ -1,3 +1,4 @@
+import { EVERYTHING, type DataScope } from '../shared/org-scope.ts';
 import { seqNumber, type Couch } from './couch/couch.ts';
 import { listIncidents } from './incidents.ts';
 import type { GatewayRefusals } from './gateway-refusals.ts';
@@ -37,10 +38,11 @@ export function fleetState(s: { disabled: boolean; enrolled: boolean }, hb: Hear
 
 /**
  * Per store: last heartbeat, sync state, lag in documents and seconds (what the node has not
- * pushed yet plus what the hub has not ingested yet), version, open incidents.
+ * pushed yet plus what the hub has not ingested yet), version, open incidents. Only the stores
+ * the scope sees, and of each the incidents it sees.
  */
-export async function fleetStatus(deps: { couch: Couch; stores: Stores; ingest: IngestWorker; refusals?: GatewayRefusals }, now: Date) {
-  const [stores, incidents] = await Promise.all([deps.stores.list(), listIncidents(deps.couch, { status: 'open' })]);
+export async function fleetStatus(deps: { couch: Couch; stores: Stores; ingest: IngestWorker; refusals?: GatewayRefusals }, now: Date, scope: DataScope = EVERYTHING) {
+  const [stores, incidents] = await Promise.all([deps.stores.list(scope), listIncidents(deps.couch, { status: 'open' }, scope)]);
   return Promise.all(
     stores.map(async (s) => {
       const [info, hb, cp] = await Promise.all([
@@ -58,6 +60,7 @@ export async function fleetStatus(deps: { couch: Couch; stores: Stores; ingest: 
         storeId: s.id,
         name: s.name,
         region: s.region,
+        city: s.city ?? null,
         disabled: s.disabled,
         enrolled: !!s.enrolledAt,
         version: hb?.version ?? null,

@@ -1,3 +1,4 @@
+import { EVERYTHING, seesIncident, type DataScope } from '../shared/org-scope.ts';
 import { safeText } from '../shared/safe-text.ts';
 import type { Couch, Doc } from './couch/couch.ts';
 import { DB } from './couch/databases.ts';
@@ -41,9 +42,10 @@ export async function recordIncident(couch: Couch, key: string, incident: Omit<I
   await couch.insertNew(DB.incidents, [{ _id: `incident:${incident.kind}:${key}`, type: 'incident', status: 'open', detectedAt: now.toISOString(), ...incident }]);
 }
 
-export async function listIncidents(couch: Couch, filter: { status?: string; storeId?: string; kind?: string } = {}): Promise<Incident[]> {
+/** Incidents by status, kind and store; only those involving a store the scope sees. */
+export async function listIncidents(couch: Couch, filter: { status?: string; storeId?: string; kind?: string } = {}, scope: DataScope = EVERYTHING): Promise<Incident[]> {
   const all = await couch.range<Incident>(DB.incidents, { startkey: 'incident:', endkey: 'incident:\ufff0' }, 100_000);
-  return all.filter((i) => (!filter.status || i.status === filter.status) && (!filter.kind || i.kind === filter.kind) && (!filter.storeId || i.stores.includes(filter.storeId)));
+  return all.filter((i) => (!filter.status || i.status === filter.status) && (!filter.kind || i.kind === filter.kind) && (!filter.storeId || i.stores.includes(filter.storeId)) && seesIncident(scope, i));
 }
 
 /** At most this many refusals of one request become incidents: a flood of junk is one story. */

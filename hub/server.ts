@@ -13,6 +13,7 @@ import { ensureHubDir, loadAdminToken, hubPaths } from './hub-dir.ts';
 import { HubMembers } from './members.ts';
 import { ensureDefaultRules } from './rules.ts';
 import { StoreClocks } from './store-clocks.ts';
+import { Organisation } from './org/organisation.ts';
 import { Stores } from './stores.ts';
 import { IdentityDb } from './identity/identity-db.ts';
 import { ImportJobs } from './identity/import-jobs.ts';
@@ -111,6 +112,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
   const ctx: HubContext = {
     couch,
     stores,
+    org: new Organisation(couch, stores, clock),
     members,
     ingest,
     clocks,

@@ -2,7 +2,9 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { credentialsOf } from '../shared/auth-header.ts';
 import { AppError } from '../shared/errors.ts';
+import { EVERYTHING, seesStore, type DataScope } from '../shared/org-scope.ts';
 import { StoreId } from '../shared/schemas/common.ts';
+import { OrgName } from '../shared/schemas/org.ts';
 import { isTimeZone } from '../shared/local-time.ts';
 import { hashSecret, newSecret } from '../shared/secrets.ts';
 import { statusOf, type Couch, type Doc } from './couch/couch.ts';
@@ -12,7 +14,10 @@ import { pushRulesTo } from './rules.ts';
 export const AddStoreSchema = z.strictObject({
   id: StoreId,
   name: z.string().min(1).max(80),
-  region: z.string().min(1).max(40).default('default'),
+  /** Absent: the city's region, or `default` without a city. */
+  region: OrgName.optional(),
+  /** A city the hub knows (`hub org city add`); the store is then in the city's region. */
+  city: OrgName.optional(),
   timeZone: z.string().refine(isTimeZone, 'unknown time zone').default('Asia/Shanghai'),
 });
 export type AddStore = z.input<typeof AddStoreSchema>;
@@ -21,7 +26,10 @@ export interface StoreDoc extends Doc {
   type: 'store';
   id: string;
   name: string;
+  /** The store's region: its city's when it is in one (kept in step when it moves; a city never changes region). */
   region: string;
+  /** Absent for a store directly in its region (every store added before cities). */
+  city?: string;
   timeZone: string;
   db: string;
   disabled: boolean;
@@ -69,7 +77,7 @@ export class Stores {
   async add(input: AddStore, ttlMs = DEFAULT_ENROLLMENT_TTL_MS): Promise<{ store: StoreDoc; code: string; expiresAt: string }> {
     const s = AddStoreSchema.parse(input);
     const now = this.clock().toISOString();
-    const store: StoreDoc = { _id: storeKey(s.id), type: 'store', id: s.id, name: s.name, region: s.region, timeZone: s.timeZone, db: storeDbName(s.id), disabled: false, createdAt: now };
+    const store: StoreDoc = { _id: storeKey(s.id), type: 'store', id: s.id, name: s.name, region: s.region ?? 'default', ...(s.city !== undefined ? { city: s.city } : {}), timeZone: s.timeZone, db: storeDbName(s.id), disabled: false, createdAt: now };
     // The database first: a store record always has its database, even after a crash here.
     await this.couch.ensureDb(store.db);
     await pushRulesTo(this.couch, store.db);
@@ -115,8 +123,10 @@ export class Stores {
     return { store, secret };
   }
 
-  async list(): Promise<StoreDoc[]> {
-    return this.couch.range<StoreDoc>(DB.registry, { startkey: 'store:', endkey: 'store:\ufff0' });
+  /** Every store, or those a scope sees. */
+  async list(scope: DataScope = EVERYTHING): Promise<StoreDoc[]> {
+    const all = await this.couch.range<StoreDoc>(DB.registry, { startkey: 'store:', endkey: 'store:\ufff0' });
+    return scope.stores === 'all' ? all : all.filter((s) => seesStore(scope, s.id));
   }
 
   async get(storeId: string): Promise<StoreDoc | undefined> {
@@ -134,6 +144,17 @@ export class Stores {
     await this.require(storeId);
     const store = await this.couch.update<StoreDoc>(DB.registry, storeKey(storeId), (s) => (s ? { ...s, disabled } : undefined));
     this.verified.clear();
+    return store!;
+  }
+
+  /** Puts the store into a city (and so its region) or directly into a region; hub/org/organisation.ts decides where. */
+  async move(storeId: string, place: { region: string; city?: string | undefined }): Promise<StoreDoc> {
+    await this.require(storeId);
+    const store = await this.couch.update<StoreDoc>(DB.registry, storeKey(storeId), (s) => {
+      if (!s) return undefined;
+      const { city, ...rest } = s;
+      return { ...rest, region: place.region, ...(place.city !== undefined ? { city: place.city } : {}) };
+    });
     return store!;
   }
 

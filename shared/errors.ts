@@ -31,6 +31,8 @@ export const ERRORS = {
   refund_conflict: 409,
   store_exists: 409,
   operator_exists: 409,
+  /** `org city add` of a name the hub has (names compare without case). */
+  city_exists: 409,
   enrollment_code_used: 409,
   enrollment_code_expired: 410,
   body_too_large: 413,

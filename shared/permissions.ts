@@ -3,7 +3,8 @@
  * permissions, stored at the hub and seeded with DEFAULT_ROLES. Every admin route needs exactly
  * one permission, named in ADMIN_ROUTES; a route without an entry is refused, whoever asks.
  * Which data an operator may see (their scope along the org tree) is a separate question,
- * answered by the services later; here only what they may do.
+ * answered by the hub's services (shared/org-scope.ts, hub/org/, decision 010); here only what
+ * they may do.
  */
 
 export const PERMISSIONS = [
@@ -75,6 +76,9 @@ export const ADMIN_ROUTES: ReadonlyMap<string, RouteRule> = new Map<string, Rout
   ['POST /stores/:id/seed', { permission: 'members:seed' }],
   ['GET /stores/:id/bundle', { permission: 'fleet:read' }],
   ['POST /stores/:id/bundle', { permission: 'stores:write' }],
+  ['POST /stores/:id/move', { permission: 'stores:write' }],
+  ['GET /org', { permission: 'stores:read' }],
+  ['POST /org/cities', { permission: 'stores:write' }],
   ['GET /rules', { permission: 'rules:read' }],
   ['PUT /rules', { permission: 'rules:write' }],
   ['GET /templates', { permission: 'rules:read' }],

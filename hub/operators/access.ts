@@ -13,8 +13,9 @@ import { csrfMatches, type SessionDoc } from './sessions.ts';
 
 /**
  * Who is calling the admin API or the console, as every handler sees it (`c.var.actor`): the
- * admin token (scripts, the CLI: every permission) or an operator's session. `scope` is carried
- * for the services that will filter by it (the org tree); nothing enforces it yet.
+ * admin token (scripts, the CLI: every permission) or an operator's session. `scope` is the
+ * node of the org tree whose data they see (null: everything); routes turn it into the value the
+ * services filter by with scopeCheck() (hub/org/scope-check.ts, decision 010).
  */
 export interface Actor {
   kind: 'token' | 'operator';

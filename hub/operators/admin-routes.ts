@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { readJsonBody } from '../../shared/json-body.ts';
 import { parseQuery, queryInt } from '../../shared/query.ts';
 import { AddOperatorSchema, OperatorName } from '../../shared/schemas/operator.ts';
+import { AppError } from '../../shared/errors.ts';
 import type { HubContext } from '../context.ts';
+import { scopeCheck } from '../org/scope-check.ts';
 import { pathId } from '../routes/path-param.ts';
 import type { AdminEnv } from './access.ts';
 import { AUDIT_ID } from './audit.ts';
@@ -13,26 +15,43 @@ const AuditQuerySchema = z.strictObject({ limit: queryInt(1, 1000).default(100),
 
 /**
  * Operators, roles and the audit log in the admin API: what `operator add|list|disable|enable|reset`
- * call. A one-time password is in the answer that made it, once, and nowhere else.
+ * call. A one-time password is in the answer that made it, once, and nowhere else. A scope must
+ * name a node of the org tree; an admin with a scope sees and manages only operators within it,
+ * and cannot grant more than it (decision 010).
  */
 export function operatorAdminRoutes(ctx: HubContext) {
-  const name = (c: Context) => pathId(c, 'name', OperatorName, 'operator_not_found', 'operator');
+  // The operator named in the path, when the caller's scope covers theirs; else not found.
+  const name = async (c: Context<AdminEnv>) => {
+    const given = pathId(c, 'name', OperatorName, 'operator_not_found', 'operator');
+    const op = await ctx.operators.get(given);
+    if (op && !(await ctx.org.nodeWithin(op.scope ?? null, (await scopeCheck(ctx, c)).scope))) throw new AppError('operator_not_found', `no operator ${given}`);
+    return given;
+  };
   return new Hono<AdminEnv>()
-    .get('/operators', async (c) => c.json({ operators: (await ctx.operators.list()).map(operatorView) }))
+    .get('/operators', async (c) => {
+      const scope = (await scopeCheck(ctx, c)).scope;
+      const all = await ctx.operators.list();
+      const seen = [];
+      for (const op of all) if (await ctx.org.nodeWithin(op.scope ?? null, scope)) seen.push(op);
+      return c.json({ operators: seen.map(operatorView) });
+    })
     .post('/operators', async (c) => {
       const body = await readJsonBody(c.req, AddOperatorSchema);
       c.set('auditTarget', body.name);
-      const { operator, password } = await ctx.operators.add(body);
+      const caller = (await scopeCheck(ctx, c)).scope;
+      if (body.scope === undefined && caller.node !== null) throw new AppError('forbidden', `scope: an operator without a scope sees everything; give one within yours (${caller.node})`);
+      const scope = body.scope === undefined ? undefined : await ctx.org.scopeNode(body.scope, caller);
+      const { operator, password } = await ctx.operators.add({ ...body, scope });
       return c.json({ operator: operatorView(operator), password }, 201);
     })
     .post('/operators/:name/disable', async (c) => {
-      const operator = await ctx.operators.setDisabled(name(c), true);
+      const operator = await ctx.operators.setDisabled(await name(c), true);
       await ctx.sessions.removeAllOf(operator.name);
       return c.json({ operator: operatorView(operator) });
     })
-    .post('/operators/:name/enable', async (c) => c.json({ operator: operatorView(await ctx.operators.setDisabled(name(c), false)) }))
+    .post('/operators/:name/enable', async (c) => c.json({ operator: operatorView(await ctx.operators.setDisabled(await name(c), false)) }))
     .post('/operators/:name/reset', async (c) => {
-      const { operator, password } = await ctx.operators.reset(name(c));
+      const { operator, password } = await ctx.operators.reset(await name(c));
       await ctx.sessions.removeAllOf(operator.name);
       return c.json({ operator: operatorView(operator), password });
     })

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { HubContext } from '../context.ts';
 import type { AdminEnv } from '../operators/access.ts';
 import { operatorAdminRoutes } from '../operators/admin-routes.ts';
+import { orgRoutes } from '../org/org-routes.ts';
 import { adminRoutes } from './admin.ts';
 import { identityRoutes } from './identity.ts';
 
@@ -12,6 +13,7 @@ import { identityRoutes } from './identity.ts';
 export function adminApiRoutes(ctx: HubContext) {
   const api = new Hono<AdminEnv>();
   api.route('/', adminRoutes(ctx));
+  api.route('/', orgRoutes(ctx));
   api.route('/', identityRoutes(ctx));
   api.route('/', operatorAdminRoutes(ctx));
   return api;

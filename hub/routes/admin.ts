@@ -12,6 +12,8 @@ import { fleetStatus } from '../fleet.ts';
 import type { AdminEnv } from '../operators/access.ts';
 import { INCIDENT_KINDS, listIncidents } from '../incidents.ts';
 import { localDate } from '../../shared/local-time.ts';
+import { memberDetail } from '../member-detail.ts';
+import { scopeCheck } from '../org/scope-check.ts';
 import { pointsByDay } from '../points-activity.ts';
 import { currentRules, listTemplates, putTemplate, setRules } from '../rules.ts';
 import { seedStoreMembers } from '../seed.ts';
@@ -30,7 +32,8 @@ const storeView = ({ _id, _rev, secretHash, ...s }: StoreDoc) => s;
 
 /**
  * The admin API's stores, rules, templates, coupons, members, fleet and incidents, for HQ tools,
- * the CLI and the console. Who may call what is decided around these handlers (admin-api.ts).
+ * the CLI and the console. Who may call what is decided around these handlers (admin-api.ts);
+ * which stores and members they see, here, by the caller's scope (hub/org/scope-check.ts).
  */
 export function adminRoutes(ctx: HubContext) {
   const admin = new Hono<AdminEnv>();
@@ -39,34 +42,35 @@ export function adminRoutes(ctx: HubContext) {
     const body = await readJsonBody(c.req, AddStoreSchema.extend(CodeSchema.shape));
     c.set('auditTarget', body.id);
     const { ttlHours, ...store } = body;
-    const added = await ctx.stores.add(store, ttlHours ? ttlHours * 3600_000 : undefined);
+    const added = await ctx.org.addStore(store, ttlHours ? ttlHours * 3600_000 : undefined, (await scopeCheck(ctx, c)).scope);
     ctx.log.info('store added', { storeId: added.store.id });
     return c.json({ store: storeView(added.store), enrollment: { code: added.code, expiresAt: added.expiresAt } }, 201);
   });
-  admin.get('/stores', async (c) => c.json({ stores: (await ctx.stores.list()).map(storeView) }));
-  const storeId = (c: Context) => pathId(c, 'id', StoreId, 'store_not_found', 'store');
+  admin.get('/stores', async (c) => c.json({ stores: (await ctx.stores.list((await scopeCheck(ctx, c)).scope)).map(storeView) }));
+  // A store id from the path: well-formed and in the caller's scope, else not found (before anything is read or written).
+  const storeId = async (c: Context<AdminEnv>) => (await scopeCheck(ctx, c)).store(pathId(c, 'id', StoreId, 'store_not_found', 'store'));
   admin.post('/stores/:id/codes', async (c) => {
     const body = await readJsonBody(c.req, CodeSchema);
-    return c.json({ enrollment: await ctx.stores.newCode(storeId(c), body.ttlHours ? body.ttlHours * 3600_000 : undefined) }, 201);
+    return c.json({ enrollment: await ctx.stores.newCode(await storeId(c), body.ttlHours ? body.ttlHours * 3600_000 : undefined) }, 201);
   });
-  admin.post('/stores/:id/disable', async (c) => c.json({ store: storeView(await ctx.stores.setDisabled(storeId(c), true)) }));
-  admin.post('/stores/:id/enable', async (c) => c.json({ store: storeView(await ctx.stores.setDisabled(storeId(c), false)) }));
+  admin.post('/stores/:id/disable', async (c) => c.json({ store: storeView(await ctx.stores.setDisabled(await storeId(c), true)) }));
+  admin.post('/stores/:id/enable', async (c) => c.json({ store: storeView(await ctx.stores.setDisabled(await storeId(c), false)) }));
   admin.post('/stores/:id/seed', async (c) => {
     const body = await readJsonBody(c.req, SeedSchema);
-    const store = await ctx.stores.require(storeId(c));
+    const store = await ctx.stores.require(await storeId(c));
     await seedStoreMembers(ctx.couch, ctx.ingest, store, body.count, { first: body.first, now: ctx.clock() });
     ctx.bundles.request(store.id);
     return c.json({ seeded: body.count, first: body.first }, 201);
   });
   // The replica bundle a new node enrolls from: built after bulk changes and every few minutes when stale.
   admin.get('/stores/:id/bundle', async (c) => {
-    const store = await ctx.stores.require(storeId(c));
+    const store = await ctx.stores.require(await storeId(c));
     const header = await ctx.bundles.header(store.id);
     if (!header) throw new AppError('not_found', `no replica bundle for ${store.id} yet`);
     return c.json({ bundle: header });
   });
   admin.post('/stores/:id/bundle', async (c) => {
-    const store = await ctx.stores.require(storeId(c));
+    const store = await ctx.stores.require(await storeId(c));
     ctx.bundles.request(store.id);
     return c.json({ requested: store.id }, 202);
   });
@@ -86,24 +90,23 @@ export function adminRoutes(ctx: HubContext) {
   admin.post('/coupons', async (c) => {
     const body = await readJsonBody(c.req, IssueCouponSchema);
     c.set('auditTarget', body.memberId);
-    return c.json({ coupon: await issueHubCoupon(ctx, body) }, 201);
+    return c.json({ coupon: await issueHubCoupon(ctx, body, (await scopeCheck(ctx, c)).scope) }, 201);
   });
 
   admin.get('/members/:id', async (c) => {
     const id = pathId(c, 'id', MemberId, 'member_not_found', 'member');
-    const member = await ctx.members.summary(id, 'Asia/Shanghai', ctx.clock());
-    if (!member) throw new AppError('member_not_found', `no member ${id}`);
-    const facts = await ctx.members.factsOf(id);
-    return c.json({ member, stores: await ctx.members.relevantStores(id), facts: facts.map((f) => ({ id: f._id, type: f.type, storeId: f.storeId ?? null })) });
+    return c.json(await memberDetail(ctx, id, (await scopeCheck(ctx, c)).scope));
   });
 
-  admin.get('/fleet', async (c) => c.json({ stores: await fleetStatus(ctx, ctx.clock()) }));
+  admin.get('/fleet', async (c) => c.json({ stores: await fleetStatus(ctx, ctx.clock(), (await scopeCheck(ctx, c)).scope) }));
   admin.get('/incidents', async (c) => {
     const q = parseQuery(new URL(c.req.url).searchParams, IncidentsQuerySchema);
-    return c.json({ incidents: await listIncidents(ctx.couch, { ...(q.status ? { status: q.status } : {}), ...(q.store ? { storeId: q.store } : {}), ...(q.kind ? { kind: q.kind } : {}) }) });
+    const filter = { ...(q.status ? { status: q.status } : {}), ...(q.store ? { storeId: q.store } : {}), ...(q.kind ? { kind: q.kind } : {}) };
+    return c.json({ incidents: await listIncidents(ctx.couch, filter, (await scopeCheck(ctx, c)).scope) });
   });
   // Points issued and redeemed per business day, every store together (the dashboard's chart).
   admin.get('/points/daily', async (c) => {
+    (await scopeCheck(ctx, c)).everything('points by day (every store together)');
     const q = parseQuery(new URL(c.req.url).searchParams, PointsQuerySchema);
     return c.json({ days: await pointsByDay(ctx.couch, localDate(ctx.clock(), DASHBOARD_TIME_ZONE), q.days) });
   });

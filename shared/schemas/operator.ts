@@ -7,8 +7,9 @@ export const OperatorName = z.string().regex(/^[a-z][a-z0-9._-]{1,31}$/, 'a lowe
 /** A role's id as roles have them (`role:<id>`). */
 export const RoleId = z.string().regex(/^[a-z][a-z0-9_]{1,31}$/, 'a lower-case letter, then lower-case letters, digits or _');
 /**
- * A node of the org tree the operator's data is limited to (`region:east`, `store:S001`); absent
- * is everything. Stored and carried on every request; filtering by it comes with the org tree.
+ * A node of the org tree the operator's data is limited to (`region:East`, `city:Shanghai`,
+ * `store:S001`); absent is everything. `operator add` checks that the node exists
+ * (hub/org/organisation.ts) and stores it as the tree spells it; shared/org-scope.ts reads it.
  */
 export const Scope = Text(80);
 

@@ -2,10 +2,11 @@ import { FAULT_KINDS, formatChaos, runChaos, type FaultKind } from '../support/c
 import { benchEdge } from './edge-bench.ts';
 import { benchHub } from './hub-bench.ts';
 import { benchOneId } from './one-id-bench.ts';
+import { benchScope } from './scope-bench.ts';
 import { benchFuzz, fuzzMarkdown } from './fuzz-bench.ts';
 
 /**
- * `npm run bench [-- edge|hub|one-id|fuzz|chaos]`: runs the benchmarks (all but fuzz and chaos by default) and prints a Markdown
+ * `npm run bench [-- edge|hub|one-id|scope|fuzz|chaos]`: runs the benchmarks (all but fuzz and chaos by default) and prints a Markdown
  * report for docs/benchmarks.md. Wall-clock figures are reported, never asserted: CI does not
  * run this.
  */
@@ -13,6 +14,7 @@ const only = process.argv[2];
 if (!only || only === 'edge') await reportEdge();
 if (!only || only === 'hub') await reportHub();
 if (!only || only === 'one-id') await reportOneId();
+if (!only || only === 'scope') await reportScope();
 // Not part of the default run: 100,000 requests take a while and report findings, not speed.
 if (only === 'fuzz') await reportFuzz();
 // Ten minutes of faults and traffic, then the healed fleet's agreement (CHAOS_SECONDS, CHAOS_SEED, CHAOS_FAULTS).
@@ -91,6 +93,23 @@ async function reportHub() {
       `- CPU while the offline receipts came in: the hub ${f(r.offline.hubCpuSeconds)} s, its database ${f(r.offline.databaseCpuSeconds)} s`,
       `- setup, not measured against a goal: seeding the ${r.enroll.members.toLocaleString('en')} members at the hub ${f(r.enroll.seedSeconds, 0)} s; the hub's replica bundle for the store (built in the background) ready ${f(r.enroll.bundleSeconds, 0)} s after`,
       `- ${r.fleet.stores} store nodes on this machine, one hub (hub process + its embedded database): idle ${f(r.fleet.idleCpu * 100)}% of a core, ${f(r.fleet.idleRssMb, 0)} MB; with every store selling (${f(r.fleet.receiptsPerSecond)} receipts/s in all) ${f(r.fleet.loadCpu * 100)}% of a core (the hub ${f(r.fleet.loadHubCpu * 100)}%, its database ${f((r.fleet.loadCpu - r.fleet.loadHubCpu) * 100)}%), ${f(r.fleet.loadRssMb, 0)} MB; largest lag afterwards ${r.fleet.maxLagDocs} documents`,
+    ].join('\n'),
+  );
+}
+
+async function reportScope() {
+  const r = await benchScope();
+  const f = (n: number) => n.toFixed(2);
+  const [token, all, scoped] = r.rows;
+  console.log(
+    [
+      `### Data scope: GET /admin/v1/members/:id (${r.rounds.toLocaleString('en')} calls per caller, interleaved; ${r.members.toLocaleString('en')} members in two regions)`,
+      '',
+      '| caller | p50 ms | p95 ms | mean ms | p50 ratio to the token | p50 ratio to the unscoped session |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+      ...r.rows.map((x) => `| ${x.caller} | ${f(x.p50)} | ${f(x.p95)} | ${f(x.mean)} | ${f(x.p50 / token!.p50)} | ${f(x.p50 / all!.p50)} |`),
+      '',
+      `- the scope check alone (scoped against unscoped session): p50 ${f(((scoped!.p50 - all!.p50) / all!.p50) * 100)}%, p95 ${f(((scoped!.p95 - all!.p95) / all!.p95) * 100)}%, mean ${f(((scoped!.mean - all!.mean) / all!.mean) * 100)}% (goal ≤ 10%)`,
     ].join('\n'),
   );
 }

@@ -23,7 +23,7 @@ describe('fuzz: the hub admin, store and replication APIs', () => {
   it('the harness sees what an accepted request writes (else "a refusal wrote nothing" could not fail)', async () => {
     const template = { id: 'FT9', title: 'Harness check', terms: { kind: 'cash', valueCents: 100 }, validDays: 7 };
     expect(await probesThatSee(setup.target, plainRequest('PUT', '/admin/v1/templates/FT9', 'admin', template))).toEqual({ status: 200, changed: ['storeDb', 'templates'] });
-    expect(await probesThatSee(setup.target, plainRequest('POST', '/admin/v1/stores', 'admin', { id: 'FZ9', name: 'Harness check' }))).toEqual({ status: 201, changed: ['stores'] });
+    expect(await probesThatSee(setup.target, plainRequest('POST', '/admin/v1/stores', 'admin', { id: 'FZ9', name: 'Harness check' }))).toEqual({ status: 201, changed: ['org', 'stores'] });
     const record = { id: 'fz:harness', source: 'fz', observedAt: '2026-01-01T00:00:00.000Z', identities: { phone: '+8613700000099' }, profile: { name: 'Harness' } };
     expect(await probesThatSee(setup.target, plainRequest('POST', '/admin/v1/identity/records', 'admin', record))).toEqual({ status: 201, changed: ['identity'] });
   });

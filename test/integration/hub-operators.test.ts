@@ -332,6 +332,7 @@ describe('the audit log', () => {
 
 describe('the operator commands', () => {
   it('operator add prints a one-time password that logs in; list, reset and disable', async () => {
+    expect((await adminClient(hub).post('/stores', { id: 'S001', name: 'Scoped to' })).status).toBe(201); // a scope names a node of the org tree
     const added = await hubCliOk(hub, ['operator', 'add', 'cli-ops', '--role', 'store_manager', '--scope', 'store:S001']);
     const password = lastLine(added.stdout);
     secrets.add(password);

@@ -466,7 +466,7 @@ export function hubRoutes(fx: HubFixture): RouteSpec[] {
   return [
     { route: 'GET /healthz', method: 'GET', path: none('/healthz'), auth: 'none' },
     // admin (hub/routes/admin.ts)
-    { route: 'POST /admin/v1/stores', method: 'POST', path: none('/admin/v1/stores'), auth: 'admin', writes: stores, body: fc.record({ id: newStoreId, name: fc.constantFrom('Fuzz store', '测试店'), region: fc.option(fc.constantFrom('east', 'west'), { nil: undefined }), timeZone: fc.option(fc.constantFrom('Asia/Shanghai', 'Europe/Berlin', 'Mars/Olympus'), { nil: undefined }), ttlHours: fc.option(fc.constantFrom(1, 24, 0.5), { nil: undefined }) }).map(j) },
+    { route: 'POST /admin/v1/stores', method: 'POST', path: none('/admin/v1/stores'), auth: 'admin', writes: [...stores, 'org'], body: fc.record({ id: newStoreId, name: fc.constantFrom('Fuzz store', '测试店'), region: fc.option(fc.constantFrom('east', 'west', '__proto__'), { nil: undefined }), city: fc.option(fc.constantFrom('Shanghai', 'Atlantis'), { nil: undefined }), timeZone: fc.option(fc.constantFrom('Asia/Shanghai', 'Europe/Berlin', 'Mars/Olympus'), { nil: undefined }), ttlHours: fc.option(fc.constantFrom(1, 24, 0.5), { nil: undefined }) }).map(j) },
     { route: 'GET /admin/v1/stores', method: 'GET', path: none('/admin/v1/stores'), auth: 'admin' },
     { route: 'POST /admin/v1/stores/:id/codes', method: 'POST', path: p`/admin/v1/stores/${store}/codes`, auth: 'admin', writes: stores, body: fc.record({ ttlHours: fc.option(fc.constantFrom(1, 2, 48), { nil: undefined }) }).map(j) },
     { route: 'POST /admin/v1/stores/:id/disable', method: 'POST', path: p`/admin/v1/stores/${store}/disable`, auth: 'admin', writes: stores },
@@ -474,6 +474,10 @@ export function hubRoutes(fx: HubFixture): RouteSpec[] {
     { route: 'POST /admin/v1/stores/:id/seed', method: 'POST', path: p`/admin/v1/stores/${store}/seed`, auth: 'admin', writes: stores, body: fc.record({ count: fc.integer({ min: 1, max: 3 }), first: fc.option(fc.constantFrom(500, 600), { nil: undefined }) }).map(j) },
     { route: 'GET /admin/v1/stores/:id/bundle', method: 'GET', path: p`/admin/v1/stores/${store}/bundle`, auth: 'admin' },
     { route: 'POST /admin/v1/stores/:id/bundle', method: 'POST', path: p`/admin/v1/stores/${store}/bundle`, auth: 'admin' },
+    { route: 'POST /admin/v1/stores/:id/move', method: 'POST', path: p`/admin/v1/stores/${store}/move`, auth: 'admin', writes: [...stores, 'org'], body: fc.record({ city: fc.option(fc.constantFrom('Shanghai', 'Atlantis', '__proto__', 'a:b'), { nil: undefined }), region: fc.option(fc.constantFrom('East', 'constructor', ''), { nil: undefined }) }).map(j) },
+    // the org tree (hub/org/org-routes.ts)
+    { route: 'GET /admin/v1/org', method: 'GET', path: none('/admin/v1/org'), auth: 'admin' },
+    { route: 'POST /admin/v1/org/cities', method: 'POST', path: none('/admin/v1/org/cities'), auth: 'admin', writes: ['org'], body: fc.record({ name: fc.constantFrom('Shanghai', 'Suzhou', '__proto__', 'toString', 'x:y', '城'), region: fc.constantFrom('East', 'West', 'prototype', '') }).map(j) },
     { route: 'GET /admin/v1/rules', method: 'GET', path: none('/admin/v1/rules'), auth: 'admin' },
     {
       route: 'PUT /admin/v1/rules',
@@ -1004,6 +1008,7 @@ export async function setupHub(): Promise<HubSetup> {
       probes: {
         storeDb: { read: async () => (await get(`/couch/${creds.db}/`, basic)).update_seq },
         stores: { read: () => adminGet('/stores') },
+        org: { read: () => adminGet('/org') },
         rules: { read: () => adminGet('/rules') },
         templates: { read: () => adminGet('/templates') },
         identity: { read: async () => [await adminGet('/identity/metrics'), await adminGet('/identity/quarantine')] },

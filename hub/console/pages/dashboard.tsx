@@ -3,6 +3,7 @@ import { localDate } from '../../../shared/local-time.ts';
 import type { HubContext } from '../../context.ts';
 import { fleetStatus } from '../../fleet.ts';
 import { INCIDENT_KINDS, listIncidents } from '../../incidents.ts';
+import { scopeCheck } from '../../org/scope-check.ts';
 import { pointsByDay } from '../../points-activity.ts';
 import { DASHBOARD_TIME_ZONE } from '../../routes/admin.ts';
 import { ChartPanel, Panel, Stat, Table } from '../components.tsx';
@@ -23,10 +24,12 @@ export function dashboardPages(ctx: HubContext) {
     page(ctx, async (c) => {
       const { t, actor } = c.var;
       const now = ctx.clock();
+      const { scope } = await scopeCheck(ctx, c);
       const [fleet, incidents, points] = await Promise.all([
-        mayCall(actor, 'GET /fleet') ? fleetStatus(ctx, now) : undefined,
-        mayCall(actor, 'GET /incidents') ? listIncidents(ctx.couch, { status: 'open' }) : undefined,
-        mayCall(actor, 'GET /points/daily') ? pointsByDay(ctx.couch, localDate(now, DASHBOARD_TIME_ZONE), CHART_DAYS) : undefined,
+        mayCall(actor, 'GET /fleet') ? fleetStatus(ctx, now, scope) : undefined,
+        mayCall(actor, 'GET /incidents') ? listIncidents(ctx.couch, { status: 'open' }, scope) : undefined,
+        // Every store's points together: HQ's figure, not shown to an operator with a scope (decision 010).
+        mayCall(actor, 'GET /points/daily') && scope.node === null ? pointsByDay(ctx.couch, localDate(now, DASHBOARD_TIME_ZONE), CHART_DAYS) : undefined,
       ]);
       const count = (state: string) => fleet?.filter((s) => s.state === state).length ?? 0;
       const byKind = INCIDENT_KINDS.map((k) => [k, incidents?.filter((i) => i.kind === k).length ?? 0] as const).filter(([, n]) => n > 0);

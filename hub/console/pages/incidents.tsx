@@ -3,6 +3,7 @@ import { AppError } from '../../../shared/errors.ts';
 import { parseQuery } from '../../../shared/query.ts';
 import type { HubContext } from '../../context.ts';
 import { INCIDENT_KINDS, listIncidents, type Incident } from '../../incidents.ts';
+import { scopeCheck } from '../../org/scope-check.ts';
 import { IncidentsQuerySchema } from '../../routes/admin.ts';
 import { Badge, Panel, Table } from '../components.tsx';
 import { need, page, type ConsoleContext, type ConsoleEnv } from '../console-access.ts';
@@ -28,7 +29,7 @@ export function incidentPages(ctx: HubContext) {
       need(c, 'GET /incidents');
       const { t, actor } = c.var;
       const { q, filter } = filterOf(c);
-      const incidents = (await listIncidents(ctx.couch, filter)).sort((a, b) => b.detectedAt.localeCompare(a.detectedAt));
+      const incidents = (await listIncidents(ctx.couch, filter, (await scopeCheck(ctx, c)).scope)).sort((a, b) => b.detectedAt.localeCompare(a.detectedAt));
       const here = `/console/incidents${new URL(c.req.url).search}`;
       return c.html(
         <Layout t={t} title={t('incidents.title')} here={here} actor={actor} screen="/console/incidents">
@@ -87,7 +88,7 @@ export function incidentPages(ctx: HubContext) {
       need(c, 'GET /incidents');
       const { t, actor } = c.var;
       const id = c.req.param('id') ?? '';
-      const incident = (await listIncidents(ctx.couch)).find((i) => i._id === id);
+      const incident = (await listIncidents(ctx.couch, {}, (await scopeCheck(ctx, c)).scope)).find((i) => i._id === id);
       if (!incident) throw new AppError('not_found', 'no such incident');
       const fields: [string, unknown][] = [
         [t('incidents.kind'), <Badge t={t} prefix="kind" value={incident.kind} />],

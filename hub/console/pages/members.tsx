@@ -8,6 +8,8 @@ import type { LedgerDoc, MemberDoc, OrderDoc } from '../../../shared/schemas/doc
 import type { HubContext } from '../../context.ts';
 import type { StoredGolden } from '../../identity/service.ts';
 import { clientAddress } from '../../operators/access.ts';
+import { memberInScope, scopeCheck } from '../../org/scope-check.ts';
+import { seesStore } from '../../../shared/org-scope.ts';
 import { pathId } from '../../routes/path-param.ts';
 import { Badge, Csrf, Notice, Panel, Table } from '../components.tsx';
 import { formAction, mayCall, need, page, type ConsoleContext, type ConsoleEnv } from '../console-access.ts';
@@ -92,7 +94,10 @@ export function memberPages(ctx: HubContext) {
       const q = (c.req.query('q') ?? '').trim().slice(0, 80);
       const asked = c.req.query('by');
       const by: SearchBy = SEARCH_BY.find((b) => b === asked) ?? 'auto';
-      const found = q ? await findMember(ctx, q, by) : undefined;
+      const { scope } = await scopeCheck(ctx, c);
+      // A member outside the operator's scope is not found, whatever was typed (decision 010).
+      const hit = q ? await findMember(ctx, q, by) : undefined;
+      const found = hit !== undefined && (await memberInScope(ctx.members, scope, hit)) ? hit : undefined;
       if (found) return c.redirect(`/console/members/${encodeURIComponent(found)}`, 303);
       return c.html(
         <Layout t={t} title={t('members.title')} here="/console/members" actor={actor} screen="/console/members">
@@ -111,19 +116,23 @@ export function memberPages(ctx: HubContext) {
       const { t, actor } = c.var;
       const asked = pathId(c, 'id', MemberId, 'member_not_found', 'member');
       const now = ctx.clock();
-      // A read of a person's data, audited as the admin API's GET /members/:id is.
-      const member = await ctx.members.summary(asked, SUMMARY_TIME_ZONE, now);
+      const { scope } = await scopeCheck(ctx, c);
+      // A read of a person's data, audited as the admin API's GET /members/:id is; out of scope is not found.
+      const member = (await memberInScope(ctx.members, scope, asked)) ? await ctx.members.summary(asked, SUMMARY_TIME_ZONE, now) : undefined;
       await ctx.audit.record({ actor: { kind: actor.kind, name: actor.name }, method: 'GET', route: c.req.routePath, target: asked, status: member ? 200 : 404, ...clientAddress(c) });
       if (!member) throw new AppError('member_not_found', `no member ${asked}`);
       const [profile, docs, stores, golden] = await Promise.all([
         ctx.members.memberDoc(member.id) as Promise<MemberDoc | undefined>,
         ctx.members.docsOf(member.id),
-        ctx.members.relevantStores(member.id),
-        mayCall(actor, 'GET /identity/members/:id') ? goldenOf(ctx, member.id) : undefined,
+        ctx.members.relevantStores(member.id).then((ids) => ids.filter((id) => seesStore(scope, id))),
+        // One-ID is HQ's: not shown to an operator with a scope.
+        mayCall(actor, 'GET /identity/members/:id') && scope.node === null ? goldenOf(ctx, member.id) : undefined,
       ]);
       const reveal = can(actor, 'members:reveal_pii');
-      const ledger = (docs.filter((d) => d.type === 'pts') as unknown as LedgerDoc[]).sort((a, b) => b.at.localeCompare(a.at));
-      const orders = (docs.filter((d) => d.type === 'order') as unknown as OrderDoc[]).sort((a, b) => b.at.localeCompare(a.at));
+      // Only the sales and points of stores in scope; the balance and tier above are the member's.
+      const inScope = (d: Record<string, unknown>) => typeof d.storeId !== 'string' || seesStore(scope, d.storeId);
+      const ledger = (docs.filter((d) => d.type === 'pts' && inScope(d)) as unknown as LedgerDoc[]).sort((a, b) => b.at.localeCompare(a.at));
+      const orders = (docs.filter((d) => d.type === 'order' && inScope(d)) as unknown as OrderDoc[]).sort((a, b) => b.at.localeCompare(a.at));
       const merged = docs.filter((d) => d.type === 'alias' && !d.undoneAt).map((d) => String(d.from));
       const mayWrite = mayCall(actor, 'POST /identity/members/:id/split');
       const phone = profile?.phone ? (reveal ? profile.phone : maskPhone(profile.phone)) : member.phoneMasked;
@@ -233,6 +242,7 @@ export function memberPages(ctx: HubContext) {
     '/members/:id/split',
     formAction(ctx, 'POST /identity/members/:id/split', async (c) => {
       const goldenId = pathId(c, 'id', MemberId, 'member_not_found', 'golden member');
+      (await scopeCheck(ctx, c)).everything('One-ID (splitting a golden member)');
       const form = await c.req.formData();
       const records = form.getAll('records').filter((r): r is string => typeof r === 'string').slice(0, 10_000);
       await ctx.identity.split(goldenId, records, c.var.actor.name);

@@ -4,6 +4,7 @@ import { own } from '../../../shared/own.ts';
 import { StoreId } from '../../../shared/schemas/common.ts';
 import type { HubContext } from '../../context.ts';
 import { fleetStatus } from '../../fleet.ts';
+import { scopeCheck } from '../../org/scope-check.ts';
 import { pathId } from '../../routes/path-param.ts';
 import { AddStoreSchema } from '../../stores.ts';
 import { Badge, Csrf, Notice, Panel, Table } from '../components.tsx';
@@ -37,12 +38,12 @@ function CodePage({ c, storeId, code, expiresAt, isNew }: { c: ConsoleContext; s
 /** Stores and fleet: what the fleet API answers, and the store actions of the admin API as forms. */
 export function storePages(ctx: HubContext) {
   const app = new Hono<ConsoleEnv>();
-  const storeId = (c: ConsoleContext) => pathId(c, 'id', StoreId, 'store_not_found', 'store');
+  const storeId = async (c: ConsoleContext) => (await scopeCheck(ctx, c)).store(pathId(c, 'id', StoreId, 'store_not_found', 'store'));
 
   const list = async (c: ConsoleContext, error?: string) => {
     need(c, 'GET /fleet');
     const { t, actor } = c.var;
-    const fleet = await fleetStatus(ctx, ctx.clock());
+    const fleet = await fleetStatus(ctx, ctx.clock(), (await scopeCheck(ctx, c)).scope);
     const canWrite = mayCall(actor, 'POST /stores/:id/disable');
     const done = DONE.get(c.req.query('done') as 'disabled');
     const doneStore = StoreId.safeParse(c.req.query('store'));
@@ -137,7 +138,7 @@ export function storePages(ctx: HubContext) {
       if (!input.success) return list(c, c.var.t('stores.invalid', { field: String(input.error.issues[0]?.path[0] ?? '') }));
       let added;
       try {
-        added = await ctx.stores.add(input.data);
+        added = await ctx.org.addStore(input.data, undefined, (await scopeCheck(ctx, c)).scope);
       } catch (err) {
         if (err instanceof AppError && err.code === 'store_exists') return list(c, c.var.t('stores.exists', { id: input.data.id }));
         throw err;
@@ -149,7 +150,7 @@ export function storePages(ctx: HubContext) {
   app.post(
     '/stores/:id/codes',
     formAction(ctx, 'POST /stores/:id/codes', async (c) => {
-      const id = storeId(c);
+      const id = await storeId(c);
       const code = await ctx.stores.newCode(id);
       return c.html(<CodePage c={c} storeId={id} code={code.code} expiresAt={code.expiresAt} isNew={false} />, 201);
     }),
@@ -158,7 +159,7 @@ export function storePages(ctx: HubContext) {
     app.post(
       `/stores/:id/${action}`,
       formAction(ctx, `POST /stores/:id/${action}`, async (c) => {
-        const id = storeId(c);
+        const id = await storeId(c);
         await ctx.stores.setDisabled(id, action === 'disable');
         return c.redirect(`/console/stores?done=${action}d&store=${id}`, 303);
       }),
