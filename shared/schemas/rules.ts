@@ -30,7 +30,8 @@ export const LoyaltyRulesSchema = z.strictObject({
   tiers: z
     .array(TierRuleSchema)
     .min(1)
-    .refine((t) => t[0]!.minSpendCents === 0, 'the first tier starts at 0 spend')
+    // An empty list fails min(1); zod still runs the refinements, which must not throw on it.
+    .refine((t) => t.length === 0 || t[0]!.minSpendCents === 0, 'the first tier starts at 0 spend')
     .refine((t) => t.every((x, i) => i === 0 || x.minSpendCents > t[i - 1]!.minSpendCents), 'tiers in ascending order of minSpendCents'),
   tierWindowMonths: z.number().int().positive().max(60),
   earn: z.strictObject({ pointsPerYuan: z.number().int().nonnegative().max(1000) }),

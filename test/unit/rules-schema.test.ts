@@ -11,4 +11,10 @@ describe('LoyaltyRulesSchema', () => {
     expect(LoyaltyRulesSchema.safeParse({ ...DEFAULT_RULES, tiers: [l1, l3, l2] }).success).toBe(false);
     expect(LoyaltyRulesSchema.safeParse({ ...DEFAULT_RULES, tiers: [l2, l3] }).success).toBe(false);
   });
+
+  it('refuses no tiers at all with an issue, not an exception (the fuzz bench: PUT /rules answered 500)', () => {
+    const parsed = LoyaltyRulesSchema.safeParse({ ...DEFAULT_RULES, tiers: [] });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error!.issues[0]!.path).toEqual(['tiers']);
+  });
 });
