@@ -68,6 +68,7 @@ const [a, b] = running;
 console.log(`
 MemberEdge demo: hub at ${hub.url} (data in ${root})
   admin token: in ${join(root, 'hub', 'admin-token')}
+  HQ console: ${hub.url}/console — ${existsSync(join(root, 'hub', 'initial-admin-password')) ? `log in as admin with the one-time password in ${join(root, 'hub', 'initial-admin-password')}` : 'log in as admin with the password you chose'}
 ${running.map((s) => `  store ${s.id} (${s.name}) at ${s.url}   POS terminal T1 token: ${s.token}`).join('\n')}
 
 Try: a member of ${a!.id} earns points there, then is served at ${b!.id} (the hub looks them up):
