@@ -635,6 +635,9 @@ function badNumbers(v: unknown, path: string, out: string[], depth = 0): void {
   if (depth > 50 || out.length > 3 || v === null || typeof v !== 'object') return;
   for (const [k, x] of Object.entries(v)) {
     const here = `${path}.${k}`;
+    // An incident keeps the document a store sent and the hub refused or quarantined, as sent:
+    // evidence, not a figure of the product's (the 20,000-request hub bench read its junk delta).
+    if (k === 'doc' && path.endsWith('.details')) continue;
     if (INTEGER_KEYS.has(k) && !(typeof x === 'number' && Number.isSafeInteger(x)) && !(typeof x === 'object' && x !== null)) out.push(`${here} = ${JSON.stringify(x)}`);
     else badNumbers(x, here, out, depth + 1);
   }
