@@ -52,7 +52,7 @@ export function setLanguage(c: GuideContext, deps: GuideDeps): GuideTranslator {
 
 /** Where to send a guide back after signing in: a guide page of this node, nothing else. */
 export function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/guide(\/[A-Za-z0-9/_.~%:@-]*)?$/.test(next) && !next.includes('//') ? next : '/guide';
+  return typeof next === 'string' && /^\/guide(\/[A-Za-z0-9/_.~%:@-]*)?$/.test(next) && !next.includes('//') && !next.includes('..') ? next : '/guide';
 }
 
 /** The signed-in guide's session, or undefined (no cookie, ended, revoked, a newer password). */

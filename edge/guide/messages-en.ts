@@ -45,7 +45,7 @@ const ENTRIES = [
   ['profile.talk', 'Talk about'],
   ['profile.talkHint', 'What they buy most (tags and recommendations will come from HQ).'],
   ['profile.noTalk', 'Nothing to go on yet.'],
-  ['profile.receipts', '{n} receipts'],
+  ['profile.receipts', 'bought {n}×'],
   ['profile.another', 'Find another member'],
   ['register.title', 'Register a walk-in'],
   ['register.phone', 'Mobile phone'],

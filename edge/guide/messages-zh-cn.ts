@@ -47,7 +47,7 @@ export const GUIDE_ZH_CN: ReadonlyMap<GuideMessageKey, string> = new Map<GuideMe
   ['profile.talk', '聊天话题'],
   ['profile.talkHint', '最常购买的品类（标签与推荐将由总部提供）。'],
   ['profile.noTalk', '暂无可参考的信息。'],
-  ['profile.receipts', '{n} 张小票'],
+  ['profile.receipts', '买过 {n} 次'],
   ['profile.another', '查找其他会员'],
   ['register.title', '注册到店顾客'],
   ['register.phone', '手机号'],
