@@ -9,6 +9,10 @@ import { couponsRoutes } from './routes/coupons.ts';
 import { membersRoutes } from './routes/members.ts';
 import type { SyncStatus } from './sync/replication.ts';
 import type { TerminalRegistry } from './terminals.ts';
+import type { GuideAccounts } from './guide/accounts.ts';
+import { guideTranslators } from './guide/i18n.ts';
+import { guideRoutes } from './guide/routes.tsx';
+import { GuideSessions } from './guide/sessions.ts';
 
 export interface AppOptions {
   terminals: TerminalRegistry;
@@ -18,6 +22,8 @@ export interface AppOptions {
   onRequest?: () => void;
   /** On an enrolled node: the state of replication with the hub, for /healthz. */
   syncStatus?: () => SyncStatus;
+  /** The guide accounts of this node: with them, the guide pages are served at /guide. */
+  guides?: GuideAccounts;
 }
 
 /** Builds the edge HTTP API from its dependencies; `serve` listens, tests call `app.request()`. */
@@ -57,5 +63,17 @@ export function createApp(ctx: EdgeContext, opts: AppOptions) {
     ['/coupons', couponsRoutes(ctx)],
   ];
   for (const [prefix, routes] of v1) for (const r of routes.routes) app.on(r.method, `/v1${prefix}${r.path === '/' ? '' : r.path}`, authorised(r.handler));
+
+  if (opts.guides) {
+    const deps = {
+      ctx,
+      accounts: opts.guides,
+      sessions: new GuideSessions(ctx.clock),
+      translators: guideTranslators(ctx.timeZone),
+      signInLimit: new RateLimiter(10, 10),
+      findLimit: new RateLimiter(opts.identifyRate.perMinute, opts.identifyRate.burst),
+    };
+    app.route('/guide', guideRoutes(deps, opts.onRequest));
+  }
   return app;
 }

@@ -12,6 +12,7 @@ import { progressPrinter } from '../shared/cli/progress.ts';
 import { seedMembers } from './seed.ts';
 import { issueCoupon } from './services/coupons.ts';
 import { addTerminal, listTerminals, revokeTerminal } from './terminals.ts';
+import { addGuide, GuideName, listGuides, revokeGuide } from './guide/accounts.ts';
 import { existsSync } from 'node:fs';
 import { doctor } from './doctor.ts';
 import { enroll } from './enroll.ts';
@@ -22,6 +23,9 @@ const USAGE = `usage: npm run edge -- <command> [options]
   terminal add --data DIR --id T1                     print a new POS terminal token (last line)
   terminal list --data DIR                            each terminal: id, created, revoked or not
   terminal revoke --data DIR --id T1                  its token stops working (within seconds while serving)
+  guide add NAME --data DIR                           a guide account for the guide pages; prints its password (last line)
+  guide list --data DIR                               each guide: name, created, revoked or not
+  guide revoke NAME --data DIR                        the guide's sessions end and the password stops working
   seed --data DIR --members N [--seed 42]             add N synthetic members (demo, bench)
   serve --data DIR [--port 8401] [--host 127.0.0.1]   serve the API
         [--identify-rate 120] [--identify-burst 30]  identify requests per minute per terminal
@@ -57,7 +61,7 @@ const OPTIONS = {
 
 async function main(argv: string[]): Promise<void> {
   const { values: o, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  const [command, sub] = positionals;
+  const [command, sub, name] = positionals;
   if (o.help || !command) {
     console.log(USAGE);
     return;
@@ -75,6 +79,14 @@ async function main(argv: string[]): Promise<void> {
     if (!TerminalId.safeParse(id).success) throw new UsageError('--id: a letter or digit, then letters, digits, _ or -, at most 32');
     return id;
   };
+
+  const guideName = (value: string | undefined) => {
+    if (!value) throw new UsageError('the guide\'s NAME is required: guide add|revoke NAME');
+    if (!GuideName.safeParse(value).success) throw new UsageError('NAME: a lower-case letter, then 1-31 lower-case letters, digits, ., _ or -');
+    return value;
+  };
+  // Only `guide add|revoke` take a third word (the name).
+  if (name !== undefined && !(command === 'guide' && (sub === 'add' || sub === 'revoke'))) throw new UsageError(`unknown command '${positionals.join(' ')}'`);
 
   switch (`${command}${sub ? ` ${sub}` : ''}`) {
     case 'init': {
@@ -108,6 +120,29 @@ async function main(argv: string[]): Promise<void> {
       const id = terminalId();
       const { alreadyRevokedAt } = await revokeTerminal(dir, id, new Date());
       console.log(alreadyRevokedAt ? `terminal ${id} was already revoked (${alreadyRevokedAt}); nothing changed` : `terminal ${id} revoked: its token stops working within seconds, also while the node serves; 'terminal add --id ${id}' gives it a new one`);
+      return;
+    }
+    case 'guide add': {
+      const dir = nodeDir();
+      const guide = guideName(name);
+      const password = await addGuide(dir, guide, new Date());
+      console.log(`guide ${guide} added; their password (shown once; 'guide add ${guide}' again gives a new one), for /guide on this node:`);
+      console.log(password);
+      return;
+    }
+    case 'guide list': {
+      const guides = await listGuides(nodeDir());
+      if (guides.length === 0) return console.log(`no guides yet; 'guide add NAME' adds one`);
+      const width = Math.max(4, ...guides.map((g) => g.name.length));
+      console.log(`${'name'.padEnd(width)}  created                   status`);
+      for (const g of guides) console.log(`${g.name.padEnd(width)}  ${g.createdAt.padEnd(24)}  ${g.revoked ? `revoked${g.revokedAt ? ` ${g.revokedAt}` : ''}` : 'active'}`);
+      return;
+    }
+    case 'guide revoke': {
+      const dir = nodeDir();
+      const guide = guideName(name);
+      const { alreadyRevokedAt } = await revokeGuide(dir, guide, new Date());
+      console.log(alreadyRevokedAt ? `guide ${guide} was already revoked (${alreadyRevokedAt}); nothing changed` : `guide ${guide} revoked: signed out within a second, also while the node serves; 'guide add ${guide}' gives them a new password`);
       return;
     }
     case 'seed': {

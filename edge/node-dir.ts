@@ -9,6 +9,7 @@ import { AppError } from '../shared/errors.ts';
 
 /**
  * A node's data directory: node.json (who this node is), terminals.json (hashed POS tokens),
+ * guides.json (guide accounts, scrypt-hashed passwords),
  * db/ (the PouchDB replica), index.snapshot.json (a cache of the in-memory index) and, once
  * enrolled, hub.json (how to reach the hub).
  */
@@ -23,6 +24,8 @@ export type NodeConfig = z.infer<typeof NodeConfigSchema>;
 export const paths = (dir: string) => ({
   config: join(dir, 'node.json'),
   terminals: join(dir, 'terminals.json'),
+  /** Guide accounts (scrypt hashes; never replicated: see edge/guide/accounts.ts). */
+  guides: join(dir, 'guides.json'),
   db: join(dir, 'db'),
   snapshot: join(dir, 'index.snapshot.json'),
   /** The hub's URL and this store's replication credentials (mode 0600), from `enroll`. */

@@ -16,6 +16,7 @@ import { readHubLink, replicationRemote } from './sync/hub-link.ts';
 import { Replication } from './sync/replication.ts';
 import { throttle } from './sync/throttle.ts';
 import { TerminalRegistry } from './terminals.ts';
+import { GuideAccounts } from './guide/accounts.ts';
 import { VERSION } from './version.ts';
 
 export interface NodeOptions {
@@ -73,10 +74,12 @@ export async function serveNode(opts: ServeOptions): Promise<RunningNode> {
   let lastRequestAt = Date.now();
   try {
     const terminals = await TerminalRegistry.load(opts.dir);
+    const guides = await GuideAccounts.load(opts.dir, node.clock);
     sync = await prepareSync(node, opts);
     const replication = sync?.replication;
     const app = createApp(node, {
       terminals,
+      guides,
       identifyRate: opts.identifyRate,
       onRequest: () => (lastRequestAt = Date.now()),
       ...(replication ? { syncStatus: () => replication.snapshot() } : {}),

@@ -328,6 +328,12 @@ export class MemberIndex {
     return pointsOf(this.combined(memberId), today);
   }
 
+  /** Spend within the rules' tier window ending on `today`, in cents: what the tier is reached by. */
+  rollingSpend(memberId: string, today: string): number {
+    const r = this.combined(memberId);
+    return packedRollingSpend(r?.spend, dayNumber(windowStart(today, this.rules.tierWindowMonths)), dayNumber(today));
+  }
+
   tier(memberId: string, today: string): TierRule {
     return tierOf(this.rules, this.combined(memberId), today);
   }

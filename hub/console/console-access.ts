@@ -2,6 +2,7 @@ import type { Context, Handler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { AppError } from '../../shared/errors.ts';
 import { ADMIN_ROUTES, can } from '../../shared/permissions.ts';
+import { sentFrom } from '../../shared/same-origin.ts';
 import type { HubContext } from '../context.ts';
 import { clientAddress, requireCsrf, sessionActor, type Actor } from '../operators/access.ts';
 import { pickLang, translator, type Translator } from './i18n.ts';
@@ -82,14 +83,6 @@ export function formAction(ctx: HubContext, route: string, handler: (c: ConsoleC
  * site from logging a browser in to an account of its choosing (login CSRF).
  */
 export function sameOrigin(c: Context): boolean {
-  const from = c.req.header('origin') ?? c.req.header('referer');
-  if (!from || from === 'null') return false;
-  let host: string;
-  try {
-    host = new URL(from).host;
-  } catch {
-    return false;
-  }
   const expected = c.req.header('x-forwarded-host')?.split(',')[0]?.trim() || c.req.header('host') || new URL(c.req.url).host;
-  return host === expected;
+  return sentFrom(c.req.header('origin') ?? c.req.header('referer'), expected);
 }

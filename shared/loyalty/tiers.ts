@@ -37,3 +37,27 @@ export function tierForSpend(rules: LoyaltyRules, spend: number): TierRule {
   for (const t of rules.tiers) if (spend >= t.minSpendCents && t.minSpendCents >= best.minSpendCents) best = t;
   return best;
 }
+
+/** Where a member stands: their tier, and what the next one needs (none above the highest). */
+export interface TierProgress {
+  tier: TierRule;
+  spendCents: number;
+  next?: { tier: TierRule; missingCents: number; /** 0-100, rounded down: 100 only once reached. */ percent: number };
+}
+
+/**
+ * The tier a rolling spend gives and how far it is to the next one, for the guide to say
+ * "¥300 more to Gold". The percent runs from the current tier's threshold to the next's.
+ *
+ * @example tierProgress(DEFAULT_RULES, 100_000) // { tier: L2, spendCents: 100000, next: { tier: L3, missingCents: 50000, percent: 66 } }
+ */
+export function tierProgress(rules: LoyaltyRules, spendCents: number): TierProgress {
+  const spend = Math.max(0, spendCents);
+  const tier = tierForSpend(rules, spend);
+  let next: TierRule | undefined;
+  for (const t of rules.tiers) if (t.minSpendCents > tier.minSpendCents && (!next || t.minSpendCents < next.minSpendCents)) next = t;
+  if (!next) return { tier, spendCents: spend };
+  const span = next.minSpendCents - tier.minSpendCents;
+  const percent = Math.min(99, Math.max(0, Math.floor(((spend - tier.minSpendCents) * 100) / span)));
+  return { tier, spendCents: spend, next: { tier: next, missingCents: next.minSpendCents - spend, percent } };
+}

@@ -4,14 +4,16 @@ import { benchHub } from './hub-bench.ts';
 import { benchOneId } from './one-id-bench.ts';
 import { benchScope } from './scope-bench.ts';
 import { benchFuzz, fuzzMarkdown } from './fuzz-bench.ts';
+import { benchGuide } from './guide-bench.ts';
 
 /**
- * `npm run bench [-- edge|hub|one-id|scope|fuzz|chaos]`: runs the benchmarks (all but fuzz and chaos by default) and prints a Markdown
+ * `npm run bench [-- edge|guide|hub|one-id|scope|fuzz|chaos]`: runs the benchmarks (all but fuzz and chaos by default) and prints a Markdown
  * report for docs/benchmarks.md. Wall-clock figures are reported, never asserted: CI does not
  * run this.
  */
 const only = process.argv[2];
 if (!only || only === 'edge') await reportEdge();
+if (!only || only === 'guide') await reportGuide();
 if (!only || only === 'hub') await reportHub();
 if (!only || only === 'one-id') await reportOneId();
 if (!only || only === 'scope') await reportScope();
@@ -19,6 +21,23 @@ if (!only || only === 'scope') await reportScope();
 if (only === 'fuzz') await reportFuzz();
 // Ten minutes of faults and traffic, then the healed fleet's agreement (CHAOS_SECONDS, CHAOS_SEED, CHAOS_FAULTS).
 if (only === 'chaos') await reportChaos();
+
+async function reportGuide() {
+  const r = await benchGuide();
+  const f = (n: number, d = 2) => n.toFixed(d);
+  console.log(
+    [
+      `### Guide profile page (${r.members.toLocaleString('en')} members seeded with \`edge seed\`; the member has ${r.receipts} receipts; ${r.requests.toLocaleString('en')} requests each, one at a time, interleaved)`,
+      '',
+      '| request | p50 ms | p95 ms | p99 ms | goal |',
+      '| --- | ---: | ---: | ---: | --- |',
+      `| \`GET /guide/m/:id\` (signed-in guide, ${r.profile.bytes.toLocaleString('en')} bytes of HTML) | ${f(r.profile.p50)} | ${f(r.profile.p95)} | ${f(r.profile.p99)} | p95 ≤ 20 ms |`,
+      `| baseline: \`GET /v1/members/:id\`, same member (POS) | ${f(r.baseline.p50)} | ${f(r.baseline.p95)} | ${f(r.baseline.p99)} | |`,
+      '',
+      `- ratio of p95s: ${f(r.profile.p95 / r.baseline.p95)}; the first profile request after start ${f(r.coldProfileMs)} ms; seeding the node ${f(r.seedSeconds, 0)} s (setup, not measured)`,
+    ].join('\n'),
+  );
+}
 
 async function reportFuzz() {
   const r = await benchFuzz();

@@ -16,8 +16,8 @@ export const SCREENSHOT_DIR = join(ROOT, 'docs', 'console');
 export interface ConsoleRig {
   hub: HubProcess;
   browser: Browser;
-  /** A fresh browser profile (its own cookies) at the hub, in a language and a viewport. */
-  open(opts?: { locale?: string; viewport?: { width: number; height: number } }): Promise<{ context: BrowserContext; page: Page }>;
+  /** A fresh browser profile (its own cookies) at the hub (or `baseURL`: a store node's guide pages), in a language and a viewport. */
+  open(opts?: { locale?: string; viewport?: { width: number; height: number }; baseURL?: string }): Promise<{ context: BrowserContext; page: Page }>;
   /** Closes every context, the browser, the hub, and removes the hub's data dir. */
   close(): Promise<void>;
 }
@@ -40,7 +40,7 @@ export async function startConsoleRig(hubArgs: string[] = []): Promise<ConsoleRi
     hub,
     browser,
     async open(opts = {}) {
-      const context = await browser.newContext({ baseURL: hub.url, locale: opts.locale ?? 'en-US', viewport: opts.viewport ?? { width: 1280, height: 800 } });
+      const context = await browser.newContext({ baseURL: opts.baseURL ?? hub.url, locale: opts.locale ?? 'en-US', viewport: opts.viewport ?? { width: 1280, height: 800 } });
       context.setDefaultTimeout(15_000);
       contexts.push(context);
       return { context, page: await context.newPage() };
