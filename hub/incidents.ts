@@ -1,4 +1,7 @@
+import { z } from 'zod';
+import { AppError } from '../shared/errors.ts';
 import { EVERYTHING, seesIncident, type DataScope } from '../shared/org-scope.ts';
+import type { Resolution } from '../shared/schemas/incident.ts';
 import { safeText } from '../shared/safe-text.ts';
 import type { Couch, Doc } from './couch/couch.ts';
 import { DB } from './couch/databases.ts';
@@ -32,6 +35,22 @@ export interface Incident extends Doc {
   detectedAt: string;
   summary: string;
   details: Record<string, unknown>;
+  /** Set once resolved (hub/incident-resolution.ts): when, by whom (operator name or 'token'), and how. */
+  resolvedAt?: string;
+  resolvedBy?: string;
+  resolution?: Resolution;
+  /** A resolution begun and not finished (the hub stopped between its steps): the next resolve completes it. */
+  pending?: Resolution;
+}
+
+/** An incident's id as a path names it: its own form, nothing longer than a database key wants. */
+export const IncidentId = z.string().min('incident:'.length + 1).max(1000).startsWith('incident:');
+
+/** One incident, when the scope sees it; else `incident_not_found`, as for an id that does not exist. */
+export async function incidentById(couch: Couch, id: string, scope: DataScope = EVERYTHING): Promise<Incident> {
+  const incident = IncidentId.safeParse(id).success ? await couch.get<Incident>(DB.incidents, id) : undefined;
+  if (!incident || incident.type !== 'incident' || !seesIncident(scope, incident)) throw new AppError('incident_not_found', 'no incident with that id');
+  return incident;
 }
 
 /**

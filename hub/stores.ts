@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { credentialsOf } from '../shared/auth-header.ts';
+import { HUB_STORE_ID } from '../shared/doc-ids.ts';
 import { AppError } from '../shared/errors.ts';
 import { EVERYTHING, seesStore, type DataScope } from '../shared/org-scope.ts';
 import { StoreId } from '../shared/schemas/common.ts';
@@ -12,7 +13,8 @@ import { DB, storeDbName } from './couch/databases.ts';
 import { pushRulesTo } from './rules.ts';
 
 export const AddStoreSchema = z.strictObject({
-  id: StoreId,
+  // HQ is the store id of the hub's own facts (an operator's claw-back): never a store's.
+  id: StoreId.refine((id) => id.toLowerCase() !== HUB_STORE_ID.toLowerCase(), `${HUB_STORE_ID} is the hub's own id`),
   name: z.string().min(1).max(80),
   /** Absent: the city's region, or `default` without a city. */
   region: OrgName.optional(),

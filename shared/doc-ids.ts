@@ -6,6 +6,13 @@
 
 export const RULES_ID = 'rules:loyalty';
 
+/**
+ * The store id on facts the hub makes itself (an operator's claw-back): no store may have it
+ * (AddStoreSchema refuses it), so a store's feed never carries it as its own fact, and the
+ * gateway refuses the reason ('adjust') from any store.
+ */
+export const HUB_STORE_ID = 'HQ';
+
 export const docId = {
   member: (memberId: string) => `member:${memberId}`,
   alias: (fromMemberId: string) => `alias:${fromMemberId}`,
@@ -29,6 +36,13 @@ export const docId = {
   /** A ledger entry is keyed by the member and the fact that caused it. */
   pts: (memberId: string, cause: string) => `pts:${memberId}:${cause}`,
   event: (storeId: string, memberId: string, cause: string) => `event:${storeId}:${memberId}:${cause}`,
+  /**
+   * The hub's adjustment resolving an incident (`incident:<kind>:<key>` → cause `adjust:<kind>:<key>`):
+   * one per incident, so a retried resolve lands on the same entry.
+   */
+  adjustment: (memberId: string, incidentId: string) => `pts:${memberId}:adjust:${incidentId.slice('incident:'.length)}`,
+  /** A loss written off resolving an incident (hub-facts only, never at a store). */
+  writeOff: (incidentId: string) => `writeoff:${incidentId.slice('incident:'.length)}`,
 } as const;
 
 /** The store that recorded a checkout (its id is `<store>:<terminal>:<receiptNo>`). */

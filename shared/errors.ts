@@ -25,6 +25,8 @@ export const ERRORS = {
   mapping_not_found: 404,
   import_not_found: 404,
   operator_not_found: 404,
+  /** An incident that does not exist, or is outside the caller's data scope. */
+  incident_not_found: 404,
   member_exists: 409,
   identity_taken: 409,
   receipt_conflict: 409,
@@ -34,6 +36,8 @@ export const ERRORS = {
   /** `org city add` of a name the hub has (names compare without case). */
   city_exists: 409,
   enrollment_code_used: 409,
+  /** The incident was resolved already (by whom and how is in `incident`); nothing was written. */
+  incident_resolved: 409,
   enrollment_code_expired: 410,
   body_too_large: 413,
   headers_too_large: 431,

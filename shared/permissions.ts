@@ -87,6 +87,8 @@ export const ADMIN_ROUTES: ReadonlyMap<string, RouteRule> = new Map<string, Rout
   ['GET /members/:id', { permission: 'members:read', personal: true }],
   ['GET /fleet', { permission: 'fleet:read' }],
   ['GET /incidents', { permission: 'incidents:read' }],
+  ['GET /incidents/:id', { permission: 'incidents:read' }],
+  ['POST /incidents/:id/resolve', { permission: 'incidents:resolve' }],
   ['GET /points/daily', { permission: 'sales:read' }],
   ['POST /imports', { permission: 'identity:write' }],
   ['GET /imports/:id', { permission: 'identity:read' }],

@@ -10,7 +10,9 @@ import { issueHubCoupon } from '../coupons.ts';
 import type { HubContext } from '../context.ts';
 import { fleetStatus } from '../fleet.ts';
 import type { AdminEnv } from '../operators/access.ts';
-import { INCIDENT_KINDS, listIncidents } from '../incidents.ts';
+import { incidentFacts, resolveIncident } from '../incident-resolution.ts';
+import { INCIDENT_KINDS, incidentById, listIncidents } from '../incidents.ts';
+import { ResolveIncidentSchema } from '../../shared/schemas/incident.ts';
 import { localDate } from '../../shared/local-time.ts';
 import { memberDetail } from '../member-detail.ts';
 import { scopeCheck } from '../org/scope-check.ts';
@@ -103,6 +105,17 @@ export function adminRoutes(ctx: HubContext) {
     const q = parseQuery(new URL(c.req.url).searchParams, IncidentsQuerySchema);
     const filter = { ...(q.status ? { status: q.status } : {}), ...(q.store ? { storeId: q.store } : {}), ...(q.kind ? { kind: q.kind } : {}) };
     return c.json({ incidents: await listIncidents(ctx.couch, filter, (await scopeCheck(ctx, c)).scope) });
+  });
+  admin.get('/incidents/:id', async (c) => {
+    const incident = await incidentById(ctx.couch, c.req.param('id'), (await scopeCheck(ctx, c)).scope);
+    return c.json({ incident, facts: await incidentFacts(ctx.couch, incident) });
+  });
+  // A note, and for a loss a claw-back or a write-off that becomes a fact of its own (decision 012).
+  admin.post('/incidents/:id/resolve', async (c) => {
+    const body = await readJsonBody(c.req, ResolveIncidentSchema);
+    const scope = (await scopeCheck(ctx, c)).scope;
+    const incident = await resolveIncident({ ...ctx, timeZone: DASHBOARD_TIME_ZONE }, c.req.param('id'), body, c.var.actor.name, scope);
+    return c.json({ incident, facts: await incidentFacts(ctx.couch, incident) });
   });
   // Points issued and redeemed per business day, every store together (the dashboard's chart).
   admin.get('/points/daily', async (c) => {

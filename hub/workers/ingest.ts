@@ -1,4 +1,5 @@
 import { orderForOverspend } from '../../shared/loyalty/ledger-order.ts';
+import { firstOverspend } from '../../shared/loyalty/overspend.ts';
 import { MemberIndex } from '../../shared/member-index.ts';
 import { docId } from '../../shared/doc-ids.ts';
 import { AnyDocSchema, type AnyDoc, type MemberDoc } from '../../shared/schemas/documents.ts';
@@ -335,24 +336,22 @@ export class IngestWorker {
     const entries = facts.flatMap((d) => (d.type === 'pts' ? [d] : []));
     const offsets = new Map(await Promise.all([...new Set(entries.map((e) => e.storeId))].map(async (id) => [id, await this.deps.clocks.offset(id)] as const)));
     const ledger = orderForOverspend(entries, (id) => offsets.get(id) ?? 0);
-    for (const entry of ledger) {
-      index.apply(entry);
-      if (entry.delta >= 0) continue;
-      const balance = index.balance(memberId, entry.day).balance;
-      if (balance >= 0) continue;
+    // The hub's claw-backs count in the balance but are never an overspend themselves (shared/loyalty/overspend.ts).
+    const found = firstOverspend(index, memberId, ledger);
+    if (found) {
+      const { entry, balance } = found;
       // One incident per member: which spend was the first below zero can change as late facts
       // (an offline store, a wrong clock) arrive, and each would otherwise be an incident of its own.
       await recordIncident(couch, memberId, {
         kind: 'overspend',
         storeId: entry.storeId,
-        stores: [...new Set(ledger.filter((e) => e.delta < 0).map((e) => e.storeId))],
+        stores: [...new Set(ledger.filter((e) => e.delta < 0 && e.reason !== 'adjust').map((e) => e.storeId))],
         receipt: entry.ref,
         memberId,
         at: entry.at,
         summary: `member ${memberId} spent ${-entry.delta} points at ${entry.storeId}, taking the balance across stores to ${balance}`,
         details: { balance, spent: -entry.delta },
       }, clock());
-      return;
     }
   }
 }

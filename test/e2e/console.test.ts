@@ -152,6 +152,27 @@ describe('the console', () => {
     expect(await page.textContent('main')).toContain('R3');
   });
 
+  it('resolves an incident with a note from its page; a role without incidents:resolve sees no form', async () => {
+    const incident = (await admin.get('/incidents?kind=points_ceiling&status=open')).body.incidents[0];
+    const path = `/console/incidents/${encodeURIComponent(incident._id)}`;
+    const analyst = await operatorPage('analyst');
+    await analyst.goto(path);
+    expect(await analyst.locator('form[action$="/resolve"]').count()).toBe(0);
+    const page = await operatorPage('store_manager', { locale: 'zh-CN' });
+    await page.goto(path);
+    await page.fill('textarea[name=note]', '已核对：大额订单属实。');
+    await page.click('[data-action="resolve"]');
+    await page.waitForURL(/done=resolved/);
+    expect(await page.textContent('.notice')).toContain('事件已处理');
+    const resolved = (await admin.get(`/incidents/${encodeURIComponent(incident._id)}`)).body.incident;
+    expect(resolved).toMatchObject({ status: 'resolved', resolution: { action: 'none', note: '已核对：大额订单属实。' } });
+    expect(resolved.resolvedBy).toMatch(/^store-manager-/);
+    expect(await page.textContent('[data-field="resolved-by"]')).toBe(resolved.resolvedBy);
+    expect(await page.locator('form[action$="/resolve"]').count()).toBe(0);
+    await page.goto('/console/incidents?status=resolved');
+    expect(await page.textContent(`[data-resolved-by="${incident._id}"]`)).toBe(resolved.resolvedBy);
+  });
+
   it('disables and enables a store with its forms', async () => {
     const page = adminPage;
     await page.goto('/console/stores');

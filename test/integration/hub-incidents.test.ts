@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { client, removeDir, startEdge, tempDir, type EdgeProcess } from '../support/edge-node.ts';
+import { adminClient, enrollStore, eventually, freePort, startHub, type HubProcess } from '../support/hub.ts';
+
+/*
+ * Resolving incidents over HTTP, with a real hub and two real stores: an overspend and a double
+ * redemption made offline (as in hub-sync.test.ts), then an overspend clawed back (the adjustment
+ * reaches the hub's and both stores' balances and ledgers), a second resolve refused, a double
+ * redemption written off (a fact, no balance changed), operators out of scope or without the
+ * permission refused, and a store that pushes an adjustment of its own refused at the gateway.
+ */
+
+const seedId = (i: number) => `MSEED${String(i).padStart(8, '0')}`;
+const seedPhone = (i: number) => `+86${13900000000 + i}`;
+
+let hubDir: string;
+let hubPort: number;
+let hub: HubProcess;
+let stores: { id: string; dir: string; token: string; edge?: EdgeProcess }[] = [];
+const pos = (i: number) => client(stores[i]!.edge!.url, stores[i]!.token);
+const admin = () => adminClient(hub);
+const hubBalance = async (memberId: string) => (await admin().get(`/members/${memberId}`)).body.member?.points.balance as number;
+const storePoints = async (i: number, memberId: string) => (await pos(i).get(`/v1/members/${memberId}/points`)).body as { balance: number; ledger: { id: string; delta: number; reason: string; ref: string; storeId: string }[] };
+const syncState = async (i: number) => ((await (await fetch(`${stores[i]!.edge!.url}/healthz`)).json()) as { sync: { state: string } }).sync.state;
+
+type Answer = { status: number; body: any };
+/** An operator's browser: the session cookie and its CSRF token. */
+class Browser {
+  cookie: string | undefined;
+  csrf: string | undefined;
+  async call(method: string, path: string, body?: unknown): Promise<Answer> {
+    const res = await fetch(hub.url + path, {
+      method,
+      headers: {
+        ...(this.cookie ? { cookie: `memberedge_session=${this.cookie}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(this.csrf && method !== 'GET' ? { 'x-csrf-token': this.csrf } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('memberedge_session='));
+    if (cookie) this.cookie = /^memberedge_session=([^;]*)/.exec(cookie)![1] || undefined;
+    const json = (await res.json()) as any;
+    if (typeof json?.csrfToken === 'string') this.csrf = json.csrfToken;
+    return { status: res.status, body: json };
+  }
+  get = (path: string) => this.call('GET', `/admin/v1${path}`);
+  post = (path: string, body: unknown = {}) => this.call('POST', `/admin/v1${path}`, body);
+}
+
+async function operator(name: string, role: string, scope?: string): Promise<Browser> {
+  const added = await admin().post('/operators', { name, role, ...(scope !== undefined ? { scope } : {}) });
+  expect(added.status, JSON.stringify(added.body)).toBe(201);
+  const b = new Browser();
+  expect((await b.call('POST', '/console/api/session', { name, password: added.body.password })).status).toBe(200);
+  expect((await b.call('POST', '/console/api/password', { current: added.body.password, next: `pw ${randomBytes(9).toString('base64url')}` })).status).toBe(200);
+  return b;
+}
+
+beforeAll(async () => {
+  hubDir = tempDir('memberedge-hub-');
+  hubPort = await freePort();
+  hub = await startHub(hubDir, hubPort);
+  const s1 = await enrollStore(hub, 'S001', { members: 20 });
+  const s2 = await enrollStore(hub, 'S002', { members: 20, first: 100 });
+  expect((await admin().post('/stores', { id: 'S003', name: 'Store S003' })).status).toBe(201);
+  stores = [
+    { id: 'S001', ...s1 },
+    { id: 'S002', ...s2 },
+  ];
+  for (const s of stores) s.edge = await startEdge(s.dir, ['--heartbeat-interval', '1', '--identify-rate', '100000', '--identify-burst', '1000']);
+  for (const i of [0, 1]) await eventually(async () => ((await syncState(i)) === 'online' ? true : undefined), 20_000, 'stores online');
+});
+
+afterAll(async () => {
+  for (const s of stores) await s.edge?.stop();
+  await hub?.stop();
+  for (const s of stores) removeDir(s.dir);
+  removeDir(hubDir);
+});
+
+const m = seedId(7);
+const agreed = async () => {
+  const [h, a, b] = [await hubBalance(m), (await storePoints(0, m)).balance, (await storePoints(1, m)).balance];
+  return h === a && a === b ? h : undefined;
+};
+
+it('an overspend and a double redemption made offline are resolved: a claw-back reaches every balance, a write-off none', { timeout: 240_000 }, async () => {
+  // The member at both stores with a coupon; two tills offline each spend the offline limit, and both take the coupon.
+  expect((await pos(1).post('/v1/members/identify', { phone: seedPhone(7) })).status).toBe(200);
+  const code = (await admin().post('/coupons', { memberId: m, templateId: 'CASH20' })).body.coupon.code as string;
+  const basket = { memberId: m, lines: [{ sku: 'A', qty: 1, unitPrice: 20_000 }] };
+  for (const i of [0, 1]) await eventually(async () => ((await pos(i).post(`/v1/coupons/${code}/verify`, basket)).body.valid ? true : undefined), 10_000, `coupon at store ${i}`);
+  const balance = (await storePoints(0, m)).balance;
+  const limit = Math.ceil((balance * 0.7) / 100) * 100;
+  const rules = (await admin().get('/rules')).body.rules;
+  expect((await admin().put('/rules', { rules: { ...rules, offlineSpendLimit: limit } })).status).toBe(200);
+  const rulesAt = async (i: number) => ((await (await fetch(`${stores[i]!.edge!.url}/healthz`)).json()) as { rulesVersion: number }).rulesVersion;
+  for (const i of [0, 1]) await eventually(async () => ((await rulesAt(i)) === rules.version + 1 ? true : undefined), 10_000, `rules at store ${i}`);
+
+  await hub.kill();
+  for (const i of [0, 1]) await eventually(async () => ((await syncState(i)) === 'offline' ? true : undefined), 20_000, `store ${i} offline`);
+  expect((await pos(0).post('/v1/checkouts', { ...basket, receiptNo: 'D1', couponCodes: [code] })).status).toBe(201);
+  await new Promise((r) => setTimeout(r, 20));
+  expect((await pos(1).post('/v1/checkouts', { ...basket, receiptNo: 'D2', couponCodes: [code] })).status).toBe(201);
+  for (const i of [0, 1]) expect((await pos(i).post('/v1/checkouts', { memberId: m, receiptNo: `O${i + 1}`, lines: [{ sku: 'B', qty: 1, unitPrice: limit * 2 }], pointsToRedeem: limit })).status).toBe(201);
+
+  hub = await startHub(hubDir, hubPort);
+  const incidents = await eventually(async () => {
+    const list = (await admin().get('/incidents')).body.incidents as any[];
+    const found = [list.find((i) => i.kind === 'overspend'), list.find((i) => i.kind === 'coupon_double_redeem')];
+    return found.every(Boolean) ? found : undefined;
+  }, 60_000, 'incidents after reconnecting');
+  const [overspend, double] = incidents as [any, any];
+  expect(overspend.details.balance).toBeLessThan(0);
+  const before = await eventually(agreed, 30_000, 'balances agreeing after the outage');
+
+  // Who may not: a marketer (no incidents:resolve), a store manager of another store (not found, as no such incident).
+  const marketer = await operator('marketer-1', 'marketer');
+  expect((await marketer.post(`/incidents/${encodeURIComponent(overspend._id)}/resolve`, { note: 'mine' })).body.error.code).toBe('forbidden');
+  const elsewhere = await operator('manager-s003', 'store_manager', 'store:S003');
+  for (const id of [overspend._id, 'incident:overspend:NOSUCH1']) {
+    const r = await elsewhere.post(`/incidents/${encodeURIComponent(id)}/resolve`, { note: 'mine', action: 'claw_back' });
+    expect([r.status, r.body.error.code]).toEqual([404, 'incident_not_found']);
+    expect((await elsewhere.get(`/incidents/${encodeURIComponent(id)}`)).status).toBe(404);
+  }
+  const bad = await admin().post(`/incidents/${encodeURIComponent(double._id)}/resolve`, { note: 'coupon', action: 'claw_back' });
+  expect([bad.status, bad.body.error.field]).toEqual([400, 'points']);
+  expect((await admin().get(`/incidents/${encodeURIComponent(double._id)}`)).body.incident.status).toBe('open');
+
+  // S001's manager claws back the points below zero (the default).
+  const manager = await operator('manager-s001', 'store_manager', 'store:S001');
+  const points = -overspend.details.balance as number;
+  const resolved = await manager.post(`/incidents/${encodeURIComponent(overspend._id)}/resolve`, { note: 'Two tills offline; taking the points back.', action: 'claw_back' });
+  expect(resolved.status, JSON.stringify(resolved.body)).toBe(200);
+  const factId = `pts:${m}:adjust:overspend:${m}`;
+  expect(resolved.body.incident).toMatchObject({ status: 'resolved', resolvedBy: 'manager-s001', resolution: { action: 'claw_back', points, factId, note: 'Two tills offline; taking the points back.' } });
+  expect(resolved.body.incident.pending).toBeUndefined();
+  expect(resolved.body.facts).toContainEqual(expect.objectContaining({ _id: factId, type: 'pts', reason: 'adjust', delta: -points, storeId: 'HQ', ref: overspend._id }));
+  await eventually(async () => ((await agreed()) === before - points ? true : undefined), 30_000, 'the claw-back in every balance');
+  for (const i of [0, 1]) expect((await storePoints(i, m)).ledger).toContainEqual(expect.objectContaining({ id: factId, delta: -points, reason: 'adjust', storeId: 'HQ', ref: overspend._id }));
+
+  // Again: refused, nothing written.
+  const again = await admin().post(`/incidents/${encodeURIComponent(overspend._id)}/resolve`, { note: 'again', action: 'claw_back', points: 5 });
+  expect([again.status, again.body.error.code]).toEqual([409, 'incident_resolved']);
+  expect(again.body.incident).toMatchObject({ resolvedBy: 'manager-s001', resolution: { points } });
+  const shown = (await admin().get(`/incidents/${encodeURIComponent(overspend._id)}`)).body;
+  expect(shown.incident.resolvedAt).toBe(resolved.body.incident.resolvedAt);
+  expect(shown.incident.resolution.note).toBe('Two tills offline; taking the points back.');
+
+  // The double redemption written off: a fact of its own with the coupon's discount; no balance moves.
+  const off = await admin().post(`/incidents/${encodeURIComponent(double._id)}/resolve`, { note: 'Coupon used twice offline; written off.', action: 'write_off' });
+  expect(off.status, JSON.stringify(off.body)).toBe(200);
+  expect(off.body.incident).toMatchObject({ status: 'resolved', resolvedBy: 'token', resolution: { action: 'write_off', cents: 2000, factId: `writeoff:coupon_double_redeem:${code}` } });
+  expect(off.body.facts).toContainEqual(expect.objectContaining({ _id: `writeoff:coupon_double_redeem:${code}`, type: 'writeoff', cents: 2000, incidentId: double._id, memberId: m, reason: 'Coupon used twice offline; written off.' }));
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(await agreed()).toBe(before - points);
+  for (const i of [0, 1]) expect((await storePoints(i, m)).ledger.filter((e) => e.reason === 'adjust')).toHaveLength(1);
+
+  // The list says who resolved what; the claw-back raised no incident of its own; both resolves were audited.
+  const list = (await admin().get('/incidents?status=resolved')).body.incidents as any[];
+  expect(list.map((i) => [i._id, i.resolvedBy]).sort()).toEqual([[double._id, 'token'], [overspend._id, 'manager-s001']].sort());
+  expect(((await admin().get('/incidents?kind=overspend')).body.incidents as any[]).filter((i) => i.storeId === 'HQ' || i.stores.includes('HQ'))).toEqual([]);
+  const audit = (await admin().get('/audit?limit=1000')).body.entries as any[];
+  expect(audit.filter((e) => e.route === '/admin/v1/incidents/:id/resolve').map((e) => e.status).sort()).toEqual(expect.arrayContaining([200, 200, 403, 404, 409]));
+});
+
+it('a store that pushes an adjustment of its own is refused at the gateway, and it reaches no balance', async () => {
+  const creds = JSON.parse(readFileSync(join(stores[0]!.dir, 'hub.json'), 'utf8')) as { username: string; password: string; db: string };
+  const victim = seedId(8);
+  const before = await hubBalance(victim);
+  const now = new Date().toISOString();
+  const docs = [
+    { _id: `pts:${victim}:adjust:gift`, type: 'pts', memberId: victim, delta: 50_000, reason: 'adjust', ref: 'incident:overspend:x', storeId: 'S001', at: now, day: now.slice(0, 10) },
+    { _id: `pts:${victim}:adjust:overspend:${victim}`, type: 'pts', memberId: victim, delta: -500, reason: 'adjust', ref: `incident:overspend:${victim}`, storeId: 'HQ', at: now, day: now.slice(0, 10) },
+  ];
+  const res = await fetch(`${hub.url}/couch/${creds.db}/_bulk_docs`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ docs }),
+  });
+  const results = (await res.json()) as { id: string; error?: string; reason?: string }[];
+  expect(results.map((r) => r.error)).toEqual(['forbidden', 'forbidden']);
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(await hubBalance(victim)).toBe(before);
+});
