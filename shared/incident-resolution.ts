@@ -26,11 +26,12 @@ const WITH_LOSS = new Set(['overspend', 'coupon_double_redeem']);
 
 /**
  * What resolving an incident as asked comes to, or why it cannot be done (the field at fault).
- * An overspend's claw-back defaults to the points the spend took the balance below zero; a
- * double redemption's loss is money (the coupon's discount), so a claw-back of it takes the
- * points the operator names, and its write-off the discount.
+ * A claw-back takes the points the operator names, never a default: an overspend's balance
+ * below zero is already a debt the member's next points pay off, so taking "the points below
+ * zero" again would charge the member twice. A double redemption's loss is money (the coupon's
+ * discount): its write-off records the discount.
  *
- * @example planResolution({ _id: 'incident:overspend:M1', kind: 'overspend', storeId: 'S1', memberId: 'M1', details: { balance: -300 } }, { note: 'two tills offline', action: 'claw_back' }, { cashPointsPerYuan: 100 })
+ * @example planResolution({ _id: 'incident:overspend:M1', kind: 'overspend', storeId: 'S1', memberId: 'M1', details: { balance: -300 } }, { note: 'two tills offline', action: 'claw_back', points: 300 }, { cashPointsPerYuan: 100 })
  * // { ok: true, plan: { note: 'two tills offline', action: 'claw_back', points: 300 } }
  */
 export function planResolution(incident: IncidentFacts, body: ResolveIncident, evidence: ResolutionEvidence): { ok: true; plan: Plan } | { ok: false; field: 'action' | 'points'; message: string } {
@@ -42,8 +43,8 @@ export function planResolution(incident: IncidentFacts, body: ResolveIncident, e
   if (!WITH_LOSS.has(incident.kind) || incident.memberId === undefined) return { ok: false, field: 'action', message: `a ${incident.kind} incident is resolved with action 'none'` };
   const below = typeof incident.details.balance === 'number' && incident.details.balance < 0 ? -incident.details.balance : undefined;
   if (action === 'claw_back') {
-    const points = body.points ?? (incident.kind === 'overspend' ? below : undefined);
-    if (points === undefined) return { ok: false, field: 'points', message: incident.kind === 'overspend' ? 'the incident records no balance below zero: name the points' : "a coupon's value is money: name the points to take back, or write it off" };
+    const points = body.points;
+    if (points === undefined) return { ok: false, field: 'points', message: incident.kind === 'overspend' ? 'name the points to take back: the balance below zero is already a debt the member\'s next points pay off' : "a coupon's value is money: name the points to take back, or write it off" };
     return { ok: true, plan: { note, action, points } };
   }
   if (incident.kind === 'coupon_double_redeem') {

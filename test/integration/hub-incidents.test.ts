@@ -131,10 +131,11 @@ it('an overspend and a double redemption made offline are resolved: a claw-back 
   expect([bad.status, bad.body.error.field]).toEqual([400, 'points']);
   expect((await admin().get(`/incidents/${encodeURIComponent(double._id)}`)).body.incident.status).toBe('open');
 
-  // S001's manager claws back the points below zero (the default).
+  // S001's manager claws back as many points as went below zero, named: there is no default.
   const manager = await operator('manager-s001', 'store_manager', 'store:S001');
   const points = -overspend.details.balance as number;
-  const resolved = await manager.post(`/incidents/${encodeURIComponent(overspend._id)}/resolve`, { note: 'Two tills offline; taking the points back.', action: 'claw_back' });
+  expect((await manager.post(`/incidents/${encodeURIComponent(overspend._id)}/resolve`, { note: 'no points named', action: 'claw_back' })).body.error.field).toBe('points');
+  const resolved = await manager.post(`/incidents/${encodeURIComponent(overspend._id)}/resolve`, { note: 'Two tills offline; taking the points back.', action: 'claw_back', points });
   expect(resolved.status, JSON.stringify(resolved.body)).toBe(200);
   const factId = `pts:${m}:adjust:overspend:${m}`;
   expect(resolved.body.incident).toMatchObject({ status: 'resolved', resolvedBy: 'manager-s001', resolution: { action: 'claw_back', points, factId, note: 'Two tills offline; taking the points back.' } });

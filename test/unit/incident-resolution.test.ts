@@ -22,8 +22,9 @@ describe('resolving an incident: what it comes to', () => {
     expect(planResolution(skew, body({ action: 'write_off' }), evidence)).toMatchObject({ ok: false, field: 'action' });
   });
 
-  it("an overspend's claw-back defaults to the points below zero; the operator may name others", () => {
-    expect(planResolution(overspend, body({ action: 'claw_back' }), evidence)).toEqual({ ok: true, plan: { note: 'looked into it', action: 'claw_back', points: 300 } });
+  it("an overspend's claw-back takes the points the operator names, never a default (the balance below zero is a debt already)", () => {
+    expect(planResolution(overspend, body({ action: 'claw_back' }), evidence)).toMatchObject({ ok: false, field: 'points' });
+    expect(planResolution(overspend, body({ action: 'claw_back', points: 300 }), evidence)).toEqual({ ok: true, plan: { note: 'looked into it', action: 'claw_back', points: 300 } });
     expect(planResolution(overspend, body({ action: 'claw_back', points: 120 }), evidence)).toMatchObject({ ok: true, plan: { points: 120 } });
     expect(planResolution({ ...overspend, details: {} }, body({ action: 'claw_back' }), evidence)).toMatchObject({ ok: false, field: 'points' });
   });
