@@ -1018,12 +1018,21 @@ export async function setupHub(): Promise<HubSetup> {
       healthEvery: 1,
       // An import runs after its 202: one the fuzzer started changed One-ID's figures during the
       // next, refused, request (the 10,000-request bench took it for a write by the refusal).
+      // One-ID also resolves and stores a little after it answers: its figures are read until
+      // they hold still for half a second.
       async settle(req, res) {
+        if (!req.route.includes('/imports') && !req.route.includes('/identity/')) return;
         const id = (res.json as { import?: { id?: unknown } } | undefined)?.import?.id;
-        if (req.route !== 'POST /admin/v1/imports' || res.status !== 202 || typeof id !== 'string') return;
-        for (let i = 0; i < 300; i++) {
-          if ((await adminGet(`/imports/${encodeURIComponent(id)}`)).import?.state !== 'running') return;
+        for (let i = 0; i < 300 && req.route === 'POST /admin/v1/imports' && typeof id === 'string'; i++) {
+          if ((await adminGet(`/imports/${encodeURIComponent(id)}`)).import?.state !== 'running') break;
           await new Promise((r) => setTimeout(r, 100));
+        }
+        let last = '';
+        for (let still = 0, i = 0; still < 3 && i < 100; i++) {
+          const now = JSON.stringify(await adminGet('/identity/metrics'));
+          still = now === last ? still + 1 : 0;
+          last = now;
+          await new Promise((r) => setTimeout(r, 150));
         }
       },
       probes: {
