@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { client, removeDir, startEdge, tempDir, type EdgeProcess } from '../support/edge-node.ts';
 import { adminClient, enrollStore, eventually, freePort, startHub, type HubProcess } from '../support/hub.ts';
+import { OperatorSession } from '../support/operator-session.ts';
 
 /*
  * Resolving incidents over HTTP, with a real hub and two real stores: an overspend and a double
@@ -26,29 +27,11 @@ const hubBalance = async (memberId: string) => (await admin().get(`/members/${me
 const storePoints = async (i: number, memberId: string) => (await pos(i).get(`/v1/members/${memberId}/points`)).body as { balance: number; ledger: { id: string; delta: number; reason: string; ref: string; storeId: string }[] };
 const syncState = async (i: number) => ((await (await fetch(`${stores[i]!.edge!.url}/healthz`)).json()) as { sync: { state: string } }).sync.state;
 
-type Answer = { status: number; body: any };
-/** An operator's browser: the session cookie and its CSRF token. */
-class Browser {
-  cookie: string | undefined;
-  csrf: string | undefined;
-  async call(method: string, path: string, body?: unknown): Promise<Answer> {
-    const res = await fetch(hub.url + path, {
-      method,
-      headers: {
-        ...(this.cookie ? { cookie: `memberedge_session=${this.cookie}` } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(this.csrf && method !== 'GET' ? { 'x-csrf-token': this.csrf } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('memberedge_session='));
-    if (cookie) this.cookie = /^memberedge_session=([^;]*)/.exec(cookie)![1] || undefined;
-    const json = (await res.json()) as any;
-    if (typeof json?.csrfToken === 'string') this.csrf = json.csrfToken;
-    return { status: res.status, body: json };
+/** An operator's browser (cookie and CSRF token). */
+class Browser extends OperatorSession {
+  constructor() {
+    super(hub.url);
   }
-  get = (path: string) => this.call('GET', `/admin/v1${path}`);
-  post = (path: string, body: unknown = {}) => this.call('POST', `/admin/v1${path}`, body);
 }
 
 async function operator(name: string, role: string, scope?: string): Promise<Browser> {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastLine, removeDir, runTool, tempDir } from '../support/edge-node.ts';
 import { adminClient, freePort, hubCliOk, startHub, type HubProcess } from '../support/hub.ts';
+import { OperatorSession } from '../support/operator-session.ts';
 
 /*
  * Operators of the console (issue 11, first slice): accounts with one-time passwords, sessions
@@ -30,40 +31,10 @@ afterAll(async () => {
   dirs.forEach(removeDir);
 });
 
-type Answer = { status: number; body: any; cookie: string | undefined; setCookie: string | undefined };
-
-/** A browser of one operator: keeps the session cookie the hub sets and the CSRF token it hands out. */
-class Browser {
-  cookie: string | undefined;
-  csrf: string | undefined;
-  constructor(readonly url = hub.url) {}
-
-  async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-    const res = await fetch(this.url + path, {
-      method,
-      headers: {
-        ...(this.cookie ? { cookie: `memberedge_session=${this.cookie}` } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(this.csrf && method !== 'GET' ? { 'x-csrf-token': this.csrf } : {}),
-        ...headers,
-      },
-      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-    });
-    const setCookie = res.headers.getSetCookie().find((c) => c.startsWith('memberedge_session='));
-    const cookie = setCookie ? /^memberedge_session=([^;]*)/.exec(setCookie)![1] : undefined;
-    if (cookie !== undefined) this.cookie = cookie || undefined;
-    if (cookie) secrets.add(cookie);
-    const json = (await res.json()) as any;
-    if (typeof json?.csrfToken === 'string') {
-      this.csrf = json.csrfToken;
-      secrets.add(json.csrfToken);
-    }
-    return { status: res.status, body: json, cookie, setCookie };
-  }
-
-  login(name: string, password: string, headers: Record<string, string> = {}) {
-    secrets.add(password);
-    return this.call('POST', '/console/api/session', { name, password }, headers);
+/** A browser of one operator; every secret it sees is remembered, to look for it where it must not be. */
+class Browser extends OperatorSession {
+  constructor(url = hub.url) {
+    super(url, (s) => secrets.add(s));
   }
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, lastLine, removeDir, runTool, startEdge, tempDir, type EdgeProcess } from '../support/edge-node.ts';
 import { adminClient, enrollStore, eventually, freePort, hubCliOk, startHub, type HubProcess } from '../support/hub.ts';
+import { OperatorSession } from '../support/operator-session.ts';
 
 /*
  * The org tree and data scope (issue 11, second slice; decision 010), with a real hub over HTTP:
@@ -27,29 +28,11 @@ const admin = () => adminClient(hub);
 let registeredAtS002: string;
 let crmGoldenOfS001: string;
 
-type Answer = { status: number; body: any };
-/** A browser of one operator: the session cookie and the CSRF token of its session. */
-class Browser {
-  cookie: string | undefined;
-  csrf: string | undefined;
-  async call(method: string, path: string, body?: unknown): Promise<Answer> {
-    const res = await fetch(hub.url + path, {
-      method,
-      headers: {
-        ...(this.cookie ? { cookie: `memberedge_session=${this.cookie}` } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(this.csrf && method !== 'GET' ? { 'x-csrf-token': this.csrf } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('memberedge_session='));
-    if (cookie) this.cookie = /^memberedge_session=([^;]*)/.exec(cookie)![1] || undefined;
-    const json = (await res.json()) as any;
-    if (typeof json?.csrfToken === 'string') this.csrf = json.csrfToken;
-    return { status: res.status, body: json };
+/** A browser of one operator (cookie and CSRF token). */
+class Browser extends OperatorSession {
+  constructor() {
+    super(hub.url);
   }
-  get = (path: string) => this.call('GET', `/admin/v1${path}`);
-  post = (path: string, body: unknown = {}) => this.call('POST', `/admin/v1${path}`, body);
 }
 
 let named = 0;
