@@ -68,6 +68,15 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers }, st
     const m = doc && MemberDocSchema.safeParse(doc);
     if (m?.success) profiles.set(m.data.id, m.data);
   }
+  // A member registered at this store whose profile sits further on in its database (PouchDB
+  // pushes in id order: `event:…:register` and `order:…` before `member:…`; the 10-minute chaos
+  // run quarantined 11 registrations so). The store's own registration is the evidence
+  // meanwhile; it is judged itself when its turn comes.
+  const unknown = ids.filter((id) => !profiles.has(id));
+  for (const doc of await couch.fetchDocs(storeDb, unknown.map((id) => `member:${id}`))) {
+    const m = doc && MemberDocSchema.safeParse(doc);
+    if (m?.success && m.data.registeredStoreId === storeId) profiles.set(m.data.id, m.data);
+  }
   const stores = await members.relevantStoresOf(ids);
   const spend = await receiptsOf(docs);
 
