@@ -54,7 +54,7 @@ export interface ChaosReport {
   incidents: Record<string, number>;
   /** The first few facts the hub refused or quarantined, with why. */
   quarantined: string[];
-  requests: { byStatus: Record<string, number>; byCode: Record<string, number>; unreachable: number; timeouts: number; /** Writes whose answer was lost. */ inDoubt: number };
+  requests: { byStatus: Record<string, number>; byCode: Record<string, number>; unreachable: number; timeouts: number; /** Writes whose answer was lost. */ inDoubt: number; /** Members with writes overlapping in time. */ overlapping: number };
   /** A member the store had answered for (identify 200, or a home member) refused as unknown there. */
   shownThenUnknown: string[];
   /** Each store's /healthz sync at the end, to explain a failure to converge. */
@@ -139,8 +139,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const skewAvailable = existsSync(SKEW_LIB);
   const facts: AckedFact[] = [];
   const faults: Record<string, number> = {};
-  const requests = { byStatus: {} as Record<string, number>, byCode: {} as Record<string, number>, unreachable: 0, timeouts: 0, inDoubt: 0 };
+  const requests = { byStatus: {} as Record<string, number>, byCode: {} as Record<string, number>, unreachable: 0, timeouts: 0, inDoubt: 0, overlapping: 0 };
   const inDoubt = { members: new Set<string>(), coupons: new Set<string>() };
+  const inFlight = new Map<string, number>();
   const shownThenUnknown: string[] = [];
   const faultLog: string[] = [];
   const coupons = { issued: 0, notAtTill: 0, redeemedOnce: 0, redeemedTwice: 0, refusedAtSecondTill: 0 };
@@ -208,12 +209,23 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
      * One POS call; counts it; a 5xx is kept as a finding. Undefined when the node is unreachable.
      * A write whose answer was lost (the node killed mid-request, the connection reset) may or may
      * not have happened: its member and coupon are in doubt, and the checks that need every fact
-     * of a member (overspend, double redemption) leave them out.
+     * of a member (overspend, double redemption) leave them out. So are writes of one member
+     * that overlap in time (a store worker and a coupon worker at once): the till serves them in
+     * an order the harness cannot see, and the order it acknowledges them in may differ.
      */
     const pos = async (s: StoreNode, method: 'get' | 'post', path: string, body?: unknown, o: { lookup?: boolean; member?: string; coupon?: string } = {}) => {
       if (!s.edge || s.down) {
         requests.unreachable++;
         return undefined;
+      }
+      const member = method === 'post' && !o.lookup ? o.member : undefined;
+      if (member !== undefined) {
+        const flying = inFlight.get(member) ?? 0;
+        if (flying > 0 && !inDoubt.members.has(member)) {
+          requests.overlapping++;
+          inDoubt.members.add(member);
+        }
+        inFlight.set(member, flying + 1);
       }
       try {
         const res = await call(s.edge.url, s.token, method, path, body);
@@ -232,6 +244,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           if (o.coupon) inDoubt.coupons.add(o.coupon);
         }
         return undefined;
+      } finally {
+        if (member !== undefined) inFlight.set(member, inFlight.get(member)! - 1);
       }
     };
 
@@ -652,7 +666,7 @@ export function formatChaos(r: ChaosReport): string {
     '',
     `- acknowledged facts: ${kv(r.facts)}`,
     `- faults injected: ${kv(r.faults)} (clock: ${r.clockSkew})`,
-    `- POS answers: ${kv(r.requests.byStatus)}; refusals by code: ${kv(r.requests.byCode)}; unreachable (node down) ${r.requests.unreachable}; timed out ${r.requests.timeouts}; writes in doubt (answer lost) ${r.requests.inDoubt}`,
+    `- POS answers: ${kv(r.requests.byStatus)}; refusals by code: ${kv(r.requests.byCode)}; unreachable (node down) ${r.requests.unreachable}; timed out ${r.requests.timeouts}; writes in doubt (answer lost) ${r.requests.inDoubt}; members with writes overlapping in time ${r.requests.overlapping}`,
     `- coupons issued at the hub ${r.coupons.issued}: not at every chosen till within 10 s ${r.coupons.notAtTill}; redeemed once ${r.coupons.redeemedOnce}; the same coupon acknowledged at two tills at once ${r.coupons.redeemedTwice} (one of two refused ${r.coupons.refusedAtSecondTill})`,
     `- members below zero across stores in acknowledged order (overspent): ${r.overspentMembers}`,
     `- incidents: ${kv(r.incidents)}`,
