@@ -188,6 +188,7 @@ export class IngestWorker {
     const results = await couch.insertNew(DB.facts, copies);
     const existed = copies.filter((_, i) => results[i] === 'exists');
     const conflicting = existed.length > 0 ? await this.resolveExisting(storeId, existed) : new Set<string>();
+    await this.checkCouponsOfOrders(own);
 
     // The store's facts go to the other stores that serve the member, so balances agree
     // everywhere. Also those found stored already: a replay after a crash between storing and
@@ -281,24 +282,9 @@ export class IngestWorker {
       if (!theirs || content(theirs) === content(mine)) continue;
       conflicting.add(factIdOf(mine._id));
       if (mine.type === 'redeem') {
-        // One single-use coupon redeemed at two stores while offline: the earliest stands, by
-        // the stores' clocks set right.
-        const time = async (d: Doc) => Date.parse(String(d.at)) - (await this.deps.clocks.offset(String(d.storeId)));
-        const [mt, tt] = [await time(mine), await time(theirs)];
-        const mineFirst = mt < tt || (mt === tt && String(mine.orderId) < String(theirs.orderId));
-        const [winner, loser] = mineFirst ? [mine, theirs] : [theirs, mine];
         // The incident first: once the winner is swapped in, a replay of this batch (the hub
         // killed in between) finds its own redemption stored and sees no conflict to record.
-        await recordIncident(couch, String(mine.code), {
-          kind: 'coupon_double_redeem',
-          storeId: String(loser.storeId),
-          stores: [String(winner.storeId), String(loser.storeId)],
-          receipt: String(loser.orderId),
-          memberId: String(mine.memberId),
-          at: String(loser.at),
-          summary: `coupon ${String(mine.code)} redeemed at ${String(winner.storeId)} (${String(winner.at)}, stands) and at ${String(loser.storeId)} (${String(loser.at)})`,
-          details: { code: mine.code, winner: { storeId: winner.storeId, orderId: winner.orderId, at: winner.at }, loser: { storeId: loser.storeId, orderId: loser.orderId, at: loser.at } },
-        }, clock());
+        const mineFirst = await this.recordDoubleRedemption(mine, theirs);
         if (mineFirst) await couch.update(DB.facts, mine._id, () => ({ ...mine }));
       } else {
         await recordIncident(couch, `${mine._id}:${storeId}`, {
@@ -312,6 +298,46 @@ export class IngestWorker {
       }
     }
     return conflicting;
+  }
+
+  /**
+   * One single-use coupon redeemed by two receipts (at two stores while offline): one incident
+   * per coupon, whoever sees it first. The earliest stands, by the stores' clocks set right;
+   * answers whether that is `mine`.
+   */
+  private async recordDoubleRedemption(mine: Doc, theirs: Doc): Promise<boolean> {
+    const time = async (d: Doc) => Date.parse(String(d.at)) - (await this.deps.clocks.offset(String(d.storeId)));
+    const [mt, tt] = [await time(mine), await time(theirs)];
+    const mineFirst = mt < tt || (mt === tt && String(mine.orderId) < String(theirs.orderId));
+    const [winner, loser] = mineFirst ? [mine, theirs] : [theirs, mine];
+    await recordIncident(this.deps.couch, String(mine.code), {
+      kind: 'coupon_double_redeem',
+      storeId: String(loser.storeId),
+      stores: [String(winner.storeId), String(loser.storeId)],
+      receipt: String(loser.orderId),
+      memberId: String(mine.memberId),
+      at: String(loser.at),
+      summary: `coupon ${String(mine.code)} redeemed at ${String(winner.storeId)} (${String(winner.at)}, stands) and at ${String(loser.storeId)} (${String(loser.at)})`,
+      details: { code: mine.code, winner: { storeId: winner.storeId, orderId: winner.orderId, at: winner.at }, loser: { storeId: loser.storeId, orderId: loser.orderId, at: loser.at } },
+    }, this.deps.clock());
+    return mineFirst;
+  }
+
+  /**
+   * A second way to see a coupon redeemed twice, from the receipts rather than the redemptions:
+   * each receipt is a fact of its own, so whichever comes second finds the other's redemption
+   * stored. (The chaos runs saw, about one run in three, a coupon acknowledged at two tills
+   * with no incident from the redemptions' conflict alone; the cause is not found yet.)
+   */
+  private async checkCouponsOfOrders(own: Doc[]): Promise<void> {
+    const used = own.flatMap((o) => (o.type === 'order' && typeof o.memberId === 'string' && Array.isArray(o.coupons) ? (o.coupons as { code: string }[]).map((c) => ({ order: o, code: c.code, memberId: this.deps.members.canonical(String(o.memberId)) })) : []));
+    if (used.length === 0) return;
+    const stored = await this.deps.couch.fetchDocs(DB.facts, used.map((u) => factKey(u.memberId, docId.redeem(u.code))));
+    for (const [i, u] of used.entries()) {
+      const theirs = stored[i];
+      if (!theirs || theirs.orderId === u.order._id) continue;
+      await this.recordDoubleRedemption({ _id: docId.redeem(u.code), code: u.code, memberId: u.memberId, orderId: u.order._id, storeId: u.order.storeId, at: u.order.at }, theirs);
+    }
   }
 
   /**
