@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { client, removeDir, startEdge, tempDir, type EdgeProcess } from '../support/edge-node.ts';
-import { adminClient, enrollStore, eventually, freePort, startHub, type HubProcess } from '../support/hub.ts';
+import { client } from '../support/edge-node.ts';
+import { adminClient, eventually, startHub, type HubProcess } from '../support/hub.ts';
 import { OperatorSession } from '../support/operator-session.ts';
+import { startTwoStoreFleet, stopFleet, syncStateOf, type FleetStore } from '../support/fleet.ts';
 
 /*
  * Resolving incidents over HTTP, with a real hub and two real stores: an overspend and a double
@@ -20,12 +21,12 @@ const seedPhone = (i: number) => `+86${13900000000 + i}`;
 let hubDir: string;
 let hubPort: number;
 let hub: HubProcess;
-let stores: { id: string; dir: string; token: string; edge?: EdgeProcess }[] = [];
+let stores: FleetStore[] = [];
 const pos = (i: number) => client(stores[i]!.edge!.url, stores[i]!.token);
 const admin = () => adminClient(hub);
 const hubBalance = async (memberId: string) => (await admin().get(`/members/${memberId}`)).body.member?.points.balance as number;
 const storePoints = async (i: number, memberId: string) => (await pos(i).get(`/v1/members/${memberId}/points`)).body as { balance: number; ledger: { id: string; delta: number; reason: string; ref: string; storeId: string }[] };
-const syncState = async (i: number) => ((await (await fetch(`${stores[i]!.edge!.url}/healthz`)).json()) as { sync: { state: string } }).sync.state;
+const syncState = (i: number) => syncStateOf(stores[i]!);
 
 /** An operator's browser (cookie and CSRF token). */
 class Browser extends OperatorSession {
@@ -44,26 +45,11 @@ async function operator(name: string, role: string, scope?: string): Promise<Bro
 }
 
 beforeAll(async () => {
-  hubDir = tempDir('memberedge-hub-');
-  hubPort = await freePort();
-  hub = await startHub(hubDir, hubPort);
-  const s1 = await enrollStore(hub, 'S001', { members: 20 });
-  const s2 = await enrollStore(hub, 'S002', { members: 20, first: 100 });
+  ({ hubDir, hubPort, hub, stores } = await startTwoStoreFleet(['--heartbeat-interval', '1', '--identify-rate', '100000', '--identify-burst', '1000']));
   expect((await admin().post('/stores', { id: 'S003', name: 'Store S003' })).status).toBe(201);
-  stores = [
-    { id: 'S001', ...s1 },
-    { id: 'S002', ...s2 },
-  ];
-  for (const s of stores) s.edge = await startEdge(s.dir, ['--heartbeat-interval', '1', '--identify-rate', '100000', '--identify-burst', '1000']);
-  for (const i of [0, 1]) await eventually(async () => ((await syncState(i)) === 'online' ? true : undefined), 20_000, 'stores online');
 });
 
-afterAll(async () => {
-  for (const s of stores) await s.edge?.stop();
-  await hub?.stop();
-  for (const s of stores) removeDir(s.dir);
-  removeDir(hubDir);
-});
+afterAll(() => stopFleet(hub, hubDir, stores));
 
 const m = seedId(7);
 const agreed = async () => {

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { client, removeDir, startEdge, tempDir, type EdgeProcess } from '../support/edge-node.ts';
-import { adminClient, enrollStore, eventually, freePort, startHub, type HubProcess } from '../support/hub.ts';
+import { client } from '../support/edge-node.ts';
+import { adminClient, eventually, type HubProcess } from '../support/hub.ts';
+import { startTwoStoreFleet, stopFleet, syncStateOf, type FleetStore } from '../support/fleet.ts';
 
 /*
  * What a till asks of the hub while it can reach it, with two enrolled stores and a real hub on
@@ -16,13 +17,13 @@ const seedPhone = (i: number) => `+86${13900000000 + i}`;
 
 let hubDir: string;
 let hub: HubProcess;
-let stores: { id: string; dir: string; token: string; edge?: EdgeProcess }[] = [];
+let stores: FleetStore[] = [];
 const pos = (i: number) => client(stores[i]!.edge!.url, stores[i]!.token);
 const admin = () => adminClient(hub);
 
 const hubBalance = async (memberId: string) => (await admin().get(`/members/${memberId}`)).body.member?.points.balance as number;
 const storeBalance = async (i: number, memberId: string) => (await pos(i).get(`/v1/members/${memberId}/points`)).body?.balance as number | undefined;
-const syncState = async (i: number) => ((await (await fetch(`${stores[i]!.edge!.url}/healthz`)).json()) as { sync: { state: string } }).sync.state;
+const syncState = (i: number) => syncStateOf(stores[i]!);
 
 /** The store API of the hub with a store's own credentials, as its node calls it. */
 function storeApi(i: number) {
@@ -47,24 +48,10 @@ async function couponAt(memberId: string, storeIdx: number[]): Promise<string> {
 }
 
 beforeAll(async () => {
-  hubDir = tempDir('memberedge-hub-');
-  hub = await startHub(hubDir, await freePort());
-  const s1 = await enrollStore(hub, 'S001', { members: 20 });
-  const s2 = await enrollStore(hub, 'S002', { members: 20, first: 100 });
-  stores = [
-    { id: 'S001', ...s1 },
-    { id: 'S002', ...s2 },
-  ];
-  for (const s of stores) s.edge = await startEdge(s.dir, ['--heartbeat-interval', '1']);
-  for (const i of [0, 1]) await eventually(async () => ((await syncState(i)) === 'online' ? true : undefined), 20_000, 'stores online');
+  ({ hubDir, hub, stores } = await startTwoStoreFleet(['--heartbeat-interval', '1']));
 });
 
-afterAll(async () => {
-  for (const s of stores) await s.edge?.stop();
-  await hub?.stop();
-  for (const s of stores) removeDir(s.dir);
-  removeDir(hubDir);
-});
+afterAll(() => stopFleet(hub, hubDir, stores));
 
 it('a member found through the hub checks out at once, spending exactly the balance shown', async () => {
   const m = seedId(105); // registered at S002; S001 has never seen them

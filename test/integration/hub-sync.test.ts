@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { client, removeDir, startEdge, tempDir, type EdgeProcess } from '../support/edge-node.ts';
-import { adminClient, enrollStore, eventually, freePort, startHub, type HubProcess } from '../support/hub.ts';
+import { client } from '../support/edge-node.ts';
+import { adminClient, eventually, startHub, type HubProcess } from '../support/hub.ts';
+import { startTwoStoreFleet, stopFleet, syncStateOf, type FleetStore } from '../support/fleet.ts';
 
 /*
  * Two enrolled stores replicating live with one hub, all real processes on loopback: points
@@ -14,34 +15,19 @@ const seedPhone = (i: number) => `+86${13900000000 + i}`;
 let hubDir: string;
 let hubPort: number;
 let hub: HubProcess;
-let stores: { id: string; dir: string; token: string; edge?: EdgeProcess }[] = [];
+let stores: FleetStore[] = [];
 const pos = (i: number) => client(stores[i]!.edge!.url, stores[i]!.token);
 const admin = () => adminClient(hub);
 
 const hubBalance = async (memberId: string) => (await admin().get(`/members/${memberId}`)).body.member?.points.balance as number;
 const storeBalance = async (i: number, memberId: string) => (await pos(i).get(`/v1/members/${memberId}/points`)).body?.balance as number;
-const syncState = async (i: number) => ((await (await fetch(`${stores[i]!.edge!.url}/healthz`)).json()) as { sync: { state: string } }).sync.state;
+const syncState = (i: number) => syncStateOf(stores[i]!);
 
 beforeAll(async () => {
-  hubDir = tempDir('memberedge-hub-');
-  hubPort = await freePort();
-  hub = await startHub(hubDir, hubPort);
-  const s1 = await enrollStore(hub, 'S001', { members: 20 });
-  const s2 = await enrollStore(hub, 'S002', { members: 20, first: 100 });
-  stores = [
-    { id: 'S001', ...s1 },
-    { id: 'S002', ...s2 },
-  ];
-  for (const s of stores) s.edge = await startEdge(s.dir, ['--heartbeat-interval', '1', '--identify-rate', '100000', '--identify-burst', '1000']);
-  for (const i of [0, 1]) await eventually(async () => ((await syncState(i)) === 'online' ? true : undefined), 20_000, 'stores online');
+  ({ hubDir, hubPort, hub, stores } = await startTwoStoreFleet(['--heartbeat-interval', '1', '--identify-rate', '100000', '--identify-burst', '1000']));
 });
 
-afterAll(async () => {
-  for (const s of stores) await s.edge?.stop();
-  await hub?.stop();
-  for (const s of stores) removeDir(s.dir);
-  removeDir(hubDir);
-});
+afterAll(() => stopFleet(hub, hubDir, stores));
 
 it('a member earns points at S001 and spends them at S002 after sync; balances agree everywhere', async () => {
   const m = seedId(3);
