@@ -48,7 +48,11 @@ export const DEFAULT_ROLES: readonly Role[] = [
     title: 'Analyst: reads everything in scope, exports',
     permissions: ['stores:read', 'fleet:read', 'rules:read', 'members:read', 'members:export', 'sales:read', 'identity:read', 'incidents:read', 'segments:read', 'campaigns:read'],
   },
-  { id: 'store_manager', title: "Store manager: their stores' members and sales, resolves their incidents", permissions: ['stores:read', 'members:read', 'sales:read', 'incidents:read', 'incidents:resolve'] },
+  {
+    id: 'store_manager',
+    title: "Store manager: their stores' members, sales and fleet rows, resolves their incidents",
+    permissions: ['stores:read', 'fleet:read', 'members:read', 'sales:read', 'incidents:read', 'incidents:resolve'],
+  },
   { id: 'field_engineer', title: 'Field engineer: stores, enrollment codes, fleet; no member data', permissions: ['stores:read', 'stores:write', 'fleet:read'] },
 ];
 export const ROLE_IDS = DEFAULT_ROLES.map((r) => r.id);

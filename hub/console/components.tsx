@@ -61,6 +61,9 @@ const TONES: ReadonlyMap<string, string> = new Map([
   ['unknown', 'warn'],
   ['open', 'bad'],
   ['resolved', 'good'],
+  ['active', 'good'],
+  ['pending', 'warn'],
+  ['locked', 'bad'],
 ]);
 
 /** A state as a coloured word (the word carries the meaning; the colour only helps). */

@@ -10,6 +10,7 @@ import { auditPages } from './pages/audit.tsx';
 import { dashboardPages } from './pages/dashboard.tsx';
 import { incidentPages } from './pages/incidents.tsx';
 import { memberPages } from './pages/members.tsx';
+import { operatorPages } from './pages/operators.tsx';
 import { sessionPages } from './pages/session.tsx';
 import { storePages } from './pages/stores.tsx';
 
@@ -21,7 +22,7 @@ const STATIC: ReadonlyMap<string, { file: URL; type: string }> = new Map([
 ]);
 
 /** Errors a page shows as such (the status of the admin API's answer); anything else is a 500. */
-const SHOWN = new Set(['forbidden', 'csrf_failed', 'not_found', 'member_not_found', 'store_not_found', 'validation_failed', 'password_change_required', 'unavailable']);
+const SHOWN = new Set(['forbidden', 'csrf_failed', 'not_found', 'member_not_found', 'store_not_found', 'operator_not_found', 'validation_failed', 'password_change_required', 'unavailable']);
 
 /**
  * The HQ console (`/console`): server-rendered pages over the services the admin API calls,
@@ -71,6 +72,7 @@ export function consoleRoutes(ctx: HubContext, flows: SessionFlows) {
   app.route('/', storePages(ctx));
   app.route('/', incidentPages(ctx));
   app.route('/', memberPages(ctx));
+  app.route('/', operatorPages(ctx));
   app.route('/', auditPages(ctx));
   return app;
 }

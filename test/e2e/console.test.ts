@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, removeDir, startEdge, type EdgeProcess } from '../support/edge-node.ts';
-import { scrollsSideways, screenshot, startConsoleRig, type ConsoleRig } from '../support/browser.ts';
+import { choosePassword, scrollsSideways, screenshot, startConsoleRig, type ConsoleRig } from '../support/browser.ts';
 import { adminClient, enrollStore, eventually } from '../support/hub.ts';
 
 /*
@@ -62,12 +62,7 @@ async function operatorPage(role: string, opts: { locale?: string; viewport?: { 
   expect(added.status).toBe(201);
   const { page } = await rig.open(opts);
   await logIn(page, name, added.body.password);
-  await page.waitForURL('**/console/password');
-  await page.fill('input[name=current]', added.body.password);
-  await page.fill('input[name=next]', `${name} password`);
-  await page.fill('input[name=confirm]', `${name} password`);
-  await page.click('form[action="/console/password"] button[type=submit]');
-  await page.waitForURL((u) => u.pathname === '/console');
+  await choosePassword(page, added.body.password, `${name} password`);
   return page;
 }
 
@@ -85,11 +80,7 @@ describe('the console', () => {
     // Until then every page sends them back here.
     await page.goto('/console/stores');
     expect(new URL(page.url()).pathname).toBe('/console/password');
-    await page.fill('input[name=current]', initial);
-    await page.fill('input[name=next]', ADMIN_PASSWORD);
-    await page.fill('input[name=confirm]', ADMIN_PASSWORD);
-    await page.click('form[action="/console/password"] button[type=submit]');
-    await page.waitForURL((u) => u.pathname === '/console');
+    await choosePassword(page, initial, ADMIN_PASSWORD);
     expect(await page.textContent('h1')).toBe('Dashboard');
 
     // The figures are the JSON API's.

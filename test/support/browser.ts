@@ -63,3 +63,21 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 /** Whether the page is wider than the window (a horizontal scroll bar on a phone). */
 export const scrollsSideways = (page: Page) => page.evaluate(() => document.scrollingElement!.scrollWidth > window.innerWidth);
+
+/** Logs in on the console's login page (a page that is not logged in is sent there first). */
+export async function logIn(page: Page, name: string, password: string): Promise<void> {
+  await page.goto('/console/login');
+  await page.fill('input[name=name]', name);
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+}
+
+/** Replaces a one-time password on the page every first login leads to, and lands on the dashboard. */
+export async function choosePassword(page: Page, current: string, next: string): Promise<void> {
+  await page.waitForURL('**/console/password');
+  await page.fill('input[name=current]', current);
+  await page.fill('input[name=next]', next);
+  await page.fill('input[name=confirm]', next);
+  await page.click('form[action="/console/password"] button[type=submit]');
+  await page.waitForURL((u) => u.pathname === '/console');
+}

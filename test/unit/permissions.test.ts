@@ -74,6 +74,7 @@ describe('roles', () => {
     expect(allowed('store_manager', 'GET', '/members/:id')).toBe(true);
     expect(can(role('store_manager'), 'incidents:resolve')).toBe(true);
     expect(allowed('store_manager', 'POST', '/stores')).toBe(false);
+    expect(allowed('store_manager', 'GET', '/fleet')).toBe(true); // their stores' rows only (decision 010)
     expect(allowed('store_manager', 'PUT', '/rules')).toBe(false);
   });
 

@@ -6,6 +6,8 @@ import type { HubContext } from '../../context.ts';
 import { fleetStatus } from '../../fleet.ts';
 import { scopeCheck } from '../../org/scope-check.ts';
 import { pathId } from '../../routes/path-param.ts';
+import { AddCitySchema, MoveStoreSchema } from '../../../shared/schemas/org.ts';
+import type { OrgTree } from '../../../shared/org-scope.ts';
 import { AddStoreSchema } from '../../stores.ts';
 import { Badge, Csrf, Notice, Panel, Table } from '../components.tsx';
 import { formAction, mayCall, need, page, type ConsoleContext, type ConsoleEnv } from '../console-access.ts';
@@ -14,7 +16,50 @@ import { Layout } from '../layout.tsx';
 const DONE = new Map([
   ['disabled', 'stores.didDisable'],
   ['enabled', 'stores.didEnable'],
+  ['moved', 'stores.didMove'],
+  ['city', 'stores.didAddCity'],
 ] as const);
+
+/** A form's text field, trimmed; absent when empty. */
+async function formFields(c: ConsoleContext): Promise<(name: string) => string | undefined> {
+  const form = await c.req.parseBody();
+  return (n: string) => {
+    const v = own(form, n);
+    return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+  };
+}
+
+/** The org tree as nested lists: regions, their cities, the stores in each. */
+function OrgTreeList({ tree }: { tree: OrgTree }) {
+  const stores = (list: { storeId: string; name: string }[]) =>
+    list.length > 0 && (
+      <ul>
+        {list.map((s) => (
+          <li data-tree-store={s.storeId}>
+            <strong>{s.storeId}</strong> {s.name}
+          </li>
+        ))}
+      </ul>
+    );
+  return (
+    <ul class="org-tree">
+      {tree.regions.map((r) => (
+        <li data-tree-region={r.name}>
+          <strong>{r.name}</strong>
+          <ul>
+            {r.cities.map((city) => (
+              <li data-tree-city={city.name}>
+                {city.name}
+                {stores(city.stores)}
+              </li>
+            ))}
+          </ul>
+          {stores(r.stores)}
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 /** The enrollment code, shown once: the page that answers the form that made it. */
 function CodePage({ c, storeId, code, expiresAt, isNew }: { c: ConsoleContext; storeId: string; code: string; expiresAt: string; isNew: boolean }) {
@@ -35,6 +80,21 @@ function CodePage({ c, storeId, code, expiresAt, isNew }: { c: ConsoleContext; s
   );
 }
 
+/** The city a store goes into (and so its region), from the cities the operator's tree holds. */
+function CityField({ t, cities, required }: { t: ConsoleContext['var']['t']; cities: string[]; required?: boolean }) {
+  return (
+    <label>
+      {t('stores.city')}
+      <select name="city" required={required}>
+        {!required && <option value="">{t('stores.noCity')}</option>}
+        {cities.map((name) => (
+          <option value={name}>{name}</option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 /** Stores and fleet: what the fleet API answers, and the store actions of the admin API as forms. */
 export function storePages(ctx: HubContext) {
   const app = new Hono<ConsoleEnv>();
@@ -43,14 +103,16 @@ export function storePages(ctx: HubContext) {
   const list = async (c: ConsoleContext, error?: string) => {
     need(c, 'GET /fleet');
     const { t, actor } = c.var;
-    const fleet = await fleetStatus(ctx, ctx.clock(), (await scopeCheck(ctx, c)).scope);
+    const scope = (await scopeCheck(ctx, c)).scope;
+    const [fleet, tree] = await Promise.all([fleetStatus(ctx, ctx.clock(), scope), ctx.org.tree(scope)]);
+    const cities = tree.regions.flatMap((r) => r.cities.map((city) => city.name));
     const canWrite = mayCall(actor, 'POST /stores/:id/disable');
     const done = DONE.get(c.req.query('done') as 'disabled');
     const doneStore = StoreId.safeParse(c.req.query('store'));
     return c.html(
       <Layout t={t} title={t('stores.title')} here="/console/stores" actor={actor} screen="/console/stores">
         {error && <Notice kind="error">{error}</Notice>}
-        {done && doneStore.success && <Notice kind="ok">{t(done, { id: doneStore.data })}</Notice>}
+        {done && (doneStore.success || done === 'stores.didAddCity') && <Notice kind="ok">{t(done, { id: doneStore.data ?? '' })}</Notice>}
         <Table
           label={t('stores.title')}
           empty={t('stores.none')}
@@ -59,7 +121,7 @@ export function storePages(ctx: HubContext) {
             <span data-store={s.storeId}>
               <strong>{s.storeId}</strong> {s.name}
               <br />
-              <small>{s.region}</small>
+              <small>{s.city ? `${s.region} · ${s.city}` : s.region}</small>
             </span>,
             <span data-state={s.storeId}>
               <Badge t={t} prefix="state" value={s.state} />
@@ -111,12 +173,47 @@ export function storePages(ctx: HubContext) {
                 {t('stores.name')}
                 <input name="name" required maxlength={80} />
               </label>
+              <CityField t={t} cities={cities} />
               <label>
                 {t('stores.region')}
                 <input name="region" maxlength={40} placeholder="default" />
               </label>
               <button type="submit">{t('stores.addSubmit')}</button>
             </form>
+          </Panel>
+        )}
+        {mayCall(actor, 'GET /org') && (
+          <Panel title={t('stores.org')} id="org">
+            <OrgTreeList tree={tree} />
+            {mayCall(actor, 'POST /org/cities') && (
+              <form method="post" action="/console/org/cities" class="grid-form" id="add-city">
+                <Csrf actor={actor} />
+                <label>
+                  {t('stores.cityName')}
+                  <input name="name" required maxlength={40} />
+                </label>
+                <label>
+                  {t('stores.region')}
+                  <input name="region" required maxlength={40} />
+                </label>
+                <button type="submit">{t('stores.addCity')}</button>
+              </form>
+            )}
+            {mayCall(actor, 'POST /stores/:id/move') && fleet.length > 0 && cities.length > 0 && (
+              <form method="post" action="/console/stores/move" class="grid-form" id="move-store">
+                <Csrf actor={actor} />
+                <label>
+                  {t('stores.store')}
+                  <select name="store" required>
+                    {fleet.map((s) => (
+                      <option value={s.storeId}>{`${s.storeId} ${s.name}`}</option>
+                    ))}
+                  </select>
+                </label>
+                <CityField t={t} cities={cities} required />
+                <button type="submit">{t('stores.move')}</button>
+              </form>
+            )}
           </Panel>
         )}
       </Layout>,
@@ -126,25 +223,57 @@ export function storePages(ctx: HubContext) {
 
   app.get('/stores', page(ctx, (c) => list(c)));
 
+  /** A refusal the form can show (bad input, a name taken, a place outside the scope) goes back to the page. */
+  const shownOnPage = async (c: ConsoleContext, work: () => Promise<Response>) => {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof AppError && (err.status === 400 || err.status === 409 || err.code === 'forbidden')) return list(c, err.message);
+      throw err;
+    }
+  };
+
   app.post(
     '/stores',
     formAction(ctx, 'POST /stores', async (c) => {
-      const form = await c.req.parseBody();
-      const field = (n: string) => {
-        const v = own(form, n);
-        return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
-      };
-      const input = AddStoreSchema.safeParse({ id: field('id'), name: field('name'), ...(field('region') ? { region: field('region') } : {}) });
+      const field = await formFields(c);
+      const input = AddStoreSchema.safeParse({ id: field('id'), name: field('name'), ...(field('region') ? { region: field('region') } : {}), ...(field('city') ? { city: field('city') } : {}) });
       if (!input.success) return list(c, c.var.t('stores.invalid', { field: String(input.error.issues[0]?.path[0] ?? '') }));
       let added;
       try {
         added = await ctx.org.addStore(input.data, undefined, (await scopeCheck(ctx, c)).scope);
       } catch (err) {
         if (err instanceof AppError && err.code === 'store_exists') return list(c, c.var.t('stores.exists', { id: input.data.id }));
+        if (err instanceof AppError && (err.status === 400 || err.code === 'forbidden')) return list(c, err.message);
         throw err;
       }
       ctx.log.info('store added', { storeId: added.store.id });
       return c.html(<CodePage c={c} storeId={added.store.id} code={added.code} expiresAt={added.expiresAt} isNew />, 201);
+    }),
+  );
+  app.post(
+    '/org/cities',
+    formAction(ctx, 'POST /org/cities', async (c) => {
+      const field = await formFields(c);
+      const input = AddCitySchema.safeParse({ name: field('name'), region: field('region') });
+      if (!input.success) return list(c, c.var.t('stores.invalid', { field: String(input.error.issues[0]?.path[0] ?? '') }));
+      return shownOnPage(c, async () => {
+        await ctx.org.addCity(input.data, (await scopeCheck(ctx, c)).scope);
+        return c.redirect('/console/stores?done=city#org', 303);
+      });
+    }),
+  );
+  app.post(
+    '/stores/move',
+    formAction(ctx, 'POST /stores/:id/move', async (c) => {
+      const field = await formFields(c);
+      const store = StoreId.safeParse(field('store'));
+      const to = MoveStoreSchema.safeParse({ city: field('city') });
+      if (!store.success || !to.success) return list(c, c.var.t('stores.invalid', { field: store.success ? 'city' : 'store' }));
+      return shownOnPage(c, async () => {
+        const moved = await ctx.org.moveStore(store.data, to.data, (await scopeCheck(ctx, c)).scope);
+        return c.redirect(`/console/stores?done=moved&store=${moved.id}#org`, 303);
+      });
     }),
   );
   app.post(
