@@ -56,9 +56,9 @@ async function logIn(page: Page, name: string, password: string) {
 }
 
 /** A new operator of a role, logged in with their own password in a fresh browser profile. */
-async function operatorPage(role: string, opts: { locale?: string; viewport?: { width: number; height: number } } = {}) {
+async function operatorPage(role: string, opts: { locale?: string; viewport?: { width: number; height: number }; scope?: string } = {}) {
   const name = `${role.replace(/_/g, '-')}-${Math.random().toString(36).slice(2, 7)}`;
-  const added = await admin.post('/operators', { name, role });
+  const added = await admin.post('/operators', { name, role, ...(opts.scope ? { scope: opts.scope } : {}) });
   expect(added.status).toBe(201);
   const { page } = await rig.open(opts);
   await logIn(page, name, added.body.password);
@@ -127,6 +127,24 @@ describe('the console', () => {
     expect(await page.textContent('[data-phone]')).toBe('139****0001');
     expect(await page.textContent('[data-name]')).toMatch(/^.\*+$|^—$/);
     expect(await page.locator('form.split').count()).toBe(0);
+  });
+
+  it('a store manager of S002 cannot open an S001-only member by URL or find them by phone', async () => {
+    const page = await operatorPage('store_manager', { scope: 'store:S002' });
+    const byUrl = await page.goto(`/console/members/${memberId}`);
+    expect(byUrl?.status()).toBe(404);
+    expect(await page.textContent('main')).not.toMatch(/139|balance|S001/i);
+    const missing = await page.goto('/console/members/NOSUCH0001');
+    expect(missing?.status()).toBe(404); // the same answer as for a member who does not exist
+    await page.goto('/console/members');
+    await page.fill('input[name=q]', '139-0000-0001');
+    await page.click('form.search button[type=submit]');
+    await page.waitForLoadState();
+    expect(new URL(page.url()).pathname).not.toBe(`/console/members/${memberId}`);
+    expect(await page.textContent('main')).not.toContain(memberId);
+    // The same session's API call is refused the same way.
+    const api = await page.evaluate(async (id) => (await fetch(`/admin/v1/members/${id}`)).status, memberId);
+    expect(api).toBe(404);
   });
 
   it('lists incidents with filters and opens one', async () => {
