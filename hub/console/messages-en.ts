@@ -224,6 +224,7 @@ const ENTRIES = [
   ['operators.passwordOnce', 'Shown this once: give it to {name} in person. They choose their own password at their first login.'],
   ['operators.back', 'Back to the operators'],
   ['operators.badName', 'A name is a lower-case letter, then 1 to 31 lower-case letters, digits, “.”, “_” or “-”.'],
+  ['operators.badRole', 'Choose one of the roles listed.'],
   ['operators.needScope', 'Give the new operator a scope within yours ({scope}).'],
   ['operators.exists', 'Operator {name} exists already; give them a new one-time password instead.'],
   ['operators.roles', 'Roles'],

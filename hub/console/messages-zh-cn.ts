@@ -226,6 +226,7 @@ export const ZH_CN: ReadonlyMap<MessageKey, string> = new Map<MessageKey, string
   ['operators.passwordOnce', '仅显示这一次：请当面交给 {name}。首次登录时需设置自己的密码。'],
   ['operators.back', '返回操作员列表'],
   ['operators.badName', '名称以小写字母开头，其后为 1 至 31 个小写字母、数字、“.”、“_”或“-”。'],
+  ['operators.badRole', '请从列出的角色中选择。'],
   ['operators.needScope', '请为新操作员指定您范围（{scope}）内的数据范围。'],
   ['operators.exists', '操作员 {name} 已存在；请改为重置其一次性密码。'],
   ['operators.roles', '角色'],

@@ -21,9 +21,6 @@ const STATIC: ReadonlyMap<string, { file: URL; type: string }> = new Map([
   ['echarts.min.js', { file: new URL('../../node_modules/echarts/dist/echarts.min.js', import.meta.url), type: 'text/javascript; charset=utf-8' }],
 ]);
 
-/** Errors a page shows as such (the status of the admin API's answer); anything else is a 500. */
-const SHOWN = new Set(['forbidden', 'csrf_failed', 'not_found', 'member_not_found', 'store_not_found', 'operator_not_found', 'validation_failed', 'password_change_required', 'unavailable']);
-
 /**
  * The HQ console (`/console`): server-rendered pages over the services the admin API calls,
  * plain links and forms (every page works without scripts; scripts only draw charts).
@@ -41,13 +38,14 @@ export function consoleRoutes(ctx: HubContext, flows: SessionFlows) {
     c.res.headers.set('cache-control', 'no-store');
   });
 
+  // A refusal (an AppError of 4xx: its message is written for the person who asked) or the
+  // database's absence (503) is shown as such, with its status; anything else is a 500 whose
+  // cause goes to the log, not the page.
   app.onError((err, c) => {
-    if (!(err instanceof AppError) || !SHOWN.has(err.code)) {
-      if (err instanceof AppError && err.code === 'unauthorized') return c.redirect('/console/login', 303);
-      ctx.log.error('console page failed', { path: c.req.path, err: String((err as Error)?.stack ?? err) });
-    }
+    if (err instanceof AppError && err.code === 'unauthorized') return c.redirect('/console/login', 303);
+    const shown = err instanceof AppError && ((err.status >= 400 && err.status < 500) || err.code === 'unavailable');
+    if (!shown) ctx.log.error('console page failed', { path: c.req.path, err: String((err as Error)?.stack ?? err) });
     const t = c.var.t ?? setLanguage(c);
-    const shown = err instanceof AppError && SHOWN.has(err.code);
     const status = shown ? err.status : 500;
     const title = t(status === 403 ? 'error.forbidden' : status === 404 ? 'error.notFound' : status === 400 ? 'error.badRequest' : 'error.internal');
     return c.html(

@@ -82,6 +82,9 @@ export const hostileNumber: fc.Arbitrary<J> = fc.oneof(
 
 const deepNesting = fc.integer({ min: 50, max: 20_000 }).chain((n) => fc.constantFrom(new Raw('['.repeat(n) + ']'.repeat(n)), new Raw('{"a":'.repeat(n) + '1' + '}'.repeat(n))));
 
+/** Text that is markup if a page shows it unescaped (checkAnswer looks for `fz-xss` in a tag). */
+export const MARKUP_PROBES = ['"><script>fz-xss()</script>', "<img src=x onerror=fz-xss()>", "'><svg onload=fz-xss()>", '</textarea><script>fz-xss()</script>'];
+
 export const hostileKey: fc.Arbitrary<string> = fc.oneof(fc.constantFrom(...PROTO_KEYS), hostileString);
 
 export const hostileValue: fc.Arbitrary<J> = fc.oneof(
@@ -169,7 +172,8 @@ export function mutated(valid: fc.Arbitrary<J>): fc.Arbitrary<J> {
 // ---------------------------------------------------------------------------------------------
 // Requests.
 
-export type Auth = 'terminal' | 'admin' | 'store' | 'none';
+/** `operator`: the console's session cookie (the CSRF token rides in the form, as a browser sends it). */
+export type Auth = 'terminal' | 'admin' | 'store' | 'operator' | 'none';
 /** How a request authenticates: as its route wants, or in one of the ways that must be refused. */
 export type AuthVariant = 'good' | 'none' | 'lowercase-scheme' | 'wrong-secret' | 'other-scheme' | 'garbage';
 export type ContentType = 'json' | 'none' | 'text' | 'json-charset' | 'form' | 'jsonx';
@@ -247,6 +251,9 @@ export interface RouteSpec {
   auth: Auth;
   writes?: readonly string[];
   readOnly?: boolean;
+  /** How the body is sent (JSON unless said): a console form is `form`, encoded by `encode`. */
+  contentType?: ContentType;
+  encode?: (body: J) => string;
 }
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];
@@ -263,10 +270,10 @@ export function requests(spec: RouteSpec): fc.Arbitrary<FuzzRequest> {
         { arbitrary: fc.constant<AuthVariant>('good'), weight: 20 },
         { arbitrary: fc.constantFrom<AuthVariant>('none', 'lowercase-scheme', 'wrong-secret', 'other-scheme', 'garbage'), weight: spec.auth === 'none' ? 0 : 1 },
       ),
-      contentType: fc.oneof({ arbitrary: fc.constant<ContentType>('json'), weight: 14 }, { arbitrary: fc.constantFrom<ContentType>('none', 'text', 'json-charset', 'form', 'jsonx'), weight: 1 }),
+      contentType: fc.oneof({ arbitrary: fc.constant<ContentType>(spec.contentType ?? 'json'), weight: 14 }, { arbitrary: fc.constantFrom<ContentType>(...CONTENT_TYPE_NAMES.filter((t) => t !== (spec.contentType ?? 'json'))), weight: 1 }),
     })
     .map(({ path, body, method, authVariant, contentType }) => {
-      const text = body === undefined ? undefined : toJson(body);
+      const text = body === undefined ? undefined : (spec.encode ?? toJson)(body);
       const canHaveBody = method !== 'GET' && method !== 'HEAD';
       return {
         route: spec.route,
@@ -565,8 +572,8 @@ export interface Probe {
 
 export interface FuzzTarget {
   url: string;
-  /** The Authorization header of a good request, by the kind of credentials a route wants. */
-  credentials: Record<Exclude<Auth, 'none'>, string>;
+  /** The Authorization header of a good request, by the kind of credentials a route wants; `operator`: the session cookie. */
+  credentials: Record<Exclude<Auth, 'none' | 'operator'>, string> & { operator?: string };
   /** The processes the requests reach: none may exit. */
   processes: ServiceProcess[];
   probes: Record<string, Probe>;
@@ -612,6 +619,8 @@ export interface Answer {
   status: number;
   text: string;
   json?: unknown;
+  /** The answer's content type. */
+  type?: string;
 }
 
 const ECHO_CHUNK = 100;
@@ -650,6 +659,13 @@ export function checkAnswer(req: FuzzRequest, res: Answer): Omit<Violation, 'ind
   const v = (kind: string, detail: string) => out.push({ kind, status: res.status, ...(code ? { code } : {}), detail });
   if (res.status >= 500) v('5xx', `answered ${res.status}: ${res.text.replace(/\s+/g, ' ').slice(0, 300)}`);
   const underCouch = req.path.startsWith('/couch');
+  if (res.type?.startsWith('text/html')) {
+    // A console page: errors are pages, not JSON. What it must never do is show text from outside
+    // as markup: no MARKUP_PROBES payload, sent now or stored by an earlier request, appears unescaped.
+    const injected = /<(script|img|svg)\b[^>]*fz-xss/i.exec(res.text);
+    if (injected) v('markup', `the page holds input as markup: ${res.text.slice(Math.max(0, injected.index - 60), injected.index + 80)}`);
+    return out;
+  }
   if (res.status >= 400 && req.method !== 'HEAD') {
     const body = res.json as { error?: unknown; reason?: unknown } | undefined;
     // Under /couch the gateway answers as CouchDB does, {error: "<string>", reason: "<string>"}
@@ -696,7 +712,7 @@ export interface FuzzReport {
 }
 
 function authHeader(target: FuzzTarget, req: FuzzRequest): string | undefined {
-  if (req.auth === 'none') return req.authVariant === 'good' ? undefined : 'Bearer nonsense';
+  if (req.auth === 'none' || req.auth === 'operator') return req.authVariant === 'good' ? undefined : 'Bearer nonsense';
   const good = target.credentials[req.auth];
   switch (req.authVariant) {
     case 'good':
@@ -715,6 +731,16 @@ function authHeader(target: FuzzTarget, req: FuzzRequest): string | undefined {
 }
 
 const CONTENT_TYPES: Record<ContentType, string | undefined> = { json: 'application/json', none: undefined, text: 'text/plain', 'json-charset': 'application/json; charset=utf-8', form: 'application/x-www-form-urlencoded', jsonx: 'application/jsonx' };
+const CONTENT_TYPE_NAMES = Object.keys(CONTENT_TYPES) as ContentType[];
+
+/** The console's session cookie of a request: the good one, none, or one the hub never issued. */
+function sessionCookie(target: FuzzTarget, req: FuzzRequest): string | undefined {
+  const good = target.credentials.operator;
+  if (req.auth !== 'operator' || good === undefined) return undefined;
+  if (req.authVariant === 'good') return good;
+  if (req.authVariant === 'none') return undefined;
+  return req.authVariant === 'wrong-secret' ? good.replace(/=.*/, `=${'A'.repeat(43)}`) : good.replace(/=.*/, '=\u00ff\u00fe');
+}
 
 /** Sends one request; a network failure or a timeout is an answer of status 0. */
 export async function send(target: FuzzTarget, req: FuzzRequest, timeoutMs = 15_000): Promise<Answer> {
@@ -723,8 +749,11 @@ export async function send(target: FuzzTarget, req: FuzzRequest, timeoutMs = 15_
   if (auth !== undefined) headers.authorization = auth;
   const ct = CONTENT_TYPES[req.contentType];
   if (ct && req.body !== undefined) headers['content-type'] = ct;
+  const cookie = sessionCookie(target, req);
+  if (cookie !== undefined) headers.cookie = cookie;
   try {
-    const res = await fetch(target.url + req.path, { method: req.method, headers, ...(req.body !== undefined ? { body: req.body } : {}), signal: AbortSignal.timeout(timeoutMs) });
+    // A console form answers with a redirect to the page that shows its outcome: that answer is the one judged.
+    const res = await fetch(target.url + req.path, { method: req.method, headers, redirect: req.auth === 'operator' ? 'manual' : 'follow', ...(req.body !== undefined ? { body: req.body } : {}), signal: AbortSignal.timeout(timeoutMs) });
     const text = await res.text();
     let json: unknown;
     try {
@@ -732,7 +761,7 @@ export async function send(target: FuzzTarget, req: FuzzRequest, timeoutMs = 15_
     } catch {
       json = undefined;
     }
-    return { status: res.status, text, json };
+    return { status: res.status, text, json, type: res.headers.get('content-type') ?? undefined };
   } catch (err) {
     return { status: 0, text: String((err as Error)?.cause ?? err), json: undefined };
   }
@@ -903,6 +932,8 @@ export function seedFrom(envVar: string, fixed: number): number {
 export interface EdgeSetup {
   target: FuzzTarget;
   fixture: EdgeFixture;
+  /** The store node's data dir (for its CLI). */
+  storeDir: string;
   stop(): Promise<void>;
 }
 
@@ -968,6 +999,7 @@ export async function setupEdge(): Promise<EdgeSetup> {
     return {
       target,
       fixture,
+      storeDir: store.dir,
       async stop() {
         await edge?.stop();
         await hub.stop();
@@ -985,6 +1017,7 @@ export async function setupEdge(): Promise<EdgeSetup> {
 export interface HubSetup {
   target: FuzzTarget;
   fixture: HubFixture;
+  hubDir: string;
   stop(): Promise<void>;
 }
 
@@ -1059,6 +1092,7 @@ export async function setupHub(): Promise<HubSetup> {
     return {
       target,
       fixture,
+      hubDir,
       async stop() {
         await hub.stop();
         dirs.forEach(removeDir);

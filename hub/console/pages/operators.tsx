@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { AppError } from '../../../shared/errors.ts';
 import { own } from '../../../shared/own.ts';
-import { OperatorName } from '../../../shared/schemas/operator.ts';
+import { OperatorName, RoleId } from '../../../shared/schemas/operator.ts';
 import type { HubContext } from '../../context.ts';
 import { operatorView, type OperatorDoc } from '../../operators/operators.ts';
 import { scopeCheck } from '../../org/scope-check.ts';
@@ -158,13 +158,15 @@ export function operatorPages(ctx: HubContext) {
       };
       const name = OperatorName.safeParse(field('name'));
       if (!name.success) return list(c, t('operators.badName'));
+      const role = RoleId.safeParse(field('role'));
+      if (!role.success) return list(c, t('operators.badRole'));
       const caller = (await scopeCheck(ctx, c)).scope;
       const given = field('scope');
       // An operator without a scope sees everything: only an admin without one may make such an operator.
       if (given === undefined && caller.node !== null) return list(c, t('operators.needScope', { scope: caller.node }));
       try {
         const scope = given === undefined ? undefined : await ctx.org.scopeNode(given, caller);
-        const { password } = await ctx.operators.add({ name: name.data, role: field('role') ?? '', scope });
+        const { password } = await ctx.operators.add({ name: name.data, role: role.data, scope });
         return c.html(<PasswordPage c={c} name={name.data} password={password} isNew />, 201);
       } catch (err) {
         if (err instanceof AppError && err.code === 'operator_exists') return list(c, t('operators.exists', { name: name.data }));
