@@ -1,8 +1,9 @@
 import { docId } from '../shared/doc-ids.ts';
 import { AppError } from '../shared/errors.ts';
-import { adjustmentEntry, planResolution } from '../shared/incident-resolution.ts';
+import { adjustmentEntry, adjustmentOf, planResolution } from '../shared/incident-resolution.ts';
 import { EVERYTHING, type DataScope } from '../shared/org-scope.ts';
 import type { Resolution, ResolveIncident, WriteOffDoc } from '../shared/schemas/incident.ts';
+import type { ResolutionEvidence } from '../shared/incident-resolution.ts';
 import { stripRev, type Couch, type Doc } from './couch/couch.ts';
 import { DB, factIdOf, factKey } from './couch/databases.ts';
 import { incidentById, type Incident } from './incidents.ts';
@@ -56,8 +57,12 @@ const resolvedAlready = (incident: Incident) =>
 /** A retry of the very resolve left pending: the same operator, note and action. */
 const sameRequest = (r: Resolution, body: ResolveIncident, by: string) => r.by === by && r.note === body.note && r.action === body.action && (body.points === undefined || body.points === r.points);
 
-async function evidenceFor(deps: ResolveDeps, incident: Incident) {
+async function evidenceFor(deps: ResolveDeps, incident: Incident): Promise<ResolutionEvidence> {
   const rules = await currentRules(deps.couch);
+  if (incident.kind === 'overspend' && incident.memberId) {
+    const member = await deps.members.summary(incident.memberId, deps.timeZone, deps.clock());
+    return { cashPointsPerYuan: rules.cash.pointsPerYuan, balance: member?.points.balance };
+  }
   if (incident.kind !== 'coupon_double_redeem' || !incident.memberId) return { cashPointsPerYuan: rules.cash.pointsPerYuan };
   // The loss is the discount the second receipt gave (its order, at the hub), else the redemption that stands.
   const code = String(incident.details.code ?? '');
@@ -69,19 +74,13 @@ async function evidenceFor(deps: ResolveDeps, incident: Incident) {
 }
 
 /**
- * The resolution's fact, once: a claw-back into hub-facts and every store serving the member
- * (after storing, as the ingest does, so a store joining meanwhile gets it either way); a
- * write-off into hub-facts only. Found there already (a retry), it is projected again all the same.
+ * The resolution's facts, once each: a write-off into hub-facts only; an adjustment of the
+ * member's points (a claw-back, or an overspend's debt forgiven) into hub-facts and every store
+ * serving the member (after storing, as the ingest does, so a store joining meanwhile gets it
+ * either way). Found there already (a retry), it is projected again all the same.
  */
 async function writeFact(deps: ResolveDeps, incident: Incident, r: Resolution): Promise<void> {
-  if (r.action === 'claw_back') {
-    const memberId = deps.members.canonical(incident.memberId!);
-    const entry = adjustmentEntry(memberId, incident._id, r.points!, new Date(r.at), deps.timeZone);
-    const key = factKey(memberId, entry._id);
-    await deps.couch.insertNew(DB.facts, [{ ...entry, _id: key }]);
-    const stored = (await deps.couch.get(DB.facts, key))!;
-    await deps.members.projectTo(await deps.members.relevantStores(memberId), [{ ...stripRev(stored), _id: factIdOf(key) }]);
-  } else if (r.action === 'write_off') {
+  if (r.action === 'write_off') {
     const doc: WriteOffDoc = {
       _id: r.factId!,
       type: 'writeoff',
@@ -97,13 +96,26 @@ async function writeFact(deps: ResolveDeps, incident: Incident, r: Resolution): 
     };
     await deps.couch.insertNew(DB.facts, [doc as unknown as Doc]);
   }
+  const delta = adjustmentOf(incident.kind, r);
+  if (delta !== 0) {
+    const memberId = deps.members.canonical(incident.memberId!);
+    const entry = adjustmentEntry(memberId, incident._id, delta, new Date(r.at), deps.timeZone);
+    const key = factKey(memberId, entry._id);
+    await deps.couch.insertNew(DB.facts, [{ ...entry, _id: key }]);
+    const stored = (await deps.couch.get(DB.facts, key))!;
+    await deps.members.projectTo(await deps.members.relevantStores(memberId), [{ ...stripRev(stored), _id: factIdOf(key) }]);
+  }
 }
 
 /** The facts an incident is about, as the hub holds them: its receipt, and what its resolution made. */
 export async function incidentFacts(couch: Couch, incident: Incident): Promise<Doc[]> {
+  const r = incident.resolution;
+  // A claw-back's fact is its adjustment; an overspend's write-off has one beside it, under the incident's member.
+  const adjusted = r?.factId?.startsWith('pts:') ? r.factId : r && incident.memberId && adjustmentOf(incident.kind, r) !== 0 ? docId.adjustment(incident.memberId, incident._id) : undefined;
   const ids = [
     ...(incident.receipt && incident.memberId ? [factKey(incident.memberId, incident.receipt)] : []),
-    ...(incident.resolution?.factId ? [incident.resolution.factId.startsWith('pts:') ? factKey(incident.resolution.factId.split(':')[1]!, incident.resolution.factId) : incident.resolution.factId] : []),
+    ...(r?.factId && !r.factId.startsWith('pts:') ? [r.factId] : []),
+    ...(adjusted ? [factKey(adjusted.split(':')[1]!, adjusted)] : []),
   ];
   return (await couch.fetchDocs(DB.facts, ids)).flatMap((d) => (d ? [{ ...stripRev(d), _id: d._id.startsWith('m:') ? factIdOf(d._id) : d._id }] : []));
 }

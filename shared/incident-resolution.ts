@@ -13,10 +13,11 @@ export interface IncidentFacts {
   details: Record<string, unknown>;
 }
 
-/** What the hub knows besides the incident: what the coupon took off the second receipt, what a point pays. */
+/** What the hub knows besides the incident: what the coupon took off the second receipt, what a point pays, the member's balance now. */
 export interface ResolutionEvidence {
   couponCents?: number | undefined;
   cashPointsPerYuan: number;
+  balance?: number | undefined;
 }
 
 export type Plan = Omit<Resolution, 'factId' | 'by' | 'at'>;
@@ -29,7 +30,9 @@ const WITH_LOSS = new Set(['overspend', 'coupon_double_redeem']);
  * A claw-back takes the points the operator names, never a default: an overspend's balance
  * below zero is already a debt the member's next points pay off, so taking "the points below
  * zero" again would charge the member twice. A double redemption's loss is money (the coupon's
- * discount): its write-off records the discount.
+ * discount): its write-off records the discount. An overspend's write-off forgives the debt still
+ * open (at most the points named, or those the incident found below zero): HQ bears that loss,
+ * and the member's later points are theirs again.
  *
  * @example planResolution({ _id: 'incident:overspend:M1', kind: 'overspend', storeId: 'S1', memberId: 'M1', details: { balance: -300 } }, { note: 'two tills offline', action: 'claw_back', points: 300 }, { cashPointsPerYuan: 100 })
  * // { ok: true, plan: { note: 'two tills offline', action: 'claw_back', points: 300 } }
@@ -54,15 +57,26 @@ export function planResolution(incident: IncidentFacts, body: ResolveIncident, e
   }
   const points = body.points ?? below;
   if (points === undefined) return { ok: false, field: 'points', message: 'the incident records no balance below zero: name the points' };
-  return { ok: true, plan: { note, action, points, cents: mulDiv(points, 100, evidence.cashPointsPerYuan) } };
+  const debt = evidence.balance !== undefined && evidence.balance < 0 ? -evidence.balance : 0;
+  const forgiven = Math.min(points, debt);
+  if (forgiven === 0) return { ok: false, field: 'action', message: "the member's balance is no longer below zero (their later points paid the debt): there is no loss to write off; resolve with 'none'" };
+  return { ok: true, plan: { note, action, points: forgiven, cents: mulDiv(forgiven, 100, evidence.cashPointsPerYuan) } };
 }
 
 /**
- * The hub's claw-back as a ledger entry of the member: reason 'adjust' (which no store may
- * write), the incident as its cause, HQ as its store, HQ's business day.
+ * The hub's adjustment resolving an incident as a ledger entry of the member: a claw-back
+ * (negative) or a debt forgiven (positive); reason 'adjust' (which no store may write), the
+ * incident as its cause, HQ as its store, HQ's business day. One per incident: the id derives from it.
  *
- * @example adjustmentEntry('M1', 'incident:overspend:M1', 300, new Date('2026-03-01T02:00:00Z'), 'Asia/Shanghai')._id // 'pts:M1:adjust:overspend:M1'
+ * @example adjustmentEntry('M1', 'incident:overspend:M1', -300, new Date('2026-03-01T02:00:00Z'), 'Asia/Shanghai')._id // 'pts:M1:adjust:overspend:M1'
  */
-export function adjustmentEntry(memberId: string, incidentId: string, points: number, at: Date, timeZone: string): LedgerDoc {
-  return { _id: docId.adjustment(memberId, incidentId), type: 'pts', memberId, delta: -points, reason: 'adjust', ref: incidentId, storeId: HUB_STORE_ID, at: at.toISOString(), day: localDate(at, timeZone) };
+export function adjustmentEntry(memberId: string, incidentId: string, delta: number, at: Date, timeZone: string): LedgerDoc {
+  return { _id: docId.adjustment(memberId, incidentId), type: 'pts', memberId, delta, reason: 'adjust', ref: incidentId, storeId: HUB_STORE_ID, at: at.toISOString(), day: localDate(at, timeZone) };
+}
+
+/** The points a resolution moves in the member's balance: taken back, forgiven, or none (a write-off of money). */
+export function adjustmentOf(kind: string, r: { action: string; points?: number | undefined }): number {
+  if (r.action === 'claw_back') return -(r.points ?? 0);
+  if (r.action === 'write_off' && kind === 'overspend') return r.points ?? 0;
+  return 0;
 }

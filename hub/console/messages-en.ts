@@ -96,7 +96,7 @@ const ENTRIES = [
   ['incidents.resolved', 'Incident resolved.'],
   ['incidents.alreadyResolved', 'This incident was resolved already; nothing was changed.'],
   ['incidents.invalid', 'Check the field “{field}”.'],
-  ['incidents.hintOverspend', 'A claw-back takes points from the member at every store (by default what the spend took below zero); a write-off records the loss without changing any balance.'],
+  ['incidents.hintOverspend', 'A claw-back takes the points you name from the member at every store, on top of the debt their balance already carries; a write-off forgives the debt still open (HQ bears the loss, recorded for finance).'],
   ['incidents.hintDouble', 'The coupon’s value is money: write it off, or claw back points you name.'],
   ['incidents.hintNote', 'Resolve with a note.'],
   ['action.none', 'Note only'],

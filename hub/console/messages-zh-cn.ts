@@ -98,7 +98,7 @@ export const ZH_CN: ReadonlyMap<MessageKey, string> = new Map<MessageKey, string
   ['incidents.resolved', '事件已处理。'],
   ['incidents.alreadyResolved', '该事件已被处理，未做任何更改。'],
   ['incidents.invalid', '请检查“{field}”一栏。'],
-  ['incidents.hintOverspend', '扣回积分会在所有门店扣除该会员的积分（默认为透支到零以下的部分）；核销只记录损失，不改变任何余额。'],
+  ['incidents.hintOverspend', '扣回积分：从会员在各门店的积分中扣除您填写的积分数（在其余额已有的欠分之外）；核销：免除尚未还清的欠分（由总部承担损失，并记录供财务核对）。'],
   ['incidents.hintDouble', '优惠券的价值是金额：请核销，或扣回您指定的积分。'],
   ['incidents.hintNote', '填写备注即可处理。'],
   ['action.none', '仅备注'],

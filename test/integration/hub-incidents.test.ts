@@ -52,19 +52,24 @@ beforeAll(async () => {
 afterAll(() => stopFleet(hub, hubDir, stores));
 
 const m = seedId(7);
-const agreed = async () => {
-  const [h, a, b] = [await hubBalance(m), (await storePoints(0, m)).balance, (await storePoints(1, m)).balance];
+/** A second member who overspends in the same outage; their overspend is written off. */
+const m2 = seedId(8);
+const agreedOf = async (member: string) => {
+  const [h, a, b] = [await hubBalance(member), (await storePoints(0, member)).balance, (await storePoints(1, member)).balance];
   return h === a && a === b ? h : undefined;
 };
+const agreed = () => agreedOf(m);
 
-it('an overspend and a double redemption made offline are resolved: a claw-back reaches every balance, a write-off none', { timeout: 240_000 }, async () => {
+it('two overspends and a double redemption made offline are resolved: a claw-back and a debt forgiven reach every balance, a coupon written off none', { timeout: 240_000 }, async () => {
   // The member at both stores with a coupon; two tills offline each spend the offline limit, and both take the coupon.
-  expect((await pos(1).post('/v1/members/identify', { phone: seedPhone(7) })).status).toBe(200);
+  for (const i of [7, 8]) expect((await pos(1).post('/v1/members/identify', { phone: seedPhone(i) })).status).toBe(200);
   const code = (await admin().post('/coupons', { memberId: m, templateId: 'CASH20' })).body.coupon.code as string;
   const basket = { memberId: m, lines: [{ sku: 'A', qty: 1, unitPrice: 20_000 }] };
   for (const i of [0, 1]) await eventually(async () => ((await pos(i).post(`/v1/coupons/${code}/verify`, basket)).body.valid ? true : undefined), 10_000, `coupon at store ${i}`);
-  const balance = (await storePoints(0, m)).balance;
-  const limit = Math.ceil((balance * 0.7) / 100) * 100;
+  // Each till spends 70% of the balance: both together, more than the member has.
+  const spendOf = async (member: string) => Math.ceil(((await storePoints(0, member)).balance * 0.7) / 100) * 100;
+  const [spend, spend2] = [await spendOf(m), await spendOf(m2)];
+  const limit = Math.max(spend, spend2);
   const rules = (await admin().get('/rules')).body.rules;
   expect((await admin().put('/rules', { rules: { ...rules, offlineSpendLimit: limit } })).status).toBe(200);
   const rulesAt = async (i: number) => ((await (await fetch(`${stores[i]!.edge!.url}/healthz`)).json()) as { rulesVersion: number }).rulesVersion;
@@ -75,15 +80,16 @@ it('an overspend and a double redemption made offline are resolved: a claw-back 
   expect((await pos(0).post('/v1/checkouts', { ...basket, receiptNo: 'D1', couponCodes: [code] })).status).toBe(201);
   await new Promise((r) => setTimeout(r, 20));
   expect((await pos(1).post('/v1/checkouts', { ...basket, receiptNo: 'D2', couponCodes: [code] })).status).toBe(201);
-  for (const i of [0, 1]) expect((await pos(i).post('/v1/checkouts', { memberId: m, receiptNo: `O${i + 1}`, lines: [{ sku: 'B', qty: 1, unitPrice: limit * 2 }], pointsToRedeem: limit })).status).toBe(201);
+  for (const i of [0, 1]) expect((await pos(i).post('/v1/checkouts', { memberId: m, receiptNo: `O${i + 1}`, lines: [{ sku: 'B', qty: 1, unitPrice: spend * 2 }], pointsToRedeem: spend })).status).toBe(201);
+  for (const i of [0, 1]) expect((await pos(i).post('/v1/checkouts', { memberId: m2, receiptNo: `P${i + 1}`, lines: [{ sku: 'B', qty: 1, unitPrice: spend2 * 2 }], pointsToRedeem: spend2 })).status).toBe(201);
 
   hub = await startHub(hubDir, hubPort);
   const incidents = await eventually(async () => {
     const list = (await admin().get('/incidents')).body.incidents as any[];
-    const found = [list.find((i) => i.kind === 'overspend'), list.find((i) => i.kind === 'coupon_double_redeem')];
+    const found = [list.find((i) => i.kind === 'overspend' && i.memberId === m), list.find((i) => i.kind === 'coupon_double_redeem'), list.find((i) => i.kind === 'overspend' && i.memberId === m2)];
     return found.every(Boolean) ? found : undefined;
   }, 60_000, 'incidents after reconnecting');
-  const [overspend, double] = incidents as [any, any];
+  const [overspend, double, overspend2] = incidents as [any, any, any];
   expect(overspend.details.balance).toBeLessThan(0);
   const before = await eventually(agreed, 30_000, 'balances agreeing after the outage');
 
@@ -130,12 +136,27 @@ it('an overspend and a double redemption made offline are resolved: a claw-back 
   expect(await agreed()).toBe(before - points);
   for (const i of [0, 1]) expect((await storePoints(i, m)).ledger.filter((e) => e.reason === 'adjust')).toHaveLength(1);
 
+  // The second member's overspend written off: HQ bears the loss, so the debt is forgiven (an
+  // adjustment of the points still owed, at the hub and both tills) and the loss is a fact of its own.
+  const owed = await eventually(() => agreedOf(m2), 30_000, "the second member's balances agreeing");
+  expect(owed).toBeLessThan(0);
+  const forgiven = await admin().post(`/incidents/${encodeURIComponent(overspend2._id)}/resolve`, { note: 'Two tills offline; HQ bears it.', action: 'write_off' });
+  expect(forgiven.status, JSON.stringify(forgiven.body)).toBe(200);
+  const adjustId = `pts:${m2}:adjust:overspend:${m2}`;
+  expect(forgiven.body.incident.resolution).toMatchObject({ action: 'write_off', points: -owed, factId: `writeoff:overspend:${m2}` });
+  expect(forgiven.body.facts).toContainEqual(expect.objectContaining({ _id: `writeoff:overspend:${m2}`, type: 'writeoff', points: -owed, memberId: m2 }));
+  expect(forgiven.body.facts).toContainEqual(expect.objectContaining({ _id: adjustId, reason: 'adjust', delta: -owed, storeId: 'HQ' }));
+  await eventually(async () => ((await agreedOf(m2)) === 0 ? true : undefined), 30_000, 'the debt forgiven in every balance');
+  for (const i of [0, 1]) expect((await storePoints(i, m2)).ledger).toContainEqual(expect.objectContaining({ id: adjustId, delta: -owed, reason: 'adjust' }));
+  // The first member's balances did not move.
+  expect(await agreed()).toBe(before - points);
+
   // The list says who resolved what; the claw-back raised no incident of its own; both resolves were audited.
   const list = (await admin().get('/incidents?status=resolved')).body.incidents as any[];
-  expect(list.map((i) => [i._id, i.resolvedBy]).sort()).toEqual([[double._id, 'token'], [overspend._id, 'manager-s001']].sort());
+  expect(list.map((i) => [i._id, i.resolvedBy]).sort()).toEqual([[double._id, 'token'], [overspend._id, 'manager-s001'], [overspend2._id, 'token']].sort());
   expect(((await admin().get('/incidents?kind=overspend')).body.incidents as any[]).filter((i) => i.storeId === 'HQ' || i.stores.includes('HQ'))).toEqual([]);
   const audit = (await admin().get('/audit?limit=1000')).body.entries as any[];
-  expect(audit.filter((e) => e.route === '/admin/v1/incidents/:id/resolve').map((e) => e.status).sort()).toEqual(expect.arrayContaining([200, 200, 403, 404, 409]));
+  expect(audit.filter((e) => e.route === '/admin/v1/incidents/:id/resolve').map((e) => e.status).sort()).toEqual(expect.arrayContaining([200, 200, 200, 403, 404, 409]));
 });
 
 it('a store that pushes an adjustment of its own is refused at the gateway, and it reaches no balance', async () => {

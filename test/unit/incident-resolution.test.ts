@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adjustmentEntry, planResolution, type IncidentFacts } from '../../shared/incident-resolution.ts';
+import { adjustmentEntry, adjustmentOf, planResolution, type IncidentFacts } from '../../shared/incident-resolution.ts';
 import { orderForOverspend } from '../../shared/loyalty/ledger-order.ts';
 import { firstOverspend } from '../../shared/loyalty/overspend.ts';
 import { MemberIndex } from '../../shared/member-index.ts';
@@ -37,8 +37,21 @@ describe('resolving an incident: what it comes to', () => {
     expect(planResolution(double, body({ action: 'claw_back', points: 2000 }), evidence)).toMatchObject({ ok: true, plan: { points: 2000 } });
   });
 
-  it("an overspend's write-off records the points and what they pay at the till", () => {
-    expect(planResolution(overspend, body({ action: 'write_off' }), evidence)).toMatchObject({ ok: true, plan: { points: 300, cents: 300 } });
+  it("an overspend's write-off forgives the debt still open: the points below zero, what they pay at the till", () => {
+    expect(planResolution(overspend, body({ action: 'write_off' }), { ...evidence, balance: -300 })).toMatchObject({ ok: true, plan: { points: 300, cents: 300 } });
+    // Later points paid part of it: only what is still owed is forgiven; never more than the operator names.
+    expect(planResolution(overspend, body({ action: 'write_off' }), { ...evidence, balance: -120 })).toMatchObject({ ok: true, plan: { points: 120, cents: 120 } });
+    expect(planResolution(overspend, body({ action: 'write_off', points: 50 }), { ...evidence, balance: -300 })).toMatchObject({ ok: true, plan: { points: 50, cents: 50 } });
+    // Paid off already: nothing was lost, nothing to write off.
+    for (const balance of [0, 40, undefined]) expect(planResolution(overspend, body({ action: 'write_off' }), { ...evidence, balance })).toMatchObject({ ok: false, field: 'action' });
+  });
+
+  it('a claw-back takes points, an overspend written off gives them back, anything else moves none', () => {
+    expect(adjustmentOf('overspend', { action: 'claw_back', points: 300 })).toBe(-300);
+    expect(adjustmentOf('coupon_double_redeem', { action: 'claw_back', points: 2000 })).toBe(-2000);
+    expect(adjustmentOf('overspend', { action: 'write_off', points: 300 })).toBe(300);
+    expect(adjustmentOf('coupon_double_redeem', { action: 'write_off' })).toBe(0);
+    expect(adjustmentOf('overspend', { action: 'none' })).toBe(0);
   });
 
   it('the note is 1-500 visible characters; unknown fields and actions are refused', () => {
@@ -49,7 +62,7 @@ describe('resolving an incident: what it comes to', () => {
 });
 
 describe("the hub's claw-back entry", () => {
-  const entry = adjustmentEntry(MEMBER, overspend._id, 300, new Date('2026-03-10T17:00:00Z'), 'Asia/Shanghai');
+  const entry = adjustmentEntry(MEMBER, overspend._id, -300, new Date('2026-03-10T17:00:00Z'), 'Asia/Shanghai');
 
   it('is an adjustment of the member under an id derived from the incident, on HQ and its business day', () => {
     expect(entry).toEqual({ _id: `pts:${MEMBER}:adjust:overspend:${MEMBER}`, type: 'pts', memberId: MEMBER, delta: -300, reason: 'adjust', ref: overspend._id, storeId: 'HQ', at: '2026-03-10T17:00:00.000Z', day: '2026-03-11' });
