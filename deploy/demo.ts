@@ -11,6 +11,8 @@ import { issueHubCoupon } from '../hub/coupons.ts';
 import { seedStoreMembers } from '../hub/seed.ts';
 import { serveHub } from '../hub/server.ts';
 import { createLog } from '../shared/cli/log.ts';
+import { AppError } from '../shared/errors.ts';
+import { EVERYTHING } from '../shared/org-scope.ts';
 
 /**
  * `npm start`: the hub with its embedded database on http://127.0.0.1:8400, and two enrolled
@@ -39,9 +41,17 @@ const quiet = createLog('demo', true);
 
 const hub = await serveHub({ dir: join(root, 'hub'), port: hubPort, host: '127.0.0.1', log: createLog('hub', true), sweepEveryMs: 5000 });
 const demoStores = [
-  { id: 'S001', name: 'Shanghai Jing An', region: 'east', port: hubPort + 1, first: 0 },
-  { id: 'S002', name: 'Hangzhou West Lake', region: 'east', port: hubPort + 2, first: 1000 },
+  { id: 'S001', name: 'Shanghai Jing An', city: 'Shanghai', port: hubPort + 1, first: 0 },
+  { id: 'S002', name: 'Hangzhou West Lake', city: 'Hangzhou', port: hubPort + 2, first: 1000 },
 ];
+// The org tree the console shows: region East with a city per store.
+for (const name of ['Shanghai', 'Hangzhou']) {
+  try {
+    await hub.ctx.org.addCity({ name, region: 'East' }, EVERYTHING);
+  } catch (err) {
+    if (!(err instanceof AppError && err.code === 'city_exists')) throw err;
+  }
+}
 
 const running: ((typeof demoStores)[number] & { url: string; token: string; node: Awaited<ReturnType<typeof serveNode>> })[] = [];
 for (const s of demoStores) {
@@ -49,7 +59,7 @@ for (const s of demoStores) {
   if (!existsSync(paths(dir).hub)) {
     const { store, code } = (await hub.ctx.stores.get(s.id))
       ? { store: await hub.ctx.stores.require(s.id), ...(await hub.ctx.stores.newCode(s.id)) }
-      : await hub.ctx.stores.add({ id: s.id, name: s.name, region: s.region });
+      : await hub.ctx.org.addStore({ id: s.id, name: s.name, city: s.city }, undefined, EVERYTHING);
     await seedStoreMembers(hub.ctx.couch, hub.ctx.ingest, store, 1000, { first: s.first });
     for (const [i, templateId] of [[1, 'CASH20'], [2, 'PCT10'], [3, 'GIFT-CUP']] as const) {
       await issueHubCoupon(hub.ctx, { memberId: seedMemberId(s.first + i), templateId });
