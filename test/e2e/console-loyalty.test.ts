@@ -226,6 +226,7 @@ describe('the Loyalty screen', () => {
     await page.waitForURL(/done=coupon/);
     const fromMember = (await page.getAttribute('[data-issued]', 'data-issued'))!;
     expect(await page.textContent('#coupons')).toContain(fromMember);
+    expect(await page.textContent('.notice.ok')).toBe(`Coupon ${fromMember} issued to member ${memberId}.`);
     await screenshot(page, 'loyalty-member-coupon');
 
     await page.goto('/console/loyalty');

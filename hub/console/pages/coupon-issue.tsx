@@ -139,7 +139,7 @@ export function couponIssuePages(ctx: HubContext) {
     formAction(ctx, 'POST /coupons', async (c) => {
       const memberId = pathId(c, 'id', MemberId, 'member_not_found', 'member');
       const { coupon, created } = await issue(c, memberId, new FormValues(await formEntries(c)));
-      return c.redirect(`/console/members/${encodeURIComponent(memberId)}?done=coupon&code=${encodeURIComponent(coupon.code)}${created ? '' : '&again=1'}#coupons`, 303);
+      return c.redirect(`/console/members/${encodeURIComponent(memberId)}?done=coupon&code=${encodeURIComponent(coupon.code)}&member=${encodeURIComponent(memberId)}${created ? '' : '&again=1'}#coupons`, 303);
     }),
   );
   return app;

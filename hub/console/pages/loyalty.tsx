@@ -110,9 +110,13 @@ function RulesView({ t, rules }: { t: Translator; rules: LoyaltyRules }) {
 
 /** The rules' edit form: the tiers and interactions as rows (one empty row to add), the figures, the version edited. */
 function RulesForm({ t, c, form }: { t: Translator; c: ConsoleContext; form: FormState }) {
-  const rows = (prefix: string, field: string) => {
-    const n = Math.max(-1, ...form.values.map(([k]) => new RegExp(`^${prefix}\\.(\\d+)\\.${field}$`).exec(k)).filter((m) => m).map((m) => Number(m![1])));
-    return [...Array(n + 2).keys()];
+  // The rows filled in, then one empty row to add to (a refused form keeps its rows where they were).
+  const rows = (prefix: string) => {
+    const filled = form.values.flatMap(([k, v]) => {
+      const m = new RegExp(`^${prefix}\\.(\\d{1,3})\\.(code|name|minSpend|multiplierPct|kind|points)$`).exec(k);
+      return m && v.trim() !== '' ? [Number(m[1])] : [];
+    });
+    return [...Array(Math.max(-1, ...filled) + 2).keys()];
   };
   return (
     <form method="post" action="/console/loyalty/rules" class="edit-form" id="rules-form">
@@ -133,7 +137,7 @@ function RulesForm({ t, c, form }: { t: Translator; c: ConsoleContext; form: For
               </tr>
             </thead>
             <tbody>
-              {rows('tiers', 'code').map((i) => (
+              {rows('tiers').map((i) => (
                 <tr>
                   <td><Input t={t} form={form} name={`tiers.${i}.code`} size={5} maxlength={16} /></td>
                   <td><Input t={t} form={form} name={`tiers.${i}.name`} size={12} maxlength={64} /></td>
@@ -171,7 +175,7 @@ function RulesForm({ t, c, form }: { t: Translator; c: ConsoleContext; form: For
               </tr>
             </thead>
             <tbody>
-              {rows('interactions', 'kind').map((i) => (
+              {rows('interactions').map((i) => (
                 <tr>
                   <td><Input t={t} form={form} name={`interactions.${i}.kind`} size={14} maxlength={32} /></td>
                   <td><Input t={t} form={form} name={`interactions.${i}.points`} size={6} inputmode="numeric" /></td>
