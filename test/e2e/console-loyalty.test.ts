@@ -95,7 +95,6 @@ describe('the Loyalty screen', () => {
     await page.waitForURL('**/console/loyalty/rules/edit');
     expect(await page.inputValue(`input[name="tiers.${row}.multiplierPct"]`)).toBe(String(old));
     await page.fill(`input[name="tiers.${row}.multiplierPct"]`, String(next));
-    await screenshot(page, 'loyalty-edit');
     await page.click('[data-action="save-rules"]');
     await page.waitForURL(/done=rules/);
     expect(await page.textContent(`[data-multiplier="${tier}"]`)).toBe(`${next}%`);
