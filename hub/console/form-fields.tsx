@@ -1,4 +1,5 @@
 import type { Child } from 'hono/jsx';
+import type { ConsoleContext } from './console-access.ts';
 import type { FieldError, FieldErrors } from '../../shared/form-errors.ts';
 import type { Translator } from './i18n.ts';
 
@@ -82,10 +83,10 @@ export function Input({ t, form, name, label, type = 'text', size, inputmode, ma
 }
 
 /** A select of fixed options (their words from the catalogue under `prefix`). */
-export function Select({ t, form, name, label, options, prefix }: { t: Translator; form: FormState; name: string; label?: string; options: readonly string[]; prefix: string }) {
+export function Select({ t, form, name, label, options, prefix, disabled }: { t: Translator; form: FormState; name: string; label?: string; options: readonly string[]; prefix: string; disabled?: boolean }) {
   const current = valueOf(form, name);
   const select = (
-    <select name={name} aria-label={label ? undefined : name} aria-invalid={form.errors.has(name) ? 'true' : undefined}>
+    <select name={name} disabled={disabled} aria-label={label ? undefined : name} aria-invalid={form.errors.has(name) ? 'true' : undefined}>
       {options.map((o) => (
         <option value={o} selected={o === current}>
           {t.value(prefix, o)}
@@ -116,4 +117,12 @@ export function FormErrorsNotice({ t, form, children }: { t: Translator; form: F
       {children}
     </p>
   );
+}
+
+/** A submitted form's fields (the CSRF token left out), bounded: a form has a few dozen. */
+export async function formEntries(c: ConsoleContext): Promise<[string, string][]> {
+  const data = await c.req.formData();
+  const out: [string, string][] = [];
+  for (const [k, v] of data) if (k !== '_csrf' && typeof v === 'string' && out.length < 1000) out.push([k.slice(0, 100), v.slice(0, 200)]);
+  return out;
 }

@@ -14,9 +14,9 @@ import { listTemplates } from '../../rules.ts';
 import { IssueCouponSchema } from '../../routes/loyalty.ts';
 import { Csrf, Notice, Panel } from '../components.tsx';
 import { formAction, type ConsoleContext, type ConsoleEnv } from '../console-access.ts';
+import { formEntries } from '../form-fields.tsx';
 import type { Translator } from '../i18n.ts';
 import { Layout } from '../layout.tsx';
-import { formEntries } from './loyalty.tsx';
 import { findMember } from './members.tsx';
 
 /*

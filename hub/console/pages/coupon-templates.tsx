@@ -6,10 +6,10 @@ import type { HubContext } from '../../context.ts';
 import { putTemplate, templateById, templateHistory } from '../../rules.ts';
 import { Csrf, Notice, Panel } from '../components.tsx';
 import { formAction, mayCall, need, page, type ConsoleContext, type ConsoleEnv } from '../console-access.ts';
-import { FormErrorsNotice, Input, Select, valueOf, type FormState } from '../form-fields.tsx';
+import { formEntries, FormErrorsNotice, Input, Select, valueOf, type FormState } from '../form-fields.tsx';
 import type { Translator } from '../i18n.ts';
 import { Layout } from '../layout.tsx';
-import { formEntries, History } from './loyalty.tsx';
+import { History } from './loyalty.tsx';
 
 /*
  * Coupon templates: a new one, one template's edit form (read-only without templates:write) and
@@ -31,7 +31,7 @@ function TemplateForm({ t, c, form, isNew, readOnly }: { t: Translator; c: Conso
       <fieldset>
         <legend>{t('loyalty.terms')}</legend>
         <div class="grid-form">
-          <Select t={t} form={form} name="terms.kind" label={t('loyalty.termsKind')} options={TERM_KINDS} prefix="terms" />
+          <Select t={t} form={form} name="terms.kind" label={t('loyalty.termsKind')} options={TERM_KINDS} prefix="terms" disabled={readOnly} />
           <Input t={t} form={form} name="terms.value" label={t('loyalty.termsValue')} size={8} inputmode="decimal" readonly={readOnly} />
           <Input t={t} form={form} name="terms.percentOff" label={t('loyalty.termsPercent')} size={4} inputmode="numeric" readonly={readOnly} />
           <Input t={t} form={form} name="terms.cap" label={t('loyalty.termsCap')} size={8} inputmode="decimal" readonly={readOnly} />

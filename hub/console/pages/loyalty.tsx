@@ -8,7 +8,7 @@ import type { HubContext } from '../../context.ts';
 import { currentRules, listTemplates, rulesHistory, setRules, type VersionEntry } from '../../rules.ts';
 import { Csrf, Notice, Panel, Table } from '../components.tsx';
 import { formAction, mayCall, need, page, type ConsoleContext, type ConsoleEnv } from '../console-access.ts';
-import { FieldErrorText, FormErrorsNotice, Input, Select, valueOf, valuesOf, type FormState } from '../form-fields.tsx';
+import { FieldErrorText, formEntries, FormErrorsNotice, Input, Select, valueOf, valuesOf, type FormState } from '../form-fields.tsx';
 import type { Translator } from '../i18n.ts';
 import { Layout } from '../layout.tsx';
 import { IssueCouponForm, IssuedNotice } from './coupon-issue.tsx';
@@ -201,14 +201,6 @@ function RulesForm({ t, c, form }: { t: Translator; c: ConsoleContext; form: For
       </p>
     </form>
   );
-}
-
-/** A submitted form's fields (the CSRF token left out), bounded: a form has a few dozen. */
-export async function formEntries(c: ConsoleContext): Promise<[string, string][]> {
-  const data = await c.req.formData();
-  const out: [string, string][] = [];
-  for (const [k, v] of data) if (k !== '_csrf' && typeof v === 'string' && out.length < 1000) out.push([k.slice(0, 100), v.slice(0, 200)]);
-  return out;
 }
 
 export function loyaltyPages(ctx: HubContext) {

@@ -130,6 +130,7 @@ export function memberPages(ctx: HubContext) {
         // One-ID is HQ's: not shown to an operator with a scope.
         mayCall(actor, 'GET /identity/members/:id') && scope.node === null ? goldenOf(ctx, member.id) : undefined,
       ]);
+      const templates = mayCall(actor, 'POST /coupons') ? await listTemplates(ctx.couch) : [];
       const reveal = can(actor, 'members:reveal_pii');
       // Only the sales and points of stores in scope; the balance and tier above are the member's.
       const inScope = (d: Record<string, unknown>) => typeof d.storeId !== 'string' || seesStore(scope, d.storeId);
@@ -183,7 +184,7 @@ export function memberPages(ctx: HubContext) {
               {mayCall(actor, 'POST /coupons') && (
                 <details>
                   <summary>{t('members.issueCoupon')}</summary>
-                  <IssueToMemberForm t={t} actor={actor} memberId={member.id} templates={await listTemplates(ctx.couch)} />
+                  <IssueToMemberForm t={t} actor={actor} memberId={member.id} templates={templates} />
                 </details>
               )}
             </Panel>
