@@ -321,6 +321,7 @@ const ENTRIES = [
   ['invalid.firstTierZero', 'The first tier must start at 0 spend.'],
   ['invalid.tiersAscending', 'Each tier must start at a higher spend than the one before.'],
   ['invalid.tierCodesUnique', 'Each tier needs its own code.'],
+  ['loyalty.openCurrent', 'Open the current version'],
 ] as const;
 
 export type MessageKey = (typeof ENTRIES)[number][0];

@@ -323,4 +323,5 @@ export const ZH_CN: ReadonlyMap<MessageKey, string> = new Map<MessageKey, string
   ['invalid.firstTierZero', '第一个等级必须从消费 0 开始。'],
   ['invalid.tiersAscending', '每个等级的消费起点必须高于上一级。'],
   ['invalid.tierCodesUnique', '每个等级需要不同的代码。'],
+  ['loyalty.openCurrent', '打开当前版本'],
 ]);

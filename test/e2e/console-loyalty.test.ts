@@ -161,6 +161,11 @@ describe('the Loyalty screen', () => {
     expect(await page.textContent('.notice.error')).toContain(`version ${opened.version}`);
     expect(await page.textContent('.notice.error')).toContain('Nothing was written');
     expect((await admin.get('/rules')).body.rules).toEqual(meanwhile);
+    // The way on: the current version, with the change made meanwhile.
+    await page.click('[data-action="open-current"]');
+    await page.waitForURL('**/console/loyalty/rules/edit');
+    expect(await page.inputValue('input[name="joinGift"]')).toBe(String(meanwhile.joinGift));
+    expect(await page.inputValue('input[name="version"]')).toBe(String(meanwhile.version));
   });
 
   it('a marketer makes a coupon template and changes it; may not edit the rules (no link, 403 page, a forged post refused)', async () => {

@@ -74,6 +74,13 @@ export function couponTemplatePages(ctx: HubContext) {
     return c.html(
       <Layout t={t} title={title} here={opts.isNew ? '/console/loyalty/templates/new' : `/console/loyalty/templates/${encodeURIComponent(id)}`} actor={actor} screen="/console/loyalty">
         {opts.notice && <Notice kind={opts.notice.kind}>{opts.notice.text}</Notice>}
+        {opts.status === 409 && CouponTemplateSchema.shape.id.safeParse(id).success && (
+          <p>
+            <a href={`/console/loyalty/templates/${encodeURIComponent(id)}`} data-action="open-current">
+              {t('loyalty.openCurrent')}
+            </a>
+          </p>
+        )}
         <Panel title={title}>
           <TemplateForm t={t} c={c} form={form} isNew={opts.isNew} readOnly={readOnly} />
         </Panel>

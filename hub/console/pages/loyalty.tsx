@@ -256,6 +256,13 @@ export function loyaltyPages(ctx: HubContext) {
     return c.html(
       <Layout t={t} title={t('loyalty.editTitle', { v: valueOf(form, 'version') })} here="/console/loyalty/rules/edit" actor={actor} screen="/console/loyalty">
         {notice && <Notice kind={notice.kind}>{notice.text}</Notice>}
+        {status === 409 && (
+          <p>
+            <a href="/console/loyalty/rules/edit" data-action="open-current">
+              {t('loyalty.openCurrent')}
+            </a>
+          </p>
+        )}
         <RulesForm t={t} c={c} form={form} />
       </Layout>,
       status,
