@@ -38,6 +38,8 @@ export const ERRORS = {
   enrollment_code_used: 409,
   /** The incident was resolved already (by whom and how is in `incident`); nothing was written. */
   incident_resolved: 409,
+  /** A change to the loyalty rules or a coupon template made from a version that is no longer current; nothing was written. */
+  stale_version: 409,
   enrollment_code_expired: 410,
   body_too_large: 413,
   headers_too_large: 431,

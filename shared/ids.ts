@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -25,7 +25,21 @@ export function newMemberCode(): string {
 
 /** A coupon code cashiers can read out: 12 Crockford characters in groups of four. */
 export function newCouponCode(): string {
-  const bytes = randomBytes(12);
+  return couponCodeOf(randomBytes(12));
+}
+
+/**
+ * The coupon code of one issuing request: the same member, template and request id always give
+ * the same code, so a request sent twice (a form submitted again, a retried call) issues one
+ * coupon. 60 bits of SHA-256: different requests do not meet.
+ *
+ * @example couponCodeFor('M0000001', 'CASH20', 'req-1') === couponCodeFor('M0000001', 'CASH20', 'req-1') // true
+ */
+export function couponCodeFor(memberId: string, templateId: string, requestId: string): string {
+  return couponCodeOf(createHash('sha256').update(`issue\n${memberId}\n${templateId}\n${requestId}`).digest());
+}
+
+function couponCodeOf(bytes: Buffer): string {
   let s = '';
   for (let i = 0; i < 12; i++) s += CROCKFORD[bytes[i]! % 32];
   return `${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8)}`;

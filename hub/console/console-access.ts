@@ -7,7 +7,7 @@ import type { HubContext } from '../context.ts';
 import { clientAddress, requireCsrf, sessionActor, type Actor } from '../operators/access.ts';
 import { pickLang, translator, type Translator } from './i18n.ts';
 
-export type ConsoleEnv = { Variables: { actor: Actor; t: Translator } };
+export type ConsoleEnv = { Variables: { actor: Actor; t: Translator; auditTarget: string } };
 export type ConsoleContext = Context<ConsoleEnv>;
 
 /**
@@ -55,7 +55,8 @@ export function page(ctx: HubContext, handler: (c: ConsoleContext) => Response |
 /**
  * A console form that changes data: the session's CSRF token (the form's `_csrf`), the
  * permission of the admin route it does the work of, and an audit entry whatever the outcome,
- * as the admin API records its own calls (`auditTarget` is what it acted on).
+ * as the admin API records its own calls (what it acted on: the path's ids, or the `auditTarget`
+ * a handler sets, such as the member a coupon went to).
  */
 export function formAction(ctx: HubContext, route: string, handler: (c: ConsoleContext) => Response | Promise<Response>): Handler<ConsoleEnv> {
   return page(ctx, async (c) => {
@@ -72,7 +73,8 @@ export function formAction(ctx: HubContext, route: string, handler: (c: ConsoleC
       throw err;
     } finally {
       const params = Object.values(c.req.param() as Record<string, string>);
-      await ctx.audit.record({ actor: { kind: actor.kind, name: actor.name }, method: c.req.method, route: c.req.routePath, ...(params.length > 0 ? { target: params.join('/') } : {}), status, ...clientAddress(c) });
+      const target = c.get('auditTarget') ?? (params.length > 0 ? params.join('/') : undefined);
+      await ctx.audit.record({ actor: { kind: actor.kind, name: actor.name }, method: c.req.method, route: c.req.routePath, ...(target !== undefined ? { target } : {}), status, ...clientAddress(c) });
     }
   });
 }

@@ -13,6 +13,7 @@ export const SCREENS: readonly { href: string; label: MessageKey; route?: string
   { href: '/console/stores', label: 'nav.stores', route: 'GET /fleet' },
   { href: '/console/incidents', label: 'nav.incidents', route: 'GET /incidents' },
   { href: '/console/members', label: 'nav.members', route: 'GET /members/:id' },
+  { href: '/console/loyalty', label: 'nav.loyalty', route: 'GET /rules' },
   { href: '/console/operators', label: 'nav.operators', route: 'GET /operators' },
   { href: '/console/audit', label: 'nav.audit', route: 'GET /audit' },
 ];

@@ -8,7 +8,10 @@ import { setLanguage, type ConsoleEnv } from './console-access.ts';
 import { Layout } from './layout.tsx';
 import { auditPages } from './pages/audit.tsx';
 import { dashboardPages } from './pages/dashboard.tsx';
+import { couponIssuePages } from './pages/coupon-issue.tsx';
+import { couponTemplatePages } from './pages/coupon-templates.tsx';
 import { incidentPages } from './pages/incidents.tsx';
+import { loyaltyPages } from './pages/loyalty.tsx';
 import { memberPages } from './pages/members.tsx';
 import { operatorPages } from './pages/operators.tsx';
 import { sessionPages } from './pages/session.tsx';
@@ -72,5 +75,8 @@ export function consoleRoutes(ctx: HubContext, flows: SessionFlows) {
   app.route('/', memberPages(ctx));
   app.route('/', operatorPages(ctx));
   app.route('/', auditPages(ctx));
+  app.route('/', loyaltyPages(ctx));
+  app.route('/', couponTemplatePages(ctx));
+  app.route('/', couponIssuePages(ctx));
   return app;
 }

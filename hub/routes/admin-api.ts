@@ -5,6 +5,7 @@ import { operatorAdminRoutes } from '../operators/admin-routes.ts';
 import { orgRoutes } from '../org/org-routes.ts';
 import { adminRoutes } from './admin.ts';
 import { identityRoutes } from './identity.ts';
+import { loyaltyRoutes } from './loyalty.ts';
 
 /**
  * Every route of the admin API (`/admin/v1`), without the checks: createHubApp wraps each in
@@ -14,6 +15,7 @@ export function adminApiRoutes(ctx: HubContext) {
   const api = new Hono<AdminEnv>();
   api.route('/', adminRoutes(ctx));
   api.route('/', orgRoutes(ctx));
+  api.route('/', loyaltyRoutes(ctx));
   api.route('/', identityRoutes(ctx));
   api.route('/', operatorAdminRoutes(ctx));
   return api;

@@ -3,10 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../../shared/errors.ts';
 import { readJsonBody } from '../../shared/json-body.ts';
 import { parseQuery, queryInt } from '../../shared/query.ts';
-import { CouponCode, MemberId, StoreId } from '../../shared/schemas/common.ts';
-import { CouponTemplateSchema } from '../../shared/schemas/coupon.ts';
-import { LoyaltyRulesSchema } from '../../shared/schemas/rules.ts';
-import { issueHubCoupon } from '../coupons.ts';
+import { MemberId, StoreId } from '../../shared/schemas/common.ts';
 import type { HubContext } from '../context.ts';
 import { fleetStatus } from '../fleet.ts';
 import type { AdminEnv } from '../operators/access.ts';
@@ -17,13 +14,10 @@ import { localDate } from '../../shared/local-time.ts';
 import { memberDetail } from '../member-detail.ts';
 import { scopeCheck } from '../org/scope-check.ts';
 import { pointsByDay } from '../points-activity.ts';
-import { currentRules, listTemplates, putTemplate, setRules } from '../rules.ts';
 import { seedStoreMembers } from '../seed.ts';
 import { AddStoreSchema, type StoreDoc } from '../stores.ts';
 import { pathId } from './path-param.ts';
 
-// The template id as templates have it: unbounded text reached the database as a URL too long for it (a 500).
-const IssueCouponSchema = z.strictObject({ memberId: MemberId, templateId: CouponTemplateSchema.shape.id, code: CouponCode.optional(), validDays: z.number().int().positive().max(3650).optional() });
 const SeedSchema = z.strictObject({ count: z.number().int().positive().max(1_000_000), first: z.number().int().nonnegative().default(0) });
 const CodeSchema = z.strictObject({ ttlHours: z.number().positive().max(24 * 30).optional() });
 const PointsQuerySchema = z.strictObject({ days: queryInt(1, 366).default(14) });
@@ -33,7 +27,7 @@ export const IncidentsQuerySchema = z.strictObject({ status: z.enum(['open', 're
 const storeView = ({ _id, _rev, secretHash, ...s }: StoreDoc) => s;
 
 /**
- * The admin API's stores, rules, templates, coupons, members, fleet and incidents, for HQ tools,
+ * The admin API's stores, members, fleet and incidents (rules, templates and coupons: loyalty.ts), for HQ tools,
  * the CLI and the console. Who may call what is decided around these handlers (admin-api.ts);
  * which stores and members they see, here, by the caller's scope (hub/org/scope-check.ts).
  */
@@ -75,24 +69,6 @@ export function adminRoutes(ctx: HubContext) {
     const store = await ctx.stores.require(await storeId(c));
     ctx.bundles.request(store.id);
     return c.json({ requested: store.id }, 202);
-  });
-
-  admin.get('/rules', async (c) => c.json({ rules: await currentRules(ctx.couch) }));
-  admin.put('/rules', async (c) => {
-    const body = await readJsonBody(c.req, z.strictObject({ rules: LoyaltyRulesSchema }));
-    return c.json({ rules: await setRules(ctx.couch, body.rules, await ctx.storeDbs()) });
-  });
-  admin.get('/templates', async (c) => c.json({ templates: await listTemplates(ctx.couch) }));
-  admin.put('/templates/:id', async (c) => {
-    const template = await readJsonBody(c.req, CouponTemplateSchema);
-    if (template.id !== c.req.param('id')) throw new AppError('validation_failed', 'id: must match the URL', { field: 'id' });
-    return c.json({ template: await putTemplate(ctx.couch, template, await ctx.storeDbs()) });
-  });
-
-  admin.post('/coupons', async (c) => {
-    const body = await readJsonBody(c.req, IssueCouponSchema);
-    c.set('auditTarget', body.memberId);
-    return c.json({ coupon: await issueHubCoupon(ctx, body, (await scopeCheck(ctx, c)).scope) }, 201);
   });
 
   admin.get('/members/:id', async (c) => {

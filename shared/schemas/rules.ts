@@ -31,8 +31,10 @@ export const LoyaltyRulesSchema = z.strictObject({
     .array(TierRuleSchema)
     .min(1)
     // An empty list fails min(1); zod still runs the refinements, which must not throw on it.
-    .refine((t) => t.length === 0 || t[0]!.minSpendCents === 0, 'the first tier starts at 0 spend')
-    .refine((t) => t.every((x, i) => i === 0 || x.minSpendCents > t[i - 1]!.minSpendCents), 'tiers in ascending order of minSpendCents'),
+    // `params.rule` names the rule for the console's forms, which word it in each language.
+    .refine((t) => t.length === 0 || t[0]!.minSpendCents === 0, { message: 'the first tier starts at 0 spend', params: { rule: 'firstTierZero' } })
+    .refine((t) => t.every((x, i) => i === 0 || x.minSpendCents > t[i - 1]!.minSpendCents), { message: 'tiers in ascending order of minSpendCents', params: { rule: 'tiersAscending' } })
+    .refine((t) => new Set(t.map((x) => x.code)).size === t.length, { message: 'each tier has its own code', params: { rule: 'tierCodesUnique' } }),
   tierWindowMonths: z.number().int().positive().max(60),
   earn: z.strictObject({ pointsPerYuan: z.number().int().nonnegative().max(1000) }),
   joinGift: z.number().int().nonnegative(),

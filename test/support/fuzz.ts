@@ -496,7 +496,9 @@ export function hubRoutes(fx: HubFixture): RouteSpec[] {
         j({ rules: { ...DEFAULT_RULES, version, joinGift, interactions: { ...DEFAULT_RULES.interactions, [kind]: { points: 5, once: 'per_day' } } } }),
       ),
     },
+    { route: 'GET /admin/v1/rules/versions', method: 'GET', path: none('/admin/v1/rules/versions'), auth: 'admin' },
     { route: 'GET /admin/v1/templates', method: 'GET', path: none('/admin/v1/templates'), auth: 'admin' },
+    { route: 'GET /admin/v1/templates/:id/versions', method: 'GET', path: p`/admin/v1/templates/${seg(fc.constantFrom('FT1', 'CASH20', 'NOPE', '__proto__', 'a b'))}/versions`, auth: 'admin' },
     { route: 'PUT /admin/v1/templates/:id', method: 'PUT', path: p`/admin/v1/templates/${seg(templateId)}`, auth: 'admin', writes: ['templates', 'storeDb'], body: templateId.chain(template) },
     {
       route: 'POST /admin/v1/coupons',

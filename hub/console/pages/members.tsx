@@ -15,6 +15,8 @@ import { Badge, Csrf, Notice, Panel, Table } from '../components.tsx';
 import { formAction, mayCall, need, page, type ConsoleContext, type ConsoleEnv } from '../console-access.ts';
 import type { Translator } from '../i18n.ts';
 import { Layout } from '../layout.tsx';
+import { listTemplates } from '../../rules.ts';
+import { IssuedNotice, IssueToMemberForm } from './coupon-issue.tsx';
 
 /** The time zone the admin API's member summary uses (GET /admin/v1/members/:id). */
 const SUMMARY_TIME_ZONE = 'Asia/Shanghai';
@@ -28,7 +30,7 @@ const yuan = (cents: number) => (cents / 100).toFixed(2);
  * through the hub's identity lookup (the keys the tills use). Text that is no valid phone or
  * card finds no one.
  */
-async function findMember(ctx: HubContext, q: string, by: SearchBy): Promise<string | undefined> {
+export async function findMember(ctx: HubContext, q: string, by: SearchBy): Promise<string | undefined> {
   const tryKey = async (input: { phone: string } | { cardNo: string }) => {
     try {
       return await ctx.members.findByIdentity(input);
@@ -128,6 +130,7 @@ export function memberPages(ctx: HubContext) {
         // One-ID is HQ's: not shown to an operator with a scope.
         mayCall(actor, 'GET /identity/members/:id') && scope.node === null ? goldenOf(ctx, member.id) : undefined,
       ]);
+      const templates = mayCall(actor, 'POST /coupons') ? await listTemplates(ctx.couch) : [];
       const reveal = can(actor, 'members:reveal_pii');
       // Only the sales and points of stores in scope; the balance and tier above are the member's.
       const inScope = (d: Record<string, unknown>) => typeof d.storeId !== 'string' || seesStore(scope, d.storeId);
@@ -141,6 +144,7 @@ export function memberPages(ctx: HubContext) {
       return c.html(
         <Layout t={t} title={t('members.360', { id: member.id })} here={`/console/members/${member.id}`} actor={actor} screen="/console/members">
           {c.req.query('done') === 'split' && <Notice kind="ok">{t('members.didSplit')}</Notice>}
+          <IssuedNotice t={t} query={(n) => c.req.query(n)} />
           {member.id !== asked && <Notice kind="info">{t('members.mergedInto', { asked, id: member.id })}</Notice>}
           <div class="cards">
             <Panel title={t('members.profile')} id="profile">
@@ -177,6 +181,12 @@ export function memberPages(ctx: HubContext) {
                 head={[t('members.code'), t('members.couponTitle'), t('members.validTo')]}
                 rows={member.coupons.map((cp) => [<code>{cp.code}</code>, cp.title, cp.validTo ? t.time(cp.validTo) : '—'])}
               />
+              {mayCall(actor, 'POST /coupons') && (
+                <details>
+                  <summary>{t('members.issueCoupon')}</summary>
+                  <IssueToMemberForm t={t} actor={actor} memberId={member.id} templates={templates} />
+                </details>
+              )}
             </Panel>
           </div>
           <Panel title={t('members.ledger', { n: ledger.length })} id="ledger">
