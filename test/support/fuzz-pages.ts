@@ -1,4 +1,8 @@
 import fc from 'fast-check';
+import { rulesToForm } from '../../shared/loyalty/rules-form.ts';
+import { templateToForm } from '../../shared/loyalty/template-form.ts';
+import { DEFAULT_TEMPLATES } from '../../shared/schemas/coupon.ts';
+import { DEFAULT_RULES } from '../../shared/schemas/rules.ts';
 import { edgeCliOk, lastLine } from './edge-node.ts';
 import { enc, hostileString, j, MARKUP_PROBES, Obj, p, query, seg, setupEdge, setupHub, toJson, type EdgeSetup, type HubSetup, type J, type RouteSpec } from './fuzz.ts';
 import { adminClient } from './hub.ts';
@@ -46,8 +50,21 @@ const former =
     body: fc.record({ _csrf: fc.constant(csrf), ...fields }).map(j),
   });
 
+/**
+ * A whole edit form as the page fills it (the rules, a template), one field of it made hostile
+ * or markup at times; the version edited is one of the first few, so some saves are current.
+ */
+function filledForm(csrf: string, route: string, path: string, entries: [string, string][], writes: string[]): RouteSpec {
+  const poisoned = fc.tuple(fc.nat(entries.length - 1), fc.option(fc.oneof(fc.constantFrom(...MARKUP_PROBES), hostileString), { nil: undefined }), fc.integer({ min: 0, max: 4 }));
+  return {
+    ...former(csrf)(route, none(path), {}, writes),
+    body: poisoned.map(([at, bad, version]) => j(new Obj([['_csrf', csrf], ...entries.map(([k, v], i): [string, J] => [k, k === 'version' ? String(version) : i === at && bad !== undefined ? bad : v])]))),
+  };
+}
+
 export function consoleRoutes(fx: ConsoleFixture): RouteSpec[] {
   const form = former(fx.csrf);
+  const template = DEFAULT_TEMPLATES[0]!;
   const store = seg(fc.constantFrom(...fx.storeIds, 'NOPE'));
   const member = seg(fc.constantFrom(...fx.memberIds, 'NOSUCH0001'));
   const incident = seg(fc.constantFrom('incident:overspend:NOPE', 'incident:points_ceiling:S001:T1:R1'));
@@ -70,6 +87,16 @@ export function consoleRoutes(fx: ConsoleFixture): RouteSpec[] {
     form('/console/members/:id/split', p`/console/members/${member}/split`, { records: field('fz:1', 'crm:1'), back: field(...fx.memberIds) }, ['identity']),
     form('/console/operators', none('/console/operators'), { name: field('fz-op1', 'fz-op2', 'Admin'), role: field('analyst', 'marketer', 'overlord', 'constructor'), scope: field('', 'store:S001', 'region:East', 'city:Nowhere') }, ['operators']),
     ...(['disable', 'enable', 'reset'] as const).map((action) => form(`/console/operators/:name/${action}`, p`/console/operators/${operator}/${none(action)}`, {}, ['operators'])),
+    // Loyalty (hub/console/pages/loyalty.tsx, coupon-templates.tsx, coupon-issue.tsx)
+    page('/console/loyalty', withQuery('/console/loyalty', query({ done: fc.constantFrom('rules', 'template', 'coupon'), code: fc.constantFrom('FZ-1', MARKUP_PROBES[2]!), member: fc.constantFrom(...fx.memberIds) }))),
+    page('/console/loyalty/rules/edit', none('/console/loyalty/rules/edit')),
+    page('/console/loyalty/rules/versions', none('/console/loyalty/rules/versions')),
+    page('/console/loyalty/templates/new', none('/console/loyalty/templates/new')),
+    page('/console/loyalty/templates/:id', p`/console/loyalty/templates/${seg(fc.constantFrom(template.id, 'NOPE'))}`),
+    filledForm(fx.csrf, '/console/loyalty/rules', '/console/loyalty/rules', rulesToForm(DEFAULT_RULES), ['rules', 'storeDb']),
+    filledForm(fx.csrf, '/console/loyalty/templates', '/console/loyalty/templates', templateToForm({ ...template, id: 'FZT1', title: 'Fuzz template' }), ['templates', 'storeDb']),
+    form('/console/loyalty/coupons', none('/console/loyalty/coupons'), { member: field(...fx.memberIds, '139-0000-0001'), templateId: field(template.id, 'NOPE'), requestId: field('fz-req-1', 'fz-req-2') }, ['storeDb']),
+    form('/console/members/:id/coupons', p`/console/members/${member}/coupons`, { templateId: field(template.id, 'NOPE'), requestId: field('fz-req-3') }, ['storeDb']),
   ];
 }
 
