@@ -90,6 +90,7 @@ export const ADMIN_ROUTES: ReadonlyMap<string, RouteRule> = new Map<string, Rout
   ['PUT /templates/:id', { permission: 'templates:write' }],
   ['GET /templates/:id/versions', { permission: 'rules:read' }],
   ['POST /coupons', { permission: 'coupons:issue' }],
+  ['GET /members', { permission: 'members:read', personal: true }],
   ['GET /members/:id', { permission: 'members:read', personal: true }],
   ['GET /fleet', { permission: 'fleet:read' }],
   ['GET /incidents', { permission: 'incidents:read' }],

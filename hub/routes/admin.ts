@@ -12,6 +12,11 @@ import { INCIDENT_KINDS, incidentById, listIncidents } from '../incidents.ts';
 import { ResolveIncidentSchema } from '../../shared/schemas/incident.ts';
 import { localDate } from '../../shared/local-time.ts';
 import { memberDetail } from '../member-detail.ts';
+import { membersByName } from '../member-search.ts';
+import { maskName } from '../../shared/mask-name.ts';
+import { maskPhone } from '../../shared/phone.ts';
+import { can } from '../../shared/permissions.ts';
+import type { MemberDoc } from '../../shared/schemas/documents.ts';
 import { scopeCheck } from '../org/scope-check.ts';
 import { pointsByDay } from '../points-activity.ts';
 import { seedStoreMembers } from '../seed.ts';
@@ -22,6 +27,7 @@ const SeedSchema = z.strictObject({ count: z.number().int().positive().max(1_000
 const CodeSchema = z.strictObject({ ttlHours: z.number().positive().max(24 * 30).optional() });
 const PointsQuerySchema = z.strictObject({ days: queryInt(1, 366).default(14) });
 export const IncidentsQuerySchema = z.strictObject({ status: z.enum(['open', 'resolved']).optional(), kind: z.enum(INCIDENT_KINDS).optional(), store: StoreId.optional() });
+const MemberSearchSchema = z.strictObject({ name: z.string().trim().min(1).max(80), limit: queryInt(1, 100).default(20) });
 
 /** A store as the console lists it: never its secret's hash. */
 const storeView = ({ _id, _rev, secretHash, ...s }: StoreDoc) => s;
@@ -69,6 +75,20 @@ export function adminRoutes(ctx: HubContext) {
     const store = await ctx.stores.require(await storeId(c));
     ctx.bundles.request(store.id);
     return c.json({ requested: store.id }, 202);
+  });
+
+  // Members by the start of their name, within the caller's scope; personal data masked unless the role reveals it.
+  admin.get('/members', async (c) => {
+    const q = parseQuery(new URL(c.req.url).searchParams, MemberSearchSchema);
+    const found = await membersByName(ctx.couch, ctx.members, q.name, (await scopeCheck(ctx, c)).scope, q.limit);
+    const reveal = can(c.var.actor, 'members:reveal_pii');
+    const members = await Promise.all(
+      found.ids.map(async (id) => {
+        const doc = (await ctx.members.memberDoc(id)) as MemberDoc | undefined;
+        return { id, name: (reveal ? doc?.name : maskName(doc?.name)) ?? null, phone: doc?.phone ? (reveal ? doc.phone : maskPhone(doc.phone)) : null, registeredStoreId: doc?.registeredStoreId ?? null };
+      }),
+    );
+    return c.json({ members, more: found.more });
   });
 
   admin.get('/members/:id', async (c) => {

@@ -326,6 +326,26 @@ describe('the console pages go through the same scope', () => {
     expect(incidents.html).not.toContain('store S001');
   });
 
+  it('search by name: the start of a name in any case and spacing; only members in scope, masked unless the role reveals them', async () => {
+    // Registered at S002 as "Wu Fang"; typed as HQ might type it.
+    const hq = await admin().get(`/members?name=${encodeURIComponent('  wU  fa')}`);
+    expect(hq.status).toBe(200);
+    expect(hq.body.members).toContainEqual({ id: registeredAtS002, name: 'Wu Fang', phone: '+8613811110002', registeredStoreId: 'S002' });
+    const m = await operator('store_manager', 'store:S002');
+    const masked = (await m.get(`/members?name=${encodeURIComponent('Wu Fang')}`)).body.members;
+    expect(masked).toContainEqual({ id: registeredAtS002, name: expect.stringMatching(/^W\*+$/), phone: '138****0002', registeredStoreId: 'S002' });
+    // An S001-only member's full name finds them for HQ, never for S002's manager (by the API or the page).
+    const name = (await admin().get(`/members/${S001_ONLY}`)).body.member.name as string; // seeded names are random
+    expect((await admin().get(`/members?name=${encodeURIComponent(name)}&limit=100`)).body.members.map((x: any) => x.id)).toContain(S001_ONLY);
+    expect((await m.get(`/members?name=${encodeURIComponent(name)}&limit=100`)).body.members.map((x: any) => x.id)).not.toContain(S001_ONLY);
+    const listed = await page(m, `/console/members?q=${encodeURIComponent(name)}&by=name`);
+    expect(listed.html).not.toContain(S001_ONLY);
+    // One member found opens at once; bad queries are refused with a stable code.
+    const one = await page(m, `/console/members?q=${encodeURIComponent('wu fang')}`);
+    expect([one.status, one.location]).toEqual([303, `/console/members/${registeredAtS002}`]);
+    for (const q of ['', 'name=', `name=${'x'.repeat(81)}`, 'name=a&limit=0', 'name=a&extra=1']) expect((await admin().get(`/members?${q}`)).body.error?.code, q).toBe('validation_failed');
+  });
+
   it('a field engineer of S002 lists only S002 and cannot disable S001 from a form', async () => {
     const fe = await operator('field_engineer', 'store:S002');
     const stores = await page(fe, '/console/stores');

@@ -508,6 +508,7 @@ export function hubRoutes(fx: HubFixture): RouteSpec[] {
       writes: ['storeDb'],
       body: fc.record({ memberId: fc.constantFrom(...fx.memberIds, 'NOPE0000'), templateId: fc.constantFrom('CASH20', 'PCT10', 'FT1', 'NOPE'), code: fc.option(fc.integer({ min: 1000, max: 1100 }).map((n) => `FZ-${n}`), { nil: undefined }), validDays: fc.option(fc.integer({ min: 1, max: 30 }), { nil: undefined }) }).map(j),
     },
+    { route: 'GET /admin/v1/members', method: 'GET', path: query({ name: fc.constantFrom('Wang', 'li n', '王', ''), limit: fc.constantFrom('1', '20', '100', '0') }).map((q) => ({ text: `/admin/v1/members${q.text}`, decoded: q.decoded })), auth: 'admin' },
     { route: 'GET /admin/v1/members/:id', method: 'GET', path: p`/admin/v1/members/${member}`, auth: 'admin' },
     { route: 'GET /admin/v1/fleet', method: 'GET', path: none('/admin/v1/fleet'), auth: 'admin' },
     { route: 'GET /admin/v1/points/daily', method: 'GET', path: query({ days: fc.constantFrom('1', '14', '90', '0', '-1', '1e9', '__proto__') }).map((q) => ({ text: `/admin/v1/points/daily${q.text}`, decoded: q.decoded })), auth: 'admin' },

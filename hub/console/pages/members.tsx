@@ -15,12 +15,13 @@ import { Badge, Csrf, Notice, Panel, Table } from '../components.tsx';
 import { formAction, mayCall, need, page, type ConsoleContext, type ConsoleEnv } from '../console-access.ts';
 import type { Translator } from '../i18n.ts';
 import { Layout } from '../layout.tsx';
+import { membersByName } from '../../member-search.ts';
 import { listTemplates } from '../../rules.ts';
 import { IssuedNotice, IssueToMemberForm } from './coupon-issue.tsx';
 
 /** The time zone the admin API's member summary uses (GET /admin/v1/members/:id). */
 const SUMMARY_TIME_ZONE = 'Asia/Shanghai';
-const SEARCH_BY = ['auto', 'phone', 'card', 'id'] as const;
+const SEARCH_BY = ['auto', 'phone', 'card', 'id', 'name'] as const;
 type SearchBy = (typeof SEARCH_BY)[number];
 
 const yuan = (cents: number) => (cents / 100).toFixed(2);
@@ -98,15 +99,39 @@ export function memberPages(ctx: HubContext) {
       const by: SearchBy = SEARCH_BY.find((b) => b === asked) ?? 'auto';
       const { scope } = await scopeCheck(ctx, c);
       // A member outside the operator's scope is not found, whatever was typed (decision 010).
-      const hit = q ? await findMember(ctx, q, by) : undefined;
+      const hit = q && by !== 'name' ? await findMember(ctx, q, by) : undefined;
       const found = hit !== undefined && (await memberInScope(ctx.members, scope, hit)) ? hit : undefined;
       if (found) return c.redirect(`/console/members/${encodeURIComponent(found)}`, 303);
+      // No identity matched: the text as the start of a name (one found opens at once, several are listed).
+      const named = q && (by === 'name' || (by === 'auto' && /\p{L}/u.test(q))) ? await membersByName(ctx.couch, ctx.members, q, scope) : undefined;
+      if (named) await ctx.audit.record({ actor: { kind: actor.kind, name: actor.name }, method: 'GET', route: '/console/members?by=name', target: `${named.ids.length}${named.more ? '+' : ''} found`, status: named.ids.length > 0 ? 200 : 404, ...clientAddress(c) });
+      if (named?.ids.length === 1 && !named.more) return c.redirect(`/console/members/${encodeURIComponent(named.ids[0]!)}`, 303);
+      const listed = named && named.ids.length > 0 ? await Promise.all(named.ids.map(async (id) => ({ id, doc: (await ctx.members.memberDoc(id)) as MemberDoc | undefined }))) : [];
+      const reveal = can(actor, 'members:reveal_pii');
       return c.html(
         <Layout t={t} title={t('members.title')} here="/console/members" actor={actor} screen="/console/members">
           <SearchForm t={t} q={q} by={by} />
-          {q && <Notice kind="info">{t('members.notFound')}</Notice>}
+          {q && listed.length === 0 && <Notice kind="info">{t('members.notFound')}</Notice>}
+          {listed.length > 0 && (
+            <Panel title={t('members.byName', { n: listed.length })} id="by-name">
+              <Table
+                label={t('members.byName', { n: listed.length })}
+                empty=""
+                head={[t('members.name'), t('members.phone'), t('members.home'), t('members.registered')]}
+                rows={listed.map(({ id, doc }) => [
+                  <a href={`/console/members/${encodeURIComponent(id)}`} data-found={id}>
+                    {(reveal ? doc?.name : maskName(doc?.name)) ?? id}
+                  </a>,
+                  doc?.phone ? (reveal ? doc.phone : maskPhone(doc.phone)) : '—',
+                  doc?.registeredStoreId ?? '—',
+                  doc?.registeredAt ? t.time(doc.registeredAt) : '—',
+                ])}
+              />
+              {named?.more && <p class="empty">{t('members.moreByName')}</p>}
+            </Panel>
+          )}
         </Layout>,
-        q ? 404 : 200,
+        q && listed.length === 0 ? 404 : 200,
       );
     }),
   );
