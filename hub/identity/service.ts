@@ -287,6 +287,28 @@ export class IdentityService implements ImportSink {
     return this.resolver.suggestions().slice(0, limit);
   }
 
+  /** The suggestions that name this golden member (the member 360's panel). */
+  suggestionsOf(memberId: string, limit: number) {
+    this.ensureLoaded();
+    return this.resolver.suggestions().filter((s) => s.a === memberId || s.b === memberId).slice(0, limit);
+  }
+
+  /** The source records a golden member is made of, as imported or registered (the member 360's panel). */
+  sourceRecords(memberId: string): SourceRecord[] {
+    this.ensureLoaded();
+    const m = this.resolver.member(memberId);
+    if (!m) throw new AppError('member_not_found', `no golden member ${memberId}`);
+    return m.records;
+  }
+
+  /** How many of each decision operators have taken (accepted and rejected suggestions, splits, keys held and released). */
+  decisionCounts(): Map<Decision['kind'], number> {
+    this.ensureLoaded();
+    const counts = new Map<Decision['kind'], number>([['link', 0], ['reject', 0], ['split', 0], ['quarantine', 0], ['release', 0]]);
+    for (const d of this.resolver.decisions()) counts.set(d.kind, (counts.get(d.kind) ?? 0) + 1);
+    return counts;
+  }
+
   // ——— bookkeeping ———
 
   private current(id: string): string {
