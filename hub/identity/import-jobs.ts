@@ -12,7 +12,8 @@ import { readRejects, type Reject } from '../import/rejects.ts';
 import type { IdentityDb } from './identity-db.ts';
 
 export interface ImportProgress {
-  phase: 'reading' | 'resolving' | 'storing';
+  /** `queued`: waiting for the import before it (one runs at a time). */
+  phase: 'queued' | 'reading' | 'resolving' | 'storing';
   rows: number;
   bytes: number;
   totalBytes: number;
@@ -106,7 +107,7 @@ export class ImportJobs {
       path,
       state: 'running',
     }));
-    this.live.set(id, { phase: 'reading', rows: doc!.checkpoint?.rowNo ?? 0, bytes: doc!.checkpoint?.byteOffset ?? 0, totalBytes: info.size, rowsPerSec: 0 });
+    this.live.set(id, { phase: 'queued', rows: doc!.checkpoint?.rowNo ?? 0, bytes: doc!.checkpoint?.byteOffset ?? 0, totalBytes: info.size, rowsPerSec: 0 });
     this.waiting++;
     const run = this.queue.then(() => {
       this.waiting--;
@@ -172,6 +173,7 @@ export class ImportJobs {
   private async run(doc: ImportDoc, mapping: Mapping): Promise<void> {
     const { db, log, sink } = this.deps;
     const progress = this.live.get(doc.id)!;
+    progress.phase = 'reading';
     const started = Date.now();
     const startRows = progress.rows;
     const startBytes = progress.bytes;

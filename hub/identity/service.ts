@@ -277,6 +277,12 @@ export class IdentityService implements ImportSink {
     return this.resolver.metrics();
   }
 
+  /** Golden members by channels and by fields filled. */
+  spread() {
+    this.ensureLoaded();
+    return this.resolver.spread();
+  }
+
   quarantined() {
     this.ensureLoaded();
     return this.resolver.quarantined();
