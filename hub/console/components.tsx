@@ -61,6 +61,12 @@ const TONES: ReadonlyMap<string, string> = new Map([
   ['unknown', 'warn'],
   ['open', 'bad'],
   ['resolved', 'good'],
+  ['done', 'good'],
+  ['failed', 'bad'],
+  ['queued', 'muted'],
+  ['reading', 'warn'],
+  ['resolving', 'warn'],
+  ['storing', 'warn'],
 ]);
 
 /** A state as a coloured word (the word carries the meaning; the colour only helps). */

@@ -7,7 +7,7 @@ import type { HubContext } from '../context.ts';
 import { clientAddress, requireCsrf, sessionActor, type Actor } from '../operators/access.ts';
 import { pickLang, translator, type Translator } from './i18n.ts';
 
-export type ConsoleEnv = { Variables: { actor: Actor; t: Translator } };
+export type ConsoleEnv = { Variables: { actor: Actor; t: Translator; auditTarget: string } };
 export type ConsoleContext = Context<ConsoleEnv>;
 
 /**
@@ -71,8 +71,10 @@ export function formAction(ctx: HubContext, route: string, handler: (c: ConsoleC
       status = err instanceof AppError ? err.status : 500;
       throw err;
     } finally {
+      // What it acted on: what the handler named (a form field), else the path's parameters.
       const params = Object.values(c.req.param() as Record<string, string>);
-      await ctx.audit.record({ actor: { kind: actor.kind, name: actor.name }, method: c.req.method, route: c.req.routePath, ...(params.length > 0 ? { target: params.join('/') } : {}), status, ...clientAddress(c) });
+      const target = c.get('auditTarget') ?? (params.length > 0 ? params.join('/') : undefined);
+      await ctx.audit.record({ actor: { kind: actor.kind, name: actor.name }, method: c.req.method, route: c.req.routePath, ...(target !== undefined ? { target } : {}), status, ...clientAddress(c) });
     }
   });
 }

@@ -10,6 +10,8 @@ import { auditPages } from './pages/audit.tsx';
 import { dashboardPages } from './pages/dashboard.tsx';
 import { incidentPages } from './pages/incidents.tsx';
 import { memberPages } from './pages/members.tsx';
+import { oneIdImportPages } from './pages/one-id-imports.tsx';
+import { oneIdPages } from './pages/one-id.tsx';
 import { sessionPages } from './pages/session.tsx';
 import { storePages } from './pages/stores.tsx';
 
@@ -21,7 +23,7 @@ const STATIC: ReadonlyMap<string, { file: URL; type: string }> = new Map([
 ]);
 
 /** Errors a page shows as such (the status of the admin API's answer); anything else is a 500. */
-const SHOWN = new Set(['forbidden', 'csrf_failed', 'not_found', 'member_not_found', 'store_not_found', 'validation_failed', 'password_change_required', 'unavailable']);
+const SHOWN = new Set(['forbidden', 'csrf_failed', 'not_found', 'member_not_found', 'store_not_found', 'validation_failed', 'password_change_required', 'unavailable', 'body_too_large']);
 
 /**
  * The HQ console (`/console`): server-rendered pages over the services the admin API calls,
@@ -51,7 +53,10 @@ export function consoleRoutes(ctx: HubContext, flows: SessionFlows) {
     const title = t(status === 403 ? 'error.forbidden' : status === 404 ? 'error.notFound' : status === 400 ? 'error.badRequest' : 'error.internal');
     return c.html(
       <Layout t={t} title={title} here="/console" actor={c.var.actor}>
-        <Notice kind="error">{shown ? err.message : t('error.internalText')}</Notice>
+        {/* The error's stable code, as the admin API would answer it, for scripts and tests. */}
+        <div data-error-code={shown ? err.code : 'internal'}>
+          <Notice kind="error">{shown ? err.message : t('error.internalText')}</Notice>
+        </div>
         <p>
           <a href="/console">{t('error.home')}</a>
         </p>
@@ -71,6 +76,8 @@ export function consoleRoutes(ctx: HubContext, flows: SessionFlows) {
   app.route('/', storePages(ctx));
   app.route('/', incidentPages(ctx));
   app.route('/', memberPages(ctx));
+  app.route('/', oneIdPages(ctx));
+  app.route('/', oneIdImportPages(ctx));
   app.route('/', auditPages(ctx));
   return app;
 }
