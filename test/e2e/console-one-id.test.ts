@@ -63,9 +63,9 @@ async function logIn(page: Page, name: string, password: string) {
 }
 
 /** A new operator of a role, logged in with their own password in a fresh browser profile. */
-async function operatorPage(role: string, opts: { viewport?: { width: number; height: number } } = {}) {
+async function operatorPage(role: string, opts: { viewport?: { width: number; height: number }; scope?: string } = {}) {
   const name = `${role.replace(/_/g, '-')}-${Math.random().toString(36).slice(2, 7)}`;
-  const added = await admin.post('/operators', { name, role });
+  const added = await admin.post('/operators', { name, role, ...(opts.scope ? { scope: opts.scope } : {}) });
   expect(added.status).toBe(201);
   const { page } = await rig.open(opts);
   await logIn(page, name, added.body.password);
@@ -257,6 +257,36 @@ describe('One-ID in the console', () => {
     await page.goto(`/console/members/${storeMember}`);
     expect(await page.locator('#suggestions form').count()).toBe(0);
     expect(await page.textContent('#identities')).toContain('138****0001');
+  });
+
+  it('an analyst with a scope has no One-ID link, and One-ID’s pages are refused to them (decision 010)', async () => {
+    const page = await operatorPage('analyst', { scope: 'store:S001' });
+    expect(await page.locator('nav a[href="/console/one-id"]').count()).toBe(0);
+    for (const path of ['/console/one-id', '/console/one-id/imports', '/console/one-id/suggestions', '/console/one-id/quarantine']) {
+      const res = await page.goto(path);
+      expect(res?.status(), path).toBe(403);
+      expect(await page.getAttribute('[data-error-code]', 'data-error-code')).toBe('forbidden');
+    }
+    // Their store's member opens, without One-ID's panels.
+    await page.goto(`/console/members/${storeMember}`);
+    expect(await page.locator('#identities, #suggestions').count()).toBe(0);
+  });
+
+  it('an upload over the size limit is refused before it is read: 413, nothing imported', async () => {
+    const page = adminPage;
+    const before = (await admin.get('/imports')).body.imports.length;
+    await page.goto('/console/one-id/imports');
+    const status = await page.evaluate(async () => {
+      const form = new FormData();
+      form.set('_csrf', (document.querySelector('#upload input[name=_csrf]') as HTMLInputElement).value);
+      form.set('source', 'crm');
+      form.set('file', new Blob([new Uint8Array(33 * 1024 * 1024)]), 'huge.csv');
+      return (await fetch('/console/one-id/imports', { method: 'POST', body: form, redirect: 'manual' })).status;
+    });
+    expect(status).toBe(413);
+    expect((await admin.get('/imports')).body.imports).toHaveLength(before);
+    const audit = (await admin.get('/audit?limit=10')).body.entries as any[];
+    expect(audit.some((e) => e.route === '/console/one-id/imports' && e.method === 'POST' && e.status === 413 && e.actor.name === 'admin')).toBe(true);
   });
 
   it('the member 360 shows identities and source records, and accepts a suggestion: the two members merge', async () => {

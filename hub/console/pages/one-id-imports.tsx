@@ -8,7 +8,7 @@ import { own } from '../../../shared/own.ts';
 import { parseQuery } from '../../../shared/query.ts';
 import type { HubContext } from '../../context.ts';
 import type { ImportDoc, ImportProgress } from '../../identity/import-jobs.ts';
-import { clientAddress } from '../../operators/access.ts';
+import { clientAddress, sessionActor } from '../../operators/access.ts';
 import { scopeCheck } from '../../org/scope-check.ts';
 import { ImportId, RejectsQuerySchema } from '../../routes/identity.ts';
 import { pathId } from '../../routes/path-param.ts';
@@ -150,7 +150,10 @@ export function oneIdImportPages(ctx: HubContext) {
     '/one-id/imports',
     bodyLimit({
       maxSize: MAX_UPLOAD_BYTES + 64 * 1024,
-      onError: () => {
+      // Refused unread, and audited as the form's refusals are (for an operator's session).
+      onError: async (c) => {
+        const actor = await sessionActor(ctx, c);
+        if (actor) await ctx.audit.record({ actor: { kind: actor.kind, name: actor.name }, method: 'POST', route: '/console/one-id/imports', status: 413, ...clientAddress(c) });
         throw new AppError('body_too_large', `a file of at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB; import bigger ones with \`hub import\``);
       },
     }),
