@@ -23,6 +23,8 @@ const SEARCH_BY = ['auto', 'phone', 'card', 'id'] as const;
 type SearchBy = (typeof SEARCH_BY)[number];
 
 const yuan = (cents: number) => (cents / 100).toFixed(2);
+/** Source records listed on the 360 (a member linked from thousands of rows lists the first). */
+const RECORDS_SHOWN = 200;
 
 /**
  * A member from what an operator typed: a member id, a phone in any format, a card number,
@@ -127,7 +129,7 @@ async function oneIdPanels(ctx: HubContext, c: ConsoleContext, golden: StoredGol
           label={t('oneId.sourceRecords', { n: records.length })}
           empty=""
           head={[t('oneId.record'), t('oneId.source'), t('oneId.observed'), t('members.name'), t('oneId.recordIds')]}
-          rows={records.map((r) => [<code data-record={r.id}>{r.id}</code>, r.source, t.time(r.observedAt), view.name(r.profile.name), recordIdentities(r, view)])}
+          rows={records.slice(0, RECORDS_SHOWN).map((r) => [<code data-record={r.id}>{r.id}</code>, r.source, t.time(r.observedAt), view.name(r.profile.name), recordIdentities(r, view)])}
         />
       </Panel>
       {mayList && (
