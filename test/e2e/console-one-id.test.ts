@@ -332,17 +332,21 @@ describe('One-ID in the console', () => {
     await screenshot(page, 'one-id-metrics');
   });
 
-  it('at 390×844 the One-ID pages do not scroll sideways', async () => {
-    const { page } = await rig.open({ viewport: { width: 390, height: 844 } });
+  it('at 390×844, in Chinese, the One-ID pages do not scroll sideways', async () => {
+    const { page } = await rig.open({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
     await logIn(page, 'admin', ADMIN_PASSWORD);
     await page.waitForURL((u) => u.pathname === '/console');
     const imports = (await admin.get('/imports')).body.imports as any[];
     const crm = imports.find((i) => i.source === 'crm')!;
     for (const path of [`/console/members/${storeMember}`, '/console/one-id', '/console/one-id/imports', `/console/one-id/imports/${crm.id}`, '/console/one-id/quarantine', '/console/one-id/suggestions']) {
       await page.goto(path);
+      // The CJK font arrives after the page: judge the layout it gives.
+      await page.evaluate(() => document.fonts.ready.then(() => undefined));
       expect(await scrollsSideways(page), path).toBe(false);
     }
     await page.goto(`/console/one-id/imports/${crm.id}`);
+    expect(await page.textContent('[data-field="phase"]')).toBe('完成');
+    expect(await page.textContent('#rejects h2')).toBe('被拒收的行：1');
     await screenshot(page, 'one-id-import-phone');
   });
 });
