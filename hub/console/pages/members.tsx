@@ -125,6 +125,7 @@ async function oneIdPanels(ctx: HubContext, c: ConsoleContext, golden: StoredGol
             </>
           )}
         </dl>
+        <h3 class="sub">{t('oneId.sourceRecords', { n: records.length })}</h3>
         <Table
           label={t('oneId.sourceRecords', { n: records.length })}
           empty=""
