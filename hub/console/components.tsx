@@ -64,6 +64,12 @@ const TONES: ReadonlyMap<string, string> = new Map([
   ['active', 'good'],
   ['pending', 'warn'],
   ['locked', 'bad'],
+  ['done', 'good'],
+  ['failed', 'bad'],
+  ['queued', 'muted'],
+  ['reading', 'warn'],
+  ['resolving', 'warn'],
+  ['storing', 'warn'],
 ]);
 
 /** A state as a coloured word (the word carries the meaning; the colour only helps). */

@@ -8,11 +8,13 @@ import type { MessageKey, Translator } from './i18n.ts';
  * The console's screens and the admin route whose data each shows: the navigation links a page
  * only when the operator's role may call that route, and the page itself refuses otherwise.
  */
-export const SCREENS: readonly { href: string; label: MessageKey; route?: string }[] = [
+export const SCREENS: readonly { href: string; label: MessageKey; route?: string; hq?: true }[] = [
   { href: '/console', label: 'nav.dashboard' },
   { href: '/console/stores', label: 'nav.stores', route: 'GET /fleet' },
   { href: '/console/incidents', label: 'nav.incidents', route: 'GET /incidents' },
   { href: '/console/members', label: 'nav.members', route: 'GET /members/:id' },
+  // One-ID is HQ's work: refused to an operator with a scope (decision 010), so not linked for them.
+  { href: '/console/one-id', label: 'nav.oneId', route: 'GET /identity/metrics', hq: true },
   { href: '/console/loyalty', label: 'nav.loyalty', route: 'GET /rules' },
   { href: '/console/operators', label: 'nav.operators', route: 'GET /operators' },
   { href: '/console/audit', label: 'nav.audit', route: 'GET /audit' },
@@ -28,10 +30,12 @@ interface LayoutProps {
   screen?: string;
   children?: Child;
   scripts?: string[];
+  /** Extra elements for the head (a refresh for pages without scripts). */
+  head?: Child;
 }
 
 /** Every console page: header with the navigation the role allows, the language switch, logout. */
-export function Layout({ t, title, here, actor, screen, children, scripts = [] }: LayoutProps) {
+export function Layout({ t, title, here, actor, screen, children, scripts = [], head }: LayoutProps) {
   const other = t.lang === 'en' ? 'zh-CN' : 'en';
   return (
     <>
@@ -42,6 +46,7 @@ export function Layout({ t, title, here, actor, screen, children, scripts = [] }
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · ${t('app.name')}`}</title>
         <link rel="stylesheet" href="/console/static/console.css" />
+        {head}
       </head>
       <body>
         <header class="top">
@@ -50,7 +55,7 @@ export function Layout({ t, title, here, actor, screen, children, scripts = [] }
           </a>
           {actor && !actor.mustChangePassword && (
             <nav aria-label={t('nav.label')}>
-              {SCREENS.filter((s) => s.route === undefined || mayCall(actor, s.route)).map((s) => (
+              {SCREENS.filter((s) => (s.route === undefined || mayCall(actor, s.route)) && (!s.hq || actor.scope === null)).map((s) => (
                 <a href={s.href} aria-current={s.href === screen ? 'page' : undefined}>
                   {t(s.label)}
                 </a>

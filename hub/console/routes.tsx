@@ -13,6 +13,8 @@ import { couponTemplatePages } from './pages/coupon-templates.tsx';
 import { incidentPages } from './pages/incidents.tsx';
 import { loyaltyPages } from './pages/loyalty.tsx';
 import { memberPages } from './pages/members.tsx';
+import { oneIdImportPages } from './pages/one-id-imports.tsx';
+import { oneIdPages } from './pages/one-id.tsx';
 import { operatorPages } from './pages/operators.tsx';
 import { sessionPages } from './pages/session.tsx';
 import { storePages } from './pages/stores.tsx';
@@ -50,10 +52,13 @@ export function consoleRoutes(ctx: HubContext, flows: SessionFlows) {
     if (!shown) ctx.log.error('console page failed', { path: c.req.path, err: String((err as Error)?.stack ?? err) });
     const t = c.var.t ?? setLanguage(c);
     const status = shown ? err.status : 500;
-    const title = t(status === 403 ? 'error.forbidden' : status === 404 ? 'error.notFound' : status === 400 ? 'error.badRequest' : 'error.internal');
+    const title = t(status === 403 ? 'error.forbidden' : status === 404 ? 'error.notFound' : status >= 400 && status < 500 ? 'error.badRequest' : 'error.internal');
     return c.html(
       <Layout t={t} title={title} here="/console" actor={c.var.actor}>
-        <Notice kind="error">{shown ? err.message : t('error.internalText')}</Notice>
+        {/* The error's stable code, as the admin API would answer it, for scripts and tests. */}
+        <div data-error-code={shown ? err.code : 'internal'}>
+          <Notice kind="error">{shown ? err.message : t('error.internalText')}</Notice>
+        </div>
         <p>
           <a href="/console">{t('error.home')}</a>
         </p>
@@ -74,6 +79,8 @@ export function consoleRoutes(ctx: HubContext, flows: SessionFlows) {
   app.route('/', incidentPages(ctx));
   app.route('/', memberPages(ctx));
   app.route('/', operatorPages(ctx));
+  app.route('/', oneIdPages(ctx));
+  app.route('/', oneIdImportPages(ctx));
   app.route('/', auditPages(ctx));
   app.route('/', loyaltyPages(ctx));
   app.route('/', couponTemplatePages(ctx));

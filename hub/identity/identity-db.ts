@@ -61,6 +61,11 @@ export class IdentityDb {
     return this.couch.update<T>(DB.identity, id, change);
   }
 
+  /** Every import's document, in id order (`imp:<source>-<hash>`). */
+  imports<T extends Doc>(limit: number): Promise<T[]> {
+    return this.couch.range<T>(DB.identity, { startkey: 'imp:', endkey: 'imp:\ufff0' }, limit);
+  }
+
   /** A batch of an import; writing it again (a resumed import) finds it there and changes nothing. */
   async writeChunk(importId: string, n: number, records: SourceRecord[], orders: unknown[]): Promise<void> {
     const doc: ChunkDoc = { _id: chunkId(importId, n), type: 'src', importId, records, ...(orders.length ? { orders } : {}) };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 import { MappingSchema, type Mapping } from '../../shared/one-id/mapping.ts';
@@ -8,10 +8,12 @@ import type { SourceRecord } from '../../shared/one-id/record.ts';
 import type { Log } from '../../shared/cli/log.ts';
 import type { Doc } from '../couch/couch.ts';
 import { importFile, type ImportCheckpoint, type ImportSummary } from '../import/pipeline.ts';
+import { readRejects, type Reject } from '../import/rejects.ts';
 import type { IdentityDb } from './identity-db.ts';
 
 export interface ImportProgress {
-  phase: 'reading' | 'resolving' | 'storing';
+  /** `queued`: waiting for the import before it (one runs at a time). */
+  phase: 'queued' | 'reading' | 'resolving' | 'storing';
   rows: number;
   bytes: number;
   totalBytes: number;
@@ -46,6 +48,16 @@ export interface ImportSink {
 }
 
 const BATCH = 1000;
+/** The imports a listing reads at most (newest first after sorting): one per source and file. */
+const LISTED = 1000;
+
+/** A source the hub has a mapping for: what the console's upload form offers. */
+export interface MappedSource {
+  source: string;
+  format: Mapping['format'];
+  kind: Mapping['kind'];
+  description?: string;
+}
 
 /**
  * Runs imports one at a time in the hub: a file is read once, its batches stored as chunks
@@ -95,7 +107,7 @@ export class ImportJobs {
       path,
       state: 'running',
     }));
-    this.live.set(id, { phase: 'reading', rows: doc!.checkpoint?.rowNo ?? 0, bytes: doc!.checkpoint?.byteOffset ?? 0, totalBytes: info.size, rowsPerSec: 0 });
+    this.live.set(id, { phase: 'queued', rows: doc!.checkpoint?.rowNo ?? 0, bytes: doc!.checkpoint?.byteOffset ?? 0, totalBytes: info.size, rowsPerSec: 0 });
     this.waiting++;
     const run = this.queue.then(() => {
       this.waiting--;
@@ -103,6 +115,47 @@ export class ImportJobs {
     });
     this.queue = run.catch(() => undefined);
     return doc!;
+  }
+
+  /** The mappings of `mappingsDir` that validate, by source name; a broken file is left out (the CLI names its faults). */
+  async sources(): Promise<MappedSource[]> {
+    const names = await readdir(this.deps.mappingsDir).catch(() => [] as string[]);
+    const out: MappedSource[] = [];
+    for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+      const parsed = MappingSchema.safeParse(await readFile(join(this.deps.mappingsDir, name), 'utf8').then((t) => JSON.parse(t) as unknown, () => undefined));
+      if (parsed.success && `${parsed.data.source}.json` === name) out.push({ source: parsed.data.source, format: parsed.data.format, kind: parsed.data.kind, ...(parsed.data.description ? { description: parsed.data.description } : {}) });
+    }
+    return out;
+  }
+
+  /**
+   * Starts the import of a file sent to the hub (the console's upload): kept in DIR/uploads under
+   * its content's hash, so a resumed import finds it again and the same file sent twice is one.
+   */
+  async receive(source: string, bytes: Uint8Array): Promise<ImportDoc> {
+    const mapping = await this.mapping(source);
+    const dir = join(this.deps.dataDir, 'uploads');
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, `${source}-${createHash('sha256').update(bytes).digest('hex')}.${mapping.format}`);
+    if (!(await stat(file).catch(() => undefined))) await writeFile(file, bytes, { mode: 0o600 });
+    return this.start(source, file, mapping);
+  }
+
+  /** Every import, newest first, with the live progress of the running ones. */
+  async list(): Promise<(ImportDoc & { progress?: ImportProgress })[]> {
+    const docs = await this.deps.db.imports<ImportDoc>(LISTED);
+    return docs
+      .map((doc) => {
+        const progress = this.live.get(doc.id);
+        return { ...doc, ...(progress && doc.state === 'running' ? { progress } : {}) };
+      })
+      .sort((a, b) => b.startedAt.localeCompare(a.startedAt) || (a.id < b.id ? -1 : 1));
+  }
+
+  /** A page of an import's rejected rows, in file order, and whether more follow. */
+  async rejects(id: string, skip: number, limit: number): Promise<{ rejects: Reject[]; more: boolean }> {
+    const doc = await this.view(id);
+    return readRejects(doc.rejectsFile, skip, limit);
   }
 
   async view(id: string): Promise<ImportDoc & { progress?: ImportProgress }> {
@@ -120,6 +173,7 @@ export class ImportJobs {
   private async run(doc: ImportDoc, mapping: Mapping): Promise<void> {
     const { db, log, sink } = this.deps;
     const progress = this.live.get(doc.id)!;
+    progress.phase = 'reading';
     const started = Date.now();
     const startRows = progress.rows;
     const startBytes = progress.bytes;

@@ -3,6 +3,7 @@ import type { Log } from '../../shared/cli/log.ts';
 import { cleanCardNo } from '../../shared/one-id/clean.ts';
 import { completeness } from '../../shared/one-id/completeness.ts';
 import type { SourceRecord } from '../../shared/one-id/record.ts';
+import type { Suggestion } from '../../shared/one-id/suggest.ts';
 import { dict } from '../../shared/own.ts';
 import { Resolver, type Changes, type Decision, type GoldenMember, type ResolverOptions } from '../../shared/one-id/resolver.ts';
 import type { MemberDoc } from '../../shared/schemas/documents.ts';
@@ -91,6 +92,8 @@ export class IdentityService implements ImportSink {
   private cleanTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private decisions = 0;
+  /** The resolver's suggestions since the last change (see allSuggestions). */
+  private suggested: Suggestion[] | undefined;
   /** Registrations that arrived while loading. */
   private readonly early: MemberDoc[] = [];
 
@@ -237,6 +240,8 @@ export class IdentityService implements ImportSink {
   /** Runs an operator's decision, stores it (replayed on every load), then what it changed. */
   private async decide(run: (at: string) => Changes) {
     const at = this.deps.clock().toISOString();
+    // Even a decision refused halfway may have touched the resolver.
+    this.suggested = undefined;
     let changes: Changes;
     try {
       changes = run(at);
@@ -277,14 +282,50 @@ export class IdentityService implements ImportSink {
     return this.resolver.metrics();
   }
 
+  /** Golden members by channels and by fields filled. */
+  spread() {
+    this.ensureLoaded();
+    return this.resolver.spread();
+  }
+
   quarantined() {
     this.ensureLoaded();
     return this.resolver.quarantined();
   }
 
   suggestions(limit: number) {
+    return this.allSuggestions().slice(0, limit);
+  }
+
+  /** The suggestions that name this golden member (the member 360's panel). */
+  suggestionsOf(memberId: string, limit: number) {
+    return this.allSuggestions().filter((s) => s.a === memberId || s.b === memberId).slice(0, limit);
+  }
+
+  /**
+   * Every suggestion, computed once per change: they are a pass over every golden member (1.7 s
+   * at 200,000), and the console's member 360 asks for them on each opening. Any change to the
+   * resolver goes through `apply`, which drops them, so they are never stale.
+   */
+  private allSuggestions(): readonly Suggestion[] {
     this.ensureLoaded();
-    return this.resolver.suggestions().slice(0, limit);
+    return (this.suggested ??= this.resolver.suggestions());
+  }
+
+  /** The source records a golden member is made of, as imported or registered (the member 360's panel). */
+  sourceRecords(memberId: string): SourceRecord[] {
+    this.ensureLoaded();
+    const m = this.resolver.member(memberId);
+    if (!m) throw new AppError('member_not_found', `no golden member ${memberId}`);
+    return m.records;
+  }
+
+  /** How many of each decision operators have taken (accepted and rejected suggestions, splits, keys held and released). */
+  decisionCounts(): Map<Decision['kind'], number> {
+    this.ensureLoaded();
+    const counts = new Map<Decision['kind'], number>([['link', 0], ['reject', 0], ['split', 0], ['quarantine', 0], ['release', 0]]);
+    for (const d of this.resolver.decisions()) counts.set(d.kind, (counts.get(d.kind) ?? 0) + 1);
+    return counts;
   }
 
   // ——— bookkeeping ———
@@ -297,6 +338,7 @@ export class IdentityService implements ImportSink {
 
   /** Notes what a resolver call changed: buckets to rewrite, ids retired, store members merged. */
   private apply(changes: Changes & { memberId?: string }) {
+    this.suggested = undefined;
     if (changes.memberId) this.place(changes.memberId);
     for (const { survivor, loser } of changes.merged) {
       this.retired.set(loser, survivor);

@@ -1,4 +1,6 @@
+import { createReadStream } from 'node:fs';
 import { type FileHandle, open, stat, truncate } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 
 /*
  * The rows an import could not take, one NDJSON line each: { rowNo, reason, row }. Lines are
@@ -39,4 +41,37 @@ export async function openRejects(file: string, resumeAt = 0): Promise<RejectsFi
       await handle.close();
     },
   };
+}
+
+/** One line of a rejects file. */
+export interface Reject {
+  rowNo: number;
+  reason: string;
+  row: unknown;
+}
+
+/**
+ * `limit` rejects after the first `skip`, read line by line (a page never holds the whole file),
+ * and whether more follow. A file not written yet (an import that rejected nothing so far) is empty.
+ */
+export async function readRejects(file: string, skip: number, limit: number): Promise<{ rejects: Reject[]; more: boolean }> {
+  if (!(await stat(file).catch(() => undefined))) return { rejects: [], more: false };
+  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const rejects: Reject[] = [];
+  let n = 0;
+  let more = false;
+  try {
+    for await (const line of lines) {
+      if (line === '') continue;
+      if (n++ < skip) continue;
+      if (rejects.length === limit) {
+        more = true;
+        break;
+      }
+      rejects.push(JSON.parse(line) as Reject);
+    }
+  } finally {
+    lines.close();
+  }
+  return { rejects, more };
 }

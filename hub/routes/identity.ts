@@ -21,9 +21,10 @@ const ImportSchema = z.strictObject({
 const SplitSchema = z.strictObject({ records: z.array(z.string().min(1).max(160)).min(1).max(10_000) });
 const KeySchema = z.strictObject({ key: z.string().min(3).max(200) });
 /** `<source>-<16 hex digits of the file's sha-256>` (hub/identity/import-jobs.ts). */
-const ImportId = z.string().regex(/^[a-z][a-z0-9_-]{1,31}-[0-9a-f]{16}$/);
+export const ImportId = z.string().regex(/^[a-z][a-z0-9_-]{1,31}-[0-9a-f]{16}$/);
 const PairSchema = z.strictObject({ a: z.string().min(1).max(64), b: z.string().min(1).max(64) });
 const SuggestionsQuerySchema = z.strictObject({ limit: queryInt(1, 1000).default(100) });
+export const RejectsQuerySchema = z.strictObject({ from: queryInt(0, 10_000_000).default(0), limit: queryInt(1, 1000).default(100) });
 
 const ONE_ID = 'One-ID (imports, records, merges, quarantine, suggestions, figures)';
 
@@ -43,13 +44,23 @@ export function identityRoutes(ctx: HubContext) {
       const started = await ctx.imports.start(body.source, body.path, body.mapping);
       return c.json({ import: await ctx.imports.view(started.id) }, 202);
     })
+    .get('/imports', async (c) => {
+      await hq(c);
+      return c.json({ imports: await ctx.imports.list() });
+    })
     .get('/imports/:id', async (c) => {
       await hq(c);
       return c.json({ import: await ctx.imports.view(pathId(c, 'id', ImportId, 'import_not_found', 'import')) });
     })
+    // The rows an import refused, with their reasons: the raw rows of an export, for whoever fixes the mapping or the file.
+    .get('/imports/:id/rejects', async (c) => {
+      await hq(c);
+      const q = parseQuery(new URL(c.req.url).searchParams, RejectsQuerySchema);
+      return c.json(await ctx.imports.rejects(pathId(c, 'id', ImportId, 'import_not_found', 'import'), q.from, q.limit));
+    })
     .get('/identity/metrics', async (c) => {
       await hq(c);
-      return c.json({ metrics: ctx.identity.metrics() });
+      return c.json({ metrics: ctx.identity.metrics(), spread: ctx.identity.spread() });
     })
     .post('/identity/records', async (c) => {
       await hq(c);
@@ -91,6 +102,8 @@ export function identityRoutes(ctx: HubContext) {
     .post('/identity/suggestions/:answer{accept|reject}', async (c) => {
       await hq(c);
       const body = await readJsonBody(c.req, PairSchema);
+      // The route pattern does not say which answer, nor the path which pair: the audit target does.
+      c.set('auditTarget', `${c.req.param('answer')} ${body.a} ${body.b}`);
       return c.json({ changes: await ctx.identity.answerSuggestion(body.a, body.b, c.req.param('answer') === 'accept', by(c)) });
     });
 }

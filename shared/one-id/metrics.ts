@@ -1,3 +1,4 @@
+import { COMPLETENESS_FIELDS } from './record.ts';
 
 /** What One-ID reports about a resolution. */
 export interface OneIdMetrics {
@@ -41,4 +42,30 @@ export function oneIdMetrics(records: number, members: Iterable<MemberFigures>, 
     averageCompleteness: n === 0 ? 0 : complete / n,
     quarantinedKeys,
   };
+}
+
+/** Channels counted apart in `OneIdSpread.byChannels`; more are counted with the last. */
+export const SPREAD_CHANNELS = 4;
+
+/** How the golden members spread: the figures behind the identification rate and the mean completeness. */
+export interface OneIdSpread {
+  /** Members by number of channels: [one, two, three, four or more]. */
+  byChannels: number[];
+  /** Members by standard fields filled: index n is n of the 8 (`COMPLETENESS_FIELDS`) filled. */
+  byFieldsFilled: number[];
+}
+
+/**
+ * The spread of golden members by channels and by fields filled, from one pass.
+ *
+ * @example oneIdSpread([{ sources: 2, completeness: 0.25 }]).byChannels // [0, 1, 0, 0]
+ */
+export function oneIdSpread(members: Iterable<MemberFigures>): OneIdSpread {
+  const byChannels = new Array<number>(SPREAD_CHANNELS).fill(0);
+  const byFieldsFilled = new Array<number>(COMPLETENESS_FIELDS.length + 1).fill(0);
+  for (const m of members) {
+    byChannels[Math.min(Math.max(m.sources, 1), SPREAD_CHANNELS) - 1]!++;
+    byFieldsFilled[Math.min(COMPLETENESS_FIELDS.length, Math.max(0, Math.round(m.completeness * COMPLETENESS_FIELDS.length)))]!++;
+  }
+  return { byChannels, byFieldsFilled };
 }

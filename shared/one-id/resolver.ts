@@ -2,7 +2,7 @@ import { Clusters } from './clusters.ts';
 import { goldenIdOf } from './golden-id.ts';
 import { isJunkKey, keyType, LINK_KEY_TYPES, type LinkKeyType } from './keys.ts';
 import { completenessOfMask, fieldBit } from './completeness.ts';
-import { oneIdMetrics, type MemberFigures, type OneIdMetrics } from './metrics.ts';
+import { oneIdMetrics, oneIdSpread, type MemberFigures, type OneIdMetrics, type OneIdSpread } from './metrics.ts';
 import type { SourceRecord } from './record.ts';
 import { RecordStore } from './record-store.ts';
 import { suggestMatches, type LookalikeMember, type Suggestion } from './suggest.ts';
@@ -443,6 +443,15 @@ export class Resolver {
     let quarantined = 0;
     for (let k = 0; k < this.store.keys.length; k++) if (REASONS[this.state[k]!]) quarantined++;
     return oneIdMetrics(this.store.count, figures(), quarantined);
+  }
+
+  /** How the golden members spread by channels and by fields filled (the console's charts). */
+  spread(): OneIdSpread {
+    const self = this;
+    function* figures() {
+      for (const best of self.byMemberId.values()) yield self.figuresOf(self.clusters.find(best));
+    }
+    return oneIdSpread(figures());
   }
 
   // ——— internals ———

@@ -18,6 +18,7 @@ import { Layout } from '../layout.tsx';
 import { membersByName } from '../../member-search.ts';
 import { listTemplates } from '../../rules.ts';
 import { IssuedNotice, IssueToMemberForm } from './coupon-issue.tsx';
+import { goldenById, personalView, recordIdentities, SuggestionTable } from '../one-id-parts.tsx';
 
 /** The time zone the admin API's member summary uses (GET /admin/v1/members/:id). */
 const SUMMARY_TIME_ZONE = 'Asia/Shanghai';
@@ -25,6 +26,8 @@ const SEARCH_BY = ['auto', 'phone', 'card', 'id', 'name'] as const;
 type SearchBy = (typeof SEARCH_BY)[number];
 
 const yuan = (cents: number) => (cents / 100).toFixed(2);
+/** Source records listed on the 360 (a member linked from thousands of rows lists the first). */
+const RECORDS_SHOWN = 200;
 
 /**
  * A member from what an operator typed: a member id, a phone in any format, a card number,
@@ -83,6 +86,63 @@ async function goldenOf(ctx: HubContext, memberId: string): Promise<StoredGolden
     if (err instanceof AppError) return undefined;
     throw err;
   }
+}
+
+/**
+ * One-ID's part of the 360: the member's identities and the source records they come from, and
+ * the suggested matches that name them, answered from here (with identity:write).
+ */
+async function oneIdPanels(ctx: HubContext, c: ConsoleContext, golden: StoredGolden, memberId: string) {
+  const { t, actor } = c.var;
+  const view = personalView(actor);
+  const records = ctx.identity.sourceRecords(golden.id);
+  const ids = golden.identities;
+  const identities: [string, string[]][] = [
+    [t('oneId.phones'), ids.phones.map(view.phone)],
+    [t('oneId.cards'), ids.cardNos.map((v) => view.key(`card:${v}`).slice('card:'.length))],
+    [t('oneId.unionIds'), ids.unionIds.map((v) => view.key(`unionid:${v}`).slice('unionid:'.length))],
+    [t('oneId.openIds'), ids.openIds.map((o) => view.key(`openid:${o.appId}:${o.openId}`).slice('openid:'.length))],
+    [t('oneId.nicks'), ids.buyerNicks.map((v) => view.key(`tmall:${v}`).slice('tmall:'.length))],
+    [t('oneId.pins'), ids.jdPins.map((v) => view.key(`jd:${v}`).slice('jd:'.length))],
+    [t('oneId.storeMembers'), ids.memberIds],
+  ];
+  const mayList = mayCall(actor, 'GET /identity/suggestions');
+  const suggestions = mayList ? ctx.identity.suggestionsOf(golden.id, 20) : [];
+  const rows = await Promise.all(suggestions.map(async (s) => ({ s, a: await goldenById(ctx, s.a), b: await goldenById(ctx, s.b) })));
+  return (
+    <>
+      <Panel title={t('oneId.identities')} id="identities">
+        <dl class="fields">
+          {identities
+            .filter(([, v]) => v.length > 0)
+            .map(([k, v]) => (
+              <>
+                <dt>{k}</dt>
+                <dd>{v.join(', ')}</dd>
+              </>
+            ))}
+          {golden.quarantinedKeys.length > 0 && (
+            <>
+              <dt>{t('oneId.heldKeys')}</dt>
+              <dd>{golden.quarantinedKeys.map(view.key).join(', ')}</dd>
+            </>
+          )}
+        </dl>
+        <h3 class="sub">{t('oneId.sourceRecords', { n: records.length })}</h3>
+        <Table
+          label={t('oneId.sourceRecords', { n: records.length })}
+          empty=""
+          head={[t('oneId.record'), t('oneId.source'), t('oneId.observed'), t('members.name'), t('oneId.recordIds')]}
+          rows={records.slice(0, RECORDS_SHOWN).map((r) => [<code data-record={r.id}>{r.id}</code>, r.source, t.time(r.observedAt), view.name(r.profile.name), recordIdentities(r, view)])}
+        />
+      </Panel>
+      {mayList && (
+        <Panel title={t('oneId.suggestionsFor', { n: suggestions.length })} id="suggestions">
+          <SuggestionTable t={t} actor={actor} rows={rows} view={view} mayAnswer={mayCall(actor, 'POST /identity/suggestions/:answer{accept|reject}')} back={`member:${memberId}`} />
+        </Panel>
+      )}
+    </>
+  );
 }
 
 /** Members: search by phone, card or id, and the 360 view of one. */
@@ -170,6 +230,8 @@ export function memberPages(ctx: HubContext) {
         <Layout t={t} title={t('members.360', { id: member.id })} here={`/console/members/${member.id}`} actor={actor} screen="/console/members">
           {c.req.query('done') === 'split' && <Notice kind="ok">{t('members.didSplit')}</Notice>}
           <IssuedNotice t={t} query={(n) => c.req.query(n)} />
+          {c.req.query('done') === 'accepted' && <Notice kind="ok">{t('oneId.didAccept')}</Notice>}
+          {c.req.query('done') === 'rejected' && <Notice kind="ok">{t('oneId.didReject')}</Notice>}
           {member.id !== asked && <Notice kind="info">{t('members.mergedInto', { asked, id: member.id })}</Notice>}
           <div class="cards">
             <Panel title={t('members.profile')} id="profile">
@@ -265,6 +327,7 @@ export function memberPages(ctx: HubContext) {
               )}
             </Panel>
           )}
+          {golden && (await oneIdPanels(ctx, c, golden, member.id))}
           <p>
             <a href="/console/members">{t('members.another')}</a>
           </p>

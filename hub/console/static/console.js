@@ -33,3 +33,52 @@
     });
   });
 })();
+
+// An import's page while it runs: polls the admin API's GET /imports/:id (the session's cookie
+// goes along) and fills the bar and the counts; when it has ended, reloads for the rejects.
+// Without scripts the page refreshes itself instead (a meta refresh in <noscript>).
+(function () {
+  var box = document.querySelector('[data-poll]');
+  if (!box) return;
+  var url = box.getAttribute('data-poll');
+  var phases = JSON.parse(box.getAttribute('data-phases') || '{}');
+  var lang = document.documentElement.lang || 'en';
+  var set = function (sel, text) {
+    var el = box.querySelector(sel);
+    if (el) el.textContent = text;
+  };
+  var num = function (n) {
+    return Number(n || 0).toLocaleString(lang);
+  };
+  var tick = function () {
+    fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } })
+      .then(function (res) {
+        return res.ok ? res.json() : Promise.reject(res.status);
+      })
+      .then(function (body) {
+        var imp = body.import;
+        if (imp.state !== 'running') {
+          box.setAttribute('data-state', imp.state);
+          location.reload();
+          return;
+        }
+        var p = imp.progress || {};
+        var counts = imp.summary || (imp.checkpoint && imp.checkpoint.counts) || {};
+        var share = p.phase === 'queued' ? 0 : p.phase && p.phase !== 'reading' ? 1 : p.totalBytes > 0 ? Math.min(1, p.bytes / p.totalBytes) : 0;
+        var pct = Math.round(share * 100);
+        box.querySelector('progress').value = pct;
+        set('[data-field="percent"]', pct + '%');
+        set('[data-field="phase"]', phases[p.phase] || p.phase || '');
+        set('[data-count="rows"] .value', num(p.rows));
+        set('[data-count="accepted"] .value', num(counts.accepted));
+        set('[data-count="rejected"] .value', num(counts.rejected));
+        set('[data-count="duplicates"] .value', num(counts.duplicates));
+        box.setAttribute('data-polled', String(Number(box.getAttribute('data-polled') || 0) + 1));
+        setTimeout(tick, 1000);
+      })
+      .catch(function () {
+        setTimeout(tick, 5000);
+      });
+  };
+  setTimeout(tick, 500);
+})();
