@@ -87,6 +87,16 @@ export function consoleRoutes(fx: ConsoleFixture): RouteSpec[] {
     form('/console/members/:id/split', p`/console/members/${member}/split`, { records: field('fz:1', 'crm:1'), back: field(...fx.memberIds) }, ['identity']),
     form('/console/operators', none('/console/operators'), { name: field('fz-op1', 'fz-op2', 'Admin'), role: field('analyst', 'marketer', 'overlord', 'constructor'), scope: field('', 'store:S001', 'region:East', 'city:Nowhere') }, ['operators']),
     ...(['disable', 'enable', 'reset'] as const).map((action) => form(`/console/operators/:name/${action}`, p`/console/operators/${operator}/${none(action)}`, {}, ['operators'])),
+    // One-ID (hub/console/pages/one-id.tsx, one-id-imports.tsx); a file upload is a multipart form, left to its own tests
+    page('/console/one-id', none('/console/one-id')),
+    page('/console/one-id/quarantine', withQuery('/console/one-id/quarantine', query({ done: fc.constantFrom('held', 'released') }))),
+    page('/console/one-id/suggestions', withQuery('/console/one-id/suggestions', query({ done: fc.constantFrom('accepted', 'rejected') }))),
+    page('/console/one-id/imports', none('/console/one-id/imports')),
+    page('/console/one-id/imports/:id', p`/console/one-id/imports/${seg(fc.constantFrom('imp-1', 'NOPE'))}`),
+    page('/console/one-id/imports/:id/rejects.ndjson', p`/console/one-id/imports/${seg(fc.constantFrom('imp-1', 'NOPE'))}/rejects.ndjson`),
+    form('/console/one-id/quarantine', none('/console/one-id/quarantine'), { type: field('phone', 'card', 'email', '__proto__'), value: field('+86 137 0000 0001', 'FZCARD1') }, ['identity']),
+    form('/console/one-id/quarantine/release', none('/console/one-id/quarantine/release'), { key: field('phone:+8613700000001', 'card:FZCARD1') }, ['identity']),
+    form('/console/one-id/suggestions/:answer', p`/console/one-id/suggestions/${seg(fc.constantFrom('accept', 'reject', 'maybe'))}`, { a: field(...fx.memberIds), b: field(...fx.memberIds), back: field('member:MSEED00000001', '') }, ['identity']),
     // Loyalty (hub/console/pages/loyalty.tsx, coupon-templates.tsx, coupon-issue.tsx)
     page('/console/loyalty', withQuery('/console/loyalty', query({ done: fc.constantFrom('rules', 'template', 'coupon'), code: fc.constantFrom('FZ-1', MARKUP_PROBES[2]!), member: fc.constantFrom(...fx.memberIds) }))),
     page('/console/loyalty/rules/edit', none('/console/loyalty/rules/edit')),

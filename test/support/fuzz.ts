@@ -515,7 +515,9 @@ export function hubRoutes(fx: HubFixture): RouteSpec[] {
     { route: 'GET /admin/v1/incidents', method: 'GET', path: query({ status: fc.constantFrom('open', 'resolved'), store: fc.constantFrom(fx.storeId, 'NOPE'), kind: fc.constantFrom('double_redemption', 'clock_skew') }).map((q) => ({ text: `/admin/v1/incidents${q.text}`, decoded: q.decoded })), auth: 'admin' },
     // One-ID (hub/routes/identity.ts)
     { route: 'POST /admin/v1/imports', method: 'POST', path: none('/admin/v1/imports'), auth: 'admin', writes: identity, body: fc.record({ source: fc.constantFrom('crm', 'ecom', 'zz'), path: fc.constantFrom('/nonexistent/members.csv', '/tmp', '/etc/hostname') }).map(j) },
+    { route: 'GET /admin/v1/imports', method: 'GET', path: none('/admin/v1/imports'), auth: 'admin' },
     { route: 'GET /admin/v1/imports/:id', method: 'GET', path: p`/admin/v1/imports/${seg(fc.constantFrom('imp-1', '1'))}`, auth: 'admin' },
+    { route: 'GET /admin/v1/imports/:id/rejects', method: 'GET', path: fc.tuple(seg(fc.constantFrom('imp-1', '1')), query({ from: fc.constantFrom('0', '10', '-1'), limit: fc.constantFrom('1', '50', '100000') })).map(([id, q]) => ({ text: `/admin/v1/imports/${id.text}/rejects${q.text}`, decoded: `${id.decoded}\u0000${q.decoded}` })), auth: 'admin' },
     { route: 'GET /admin/v1/identity/metrics', method: 'GET', path: none('/admin/v1/identity/metrics'), auth: 'admin' },
     { route: 'POST /admin/v1/identity/records', method: 'POST', path: none('/admin/v1/identity/records'), auth: 'admin', writes: identity, body: sourceRecord },
     { route: 'GET /admin/v1/identity/records/:id', method: 'GET', path: p`/admin/v1/identity/records/${seg(recordId)}`, auth: 'admin' },
