@@ -313,6 +313,21 @@ describe('One-ID in the console', () => {
     expect(audit.some((e) => e.route === '/console/one-id/suggestions/:answer{accept|reject}' && e.target === `accept ${[golden, other].sort().join(' ')}` && e.status === 303)).toBe(true);
   });
 
+  it('splits the merge from the 360: the CRM record is its own golden member again, and the split is in the audit log', async () => {
+    const page = adminPage;
+    await page.goto(`/console/members/${storeMember}`);
+    await page.check('form.split input[name=records][value="crm:C002"]');
+    await page.click('form.split button[type=submit]');
+    await page.waitForURL(/done=split/);
+    expect(new URL(page.url()).pathname).toBe(`/console/members/${storeMember}`);
+    const [store, crm] = [await goldenOf(`pos:${storeMember}`), await goldenOf('crm:C002')];
+    expect(crm).not.toBe(store);
+    expect((await admin.get(`/identity/members/${store}`)).body.member.records).not.toContain('crm:C002');
+    expect(await page.locator('#identities [data-record="crm:C002"]').count()).toBe(0);
+    const audit = (await admin.get('/audit?limit=20')).body.entries as any[];
+    expect(audit.some((e) => e.route === '/console/members/:id/split' && e.status === 303)).toBe(true);
+  });
+
   it('rejects a suggestion from the list: the two stay apart and it is not suggested again', async () => {
     const page = adminPage;
     const a = await goldenOf('crm:C003');
