@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedPhone } from '../../shared/seed-members.ts';
-import { scrollsSideways, screenshot, startConsoleRig, type ConsoleRig } from '../support/browser.ts';
+import { firstAdminPage, logIn, openAsOperator, scrollsSideways, screenshot, startConsoleRig, type ConsoleRig } from '../support/browser.ts';
 import { client, removeDir, startEdge, type EdgeProcess } from '../support/edge-node.ts';
 import { adminClient, enrollStore, eventually } from '../support/hub.ts';
 
@@ -35,16 +33,7 @@ beforeAll(async () => {
   expect(found.status, JSON.stringify(found.body)).toBe(200);
   memberId = found.body.member.id;
   // The first admin's password, chosen in the browser.
-  const initial = readFileSync(join(rig.hub.dir, 'initial-admin-password'), 'utf8').trim();
-  const { page } = await rig.open();
-  adminPage = page;
-  await logIn(page, 'admin', initial);
-  await page.waitForURL('**/console/password');
-  await page.fill('input[name=current]', initial);
-  await page.fill('input[name=next]', ADMIN_PASSWORD);
-  await page.fill('input[name=confirm]', ADMIN_PASSWORD);
-  await page.click('form[action="/console/password"] button[type=submit]');
-  await page.waitForURL((u) => u.pathname === '/console');
+  adminPage = await firstAdminPage(rig, ADMIN_PASSWORD);
 });
 afterAll(async () => {
   await edge?.stop();
@@ -52,28 +41,11 @@ afterAll(async () => {
   if (edgeDir) removeDir(edgeDir);
 });
 
-async function logIn(page: Page, name: string, password: string) {
-  await page.goto('/console/login');
-  await page.fill('input[name=name]', name);
-  await page.fill('input[name=password]', password);
-  await page.click('button[type=submit]');
-}
 
 /** A new operator of a role (and scope), logged in with their own password in a fresh browser profile. */
-async function operatorPage(role: string, opts: { locale?: string; scope?: string } = {}) {
-  const name = `${role.replace(/_/g, '-')}-${Math.random().toString(36).slice(2, 7)}`;
-  const added = await admin.post('/operators', { name, role, ...(opts.scope ? { scope: opts.scope } : {}) });
-  expect(added.status).toBe(201);
-  const { page } = await rig.open({ locale: opts.locale ?? 'en-US' });
-  await logIn(page, name, added.body.password);
-  await page.waitForURL('**/console/password');
-  await page.fill('input[name=current]', added.body.password);
-  await page.fill('input[name=next]', `${name} password`);
-  await page.fill('input[name=confirm]', `${name} password`);
-  await page.click('form[action="/console/password"] button[type=submit]');
-  await page.waitForURL((u) => u.pathname === '/console');
-  return { page, name };
-}
+
+/** A new operator of a role (and scope), logged in with their own password in a fresh browser profile. */
+const operatorPage = (role: string, opts: { locale?: string; scope?: string } = {}) => openAsOperator(rig, role, opts);
 
 const rulesAtTill = async () => (await pos.get('/healthz')).body.rulesVersion as number;
 const tierAtTill = async (id: string) => (await pos.get(`/v1/members/${id}`)).body.member.tier as string;

@@ -1,8 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scrollsSideways, screenshot, startConsoleRig, type ConsoleRig } from '../support/browser.ts';
+import { firstAdminPage, logIn, openAsOperator, scrollsSideways, screenshot, startConsoleRig, type ConsoleRig } from '../support/browser.ts';
 import { client, removeDir, startEdge, tempDir, type EdgeProcess } from '../support/edge-node.ts';
 import { adminClient, enrollStore, eventually } from '../support/hub.ts';
 
@@ -55,28 +55,11 @@ const goldenOf = async (record: string) => {
   return res.body.memberId as string;
 };
 
-async function logIn(page: Page, name: string, password: string) {
-  await page.goto('/console/login');
-  await page.fill('input[name=name]', name);
-  await page.fill('input[name=password]', password);
-  await page.click('button[type=submit]');
-}
 
 /** A new operator of a role, logged in with their own password in a fresh browser profile. */
-async function operatorPage(role: string, opts: { viewport?: { width: number; height: number }; scope?: string } = {}) {
-  const name = `${role.replace(/_/g, '-')}-${Math.random().toString(36).slice(2, 7)}`;
-  const added = await admin.post('/operators', { name, role, ...(opts.scope ? { scope: opts.scope } : {}) });
-  expect(added.status).toBe(201);
-  const { page } = await rig.open(opts);
-  await logIn(page, name, added.body.password);
-  await page.waitForURL('**/console/password');
-  await page.fill('input[name=current]', added.body.password);
-  await page.fill('input[name=next]', `${name} password`);
-  await page.fill('input[name=confirm]', `${name} password`);
-  await page.click('form[action="/console/password"] button[type=submit]');
-  await page.waitForURL((u) => u.pathname === '/console');
-  return page;
-}
+
+/** A new operator of a role, logged in with their own password in a fresh browser profile. */
+const operatorPage = async (role: string, opts: { viewport?: { width: number; height: number }; scope?: string } = {}) => (await openAsOperator(rig, role, opts)).page;
 
 beforeAll(async () => {
   filesDir = tempDir('memberedge-one-id-files-');
@@ -91,15 +74,7 @@ beforeAll(async () => {
   // The registration reaches the hub and One-ID links it as a store member's record.
   await eventually(async () => ((await admin.get(`/identity/records/pos:${storeMember}`)).status === 200 ? true : undefined), 30_000, 'the store member in One-ID');
 
-  const initial = readFileSync(join(rig.hub.dir, 'initial-admin-password'), 'utf8').trim();
-  adminPage = (await rig.open()).page;
-  await logIn(adminPage, 'admin', initial);
-  await adminPage.waitForURL('**/console/password');
-  await adminPage.fill('input[name=current]', initial);
-  await adminPage.fill('input[name=next]', ADMIN_PASSWORD);
-  await adminPage.fill('input[name=confirm]', ADMIN_PASSWORD);
-  await adminPage.click('form[action="/console/password"] button[type=submit]');
-  await adminPage.waitForURL((u) => u.pathname === '/console');
+  adminPage = await firstAdminPage(rig, ADMIN_PASSWORD);
 }, 120_000);
 
 afterAll(async () => {

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { choosePassword, logIn, scrollsSideways, screenshot, startConsoleRig, type ConsoleRig } from '../support/browser.ts';
+import { choosePassword, firstAdminPage, logIn, scrollsSideways, screenshot, startConsoleRig, type ConsoleRig } from '../support/browser.ts';
 import { adminClient } from '../support/hub.ts';
 
 /*
@@ -22,10 +20,7 @@ beforeAll(async () => {
   expect((await admin.post('/stores', { id: 'S001', name: 'Shanghai Jing’an', region: 'East' })).status).toBe(201);
   expect((await admin.post('/stores', { id: 'S002', name: 'Beijing Sanlitun', region: 'North' })).status).toBe(201);
   expect((await admin.post('/stores', { id: 'S004', name: 'Tianjin Binhai', region: 'North' })).status).toBe(201);
-  const { page } = await rig.open();
-  adminPage = page;
-  await logIn(page, 'admin', readFileSync(join(rig.hub.dir, 'initial-admin-password'), 'utf8').trim());
-  await choosePassword(page, readFileSync(join(rig.hub.dir, 'initial-admin-password'), 'utf8').trim(), ADMIN_PASSWORD);
+  adminPage = await firstAdminPage(rig, ADMIN_PASSWORD);
 });
 afterAll(async () => {
   await rig?.close();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, removeDir, startEdge, type EdgeProcess } from '../support/edge-node.ts';
-import { choosePassword, scrollsSideways, screenshot, startConsoleRig, type ConsoleRig } from '../support/browser.ts';
+import { choosePassword, openAsOperator, scrollsSideways, screenshot, startConsoleRig, type ConsoleRig } from '../support/browser.ts';
 import { adminClient, enrollStore, eventually } from '../support/hub.ts';
 
 /*
@@ -56,15 +56,7 @@ async function logIn(page: Page, name: string, password: string) {
 }
 
 /** A new operator of a role, logged in with their own password in a fresh browser profile. */
-async function operatorPage(role: string, opts: { locale?: string; viewport?: { width: number; height: number }; scope?: string } = {}) {
-  const name = `${role.replace(/_/g, '-')}-${Math.random().toString(36).slice(2, 7)}`;
-  const added = await admin.post('/operators', { name, role, ...(opts.scope ? { scope: opts.scope } : {}) });
-  expect(added.status).toBe(201);
-  const { page } = await rig.open(opts);
-  await logIn(page, name, added.body.password);
-  await choosePassword(page, added.body.password, `${name} password`);
-  return page;
-}
+const operatorPage = async (role: string, opts: { locale?: string; viewport?: { width: number; height: number }; scope?: string } = {}) => (await openAsOperator(rig, role, opts)).page;
 
 let adminPage: Page;
 

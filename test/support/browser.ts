@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { removeDir, ROOT, tempDir } from './edge-node.ts';
-import { freePort, startHub, type HubProcess } from './hub.ts';
+import { adminClient, freePort, startHub, type HubProcess } from './hub.ts';
 
 /**
  * The console in a real browser: Debian's chromium (installed by `.ci/run`, never a downloaded
@@ -80,4 +80,24 @@ export async function choosePassword(page: Page, current: string, next: string):
   await page.fill('input[name=confirm]', next);
   await page.click('form[action="/console/password"] button[type=submit]');
   await page.waitForURL((u) => u.pathname === '/console');
+}
+
+/** The first admin, logged in with the hub's initial password and past the page that replaces it. */
+export async function firstAdminPage(rig: ConsoleRig, password: string): Promise<Page> {
+  const initial = readFileSync(join(rig.hub.dir, 'initial-admin-password'), 'utf8').trim();
+  const { page } = await rig.open();
+  await logIn(page, 'admin', initial);
+  await choosePassword(page, initial, password);
+  return page;
+}
+
+/** A new operator of a role (and scope), logged in with their own password in a fresh browser profile. */
+export async function openAsOperator(rig: ConsoleRig, role: string, opts: { locale?: string; viewport?: { width: number; height: number }; scope?: string } = {}): Promise<{ page: Page; name: string }> {
+  const name = `${role.replace(/_/g, '-')}-${Math.random().toString(36).slice(2, 7)}`;
+  const added = await adminClient(rig.hub).post('/operators', { name, role, ...(opts.scope ? { scope: opts.scope } : {}) });
+  if (added.status !== 201) throw new Error(`operator add: ${added.status} ${JSON.stringify(added.body)}`);
+  const { page } = await rig.open({ ...(opts.locale ? { locale: opts.locale } : {}), ...(opts.viewport ? { viewport: opts.viewport } : {}) });
+  await logIn(page, name, added.body.password);
+  await choosePassword(page, added.body.password, `${name} password`);
+  return { page, name };
 }
