@@ -18,6 +18,8 @@ export const PERMISSIONS = [
   'members:read',
   'members:reveal_pii',
   'members:export',
+  'members:consent',
+  'members:erase',
   'members:seed',
   'sales:read',
   'identity:read',
@@ -48,7 +50,7 @@ export const DEFAULT_ROLES: readonly Role[] = [
     title: 'Analyst: reads everything in scope, exports',
     permissions: ['stores:read', 'fleet:read', 'rules:read', 'members:read', 'members:export', 'sales:read', 'identity:read', 'incidents:read', 'segments:read', 'campaigns:read'],
   },
-  { id: 'store_manager', title: "Store manager: their stores' members and sales, resolves their incidents", permissions: ['stores:read', 'members:read', 'sales:read', 'incidents:read', 'incidents:resolve'] },
+  { id: 'store_manager', title: "Store manager: their stores' members and sales, resolves their incidents", permissions: ['stores:read', 'members:read', 'members:consent', 'sales:read', 'incidents:read', 'incidents:resolve'] },
   { id: 'field_engineer', title: 'Field engineer: stores, enrollment codes, fleet; no member data', permissions: ['stores:read', 'stores:write', 'fleet:read'] },
 ];
 export const ROLE_IDS = DEFAULT_ROLES.map((r) => r.id);
@@ -85,6 +87,10 @@ export const ADMIN_ROUTES: ReadonlyMap<string, RouteRule> = new Map<string, Rout
   ['PUT /templates/:id', { permission: 'templates:write' }],
   ['POST /coupons', { permission: 'coupons:issue' }],
   ['GET /members/:id', { permission: 'members:read', personal: true }],
+  ['GET /members/:id/export', { permission: 'members:export', personal: true }],
+  ['GET /members/:id/consent', { permission: 'members:read', personal: true }],
+  ['POST /members/:id/consent', { permission: 'members:consent' }],
+  ['POST /members/:id/erase', { permission: 'members:erase' }],
   ['GET /fleet', { permission: 'fleet:read' }],
   ['GET /incidents', { permission: 'incidents:read' }],
   ['GET /incidents/:id', { permission: 'incidents:read' }],

@@ -3,6 +3,7 @@ import type { HubContext } from '../context.ts';
 import type { AdminEnv } from '../operators/access.ts';
 import { operatorAdminRoutes } from '../operators/admin-routes.ts';
 import { orgRoutes } from '../org/org-routes.ts';
+import { privacyRoutes } from '../privacy/routes.ts';
 import { adminRoutes } from './admin.ts';
 import { identityRoutes } from './identity.ts';
 
@@ -14,6 +15,7 @@ export function adminApiRoutes(ctx: HubContext) {
   const api = new Hono<AdminEnv>();
   api.route('/', adminRoutes(ctx));
   api.route('/', orgRoutes(ctx));
+  api.route('/', privacyRoutes(ctx));
   api.route('/', identityRoutes(ctx));
   api.route('/', operatorAdminRoutes(ctx));
   return api;
