@@ -10,6 +10,7 @@ import { auditPages } from './pages/audit.tsx';
 import { dashboardPages } from './pages/dashboard.tsx';
 import { incidentPages } from './pages/incidents.tsx';
 import { memberPages } from './pages/members.tsx';
+import { memberPrivacyPages } from './pages/member-privacy.tsx';
 import { sessionPages } from './pages/session.tsx';
 import { storePages } from './pages/stores.tsx';
 
@@ -71,6 +72,7 @@ export function consoleRoutes(ctx: HubContext, flows: SessionFlows) {
   app.route('/', storePages(ctx));
   app.route('/', incidentPages(ctx));
   app.route('/', memberPages(ctx));
+  app.route('/', memberPrivacyPages(ctx));
   app.route('/', auditPages(ctx));
   return app;
 }
