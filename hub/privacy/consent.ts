@@ -1,6 +1,6 @@
 import { docId, HUB_STORE_ID } from '../../shared/doc-ids.ts';
 import { AppError } from '../../shared/errors.ts';
-import { consentByChannel, consentHistory } from '../../shared/privacy/consent.ts';
+import { consentByChannel, consentHistory, consentOfRecord } from '../../shared/privacy/consent.ts';
 import { EVERYTHING, type DataScope } from '../../shared/org-scope.ts';
 import type { ConsentBody } from '../../shared/schemas/api.ts';
 import { ConsentDocSchema, type ConsentDoc } from '../../shared/schemas/documents.ts';
@@ -9,12 +9,22 @@ import { DB, factKey } from '../couch/databases.ts';
 import type { HubContext } from '../context.ts';
 import { memberInScope } from '../org/scope-check.ts';
 
-type Deps = Pick<HubContext, 'couch' | 'members' | 'clock'>;
+type Deps = Pick<HubContext, 'couch' | 'members' | 'clock' | 'identity'>;
 
-/** Every consent fact of a member and of the members merged into them, from every store and HQ. */
-export async function consentFactsOf(deps: Pick<HubContext, 'members'>, memberId: string): Promise<ConsentDoc[]> {
+/**
+ * Every consent fact of a member and of the members merged into them, from every store and HQ,
+ * and the consent imported with the source records of their golden member (One-ID), dated by
+ * each record. This is what campaigns ask (mayContact).
+ */
+export async function consentFactsOf(deps: Pick<HubContext, 'members' | 'identity'>, memberId: string): Promise<ConsentDoc[]> {
   const ids = [memberId, ...(await deps.members.mergedInto(memberId))];
   const out: ConsentDoc[] = [];
+  try {
+    for (const r of deps.identity.recordsOf(memberId)?.records ?? []) out.push(...consentOfRecord(r, memberId));
+  } catch (err) {
+    // One-ID still loading: the facts alone, until it has.
+    if (!(err instanceof AppError && err.code === 'unavailable')) throw err;
+  }
   for (const id of ids) {
     for (const f of await deps.members.factsOf(id)) {
       const parsed = f.type === 'consent' ? ConsentDocSchema.safeParse(f) : undefined;
@@ -25,7 +35,7 @@ export async function consentFactsOf(deps: Pick<HubContext, 'members'>, memberId
 }
 
 /** A member's consent per channel (latest wins) and its history, newest first. */
-export async function memberConsent(deps: Pick<HubContext, 'members'>, memberId: string) {
+export async function memberConsent(deps: Pick<HubContext, 'members' | 'identity'>, memberId: string) {
   const facts = await consentFactsOf(deps, memberId);
   return { channels: consentByChannel(facts), history: consentHistory(facts).map(({ _id, _rev, type, ...f }) => f) };
 }

@@ -2,12 +2,13 @@ import { AppError } from '../../shared/errors.ts';
 import { memberKeys } from '../../shared/identity-keys.ts';
 import { consentByChannel } from '../../shared/privacy/consent.ts';
 import { EVERYTHING, type DataScope } from '../../shared/org-scope.ts';
-import type { ConsentDoc, MemberDoc } from '../../shared/schemas/documents.ts';
+import type { MemberDoc } from '../../shared/schemas/documents.ts';
 import type { Doc } from '../couch/couch.ts';
 import { DB, storeDbName } from '../couch/databases.ts';
 import type { HubContext } from '../context.ts';
 import { memberInScope } from '../org/scope-check.ts';
 import { erasureOf } from './erasure.ts';
+import { consentFactsOf } from './consent.ts';
 
 /** The format of the member's data export; grows only by fields. */
 export const EXPORT_FORMAT = 1;
@@ -62,7 +63,7 @@ export async function memberExport(ctx: HubContext, asked: string, scope: DataSc
     erasure: await erasureOf(ctx, memberId),
     profile: profiles.map(clean),
     identities: keys.map((k) => ({ key: String(k.key), memberId: String(k.memberId) })),
-    consent: consentByChannel(facts.filter((f) => f.type === 'consent') as unknown as ConsentDoc[]),
+    consent: consentByChannel(await consentFactsOf(ctx, memberId)),
     oneId,
     merges: aliases.map(clean),
     facts: factGroups,

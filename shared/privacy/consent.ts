@@ -1,3 +1,5 @@
+import { emptied, fold, impossible, kept, type Cleaned } from '../one-id/clean-result.ts';
+import type { SourceRecord } from '../one-id/record.ts';
 import { CONSENT_CHANNELS, type ConsentChannel, type ConsentDoc } from '../schemas/documents.ts';
 
 /** A channel's consent as it stands: the latest fact, or none recorded. */
@@ -58,4 +60,33 @@ export function consentTimeRefusal(at: string, registeredAt: string | undefined,
   if (Date.parse(at) > now.getTime() + CONSENT_CLOCK_SLACK_MS) return `consent dated ${at}, ahead of the hub's clock`;
   if (registeredAt !== undefined && at < registeredAt) return `consent dated ${at}, before the member registered (${registeredAt})`;
   return undefined;
+}
+
+const YES = new Set(['y', 'yes', 'true', '1', 'agree', 'agreed', 'opt-in', 'optin', '是', '同意', '已同意', '允许', '接受', '订阅']);
+const NO = new Set(['n', 'no', 'false', '0', 'refuse', 'refused', 'opt-out', 'optout', '否', '不同意', '拒绝', '已拒绝', '不允许', '退订']);
+
+/**
+ * A consent cell of an import: yes or no in the words exports use (English or Chinese, 1/0,
+ * true/false); blank is nothing recorded; anything else is dropped (as other profile fields are),
+ * never guessed.
+ *
+ * @example cleanConsent(' 同意 ') // { ok: true, value: true, changed: true }
+ */
+export function cleanConsent(input: string | undefined): Cleaned<boolean> {
+  if (input === undefined || input.trim() === '') return emptied(input);
+  const t = fold(input).trim().toLowerCase();
+  if (YES.has(t)) return kept(true, t !== input);
+  if (NO.has(t)) return kept(false, t !== input);
+  return impossible(`consent: '${input.slice(0, 20)}' is neither yes nor no`);
+}
+
+/**
+ * The consent an import recorded on a source record, as facts: dated by the record's observedAt,
+ * so a later yes or no at a till or in the console wins over it, and an older one does not.
+ */
+export function consentOfRecord(r: SourceRecord, memberId: string): ConsentDoc[] {
+  return CONSENT_CHANNELS.flatMap((channel) => {
+    const granted = r.consent?.[channel];
+    return granted === undefined ? [] : [{ _id: `import:${r.id}:${channel}`, type: 'consent' as const, memberId, channel, granted, source: 'import' as const, storeId: 'HQ', by: r.id, at: r.observedAt }];
+  });
 }

@@ -76,6 +76,18 @@ it('consent per channel: at the till (register and later), at HQ; latest by time
     return byChannel(r.body.consents).get('wechat')?.granted === true ? true : undefined;
   }, 20_000, 'the HQ consent at the till');
 
+  // An import's consent columns reach the member through One-ID, dated by the record: an old
+  // 'yes' on SMS does not win over the till's later 'no'; a recent 'yes' on phone calls counts.
+  const hour = (h: number) => new Date(Date.now() + h * 3600_000).toISOString();
+  expect((await admin().post('/identity/records', { id: 'crm:consent-1', source: 'crm', observedAt: hour(-1), identities: { phone: '+8613700000001' }, profile: {}, consent: { sms: true, phone: true } })).status).toBe(201);
+  const imported = await eventually(async () => {
+    const r = (await admin().get(`/members/${id}/consent`)).body;
+    return r.history.length === 6 ? r : undefined;
+  }, 20_000, 'the imported consent');
+  expect(byChannel(imported.channels).get('phone')).toMatchObject({ granted: true, source: 'import' });
+  expect(byChannel(imported.channels).get('sms')).toMatchObject({ granted: false, source: 'till' });
+  expect((await admin().post('/identity/records', { id: 'crm:consent-2', source: 'crm', observedAt: hour(-1), identities: { phone: '+8613700000002' }, profile: {}, consent: { sms: 'maybe' } })).status).toBe(400);
+
   // A store that does not serve the member: its till does not know them, and a consent pushed
   // with the store's credentials anyway (a tampered node) is quarantined, not taken in.
   expect((await pos(1).post(`/v1/members/${id}/consent`, { channel: 'sms', granted: true })).status).toBe(404);
@@ -88,7 +100,7 @@ it('consent per channel: at the till (register and later), at HQ; latest by time
     const list = (await admin().get('/incidents?kind=quarantined_fact&store=S002')).body.incidents as { details: { id: string } }[];
     return list.some((i) => i.details.id === forged._id) ? true : undefined;
   }, 20_000, 'the forged consent quarantined');
-  expect((await admin().get(`/members/${id}/consent`)).body.history).toHaveLength(4);
+  expect((await admin().get(`/members/${id}/consent`)).body.history).toHaveLength(6);
 });
 
 /** The store's hub password as its node saved it. */

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemberIndex } from '../../shared/member-index.ts';
-import { consentByChannel, consentTimeRefusal, mayContact } from '../../shared/privacy/consent.ts';
+import { cleanConsent, consentByChannel, consentOfRecord, consentTimeRefusal, mayContact } from '../../shared/privacy/consent.ts';
+import { applyMapping, MappingSchema } from '../../shared/one-id/mapping.ts';
+import { Resolver } from '../../shared/one-id/resolver.ts';
 import { erasedMember, erasedRecord, isErasedRecord, personalValues } from '../../shared/privacy/erasure.ts';
 import { storeDocRefusal } from '../../shared/store-facts.ts';
 import { AnyDocSchema, CONSENT_CHANNELS, type ConsentDoc, type MemberDoc } from '../../shared/schemas/documents.ts';
@@ -112,5 +114,28 @@ describe('erasure', () => {
     index.apply({ _id: 'idk:card:VIP001', type: 'idk', key: 'card:VIP001', memberId: 'MEM1' });
     index.dropKey('card:VIP001');
     expect(index.memberIdFor('card:VIP001')).toBeUndefined();
+  });
+});
+
+describe('consent in imports', () => {
+  const mapping = MappingSchema.parse({ source: 'ecom', format: 'csv', kind: 'members', idField: 'uid', columns: { phone: 'mobile', consentSms: '短信营销', consentEmail: 'newsletter', consentWechat: 'wx' } });
+
+  it('consent columns read yes and no in the words exports use; blank is nothing; anything else is dropped, not guessed', () => {
+    const r = applyMapping(mapping, { uid: '1', mobile: '13800138000', 短信营销: '同意', newsletter: 'N', wx: 'maybe' }, 1, { observedAt: '2026-01-01T00:00:00.000Z' });
+    expect(r.ok && r.record.consent).toEqual({ sms: true, email: false });
+    expect(r.ok && r.cleanedFields).toContain('consentWechat');
+    const blank = applyMapping(mapping, { uid: '2', mobile: '13800138001', 短信营销: '', newsletter: ' ', wx: '' }, 2, { observedAt: '2026-01-01T00:00:00.000Z' });
+    expect(blank.ok && blank.record.consent).toBeUndefined();
+    for (const [cell, v] of [['是', true], ['1', true], ['Yes', true], ['拒绝', false], ['退订', false], ['false', false]] as const) expect(cleanConsent(cell)).toMatchObject({ ok: true, value: v });
+  });
+
+  it('a record keeps its consent through the resolver, and erasure drops it', () => {
+    const resolver = new Resolver({ sourcePriority: ['pos', 'ecom'] });
+    const record = { id: 'ecom:1', source: 'ecom', observedAt: '2026-01-01T00:00:00.000Z', identities: { phone: '+8613800138000' }, profile: {}, consent: { sms: true, phone: false } };
+    const { memberId } = resolver.add(record);
+    expect(resolver.member(memberId)?.records[0]?.consent).toEqual({ sms: true, phone: false });
+    const facts = consentOfRecord(resolver.member(memberId)!.records[0]!, 'MEM1');
+    expect(facts.map((f) => [f.channel, f.granted, f.source, f.at])).toEqual([['sms', true, 'import', '2026-01-01T00:00:00.000Z'], ['phone', false, 'import', '2026-01-01T00:00:00.000Z']]);
+    expect(erasedRecord(record).consent).toBeUndefined();
   });
 });
