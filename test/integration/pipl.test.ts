@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import PouchDB from 'pouchdb-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -34,6 +34,8 @@ const NAME2 = 'Second Erasable';
 const EMAIL = 'xiaoming.erasable@example.com';
 const SECRETS = [PHONE, PHONE2, CARD, NAME, NAME2, EMAIL, '13812345678', '13812345679'];
 const other = seedId(3);
+/** Someone else in the same import file: their record must survive the erasure untouched. */
+const KEEP = 'Keep Me Intact';
 
 beforeAll(async () => {
   ({ hubDir, hub, stores } = await startTwoStoreFleet(['--heartbeat-interval', '1', '--identify-rate', '100000', '--identify-burst', '1000']));
@@ -132,6 +134,15 @@ it('export: everything about the member as one JSON file, audited; erasure: pers
   await eventually(async () => ((await hubMember(merged)).member?.id === erased ? true : undefined), 30_000, 'the S002 member merged into the first');
   expect((await pos(1).post('/v1/checkouts', { receiptNo: 'P3', memberId: merged, lines: [{ sku: 'C', qty: 1, unitPrice: 3_000 }] })).status).toBe(201);
 
+  // An import file with the person and someone else: both in one stored chunk of source records.
+  const file = join(hubDir, 'ecom-export.csv');
+  writeFileSync(file, `user_id,mobile,card,real_name,email,updated_at\npipl-imp,${PHONE},${CARD},${NAME},${EMAIL},2026-11-02 10:00\nkeep-imp,+8613600000009,,${KEEP},keep@example.com,2026-11-02 10:00\n`);
+  const mapping = { source: 'ecom', format: 'csv', kind: 'members', idField: 'user_id', columns: { phone: 'mobile', cardNo: 'card', name: 'real_name', email: 'email' }, observedAtField: 'updated_at' };
+  const started = await admin().post('/imports', { source: 'ecom', path: file, mapping });
+  expect(started.status, JSON.stringify(started.body)).toBe(202);
+  await eventually(async () => ((await admin().get(`/imports/${started.body.import.id}`)).body.import.state === 'done' ? true : undefined), 30_000, 'the import');
+  await eventually(async () => ((await admin().get('/identity/records/ecom%3Apipl-imp')).body.memberId === (await admin().get(`/identity/records/pos%3A${erased}`)).body.memberId ? true : undefined), 10_000, 'the imported record linked');
+
   // Every store agrees on the balances, the other member's too, before and after.
   const settled = async () => {
     const h = (await hubMember(erased)).member.points.balance as number;
@@ -152,7 +163,7 @@ it('export: everything about the member as one JSON file, audited; erasure: pers
   expect(data.profile.map((p: { id: string }) => p.id).sort()).toEqual([erased, merged].sort());
   expect(data.profile.find((p: { id: string }) => p.id === erased)).toMatchObject({ phone: PHONE, name: NAME, cardNo: CARD });
   expect(data.identities.map((k: { key: string }) => k.key)).toEqual(expect.arrayContaining([`phone:${PHONE}`, `phone:${PHONE2}`, `card:${CARD}`]));
-  expect(data.oneId.records.map((r: { id: string }) => r.id)).toEqual(expect.arrayContaining(['ecom:pipl-1', `pos:${erased}`, `pos:${merged}`]));
+  expect(data.oneId.records.map((r: { id: string }) => r.id)).toEqual(expect.arrayContaining(['ecom:pipl-1', 'ecom:pipl-imp', `pos:${erased}`, `pos:${merged}`]));
   expect(data.merges).toEqual([expect.objectContaining({ from: merged, to: erased })]);
   expect(data.facts.orders.map((o: { receiptNo: string }) => o.receiptNo).sort()).toEqual(['P1', 'P2', 'P3']);
   expect(data.facts.coupons).toHaveLength(1);
@@ -236,6 +247,9 @@ it('after erasure no current document anywhere holds the personal data, and old 
       const changes = (await db.changes({ style: 'all_docs' } as never)).results.map((r) => ({ id: r.id, deleted: Boolean(r.deleted) }));
       await expectClean(`hub ${name}`, Promise.resolve(all), Promise.resolve(changes));
     }
+    // The other person of the import file is still there, in the chunk the erasure rewrote.
+    const chunks = (await c.db('hub-identity').list({ include_docs: true, startkey: 'src:', endkey: 'src:\ufff0' })).rows.map((r) => JSON.stringify(r.doc));
+    expect(chunks.some((t) => t.includes(KEEP) && t.includes('+8613600000009') && t.includes('ecom:pipl-imp'))).toBe(true);
     for (const name of ['hub-members', 'store-s001', 'store-s002']) {
       await expect(c.db(name).get(`member:${erased}`, { rev: oldMemberRev })).rejects.toMatchObject({ statusCode: 404 });
       const doc = await c.db(name).get(`member:${merged}`, { revs_info: true });
