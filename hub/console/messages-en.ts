@@ -205,7 +205,7 @@ const ENTRIES = [
   ['privacy.consent', 'Consent'],
   ['privacy.source', 'Recorded at'],
   ['privacy.when', 'When'],
-  ['privacy.history', 'Consent history: {n} changes'],
+  ['privacy.history', 'Consent history ({n})'],
   ['privacy.noHistory', 'No consent recorded yet: campaigns contact no one without it.'],
   ['privacy.setConsent', 'Record what the member said'],
   ['privacy.agrees', 'Agrees'],

@@ -207,7 +207,7 @@ export const ZH_CN: ReadonlyMap<MessageKey, string> = new Map<MessageKey, string
   ['privacy.consent', '同意情况'],
   ['privacy.source', '记录于'],
   ['privacy.when', '时间'],
-  ['privacy.history', '同意记录：{n} 次变更'],
+  ['privacy.history', '同意记录（{n}）'],
   ['privacy.noHistory', '尚无同意记录：未经同意，营销活动不会联系任何人。'],
   ['privacy.setConsent', '记录会员的意愿'],
   ['privacy.agrees', '同意'],
