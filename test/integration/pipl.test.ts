@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Couch } from '../../hub/couch/couch.ts';
 import { startEmbeddedCouch } from '../../hub/couch/embedded.ts';
 import { createLog } from '../../shared/cli/log.ts';
-import { client } from '../support/edge-node.ts';
+import { client, startEdge } from '../support/edge-node.ts';
 import { startTwoStoreFleet, stopFleet, type FleetStore } from '../support/fleet.ts';
 import { adminClient, eventually, type HubProcess } from '../support/hub.ts';
 
@@ -34,11 +34,12 @@ const NAME2 = 'Second Erasable';
 const EMAIL = 'xiaoming.erasable@example.com';
 const SECRETS = [PHONE, PHONE2, CARD, NAME, NAME2, EMAIL, '13812345678', '13812345679'];
 const other = seedId(3);
+const EDGE_FLAGS = ['--heartbeat-interval', '1', '--identify-rate', '100000', '--identify-burst', '1000'];
 /** Someone else in the same import file: their record must survive the erasure untouched. */
 const KEEP = 'Keep Me Intact';
 
 beforeAll(async () => {
-  ({ hubDir, hub, stores } = await startTwoStoreFleet(['--heartbeat-interval', '1', '--identify-rate', '100000', '--identify-burst', '1000']));
+  ({ hubDir, hub, stores } = await startTwoStoreFleet(EDGE_FLAGS));
 }, 120_000);
 
 afterAll(() => stopFleet(hub, hubDir, stores));
@@ -181,6 +182,8 @@ it('export: everything about the member as one JSON file, audited; erasure: pers
   expect((await admin().post('/members/MNOBODY000000/erase', { reason: 'member asked by letter' })).status).toBe(404);
 
   oldMemberRev = await eventually(async () => revOf(0, `member:${erased}`), 5_000, 'rev');
+  // S002's node is down while the member is erased: it learns of it when it is back.
+  await stores[1]!.edge!.stop();
   const first = await admin().post(`/members/${merged}/erase`, { reason: 'member asked by letter on 2026-11-30' });
   expect(first.status, JSON.stringify(first.body)).toBe(201);
   expect(first.body.erasure).toMatchObject({ memberId: erased, ids: [erased, merged], reason: 'member asked by letter on 2026-11-30', by: 'token', stores: expect.arrayContaining(['S001', 'S002']) });
@@ -188,6 +191,8 @@ it('export: everything about the member as one JSON file, audited; erasure: pers
   expect(again.status).toBe(200);
   expect(again.body.erasure).toEqual(first.body.erasure);
   expect(((await admin().get('/audit?limit=5')).body.entries as { route: string }[]).filter((e) => e.route.endsWith('/members/:id/erase')).length).toBeGreaterThanOrEqual(2);
+
+  stores[1]!.edge = await startEdge(stores[1]!.dir, EDGE_FLAGS);
 
   // The phone, the second phone and the card identify no one at either till (nor at the hub).
   for (const i of [0, 1]) {
@@ -233,6 +238,14 @@ it('after erasure no current document anywhere holds the personal data, and old 
       const member = (await db.get(`member:${erased}`, { revs: true, open_revs: 'all' } as never)) as unknown as { ok?: { _revisions: { start: number; ids: string[] } } }[];
       expect(member).toHaveLength(1);
       await expect(db.get(`member:${erased}`, { rev: oldMemberRev })).rejects.toMatchObject({ status: 404 });
+      // Every earlier revision of both members' documents is compacted away on the node (S002's
+      // after it came back and caught up).
+      for (const id of [erased, merged]) {
+        const doc = (await db.get(`member:${id}`, { revs_info: true })) as unknown as { erasedAt?: string; _revs_info: { rev: string; status: string }[] };
+        expect(doc.erasedAt).toBeTruthy();
+        expect(doc._revs_info.length, `store ${i} member:${id}`).toBeGreaterThan(1);
+        expect(doc._revs_info.slice(1).every((r) => r.status === 'missing'), `store ${i} member:${id} ${JSON.stringify(doc._revs_info)}`).toBe(true);
+      }
     }
   } finally {
     for (const db of edges) await db.close();
