@@ -7,7 +7,7 @@ import { startEmbeddedCouch } from '../../hub/couch/embedded.ts';
 import { createLog } from '../../shared/cli/log.ts';
 import { client, startEdge } from '../support/edge-node.ts';
 import { startTwoStoreFleet, stopFleet, type FleetStore } from '../support/fleet.ts';
-import { adminClient, eventually, type HubProcess } from '../support/hub.ts';
+import { adminClient, eventually, hubCliOk, type HubProcess } from '../support/hub.ts';
 
 /*
  * Personal data rights (PIPL, decision 014) on a real hub and two real stores: consent recorded
@@ -175,6 +175,11 @@ it('export: everything about the member as one JSON file, audited; erasure: pers
   const salesBefore = data.facts.orders.reduce((sum: number, o: { payableCents: number }) => sum + o.payableCents, 0);
   const audit = (await admin().get('/audit?limit=20')).body.entries as { route: string; target?: string; status: number }[];
   expect(audit.some((e) => e.route.endsWith('/members/:id/export') && e.target === erased && e.status === 200)).toBe(true);
+
+  // The same from the hub's CLI.
+  const cli = JSON.parse((await hubCliOk(hub, ['member', 'export', other])).stdout) as { memberId: string; profile: { phone: string }[] };
+  expect(cli.memberId).toBe(other);
+  expect(cli.profile[0]!.phone).toBe('+8613900000003');
 
   // Who may: export needs members:export; erasure members:erase (admin only), with a reason.
   expect((await admin().post(`/members/${erased}/erase`, {})).status).toBe(400);
