@@ -196,7 +196,8 @@ async function consentFacts(ctx: EdgeContext, memberId: string): Promise<Consent
  */
 export async function recordConsent(ctx: EdgeContext, terminalId: string, asked: string, body: ConsentBody) {
   const memberId = ctx.live.index.canonical(asked);
-  requireMember(ctx, memberId);
+  // An erased member (decision 014) is no one to ask: the hub erased their contact data too.
+  if (requireMember(ctx, memberId).phone === '') throw new AppError('member_not_found', `member ${asked} is not known at this store`);
   const fact = consentFact(ctx, terminalId, memberId, body.channel, body.granted, moment(ctx).now);
   await ctx.live.write([fact]);
   return { consent: { channel: fact.channel, granted: fact.granted, at: fact.at }, consents: consentByChannel(await consentFacts(ctx, memberId)) };

@@ -220,6 +220,7 @@ it('export: everything about the member as one JSON file, audited; erasure: pers
   for (const s of SECRETS) expect(JSON.stringify(after)).not.toContain(s);
   // The tills' replicas have the erased profile, and no longer the old revision.
   for (const i of [0, 1]) {
+    expect((await pos(i).post(`/v1/members/${erased}/consent`, { channel: 'sms', granted: true })).status).toBe(404);
     const profile = await pos(i).get(`/v1/members/${erased}`);
     expect(profile.status).toBe(200);
     expect(profile.body.member.points.balance).toBe(balance);
