@@ -73,7 +73,7 @@ export async function eraseMember(ctx: HubContext, asked: string, reason: string
   // The member documents last, the hub's own after the stores': an erased profile at the hub
   // means everything before it was done (a repeated request starts again from the top).
   for (const db of [...dbs.slice(1), DB.members]) {
-    for (const id of ids) await ctx.couch.update<MemberDoc & Doc>(db, `member:${id}`, (cur) => (cur && !cur.erasedAt ? (erasedMember(cur, now) as MemberDoc & Doc) : undefined));
+    for (const id of ids) await eraseProfile(ctx, db, id, now);
   }
   await scrubIncidents(ctx, ids, secrets);
   for (const db of [...dbs, DB.incidents]) await ctx.couch.compact(db);
@@ -86,11 +86,37 @@ export async function eraseMember(ctx: HubContext, asked: string, reason: string
   return { erasure: view(saved!), created: true };
 }
 
-/** Deletes the member's identity keys in one database (those that still name one of them). */
+/**
+ * Deletes the member's identity keys in one database (those that name one of them), every
+ * revision in conflict too: a store's own key and the hub's copy of it written concurrently
+ * are two leaves, and deleting the winner alone would make the other one current.
+ */
 async function deleteKeys(ctx: HubContext, db: string, keys: string[], ids: string[]): Promise<void> {
   const found = await ctx.couch.fetchDocs(db, keys.map((k) => `idk:${k}`));
-  const docs = found.flatMap((d) => (d && ids.includes(String(d.memberId)) ? [{ _id: d._id, _rev: d._rev!, _deleted: true }] : []));
-  if (docs.length > 0) await ctx.couch.db(db).bulk({ docs });
+  for (const d of found) {
+    if (!d) continue;
+    const leaves = await leavesOf(ctx, db, d._id);
+    const docs = leaves.filter((l) => ids.includes(String(l.memberId))).map((l) => ({ _id: l._id, _rev: l._rev!, _deleted: true }));
+    if (docs.length > 0) await ctx.couch.db(db).bulk({ docs });
+  }
+}
+
+/** The current revision of a document and the revisions in conflict with it, with their bodies. */
+async function leavesOf(ctx: HubContext, db: string, id: string): Promise<Doc[]> {
+  const cur = (await ctx.couch.db(db).get(id, { conflicts: true })) as Doc & { _conflicts?: string[] };
+  const others = await Promise.all((cur._conflicts ?? []).map((rev) => ctx.couch.db(db).get(id, { rev }) as Promise<Doc>));
+  const { _conflicts, ...winner } = cur;
+  return [winner, ...others];
+}
+
+/** The member document erased; a revision in conflict with it (it, too, holds the profile) deleted. */
+async function eraseProfile(ctx: HubContext, db: string, memberId: string, at: string): Promise<void> {
+  const id = `member:${memberId}`;
+  const cur = await ctx.couch.get<MemberDoc & Doc & { _conflicts?: string[] }>(db, id);
+  if (!cur) return;
+  const conflicts = ((await ctx.couch.db(db).get(id, { conflicts: true })) as { _conflicts?: string[] })._conflicts ?? [];
+  if (conflicts.length > 0) await ctx.couch.db(db).bulk({ docs: conflicts.map((rev) => ({ _id: id, _rev: rev, _deleted: true })) });
+  await ctx.couch.update<MemberDoc & Doc>(db, id, (c) => (c && !c.erasedAt ? (erasedMember(c, at) as MemberDoc & Doc) : undefined));
 }
 
 /**
@@ -109,4 +135,18 @@ async function scrubIncidents(ctx: HubContext, ids: string[], secrets: string[])
     for (const s of secrets) scrubbed = scrubbed.split(JSON.stringify(s).slice(1, -1)).join('[erased]');
     if (scrubbed !== text) await ctx.couch.update(DB.incidents, incident._id, (cur) => (cur ? { ...(JSON.parse(scrubbed) as Doc), _id: cur._id, _rev: cur._rev } : undefined));
   }
+}
+
+/** Finishes the erasures a stopped hub had begun (an intent without `doneAt`); answers how many. */
+export async function resumeErasures(ctx: HubContext): Promise<number> {
+  const open = (await ctx.couch.range<ErasureDoc>(DB.members, { startkey: 'erasure:', endkey: 'erasure:\ufff0' }, 1_000_000)).filter((e) => !e.doneAt);
+  for (const e of open) {
+    try {
+      await eraseMember(ctx, e.memberId, e.reason, e.by);
+      ctx.log.info('finished an erasure a stopped hub had begun', { memberId: e.memberId });
+    } catch (err) {
+      ctx.log.error('could not finish an erasure; it is tried again at the next start or by repeating the request', { memberId: e.memberId, err: String(err) });
+    }
+  }
+  return open.length;
 }

@@ -7,7 +7,7 @@ import { startEmbeddedCouch } from '../../hub/couch/embedded.ts';
 import { createLog } from '../../shared/cli/log.ts';
 import { client, startEdge } from '../support/edge-node.ts';
 import { startTwoStoreFleet, stopFleet, type FleetStore } from '../support/fleet.ts';
-import { adminClient, eventually, hubCliOk, type HubProcess } from '../support/hub.ts';
+import { adminClient, eventually, hubCliOk, startHub, type HubProcess } from '../support/hub.ts';
 
 /*
  * Personal data rights (PIPL, decision 014) on a real hub and two real stores: consent recorded
@@ -21,6 +21,7 @@ import { adminClient, eventually, hubCliOk, type HubProcess } from '../support/h
 const seedId = (i: number) => `MSEED${String(i).padStart(8, '0')}`;
 
 let hubDir: string;
+let hubPort: number;
 let hub: HubProcess;
 let stores: FleetStore[] = [];
 const pos = (i: number) => client(stores[i]!.edge!.url, stores[i]!.token);
@@ -39,7 +40,7 @@ const EDGE_FLAGS = ['--heartbeat-interval', '1', '--identify-rate', '100000', '-
 const KEEP = 'Keep Me Intact';
 
 beforeAll(async () => {
-  ({ hubDir, hub, stores } = await startTwoStoreFleet(EDGE_FLAGS));
+  ({ hubDir, hubPort, hub, stores } = await startTwoStoreFleet(EDGE_FLAGS));
 }, 120_000);
 
 afterAll(() => stopFleet(hub, hubDir, stores));
@@ -229,7 +230,7 @@ it('export: everything about the member as one JSON file, audited; erasure: pers
   await new Promise((r) => setTimeout(r, 2_500)); // the nodes compact a second after the erasure arrives
 });
 
-it('after erasure no current document anywhere holds the personal data, and old revisions are gone (hub and both replicas)', { timeout: 180_000 }, async () => {
+it('after erasure no current document anywhere holds the personal data, and old revisions are gone (hub and both replicas); an erasure a stopped hub had begun is finished at its next start', { timeout: 180_000 }, async () => {
   for (const s of stores) await s.edge?.stop();
   await hub.stop();
   const stopped = stores.map((s) => ({ ...s, edge: undefined }));
@@ -276,9 +277,19 @@ it('after erasure no current document anywhere holds the personal data, and old 
       expect(older.length).toBeGreaterThan(0);
       expect(older.every((r) => r.status === 'missing')).toBe(true);
     }
+    // An erasure a hub stopped in the middle of: its intent is there, the work is not done.
+    await c.db('hub-members').insert({ _id: `erasure:${seedId(5)}`, type: 'erasure', memberId: seedId(5), ids: [seedId(5)], reason: 'asked at the counter', by: 'token', requestedAt: new Date().toISOString() });
   } finally {
     await couch.stop();
   }
+  // The next start finishes it.
+  hub = await startHub(hubDir, hubPort);
+  const finished = await eventually(async () => {
+    const r = await admin().get(`/members/${seedId(5)}/export`);
+    return r.body.erasure?.doneAt ? r.body : undefined;
+  }, 60_000, 'the erasure finished at start');
+  expect(finished.profile[0]).toMatchObject({ id: seedId(5), phone: '', erasedAt: expect.any(String) });
+  expect(finished.identities).toEqual([]);
 });
 
 function adminToken(): string {
