@@ -8,6 +8,7 @@ import { createLog } from '../../shared/cli/log.ts';
 import { client, startEdge } from '../support/edge-node.ts';
 import { startTwoStoreFleet, stopFleet, type FleetStore } from '../support/fleet.ts';
 import { adminClient, eventually, hubCliOk, startHub, type HubProcess } from '../support/hub.ts';
+import { OperatorSession } from '../support/operator-session.ts';
 
 /*
  * Personal data rights (PIPL, decision 014) on a real hub and two real stores: consent recorded
@@ -105,6 +106,32 @@ it('consent per channel: at the till (register and later), at HQ; latest by time
     return list.some((i) => i.details.id === forged._id) ? true : undefined;
   }, 20_000, 'the forged consent quarantined');
   expect((await admin().get(`/members/${id}/consent`)).body.history).toHaveLength(6);
+});
+
+it('export, consent and erasure follow the operator\'s scope and role: out of scope is not found, without the permission forbidden, nothing written', { timeout: 120_000 }, async () => {
+  const login = async (role: string, scope?: string) => {
+    const name = `${role.replace(/_/g, '-')}-${Math.random().toString(36).slice(2, 7)}`;
+    const added = await admin().post('/operators', { name, role, ...(scope ? { scope } : {}) });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+    const session = new OperatorSession(hub.url);
+    expect((await session.call('POST', '/console/api/session', { name, password: added.body.password })).status).toBe(200);
+    expect((await session.call('POST', '/console/api/password', { current: added.body.password, next: `${name} chose this` })).status).toBe(200);
+    return session;
+  };
+  const s1Member = seedId(6);
+  const s2Member = seedId(106);
+  const analyst = await login('analyst', 'store:S002');
+  expect((await analyst.call('GET', `/admin/v1/members/${s2Member}/export`)).status).toBe(200);
+  const out = await analyst.call('GET', `/admin/v1/members/${s1Member}/export`);
+  expect([out.status, out.body.error.code]).toEqual([404, 'member_not_found']);
+  expect((await analyst.call('POST', `/admin/v1/members/${s2Member}/erase`, { reason: 'not mine to do' })).status).toBe(403);
+  const manager = await login('store_manager', 'store:S002');
+  expect((await manager.call('POST', `/admin/v1/members/${s2Member}/consent`, { channel: 'email', granted: true })).status).toBe(201);
+  expect((await manager.call('POST', `/admin/v1/members/${s1Member}/consent`, { channel: 'email', granted: true })).status).toBe(404);
+  expect((await manager.call('GET', `/admin/v1/members/${s2Member}/export`)).status).toBe(403);
+  expect((await admin().get(`/members/${s1Member}/consent`)).body.history).toEqual([]);
+  expect((await admin().get(`/members/${s2Member}/consent`)).body.history).toHaveLength(1);
+  expect((await admin().get(`/members/${s2Member}/export`)).body.erasure).toBeNull();
 });
 
 /** The store's hub password as its node saved it. */
