@@ -70,12 +70,13 @@ export async function eraseMember(ctx: HubContext, asked: string, reason: string
   const secrets = personalValues(profiles, oneId.before);
   const keys = [...new Set(profiles.flatMap((p) => memberKeys(p)))];
   for (const db of dbs) await deleteKeys(ctx, db, keys, ids);
+  await scrubIncidents(ctx, ids, secrets);
   // The member documents last, the hub's own after the stores': an erased profile at the hub
-  // means everything before it was done (a repeated request starts again from the top).
+  // means everything that needed the profile's values was done (a repeated request, or the next
+  // start, finishes the rest).
   for (const db of [...dbs.slice(1), DB.members]) {
     for (const id of ids) await eraseProfile(ctx, db, id, now);
   }
-  await scrubIncidents(ctx, ids, secrets);
   for (const db of [...dbs, DB.incidents]) await ctx.couch.compact(db);
   // A store's replica bundle (for enrolling a new node) is rebuilt from the database as it is now.
   for (const storeId of stores) if (await ctx.bundles.find(storeId)) ctx.bundles.request(storeId);
