@@ -77,7 +77,10 @@ export class LiveIndex {
     for (;;) {
       const page = await this.db.changes({ since: seq, include_docs: true, limit: 2000 });
       if (page.results.length === 0) break;
-      for (const change of page.results) if (change.doc && !change.deleted) this.index.applyStored(change.doc);
+      for (const change of page.results) {
+        if (change.deleted) this.applyDeleted(change.id);
+        else if (change.doc) this.applyForeign(change.doc);
+      }
       done += page.results.length;
       seq = page.last_seq;
       progress('replaying changes', done, done);
@@ -112,13 +115,52 @@ export class LiveIndex {
         const res = await this.db.allDocs({ keys: foreign, include_docs: true });
         for (const row of res.rows) {
           if ('doc' in row && row.doc) {
-            this.index.applyStored(row.doc);
+            this.applyForeign(row.doc);
+            this.changesSinceSnapshot++;
+          } else if ('value' in row && row.value?.deleted) {
+            this.applyDeleted(row.id);
             this.changesSinceSnapshot++;
           }
         }
       }
       this.coveredSeq = batch[batch.length - 1]!.seq;
     }
+  }
+
+  /** Folds a document another writer (the hub) stored; an erasure also has old revisions compacted away. */
+  private applyForeign(doc: unknown): void {
+    this.index.applyStored(doc);
+    const d = doc as { type?: unknown; erasedAt?: unknown };
+    if (d.type === 'member' && typeof d.erasedAt === 'string') this.compactSoon();
+  }
+
+  /** The hub deletes identity keys only when it erases a member: the key finds no one here either. */
+  private applyDeleted(id: string): void {
+    if (!id.startsWith('idk:')) return;
+    this.index.dropKey(id.slice('idk:'.length));
+    this.compactSoon();
+  }
+
+  private compactTimer: NodeJS.Timeout | undefined;
+  private compacting: Promise<void> | undefined;
+
+  /**
+   * After an erasure the replica still holds the revisions from before it, personal data
+   * included, until the database is compacted (decision 014). One compaction a second at most:
+   * an erasure brings a member document and several key deletions together.
+   */
+  compactSoon(): void {
+    if (this.compactTimer) return;
+    this.compactTimer = setTimeout(() => {
+      this.compactTimer = undefined;
+      this.compacting = (this.compacting ?? Promise.resolve()).then(() => this.db.compact().then(() => undefined)).catch(() => undefined);
+    }, 1000);
+    this.compactTimer.unref();
+  }
+
+  /** Waits for a compaction under way (a node stopping, a test). */
+  async compacted(): Promise<void> {
+    await this.compacting;
   }
 
   /**

@@ -155,6 +155,7 @@ async function prepareSync(node: EdgeContext, opts: ServeOptions) {
       await replication.stop();
       await statusFile.flush();
       node.live.stopFollowing();
+      await node.live.compacted();
     },
   };
 }

@@ -25,6 +25,8 @@ const USAGE = `usage: npm run hub -- <command> [options]
   coupon issue --member ID --template T [--code C] [--valid-days N]
   fleet                                               per store: heartbeat, sync state, lag, incidents
   incidents [--status open|resolved] [--kind KIND] [--store ID]
+  member export ID                                    everything about a member as JSON (PIPL; audited)
+  member erase ID --reason TEXT                       erase the member's personal data everywhere (PIPL)
 ${IDENTITY_USAGE}
   operator add NAME --role ROLE [--scope NODE]        a console operator; prints a one-time password (last line)
   operator list | operator disable NAME | operator enable NAME
@@ -63,6 +65,7 @@ const OPTIONS = {
   scope: { type: 'string' },
   limit: { type: 'string' },
   before: { type: 'string' },
+  reason: { type: 'string' },
   'login-rate': { type: 'string' },
   'login-burst': { type: 'string' },
   quiet: { type: 'boolean' },
@@ -213,6 +216,10 @@ async function main(argv: string[]) {
       return print((await call('GET', '/roles')).roles);
     case 'audit':
       return print(await call('GET', `/audit?${new URLSearchParams({ ...(o.limit !== undefined ? { limit: o.limit } : {}), ...(o.before !== undefined ? { before: o.before } : {}) })}`));
+    case 'member export':
+      return print(await call('GET', `/members/${encodeURIComponent(need('id (member export ID)', arg))}/export`));
+    case 'member erase':
+      return print((await call('POST', `/members/${encodeURIComponent(need('id (member erase ID)', arg))}/erase`, { reason: need('reason', o.reason) })).erasure);
     case 'incidents':
       return print((await call('GET', `/incidents?${new URLSearchParams({ ...(o.status !== undefined ? { status: o.status } : {}), ...(o.kind !== undefined ? { kind: o.kind } : {}), ...(o.store !== undefined ? { store: o.store } : {}) })}`)).incidents);
     default:

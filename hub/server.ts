@@ -6,6 +6,7 @@ import { VERSION } from '../edge/version.ts';
 import { createHubApp } from './app.ts';
 import { Bundles } from './bundles.ts';
 import type { HubContext } from './context.ts';
+import { resumeErasures } from './privacy/erasure.ts';
 import { Couch } from './couch/couch.ts';
 import { startEmbeddedCouch, type EmbeddedCouch } from './couch/embedded.ts';
 import { GatewayRefusals } from './gateway-refusals.ts';
@@ -133,7 +134,11 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     storeDbs: async () => (await enabledStores()).map((s) => s.db),
   };
   // One-ID loads in the background (a million records take a while); its API says so meanwhile.
-  const identityLoaded = identity.load().catch((err) => opts.log.error('one-id failed to load', { err: String((err as Error)?.stack ?? err) }));
+  const identityLoaded = identity
+    .load()
+    // Erasures a stopped hub had begun are finished as soon as One-ID can take part (decision 014).
+    .then(() => resumeErasures(ctx))
+    .catch((err) => opts.log.error('one-id failed to load', { err: String((err as Error)?.stack ?? err) }));
   ingest.start(opts.sweepEveryMs ?? 10_000);
   bundles.start();
 

@@ -41,6 +41,11 @@ export const docId = {
    * one per incident, so a retried resolve lands on the same entry.
    */
   adjustment: (memberId: string, incidentId: string) => `pts:${memberId}:adjust:${incidentId.slice('incident:'.length)}`,
+  /**
+   * A member's consent on one channel as recorded at one store (HQ: console, import) at one
+   * instant: the same request again lands on the same id.
+   */
+  consent: (memberId: string, channel: string, storeId: string, at: string) => `consent:${memberId}:${channel}:${storeId}:${at}`,
   /** A loss written off resolving an incident (hub-facts only, never at a store). */
   writeOff: (incidentId: string) => `writeoff:${incidentId.slice('incident:'.length)}`,
 } as const;

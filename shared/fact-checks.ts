@@ -3,6 +3,7 @@ import { memberKeys } from './identity-keys.ts';
 import { priceCheckout, type PricedCheckout } from './loyalty/checkout.ts';
 import { tierFor, type SpendFact } from './loyalty/tiers.ts';
 import { own } from './own.ts';
+import { consentTimeRefusal } from './privacy/consent.ts';
 import type { Coupon } from './schemas/coupon.ts';
 import type { AnyDoc, EventDoc, LedgerDoc, MemberDoc, OrderDoc, RedemptionDoc, RefundDoc } from './schemas/documents.ts';
 import type { LoyaltyRules } from './schemas/rules.ts';
@@ -32,6 +33,8 @@ export interface FactEvidence {
   canonical(memberId: string): string;
   /** Receipts (payable, day) of the member and of every id merged into them, other than `exceptOrderId`. */
   spend(memberId: string, exceptOrderId: string): readonly SpendFact[];
+  /** The hub's clock when judging (a consent dated far ahead of it is not believed). */
+  now?: Date;
 }
 
 const sameMember = (ev: FactEvidence, a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && ev.canonical(a) === ev.canonical(b);
@@ -62,6 +65,10 @@ export function factRefusal(doc: AnyDoc, ev: FactEvidence): string | undefined {
       return eventRefusal(doc, ev);
     case 'pts':
       return ledgerRefusal(doc, ev);
+    case 'consent': {
+      if (!ev.knownHere(doc.memberId)) return `member ${doc.memberId} is not served at ${ev.storeId}`;
+      return consentTimeRefusal(doc.at, ev.member(doc.memberId)?.registeredAt, ev.now ?? new Date());
+    }
     default:
       return `a ${doc.type} is written by the hub`;
   }

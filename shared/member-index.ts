@@ -174,6 +174,7 @@ export class MemberIndex {
   apply(doc: AnyDoc): void {
     switch (doc.type) {
       case 'member': {
+        if (doc.erasedAt !== undefined) return this.forget(doc.id);
         const r = this.record(doc.id);
         r.phone = doc.phone;
         if (doc.name !== undefined || r.name !== undefined) r.name = doc.name;
@@ -221,8 +222,25 @@ export class MemberIndex {
         this.templates.set(doc.template.id, doc.template);
         return;
       case 'event':
+      case 'consent':
         return;
     }
+  }
+
+  /**
+   * The member's personal data was erased at the hub: no key finds them any more and the record
+   * keeps no phone or name. Their facts stay (balances and tiers of the pseudonymous id).
+   */
+  private forget(memberId: string): void {
+    const r = this.record(memberId);
+    for (const [slot, id] of this.keys) if (id === memberId) this.keys.delete(slot);
+    r.phone = '';
+    delete r.name;
+  }
+
+  /** An identity key document was deleted (the member's data erased): the key finds no one. */
+  dropKey(key: string): void {
+    if (isIndexedKey(key)) this.keys.delete(keySlot(key));
   }
 
   /**

@@ -18,6 +18,8 @@ export const PERMISSIONS = [
   'members:read',
   'members:reveal_pii',
   'members:export',
+  'members:consent',
+  'members:erase',
   'members:seed',
   'sales:read',
   'identity:read',
@@ -51,7 +53,7 @@ export const DEFAULT_ROLES: readonly Role[] = [
   {
     id: 'store_manager',
     title: "Store manager: their stores' members, sales and fleet rows, resolves their incidents",
-    permissions: ['stores:read', 'fleet:read', 'members:read', 'sales:read', 'incidents:read', 'incidents:resolve'],
+    permissions: ['stores:read', 'fleet:read', 'members:read', 'members:consent', 'sales:read', 'incidents:read', 'incidents:resolve'],
   },
   { id: 'field_engineer', title: 'Field engineer: stores, enrollment codes, fleet; no member data', permissions: ['stores:read', 'stores:write', 'fleet:read'] },
 ];
@@ -92,6 +94,10 @@ export const ADMIN_ROUTES: ReadonlyMap<string, RouteRule> = new Map<string, Rout
   ['POST /coupons', { permission: 'coupons:issue' }],
   ['GET /members', { permission: 'members:read', personal: true }],
   ['GET /members/:id', { permission: 'members:read', personal: true }],
+  ['GET /members/:id/export', { permission: 'members:export', personal: true }],
+  ['GET /members/:id/consent', { permission: 'members:read', personal: true }],
+  ['POST /members/:id/consent', { permission: 'members:consent' }],
+  ['POST /members/:id/erase', { permission: 'members:erase' }],
   ['GET /fleet', { permission: 'fleet:read' }],
   ['GET /incidents', { permission: 'incidents:read' }],
   ['GET /incidents/:id', { permission: 'incidents:read' }],

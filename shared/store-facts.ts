@@ -48,7 +48,7 @@ export function storeDocRefusal(raw: unknown, storeId: string): string | undefin
     return hb.data.storeId === storeId ? undefined : "another store's heartbeat";
   }
   const type = typeof doc.type === 'string' ? doc.type : undefined;
-  if (type === undefined || !['order', 'refund', 'redeem', 'event', 'pts', 'member', 'idk'].includes(type)) return `documents of type ${safeText(doc.type, 20)} are written by the hub`;
+  if (type === undefined || !['order', 'refund', 'redeem', 'event', 'pts', 'member', 'idk', 'consent'].includes(type)) return `documents of type ${safeText(doc.type, 20)} are written by the hub`;
   const parsed = AnyDocSchema.safeParse(doc);
   if (!parsed.success) return invalid(type, parsed.error.issues[0]!);
   return ownFactRefusal(parsed.data, storeId);
@@ -81,6 +81,11 @@ function ownFactRefusal(doc: AnyDoc, storeId: string): string | undefined {
       return undefined;
     case 'pts':
       return ledgerRefusal(doc, storeId);
+    case 'consent':
+      if (doc.storeId !== storeId) return `a consent recorded at store ${doc.storeId}`;
+      if (doc.source !== 'till') return `a consent from ${doc.source} is the hub's to record`;
+      if (doc._id !== docId.consent(doc.memberId, doc.channel, doc.storeId, doc.at)) return 'a consent id must be consent:<member>:<channel>:<store>:<at>';
+      return undefined;
     case 'member':
       if (doc.registeredStoreId !== storeId || doc.homeStoreId !== storeId) return 'a member registered at another store';
       if (doc._id !== docId.member(doc.id)) return 'a member id must be member:<id>';

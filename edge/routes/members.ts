@@ -2,14 +2,14 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { parseQuery, queryInt } from '../../shared/query.ts';
 import { AppError } from '../../shared/errors.ts';
-import { IdentifyBodySchema, InteractionBodySchema, RegisterBodySchema } from '../../shared/schemas/api.ts';
+import { ConsentBodySchema, IdentifyBodySchema, InteractionBodySchema, RegisterBodySchema } from '../../shared/schemas/api.ts';
 import type { EdgeContext } from '../context.ts';
 import { body, param, type Env } from '../http.ts';
 import { MemberId } from '../../shared/schemas/common.ts';
 import type { RateLimiter } from '../../shared/rate-limit.ts';
 import { pointsStatement } from '../services/ledger.ts';
 import { memberProfile } from '../services/member-views.ts';
-import { identify, interact, register } from '../services/members.ts';
+import { identify, interact, memberConsents, recordConsent, register } from '../services/members.ts';
 
 const PointsQuerySchema = z.strictObject({ limit: queryInt(1, 1000).default(100) });
 
@@ -34,6 +34,8 @@ export function membersRoutes(ctx: EdgeContext, identifyLimit: RateLimiter) {
       const { limit } = parseQuery(new URL(c.req.url).searchParams, PointsQuerySchema);
       return c.json(await pointsStatement(ctx, param(c, 'id', MemberId), limit));
     })
+    .get('/:id/consent', async (c) => c.json({ consents: await memberConsents(ctx, param(c, 'id', MemberId)) }))
+    .post('/:id/consent', async (c) => c.json(await recordConsent(ctx, c.get('terminalId'), param(c, 'id', MemberId), await body(c, ConsentBodySchema)), 201))
     .post('/:id/interactions', async (c) => {
       const { status, interaction } = await interact(ctx, c.get('terminalId'), param(c, 'id', MemberId), await body(c, InteractionBodySchema));
       return c.json({ interaction }, status);

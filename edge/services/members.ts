@@ -2,10 +2,11 @@ import { docId } from '../../shared/doc-ids.ts';
 import { AppError } from '../../shared/errors.ts';
 import { identityKey, keyOfIdentity, type IdentityInput } from '../../shared/identity-keys.ts';
 import { expiryFor } from '../../shared/loyalty/points.ts';
-import type { IdentifyBody, InteractionBody, RegisterBody } from '../../shared/schemas/api.ts';
+import type { ConsentBody, IdentifyBody, InteractionBody, RegisterBody } from '../../shared/schemas/api.ts';
+import { consentByChannel } from '../../shared/privacy/consent.ts';
 import { isIndexedKey } from '../../shared/member-index.ts';
 import { own } from '../../shared/own.ts';
-import { IdentityKeyDocSchema, type AnyDoc, type LedgerDoc, type MemberDoc } from '../../shared/schemas/documents.ts';
+import { CONSENT_CHANNELS, ConsentDocSchema, IdentityKeyDocSchema, type AnyDoc, type ConsentDoc, type LedgerDoc, type MemberDoc } from '../../shared/schemas/documents.ts';
 import { getDoc, moment, type EdgeContext } from '../context.ts';
 import { newId, newMemberCode } from '../../shared/ids.ts';
 import { memberDoc, memberSummary } from './member-views.ts';
@@ -121,6 +122,10 @@ export async function register(ctx: EdgeContext, terminalId: string, body: Regis
       ...keys.map((key) => ({ _id: docId.idk(key), type: 'idk' as const, key, memberId: id })),
       { _id: docId.event(ctx.storeId, id, 'register'), type: 'event', kind: 'register', memberId: id, storeId: ctx.storeId, terminalId, at: now, day: today },
     ];
+    for (const channel of CONSENT_CHANNELS) {
+      const granted = body.consent?.[channel];
+      if (granted !== undefined) docs.push(consentFact(ctx, terminalId, id, channel, granted, now));
+    }
     const gift = index.rules.joinGift;
     if (gift > 0) docs.push(ledgerEntry(ctx, id, 'join', { delta: gift, reason: 'join', ref: member._id }));
     const { conflicts } = await ctx.live.write(docs);
@@ -164,4 +169,42 @@ export async function interact(ctx: EdgeContext, terminalId: string, asked: stri
 
 function alreadyMessage(once: 'ever' | 'per_day' | 'per_ref'): string {
   return once === 'per_day' ? 'already awarded today' : once === 'ever' ? 'already awarded' : 'already awarded for this ref';
+}
+
+function consentFact(ctx: EdgeContext, terminalId: string, memberId: string, channel: ConsentDoc['channel'], granted: boolean, at: string): ConsentDoc {
+  return { _id: docId.consent(memberId, channel, ctx.storeId, at), type: 'consent', memberId, channel, granted, source: 'till', storeId: ctx.storeId, terminalId, at };
+}
+
+/** The member's consent facts this replica holds (the store's own and those the hub projected). */
+async function consentFacts(ctx: EdgeContext, memberId: string): Promise<ConsentDoc[]> {
+  const ids = [memberId, ...ctx.live.index.mergedInto(memberId)];
+  const out: ConsentDoc[] = [];
+  for (const id of ids) {
+    const page = await ctx.live.db.allDocs({ startkey: `consent:${id}:`, endkey: `consent:${id}:\ufff0`, include_docs: true });
+    for (const row of page.rows) {
+      const parsed = ConsentDocSchema.safeParse(row.doc);
+      if (parsed.success) out.push(parsed.data);
+    }
+  }
+  return out;
+}
+
+/**
+ * A member's yes or no to a channel, said at the till: a fact that replicates to the hub (which
+ * judges it, decision 008) like a receipt, so it is recorded offline too. Answers the member's
+ * consent per channel as this store knows it.
+ */
+export async function recordConsent(ctx: EdgeContext, terminalId: string, asked: string, body: ConsentBody) {
+  const memberId = ctx.live.index.canonical(asked);
+  // An erased member (decision 014) is no one to ask: the hub erased their contact data too.
+  if (requireMember(ctx, memberId).phone === '') throw new AppError('member_not_found', `member ${asked} is not known at this store`);
+  const fact = consentFact(ctx, terminalId, memberId, body.channel, body.granted, moment(ctx).now);
+  await ctx.live.write([fact]);
+  return { consent: { channel: fact.channel, granted: fact.granted, at: fact.at }, consents: consentByChannel(await consentFacts(ctx, memberId)) };
+}
+
+export async function memberConsents(ctx: EdgeContext, asked: string) {
+  const memberId = ctx.live.index.canonical(asked);
+  requireMember(ctx, memberId);
+  return consentByChannel(await consentFacts(ctx, memberId));
 }

@@ -13,6 +13,7 @@ import { couponTemplatePages } from './pages/coupon-templates.tsx';
 import { incidentPages } from './pages/incidents.tsx';
 import { loyaltyPages } from './pages/loyalty.tsx';
 import { memberPages } from './pages/members.tsx';
+import { memberPrivacyPages } from './pages/member-privacy.tsx';
 import { oneIdImportPages } from './pages/one-id-imports.tsx';
 import { oneIdPages } from './pages/one-id.tsx';
 import { operatorPages } from './pages/operators.tsx';
@@ -81,6 +82,7 @@ export function consoleRoutes(ctx: HubContext, flows: SessionFlows) {
   app.route('/', operatorPages(ctx));
   app.route('/', oneIdPages(ctx));
   app.route('/', oneIdImportPages(ctx));
+  app.route('/', memberPrivacyPages(ctx));
   app.route('/', auditPages(ctx));
   app.route('/', loyaltyPages(ctx));
   app.route('/', couponTemplatePages(ctx));

@@ -40,6 +40,22 @@ export class Couch {
     for (const name of CENTRAL_DBS) await this.ensureDb(name);
   }
 
+  /**
+   * Compacts a database and waits until it is done: only then are the bodies of old revisions
+   * gone (an erasure must not leave the personal data in them, decision 014). pouchdb-server
+   * answers when done; CouchDB at once, and says `compact_running` until it is.
+   */
+  async compact(name: string, timeoutMs = 120_000): Promise<void> {
+    await this.server.db.compact(name);
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const info = (await this.server.db.get(name)) as { compact_running?: boolean };
+      if (!info.compact_running) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`compacting ${name} did not finish in ${timeoutMs} ms`);
+  }
+
   async get<T extends Doc = Doc>(db: string, id: string): Promise<T | undefined> {
     try {
       return (await this.db(db).get(id)) as T;

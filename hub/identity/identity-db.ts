@@ -79,6 +79,35 @@ export class IdentityDb {
   }
 
   /**
+   * Writes records over as `replace` gives them (an erasure), wherever they are stored: in the
+   * chunks of imports (each read once; a rare, whole-database pass) and as single records.
+   * Answers how many stored documents changed.
+   */
+  async rewriteRecords(ids: ReadonlySet<string>, replace: (r: SourceRecord) => SourceRecord): Promise<number> {
+    let changed = 0;
+    for await (const chunks of this.couch.pages<ChunkDoc>(DB.identity, { startkey: 'src:', endkey: 'src:\ufff0' }, 20)) {
+      for (const chunk of chunks) {
+        if (!chunk.records.some((r) => ids.has(r.id))) continue;
+        await this.couch.update<ChunkDoc>(DB.identity, chunk._id, (cur) => (cur ? { ...cur, records: cur.records.map((r) => (ids.has(r.id) ? replace(r) : r)) } : undefined));
+        changed++;
+      }
+    }
+    const singles = await this.couch.fetchDocs<Doc & { record: SourceRecord }>(DB.identity, [...ids].map((id) => `rec:${id}`));
+    for (const single of singles) {
+      if (!single) continue;
+      await this.couch.update<Doc & { record: SourceRecord }>(DB.identity, single._id, (cur) => (cur ? { ...cur, record: replace(cur.record) } : undefined));
+      changed++;
+    }
+    return changed;
+  }
+
+  /** Drops the bodies of old revisions of One-ID's documents (after an erasure). */
+  async compact(): Promise<void> {
+    await this.couch.compact(DB.identity);
+    await this.couch.compact(DB.golden);
+  }
+
+  /**
    * Writes the golden members of the buckets given, whole: `members(bucket)` lists what a bucket
    * holds now, so members merged away or split off leave their old bucket in the same write.
    */

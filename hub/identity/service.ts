@@ -4,6 +4,7 @@ import { cleanCardNo } from '../../shared/one-id/clean.ts';
 import { completeness } from '../../shared/one-id/completeness.ts';
 import type { SourceRecord } from '../../shared/one-id/record.ts';
 import type { Suggestion } from '../../shared/one-id/suggest.ts';
+import { erasedRecord } from '../../shared/privacy/erasure.ts';
 import { dict } from '../../shared/own.ts';
 import { Resolver, type Changes, type Decision, type GoldenMember, type ResolverOptions } from '../../shared/one-id/resolver.ts';
 import type { MemberDoc } from '../../shared/schemas/documents.ts';
@@ -41,6 +42,8 @@ interface DecisionDoc extends Doc {
 
 /** Source records of store members: the registration a store wrote, as One-ID sees it. */
 function storeMemberRecord(m: MemberDoc): SourceRecord {
+  // An erased member (decision 014) is a record that links no one: an empty phone would be a key all of them share.
+  if (m.erasedAt !== undefined) return erasedRecord({ id: `pos:${m.id}`, source: 'pos', observedAt: m.registeredAt, identities: {}, profile: { registeredAt: m.registeredAt, homeStoreId: m.homeStoreId }, memberId: m.id });
   const card = m.cardNo === undefined ? undefined : cleanCardNo(m.cardNo);
   return {
     id: `pos:${m.id}`,
@@ -256,6 +259,46 @@ export class IdentityService implements ImportSink {
     await this.flush();
     await this.projectStoreMerges();
     return changes;
+  }
+
+  /**
+   * Erases the person behind these store members from One-ID (decision 014): every source
+   * record of their golden members loses its identities and profile, in memory and wherever it
+   * is stored, so they link to no one and no golden member shows their data; the golden members
+   * are written again, their buckets too (a bucket's entry would otherwise keep the old view).
+   * Answers the records erased and the records as they were (for the caller's own check).
+   */
+  async erase(storeMemberIds: string[]): Promise<{ records: string[]; before: SourceRecord[] }> {
+    this.ensureLoaded();
+    const golden = new Set(storeMemberIds.flatMap((id) => this.resolver.memberOf(`pos:${id}`) ?? []));
+    const before = [...golden].flatMap((g) => this.resolver.member(g)?.records ?? []);
+    const ids = new Set(before.map((r) => r.id));
+    await this.markDirty();
+    await this.deps.db.rewriteRecords(ids, erasedRecord);
+    for (const r of before) this.apply(this.resolver.add(erasedRecord(r)));
+    const after = new Set([...ids].flatMap((r) => this.resolver.memberOf(r) ?? []));
+    for (const id of [...golden, ...after]) this.touched.add(id);
+    await this.flush();
+    const buckets = new Set([...golden, ...after].map(bucketOf));
+    await this.deps.db.writeBuckets(buckets, (b) => {
+      const out = dict<StoredGolden>();
+      for (const id of this.buckets.get(b) ?? []) {
+        const m = this.resolver.member(id);
+        if (m) out[id] = this.view(m);
+      }
+      return out;
+    });
+    this.bucketsWritten += buckets.size;
+    await this.deps.db.compact();
+    return { records: [...ids], before };
+  }
+
+  /** The source records of a store member's golden member, as stored (the member's data export). */
+  recordsOf(storeMemberId: string): { goldenId: string; records: SourceRecord[] } | undefined {
+    this.ensureLoaded();
+    const g = this.resolver.memberOf(`pos:${storeMemberId}`);
+    const m = g === undefined ? undefined : this.resolver.member(g);
+    return m && { goldenId: m.id, records: m.records };
   }
 
   // ——— what it answers ———

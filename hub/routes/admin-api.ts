@@ -3,6 +3,7 @@ import type { HubContext } from '../context.ts';
 import type { AdminEnv } from '../operators/access.ts';
 import { operatorAdminRoutes } from '../operators/admin-routes.ts';
 import { orgRoutes } from '../org/org-routes.ts';
+import { privacyRoutes } from '../privacy/routes.ts';
 import { adminRoutes } from './admin.ts';
 import { identityRoutes } from './identity.ts';
 import { loyaltyRoutes } from './loyalty.ts';
@@ -16,6 +17,7 @@ export function adminApiRoutes(ctx: HubContext) {
   api.route('/', adminRoutes(ctx));
   api.route('/', orgRoutes(ctx));
   api.route('/', loyaltyRoutes(ctx));
+  api.route('/', privacyRoutes(ctx));
   api.route('/', identityRoutes(ctx));
   api.route('/', operatorAdminRoutes(ctx));
   return api;

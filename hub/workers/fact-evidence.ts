@@ -14,7 +14,7 @@ export interface Verdict {
 }
 
 /** Members first, then keys and receipts, then what refers to them. */
-const ORDER_OF_JUDGING = ['member', 'idk', 'order', 'refund', 'event', 'redeem', 'pts'];
+const ORDER_OF_JUDGING = ['member', 'idk', 'order', 'refund', 'event', 'redeem', 'pts', 'consent'];
 /** How many times a fact's references are looked for further on in the store's database. */
 const LOOKAHEAD_ROUNDS = 3;
 
@@ -32,7 +32,7 @@ const refOf = (d: AnyDoc): string | undefined => (d.type === 'pts' ? d.ref : d.t
  * batch. A reference found neither centrally nor in the batch is looked for there, and judged
  * with the batch (it is then held centrally, and not judged again when its turn comes).
  */
-export async function judgeFacts(deps: { couch: Couch; members: HubMembers }, storeId: string, batch: AnyDoc[], central: ReadonlyMap<string, Doc | undefined> = new Map()): Promise<Verdict> {
+export async function judgeFacts(deps: { couch: Couch; members: HubMembers; clock?: () => Date }, storeId: string, batch: AnyDoc[], central: ReadonlyMap<string, Doc | undefined> = new Map()): Promise<Verdict> {
   const { couch, members } = deps;
   if (batch.length === 0) return { accepted: [], quarantined: [] };
   const rules = await rulesVersions(couch);
@@ -89,6 +89,7 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers }, st
     fact: (id) => facts.get(id),
     coupon: (code) => coupons.get(code),
     spend: (id, except) => [...(spend.get(canonical(id)) ?? new Map<string, SpendFact>())].flatMap(([orderId, f]) => (orderId === except ? [] : [f])),
+    now: deps.clock?.() ?? new Date(),
   };
 
   const verdict: Verdict = { accepted: [], quarantined: [] };

@@ -13,7 +13,7 @@ import { safeText } from '../../shared/safe-text.ts';
 import type { HubMembers } from '../members.ts';
 import type { StoreClocks } from '../store-clocks.ts';
 
-const FACT_TYPES = new Set(['order', 'refund', 'pts', 'redeem', 'event']);
+const FACT_TYPES = new Set(['order', 'refund', 'pts', 'redeem', 'event', 'consent']);
 const BATCH = 500;
 
 export interface IngestDeps {
@@ -172,7 +172,7 @@ export class IngestWorker {
     for (const [i, existing] of (await couch.fetchDocs(DB.members, takenKeys.map((k) => k._id))).entries()) {
       const mine = takenKeys[i]!;
       if (existing && existing.memberId !== mine.memberId) {
-        await recordIncident(couch, `${mine._id}:${String(mine.memberId)}`, {
+        await recordIncident(couch, incidentKeyOf(mine), {
           kind: 'identity_conflict',
           storeId,
           stores: [storeId],
@@ -237,11 +237,11 @@ export class IngestWorker {
       if (parsed.success) fresh.push(parsed.data);
       else quarantined.push({ doc: d, reason: invalid(safeText(d.type, 20), parsed.error.issues[0]!) });
     }
-    const verdict = await judgeFacts({ couch, members: this.deps.members }, storeId, fresh, new Map(ownKeys.map((k, i) => [k, heldFacts[i]])));
+    const verdict = await judgeFacts({ couch, members: this.deps.members, clock }, storeId, fresh, new Map(ownKeys.map((k, i) => [k, heldFacts[i]])));
     quarantined.push(...verdict.quarantined.map((q) => ({ doc: q.doc as unknown as Doc, reason: q.reason })));
     const now = clock();
     for (const q of quarantined) {
-      await recordIncident(couch, `${storeId}:${q.doc._id}`, {
+      await recordIncident(couch, `${storeId}:${incidentKeyOf(q.doc)}`, {
         kind: 'quarantined_fact',
         storeId,
         stores: [storeId],
@@ -380,6 +380,16 @@ export class IngestWorker {
       }, clock());
     }
   }
+}
+
+/**
+ * A document's part of an incident id. An identity key's id holds the phone or card itself,
+ * which an incident id would keep for good (an id outlives erasure, decision 014): the key's
+ * type and member stand in for it.
+ */
+function incidentKeyOf(d: Doc, memberId?: string): string {
+  if (d.type !== 'idk') return memberId === undefined ? d._id : `${d._id}:${memberId}`;
+  return `idk:${String(d.key).split(':')[0]}:${String(d.memberId)}${memberId === undefined ? '' : `:${memberId}`}`;
 }
 
 function isOwnFact(d: Doc, storeId: string): boolean {

@@ -7,7 +7,8 @@ import {
 } from './clean.ts';
 import { BIRTHDAY_MIN, DEFAULT_TIME_ZONE, type DateOrder } from './clean-date.ts';
 import { type OrderLine, type OrderSummary, orderStatus } from './order.ts';
-import { type RecordIdentities, type RecordProfile, type SourceRecord, SourceName } from './record.ts';
+import { type RecordConsent, type RecordIdentities, type RecordProfile, type SourceRecord, SourceName } from './record.ts';
+import { cleanConsent } from '../privacy/consent.ts';
 
 /*
  * A mapping says how one source's export becomes source records: which column holds which
@@ -22,10 +23,19 @@ import { type RecordIdentities, type RecordProfile, type SourceRecord, SourceNam
 export const MEMBER_FIELDS = [
   'phone', 'cardNo', 'unionId', 'openId', 'openIdApp', 'buyerNick', 'jdPin',
   'name', 'gender', 'birthday', 'province', 'city', 'region', 'registeredAt', 'homeStoreId', 'email', 'memberId',
+  'consentSms', 'consentWechat', 'consentEmail', 'consentPhone',
 ] as const;
 export const ORDER_FIELDS = ['orderNo', 'orderAt', 'status', 'totalAmount', 'paidAmount', 'discountAmount'] as const;
 export const CANONICAL_FIELDS = [...MEMBER_FIELDS, ...ORDER_FIELDS] as const;
 export type CanonicalField = (typeof CANONICAL_FIELDS)[number];
+
+/** The consent columns and the channel each records. */
+const CONSENT_FIELDS = [
+  ['consentSms', 'sms'],
+  ['consentWechat', 'wechat'],
+  ['consentEmail', 'email'],
+  ['consentPhone', 'phone'],
+] as const;
 
 const MONEY_FIELDS = new Set<string>(['totalAmount', 'paidAmount', 'discountAmount', 'unitPrice']);
 const DATE_FIELDS = new Set<string>(['birthday', 'registeredAt', 'orderAt']);
@@ -230,6 +240,12 @@ function map(mapping: Mapping, row: Row, ctx: ApplyContext): MappingResult {
   const email = soft(st, 'email', cleanEmail(raw(st, 'email')));
   if (email) profile.email = email;
 
+  const consent: RecordConsent = {};
+  for (const [field, channel] of CONSENT_FIELDS) {
+    const said = soft(st, field, cleanConsent(raw(st, field)));
+    if (said !== undefined) consent[channel] = said;
+  }
+
   let order: OrderSummary | undefined;
   if (mapping.kind === 'orders') order = mapOrder(st, id);
 
@@ -243,6 +259,7 @@ function map(mapping: Mapping, row: Row, ctx: ApplyContext): MappingResult {
   const record: SourceRecord = { id, source: mapping.source, observedAt, identities, profile };
   const memberId = fold(raw(st, 'memberId') ?? '').trim();
   if (memberId) record.memberId = memberId;
+  if (Object.keys(consent).length > 0) record.consent = consent;
   return order ? { ok: true, record, cleanedFields, order } : { ok: true, record, cleanedFields };
 }
 

@@ -1,7 +1,7 @@
 import { grow, Interner } from './compact.ts';
 import { fieldBit } from './completeness.ts';
 import { identitiesOfKeys, keyType, LINK_KEY_TYPES, recordKeys } from './keys.ts';
-import type { RecordProfile, SourceRecord } from './record.ts';
+import type { RecordConsent, RecordProfile, SourceRecord } from './record.ts';
 
 /*
  * The resolver's memory: every source record by index, in columns, and every key with the
@@ -29,6 +29,8 @@ export class RecordStore {
   /** registeredAt, else observedAt: which store member is the oldest. */
   seniorityMs = new Float64Array(0);
   provisional = new Uint8Array(0);
+  /** Consent per channel, two bits each (0 unknown, 1 yes, 2 no), in CONSENT_ORDER. */
+  private consent = new Uint8Array(0);
   // Profile text columns, interned: names, dates, cities and store ids repeat a lot.
   private name = new Int32Array(0);
   private gender = new Int32Array(0);
@@ -90,6 +92,7 @@ export class RecordStore {
     this.observedMs[i] = obs;
     this.memberIds[i] = r.memberId;
     this.provisional[i] = r.provisional ? 1 : 0;
+    this.consent[i] = packConsent(r.consent);
     const reg = r.profile.registeredAt ? Date.parse(r.profile.registeredAt) : NaN;
     this.seniorityMs[i] = Number.isNaN(reg) ? obs : reg;
     const p = r.profile;
@@ -188,6 +191,8 @@ export class RecordStore {
     const memberId = this.memberIds[i];
     if (memberId) r.memberId = memberId;
     if (this.provisional[i]) r.provisional = true;
+    const consent = unpackConsent(this.consent[i]!);
+    if (consent) r.consent = consent;
     return r;
   }
 
@@ -241,6 +246,7 @@ export class RecordStore {
     this.addedMs = grow(this.addedMs, n);
     this.seniorityMs = grow(this.seniorityMs, n);
     this.provisional = grow(this.provisional, n);
+    this.consent = grow(this.consent, n);
     this.name = grow(this.name, n);
     this.gender = grow(this.gender, n);
     this.birthday = grow(this.birthday, n);
@@ -257,4 +263,26 @@ export class RecordStore {
     this.slotRec = grow(this.slotRec, n);
     this.slotNext = grow(this.slotNext, n);
   }
+}
+
+const CONSENT_ORDER = ['sms', 'wechat', 'email', 'phone'] as const;
+
+/** A record's consent in one byte: a million records keep it in a megabyte. */
+function packConsent(c: RecordConsent | undefined): number {
+  let bits = 0;
+  CONSENT_ORDER.forEach((ch, k) => {
+    const v = c?.[ch];
+    if (v !== undefined) bits |= (v ? 1 : 2) << (2 * k);
+  });
+  return bits;
+}
+
+function unpackConsent(bits: number): RecordConsent | undefined {
+  if (bits === 0) return undefined;
+  const out: RecordConsent = {};
+  CONSENT_ORDER.forEach((ch, k) => {
+    const v = (bits >> (2 * k)) & 3;
+    if (v !== 0) out[ch] = v === 1;
+  });
+  return out;
 }

@@ -40,6 +40,13 @@ export const RecordProfileSchema = z.strictObject({
 });
 export type RecordProfile = z.infer<typeof RecordProfileSchema>;
 
+/**
+ * What the member said about being contacted on each channel, as the source recorded it (an
+ * import's consent columns): dated by the record's observedAt (PIPL, decision 014).
+ */
+export const RecordConsentSchema = z.strictObject({ sms: z.boolean().optional(), wechat: z.boolean().optional(), email: z.boolean().optional(), phone: z.boolean().optional() });
+export type RecordConsent = z.infer<typeof RecordConsentSchema>;
+
 export const SourceRecordSchema = z.strictObject({
   /** `<source>:<id within the source>`: the same row imported twice has the same id. */
   id: z.string().min(3).max(160),
@@ -51,6 +58,7 @@ export const SourceRecordSchema = z.strictObject({
   /** A store member's id when the record is a store registration (the golden member keeps it). */
   memberId: z.string().optional(),
   provisional: z.boolean().optional(),
+  consent: RecordConsentSchema.optional(),
 });
 export type SourceRecord = z.infer<typeof SourceRecordSchema>;
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LIMITS } from '../limits.ts';
 import { Birthday, Category, CouponCode, MemberId, Points, Sku, Text } from './common.ts';
-import { GENDERS } from './documents.ts';
+import { CONSENT_CHANNELS, GENDERS } from './documents.ts';
 
 /* Request bodies of the edge API v1. Strict: an unknown field is a client bug, refused with 400. */
 
@@ -37,9 +37,15 @@ export const RegisterBodySchema = z
     unionId: text(64).optional(),
     openId: text(64).optional(),
     appId: text(64).optional(),
+    /** What the member agreed to at registration, per channel (absent: nothing recorded). */
+    consent: z.strictObject({ sms: z.boolean().optional(), wechat: z.boolean().optional(), email: z.boolean().optional(), phone: z.boolean().optional() }).optional(),
   })
   .refine((b) => (b.openId === undefined) === (b.appId === undefined), { path: ['appId'], message: 'openId and appId go together' });
 export type RegisterBody = z.infer<typeof RegisterBodySchema>;
+
+/** A member's yes or no to one channel, at a till or in the console. */
+export const ConsentBodySchema = z.strictObject({ channel: z.enum(CONSENT_CHANNELS), granted: z.boolean() });
+export type ConsentBody = z.infer<typeof ConsentBodySchema>;
 
 export const InteractionBodySchema = z.strictObject({
   kind: z.string().regex(/^[a-z_]{2,32}$/),

@@ -30,6 +30,11 @@ export const MemberDocSchema = z.object({
   registeredStoreId: StoreId,
   /** Registered at a store that could not ask the hub; One-ID merges it later. */
   provisional: z.boolean().default(false),
+  /**
+   * The member's personal data was erased (PIPL, decision 014): phone and member code are empty,
+   * the rest of the profile is gone, and no identity key names the member any more.
+   */
+  erasedAt: IsoTime.optional(),
 });
 export type MemberDoc = z.infer<typeof MemberDocSchema>;
 
@@ -163,6 +168,31 @@ export type EventDoc = z.infer<typeof EventDocSchema>;
 export const AliasDocSchema = z.object({ ...base, type: z.literal('alias'), from: MemberId, to: MemberId, at: IsoTime, undoneAt: IsoTime.optional() });
 export type AliasDoc = z.infer<typeof AliasDocSchema>;
 
+export const CONSENT_CHANNELS = ['sms', 'wechat', 'email', 'phone'] as const;
+export type ConsentChannel = (typeof CONSENT_CHANNELS)[number];
+/** Where a consent was given or withdrawn: at a till, in an imported file, by an operator in the console. */
+export const CONSENT_SOURCES = ['till', 'import', 'console'] as const;
+
+/**
+ * A member said yes or no to being contacted on one channel (PIPL, decision 014): a fact like any
+ * other, never updated; the latest by `at` per channel is what counts, the rest is the history.
+ * `storeId` is the store that recorded it (HQ for the console and imports).
+ */
+export const ConsentDocSchema = z.object({
+  ...base,
+  type: z.literal('consent'),
+  memberId: MemberId,
+  channel: z.enum(CONSENT_CHANNELS),
+  granted: z.boolean(),
+  source: z.enum(CONSENT_SOURCES),
+  storeId: StoreId,
+  terminalId: TerminalId.optional(),
+  /** The operator, or the import, that recorded it (a till's is its terminal). */
+  by: z.string().max(120).optional(),
+  at: IsoTime,
+});
+export type ConsentDoc = z.infer<typeof ConsentDocSchema>;
+
 /** A node's heartbeat (`heartbeat:<store>`): the one document a store writes over; the hub's fleet view reads it. */
 export const HeartbeatDocSchema = z.object({
   ...base,
@@ -196,5 +226,6 @@ export const AnyDocSchema = z.discriminatedUnion('type', [
   TemplateDocSchema,
   EventDocSchema,
   AliasDocSchema,
+  ConsentDocSchema,
 ]);
 export type AnyDoc = z.infer<typeof AnyDocSchema>;

@@ -19,6 +19,7 @@ import { membersByName } from '../../member-search.ts';
 import { listTemplates } from '../../rules.ts';
 import { IssuedNotice, IssueToMemberForm } from './coupon-issue.tsx';
 import { goldenById, personalView, recordIdentities, SuggestionTable } from '../one-id-parts.tsx';
+import { PrivacyPanel, privacyOf } from './member-privacy.tsx';
 
 /** The time zone the admin API's member summary uses (GET /admin/v1/members/:id). */
 const SUMMARY_TIME_ZONE = 'Asia/Shanghai';
@@ -208,12 +209,13 @@ export function memberPages(ctx: HubContext) {
       const member = (await memberInScope(ctx.members, scope, asked)) ? await ctx.members.summary(asked, SUMMARY_TIME_ZONE, now) : undefined;
       await ctx.audit.record({ actor: { kind: actor.kind, name: actor.name }, method: 'GET', route: c.req.routePath, target: asked, status: member ? 200 : 404, ...clientAddress(c) });
       if (!member) throw new AppError('member_not_found', `no member ${asked}`);
-      const [profile, docs, stores, golden] = await Promise.all([
+      const [profile, docs, stores, golden, privacy] = await Promise.all([
         ctx.members.memberDoc(member.id) as Promise<MemberDoc | undefined>,
         ctx.members.docsOf(member.id),
         ctx.members.relevantStores(member.id).then((ids) => ids.filter((id) => seesStore(scope, id))),
         // One-ID is HQ's: not shown to an operator with a scope.
         mayCall(actor, 'GET /identity/members/:id') && scope.node === null ? goldenOf(ctx, member.id) : undefined,
+        privacyOf(ctx, member.id),
       ]);
       const templates = mayCall(actor, 'POST /coupons') ? await listTemplates(ctx.couch) : [];
       const reveal = can(actor, 'members:reveal_pii');
@@ -232,6 +234,8 @@ export function memberPages(ctx: HubContext) {
           <IssuedNotice t={t} query={(n) => c.req.query(n)} />
           {c.req.query('done') === 'accepted' && <Notice kind="ok">{t('oneId.didAccept')}</Notice>}
           {c.req.query('done') === 'rejected' && <Notice kind="ok">{t('oneId.didReject')}</Notice>}
+          {c.req.query('done') === 'consent' && <Notice kind="ok">{t('privacy.didConsent')}</Notice>}
+          {c.req.query('done') === 'erase' && <Notice kind="ok">{t('privacy.didErase')}</Notice>}
           {member.id !== asked && <Notice kind="info">{t('members.mergedInto', { asked, id: member.id })}</Notice>}
           <div class="cards">
             <Panel title={t('members.profile')} id="profile">
@@ -292,6 +296,7 @@ export function memberPages(ctx: HubContext) {
               rows={orders.slice(0, 100).map((o) => [t.time(o.at), o.storeId, o.receiptNo, `¥${yuan(o.payableCents)}`, t.num(o.pointsEarned), t.num(o.pointsRedeemed)])}
             />
           </Panel>
+          <PrivacyPanel t={t} actor={actor} memberId={member.id} privacy={privacy} />
           {mayCall(actor, 'GET /identity/members/:id') && (
             <Panel title={t('members.merges')} id="merges">
               {merged.length > 0 && <p>{t('members.storeMerges', { ids: merged.join(', ') })}</p>}
