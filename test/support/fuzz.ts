@@ -333,6 +333,8 @@ export function edgeRoutes(fx: EdgeFixture): RouteSpec[] {
   return [
     { route: 'GET /healthz', method: 'GET', path: fc.constant({ text: '/healthz', decoded: '' }), auth: 'none' },
     { route: 'POST /v1/members/identify', method: 'POST', path: fc.constant({ text: '/v1/members/identify', decoded: '' }), auth: 'terminal', body: identify.map(j), writes: w },
+    { route: 'GET /v1/members/:id/consent', method: 'GET', path: p`/v1/members/${memberSeg}/consent`, auth: 'terminal' },
+    { route: 'POST /v1/members/:id/consent', method: 'POST', path: p`/v1/members/${memberSeg}/consent`, auth: 'terminal', writes: w, body: fc.record({ channel: fc.constantFrom('sms', 'wechat', 'email', 'phone', 'fax'), granted: fc.boolean() }).map(j) },
     {
       route: 'POST /v1/members',
       method: 'POST',
@@ -510,6 +512,11 @@ export function hubRoutes(fx: HubFixture): RouteSpec[] {
     },
     { route: 'GET /admin/v1/members', method: 'GET', path: query({ name: fc.constantFrom('Wang', 'li n', '王', ''), limit: fc.constantFrom('1', '20', '100', '0') }).map((q) => ({ text: `/admin/v1/members${q.text}`, decoded: q.decoded })), auth: 'admin' },
     { route: 'GET /admin/v1/members/:id', method: 'GET', path: p`/admin/v1/members/${member}`, auth: 'admin' },
+    // personal data rights (hub/privacy/routes.ts); only the last fixture member is ever erased, so the others stay whole for the rest
+    { route: 'GET /admin/v1/members/:id/export', method: 'GET', path: p`/admin/v1/members/${member}/export`, auth: 'admin' },
+    { route: 'GET /admin/v1/members/:id/consent', method: 'GET', path: p`/admin/v1/members/${member}/consent`, auth: 'admin' },
+    { route: 'POST /admin/v1/members/:id/consent', method: 'POST', path: p`/admin/v1/members/${member}/consent`, auth: 'admin', writes: ['storeDb'], body: fc.record({ channel: fc.constantFrom('sms', 'wechat', 'email', 'phone', 'fax'), granted: fc.boolean() }).map(j) },
+    { route: 'POST /admin/v1/members/:id/erase', method: 'POST', path: p`/admin/v1/members/${seg(fc.constantFrom(fx.memberIds[fx.memberIds.length - 1]!, 'NOPE0000'))}/erase`, auth: 'admin', writes: ['storeDb', 'identity'], body: fc.record({ reason: fc.constantFrom('Asked in store on 2026-11-30', '') }).map(j) },
     { route: 'GET /admin/v1/fleet', method: 'GET', path: none('/admin/v1/fleet'), auth: 'admin' },
     { route: 'GET /admin/v1/points/daily', method: 'GET', path: query({ days: fc.constantFrom('1', '14', '90', '0', '-1', '1e9', '__proto__') }).map((q) => ({ text: `/admin/v1/points/daily${q.text}`, decoded: q.decoded })), auth: 'admin' },
     { route: 'GET /admin/v1/incidents', method: 'GET', path: query({ status: fc.constantFrom('open', 'resolved'), store: fc.constantFrom(fx.storeId, 'NOPE'), kind: fc.constantFrom('double_redemption', 'clock_skew') }).map((q) => ({ text: `/admin/v1/incidents${q.text}`, decoded: q.decoded })), auth: 'admin' },
@@ -1060,8 +1067,10 @@ export async function setupHub(): Promise<HubSetup> {
       // they hold still for half a second. (Found by the 20,000-request bench: records moved
       // under a refused request after an import, then after a store's pushed registration.)
       async settle(req, res) {
-        const pushed = req.route.includes(' /couch/');
-        if (!req.route.includes('/imports') && !req.route.includes('/identity/') && !pushed) return;
+        // Consent and erasure write into store databases too, which the ingest then reads (and
+        // One-ID hears of the member); the console's One-ID forms are One-ID's routes.
+        const pushed = req.route.includes(' /couch/') || /\/(consent|erase)$/.test(req.route);
+        if (!/\/imports|\/identity\/|\/one-id\/|\/split$/.test(req.route) && !pushed) return;
         // What a store pushes is ingested after the answer, and a registration then reaches
         // One-ID: wait for the ingest to catch up with the store (the fleet view's lag).
         for (let i = 0; i < 100 && pushed; i++) {
