@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../../shared/cli/write-file-atomic.ts';
 import { afterFailure, isLocked } from '../../shared/login-policy.ts';
 import { hashPassword, needsRehash, newOneTimePassword, passwordProblem, verifyPassword } from '../../shared/passwords.ts';
 import { ConcurrencyGate } from '../../shared/concurrency-gate.ts';
-import { DEFAULT_ROLES, type Role } from '../../shared/permissions.ts';
+import { DEFAULT_ROLES, PERMISSIONS, type Role } from '../../shared/permissions.ts';
 import { AddOperatorSchema, OperatorName, RoleId } from '../../shared/schemas/operator.ts';
 import type { Couch, Doc } from '../couch/couch.ts';
 import { DB } from '../couch/databases.ts';
@@ -58,9 +58,19 @@ export class Operators {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  /** Stores the default roles that are not there yet; roles an admin changed stay as they are. */
+  /**
+   * Stores the default roles that are not there yet; roles an admin changed stay as they are,
+   * but `admin` is everything by definition: it gains the permissions a release adds (else a
+   * hub made before them could never grant them to anyone).
+   */
   async ensureDefaultRoles(): Promise<void> {
     await this.couch.insertNew(DB.operators, DEFAULT_ROLES.map((r) => ({ _id: roleKey(r.id), type: 'role', ...r, permissions: [...r.permissions] }) satisfies RoleDoc));
+    await this.couch.update<RoleDoc>(DB.operators, roleKey('admin'), (cur) => {
+      if (!cur) return undefined;
+      const held = Array.isArray(cur.permissions) ? cur.permissions : [];
+      const missing = PERMISSIONS.filter((p) => !held.includes(p));
+      return missing.length > 0 ? { ...cur, permissions: [...held, ...missing] } : undefined;
+    });
   }
 
   async roles(): Promise<Role[]> {

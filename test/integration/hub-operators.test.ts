@@ -2,6 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Couch } from '../../hub/couch/couch.ts';
+import { startEmbeddedCouch } from '../../hub/couch/embedded.ts';
+import { createLog } from '../../shared/cli/log.ts';
+import { PERMISSIONS } from '../../shared/permissions.ts';
 import { lastLine, removeDir, runTool, tempDir } from '../support/edge-node.ts';
 import { adminClient, freePort, hubCliOk, startHub, type HubProcess } from '../support/hub.ts';
 import { OperatorSession } from '../support/operator-session.ts';
@@ -348,6 +352,33 @@ describe('logins per client address', () => {
       expect(answers[3]!.body.error.code).toBe('rate_limited');
     } finally {
       await limited.stop();
+    }
+  });
+});
+
+describe('a hub made before a release added permissions', () => {
+  it("its admin role gains them at the next start; another role's stored permissions stay as they were", async () => {
+    const dir = tempDir('memberedge-hub-ops-roles-');
+    dirs.push(dir);
+    const port = await freePort();
+    const old = await startHub(dir, port);
+    await old.stop();
+    // As an older release stored them: admin without the newest permissions, an analyst an admin trimmed.
+    const couch = await startEmbeddedCouch(dir, createLog('test', true));
+    try {
+      const c = new Couch(couch.url);
+      await c.update<any>('hub-operators', 'role:admin', (r) => ({ ...r, permissions: r.permissions.filter((p: string) => p !== 'members:erase' && p !== 'members:consent') }));
+      await c.update<any>('hub-operators', 'role:analyst', (r) => ({ ...r, permissions: ['members:read'] }));
+    } finally {
+      await couch.stop();
+    }
+    const again = await startHub(dir, port);
+    try {
+      const roles = (await adminClient(again).get('/roles')).body.roles as { id: string; permissions: string[] }[];
+      expect([...roles.find((r) => r.id === 'admin')!.permissions].sort()).toEqual([...PERMISSIONS].sort());
+      expect(roles.find((r) => r.id === 'analyst')!.permissions).toEqual(['members:read']);
+    } finally {
+      await again.stop();
     }
   });
 });
