@@ -126,7 +126,7 @@ async function main(argv: string[]): Promise<void> {
       const dir = nodeDir();
       const guide = guideName(name);
       const password = await addGuide(dir, guide, new Date());
-      console.log(`guide ${guide} added; their password (shown once; 'guide add ${guide}' again gives a new one), for /guide on this node:`);
+      console.log(`guide ${guide} added; their one-time password (shown once; they choose their own at their first sign-in; 'guide add ${guide}' again gives a new one), for /guide on this node:`);
       console.log(password);
       return;
     }

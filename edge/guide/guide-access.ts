@@ -67,12 +67,17 @@ export async function currentSession(c: GuideContext, deps: GuideDeps): Promise<
   return { id: id!, session };
 }
 
-/** A page for signed-in guides; without a session, a redirect to the sign-in page (which brings them back). */
-export function guidePage(deps: GuideDeps, handler: (c: GuideContext) => Response | Promise<Response>): Handler<GuideEnv> {
+/**
+ * A page for signed-in guides; without a session, a redirect to the sign-in page (which brings
+ * them back); with a password `guide add` printed still to replace, a redirect to the page that
+ * replaces it.
+ */
+export function guidePage(deps: GuideDeps, handler: (c: GuideContext) => Response | Promise<Response>, opts: { passwordPage?: boolean } = {}): Handler<GuideEnv> {
   return async (c) => {
     setLanguage(c, deps);
     const current = await currentSession(c, deps);
     if (!current) return c.redirect(`/guide/login?next=${encodeURIComponent(safeNext(c.req.path))}`, 303);
+    if (current.session.mustChangePassword && !opts.passwordPage) return c.redirect('/guide/password', 303);
     c.set('session', current.session);
     c.set('sessionId', current.id);
     return handler(c);
@@ -83,7 +88,7 @@ export function guidePage(deps: GuideDeps, handler: (c: GuideContext) => Respons
  * A form that changes something or asks about a person: a signed-in guide, and the session's
  * CSRF token as `_csrf` (403 before the handler runs otherwise). The handler gets the fields.
  */
-export function guideForm(deps: GuideDeps, handler: (c: GuideContext, form: (name: string) => string) => Response | Promise<Response>): Handler<GuideEnv> {
+export function guideForm(deps: GuideDeps, handler: (c: GuideContext, form: (name: string) => string) => Response | Promise<Response>, opts: { passwordPage?: boolean } = {}): Handler<GuideEnv> {
   return guidePage(deps, async (c) => {
     const body = await formBody(c);
     if (!csrfMatches(c.var.session, own(body, '_csrf'))) throw new AppError('csrf_failed', c.var.t('error.csrf'));
@@ -91,7 +96,7 @@ export function guideForm(deps: GuideDeps, handler: (c: GuideContext, form: (nam
       const v = own(body, name);
       return typeof v === 'string' ? v : '';
     });
-  });
+  }, opts);
 }
 
 /** A form's fields; anything but a form is an empty one (so a JSON post has no `_csrf` either). */

@@ -1,3 +1,4 @@
+import { signInGuide } from '../support/guide-session.ts';
 import { performance } from 'node:perf_hooks';
 import { seedMemberId } from '../../edge/seed.ts';
 import { client, edgeCliOk, lastLine, provisionNode, removeDir, startEdge } from '../support/edge-node.ts';
@@ -45,14 +46,7 @@ export async function benchGuide(): Promise<GuideBench> {
       const res = await pos.post('/v1/checkouts', { receiptNo: `GB${i}`, memberId, lines: [{ sku: `SKU-${i}`, category: categories[i % categories.length], qty: 1 + (i % 3), unitPrice: 4_900 + i * 100 }] });
       if (res.status !== 201) throw new Error(`checkout: ${res.status} ${JSON.stringify(res.body)}`);
     }
-    const signIn = await fetch(`${edge.url}/guide/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { origin: edge.url, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ name: 'bench', password, next: '/guide' }),
-    });
-    const cookie = /guide_session=[^;]+/.exec(signIn.headers.get('set-cookie') ?? '')?.[0];
-    if (signIn.status !== 303 || !cookie) throw new Error(`guide sign-in: ${signIn.status}`);
+    const { cookie } = await signInGuide(edge.url, 'bench', password);
 
     const profileUrl = `${edge.url}/guide/m/${memberId}`;
     const posUrl = `${edge.url}/v1/members/${memberId}`;

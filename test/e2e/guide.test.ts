@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedMemberCode } from '../../shared/seed-members.ts';
@@ -18,6 +20,8 @@ let edge: EdgeProcess | undefined;
 let edgeDir: string | undefined;
 let pos: ReturnType<typeof client>;
 let password: string;
+/** The password anna chooses at her first sign-in. */
+const ANNA_PASSWORD = 'anna chose this one';
 let memberId: string;
 
 beforeAll(async () => {
@@ -88,10 +92,35 @@ describe('the guide pages', () => {
     expect(await page.textContent('[role=alert]')).toContain('Wrong name or password');
   });
 
-  it('a guide signs in, finds a member by phone and sees what the till sees, with purchases and what to talk about', async () => {
-    // Signing in brings the guide back to the page they asked for first.
+  it('the printed password leads first to a page to choose one’s own; then the printed one no longer signs in', async () => {
     await signIn(page, 'anna', password);
-    await page.waitForURL(`**/guide/m/${memberId}`);
+    await page.waitForURL('**/guide/password');
+    // Until then every page sends the guide back here.
+    await page.goto(`/guide/m/${memberId}`);
+    expect(path(page)).toBe('/guide/password');
+    expect(await scrollsSideways(page)).toBe(false);
+    await screenshot(page, 'guide-password');
+    const choose = async (current: string, next: string, confirm = next) => {
+      await page.fill('input[name=current]', current);
+      await page.fill('input[name=next]', next);
+      await page.fill('input[name=confirm]', confirm);
+      await page.click('form[action="/guide/password"] button[type=submit]');
+    };
+    await choose(password, ANNA_PASSWORD, 'something else entirely');
+    expect(await page.textContent('[role=alert]')).toContain('differ');
+    await choose('not the printed one', ANNA_PASSWORD);
+    expect(await page.textContent('[role=alert]')).toContain('wrong');
+    await choose(password, ANNA_PASSWORD);
+    await page.waitForURL((u) => u.pathname === '/guide');
+    const file = JSON.parse(readFileSync(join(edgeDir!, 'guides.json'), 'utf8')).guides.find((g: any) => g.name === 'anna');
+    expect(file).toMatchObject({ mustChangePassword: false, passwordAt: expect.any(String) });
+    const { page: other } = await rig.open({ viewport: PHONE, baseURL: edge!.url });
+    await other.goto('/guide/login');
+    await signIn(other, 'anna', password);
+    expect(await other.textContent('[role=alert]')).toContain('Wrong name or password');
+  });
+
+  it('a guide signs in, finds a member by phone and sees what the till sees, with purchases and what to talk about', async () => {
     await page.goto('/guide');
     expect(await page.textContent('h1')).toBe('Find a member');
     expect(await scrollsSideways(page)).toBe(false);
@@ -161,7 +190,7 @@ describe('the guide pages', () => {
     const { page: zh } = await rig.open({ viewport: PHONE, baseURL: edge!.url, locale: 'zh-CN' });
     await zh.goto('/guide');
     expect(await zh.textContent('h1')).toBe('登录');
-    await signIn(zh, 'anna', password);
+    await signIn(zh, 'anna', ANNA_PASSWORD);
     await zh.waitForURL('**/guide');
     for (const p of ['/guide', `/guide/m/${memberId}`, '/guide/register']) {
       await zh.goto(p);

@@ -6,6 +6,7 @@ import { DEFAULT_RULES } from '../../shared/schemas/rules.ts';
 import { edgeCliOk, lastLine } from './edge-node.ts';
 import { enc, hostileString, j, MARKUP_PROBES, Obj, p, query, seg, setupEdge, setupHub, toJson, type EdgeSetup, type HubSetup, type J, type RouteSpec } from './fuzz.ts';
 import { adminClient } from './hub.ts';
+import { signInGuide } from './guide-session.ts';
 import { OperatorSession } from './operator-session.ts';
 
 /*
@@ -150,6 +151,9 @@ export function guideRoutes(fx: GuideFixture): RouteSpec[] {
     page('/guide', none('/guide')),
     page('/guide/m/:id', p`/guide/m/${seg(fc.constantFrom(...fx.memberIds, 'NOSUCH0001'))}`),
     page('/guide/register', none('/guide/register')),
+    page('/guide/password', none('/guide/password')),
+    // Never the session's password: a change would end the run's session (its own test is in guide.test.ts).
+    form('/guide/password', none('/guide/password'), { current: field('not the password'), next: field('a new password here', 'short'), confirm: field('a new password here') }, []),
     { route: 'GET /guide/lang', method: 'GET', path: withQuery('/guide/lang', query({ to: fc.constantFrom('en', 'zh-CN', 'xx'), back: fc.constantFrom('/guide', '//evil.example', 'https://evil.example/') })), auth: 'operator' },
     form('/guide/find', none('/guide/find'), { q: field('139 0000 0001', '+86 137 0000 0009', 'MSEED00000001', 'https://wx.example/m?c=1') }, ['members']),
     form('/guide/register', none('/guide/register'), { phone: field('+86 136 0000 0001', '136-0000-0002', '12345'), name: field('Walk In', '王伟', ''), gender: field('', 'F', 'M', 'X'), birthday: field('', '1990-02-03', '2990-01-01', '1990-02-30') }, ['seq']),
@@ -165,13 +169,7 @@ export async function setupGuide(): Promise<GuideSetup> {
   const setup = await setupEdge();
   try {
     const password = lastLine(await edgeCliOk(['guide', 'add', 'fzguide', '--data', setup.storeDir]));
-    const url = setup.target.url;
-    const login = await fetch(`${url}/guide/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: url }, body: `name=fzguide&password=${encodeURIComponent(password)}` });
-    const cookie = /^(guide_session=[^;]+)/.exec(login.headers.getSetCookie().find((c) => c.startsWith('guide_session=')) ?? '')?.[1];
-    if (login.status !== 303 || !cookie) throw new Error(`guide sign-in: ${login.status}`);
-    const home = await (await fetch(`${url}/guide`, { headers: { cookie } })).text();
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(home)?.[1];
-    if (!csrf) throw new Error('no CSRF token on the guide page');
+    const { cookie, csrf } = await signInGuide(setup.target.url, 'fzguide', password);
     setup.target.credentials.operator = cookie;
     return { ...setup, guideFixture: { csrf, memberIds: setup.fixture.memberIds } };
   } catch (err) {

@@ -2,7 +2,8 @@ import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { isLang } from '../../../shared/i18n.ts';
 import { sentFrom } from '../../../shared/same-origin.ts';
-import { clearSessionCookie, clientAddress, currentSession, formBody, guideForm, safeNext, setLanguage, setSessionCookie, type GuideDeps, type GuideEnv } from '../guide-access.ts';
+import { clearSessionCookie, clientAddress, currentSession, formBody, guideForm, guidePage, safeNext, setLanguage, setSessionCookie, type GuideDeps, type GuideEnv } from '../guide-access.ts';
+import type { GuideSession } from '../sessions.ts';
 import type { GuideTranslator } from '../i18n.ts';
 import { Layout, Notice } from '../layout.tsx';
 import { own } from '../../../shared/own.ts';
@@ -28,7 +29,32 @@ function SignInPage({ t, storeId, next, error, name }: { t: GuideTranslator; sto
   );
 }
 
-/** Signing in and out, and the language switch. */
+function PasswordPage({ t, storeId, session, error }: { t: GuideTranslator; storeId: string; session: GuideSession; error?: string | undefined }) {
+  return (
+    <Layout t={t} title={t('password.title')} storeId={storeId} here="/guide/password">
+      <form method="post" action="/guide/password" class="card">
+        {session.mustChangePassword && <p class="hint">{t('password.mustChange')}</p>}
+        {error && <Notice kind="error">{error}</Notice>}
+        <input type="hidden" name="_csrf" value={session.csrfToken} />
+        <label>
+          {t(session.mustChangePassword ? 'password.given' : 'password.current')}
+          <input name="current" type="password" autocomplete="current-password" required maxlength={256} />
+        </label>
+        <label>
+          {t('password.next')}
+          <input name="next" type="password" autocomplete="new-password" required minlength={10} maxlength={256} />
+        </label>
+        <label>
+          {t('password.confirm')}
+          <input name="confirm" type="password" autocomplete="new-password" required minlength={10} maxlength={256} />
+        </label>
+        <button type="submit">{t('password.submit')}</button>
+      </form>
+    </Layout>
+  );
+}
+
+/** Signing in and out, a guide's own password, and the language switch. */
 export function sessionPages(deps: GuideDeps) {
   const { ctx } = deps;
   const app = new Hono<GuideEnv>();
@@ -70,13 +96,41 @@ export function sessionPages(deps: GuideDeps) {
     return c.redirect(next, 303);
   });
 
+  app.get('/password', guidePage(deps, (c) => c.html(<PasswordPage t={c.var.t} storeId={ctx.storeId} session={c.var.session} />), { passwordPage: true }));
+
+  // The password `guide add` printed is known to whoever handed it over: the guide chooses their
+  // own before any page. Every session of the old password ends; this browser gets a new one.
+  app.post(
+    '/password',
+    guideForm(
+      deps,
+      async (c, form) => {
+        const t = c.var.t;
+        const page = (error: string, status: 400 | 401) => c.html(<PasswordPage t={t} storeId={ctx.storeId} session={c.var.session} error={error} />, status);
+        if (form('next') !== form('confirm')) return page(t('password.mismatch'), 400);
+        const changed = await deps.accounts.changePassword(c.var.session, form('current'), form('next'));
+        if (!changed.ok) return changed.reason === 'wrong_current' ? page(t('password.wrongCurrent'), 401) : page(t(changed.reason === 'same' ? 'password.same' : 'password.tooWeak'), 400);
+        deps.sessions.remove(c.var.sessionId);
+        const { id } = deps.sessions.create(changed.who);
+        setSessionCookie(c, id);
+        ctx.log.info('guide chose a password', { guide: changed.who.name });
+        return c.redirect('/guide', 303);
+      },
+      { passwordPage: true },
+    ),
+  );
+
   app.post(
     '/logout',
-    guideForm(deps, (c) => {
-      deps.sessions.remove(c.var.sessionId);
-      clearSessionCookie(c);
-      return c.redirect('/guide/login', 303);
-    }),
+    guideForm(
+      deps,
+      (c) => {
+        deps.sessions.remove(c.var.sessionId);
+        clearSessionCookie(c);
+        return c.redirect('/guide/login', 303);
+      },
+      { passwordPage: true },
+    ),
   );
 
   // The language switch: a link, so it works without scripts; it changes nothing but the cookie.
