@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { client, removeDir, startEdge, type EdgeProcess } from '../support/edge-node.ts';
-import { scrollsSideways, screenshot, startConsoleRig, type ConsoleRig } from '../support/browser.ts';
+import { type ConsoleRig, openAsOperator, screenshot, scrollsSideways, startConsoleRig } from '../support/browser.ts';
 import { adminClient, enrollStore, eventually } from '../support/hub.ts';
 
 /*
@@ -37,23 +37,7 @@ afterAll(async () => {
 });
 
 /** A new operator of a role, logged in with their own password in a fresh browser profile. */
-async function operatorPage(role: string, opts: { viewport?: { width: number; height: number }; locale?: string } = {}): Promise<Page> {
-  const name = `${role.replace(/_/g, '-')}-${Math.random().toString(36).slice(2, 7)}`;
-  const added = await admin.post('/operators', { name, role });
-  expect(added.status).toBe(201);
-  const { page } = await rig.open(opts);
-  await page.goto('/console/login');
-  await page.fill('input[name=name]', name);
-  await page.fill('input[name=password]', added.body.password);
-  await page.click('button[type=submit]');
-  await page.waitForURL('**/console/password');
-  await page.fill('input[name=current]', added.body.password);
-  await page.fill('input[name=next]', `${name} password`);
-  await page.fill('input[name=confirm]', `${name} password`);
-  await page.click('form[action="/console/password"] button[type=submit]');
-  await page.waitForURL((u) => u.pathname === '/console');
-  return page;
-}
+const operatorPage = async (role: string, opts: { viewport?: { width: number; height: number }; locale?: string } = {}): Promise<Page> => (await openAsOperator(rig, role, opts)).page;
 
 it('consent, export and erasure on the member page: each form for the roles that may, audited, the till finds no one afterwards', { timeout: 180_000 }, async () => {
   // An analyst reads and exports, and records nothing; a store manager records consent, erases nothing.

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import PouchDB from 'pouchdb-node';
+import { seedMemberId as seedId } from '../../shared/seed-members.ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Couch } from '../../hub/couch/couch.ts';
 import { startEmbeddedCouch } from '../../hub/couch/embedded.ts';
@@ -19,7 +20,6 @@ import { OperatorSession } from '../support/operator-session.ts';
  * balances unchanged.
  */
 
-const seedId = (i: number) => `MSEED${String(i).padStart(8, '0')}`;
 
 let hubDir: string;
 let hubPort: number;
