@@ -15,8 +15,9 @@ import { INCIDENT_KINDS, incidentById, listIncidents } from '../incidents.ts';
 import { ResolveIncidentSchema } from '../../shared/schemas/incident.ts';
 import { localDate } from '../../shared/local-time.ts';
 import { memberDetail } from '../member-detail.ts';
+import { EVERYTHING } from '../../shared/org-scope.ts';
 import { scopeCheck } from '../org/scope-check.ts';
-import { pointsByDay } from '../points-activity.ts';
+import { dashboardFor } from '../dashboard/service.ts';
 import { currentRules, listTemplates, putTemplate, setRules } from '../rules.ts';
 import { seedStoreMembers } from '../seed.ts';
 import { AddStoreSchema, type StoreDoc } from '../stores.ts';
@@ -121,7 +122,7 @@ export function adminRoutes(ctx: HubContext) {
   admin.get('/points/daily', async (c) => {
     (await scopeCheck(ctx, c)).everything('points by day (every store together)');
     const q = parseQuery(new URL(c.req.url).searchParams, PointsQuerySchema);
-    return c.json({ days: await pointsByDay(ctx.couch, localDate(ctx.clock(), DASHBOARD_TIME_ZONE), q.days) });
+    return c.json({ days: (await dashboardFor(ctx, EVERYTHING, q.days)).points });
   });
   return admin;
 }

@@ -107,7 +107,7 @@ export interface Change<T> {
   doc: T;
 }
 
-/** Ledger reasons that give points to members, and the one that spends them at the till (as hub/points-activity.ts had them). */
+/** Ledger reasons that give points to members, and the one that spends them at the till. */
 const ISSUED = new Set(['join', 'earn', 'interaction']);
 const REDEEMED = 'redeem';
 
@@ -119,12 +119,12 @@ const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0
  * `seq` as loaded, the bar a change must pass.
  */
 export class CounterDocs {
-  private readonly docs = new Map<string, { doc: Counted; from: number }>();
+  private readonly docs = new Map<string, { doc: Counted; from: number; fresh: boolean }>();
   private readonly changed = new Set<string>();
 
-  /** A document as stored (or absent: a new one). */
+  /** A document as stored (with its `_id` and `_rev`, kept for the write), or absent: a new one. */
   load(id: string, doc: Counted | undefined): void {
-    this.docs.set(id, { doc: doc ? structuredClone(doc) : { seq: 0 }, from: doc?.seq ?? 0 });
+    this.docs.set(id, { doc: doc ? structuredClone(doc) : { seq: 0 }, from: doc?.seq ?? 0, fresh: !doc });
   }
 
   has(id: string): boolean {
@@ -136,16 +136,19 @@ export class CounterDocs {
     const entry = this.docs.get(id);
     if (!entry) throw new Error(`counter document ${id} not loaded`);
     if (seq <= entry.from) return undefined;
-    if (!this.changed.has(id) && Object.keys(entry.doc).length === 1) Object.assign(entry.doc, empty());
+    if (entry.fresh) {
+      Object.assign(entry.doc, empty());
+      entry.fresh = false;
+    }
     entry.doc.seq = Math.max(entry.doc.seq, seq);
     this.changed.add(id);
     return entry.doc as T;
   }
 
-  /** A member document as it stands now in the batch (changes folded so far), or undefined. */
+  /** A document as it stands now in the batch (changes folded so far), or undefined: none yet. */
   peek<T extends Counted>(id: string): T | undefined {
-    const doc = this.docs.get(id)?.doc;
-    return doc && Object.keys(doc).length > 1 ? (doc as T) : undefined;
+    const entry = this.docs.get(id);
+    return entry && !entry.fresh ? (entry.doc as T) : undefined;
   }
 
   /** The documents changed, the counters first and members last (see the top of this file). */

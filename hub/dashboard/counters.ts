@@ -1,0 +1,146 @@
+import { localDate, addDays } from '../../shared/local-time.ts';
+import type { Log } from '../../shared/cli/log.ts';
+import { docId } from '../../shared/doc-ids.ts';
+import { aggId, CounterDocs, factDocIds, foldFacts, foldMembers, foldOnline, memberDocIds, onlineDocIds, type BuyersDoc, type Change, type CountDoc, type DayDoc, type FactLike, type MemberLike, type OnlineDoc, type OnlineOrderLike } from '../../shared/dashboard/aggregates.ts';
+import { ACTIVE_DAYS, dashboardFigures, type DashboardFigures, type FigureScope } from '../../shared/dashboard/figures.ts';
+import type { OneIdMetrics } from '../../shared/one-id/metrics.ts';
+import { seqNumber, type Couch, type Doc } from '../couch/couch.ts';
+import { DB } from '../couch/databases.ts';
+
+/** Changes read and folded at once: one read of the counters a batch touches, two bulk writes. */
+const BATCH = 2000;
+
+type Feed = 'facts' | 'members' | 'online';
+const FEED_DB: Record<Feed, string> = { facts: DB.facts, members: DB.members, online: DB.identity };
+
+interface Checkpoint extends Doc {
+  seq: number;
+  at: string;
+}
+
+/**
+ * Keeps the dashboard's counters (shared/dashboard/aggregates.ts, decision 013) in hub-dashboard
+ * by following three feeds: hub-facts (receipts, refunds, points), hub-members (registrations)
+ * and hub-identity (imported online orders). Each feed has a checkpoint, moved after a batch's
+ * counters are stored; a batch replayed after a kill folds nothing twice (each counter document
+ * knows the last change in it). One run per feed at a time; a read first lets them catch up.
+ */
+export class DashboardCounters {
+  private readonly running = new Map<Feed, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** Changes folded since the start, per feed (the bench reports the catch-up rate). */
+  readonly folded: Record<Feed, number> = { facts: 0, members: 0, online: 0 };
+  /** One-ID's figures as the dashboard last read them (hub/dashboard/service.ts). */
+  oneIdMemo: { at: number; metrics: OneIdMetrics } | undefined;
+
+  constructor(private readonly deps: { couch: Couch; log: Log; timeZone: string }) {}
+
+  start(everyMs: number): void {
+    const tick = () => void this.catchUp().catch((err) => this.deps.log.warn('dashboard counters failed; will retry', { err: String(err) }));
+    tick();
+    this.timer = setInterval(tick, everyMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  /** Folds what the feeds hold now (joining a run under way). */
+  async catchUp(): Promise<void> {
+    await Promise.all((['members', 'facts', 'online'] as const).map((feed) => this.run(feed)));
+  }
+
+  private run(feed: Feed): Promise<void> {
+    const going = this.running.get(feed);
+    if (going) return going;
+    const run = this.drain(feed).finally(() => this.running.delete(feed));
+    this.running.set(feed, run);
+    return run;
+  }
+
+  private async drain(feed: Feed): Promise<void> {
+    const { couch } = this.deps;
+    for (;;) {
+      if (this.stopped) return;
+      const cp = (await couch.get<Checkpoint>(DB.dashboard, `cp:${feed}`)) ?? { _id: `cp:${feed}`, seq: 0, at: '' };
+      const page = await couch.db(FEED_DB[feed]).changes({ since: String(cp.seq), include_docs: true, limit: BATCH } as never);
+      if (page.results.length === 0) return;
+      const results = page.results as { id: string; seq: unknown; doc?: Doc; deleted?: boolean }[];
+      const live = results.flatMap((r) => (r.doc && !r.deleted ? [{ seq: seqNumber(r.seq), doc: r.doc }] : []));
+      if (feed === 'facts') await this.foldFactsBatch(live as Change<FactLike>[]);
+      else if (feed === 'members') await this.write(memberDocIds, foldMembers, live.map((c) => ({ seq: c.seq, doc: { ...c.doc, day: typeof c.doc.registeredAt === 'string' ? localDate(c.doc.registeredAt, this.deps.timeZone) : '' } as MemberLike })));
+      else await this.write(onlineDocIds, foldOnline, live.flatMap((c) => (c.doc._id.startsWith('src:') ? [{ seq: c.seq, doc: this.onlineOrders(c.doc) }] : [])));
+      this.folded[feed] += live.length;
+      await couch.update<Checkpoint>(DB.dashboard, `cp:${feed}`, () => ({ _id: `cp:${feed}`, seq: seqNumber(page.last_seq), at: new Date().toISOString() }));
+      if (results.length < BATCH) return;
+    }
+  }
+
+  private onlineOrders(chunk: Doc): OnlineOrderLike[] {
+    const orders = Array.isArray(chunk.orders) ? (chunk.orders as { id?: unknown; status?: unknown; paidCents?: unknown; at?: unknown }[]) : [];
+    return orders.flatMap((o) =>
+      typeof o.id === 'string' && typeof o.at === 'string' && typeof o.paidCents === 'number' ? [{ id: o.id, status: String(o.status), paidCents: o.paidCents, day: localDate(o.at, this.deps.timeZone) }] : [],
+    );
+  }
+
+  private async foldFactsBatch(changes: Change<FactLike>[]): Promise<void> {
+    const docs = new CounterDocs();
+    await this.load(docs, factDocIds(changes));
+    // Where each member leaves from (their last receipt day) is known once their documents are in.
+    await this.load(docs, factDocIds(changes, docs).filter((id) => !docs.has(id)));
+    const unknown = [...new Set(changes.flatMap((c) => (c.doc.type === 'order' && typeof c.doc.memberId === 'string' && !docs.peek(aggId.member(c.doc.memberId)) ? [c.doc.memberId] : [])))];
+    const profiles = await this.deps.couch.fetchDocs(DB.members, unknown.map(docId.member));
+    const homes = new Map(unknown.map((id, i) => [id, typeof profiles[i]?.homeStoreId === 'string' ? (profiles[i]!.homeStoreId as string) : '']));
+    foldFacts(docs, changes, (id) => homes.get(id) ?? '');
+    await this.store(docs);
+  }
+
+  private async write<T>(ids: (changes: Change<T>[]) => string[], fold: (docs: CounterDocs, changes: Change<T>[]) => void, changes: Change<T>[]): Promise<void> {
+    if (changes.length === 0) return;
+    const docs = new CounterDocs();
+    await this.load(docs, ids(changes));
+    fold(docs, changes);
+    await this.store(docs);
+  }
+
+  private async load(docs: CounterDocs, ids: string[]): Promise<void> {
+    const found = await this.deps.couch.fetchDocs(DB.dashboard, ids);
+    ids.forEach((id, i) => docs.load(id, found[i] as never));
+  }
+
+  /** The counters, then the members (aggregates.ts says why); any refused write fails the batch, replayed later. */
+  private async store(docs: CounterDocs): Promise<void> {
+    const { counters, members } = docs.written();
+    for (const part of [counters, members]) {
+      if (part.length === 0) continue;
+      const res = await this.deps.couch.db(DB.dashboard).bulk({ docs: part.map(([id, d]) => ({ ...d, _id: id }) as Doc) });
+      const failed = res.find((r) => r.error);
+      if (failed) throw new Error(`dashboard counter ${failed.id}: ${failed.error}`);
+    }
+  }
+
+  /**
+   * The figures for `days` days up to `today`, as far as the feeds are folded: a read waits for
+   * the catch-up at most `waitMs` (a hub loading a backlog still answers, with what it has).
+   */
+  async figures(today: string, days: number, scope: FigureScope, waitMs = 2000): Promise<DashboardFigures & { upToDate: boolean }> {
+    const upToDate = await Promise.race([this.catchUp().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), waitMs).unref())]);
+    const { couch } = this.deps;
+    const range = <D>(prefix: string, from: string, to: string) =>
+      couch.range<Doc & D>(DB.dashboard, { startkey: `${prefix}${from}`, endkey: `${prefix}${to}` }, 100_000).then((docs) => docs.map((d) => [d._id.slice(prefix.length), d] as [string, D]));
+    const from = addDays(today, -(days - 1));
+    const activeFrom = addDays(today, -(ACTIVE_DAYS - 1));
+    const [dayDocs, online, reg, act, buyers] = await Promise.all([
+      range<DayDoc>('day:', from, today),
+      range<OnlineDoc>('online:', from, today),
+      range<CountDoc>('reg:', '', '\ufff0'),
+      range<CountDoc>('act:', activeFrom, today),
+      couch.get<Doc & BuyersDoc>(DB.dashboard, aggId.buyers),
+    ]);
+    return { ...dashboardFigures({ days: dayDocs, online, reg, act, buyers }, today, days, scope), upToDate };
+  }
+}
