@@ -2,13 +2,13 @@ import { localDate, addDays } from '../../shared/local-time.ts';
 import type { Log } from '../../shared/cli/log.ts';
 import { docId } from '../../shared/doc-ids.ts';
 import { aggId, CounterDocs, factDocIds, foldFacts, foldMembers, foldOnline, memberDocIds, onlineDocIds, type BuyersDoc, type Change, type CountDoc, type DayDoc, type FactLike, type MemberLike, type OnlineDoc, type OnlineOrderLike } from '../../shared/dashboard/aggregates.ts';
-import { ACTIVE_DAYS, dashboardFigures, type DashboardFigures, type FigureScope } from '../../shared/dashboard/figures.ts';
+import { ACTIVE_DAYS, dashboardFigures, type CounterInput, type DashboardFigures, type FigureScope } from '../../shared/dashboard/figures.ts';
 import type { OneIdMetrics } from '../../shared/one-id/metrics.ts';
 import { seqNumber, type Couch, type Doc } from '../couch/couch.ts';
 import { DB } from '../couch/databases.ts';
 
 /** Changes read and folded at once: one read of the counters a batch touches, two bulk writes. */
-const BATCH = 2000;
+const BATCH = 5000;
 
 type Feed = 'facts' | 'members' | 'online';
 const FEED_DB: Record<Feed, string> = { facts: DB.facts, members: DB.members, online: DB.identity };
@@ -29,6 +29,13 @@ export class DashboardCounters {
   private readonly running = new Map<Feed, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Each feed's checkpoint as last stored (this process is its only writer). */
+  private readonly checkpoints = new Map<Feed, Checkpoint>();
+  /**
+   * Every counter document but the members', as stored (with its revision): a few thousand small
+   * documents, so a read of the figures touches no database. Dropped when a write fails.
+   */
+  private memo: Map<string, Doc & { seq: number }> | undefined;
   /** Changes folded since the start, per feed (the bench reports the catch-up rate). */
   readonly folded: Record<Feed, number> = { facts: 0, members: 0, online: 0 };
   /** One-ID's figures as the dashboard last read them (hub/dashboard/service.ts). */
@@ -66,7 +73,7 @@ export class DashboardCounters {
     const { couch } = this.deps;
     for (;;) {
       if (this.stopped) return;
-      const cp = (await couch.get<Checkpoint>(DB.dashboard, `cp:${feed}`)) ?? { _id: `cp:${feed}`, seq: 0, at: '' };
+      const cp = this.checkpoints.get(feed) ?? (await couch.get<Checkpoint>(DB.dashboard, `cp:${feed}`)) ?? { _id: `cp:${feed}`, seq: 0, at: '' };
       const page = await couch.db(FEED_DB[feed]).changes({ since: String(cp.seq), include_docs: true, limit: BATCH } as never);
       if (page.results.length === 0) return;
       const results = page.results as { id: string; seq: unknown; doc?: Doc; deleted?: boolean }[];
@@ -75,7 +82,9 @@ export class DashboardCounters {
       else if (feed === 'members') await this.write(memberDocIds, foldMembers, live.map((c) => ({ seq: c.seq, doc: { ...c.doc, day: typeof c.doc.registeredAt === 'string' ? localDate(c.doc.registeredAt, this.deps.timeZone) : '' } as MemberLike })));
       else await this.write(onlineDocIds, foldOnline, live.flatMap((c) => (c.doc._id.startsWith('src:') ? [{ seq: c.seq, doc: this.onlineOrders(c.doc) }] : [])));
       this.folded[feed] += live.length;
-      await couch.update<Checkpoint>(DB.dashboard, `cp:${feed}`, () => ({ _id: `cp:${feed}`, seq: seqNumber(page.last_seq), at: new Date().toISOString() }));
+      const next: Checkpoint = { _id: `cp:${feed}`, seq: seqNumber(page.last_seq), at: new Date().toISOString(), ...(cp._rev ? { _rev: cp._rev } : {}) };
+      const saved = await couch.db(DB.dashboard).insert(next);
+      this.checkpoints.set(feed, { ...next, _rev: saved.rev });
       if (results.length < BATCH) return;
     }
   }
@@ -108,8 +117,22 @@ export class DashboardCounters {
   }
 
   private async load(docs: CounterDocs, ids: string[]): Promise<void> {
-    const found = await this.deps.couch.fetchDocs(DB.dashboard, ids);
-    ids.forEach((id, i) => docs.load(id, found[i] as never));
+    const memo = await this.memory();
+    const members = ids.filter((id) => id.startsWith('mbr:'));
+    const found = await this.deps.couch.fetchDocs(DB.dashboard, members);
+    members.forEach((id, i) => docs.load(id, found[i] as never));
+    for (const id of ids) if (!id.startsWith('mbr:')) docs.load(id, memo.get(id));
+  }
+
+  /** The counter documents but the members', read once. */
+  private async memory(): Promise<Map<string, Doc & { seq: number }>> {
+    if (this.memo) return this.memo;
+    const memo = new Map<string, Doc & { seq: number }>();
+    // Every id but `cp:` and `mbr:`: `act:`, `buyers`, `day:` sort before them, `online:`, `reg:` after.
+    for (const range of [{ startkey: 'act:', endkey: 'day:\ufff0' }, { startkey: 'online:', endkey: 'reg:\ufff0' }])
+      for await (const page of this.deps.couch.pages<Doc & { seq: number }>(DB.dashboard, range, 5000)) for (const d of page) if (!d._id.startsWith('cp:')) memo.set(d._id, d);
+    this.memo ??= memo;
+    return this.memo;
   }
 
   /** The counters, then the members (aggregates.ts says why); any refused write fails the batch, replayed later. */
@@ -117,9 +140,17 @@ export class DashboardCounters {
     const { counters, members } = docs.written();
     for (const part of [counters, members]) {
       if (part.length === 0) continue;
-      const res = await this.deps.couch.db(DB.dashboard).bulk({ docs: part.map(([id, d]) => ({ ...d, _id: id }) as Doc) });
+      const written = part.map(([id, d]) => ({ ...d, _id: id }) as Doc & { seq: number });
+      const res = await this.deps.couch.db(DB.dashboard).bulk({ docs: written }).catch((err) => {
+        this.memo = undefined;
+        throw err;
+      });
       const failed = res.find((r) => r.error);
-      if (failed) throw new Error(`dashboard counter ${failed.id}: ${failed.error}`);
+      if (failed) {
+        this.memo = undefined;
+        throw new Error(`dashboard counter ${failed.id}: ${failed.error}`);
+      }
+      if (part === counters) written.forEach((d, i) => this.memo?.set(d._id, { ...d, _rev: res[i]!.rev }));
     }
   }
 
@@ -129,18 +160,18 @@ export class DashboardCounters {
    */
   async figures(today: string, days: number, scope: FigureScope, waitMs = 2000): Promise<DashboardFigures & { upToDate: boolean }> {
     const upToDate = await Promise.race([this.catchUp().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), waitMs).unref())]);
-    const { couch } = this.deps;
-    const range = <D>(prefix: string, from: string, to: string) =>
-      couch.range<Doc & D>(DB.dashboard, { startkey: `${prefix}${from}`, endkey: `${prefix}${to}` }, 100_000).then((docs) => docs.map((d) => [d._id.slice(prefix.length), d] as [string, D]));
+    const memo = await this.memory();
     const from = addDays(today, -(days - 1));
     const activeFrom = addDays(today, -(ACTIVE_DAYS - 1));
-    const [dayDocs, online, reg, act, buyers] = await Promise.all([
-      range<DayDoc>('day:', from, today),
-      range<OnlineDoc>('online:', from, today),
-      range<CountDoc>('reg:', '', '\ufff0'),
-      range<CountDoc>('act:', activeFrom, today),
-      couch.get<Doc & BuyersDoc>(DB.dashboard, aggId.buyers),
-    ]);
-    return { ...dashboardFigures({ days: dayDocs, online, reg, act, buyers }, today, days, scope), upToDate };
+    const input: CounterInput = { days: [], online: [], reg: [], act: [], buyers: memo.get(aggId.buyers) as BuyersDoc | undefined };
+    const within = (day: string, since: string) => day >= since && day <= today;
+    for (const [id, doc] of memo) {
+      const day = id.slice(id.indexOf(':') + 1);
+      if (id.startsWith('reg:')) input.reg.push([day, doc as unknown as CountDoc]);
+      else if (id.startsWith('act:') && within(day, activeFrom)) input.act.push([day, doc as unknown as CountDoc]);
+      else if (id.startsWith('day:') && within(day, from)) input.days.push([day, doc as unknown as DayDoc]);
+      else if (id.startsWith('online:') && within(day, from)) input.online.push([day, doc as unknown as OnlineDoc]);
+    }
+    return { ...dashboardFigures(input, today, days, scope), upToDate };
   }
 }
