@@ -159,7 +159,15 @@ export class DashboardCounters {
    * the catch-up at most `waitMs` (a hub loading a backlog still answers, with what it has).
    */
   async figures(today: string, days: number, scope: FigureScope, waitMs = 2000): Promise<DashboardFigures & { upToDate: boolean }> {
-    const upToDate = await Promise.race([this.catchUp().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), waitMs).unref())]);
+    const caughtUp = this.catchUp().then(
+      () => true,
+      (err) => {
+        // The figures as far as they are counted; the timer tries again.
+        this.deps.log.warn('dashboard counters failed; will retry', { err: String(err) });
+        return false;
+      },
+    );
+    const upToDate = await Promise.race([caughtUp, new Promise<boolean>((r) => setTimeout(() => r(false), waitMs).unref())]);
     const memo = await this.memory();
     const from = addDays(today, -(days - 1));
     const activeFrom = addDays(today, -(ACTIVE_DAYS - 1));

@@ -502,6 +502,8 @@ export function hubRoutes(fx: HubFixture): RouteSpec[] {
     { route: 'GET /admin/v1/members/:id', method: 'GET', path: p`/admin/v1/members/${member}`, auth: 'admin' },
     { route: 'GET /admin/v1/fleet', method: 'GET', path: none('/admin/v1/fleet'), auth: 'admin' },
     { route: 'GET /admin/v1/points/daily', method: 'GET', path: query({ days: fc.constantFrom('1', '14', '90', '0', '-1', '1e9', '__proto__') }).map((q) => ({ text: `/admin/v1/points/daily${q.text}`, decoded: q.decoded })), auth: 'admin' },
+    { route: 'GET /admin/v1/sales/daily', method: 'GET', path: query({ days: fc.constantFrom('1', '14', '366', '0', '-1', '1e9', '__proto__') }).map((q) => ({ text: `/admin/v1/sales/daily${q.text}`, decoded: q.decoded })), auth: 'admin' },
+    { route: 'GET /admin/v1/members/stats', method: 'GET', path: query({ days: fc.constantFrom('1', '__proto__') }).map((q) => ({ text: `/admin/v1/members/stats${q.text}`, decoded: q.decoded })), auth: 'admin' },
     { route: 'GET /admin/v1/incidents', method: 'GET', path: query({ status: fc.constantFrom('open', 'resolved'), store: fc.constantFrom(fx.storeId, 'NOPE'), kind: fc.constantFrom('double_redemption', 'clock_skew') }).map((q) => ({ text: `/admin/v1/incidents${q.text}`, decoded: q.decoded })), auth: 'admin' },
     // One-ID (hub/routes/identity.ts)
     { route: 'POST /admin/v1/imports', method: 'POST', path: none('/admin/v1/imports'), auth: 'admin', writes: identity, body: fc.record({ source: fc.constantFrom('crm', 'ecom', 'zz'), path: fc.constantFrom('/nonexistent/members.csv', '/tmp', '/etc/hostname') }).map(j) },
