@@ -36,6 +36,9 @@ export class DashboardCounters {
    * documents, so a read of the figures touches no database. Dropped when a write fails.
    */
   private memo: Map<string, Doc & { seq: number }> | undefined;
+  private loading: Promise<Map<string, Doc & { seq: number }>> | undefined;
+  /** Counter writes so far: a load that saw one happen meanwhile may hold an old revision, and reads again. */
+  private writes = 0;
   /** Changes folded since the start, per feed (the bench reports the catch-up rate). */
   readonly folded: Record<Feed, number> = { facts: 0, members: 0, online: 0 };
   /** One-ID's figures as the dashboard last read them (hub/dashboard/service.ts). */
@@ -124,15 +127,20 @@ export class DashboardCounters {
     for (const id of ids) if (!id.startsWith('mbr:')) docs.load(id, memo.get(id));
   }
 
-  /** The counter documents but the members', read once. */
-  private async memory(): Promise<Map<string, Doc & { seq: number }>> {
-    if (this.memo) return this.memo;
-    const memo = new Map<string, Doc & { seq: number }>();
-    // Every id but `cp:` and `mbr:`: `act:`, `buyers`, `day:` sort before them, `online:`, `reg:` after.
-    for (const range of [{ startkey: 'act:', endkey: 'day:\ufff0' }, { startkey: 'online:', endkey: 'reg:\ufff0' }])
-      for await (const page of this.deps.couch.pages<Doc & { seq: number }>(DB.dashboard, range, 5000)) for (const d of page) if (!d._id.startsWith('cp:')) memo.set(d._id, d);
-    this.memo ??= memo;
-    return this.memo;
+  /** The counter documents but the members', read once (again after a failed write). */
+  private memory(): Promise<Map<string, Doc & { seq: number }>> {
+    if (this.memo) return Promise.resolve(this.memo);
+    this.loading ??= (async () => {
+      for (;;) {
+        const before = this.writes;
+        const memo = new Map<string, Doc & { seq: number }>();
+        // Every id but `cp:` and `mbr:`: `act:`, `buyers`, `day:` sort before them, `online:`, `reg:` after.
+        for (const range of [{ startkey: 'act:', endkey: 'day:\ufff0' }, { startkey: 'online:', endkey: 'reg:\ufff0' }])
+          for await (const page of this.deps.couch.pages<Doc & { seq: number }>(DB.dashboard, range, 5000)) for (const d of page) if (!d._id.startsWith('cp:')) memo.set(d._id, d);
+        if (this.writes === before) return (this.memo = memo);
+      }
+    })().finally(() => (this.loading = undefined));
+    return this.loading;
   }
 
   /** The counters, then the members (aggregates.ts says why); any refused write fails the batch, replayed later. */
@@ -141,6 +149,7 @@ export class DashboardCounters {
     for (const part of [counters, members]) {
       if (part.length === 0) continue;
       const written = part.map(([id, d]) => ({ ...d, _id: id }) as Doc & { seq: number });
+      this.writes++;
       const res = await this.deps.couch.db(DB.dashboard).bulk({ docs: written }).catch((err) => {
         this.memo = undefined;
         throw err;
