@@ -86,7 +86,11 @@ export class DashboardCounters {
       else await this.write(onlineDocIds, foldOnline, live.flatMap((c) => (c.doc._id.startsWith('src:') ? [{ seq: c.seq, doc: this.onlineOrders(c.doc) }] : [])));
       this.folded[feed] += live.length;
       const next: Checkpoint = { _id: `cp:${feed}`, seq: seqNumber(page.last_seq), at: new Date().toISOString(), ...(cp._rev ? { _rev: cp._rev } : {}) };
-      const saved = await couch.db(DB.dashboard).insert(next);
+      const saved = await couch.db(DB.dashboard).insert(next).catch((err) => {
+        // Read again next time (the replay adds nothing twice).
+        this.checkpoints.delete(feed);
+        throw err;
+      });
       this.checkpoints.set(feed, { ...next, _rev: saved.rev });
       if (results.length < BATCH) return;
     }
