@@ -193,7 +193,7 @@ export async function benchDashboard(log: (line: string) => void = (l) => consol
     const sales = (await token.get('/sales/daily?days=14')).body;
 
     // Server time: the dashboard's data and page against /healthz, interleaved.
-    const { cookie, password } = await sessionCookie(hub, `bench-${randomBytes(3).toString('hex')}`, 'analyst');
+    const { cookie } = await sessionCookie(hub, `bench-${randomBytes(3).toString('hex')}`, 'analyst');
     const get = async (path: string, headers: Record<string, string> = {}) => {
       const t0 = performance.now();
       const res = await fetch(hub.url + path, { headers, redirect: 'manual' });
@@ -230,7 +230,6 @@ export async function benchDashboard(log: (line: string) => void = (l) => consol
       const page = await context.newPage();
       const name = `bench-paint-${randomBytes(3).toString('hex')}`;
       const op = await sessionCookie(hub, name, 'analyst');
-      void op;
       await page.goto('/console/login');
       await page.fill('input[name=name]', name);
       await page.fill('input[name=password]', op.password);
@@ -255,7 +254,6 @@ export async function benchDashboard(log: (line: string) => void = (l) => consol
     } finally {
       await browser.close();
     }
-    void password;
     return {
       members: MEMBERS,
       facts: FACTS,
