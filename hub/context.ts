@@ -9,6 +9,7 @@ import type { ImportJobs } from './identity/import-jobs.ts';
 import type { IdentityService } from './identity/service.ts';
 import type { IngestWorker } from './workers/ingest.ts';
 import type { AuditLog } from './operators/audit.ts';
+import type { DashboardCounters } from './dashboard/counters.ts';
 import type { Operators } from './operators/operators.ts';
 import type { Organisation } from './org/organisation.ts';
 import type { Sessions } from './operators/sessions.ts';
@@ -36,6 +37,8 @@ export interface HubContext {
   operators: Operators;
   sessions: Sessions;
   audit: AuditLog;
+  /** The dashboard's counters, kept as facts and members arrive (decision 013). */
+  dashboard: DashboardCounters;
   /** Deletes DIR/initial-admin-password once the first admin has chosen a password. */
   forgetInitialAdminPassword(): Promise<void>;
   /** Console logins per minute per client address, and the burst allowed at once. */

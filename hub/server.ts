@@ -21,6 +21,8 @@ import { ImportJobs } from './identity/import-jobs.ts';
 import { loadOneIdOptions, SHIPPED_MAPPINGS } from './identity/options.ts';
 import { IdentityService } from './identity/service.ts';
 import { IngestWorker } from './workers/ingest.ts';
+import { DashboardCounters } from './dashboard/counters.ts';
+import { DASHBOARD_TIME_ZONE } from './routes/admin.ts';
 import { AuditLog } from './operators/audit.ts';
 import { forgetInitialPassword, Operators } from './operators/operators.ts';
 import { Sessions } from './operators/sessions.ts';
@@ -34,6 +36,8 @@ export interface HubOptions {
   couchUrl?: string | undefined;
   /** How often every store database is checked for changes the gateway did not announce. */
   sweepEveryMs?: number;
+  /** How often the dashboard's counters follow the feeds (a read also catches them up). */
+  dashboardEveryMs?: number;
   clockSkewMs?: number;
   clock?: () => Date;
   /** Where `import` finds a source's mapping; default deploy/mappings. */
@@ -110,6 +114,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     onRegistrations: (docs) => identity.observeStoreMembers(docs),
   });
   const bundles = new Bundles(couch, opts.dir, enabledStores, opts.log);
+  const dashboard = new DashboardCounters({ couch, log: opts.log, timeZone: DASHBOARD_TIME_ZONE });
   const ctx: HubContext = {
     couch,
     stores,
@@ -128,6 +133,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     operators,
     sessions: new Sessions(couch, clock),
     audit: new AuditLog(couch, clock, opts.log),
+    dashboard,
     forgetInitialAdminPassword: () => forgetInitialPassword(initialPassword),
     loginRate: opts.loginRate ?? { perMinute: 10, burst: 10 },
     refusals: new GatewayRefusals(),
@@ -141,6 +147,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     .catch((err) => opts.log.error('one-id failed to load', { err: String((err as Error)?.stack ?? err) }));
   ingest.start(opts.sweepEveryMs ?? 10_000);
   bundles.start();
+  dashboard.start(opts.dashboardEveryMs ?? 2_000);
 
   serveApp(createHubApp(ctx));
   const { port } = server.address() as AddressInfo;
@@ -150,6 +157,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     embedded,
     async close() {
       await ingest.stop();
+      await dashboard.stop();
       await identityLoaded;
       await identity.close().catch((err) => opts.log.warn('one-id: golden members not all stored; the next start does it', { err: String(err) }));
       bundles.stop();

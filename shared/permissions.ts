@@ -103,6 +103,8 @@ export const ADMIN_ROUTES: ReadonlyMap<string, RouteRule> = new Map<string, Rout
   ['GET /incidents/:id', { permission: 'incidents:read' }],
   ['POST /incidents/:id/resolve', { permission: 'incidents:resolve' }],
   ['GET /points/daily', { permission: 'sales:read' }],
+  ['GET /sales/daily', { permission: 'sales:read' }],
+  ['GET /members/stats', { permission: 'members:read' }],
   ['POST /imports', { permission: 'identity:write' }],
   ['GET /imports', { permission: 'identity:read' }],
   ['GET /imports/:id', { permission: 'identity:read' }],

@@ -525,6 +525,28 @@ const ENTRIES = [
   ['consentSource.till', 'Till'],
   ['consentSource.console', 'Console'],
   ['consentSource.import', 'Import'],
+  // Dashboard figures (issue 11: members, sales by channel, One-ID; decision 013).
+  ['dashboard.members', 'Members'],
+  ['dashboard.membersTotal', 'Members'],
+  ['dashboard.membersNew', 'New this month'],
+  ['dashboard.membersActive', 'Active, 90 days'],
+  ['dashboard.repurchase', 'Repurchase rate'],
+  ['dashboard.membersNote', 'Members counted at their home store. Active: a receipt in the last 90 days. Repurchase rate: members with two or more receipts among those with one or more ({repeaters} of {buyers}).'],
+  ['dashboard.sales', 'Sales by channel, last {n} days (yuan)'],
+  ['dashboard.salesNote', 'Stores: receipts less refunds, by the store\'s business day. E-commerce and marketplaces: imported online orders, neither cancelled nor refunded.'],
+  ['dashboard.channel.store', 'Stores'],
+  ['dashboard.channel.ecommerce', 'Own e-commerce'],
+  ['dashboard.channel.marketplace', 'Marketplaces'],
+  ['dashboard.receipts', 'Receipts'],
+  ['dashboard.onlineOrders', 'Online orders'],
+  ['dashboard.total', 'Total'],
+  ['dashboard.oneId', 'One-ID'],
+  ['dashboard.identification', 'Identification rate'],
+  ['dashboard.completeness', 'Data completeness'],
+  ['dashboard.goldenMembers', 'Golden members'],
+  ['dashboard.oneIdNote', 'Identification rate: golden members whose records come from two or more channels. Completeness: the mean share of profile fields filled.'],
+  ['dashboard.oneIdLoading', 'One-ID is still loading.'],
+  ['dashboard.catchingUp', 'The hub is still counting what has arrived; figures may be low for a moment.'],
 ] as const;
 
 export type MessageKey = (typeof ENTRIES)[number][0];

@@ -24,6 +24,11 @@ export const DB = {
    * the newest first is one range read). Written by the hub only, never replicated to a store.
    */
   audit: 'hub-audit',
+  /**
+   * The dashboard's counters (decision 013): `day:`, `online:`, `reg:`, `act:` per day, `buyers`,
+   * `mbr:<member>`, and a checkpoint per feed followed (`cp:facts`, `cp:members`, `cp:online`).
+   */
+  dashboard: 'hub-dashboard',
 } as const;
 
 export const CENTRAL_DBS = Object.values(DB);

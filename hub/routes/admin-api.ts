@@ -3,6 +3,7 @@ import type { HubContext } from '../context.ts';
 import type { AdminEnv } from '../operators/access.ts';
 import { operatorAdminRoutes } from '../operators/admin-routes.ts';
 import { orgRoutes } from '../org/org-routes.ts';
+import { dashboardRoutes } from '../dashboard/routes.ts';
 import { privacyRoutes } from '../privacy/routes.ts';
 import { adminRoutes } from './admin.ts';
 import { identityRoutes } from './identity.ts';
@@ -14,6 +15,8 @@ import { loyaltyRoutes } from './loyalty.ts';
  */
 export function adminApiRoutes(ctx: HubContext) {
   const api = new Hono<AdminEnv>();
+  // First: its /members/stats must not be taken for a member id.
+  api.route('/', dashboardRoutes(ctx));
   api.route('/', adminRoutes(ctx));
   api.route('/', orgRoutes(ctx));
   api.route('/', loyaltyRoutes(ctx));

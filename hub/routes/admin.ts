@@ -17,8 +17,9 @@ import { maskName } from '../../shared/mask-name.ts';
 import { maskPhone } from '../../shared/phone.ts';
 import { can } from '../../shared/permissions.ts';
 import type { MemberDoc } from '../../shared/schemas/documents.ts';
+import { EVERYTHING } from '../../shared/org-scope.ts';
 import { scopeCheck } from '../org/scope-check.ts';
-import { pointsByDay } from '../points-activity.ts';
+import { dashboardFor } from '../dashboard/service.ts';
 import { seedStoreMembers } from '../seed.ts';
 import { AddStoreSchema, type StoreDoc } from '../stores.ts';
 import { pathId } from './path-param.ts';
@@ -117,7 +118,7 @@ export function adminRoutes(ctx: HubContext) {
   admin.get('/points/daily', async (c) => {
     (await scopeCheck(ctx, c)).everything('points by day (every store together)');
     const q = parseQuery(new URL(c.req.url).searchParams, PointsQuerySchema);
-    return c.json({ days: await pointsByDay(ctx.couch, localDate(ctx.clock(), DASHBOARD_TIME_ZONE), q.days) });
+    return c.json({ days: (await dashboardFor(ctx, EVERYTHING, q.days)).points });
   });
   return admin;
 }

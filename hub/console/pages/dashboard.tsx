@@ -1,21 +1,25 @@
 import { Hono } from 'hono';
-import { localDate } from '../../../shared/local-time.ts';
 import type { HubContext } from '../../context.ts';
 import { fleetStatus } from '../../fleet.ts';
 import { INCIDENT_KINDS, listIncidents } from '../../incidents.ts';
 import { scopeCheck } from '../../org/scope-check.ts';
-import { pointsByDay } from '../../points-activity.ts';
-import { DASHBOARD_TIME_ZONE } from '../../routes/admin.ts';
+import { dashboardFor, oneIdFigures } from '../../dashboard/service.ts';
+import { CHANNELS } from '../../../shared/dashboard/aggregates.ts';
+import type { SalesDay } from '../../../shared/dashboard/figures.ts';
 import { ChartPanel, Panel, Stat, Table } from '../components.tsx';
 import { mayCall, page, type ConsoleEnv } from '../console-access.ts';
 import { Layout } from '../layout.tsx';
 
 const CHART_DAYS = 14;
 
+const yuan = (cents: number) => Math.round(cents) / 100;
+const salesOf = (d: SalesDay, channel: (typeof CHANNELS)[number]) => (channel === 'store' ? d.store.netCents : d[channel].salesCents);
+
 /**
- * The dashboard: stores online and offline, open incidents by kind, points issued and redeemed
- * over the last two weeks. Each panel is there when the role may call the admin route behind it,
- * and reads through the same function as that route.
+ * The dashboard: members (total, new, active, repurchase), sales by channel and points issued and
+ * redeemed over the last two weeks, One-ID's figures, stores online and offline, open incidents
+ * by kind. Each panel is there when the role may call the admin route behind it, and reads
+ * through the same function as that route, in the operator's scope (decision 013).
  */
 export function dashboardPages(ctx: HubContext) {
   const app = new Hono<ConsoleEnv>();
@@ -25,16 +29,59 @@ export function dashboardPages(ctx: HubContext) {
       const { t, actor } = c.var;
       const now = ctx.clock();
       const { scope } = await scopeCheck(ctx, c);
-      const [fleet, incidents, points] = await Promise.all([
+      const [fleet, incidents, figures] = await Promise.all([
         mayCall(actor, 'GET /fleet') ? fleetStatus(ctx, now, scope) : undefined,
         mayCall(actor, 'GET /incidents') ? listIncidents(ctx.couch, { status: 'open' }, scope) : undefined,
-        // Every store's points together: HQ's figure, not shown to an operator with a scope (decision 010).
-        mayCall(actor, 'GET /points/daily') && scope.node === null ? pointsByDay(ctx.couch, localDate(now, DASHBOARD_TIME_ZONE), CHART_DAYS) : undefined,
+        mayCall(actor, 'GET /sales/daily') || mayCall(actor, 'GET /members/stats') ? dashboardFor(ctx, scope, CHART_DAYS) : undefined,
       ]);
+      const sales = mayCall(actor, 'GET /sales/daily') ? figures?.sales : undefined;
+      const points = mayCall(actor, 'GET /sales/daily') ? figures?.points : undefined;
+      const members = mayCall(actor, 'GET /members/stats') ? figures?.members : undefined;
+      // One-ID links every channel at once: HQ's figure, for operators without a scope (decision 010).
+      const oneId = mayCall(actor, 'GET /identity/metrics') && scope.node === null;
+      const metrics = oneId ? oneIdFigures(ctx) : undefined;
+      const online = scope.node === null;
+      const channels = CHANNELS.filter((ch) => ch === 'store' || online);
+      const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
       const count = (state: string) => fleet?.filter((s) => s.state === state).length ?? 0;
       const byKind = INCIDENT_KINDS.map((k) => [k, incidents?.filter((i) => i.kind === k).length ?? 0] as const).filter(([, n]) => n > 0);
       return c.html(
-        <Layout t={t} title={t('dashboard.title')} here="/console" actor={actor} screen="/console" scripts={points ? ['/console/static/echarts.min.js', '/console/static/console.js'] : []}>
+        <Layout t={t} title={t('dashboard.title')} here="/console" actor={actor} screen="/console" scripts={points || sales ? ['/console/static/echarts.min.js', '/console/static/console.js'] : []}>
+          {figures && !figures.upToDate && <p class="notice info">{t('dashboard.catchingUp')}</p>}
+          {members && (
+            <Panel title={t('dashboard.members')} id="members-panel">
+              <div class="stats">
+                <Stat label={t('dashboard.membersTotal')} value={t.num(members.total)} />
+                <Stat label={t('dashboard.membersNew')} value={t.num(members.newThisMonth)} tone="good" />
+                <Stat label={t('dashboard.membersActive')} value={t.num(members.active90)} />
+                <Stat label={t('dashboard.repurchase')} value={pct(members.repurchaseRate)} />
+              </div>
+              <p class="hint">{t('dashboard.membersNote', { repeaters: t.num(members.repeaters), buyers: t.num(members.buyers) })}</p>
+            </Panel>
+          )}
+          {sales && (
+            <ChartPanel
+              title={t('dashboard.sales', { n: CHART_DAYS })}
+              id="sales-chart"
+              chart={{ days: sales.map((d) => d.day.slice(5)), series: channels.map((ch) => ({ name: t(`dashboard.channel.${ch}`), data: sales.map((d) => yuan(salesOf(d, ch))) })) }}
+              table={
+                <>
+                  <Table
+                    label={t('dashboard.sales', { n: CHART_DAYS })}
+                    empty=""
+                    head={[t('dashboard.day'), ...channels.map((ch) => t(`dashboard.channel.${ch}`)), t('dashboard.receipts'), ...(online ? [t('dashboard.onlineOrders')] : [])]}
+                    rows={sales.map((d) => [
+                      d.day,
+                      ...channels.map((ch) => <span data-sales={`${d.day}:${ch}`}>{yuan(salesOf(d, ch)).toFixed(2)}</span>),
+                      <span data-receipts={d.day}>{t.num(d.store.receipts)}</span>,
+                      ...(online ? [t.num(d.ecommerce.orders + d.marketplace.orders)] : []),
+                    ])}
+                  />
+                  <p class="hint">{t('dashboard.salesNote')}</p>
+                </>
+              }
+            />
+          )}
           {fleet && (
             <Panel title={t('dashboard.stores')} id="stores-panel">
               <div class="stats">
@@ -74,7 +121,23 @@ export function dashboardPages(ctx: HubContext) {
               }
             />
           )}
-          {!fleet && !incidents && !points && <p class="empty">{t('dashboard.nothing')}</p>}
+          {oneId && (
+            <Panel title={t('dashboard.oneId')} id="one-id-panel">
+              {metrics ? (
+                <>
+                  <div class="stats">
+                    <Stat label={t('dashboard.identification')} value={pct(metrics.identificationRate)} />
+                    <Stat label={t('dashboard.completeness')} value={pct(metrics.averageCompleteness)} />
+                    <Stat label={t('dashboard.goldenMembers')} value={t.num(metrics.members)} />
+                  </div>
+                  <p class="hint">{t('dashboard.oneIdNote')}</p>
+                </>
+              ) : (
+                <p class="empty">{t('dashboard.oneIdLoading')}</p>
+              )}
+            </Panel>
+          )}
+          {!fleet && !incidents && !figures && !oneId && <p class="empty">{t('dashboard.nothing')}</p>}
         </Layout>,
       );
     }),

@@ -12,7 +12,7 @@
     var chart = echarts.init(el, null, { renderer: 'canvas' });
     chart.setOption({
       animation: false,
-      color: ['#2f6fde', '#e0782f'],
+      color: ['#2f6fde', '#e0782f', '#2a9d5c'],
       tooltip: { trigger: 'axis' },
       legend: { top: 0 },
       grid: { left: 48, right: 16, top: 36, bottom: 28 },

@@ -1,0 +1,198 @@
+import { localDate, addDays } from '../../shared/local-time.ts';
+import type { Log } from '../../shared/cli/log.ts';
+import { docId } from '../../shared/doc-ids.ts';
+import { aggId, CounterDocs, factDocIds, foldFacts, foldMembers, foldOnline, memberDocIds, onlineDocIds, type BuyersDoc, type Change, type CountDoc, type DayDoc, type FactLike, type MemberLike, type OnlineDoc, type OnlineOrderLike } from '../../shared/dashboard/aggregates.ts';
+import { ACTIVE_DAYS, dashboardFigures, type CounterInput, type DashboardFigures, type FigureScope } from '../../shared/dashboard/figures.ts';
+import type { OneIdMetrics } from '../../shared/one-id/metrics.ts';
+import { seqNumber, type Couch, type Doc } from '../couch/couch.ts';
+import { DB } from '../couch/databases.ts';
+
+/** Changes read and folded at once: one read of the counters a batch touches, two bulk writes. */
+const BATCH = 5000;
+
+type Feed = 'facts' | 'members' | 'online';
+const FEED_DB: Record<Feed, string> = { facts: DB.facts, members: DB.members, online: DB.identity };
+
+interface Checkpoint extends Doc {
+  seq: number;
+  at: string;
+}
+
+/**
+ * Keeps the dashboard's counters (shared/dashboard/aggregates.ts, decision 013) in hub-dashboard
+ * by following three feeds: hub-facts (receipts, refunds, points), hub-members (registrations)
+ * and hub-identity (imported online orders). Each feed has a checkpoint, moved after a batch's
+ * counters are stored; a batch replayed after a kill folds nothing twice (each counter document
+ * knows the last change in it). One run per feed at a time; a read first lets them catch up.
+ */
+export class DashboardCounters {
+  private readonly running = new Map<Feed, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** Each feed's checkpoint as last stored (this process is its only writer). */
+  private readonly checkpoints = new Map<Feed, Checkpoint>();
+  /**
+   * Every counter document but the members', as stored (with its revision): a few thousand small
+   * documents, so a read of the figures touches no database. Dropped when a write fails.
+   */
+  private memo: Map<string, Doc & { seq: number }> | undefined;
+  private loading: Promise<Map<string, Doc & { seq: number }>> | undefined;
+  /** Counter writes so far: a load that saw one happen meanwhile may hold an old revision, and reads again. */
+  private writes = 0;
+  /** Changes folded since the start, per feed (the bench reports the catch-up rate). */
+  readonly folded: Record<Feed, number> = { facts: 0, members: 0, online: 0 };
+  /** One-ID's figures as the dashboard last read them (hub/dashboard/service.ts). */
+  oneIdMemo: { at: number; metrics: OneIdMetrics } | undefined;
+
+  constructor(private readonly deps: { couch: Couch; log: Log; timeZone: string }) {}
+
+  start(everyMs: number): void {
+    const tick = () => void this.catchUp().catch((err) => this.deps.log.warn('dashboard counters failed; will retry', { err: String(err) }));
+    tick();
+    this.timer = setInterval(tick, everyMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  /** Folds what the feeds hold now (joining a run under way). */
+  async catchUp(): Promise<void> {
+    await Promise.all((['members', 'facts', 'online'] as const).map((feed) => this.run(feed)));
+  }
+
+  private run(feed: Feed): Promise<void> {
+    const going = this.running.get(feed);
+    if (going) return going;
+    const run = this.drain(feed).finally(() => this.running.delete(feed));
+    this.running.set(feed, run);
+    return run;
+  }
+
+  private async drain(feed: Feed): Promise<void> {
+    const { couch } = this.deps;
+    for (;;) {
+      if (this.stopped) return;
+      const cp = this.checkpoints.get(feed) ?? (await couch.get<Checkpoint>(DB.dashboard, `cp:${feed}`)) ?? { _id: `cp:${feed}`, seq: 0, at: '' };
+      const page = await couch.db(FEED_DB[feed]).changes({ since: String(cp.seq), include_docs: true, limit: BATCH } as never);
+      if (page.results.length === 0) return;
+      const results = page.results as { id: string; seq: unknown; doc?: Doc; deleted?: boolean }[];
+      const live = results.flatMap((r) => (r.doc && !r.deleted ? [{ seq: seqNumber(r.seq), doc: r.doc }] : []));
+      if (feed === 'facts') await this.foldFactsBatch(live as Change<FactLike>[]);
+      else if (feed === 'members') await this.write(memberDocIds, foldMembers, live.map((c) => ({ seq: c.seq, doc: { ...c.doc, day: typeof c.doc.registeredAt === 'string' ? localDate(c.doc.registeredAt, this.deps.timeZone) : '' } as MemberLike })));
+      else await this.write(onlineDocIds, foldOnline, live.flatMap((c) => (c.doc._id.startsWith('src:') ? [{ seq: c.seq, doc: this.onlineOrders(c.doc) }] : [])));
+      this.folded[feed] += live.length;
+      const next: Checkpoint = { _id: `cp:${feed}`, seq: seqNumber(page.last_seq), at: new Date().toISOString(), ...(cp._rev ? { _rev: cp._rev } : {}) };
+      const saved = await couch.db(DB.dashboard).insert(next).catch((err) => {
+        // Read again next time (the replay adds nothing twice).
+        this.checkpoints.delete(feed);
+        throw err;
+      });
+      this.checkpoints.set(feed, { ...next, _rev: saved.rev });
+      if (results.length < BATCH) return;
+    }
+  }
+
+  private onlineOrders(chunk: Doc): OnlineOrderLike[] {
+    const orders = Array.isArray(chunk.orders) ? (chunk.orders as { id?: unknown; status?: unknown; paidCents?: unknown; at?: unknown }[]) : [];
+    return orders.flatMap((o) =>
+      typeof o.id === 'string' && typeof o.at === 'string' && typeof o.paidCents === 'number' ? [{ id: o.id, status: String(o.status), paidCents: o.paidCents, day: localDate(o.at, this.deps.timeZone) }] : [],
+    );
+  }
+
+  private async foldFactsBatch(changes: Change<FactLike>[]): Promise<void> {
+    const docs = new CounterDocs();
+    await this.load(docs, factDocIds(changes));
+    // Where each member leaves from (their last receipt day) is known once their documents are in.
+    await this.load(docs, factDocIds(changes, docs).filter((id) => !docs.has(id)));
+    const unknown = [...new Set(changes.flatMap((c) => (c.doc.type === 'order' && typeof c.doc.memberId === 'string' && !docs.peek(aggId.member(c.doc.memberId)) ? [c.doc.memberId] : [])))];
+    const profiles = await this.deps.couch.fetchDocs(DB.members, unknown.map(docId.member));
+    const homes = new Map(unknown.map((id, i) => [id, typeof profiles[i]?.homeStoreId === 'string' ? (profiles[i]!.homeStoreId as string) : '']));
+    foldFacts(docs, changes, (id) => homes.get(id) ?? '');
+    await this.store(docs);
+  }
+
+  private async write<T>(ids: (changes: Change<T>[]) => string[], fold: (docs: CounterDocs, changes: Change<T>[]) => void, changes: Change<T>[]): Promise<void> {
+    if (changes.length === 0) return;
+    const docs = new CounterDocs();
+    await this.load(docs, ids(changes));
+    fold(docs, changes);
+    await this.store(docs);
+  }
+
+  private async load(docs: CounterDocs, ids: string[]): Promise<void> {
+    const memo = await this.memory();
+    const members = ids.filter((id) => id.startsWith('mbr:'));
+    const found = await this.deps.couch.fetchDocs(DB.dashboard, members);
+    members.forEach((id, i) => docs.load(id, found[i] as never));
+    for (const id of ids) if (!id.startsWith('mbr:')) docs.load(id, memo.get(id));
+  }
+
+  /** The counter documents but the members', read once (again after a failed write). */
+  private memory(): Promise<Map<string, Doc & { seq: number }>> {
+    if (this.memo) return Promise.resolve(this.memo);
+    this.loading ??= (async () => {
+      for (;;) {
+        const before = this.writes;
+        const memo = new Map<string, Doc & { seq: number }>();
+        // Every id but `cp:` and `mbr:`: `act:`, `buyers`, `day:` sort before them, `online:`, `reg:` after.
+        for (const range of [{ startkey: 'act:', endkey: 'day:\ufff0' }, { startkey: 'online:', endkey: 'reg:\ufff0' }])
+          for await (const page of this.deps.couch.pages<Doc & { seq: number }>(DB.dashboard, range, 5000)) for (const d of page) if (!d._id.startsWith('cp:')) memo.set(d._id, d);
+        if (this.writes === before) return (this.memo = memo);
+      }
+    })().finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  /** The counters, then the members (aggregates.ts says why); any refused write fails the batch, replayed later. */
+  private async store(docs: CounterDocs): Promise<void> {
+    const { counters, members } = docs.written();
+    for (const part of [counters, members]) {
+      if (part.length === 0) continue;
+      const written = part.map(([id, d]) => ({ ...d, _id: id }) as Doc & { seq: number });
+      this.writes++;
+      const res = await this.deps.couch.db(DB.dashboard).bulk({ docs: written }).catch((err) => {
+        this.memo = undefined;
+        throw err;
+      });
+      const failed = res.find((r) => r.error);
+      if (failed) {
+        this.memo = undefined;
+        throw new Error(`dashboard counter ${failed.id}: ${failed.error}`);
+      }
+      if (part === counters) written.forEach((d, i) => this.memo?.set(d._id, { ...d, _rev: res[i]!.rev }));
+    }
+  }
+
+  /**
+   * The figures for `days` days up to `today`, as far as the feeds are folded: a read waits for
+   * the catch-up at most `waitMs` (a hub loading a backlog still answers, with what it has).
+   */
+  async figures(today: string, days: number, scope: FigureScope, waitMs = 2000): Promise<DashboardFigures & { upToDate: boolean }> {
+    const caughtUp = this.catchUp().then(
+      () => true,
+      (err) => {
+        // The figures as far as they are counted; the timer tries again.
+        this.deps.log.warn('dashboard counters failed; will retry', { err: String(err) });
+        return false;
+      },
+    );
+    const upToDate = await Promise.race([caughtUp, new Promise<boolean>((r) => setTimeout(() => r(false), waitMs).unref())]);
+    const memo = await this.memory();
+    const from = addDays(today, -(days - 1));
+    const activeFrom = addDays(today, -(ACTIVE_DAYS - 1));
+    const input: CounterInput = { days: [], online: [], reg: [], act: [], buyers: memo.get(aggId.buyers) as BuyersDoc | undefined };
+    const within = (day: string, since: string) => day >= since && day <= today;
+    for (const [id, doc] of memo) {
+      const day = id.slice(id.indexOf(':') + 1);
+      if (id.startsWith('reg:')) input.reg.push([day, doc as unknown as CountDoc]);
+      else if (id.startsWith('act:') && within(day, activeFrom)) input.act.push([day, doc as unknown as CountDoc]);
+      else if (id.startsWith('day:') && within(day, from)) input.days.push([day, doc as unknown as DayDoc]);
+      else if (id.startsWith('online:') && within(day, from)) input.online.push([day, doc as unknown as OnlineDoc]);
+    }
+    return { ...dashboardFigures(input, today, days, scope), upToDate };
+  }
+}

@@ -1,0 +1,38 @@
+import { localDate } from '../../shared/local-time.ts';
+import { seesStore, type DataScope } from '../../shared/org-scope.ts';
+import type { OneIdMetrics } from '../../shared/one-id/metrics.ts';
+import type { DashboardFigures, FigureScope } from '../../shared/dashboard/figures.ts';
+import type { HubContext } from '../context.ts';
+import { DASHBOARD_TIME_ZONE } from '../routes/admin.ts';
+
+/**
+ * What a scope sees of the dashboard's figures (decision 013): the stores in it, and members
+ * whose home store is in it. Online orders belong to no store: only an operator without a scope
+ * sees them, as with One-ID (decision 010).
+ */
+export function figureScope(scope: DataScope): FigureScope {
+  return { sees: (storeId) => seesStore(scope, storeId), online: scope.node === null };
+}
+
+/** The dashboard's figures for `days` days up to today, in the caller's scope: the console and the admin API read this. */
+export function dashboardFor(ctx: Pick<HubContext, 'dashboard' | 'clock'>, scope: DataScope, days: number): Promise<DashboardFigures & { upToDate: boolean }> {
+  return ctx.dashboard.figures(localDate(ctx.clock(), DASHBOARD_TIME_ZONE), days, figureScope(scope));
+}
+
+/** How long the dashboard reuses One-ID's figures: they take one pass over every golden member. */
+const ONE_ID_FIGURES_MS = 10_000;
+
+/**
+ * One-ID's identification rate and completeness for the dashboard (the figures of
+ * GET /identity/metrics), at most ONE_ID_FIGURES_MS old; undefined while One-ID loads.
+ */
+export function oneIdFigures(ctx: Pick<HubContext, 'identity' | 'dashboard'>, now = Date.now()): OneIdMetrics | undefined {
+  const hit = ctx.dashboard.oneIdMemo;
+  if (hit && now - hit.at < ONE_ID_FIGURES_MS) return hit.metrics;
+  try {
+    ctx.dashboard.oneIdMemo = { at: now, metrics: ctx.identity.metrics() };
+    return ctx.dashboard.oneIdMemo.metrics;
+  } catch {
+    return undefined;
+  }
+}

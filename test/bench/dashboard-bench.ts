@@ -1,0 +1,274 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { chromium } from 'playwright-core';
+import { Couch, type Doc } from '../../hub/couch/couch.ts';
+import { DB, factKey } from '../../hub/couch/databases.ts';
+import { startEmbeddedCouch } from '../../hub/couch/embedded.ts';
+import { createLog } from '../../shared/cli/log.ts';
+import { docId } from '../../shared/doc-ids.ts';
+import { addDays, localDate } from '../../shared/local-time.ts';
+import type { LoyaltyRules } from '../../shared/schemas/rules.ts';
+import { rng, seedMemberDocs, seedMemberId, seedPhone } from '../../shared/seed-members.ts';
+import { CHROMIUM } from '../support/browser.ts';
+import { removeDir, tempDir } from '../support/edge-node.ts';
+import { adminClient, freePort, startHub, type HubProcess } from '../support/hub.ts';
+
+/*
+ * Issue 11's figures for the dashboard: with BENCH_DASH_MEMBERS members (default 1,000,000) and
+ * BENCH_DASH_FACTS facts (default 5,000,000: each member's join gift, the rest receipts over a
+ * year, a tenth of them anonymous) at the hub, the first paint of /console in chromium, the
+ * server time of the dashboard's data (the admin routes and the page's HTML), and member search
+ * by phone and by id, each against a baseline measured in the same run (GET /healthz; the login
+ * page's first paint). The data is written straight into the hub's databases in their normal
+ * layout with the hub stopped (as a migration would), then the hub is started and its own
+ * counters catch up with the feeds: that is measured too.
+ */
+
+const MEMBERS = Number(process.env.BENCH_DASH_MEMBERS ?? 1_000_000);
+const FACTS = Number(process.env.BENCH_DASH_FACTS ?? 5 * MEMBERS);
+const STORES = 20;
+const ROUNDS = Number(process.env.BENCH_DASH_ROUNDS ?? 200);
+const PAINTS = Number(process.env.BENCH_DASH_PAINTS ?? 30);
+const TZ = 'Asia/Shanghai';
+const BULK = 5000;
+
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+const stats = (xs: number[]) => ({ p50: percentile(xs, 50), p95: percentile(xs, 95), n: xs.length });
+export type Stats = ReturnType<typeof stats>;
+
+const storeId = (k: number) => `S${String(k + 1).padStart(3, '0')}`;
+
+export interface DashboardBench {
+  members: number;
+  facts: number;
+  stores: number;
+  loadMembersSeconds: number;
+  loadFactsSeconds: number;
+  hubStartSeconds: number;
+  catchUpSeconds: number;
+  figures: { total: number; buyers: number; receiptsToday: number };
+  server: Record<string, Stats>;
+  paint: { dashboard: Stats; login: Stats };
+  search: Record<string, Stats>;
+  peakRssMb?: number;
+}
+
+/** Writes documents in bulks of BULK, two requests at a time. */
+async function bulkLoad(couch: Couch, db: string, docs: Iterable<Doc>): Promise<number> {
+  let batch: Doc[] = [];
+  let n = 0;
+  const inFlight = new Set<Promise<void>>();
+  const send = async (b: Doc[]) => {
+    const res = await couch.db(db).bulk({ docs: b });
+    const bad = res.find((r) => r.error && r.error !== 'conflict');
+    if (bad) throw new Error(`${db}: ${bad.id} ${bad.error}`);
+  };
+  for (const d of docs) {
+    batch.push(d);
+    if (batch.length < BULK) continue;
+    const p = send(batch).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    n += batch.length;
+    batch = [];
+    if (inFlight.size >= 2) await Promise.race(inFlight);
+  }
+  if (batch.length) await send(batch);
+  await Promise.all(inFlight);
+  return n + batch.length;
+}
+
+function* memberDocs(rules: LoyaltyRules, now: Date, central: boolean): Generator<Doc> {
+  const random = rng(2026);
+  for (let i = 0; i < MEMBERS; i++) {
+    const docs = seedMemberDocs(i, random, { storeId: storeId(i % STORES), timeZone: TZ, rules, now }) as Doc[];
+    for (const d of docs) {
+      if (central && (d.type === 'member' || d.type === 'idk')) yield d;
+      if (!central && d.type === 'pts') yield { ...d, _id: factKey(String(d.memberId), d._id) };
+    }
+  }
+}
+
+/** Receipts over the last year (recent days more often), mostly at the member's home store. */
+function* receiptDocs(count: number, now: Date): Generator<Doc> {
+  const random = rng(1129);
+  const today = localDate(now, TZ);
+  for (let k = 0; k < count; k++) {
+    const anonymous = random() < 0.1;
+    const m = Math.floor(random() * MEMBERS);
+    const store = anonymous || random() < 0.1 ? storeId(Math.floor(random() * STORES)) : storeId(m % STORES);
+    const day = addDays(today, -Math.floor(random() ** 2 * 365));
+    const cents = 1000 + Math.floor(random() * 50_000);
+    const id = docId.order(store, 'T1', `B${k}`);
+    const memberId = anonymous ? undefined : seedMemberId(m);
+    yield {
+      _id: factKey(memberId, id),
+      type: 'order',
+      storeId: store,
+      terminalId: 'T1',
+      receiptNo: `B${k}`,
+      ...(memberId ? { memberId } : {}),
+      at: `${day}T04:00:00.000Z`,
+      day,
+      lines: [{ sku: 'BENCH-1', qty: 1, unitPriceCents: cents, totalCents: cents, discountCents: 0, payableCents: cents }],
+      totalCents: cents,
+      couponDiscountCents: 0,
+      pointsCashCents: 0,
+      payableCents: cents,
+      pointsEarned: memberId ? Math.floor(cents / 100) : 0,
+      pointsRedeemed: 0,
+      coupons: [],
+      requestHash: 'bench',
+    };
+  }
+}
+
+async function sessionCookie(hub: HubProcess, name: string, role: string): Promise<{ cookie: string; password: string }> {
+  const added = await adminClient(hub).post('/operators', { name, role });
+  const login = await fetch(`${hub.url}/console/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password: added.body.password }) });
+  const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+  const password = `pw ${randomBytes(9).toString('base64url')}`;
+  const changed = await fetch(`${hub.url}/console/api/password`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': ((await login.json()) as { csrfToken: string }).csrfToken },
+    body: JSON.stringify({ current: added.body.password, next: password }),
+  });
+  return { cookie: changed.headers.getSetCookie()[0]!.split(';')[0]!, password };
+}
+
+export async function benchDashboard(log: (line: string) => void = (l) => console.error(l)): Promise<DashboardBench> {
+  const dir = process.env.BENCH_DASH_DIR ?? tempDir('bench-dash-');
+  const port = await freePort();
+  const keep = process.env.BENCH_DASH_DIR !== undefined;
+  let hub = await startHub(dir, port, ['--login-rate', '6000', '--login-burst', '1000']);
+  try {
+    const admin = adminClient(hub);
+    const loaded = existsSync(`${dir}/bench-loaded`);
+    let loadMembersSeconds = 0;
+    let loadFactsSeconds = 0;
+    if (!loaded) {
+      for (let k = 0; k < STORES; k++) await admin.post('/stores', { id: storeId(k), name: `Bench ${storeId(k)}`, region: k < STORES / 2 ? 'East' : 'West' });
+      const rules = (await admin.get('/rules')).body.rules as LoyaltyRules;
+      await hub.stop();
+      const now = new Date();
+      const embedded = await startEmbeddedCouch(dir, createLog('bench', true));
+      try {
+        const couch = new Couch(embedded.url);
+        let t = performance.now();
+        const central = await bulkLoad(couch, DB.members, memberDocs(rules, now, true));
+        loadMembersSeconds = (performance.now() - t) / 1000;
+        log(`members: ${central} documents in ${loadMembersSeconds.toFixed(0)} s`);
+        t = performance.now();
+        const joins = await bulkLoad(couch, DB.facts, memberDocs(rules, now, false));
+        const receipts = await bulkLoad(couch, DB.facts, receiptDocs(Math.max(0, FACTS - MEMBERS), now));
+        loadFactsSeconds = (performance.now() - t) / 1000;
+        log(`facts: ${joins + receipts} in ${loadFactsSeconds.toFixed(0)} s`);
+      } finally {
+        await embedded.stop();
+      }
+      if (keep) (await import('node:fs')).writeFileSync(`${dir}/bench-loaded`, new Date().toISOString());
+    } else await hub.stop();
+
+    // The hub starts and its counters catch up with what was written behind its back.
+    let t = performance.now();
+    hub = await startHub(dir, port, ['--login-rate', '6000', '--login-burst', '1000']);
+    const hubStartSeconds = (performance.now() - t) / 1000;
+    t = performance.now();
+    const token = adminClient(hub);
+    let last = 0;
+    for (;;) {
+      const s = (await token.get('/members/stats')).body;
+      if (s.upToDate) break;
+      if (performance.now() - last > 30_000) {
+        last = performance.now();
+        log(`catching up: ${((performance.now() - t) / 1000).toFixed(0)} s, members so far ${s.members?.total}, buyers ${s.members?.buyers}`);
+      }
+    }
+    const catchUpSeconds = (performance.now() - t) / 1000;
+    log(`caught up in ${catchUpSeconds.toFixed(0)} s`);
+    const members = (await token.get('/members/stats')).body.members;
+    const sales = (await token.get('/sales/daily?days=14')).body;
+
+    // Server time: the dashboard's data and page against /healthz, interleaved.
+    const { cookie } = await sessionCookie(hub, `bench-${randomBytes(3).toString('hex')}`, 'analyst');
+    const get = async (path: string, headers: Record<string, string> = {}) => {
+      const t0 = performance.now();
+      const res = await fetch(hub.url + path, { headers, redirect: 'manual' });
+      await res.arrayBuffer();
+      if (res.status >= 400) throw new Error(`${path}: ${res.status}`);
+      return performance.now() - t0;
+    };
+    const serverRoutes: [string, string, Record<string, string>][] = [
+      ['baseline: GET /healthz', '/healthz', {}],
+      ['GET /admin/v1/sales/daily?days=14', '/admin/v1/sales/daily?days=14', { cookie }],
+      ['GET /admin/v1/members/stats', '/admin/v1/members/stats', { cookie }],
+      ['GET /console (the dashboard page, whole HTML)', '/console', { cookie }],
+    ];
+    const server: Record<string, number[]> = Object.fromEntries(serverRoutes.map(([name]) => [name, [] as number[]]));
+    for (let r = 0; r < ROUNDS + 10; r++) for (const [name, path, headers] of serverRoutes) {
+      const ms = await get(path, headers);
+      if (r >= 10) server[name]!.push(ms);
+    }
+
+    // Member search as the console does it (the search answers 303 to the member), and the member's page.
+    const random = rng(7);
+    const search: Record<string, number[]> = { 'baseline: GET /healthz': [], 'search by phone (GET /console/members?q=…)': [], 'search by member id': [], 'the 360 page it leads to': [] };
+    for (let r = 0; r < ROUNDS + 10; r++) {
+      const i = Math.floor(random() * MEMBERS);
+      const times = [await get('/healthz'), await get(`/console/members?q=${encodeURIComponent(seedPhone(i).slice(3))}`, { cookie }), await get(`/console/members?q=${seedMemberId(i)}&by=id`, { cookie }), await get(`/console/members/${seedMemberId(i)}`, { cookie })];
+      if (r >= 10) Object.values(search).forEach((xs, k) => xs.push(times[k]!));
+    }
+
+    // First paint in chromium: the dashboard, and the login page as the trivial page of the same server.
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+    const paint = { dashboard: [] as number[], login: [] as number[] };
+    try {
+      const context = await browser.newContext({ baseURL: hub.url, viewport: { width: 1280, height: 800 } });
+      const page = await context.newPage();
+      const name = `bench-paint-${randomBytes(3).toString('hex')}`;
+      const op = await sessionCookie(hub, name, 'analyst');
+      await page.goto('/console/login');
+      await page.fill('input[name=name]', name);
+      await page.fill('input[name=password]', op.password);
+      await page.click('button[type=submit]');
+      await page.waitForURL((u) => u.pathname === '/console');
+      const anonymous = await (await browser.newContext({ baseURL: hub.url })).newPage();
+      const fcp = (p: typeof page) => p.evaluate(() => new Promise<number>((resolve) => {
+        const e = performance.getEntriesByName('first-contentful-paint')[0];
+        if (e) return resolve(e.startTime);
+        new PerformanceObserver((l) => resolve(l.getEntries()[0]!.startTime)).observe({ type: 'paint', buffered: true });
+      }));
+      for (let r = 0; r < PAINTS + 3; r++) {
+        await page.goto('/console', { waitUntil: 'load' });
+        const d = await fcp(page);
+        await anonymous.goto('/console/login', { waitUntil: 'load' });
+        const l = await fcp(anonymous);
+        if (r >= 3) {
+          paint.dashboard.push(d);
+          paint.login.push(l);
+        }
+      }
+    } finally {
+      await browser.close();
+    }
+    return {
+      members: MEMBERS,
+      facts: FACTS,
+      stores: STORES,
+      loadMembersSeconds,
+      loadFactsSeconds,
+      hubStartSeconds,
+      catchUpSeconds,
+      figures: { total: members.total, buyers: members.buyers, receiptsToday: sales.days[sales.days.length - 1].store.receipts },
+      server: Object.fromEntries(Object.entries(server).map(([k, v]) => [k, stats(v)])),
+      paint: { dashboard: stats(paint.dashboard), login: stats(paint.login) },
+      search: Object.fromEntries(Object.entries(search).map(([k, v]) => [k, stats(v)])),
+    };
+  } finally {
+    await hub.stop().catch(() => {});
+    if (!keep) removeDir(dir);
+  }
+}
