@@ -26,6 +26,7 @@ import { DASHBOARD_TIME_ZONE } from './routes/admin.ts';
 import { AuditLog } from './operators/audit.ts';
 import { forgetInitialPassword, Operators } from './operators/operators.ts';
 import { Sessions } from './operators/sessions.ts';
+import { warmNameIndex } from './member-search.ts';
 
 export interface HubOptions {
   dir: string;
@@ -145,6 +146,11 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     // Erasures a stopped hub had begun are finished as soon as One-ID can take part (decision 014).
     .then(() => resumeErasures(ctx))
     .catch((err) => opts.log.error('one-id failed to load', { err: String((err as Error)?.stack ?? err) }));
+  // The view of members by name is built once over every member: in the background, not at the first search.
+  void warmNameIndex(ctx.couch).then(
+    (ms) => ms > 1000 && opts.log.info('members by name: index built', { seconds: Math.round(ms / 1000) }),
+    (err) => opts.log.warn('members by name: index not built', { err: String(err) }),
+  );
   ingest.start(opts.sweepEveryMs ?? 10_000);
   bundles.start();
   dashboard.start(opts.dashboardEveryMs ?? 2_000);

@@ -16,7 +16,6 @@ import { membersByName } from '../member-search.ts';
 import { maskName } from '../../shared/mask-name.ts';
 import { maskPhone } from '../../shared/phone.ts';
 import { can } from '../../shared/permissions.ts';
-import type { MemberDoc } from '../../shared/schemas/documents.ts';
 import { EVERYTHING } from '../../shared/org-scope.ts';
 import { scopeCheck } from '../org/scope-check.ts';
 import { dashboardFor } from '../dashboard/service.ts';
@@ -81,15 +80,10 @@ export function adminRoutes(ctx: HubContext) {
   // Members by the start of their name, within the caller's scope; personal data masked unless the role reveals it.
   admin.get('/members', async (c) => {
     const q = parseQuery(new URL(c.req.url).searchParams, MemberSearchSchema);
-    const found = await membersByName(ctx.couch, ctx.members, q.name, (await scopeCheck(ctx, c)).scope, q.limit);
+    const { found, more } = await membersByName(ctx.couch, ctx.members, q.name, (await scopeCheck(ctx, c)).scope, q.limit);
     const reveal = can(c.var.actor, 'members:reveal_pii');
-    const members = await Promise.all(
-      found.ids.map(async (id) => {
-        const doc = (await ctx.members.memberDoc(id)) as MemberDoc | undefined;
-        return { id, name: (reveal ? doc?.name : maskName(doc?.name)) ?? null, phone: doc?.phone ? (reveal ? doc.phone : maskPhone(doc.phone)) : null, registeredStoreId: doc?.registeredStoreId ?? null };
-      }),
-    );
-    return c.json({ members, more: found.more });
+    const members = found.map(({ id, doc }) => ({ id, name: (reveal ? doc?.name : maskName(doc?.name)) ?? null, phone: doc?.phone ? (reveal ? doc.phone : maskPhone(doc.phone)) : null, registeredStoreId: doc?.registeredStoreId ?? null }));
+    return c.json({ members, more });
   });
 
   admin.get('/members/:id', async (c) => {

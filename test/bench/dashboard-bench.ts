@@ -214,13 +214,13 @@ export async function benchDashboard(log: (line: string) => void = (l) => consol
       if (r >= 10) server[name]!.push(ms);
     }
 
-    // Search by name reads a view of hub-members: its first query builds the index (CouchDB builds
-    // it in the background as members arrive; pouchdb-server only when asked), timed apart.
+    // Search by name reads a view of hub-members whose index the hub builds in the background from
+    // its start (a search answers 503 until then): how long after the catch-up it is still not there.
     const NAMES = ['wang', 'li n', 'zhang w', 'chen', 'liu f', 'zhao l', 'huang', 'wu j'];
     const t1 = performance.now();
-    await get(`/console/members?q=${encodeURIComponent(NAMES[0]!)}&by=name`, { cookie });
+    while ((await fetch(`${hub.url}/console/members?q=${encodeURIComponent(NAMES[0]!)}&by=name`, { headers: { cookie }, redirect: 'manual' })).status === 503) await new Promise((r) => setTimeout(r, 1000));
     const nameIndexSeconds = (performance.now() - t1) / 1000;
-    log(`the name view built in ${nameIndexSeconds.toFixed(0)} s`);
+    log(`the name view ready ${nameIndexSeconds.toFixed(0)} s after the catch-up`);
 
     // Member search as the console does it (the search answers 303 to the member), and the member's page.
     const random = rng(7);

@@ -154,7 +154,7 @@ async function reportDashboard() {
       '',
       `- loading (setup, straight into the hub's databases with the hub stopped): members ${f(r.loadMembersSeconds, 0)} s, facts ${f(r.loadFactsSeconds, 0)} s`,
       `- the hub's start ${f(r.hubStartSeconds)} s; its counters catching up with every fact and member ${f(r.catchUpSeconds, 0)} s (${n(Math.round((r.facts + r.members) / Math.max(r.catchUpSeconds, 0.001)))} facts and members a second)`,
-      `- the view of members by name built at its first search in ${f(r.nameIndexSeconds, 0)} s`,
+      `- the view of members by name (built in the background from the hub's start) ready ${f(r.nameIndexSeconds, 0)} s after the catch-up`,
       `- figures after the catch-up: ${n(r.figures.total)} members, ${n(r.figures.buyers)} buyers, ${n(r.figures.receiptsToday)} receipts today`,
     ].join('\n'),
   );

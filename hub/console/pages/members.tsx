@@ -165,9 +165,9 @@ export function memberPages(ctx: HubContext) {
       if (found) return c.redirect(`/console/members/${encodeURIComponent(found)}`, 303);
       // No identity matched: the text as the start of a name (one found opens at once, several are listed).
       const named = q && (by === 'name' || (by === 'auto' && /\p{L}/u.test(q))) ? await membersByName(ctx.couch, ctx.members, q, scope) : undefined;
-      if (named) await ctx.audit.record({ actor: { kind: actor.kind, name: actor.name }, method: 'GET', route: '/console/members?by=name', target: `${named.ids.length}${named.more ? '+' : ''} found`, status: named.ids.length > 0 ? 200 : 404, ...clientAddress(c) });
-      if (named?.ids.length === 1 && !named.more) return c.redirect(`/console/members/${encodeURIComponent(named.ids[0]!)}`, 303);
-      const listed = named && named.ids.length > 0 ? await Promise.all(named.ids.map(async (id) => ({ id, doc: (await ctx.members.memberDoc(id)) as MemberDoc | undefined }))) : [];
+      if (named) await ctx.audit.record({ actor: { kind: actor.kind, name: actor.name }, method: 'GET', route: '/console/members?by=name', target: `${named.found.length}${named.more ? '+' : ''} found`, status: named.found.length > 0 ? 200 : 404, ...clientAddress(c) });
+      if (named?.found.length === 1 && !named.more) return c.redirect(`/console/members/${encodeURIComponent(named.found[0]!.id)}`, 303);
+      const listed = named?.found ?? [];
       const reveal = can(actor, 'members:reveal_pii');
       return c.html(
         <Layout t={t} title={t('members.title')} here="/console/members" actor={actor} screen="/console/members">
