@@ -642,7 +642,7 @@ async function check(stores: StoreNode[], admin: ReturnType<typeof adminClient>,
     // What the stores acknowledged, in order, so a disagreement can be told from the report alone.
     const t0 = facts[0]?.at ?? 0;
     const acked = (byMember.get(m) ?? []).map((f) => `${f.storeId} ${f.kind} ${f.delta >= 0 ? '+' : ''}${f.delta} @${((f.at - t0) / 1000).toFixed(1)}s`);
-    add('every overspend is exactly one incident', `${m}: ${want ? 'went below zero' : 'never below zero'} in acknowledged order (from ${initial.get(m) ?? 0}: ${acked.slice(0, 15).join(', ')}), ${got} overspend incidents${got ? ` (${overIds.get(m)!.join('; ')})` : ''}`);
+    add('every overspend is exactly one incident', `${m}: ${want ? 'went below zero' : 'never below zero'} in acknowledged order (from ${initial.get(m) ?? 0}: ${acked.slice(0, 60).join(', ')}${acked.length > 60 ? `, … ${acked.length - 60} more` : ''}), ${got} overspend incidents${got ? ` (${overIds.get(m)!.join('; ')})` : ''}`);
   }
   return { violations: v, checked: members.length };
 }
