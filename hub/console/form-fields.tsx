@@ -1,3 +1,4 @@
+import { own } from '../../shared/own.ts';
 import type { Child } from 'hono/jsx';
 import type { ConsoleContext } from './console-access.ts';
 import type { FieldError, FieldErrors } from '../../shared/form-errors.ts';
@@ -125,4 +126,16 @@ export async function formEntries(c: ConsoleContext): Promise<[string, string][]
   const out: [string, string][] = [];
   for (const [k, v] of data) if (k !== '_csrf' && typeof v === 'string' && out.length < 1000) out.push([k.slice(0, 100), v.slice(0, 200)]);
   return out;
+}
+
+/** A form's text field, trimmed; undefined when absent or empty. */
+export function textField(form: Record<string, unknown>, name: string): string | undefined {
+  const v = own(form, name);
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+}
+
+/** The submitted form's text fields, each as textField reads it. */
+export async function formFields(c: ConsoleContext): Promise<(name: string) => string | undefined> {
+  const form = await c.req.parseBody();
+  return (name: string) => textField(form, name);
 }

@@ -2,13 +2,13 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { readJsonBody } from '../../shared/json-body.ts';
 import { parseQuery, queryInt } from '../../shared/query.ts';
-import { AddOperatorSchema, OperatorName } from '../../shared/schemas/operator.ts';
+import { AddOperatorSchema } from '../../shared/schemas/operator.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { HubContext } from '../context.ts';
 import { scopeCheck } from '../org/scope-check.ts';
-import { pathId } from '../routes/path-param.ts';
 import type { AdminEnv } from './access.ts';
 import { AUDIT_ID } from './audit.ts';
+import { operatorInPath, operatorsWithin } from './operators-in-scope.ts';
 import { operatorView } from './operators.ts';
 
 const AuditQuerySchema = z.strictObject({ limit: queryInt(1, 1000).default(100), before: z.string().regex(AUDIT_ID, 'an audit entry id').optional() });
@@ -20,21 +20,9 @@ const AuditQuerySchema = z.strictObject({ limit: queryInt(1, 1000).default(100),
  * and cannot grant more than it (decision 010).
  */
 export function operatorAdminRoutes(ctx: HubContext) {
-  // The operator named in the path, when the caller's scope covers theirs; else not found.
-  const name = async (c: Context<AdminEnv>) => {
-    const given = pathId(c, 'name', OperatorName, 'operator_not_found', 'operator');
-    const op = await ctx.operators.get(given);
-    if (op && !(await ctx.org.nodeWithin(op.scope ?? null, (await scopeCheck(ctx, c)).scope))) throw new AppError('operator_not_found', `no operator ${given}`);
-    return given;
-  };
+  const name = (c: Context<AdminEnv>) => operatorInPath(ctx, c);
   return new Hono<AdminEnv>()
-    .get('/operators', async (c) => {
-      const scope = (await scopeCheck(ctx, c)).scope;
-      const all = await ctx.operators.list();
-      const seen = [];
-      for (const op of all) if (await ctx.org.nodeWithin(op.scope ?? null, scope)) seen.push(op);
-      return c.json({ operators: seen.map(operatorView) });
-    })
+    .get('/operators', async (c) => c.json({ operators: (await operatorsWithin(ctx, (await scopeCheck(ctx, c)).scope)).map(operatorView) }))
     .post('/operators', async (c) => {
       const body = await readJsonBody(c.req, AddOperatorSchema);
       c.set('auditTarget', body.name);

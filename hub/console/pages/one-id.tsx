@@ -2,13 +2,13 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { AppError } from '../../../shared/errors.ts';
 import { identityKey, type KeyType } from '../../../shared/identity-keys.ts';
-import { own } from '../../../shared/own.ts';
 import { MemberId } from '../../../shared/schemas/common.ts';
 import type { HubContext } from '../../context.ts';
 import { clientAddress } from '../../operators/access.ts';
 import { scopeCheck } from '../../org/scope-check.ts';
 import { ChartPanel, Csrf, Notice, Panel, Stat, Table } from '../components.tsx';
 import { formAction, mayCall, need, page, type ConsoleContext, type ConsoleEnv } from '../console-access.ts';
+import { textField } from '../form-fields.tsx';
 import { Layout } from '../layout.tsx';
 import { goldenById, OneIdTabs, personalView, SuggestionTable } from '../one-id-parts.tsx';
 
@@ -27,11 +27,6 @@ const DONE = new Map([
 
 const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
 
-/** A form's text field, trimmed; undefined when absent or empty. */
-function field(form: Record<string, unknown>, name: string): string | undefined {
-  const v = own(form, name);
-  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
-}
 
 /**
  * One-ID's screens: its figures, the quarantined keys, the suggested matches with accept and
@@ -207,8 +202,8 @@ export function oneIdPages(ctx: HubContext) {
       await hq(c);
       const { t } = c.var;
       const form = await c.req.parseBody();
-      const type = HOLDABLE.find((k) => k === field(form, 'type'));
-      const key = type ? identityKey(type, field(form, 'value') ?? '') : undefined;
+      const type = HOLDABLE.find((k) => k === textField(form, 'type'));
+      const key = type ? identityKey(type, textField(form, 'value') ?? '') : undefined;
       if (!key?.ok) return quarantine(c, t('oneId.badKey'));
       c.set('auditTarget', key.key);
       const held = await hold(c, key.key, true);
@@ -219,7 +214,7 @@ export function oneIdPages(ctx: HubContext) {
     '/one-id/quarantine/release',
     formAction(ctx, 'DELETE /identity/quarantine/:key', async (c) => {
       await hq(c);
-      const key = field(await c.req.parseBody(), 'key');
+      const key = textField(await c.req.parseBody(), 'key');
       if (!key || key.length > 200) return quarantine(c, c.var.t('oneId.badKey'));
       c.set('auditTarget', key);
       const released = await hold(c, key, false);
@@ -272,13 +267,13 @@ export function oneIdPages(ctx: HubContext) {
       await hq(c);
       const form = await c.req.parseBody();
       const answer = c.req.param('answer') === 'accept' ? 'accept' : 'reject';
-      const pair = PairSchema.safeParse({ a: field(form, 'a'), b: field(form, 'b') });
+      const pair = PairSchema.safeParse({ a: textField(form, 'a'), b: textField(form, 'b') });
       if (!pair.success) throw new AppError('validation_failed', 'a and b: the two golden members of the suggestion');
       c.set('auditTarget', `${answer} ${pair.data.a} ${pair.data.b}`);
       await ctx.identity.answerSuggestion(pair.data.a, pair.data.b, answer === 'accept', c.var.actor.name);
       const done = answer === 'accept' ? 'accepted' : 'rejected';
       // Back to the member 360 it was answered from, or to the list.
-      const back = field(form, 'back') ?? '';
+      const back = textField(form, 'back') ?? '';
       const member = back.startsWith('member:') ? MemberId.safeParse(back.slice('member:'.length)) : undefined;
       return c.redirect(member?.success ? `/console/members/${encodeURIComponent(member.data)}?done=${done}#suggestions` : `/console/one-id/suggestions?done=${done}`, 303);
     }),

@@ -1,13 +1,13 @@
 import { Hono } from 'hono';
 import { AppError } from '../../../shared/errors.ts';
-import { own } from '../../../shared/own.ts';
 import { OperatorName, RoleId } from '../../../shared/schemas/operator.ts';
 import type { HubContext } from '../../context.ts';
-import { operatorView, type OperatorDoc } from '../../operators/operators.ts';
+import { operatorInPath, operatorsWithin } from '../../operators/operators-in-scope.ts';
+import { operatorView } from '../../operators/operators.ts';
 import { scopeCheck } from '../../org/scope-check.ts';
-import { pathId } from '../../routes/path-param.ts';
 import { Badge, Csrf, Notice, Panel, Table } from '../components.tsx';
 import { formAction, need, page, type ConsoleContext, type ConsoleEnv } from '../console-access.ts';
+import { formFields } from '../form-fields.tsx';
 import { Layout } from '../layout.tsx';
 
 const DONE = new Map([
@@ -41,21 +41,11 @@ function PasswordPage({ c, name, password, isNew }: { c: ConsoleContext; name: s
 export function operatorPages(ctx: HubContext) {
   const app = new Hono<ConsoleEnv>();
 
-  /** The operator named in the path when the admin's scope covers theirs; else not found, as the API answers. */
-  const named = async (c: ConsoleContext): Promise<string> => {
-    const name = pathId(c, 'name', OperatorName, 'operator_not_found', 'operator');
-    const op = await ctx.operators.get(name);
-    if (!op || !(await ctx.org.nodeWithin(op.scope ?? null, (await scopeCheck(ctx, c)).scope))) throw new AppError('operator_not_found', `no operator ${name}`);
-    return name;
-  };
-
   const list = async (c: ConsoleContext, error?: string) => {
     need(c, 'GET /operators');
     const { t, actor } = c.var;
     const check = await scopeCheck(ctx, c);
-    const [all, roles, tree] = await Promise.all([ctx.operators.list(), ctx.operators.roles(), ctx.org.tree(check.scope)]);
-    const seen: OperatorDoc[] = [];
-    for (const op of all) if (await ctx.org.nodeWithin(op.scope ?? null, check.scope)) seen.push(op);
+    const [seen, roles, tree] = await Promise.all([operatorsWithin(ctx, check.scope), ctx.operators.roles(), ctx.org.tree(check.scope)]);
     const now = ctx.clock().toISOString();
     const done = DONE.get(c.req.query('done') as 'disabled');
     const doneName = OperatorName.safeParse(c.req.query('name'));
@@ -151,11 +141,7 @@ export function operatorPages(ctx: HubContext) {
     '/operators',
     formAction(ctx, 'POST /operators', async (c) => {
       const t = c.var.t;
-      const form = await c.req.parseBody();
-      const field = (n: string) => {
-        const v = own(form, n);
-        return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
-      };
+      const field = await formFields(c);
       const name = OperatorName.safeParse(field('name'));
       if (!name.success) return list(c, t('operators.badName'));
       const role = RoleId.safeParse(field('role'));
@@ -179,7 +165,7 @@ export function operatorPages(ctx: HubContext) {
     app.post(
       `/operators/:name/${action}`,
       formAction(ctx, `POST /operators/:name/${action}`, async (c) => {
-        const name = await named(c);
+        const name = await operatorInPath(ctx, c);
         if (name === c.var.actor.name) throw new AppError('forbidden', 'an operator cannot disable or enable themselves');
         await ctx.operators.setDisabled(name, action === 'disable');
         if (action === 'disable') await ctx.sessions.removeAllOf(name);
@@ -190,7 +176,7 @@ export function operatorPages(ctx: HubContext) {
   app.post(
     '/operators/:name/reset',
     formAction(ctx, 'POST /operators/:name/reset', async (c) => {
-      const name = await named(c);
+      const name = await operatorInPath(ctx, c);
       if (name === c.var.actor.name) throw new AppError('forbidden', 'an operator changes their own password on the password page');
       const { password } = await ctx.operators.reset(name);
       await ctx.sessions.removeAllOf(name);

@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
 import { AppError } from '../../../shared/errors.ts';
-import { own } from '../../../shared/own.ts';
 import { StoreId } from '../../../shared/schemas/common.ts';
 import type { HubContext } from '../../context.ts';
 import { fleetStatus } from '../../fleet.ts';
@@ -11,6 +10,7 @@ import type { OrgTree } from '../../../shared/org-scope.ts';
 import { AddStoreSchema } from '../../stores.ts';
 import { Badge, Csrf, Notice, Panel, Table } from '../components.tsx';
 import { formAction, mayCall, need, page, type ConsoleContext, type ConsoleEnv } from '../console-access.ts';
+import { formFields } from '../form-fields.tsx';
 import { Layout } from '../layout.tsx';
 
 const DONE = new Map([
@@ -19,15 +19,6 @@ const DONE = new Map([
   ['moved', 'stores.didMove'],
   ['city', 'stores.didAddCity'],
 ] as const);
-
-/** A form's text field, trimmed; absent when empty. */
-async function formFields(c: ConsoleContext): Promise<(name: string) => string | undefined> {
-  const form = await c.req.parseBody();
-  return (n: string) => {
-    const v = own(form, n);
-    return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
-  };
-}
 
 /** The org tree as nested lists: regions, their cities, the stores in each. */
 function OrgTreeList({ tree }: { tree: OrgTree }) {
