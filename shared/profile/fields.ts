@@ -99,3 +99,8 @@ const BY_NAME = new Map(PROFILE_FIELDS.map((f) => [f.name, f]));
 export function profileField(name: string): FieldDef | undefined {
   return BY_NAME.get(name);
 }
+
+/** A value of a profile field: `int` → number, `day`/`enum` → string, `set` → Set, `scores` → Map. */
+export type ProfileValue = number | string | ReadonlySet<string> | ReadonlyMap<string, number>;
+/** A golden member's profile as rules read it: field name → value; an absent field is unknown. */
+export type Profile = ReadonlyMap<string, ProfileValue>;
