@@ -58,19 +58,22 @@ export function ledgerEntry(
   ctx: EdgeContext,
   memberId: string,
   cause: string,
-  fields: Pick<LedgerDoc, 'delta' | 'reason' | 'ref'>,
+  fields: Pick<LedgerDoc, 'delta' | 'reason' | 'ref'> & { vestsOn?: string | undefined },
 ): LedgerDoc {
   const { now, today } = moment(ctx);
-  const expiresOn = fields.delta > 0 ? expiryFor(ctx.live.index.rules.expiry, today) : undefined;
+  const { vestsOn, ...rest } = fields;
+  // Pending points expire counting from the day they vest (decision 018).
+  const expiresOn = fields.delta > 0 ? expiryFor(ctx.live.index.rules.expiry, vestsOn ?? today) : undefined;
   return {
     _id: docId.pts(memberId, cause),
     type: 'pts',
     memberId,
-    ...fields,
+    ...rest,
     storeId: ctx.storeId,
     at: now,
     day: today,
     ...(expiresOn ? { expiresOn } : {}),
+    ...(vestsOn ? { vestsOn } : {}),
   };
 }
 
