@@ -97,9 +97,12 @@ export function ledgerBalance(entries: readonly LedgerFact[], today: string): Ba
   }
   const vestDays = [...pools.keys()].sort();
   let vested = 0;
-  /** Days pass up to `day`: pools vest at the start of their day, lots lapse after theirs. */
+  /**
+   * Days pass up to `day`: pools vest at the start of their day, never after `today` (an entry
+   * dated ahead, from a store whose clock is, vests nothing early), lots lapse after theirs.
+   */
   const advanceTo = (day: string) => {
-    while (vested < vestDays.length && vestDays[vested]! <= day) {
+    while (vested < vestDays.length && vestDays[vested]! <= day && vestDays[vested]! <= today) {
       const on = vestDays[vested++]!;
       expireBefore(on);
       const pool = pools.get(on)!;
@@ -115,8 +118,9 @@ export function ledgerBalance(entries: readonly LedgerFact[], today: string): Ba
   };
 
   for (const e of sorted) {
-    advanceTo(e.day);
+    // A pending entry is no event of the spendable lots: it waits in its pool (above).
     if (isPendingFact(e)) continue;
+    advanceTo(e.day);
     if (e.delta >= 0) credit(e.delta, e.expiresOn);
     else spend(-e.delta);
   }
