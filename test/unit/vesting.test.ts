@@ -9,6 +9,7 @@ import { clawbackVestsOn, earnedExpiry, spendableNow, vestingDayFor } from '../.
 import { MemberIndex } from '../../shared/member-index.ts';
 import { memberSummary } from '../../shared/member-summary.ts';
 import type { LedgerDoc } from '../../shared/schemas/documents.ts';
+import { rulesFromForm, rulesToForm } from '../../shared/loyalty/rules-form.ts';
 import { DEFAULT_RULES, LoyaltyRulesSchema } from '../../shared/schemas/rules.ts';
 
 /*
@@ -187,6 +188,16 @@ describe('vesting: examples', () => {
     expect(vestingDayFor(LoyaltyRulesSchema.parse({ ...DEFAULT_RULES, vestingDays: 0 }), '2026-03-01')).toBeUndefined();
     expect(LoyaltyRulesSchema.safeParse({ ...DEFAULT_RULES, vestingDays: -1 }).success).toBe(false);
     expect(LoyaltyRulesSchema.safeParse({ ...DEFAULT_RULES, vestingDays: 1.5 }).success).toBe(false);
+  });
+
+  it('the console’s rules form reads and writes the vesting days; left empty, there are none', () => {
+    const seven = { ...DEFAULT_RULES, vestingDays: 7 };
+    expect(rulesFromForm(rulesToForm(seven))).toEqual({ ok: true, rules: seven });
+    expect(rulesFromForm(rulesToForm(DEFAULT_RULES))).toEqual({ ok: true, rules: DEFAULT_RULES });
+    expect(rulesFromForm([...rulesToForm(DEFAULT_RULES), ['vestingDays', '']]).rules).not.toHaveProperty('vestingDays');
+    const wrong = rulesFromForm([...rulesToForm(DEFAULT_RULES), ['vestingDays', '-3']]);
+    expect(wrong.ok).toBe(false);
+    expect(wrong.errors?.has('vestingDays')).toBe(true);
   });
 
   it('a refund on the vesting day or after it claws back from the balance', () => {
