@@ -111,11 +111,20 @@ const balanceOf = (r: MemberRecord | undefined, today: string): Balance => ledge
 const pointsOf = (r: MemberRecord | undefined, today: string): number =>
   (hasUnvested(r?.vest, dayNumber(today)) ? undefined : plainLedgerBalance(r?.ledger, dayNumber(today))) ?? balanceOf(r, today).balance;
 
+type Pending = { pending: number; nextVesting: { on: string; points: number } | null };
+
 /** Points not yet spendable and the next day some vest; undefined when none are pending (the usual case, read without a fold). */
-function pendingOf(r: MemberRecord | undefined, today: string): { pending: number; nextVesting: { on: string; points: number } | null } | undefined {
-  if (!hasUnvested(r?.vest, dayNumber(today))) return undefined;
+function pendingOf(r: MemberRecord | undefined, today: string): Pending | undefined {
+  return hasUnvested(r?.vest, dayNumber(today)) ? pendingIn(balanceOf(r, today)) : undefined;
+}
+
+const pendingIn = (b: Balance): Pending | undefined => (b.pending === undefined ? undefined : { pending: b.pending, nextVesting: b.nextVesting ?? null });
+
+/** The spendable balance and what is pending, with one fold at most (identify and checkout ask for both). */
+function pointsAndPending(r: MemberRecord | undefined, today: string): { points: number; pending: Pending | undefined } {
+  if (!hasUnvested(r?.vest, dayNumber(today))) return { points: pointsOf(r, today), pending: undefined };
   const b = balanceOf(r, today);
-  return b.pending === undefined ? undefined : { pending: b.pending, nextVesting: b.nextVesting ?? null };
+  return { points: b.balance, pending: pendingIn(b) };
 }
 
 /** The tier from the packed spend facts: the same sum as rollingSpend, without decoding them. */
@@ -374,7 +383,7 @@ export class MemberIndex {
   }
 
   /** Points the member has earned that are not spendable yet, with the next vesting; undefined when none. */
-  pending(memberId: string, today: string): { pending: number; nextVesting: { on: string; points: number } | null } | undefined {
+  pending(memberId: string, today: string): Pending | undefined {
     return pendingOf(this.combined(memberId), today);
   }
 
@@ -404,8 +413,7 @@ export class MemberIndex {
     return {
       profile: r as Profile,
       tier: tierOf(this.rules, r, today),
-      points: pointsOf(r, today),
-      pending: pendingOf(r, today),
+      ...pointsAndPending(r, today),
       coupons: this.usable(r.coupons, now),
     };
   }
@@ -424,8 +432,8 @@ export class MemberIndex {
     // upsertTuple never changes the lists it is given, so the copy can share them.
     const copy: MemberRecord = { id: memberId, ...(current?.ledger ? { ledger: current.ledger } : {}), ...(current?.spend ? { spend: current.spend } : {}), ...(current?.vest ? { vest: current.vest } : {}) };
     for (const d of docs) if (isMemberFact(d) && d.memberId !== undefined && this.canonical(d.memberId) === memberId) foldMemberFact(copy, d);
-    const pending = pendingOf(copy, today)?.pending;
-    return { tier: tierOf(this.rules, copy, today), points: pointsOf(copy, today), ...(pending ? { pending } : {}) };
+    const { points, pending } = pointsAndPending(copy, today);
+    return { tier: tierOf(this.rules, copy, today), points, ...(pending?.pending ? { pending: pending.pending } : {}) };
   }
 
   /**
