@@ -7,6 +7,7 @@ import { client, edgeCliOk, lastLine, ROOT, spawnReady } from '../support/edge-n
 import { startTwoStoreFleet, stopFleet, syncStateOf, type FleetStore } from '../support/fleet.ts';
 import { signInGuide } from '../support/guide-session.ts';
 import { adminClient, eventually, startHub, type HubProcess } from '../support/hub.ts';
+import { OperatorSession } from '../support/operator-session.ts';
 
 /*
  * Vesting (issue 13, decision 018) with a real hub and two stores: points a receipt earns are
@@ -49,6 +50,18 @@ const guidePage = async () => {
   const html = await res.text();
   return { balance: /data-balance="(-?\d+)"/.exec(html)?.[1], pending: /data-pending="(-?\d+)"/.exec(html)?.[1], html };
 };
+/** The console's member page as an analyst sees it (server-rendered HTML). */
+async function consolePending(): Promise<string | undefined> {
+  const name = `analyst-${Date.now()}`;
+  const added = await admin().post('/operators', { name, role: 'analyst' });
+  expect(added.status, JSON.stringify(added.body)).toBe(201);
+  const s = new OperatorSession(hub.url);
+  expect((await s.login(name, added.body.password)).status).toBe(200);
+  expect((await s.call('POST', '/console/api/password', { current: added.body.password, next: 'an analyst chose this' })).status).toBe(200);
+  const res = await fetch(`${hub.url}/console/members/${M}`, { headers: { cookie: `memberedge_session=${s.cookie}` } });
+  expect(res.status).toBe(200);
+  return /data-pending="(-?\d+)"/.exec(await res.text())?.[1];
+}
 const line = (unitPrice: number) => [{ sku: 'TEA-1', category: 'tea', qty: 2, unitPrice }];
 
 beforeAll(async () => {
@@ -69,7 +82,7 @@ afterAll(async () => {
 });
 
 describe('points that have not vested', () => {
-  it('are pending at the till, on the guide page and at the hub, and cannot be spent at either store', async () => {
+  it('are pending at the till, on the guide page, at the hub and on the console, and cannot be spent at either store', async () => {
     const sold = await pos(0).post('/v1/checkouts', { receiptNo: 'V1', memberId: M, lines: line(15_000) });
     expect(sold.status, JSON.stringify(sold.body)).toBe(201);
     expect(sold.body.checkout.pointsEarned).toBe(300);
@@ -94,6 +107,7 @@ describe('points that have not vested', () => {
     }
     await eventually(async () => ((await hubPoints()).pending === 300 ? true : undefined), 20_000, 'the hub sees the pending points');
     expect(await hubPoints()).toEqual({ balance: before, pending: 300, nextVesting: { on: vestsOn, points: 300 } });
+    expect(await consolePending()).toBe('300');
   });
 
   it('a refund before vesting, at the other store, cancels them at both stores and at the hub, with no incident', async () => {
@@ -107,6 +121,7 @@ describe('points that have not vested', () => {
     const claw = (await pos(0).get(`/v1/members/${M}/points`)).body.ledger.find((e: { reason: string }) => e.reason === 'clawback');
     expect(claw).toMatchObject({ delta: -300, vestsOn: addDays(today(), VESTING_DAYS) });
     expect((await guidePage()).pending).toBeUndefined();
+    expect(await consolePending()).toBeUndefined();
     await new Promise((r) => setTimeout(r, 1500)); // the ingest's checks of what it took in
     expect(await disagreements()).toEqual([]);
   });
