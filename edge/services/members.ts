@@ -1,7 +1,7 @@
 import { docId } from '../../shared/doc-ids.ts';
 import { AppError } from '../../shared/errors.ts';
 import { identityKey, keyOfIdentity, type IdentityInput } from '../../shared/identity-keys.ts';
-import { expiryFor } from '../../shared/loyalty/points.ts';
+import { earnedExpiry } from '../../shared/loyalty/vesting.ts';
 import type { ConsentBody, IdentifyBody, InteractionBody, RegisterBody } from '../../shared/schemas/api.ts';
 import { consentByChannel } from '../../shared/privacy/consent.ts';
 import { isIndexedKey } from '../../shared/member-index.ts';
@@ -63,7 +63,7 @@ export function ledgerEntry(
   const { now, today } = moment(ctx);
   const { vestsOn, ...rest } = fields;
   // Pending points expire counting from the day they vest (decision 018).
-  const expiresOn = fields.delta > 0 ? expiryFor(ctx.live.index.rules.expiry, vestsOn ?? today) : undefined;
+  const expiresOn = fields.delta > 0 ? earnedExpiry(ctx.live.index.rules, today, vestsOn) : undefined;
   return {
     _id: docId.pts(memberId, cause),
     type: 'pts',
