@@ -53,7 +53,7 @@ export function storeDocRefusal(raw: unknown, storeId: string): string | undefin
     return hb.data.storeId === storeId ? undefined : "another store's heartbeat";
   }
   const type = typeof doc.type === 'string' ? doc.type : undefined;
-  if (type === undefined || ![...STORE_TYPES, ...EXCHANGE_TYPES].includes(type)) return `documents of type ${safeText(doc.type, 20)} are written by the hub`;
+  if (type === undefined || ![...STORE_TYPES, ...EXCHANGE_TYPES].includes(type) || (type === 'coupon' && doc.exchangeId === undefined)) return `documents of type ${safeText(doc.type, 20)} are written by the hub`;
   const parsed = AnyDocSchema.safeParse(withoutReplicationFields(doc));
   if (!parsed.success) return invalid(type, parsed.error.issues[0]!);
   return ownFactRefusal(parsed.data, storeId);
