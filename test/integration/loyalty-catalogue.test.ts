@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { exchangeCouponCode } from '../../shared/ids.ts';
-import { client } from '../support/edge-node.ts';
+import { client, edgeCliOk, lastLine } from '../support/edge-node.ts';
+import { signInGuide } from '../support/guide-session.ts';
 import { startTwoStoreFleet, stopFleet, syncStateOf, type FleetStore } from '../support/fleet.ts';
 import { adminClient, eventually, startHub, type HubProcess } from '../support/hub.ts';
 
@@ -96,6 +97,38 @@ it('a gift: stock per store never below zero, idempotent by request id, a refund
   // Not more than the member has.
   const poor = await till.post('/v1/exchanges', { requestId: 'poor-req-0001', memberId: seedId(2), rewardId: 'BIG' });
   if ((await balanceAt(0, seedId(2))) < 4800) expect(poor.body.error.code).toBe('insufficient_points');
+});
+
+it('on the guide page: a button on the profile, the catalogue with what the member can spend, an exchange once per form', async () => {
+  const m = seedId(6);
+  const url = stores[0]!.edge!.url;
+  expect((await pos(0).post('/v1/checkouts', { receiptNo: 'GUIDE-EARN', memberId: m, lines: [{ sku: 'TV', qty: 1, unitPrice: 100_000 }] })).status).toBe(201);
+  const before = await balanceAt(0, m);
+  const password = lastLine(await edgeCliOk(['guide', 'add', 'amy', '--data', stores[0]!.dir]));
+  const { cookie } = await signInGuide(url, 'amy', password);
+  const get = async (path: string) => (await fetch(url + path, { headers: { cookie } })).text();
+  expect(await get(`/guide/m/${m}`)).toContain(`action="/guide/m/${m}/rewards"`);
+  const page = await get(`/guide/m/${m}/rewards`);
+  expect(page).toContain(`data-spendable="${before}"`);
+  const form = /<form[^>]*data-reward="CASH-500"[^>]*>([\s\S]*?)<\/form>/.exec(page)![1]!;
+  const field = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(form)![1]!;
+  const send = () =>
+    fetch(`${url}/guide/m/${m}/rewards`, {
+      method: 'POST',
+      headers: { cookie, origin: url, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: field('_csrf'), rewardId: 'CASH-500', requestId: field('requestId') }),
+    });
+  const first = await send();
+  expect(first.status).toBe(200);
+  const code = exchangeCouponCode('S001', field('requestId'));
+  expect(await first.text()).toContain(code);
+  expect((await send()).status).toBe(200); // the same form again: the same exchange
+  expect(await balanceAt(0, m)).toBe(before - 500);
+  expect((await pos(0).get(`/v1/members/${m}`)).body.member.coupons.map((c: { code: string }) => c.code)).toContain(code);
+  // Without the form's token nothing is exchanged.
+  const forged = await fetch(`${url}/guide/m/${m}/rewards`, { method: 'POST', headers: { cookie, origin: url, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ rewardId: 'CASH-500', requestId: 'forged-req-0001' }) });
+  expect(forged.status).toBe(403);
+  expect(await balanceAt(0, m)).toBe(before - 500);
 });
 
 it('coupon pools: imported at the hub, claimed first come within the limits per member and per campaign, redeemable at the till', async () => {
