@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { exchangeCouponCode } from '../../shared/ids.ts';
 import { client, edgeCliOk, lastLine } from '../support/edge-node.ts';
 import { signInGuide } from '../support/guide-session.ts';
 import { startTwoStoreFleet, stopFleet, syncStateOf, type FleetStore } from '../support/fleet.ts';
-import { adminClient, eventually, startHub, type HubProcess } from '../support/hub.ts';
+import { adminClient, eventually, hubCliOk, startHub, type HubProcess } from '../support/hub.ts';
 
 /*
  * The points catalogue and coupon pools (issue 13, decision 020) with a real hub and two real
@@ -170,6 +170,13 @@ it('coupon pools: imported at the hub, claimed first come within the limits per 
   expect(paid.status).toBe(201);
   expect(paid.body.checkout.couponsRedeemed).toEqual([{ code, discount: 2000 }]);
   expect((await admin().get('/coupon-pools')).body.pools.find((p: { id: string }) => p.id === 'P1')).toMatchObject({ size: 3, claimed: 3 });
+
+  // The same from the hub's CLI: a partner's file, and the catalogue as it is.
+  const file = join(hubDir, 'partner.csv');
+  writeFileSync(file, 'code\nCLI-0001\nCLI-0002\nPARTNER-0001\n');
+  const out = JSON.parse((await hubCliOk(hub, ['pool', 'import', 'P4', '--template', 'CASH20', '--csv', file, '--title', 'From the CLI'])).stdout);
+  expect(out).toMatchObject({ pool: { id: 'P4', size: 2, claimed: 0 }, duplicates: 1 }); // PARTNER-0001 is P1's
+  expect(JSON.parse((await hubCliOk(hub, ['catalogue', 'show'])).stdout).rewards.map((r: { id: string }) => r.id)).toEqual(['GIFT-CUP', 'CASH-500', 'BIG']);
 });
 
 it('with the hub down: exchange within the offline limit, redeem, refund voids the coupon; a pool claim says the hub is needed; all converges', async () => {
