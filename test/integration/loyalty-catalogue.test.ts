@@ -4,6 +4,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { exchangeCouponCode } from '../../shared/ids.ts';
 import { client, edgeCliOk, lastLine } from '../support/edge-node.ts';
 import { signInGuide } from '../support/guide-session.ts';
+import { chromium } from 'playwright-core';
+import { CHROMIUM, openAsOperator, screenshot, scrollsSideways, type ConsoleRig } from '../support/browser.ts';
 import { startTwoStoreFleet, stopFleet, syncStateOf, type FleetStore } from '../support/fleet.ts';
 import { adminClient, eventually, hubCliOk, startHub, type HubProcess } from '../support/hub.ts';
 
@@ -284,3 +286,59 @@ it('forged exchange facts are refused at the gateway or quarantined at the hub; 
   const ids = (after.facts as { id: string }[]).map((f) => f.id);
   for (const id of [orphan._id, cheap._id, cheapCoupon._id, cheapPts._id]) expect(ids).not.toContain(id);
 }, 60_000);
+
+it("on the console's loyalty screen: the rewards, a new version from the form, a pool imported from the partner's codes, at 390 px", async () => {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, timeout: 30_000 });
+  try {
+    const rig = {
+      hub,
+      browser,
+      open: async (opts: { locale?: string; viewport?: { width: number; height: number } } = {}) => {
+        const context = await browser.newContext({ baseURL: hub.url, locale: opts.locale ?? 'en-US', viewport: opts.viewport ?? { width: 1280, height: 800 } });
+        context.setDefaultTimeout(15_000);
+        return { context, page: await context.newPage() };
+      },
+      close: async () => {},
+    } as unknown as ConsoleRig;
+    const { page } = await openAsOperator(rig, 'marketer', { viewport: { width: 390, height: 844 } });
+    await page.goto('/console/loyalty');
+    await page.click('[data-action=open-catalogue]');
+    await page.waitForURL('**/console/loyalty/catalogue');
+    expect(await page.locator('[data-reward]').allTextContents()).toEqual(['GIFT-CUP', 'CASH-500', 'BIG']);
+    const version = (await admin().get('/catalogue')).body.catalogue.version as number;
+
+    // A new gift in the first spare row, with stock at S002.
+    await page.selectOption('select[name="r3.kind"]', 'gift');
+    await page.fill('input[name="r3.id"]', 'BAG');
+    await page.fill('input[name="r3.title"]', 'A tote bag');
+    await page.fill('input[name="r3.points"]', '800');
+    await page.fill('input[name="r3.sku"]', 'BAG-001');
+    await page.fill('input[name="r3.stock"]', 'S002=5');
+    await page.click('[data-action=save-catalogue]');
+    await page.waitForURL('**/console/loyalty/catalogue?done=catalogue');
+    expect(await page.locator('[data-reward]').allTextContents()).toEqual(['GIFT-CUP', 'CASH-500', 'BIG', 'BAG']);
+    const saved = (await admin().get('/catalogue')).body.catalogue;
+    expect(saved.version).toBe(version + 1);
+    expect(saved.rewards[3]).toEqual({ kind: 'gift', id: 'BAG', title: 'A tote bag', points: 800, sku: 'BAG-001', stock: [{ storeId: 'S002', qty: 5 }] });
+    await eventually(async () => ((await pos(1).get('/v1/exchanges/catalogue')).body.catalogue.rewards.find((r: { id: string }) => r.id === 'BAG')?.stock === 5 ? true : undefined), 15_000, 'the new gift at S002');
+
+    // A mistake is shown on its field, nothing saved.
+    await page.fill('input[name="r3.points"]', 'lots');
+    await page.click('[data-action=save-catalogue]');
+    expect(await page.locator('[data-form-errors]').count()).toBe(1);
+    expect((await admin().get('/catalogue')).body.catalogue.version).toBe(version + 1);
+
+    await page.goto('/console/loyalty/catalogue');
+    await page.fill('#pool-form input[name=id]', 'WEB');
+    await page.fill('#pool-form input[name=title]', 'From the console');
+    await page.fill('#pool-form textarea[name=csv]', 'code\nWEB-0001\nWEB-0002\n');
+    await page.click('[data-action=import-pool]');
+    await page.waitForURL('**/console/loyalty/catalogue?done=pool*');
+    expect(await page.locator('[data-pool=WEB]').count()).toBe(1);
+    expect((await admin().get('/coupon-pools')).body.pools.find((p: { id: string }) => p.id === 'WEB')).toMatchObject({ size: 2, claimed: 0, templateId: 'CASH20' });
+    expect(await scrollsSideways(page)).toBe(false);
+    await screenshot(page, 'loyalty-catalogue-phone');
+  } finally {
+    await browser.close();
+  }
+}, 90_000);
