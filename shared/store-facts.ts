@@ -64,7 +64,8 @@ export function storeDocRefusal(raw: unknown, storeId: string): string | undefin
  * schema, unlike the facts' lenient ones, refuses keys it does not know.
  */
 export function withoutReplicationFields<T extends Record<string, unknown>>(doc: T): T {
-  if (!('_revisions' in doc) && !('_conflicts' in doc)) return doc;
+  // Only the strict schema needs it: the facts' lenient ones drop unknown keys themselves, and every pushed document has `_revisions`.
+  if (doc.type !== 'coupon' || (!('_revisions' in doc) && !('_conflicts' in doc))) return doc;
   const { _revisions, _conflicts, ...rest } = doc;
   return rest as T;
 }

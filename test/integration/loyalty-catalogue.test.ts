@@ -22,6 +22,8 @@ let hubDir: string;
 let hubPort: number;
 let hub: HubProcess;
 let stores: FleetStore[] = [];
+/** A pool coupon claimed online, redeemed later with the hub down. */
+let springCode = '';
 
 const admin = () => adminClient(hub);
 const pos = (i: number) => client(stores[i]!.edge!.url, stores[i]!.token);
@@ -158,7 +160,9 @@ it('coupon pools: imported at the hub, claimed first come within the limits per 
 
   // Two pools of one campaign: one coupon per member across both.
   for (const id of ['P2', 'P3']) expect((await admin().post('/coupon-pools', { id, title: id, templateId: 'CASH20', campaign: { id: 'SPRING', limitPerMember: 1 }, codes: [`${id}-AAAA`, `${id}-BBBB`] })).status).toBe(201);
-  expect((await pos(0).post('/v1/coupon-pools/P2/claims', { requestId: 'spring-req-01', memberId: seedId(15) })).status).toBe(201);
+  const spring = await pos(0).post('/v1/coupon-pools/P2/claims', { requestId: 'spring-req-01', memberId: seedId(15) });
+  expect(spring.status).toBe(201);
+  springCode = spring.body.coupon.code;
   const campaign = await pos(0).post('/v1/coupon-pools/P3/claims', { requestId: 'spring-req-02', memberId: seedId(15) });
   expect(campaign.status).toBe(422);
   expect(campaign.body.error).toMatchObject({ code: 'claim_limit_reached', scope: 'campaign' });
@@ -193,6 +197,12 @@ it('with the hub down: exchange within the offline limit, redeem, refund voids t
   const claim = await till.post('/v1/coupon-pools/P2/claims', { requestId: 'offline-req-01', memberId: m });
   expect(claim.status).toBe(503);
   expect(claim.body.error.code).toBe('hub_unreachable');
+
+  // A coupon claimed from a pool while the hub was up redeems with it down, like any coupon.
+  expect(springCode).toMatch(/^P2-/);
+  const pooled = await till.post('/v1/checkouts', { receiptNo: 'X-POOL', memberId: seedId(15), lines: [{ sku: 'A', qty: 1, unitPrice: 20_000 }], couponCodes: [springCode] });
+  expect(pooled.status).toBe(201);
+  expect(pooled.body.checkout.couponsRedeemed).toEqual([{ code: springCode, discount: 2000 }]);
 
   const x1 = await till.post('/v1/exchanges', { requestId: 'offline-x-0001', memberId: m, rewardId: 'CASH-500' });
   expect(x1.status).toBe(201);
