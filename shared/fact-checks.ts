@@ -8,6 +8,9 @@ import { consentTimeRefusal } from './privacy/consent.ts';
 import type { Coupon } from './schemas/coupon.ts';
 import type { AnyDoc, EventDoc, LedgerDoc, MemberDoc, OrderDoc, RedemptionDoc, RefundDoc } from './schemas/documents.ts';
 import type { LoyaltyRules } from './schemas/rules.ts';
+import type { PointsCatalogue } from './schemas/catalogue.ts';
+import type { CouponTemplate } from './schemas/coupon.ts';
+import { exchangeCouponFactRefusal, exchangeFactRefusal, exchangeLedgerFactRefusal, exchangeRefundFactRefusal, type ExchangeEvidence } from './catalogue/exchange-facts.ts';
 
 /*
  * Whether a fact a store pushed is one that store could have made, judged with what the hub
@@ -36,6 +39,10 @@ export interface FactEvidence {
   spend(memberId: string, exceptOrderId: string): readonly SpendFact[];
   /** The hub's clock when judging (a consent dated far ahead of it is not believed). */
   now?: Date;
+  /** Every version of the points catalogue the hub has had (absent: none, so no exchange fits). */
+  catalogues?: readonly PointsCatalogue[];
+  /** Every version of a coupon template the hub has had, for the coupons exchanges make. */
+  templates?: (id: string) => readonly CouponTemplate[];
 }
 
 const sameMember = (ev: FactEvidence, a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && ev.canonical(a) === ev.canonical(b);
@@ -70,6 +77,13 @@ export function factRefusal(doc: AnyDoc, ev: FactEvidence): string | undefined {
       if (!ev.knownHere(doc.memberId)) return `member ${doc.memberId} is not served at ${ev.storeId}`;
       return consentTimeRefusal(doc.at, ev.member(doc.memberId)?.registeredAt, ev.now ?? new Date());
     }
+    // Points catalogue (decision 020)
+    case 'exchange':
+      return exchangeFactRefusal(doc, exchangeEvidence(ev));
+    case 'exchange-refund':
+      return exchangeRefundFactRefusal(doc, exchangeEvidence(ev));
+    case 'coupon':
+      return doc.exchangeId === undefined ? 'coupons are issued by the hub' : exchangeCouponFactRefusal(doc, exchangeEvidence(ev));
     default:
       return `a ${doc.type} is written by the hub`;
   }
@@ -168,6 +182,15 @@ function eventRefusal(e: EventDoc, ev: FactEvidence): string | undefined {
   return ev.rules.some((r) => own(r.interactions, e.kind)) ? undefined : `no rules version has an interaction '${e.kind}'`;
 }
 
+const exchangeEvidence = (ev: FactEvidence): ExchangeEvidence => ({
+  storeId: ev.storeId,
+  catalogues: ev.catalogues ?? [],
+  templates: ev.templates ?? (() => []),
+  fact: ev.fact,
+  sameMember: (a, b) => sameMember(ev, a, b),
+  knownHere: ev.knownHere,
+});
+
 function ledgerRefusal(p: LedgerDoc, ev: FactEvidence): string | undefined {
   const m = p.memberId;
   if (p.reason === 'join') {
@@ -203,6 +226,9 @@ function ledgerRefusal(p: LedgerDoc, ev: FactEvidence): string | undefined {
       if (!ref || ref.type !== 'event' || ref.kind !== kind) return `interaction points for ${p.ref}, which the hub does not have`;
       return ev.rules.some((r) => own(r.interactions, kind)?.points === p.delta) ? undefined : `no rules version gives '${kind}' ${p.delta} points`;
     }
+    case 'exchange':
+    case 'exchange_refund':
+      return exchangeLedgerFactRefusal(p, exchangeEvidence(ev));
     default:
       return `points for '${p.reason}' are the hub's to give`;
   }

@@ -39,6 +39,17 @@ export function couponCodeFor(memberId: string, templateId: string, requestId: s
   return couponCodeOf(createHash('sha256').update(`issue\n${memberId}\n${templateId}\n${requestId}`).digest());
 }
 
+/**
+ * The code of the coupon a points exchange makes at a store: derived from the store and the
+ * request, so a retried exchange, a replayed fact and the hub's check all arrive at the same code,
+ * and a store cannot pass off a coupon of its own making as an exchange's (decision 020).
+ *
+ * @example exchangeCouponCode('S001', 'req-0001') === exchangeCouponCode('S001', 'req-0001') // true
+ */
+export function exchangeCouponCode(storeId: string, requestId: string): string {
+  return couponCodeOf(createHash('sha256').update(`exchange\n${storeId}\n${requestId}`).digest());
+}
+
 function couponCodeOf(bytes: Buffer): string {
   let s = '';
   for (let i = 0; i < 12; i++) s += CROCKFORD[bytes[i]! % 32];

@@ -250,7 +250,18 @@ export class MemberIndex {
       case 'event':
       case 'consent':
         return;
+      // Points catalogue (decision 020): a refunded exchange's coupon is void, used up by the
+      // refund as a receipt would use it, so every till refuses it; the exchange itself moves
+      // points through its ledger entry and issues through its coupon document.
+      case 'exchange-refund':
+        if (doc.couponCode !== undefined) this.applyRedemption(doc.couponCode, { memberId: doc.memberId, orderId: doc._id, storeId: doc.storeId, at: doc.at });
+        return;
     }
+  }
+
+  private applyRedemption(code: string, r: Redemption): void {
+    const known = this.redemptions.get(code);
+    if (!known || r.at < known.at || (r.at === known.at && r.orderId < known.orderId)) this.redemptions.set(code, r);
   }
 
   /**

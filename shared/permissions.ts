@@ -126,6 +126,12 @@ export const ADMIN_ROUTES: ReadonlyMap<string, RouteRule> = new Map<string, Rout
   ['POST /operators/:name/reset', { permission: 'operators:manage' }],
   ['GET /roles', { permission: 'operators:manage' }],
   ['GET /audit', { permission: 'audit:read' }],
+  // Points catalogue and coupon pools (issue 13, decision 020)
+  ['GET /catalogue', { permission: 'rules:read' }],
+  ['PUT /catalogue', { permission: 'templates:write' }],
+  ['GET /catalogue/versions', { permission: 'rules:read' }],
+  ['GET /coupon-pools', { permission: 'rules:read' }],
+  ['POST /coupon-pools', { permission: 'templates:write' }],
 ]);
 
 /**

@@ -1,6 +1,7 @@
 import { docId } from './doc-ids.ts';
 import { safeText } from './safe-text.ts';
 import { identityKey, IDENTITY_TYPES, type IdentityType } from './identity-keys.ts';
+import { EXCHANGE_LEDGER_SIGNS, exchangeCouponDocRefusal, exchangeDocRefusal, exchangeRefundDocRefusal } from './catalogue/exchange-facts.ts';
 import { AnyDocSchema, HeartbeatDocSchema, type AnyDoc, type LedgerDoc, type OrderDoc } from './schemas/documents.ts';
 
 /*
@@ -18,9 +19,13 @@ const STORE_LEDGER_SIGN = new Map<string, 1 | -1>([
   ['return', 1],
   ['redeem', -1],
   ['clawback', -1],
+  ...EXCHANGE_LEDGER_SIGNS,
 ]);
 
 const MAX_ID = 300;
+const STORE_TYPES = ['order', 'refund', 'redeem', 'event', 'pts', 'member', 'idk', 'consent'];
+/** Points catalogue (decision 020): an exchange, its refund, and the coupon an exchange made (no other coupon). */
+const EXCHANGE_TYPES = ['exchange', 'exchange-refund', 'coupon'];
 /** The special fields a store's document may carry: its id, and the revisions replication sends. */
 const SPECIAL_FIELDS = new Set(['_id', '_rev', '_revisions', '_deleted', '_attachments']);
 
@@ -48,10 +53,21 @@ export function storeDocRefusal(raw: unknown, storeId: string): string | undefin
     return hb.data.storeId === storeId ? undefined : "another store's heartbeat";
   }
   const type = typeof doc.type === 'string' ? doc.type : undefined;
-  if (type === undefined || !['order', 'refund', 'redeem', 'event', 'pts', 'member', 'idk', 'consent'].includes(type)) return `documents of type ${safeText(doc.type, 20)} are written by the hub`;
-  const parsed = AnyDocSchema.safeParse(doc);
+  if (type === undefined || ![...STORE_TYPES, ...EXCHANGE_TYPES].includes(type) || (type === 'coupon' && doc.exchangeId === undefined)) return `documents of type ${safeText(doc.type, 20)} are written by the hub`;
+  const parsed = AnyDocSchema.safeParse(withoutReplicationFields(doc));
   if (!parsed.success) return invalid(type, parsed.error.issues[0]!);
   return ownFactRefusal(parsed.data, storeId);
+}
+
+/**
+ * The document without what replication adds to it (`_revisions`, `_conflicts`): the coupon's
+ * schema, unlike the facts' lenient ones, refuses keys it does not know.
+ */
+export function withoutReplicationFields<T extends Record<string, unknown>>(doc: T): T {
+  // Only the strict schema needs it: the facts' lenient ones drop unknown keys themselves, and every pushed document has `_revisions`.
+  if (doc.type !== 'coupon' || (!('_revisions' in doc) && !('_conflicts' in doc))) return doc;
+  const { _revisions, _conflicts, ...rest } = doc;
+  return rest as T;
 }
 
 /** Why a document is not one its schema accepts, in one short line. */
@@ -94,6 +110,12 @@ function ownFactRefusal(doc: AnyDoc, storeId: string): string | undefined {
       if (doc._id !== docId.idk(doc.key)) return 'an identity key id must be idk:<key>';
       return wellFormedKey(doc.key) ? undefined : 'not a normalised identity key';
     }
+    case 'exchange':
+      return exchangeDocRefusal(doc, storeId);
+    case 'exchange-refund':
+      return exchangeRefundDocRefusal(doc, storeId);
+    case 'coupon':
+      return exchangeCouponDocRefusal(doc, storeId);
     default:
       return `documents of type ${doc.type} are written by the hub`;
   }

@@ -10,6 +10,7 @@ import { auditPages } from './pages/audit.tsx';
 import { dashboardPages } from './pages/dashboard.tsx';
 import { couponIssuePages } from './pages/coupon-issue.tsx';
 import { couponTemplatePages } from './pages/coupon-templates.tsx';
+import { cataloguePages } from './pages/catalogue.tsx';
 import { incidentPages } from './pages/incidents.tsx';
 import { loyaltyPages } from './pages/loyalty.tsx';
 import { memberPages } from './pages/members.tsx';
@@ -87,5 +88,6 @@ export function consoleRoutes(ctx: HubContext, flows: SessionFlows) {
   app.route('/', loyaltyPages(ctx));
   app.route('/', couponTemplatePages(ctx));
   app.route('/', couponIssuePages(ctx));
+  app.route('/', cataloguePages(ctx));
   return app;
 }

@@ -6,6 +6,7 @@ import type { Couch, Doc } from '../couch/couch.ts';
 import { DB, factIdOf, factKey, storeDbName } from '../couch/databases.ts';
 import type { HubMembers } from '../members.ts';
 import { rulesVersions } from '../rules.ts';
+import { exchangeEvidence } from '../catalogue/catalogue.ts';
 
 export interface Verdict {
   /** The batch's facts the hub takes in, and those of the store's later ones it had to judge first. */
@@ -14,11 +15,12 @@ export interface Verdict {
 }
 
 /** Members first, then keys and receipts, then what refers to them. */
-const ORDER_OF_JUDGING = ['member', 'idk', 'order', 'refund', 'event', 'redeem', 'pts', 'consent'];
+const ORDER_OF_JUDGING = ['member', 'idk', 'exchange', 'coupon', 'exchange-refund', 'order', 'refund', 'event', 'redeem', 'pts', 'consent'];
 /** How many times a fact's references are looked for further on in the store's database. */
 const LOOKAHEAD_ROUNDS = 3;
 
-const refOf = (d: AnyDoc): string | undefined => (d.type === 'pts' ? d.ref : d.type === 'refund' || d.type === 'redeem' ? d.orderId : undefined);
+const refOf = (d: AnyDoc): string | undefined =>
+  d.type === 'pts' ? d.ref : d.type === 'refund' || d.type === 'redeem' ? d.orderId : d.type === 'exchange-refund' || d.type === 'coupon' ? d.exchangeId : undefined;
 
 /**
  * Judges a batch of one store's new facts (shared/fact-checks.ts) with what the hub knows,
@@ -87,6 +89,8 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers; cloc
   }
   const stores = await members.relevantStoresOf(ids);
   const spend = await receiptsOf(docs);
+  // Exchanges are rare: the catalogue's and templates' versions are read only for a batch that has one.
+  const exchanges = docs.some((d) => d.type === 'exchange' || d.type === 'coupon') ? await exchangeEvidence(couch) : undefined;
 
   const ev: FactEvidence = {
     storeId,
@@ -98,6 +102,7 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers; cloc
     coupon: (code) => coupons.get(code),
     spend: (id, except) => [...(spend.get(canonical(id)) ?? new Map<string, SpendFact>())].flatMap(([orderId, f]) => (orderId === except ? [] : [f])),
     now: deps.clock?.() ?? new Date(),
+    ...(exchanges ? { catalogues: exchanges.catalogues, templates: (id: string) => exchanges.templates.get(id) ?? [] } : {}),
   };
 
   const verdict: Verdict = { accepted: [], quarantined: [] };
@@ -111,6 +116,8 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers; cloc
     verdict.accepted.push(doc);
     if (doc.type === 'member') profiles.set(doc.id, doc);
     else facts.set(doc._id, doc);
+    // An exchange's coupon, once accepted, is one the hub knows: a receipt of the batch may redeem it.
+    if (doc.type === 'coupon') coupons.set(doc.code, doc);
   }
   return verdict;
 

@@ -8,12 +8,12 @@ import { content, seqNumber, statusOf, stripRev, type Couch, type Doc } from '..
 import { DB, factIdOf, factKey, memberFactRange, storeDbName } from '../couch/databases.ts';
 import { recordIncident } from '../incidents.ts';
 import { judgeFacts } from './fact-evidence.ts';
-import { invalid } from '../../shared/store-facts.ts';
+import { invalid, withoutReplicationFields } from '../../shared/store-facts.ts';
 import { safeText } from '../../shared/safe-text.ts';
 import type { HubMembers } from '../members.ts';
 import type { StoreClocks } from '../store-clocks.ts';
 
-const FACT_TYPES = new Set(['order', 'refund', 'pts', 'redeem', 'event', 'consent']);
+const FACT_TYPES = new Set(['order', 'refund', 'pts', 'redeem', 'event', 'consent', 'exchange', 'exchange-refund']);
 const BATCH = 500;
 
 export interface IngestDeps {
@@ -233,7 +233,7 @@ export class IngestWorker {
     const quarantined: { doc: Doc; reason: string }[] = [];
     for (const d of [...own, ...registrations, ...keys]) {
       if (held.has(d._id)) continue;
-      const parsed = AnyDocSchema.safeParse(d);
+      const parsed = AnyDocSchema.safeParse(withoutReplicationFields(d));
       if (parsed.success) fresh.push(parsed.data);
       else quarantined.push({ doc: d, reason: invalid(safeText(d.type, 20), parsed.error.issues[0]!) });
     }
@@ -393,6 +393,8 @@ function incidentKeyOf(d: Doc, memberId?: string): string {
 }
 
 function isOwnFact(d: Doc, storeId: string): boolean {
+  // The one coupon a store writes is an exchange's, which names the store in its exchange id (decision 020).
+  if (d.type === 'coupon') return typeof d.exchangeId === 'string' && d.exchangeId.startsWith(`xchg:${storeId}:`);
   return FACT_TYPES.has(String(d.type)) && d.storeId === storeId;
 }
 

@@ -3,6 +3,9 @@ import { LIMITS } from '../limits.ts';
 import { Category, Cents, CouponCode, IsoTime, LocalDate, MemberId, Points, Sku, StoreId, TerminalId } from './common.ts';
 import { CouponSchema, CouponTemplateSchema } from './coupon.ts';
 import { LoyaltyRulesSchema } from './rules.ts';
+import { ExchangeDocSchema, ExchangeRefundDocSchema, EXCHANGE_LEDGER_REASONS } from './exchange-docs.ts';
+
+export { ExchangeDocSchema, ExchangeRefundDocSchema, type ExchangeDoc, type ExchangeRefundDoc } from './exchange-docs.ts';
 
 /*
  * Stored documents are read leniently (unknown fields are kept out, not refused): stores lag
@@ -42,7 +45,7 @@ export const IdentityKeyDocSchema = z.object({ ...base, type: z.literal('idk'), 
 export type IdentityKeyDoc = z.infer<typeof IdentityKeyDocSchema>;
 
 /** No 'expire': expiry is derived from each entry's expiresOn (ledgerBalance), never written. */
-export const LEDGER_REASONS = ['join', 'earn', 'redeem', 'clawback', 'return', 'interaction', 'adjust'] as const;
+export const LEDGER_REASONS = ['join', 'earn', 'redeem', 'clawback', 'return', 'interaction', 'adjust', ...EXCHANGE_LEDGER_REASONS] as const;
 
 export const LedgerDocSchema = z.object({
   ...base,
@@ -64,6 +67,8 @@ export const LedgerDocSchema = z.object({
    * Absent, or not after `day`: the entry counts at once, as before vesting existed.
    */
   vestsOn: LocalDate.optional(),
+  /** Points exchanged for a reward of the points catalogue (or given back): which one, as the ledger shows it. */
+  reward: z.object({ id: z.string().max(40), title: z.string().max(80) }).optional(),
 });
 export type LedgerDoc = z.infer<typeof LedgerDocSchema>;
 
@@ -240,5 +245,8 @@ export const AnyDocSchema = z.discriminatedUnion('type', [
   EventDocSchema,
   AliasDocSchema,
   ConsentDocSchema,
+  // Points catalogue (issue 13, decision 020)
+  ExchangeDocSchema,
+  ExchangeRefundDocSchema,
 ]);
 export type AnyDoc = z.infer<typeof AnyDocSchema>;

@@ -79,6 +79,9 @@ export function profilePages(deps: GuideDeps) {
             </div>
           </section>
           <p class="hint">{t('profile.spend', { months: rules.tierWindowMonths, amount: yuan(progress.spendCents) })}</p>
+          <form method="get" action={`/guide/m/${member.id}/rewards`} id="exchange">
+            <button type="submit">{t('rewards.open')}</button>
+          </form>
 
           <section class="card" id="talk">
             <h2>{t('profile.talk')}</h2>

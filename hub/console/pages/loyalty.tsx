@@ -248,6 +248,13 @@ export function loyaltyPages(ctx: HubContext) {
             />
           </Panel>
           {mayCall(actor, 'POST /coupons') && <IssueCouponForm t={t} actor={actor} templates={templates} />}
+          {mayCall(actor, 'GET /catalogue') && (
+            <p>
+              <a href="/console/loyalty/catalogue" data-action="open-catalogue">
+                {t('catalogue.open')}
+              </a>
+            </p>
+          )}
         </Layout>,
       );
     }),
