@@ -8,6 +8,7 @@ import { privacyRoutes } from '../privacy/routes.ts';
 import { adminRoutes } from './admin.ts';
 import { identityRoutes } from './identity.ts';
 import { loyaltyRoutes } from './loyalty.ts';
+import { productRoutes } from '../products/routes.ts';
 
 /**
  * Every route of the admin API (`/admin/v1`), without the checks: createHubApp wraps each in
@@ -20,6 +21,7 @@ export function adminApiRoutes(ctx: HubContext) {
   api.route('/', adminRoutes(ctx));
   api.route('/', orgRoutes(ctx));
   api.route('/', loyaltyRoutes(ctx));
+  api.route('/', productRoutes(ctx));
   api.route('/', privacyRoutes(ctx));
   api.route('/', identityRoutes(ctx));
   api.route('/', operatorAdminRoutes(ctx));

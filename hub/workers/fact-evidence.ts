@@ -6,6 +6,7 @@ import type { Couch, Doc } from '../couch/couch.ts';
 import { DB, factIdOf, factKey, storeDbName } from '../couch/databases.ts';
 import type { HubMembers } from '../members.ts';
 import { rulesVersions } from '../rules.ts';
+import { productAttributes } from '../products/service.ts';
 
 export interface Verdict {
   /** The batch's facts the hub takes in, and those of the store's later ones it had to judge first. */
@@ -79,6 +80,8 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers; cloc
   }
   const stores = await members.relevantStoresOf(ids);
   const spend = await receiptsOf(docs);
+  // The product master, only while some version of the rules rates lines (decision 017).
+  const master = rules.some((r) => (r.earning?.lineRules.length ?? 0) > 0) && docs.some((d) => d.type === 'order') ? await productAttributes(couch) : undefined;
 
   const ev: FactEvidence = {
     storeId,
@@ -90,6 +93,7 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers; cloc
     coupon: (code) => coupons.get(code),
     spend: (id, except) => [...(spend.get(canonical(id)) ?? new Map<string, SpendFact>())].flatMap(([orderId, f]) => (orderId === except ? [] : [f])),
     now: deps.clock?.() ?? new Date(),
+    ...(master ? { product: (sku: string) => master.get(sku) } : {}),
   };
 
   const verdict: Verdict = { accepted: [], quarantined: [] };
