@@ -12,7 +12,7 @@ import { earnedPoints } from './points.ts';
  *      multiply one another: a double-points category in a store's double opening week is double.
  *   3. The receipt's multiplier: the tier's × member day (on one of its days of the month) ×
  *      birthday month (the member's birthday month is the receipt's store-local month).
- *   4. points = floor(Σ payable × rate × pointsPerYuan × tier × memberDay × birthday / 100⁶):
+ *   4. points = floor(Σ payable × rate × pointsPerYuan × tier × memberDay × birthday / 100⁵):
  *      integer arithmetic (BigInt where it is needed), rounded down once, for the whole receipt.
  *   5. The ceiling (maxPointsPerReceipt) last: above it the receipt earns the ceiling and says
  *      what it would have earned.
@@ -96,7 +96,7 @@ export function earnReceipt(rules: LoyaltyRules, lines: readonly EarnLine[], ctx
     birthdayMonth = earning.birthdayMonth !== undefined && inBirthdayMonth(ctx.birthday, ctx.day);
     const birthday = birthdayMonth ? earning.birthdayMonth!.multiplierPct : 100;
     const numerator = weighted * BigInt(rules.earn.pointsPerYuan) * BigInt(ctx.tier.multiplierPct) * BigInt(memberDay) * BigInt(birthday);
-    points = Number(numerator / 1_000_000_000_000n);
+    points = Number(numerator / 10_000_000_000n);
   }
   const ceiling = rules.maxPointsPerReceipt;
   // What a fact may carry: rates × multipliers can go past it where the old rule could not.
