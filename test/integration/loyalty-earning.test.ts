@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDate } from '../../shared/local-time.ts';
 import { client, removeDir, startEdge, tempDir, type EdgeProcess } from '../support/edge-node.ts';
 import { adminClient, enrollStore, eventually, freePort, hubCliOk, startHub, type HubProcess } from '../support/hub.ts';
+import { openAsOperator, screenshot, scrollsSideways, startConsoleRig, type ConsoleRig } from '../support/browser.ts';
 
 /*
  * Earning rules with the product master, a real hub and a real node (issue 13, decision 017):
@@ -167,5 +168,60 @@ describe('the product master and earning rules, from the hub to the till and bac
     hub = await startHub(hubDir, hubPort);
     await eventually(async () => ((await hubFacts(m)).includes('order:S001:T1:OFF1') ? true : undefined), 60_000, 'the offline order at the hub');
     expect(await quarantined('order:S001:T1:OFF1')).toBeUndefined();
+  });
+});
+
+describe("the console's loyalty screen: earning rules and stacking, the product master", () => {
+  let rig: ConsoleRig;
+  beforeAll(async () => {
+    rig = await startConsoleRig();
+  }, 60_000);
+  afterAll(async () => {
+    await rig?.close();
+  });
+
+  it('an operator edits the earning rules as JSON at 390 px: a wrong value is named where it is, nothing saved; a right one is a new version', async () => {
+    const { page } = await openAsOperator(rig, 'admin', { viewport: { width: 390, height: 844 } });
+    await page.goto('/console/loyalty');
+    expect(await page.textContent('#earning')).toContain('No earning rules');
+    await page.goto('/console/loyalty/rules/edit');
+    const wrong = { lineRules: [{ name: 'tobacco', categoryPrefix: 'Tobacco', ratePct: 0 }, { name: 'snacks', categoryPrefix: 'Food/Snacks', ratePct: 5000 }] };
+    await page.fill('textarea[name=earning]', JSON.stringify(wrong, null, 2));
+    await page.click('[data-action=save-rules]');
+    expect(await page.textContent('[data-error-for=earning]')).toBe('At lineRules.1.ratePct: At most 1000.');
+    expect(await scrollsSideways(page)).toBe(false);
+    await screenshot(page, 'loyalty-earning-error');
+    expect((await adminClient(rig.hub).get('/rules')).body.rules.version).toBe(1);
+
+    await page.fill('textarea[name=earning]', JSON.stringify({ ...wrong, lineRules: [wrong.lineRules[0], { ...wrong.lineRules[1], ratePct: 200 }], memberDay: { daysOfMonth: [8], multiplierPct: 200 } }));
+    await page.fill('textarea[name=couponStacking]', '{ "giftAddsLine": true }');
+    await page.click('[data-action=save-rules]');
+    await page.waitForURL('**/console/loyalty?done=rules');
+    expect(await page.textContent('[data-line-rate=snacks]')).toBe('200%');
+    expect(await page.textContent('[data-rule=memberDay]')).toBe('Day 8 of each month: × 200%');
+    expect(await scrollsSideways(page)).toBe(false);
+    await screenshot(page, 'loyalty-earning');
+    const rules = (await adminClient(rig.hub).get('/rules')).body.rules;
+    expect(rules).toMatchObject({ version: 2, earning: { lineRules: [{ name: 'tobacco', ratePct: 0 }, { name: 'snacks', ratePct: 200 }] }, couponStacking: { giftAddsLine: true } });
+    await page.goto('/console/loyalty/rules/versions');
+    expect(await page.textContent('[data-change="earning"]')).toContain('earning');
+  });
+
+  it('the product master page lists what was imported, by SKU prefix', async () => {
+    const file = join(rig.hub.dir, 'master.ndjson');
+    writeFileSync(file, ['{"code":"TEA-1","title":"Green tea","cat":{"path":"Drinks > Tea"},"price":1200}', '{"code":"TEA-2","title":"Black tea","cat":{"path":"Drinks > Tea"},"price":1500}', '{"code":"CUP-9","title":"Cup","cat":{"path":"Ware"}}'].join('\n'));
+    const mapping = { format: 'ndjson', columns: { sku: 'code', name: 'title', category: 'cat.path', price: { column: 'price', transform: 'cents' } }, categorySeparator: '>' };
+    const imported = await adminClient(rig.hub).post('/products/imports', { path: file, mapping });
+    expect(imported.body.import).toMatchObject({ rows: 3, imported: 3, rejected: 0 });
+    const { page } = await openAsOperator(rig, 'analyst', { viewport: { width: 390, height: 844 } });
+    await page.goto('/console/loyalty/products?prefix=TEA');
+    expect(await page.getAttribute('[data-products-total]', 'data-products-total')).toBe('2');
+    expect(await page.textContent('#products')).toContain('Drinks/Tea');
+    expect(await scrollsSideways(page)).toBe(false);
+    await screenshot(page, 'products');
+    // Importing is not the analyst's to do.
+    const { page: store } = await openAsOperator(rig, 'store_manager');
+    const denied = await store.goto('/console/loyalty/products');
+    expect(denied?.status()).toBe(403);
   });
 });

@@ -9,7 +9,7 @@ import type { HubContext } from '../../context.ts';
 import { currentRules, listTemplates, rulesHistory, setRules, type VersionEntry } from '../../rules.ts';
 import { Csrf, Notice, Panel, Table } from '../components.tsx';
 import { formAction, mayCall, need, page, type ConsoleContext, type ConsoleEnv } from '../console-access.ts';
-import { errorText, FieldErrorText, formEntries, FormErrorsNotice, Input, Select, valueOf, valuesOf, type FormState } from '../form-fields.tsx';
+import { errorText, FieldErrorText, formEntries, LONG_FIELD, FormErrorsNotice, Input, Select, valueOf, valuesOf, type FormState } from '../form-fields.tsx';
 import type { Translator } from '../i18n.ts';
 import { Layout } from '../layout.tsx';
 import { IssueCouponForm, IssuedNotice } from './coupon-issue.tsx';
@@ -117,7 +117,7 @@ function JsonSection({ t, form, name }: { t: Translator; form: FormState; name: 
     <Panel title={t(name === 'earning' ? 'loyalty.earning' : 'loyalty.stacking')} id={`${name}-section`}>
       <label>
         <small>{t(name === 'earning' ? 'loyalty.earningHint' : 'loyalty.stackingHint')}</small>
-        <textarea name={name} rows={name === 'earning' ? 12 : 6} class="json" spellcheck={false} aria-invalid={e ? 'true' : undefined} aria-describedby={e ? `err-${name}` : undefined}>
+        <textarea name={name} rows={name === 'earning' ? 12 : 6} maxlength={LONG_FIELD} class="json" spellcheck={false} aria-invalid={e ? 'true' : undefined} aria-describedby={e ? `err-${name}` : undefined}>
           {valueOf(form, name)}
         </textarea>
         {e && (
@@ -353,7 +353,7 @@ export function loyaltyPages(ctx: HubContext) {
     '/loyalty/rules',
     formAction(ctx, 'PUT /rules', async (c) => {
       const { t } = c.var;
-      const values = await formEntries(c);
+      const values = await formEntries(c, JSON_SECTIONS);
       const read = rulesFromForm(values);
       if (!read.ok) return editPage(c, { values, errors: read.errors }, undefined, 400);
       try {
