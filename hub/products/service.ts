@@ -63,7 +63,9 @@ export async function importProducts(couch: Couch, storeDbs: string[], file: str
         continue;
       }
       const chunk = chunkOf(r.product.sku);
-      byChunk.set(chunk, [...(byChunk.get(chunk) ?? []), r.product]);
+      const rows = byChunk.get(chunk);
+      if (rows) rows.push(r.product);
+      else byChunk.set(chunk, [r.product]);
       summary.imported++;
     }
   } catch (err) {
