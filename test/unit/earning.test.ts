@@ -227,6 +227,20 @@ describe('the till and the hub', () => {
     expect(factRefusal(unflagged, evidence(bday, [], memberDoc('1990-11-02')))).toMatch(/pointsEarned differs/);
   });
 
+  it('a zero-price gift line no coupon put there, or one dropped, is refused', () => {
+    const gifts = with_({}, { version: 7, couponStacking: { giftAddsLine: true } });
+    const cup = coupon({ kind: 'gift', giftSku: 'CUP-001', minSpendCents: 0 }, { code: 'GIFT-0001', validFrom: '2026-01-01T00:00:00.000Z', validTo: '2027-01-01T00:00:00.000Z' });
+    const p = priceCheckout({ lines: [{ sku: 'TEA-01', qty: 1, unitPrice: 1000 }], coupons: [{ code: cup.code, coupon: cup, redeemed: false }], pointsToRedeem: 0, member: { id: MEMBER, tier: L1, balance: 0 }, storeId: STORE, now: '2026-11-10T04:00:00.000Z', day: '2026-11-10', rules: gifts });
+    if (!p.ok) throw new Error(p.refusal.message);
+    const order = orderDoc(p.value, { at: '2026-11-10T04:00:00.000Z', day: '2026-11-10', tier: 'L1', rulesVersion: 7 });
+    expect(order.lines.map((l) => l.giftOf ?? null)).toEqual([null, 'GIFT-0001']);
+    expect(factRefusal(order, evidence(gifts, [cup], memberDoc(undefined)))).toBeUndefined();
+    const extra = { ...order, lines: [...order.lines, { sku: 'WINE-9', giftOf: 'GIFT-0001', qty: 1, unitPriceCents: 0, totalCents: 0, discountCents: 0, payableCents: 0 }] };
+    expect(factRefusal(extra, evidence(gifts, [cup], memberDoc(undefined)))).toMatch(/lines differs/);
+    const dropped = { ...order, lines: order.lines.slice(0, 1) };
+    expect(factRefusal(dropped, evidence(gifts, [cup], memberDoc(undefined)))).toMatch(/lines differs/);
+  });
+
   it('a member day claimed on a day that is not the receipt time\'s is refused', () => {
     const md = with_({ memberDay: { daysOfMonth: [8], multiplierPct: 200 } }, { version: 7 });
     const order = priced(md, [{ sku: 'A', qty: 1, unitPrice: 10_000 }], undefined, '2026-11-08');
