@@ -56,7 +56,9 @@ export function withMaster<L extends { sku: string; category?: string | undefine
   if (line.category !== undefined && line.brand !== undefined) return line;
   const p = catalog.get(line.sku);
   if (!p) return line;
-  const category = line.category ?? p.category;
-  const brand = line.brand ?? p.brand;
-  return { ...line, ...(category !== undefined ? { category } : {}), ...(brand !== undefined ? { brand } : {}) };
+  // A copy with the fields set, not spread in: spreads of varying shape cost microseconds a line.
+  const out = Object.assign({}, line);
+  if (out.category === undefined && p.category !== undefined) out.category = p.category;
+  if (out.brand === undefined && p.brand !== undefined) out.brand = p.brand;
+  return out;
 }
