@@ -105,7 +105,14 @@ function ledgerRefusal(doc: LedgerDoc, storeId: string): string | undefined {
   const sign = STORE_LEDGER_SIGN.get(doc.reason);
   if (sign === undefined) return `points for '${doc.reason}' are the hub's to give`;
   if (doc.delta === 0 || Math.sign(doc.delta) !== sign) return `a ${doc.reason} entry must be ${sign > 0 ? 'positive' : 'negative'}`;
-  return undefined;
+  return vestingDateRefusal(doc);
+}
+
+// Vesting (decision 018): only a receipt's points vest, and only on a day after they were written.
+function vestingDateRefusal(doc: LedgerDoc): string | undefined {
+  if (doc.vestsOn === undefined) return undefined;
+  if (doc.reason !== 'earn' && doc.reason !== 'clawback') return `a ${doc.reason} entry does not vest`;
+  return doc.vestsOn > doc.day ? undefined : 'vestsOn must be after the day it was written';
 }
 
 /** The order's numbers add up: each line, the totals, the discounts; points only with a member. */
@@ -124,6 +131,7 @@ export function orderArithmeticRefusal(o: OrderDoc): string | undefined {
   if (o.couponDiscountCents !== o.coupons.reduce((s, c) => s + c.discountCents, 0)) return 'couponDiscountCents is not the sum of the coupons';
   if (o.memberId === undefined && (o.pointsEarned > 0 || o.pointsRedeemed > 0 || o.coupons.length > 0)) return 'points and coupons need a member';
   if (o.pointsUncapped !== undefined && o.pointsUncapped <= o.pointsEarned) return 'pointsUncapped must exceed pointsEarned';
+  if (o.pointsVestOn !== undefined && (o.pointsEarned === 0 || o.pointsVestOn <= o.day)) return 'pointsVestOn needs points earned and a day after the receipt'; // vesting, decision 018
   return undefined;
 }
 

@@ -36,7 +36,13 @@ export async function memberProfile(ctx: EdgeContext, asked: string) {
   return {
     ...summary,
     tierName: tier.name ?? tier.code,
-    points: { balance: balance.balance, expired: balance.expired, nextExpiry: balance.nextExpiry ?? null },
+    points: {
+      balance: balance.balance,
+      expired: balance.expired,
+      nextExpiry: balance.nextExpiry ?? null,
+      pending: balance.pending ?? 0,
+      nextVesting: balance.nextVesting ?? null,
+    },
     gender: p.gender ?? null,
     birthday: p.birthday ?? null,
     registeredAt: p.registeredAt,

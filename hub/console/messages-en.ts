@@ -547,6 +547,13 @@ const ENTRIES = [
   ['dashboard.oneIdNote', 'Identification rate: golden members whose records come from two or more channels. Completeness: the mean share of profile fields filled.'],
   ['dashboard.oneIdLoading', 'One-ID is still loading.'],
   ['dashboard.catchingUp', 'The hub is still counting what has arrived; figures may be low for a moment.'],
+  // Vesting (issue 13, decision 018)
+  ['members.pending', 'Pending points'],
+  ['members.vests', '{next} become spendable on {day}'],
+  ['loyalty.vestingDays', 'Points vest after (days)'],
+  ['loyalty.vestingDaysHint', 'The return window: points a receipt earns are pending, and a refund cancels them, until this many days after it. Empty or 0: spendable at once.'],
+  ['loyalty.days', '{n} days'],
+  ['loyalty.vestAtOnce', 'At once'],
   // Earning rules, coupon stacking and the product master (issue 13, decision 017).
   ['loyalty.earning', 'Earning rules'],
   ['loyalty.earningHint', 'JSON: lineRules (name; categoryPrefix, brand, skus, stores; from, to as store-local days; ratePct: 0 excludes, 200 doubles), memberDay { daysOfMonth, multiplierPct }, birthdayMonth { multiplierPct }. Empty: none, every receipt earns as before. Order: an exclusion wins, else the highest line rate; then tier × member day × birthday; rounded down once; then the ceiling.'],

@@ -549,6 +549,13 @@ export const ZH_CN: ReadonlyMap<MessageKey, string> = new Map<MessageKey, string
   ['dashboard.oneIdNote', '识别率：记录来自两个及以上渠道的统一会员占比。完整度：资料字段的平均填写比例。'],
   ['dashboard.oneIdLoading', 'One-ID 仍在加载。'],
   ['dashboard.catchingUp', '总部仍在统计刚到达的数据，数字可能暂时偏低。'],
+  // Vesting (issue 13, decision 018)
+  ['members.pending', '待生效积分'],
+  ['members.vests', '{next} 分将于 {day} 起可用'],
+  ['loyalty.vestingDays', '积分生效天数'],
+  ['loyalty.vestingDaysHint', '退货期：小票所得积分在此天数内待生效，期间退货即取消。留空或 0：立即可用。'],
+  ['loyalty.days', '{n} 天'],
+  ['loyalty.vestAtOnce', '立即'],
   // 积分规则、优惠券叠加与商品主数据（issue 13，决策 017）。
   ['loyalty.earning', '积分规则'],
   ['loyalty.earningHint', 'JSON：lineRules（name；categoryPrefix、brand、skus、stores；from、to 为门店当地日期；ratePct：0 为不积分，200 为双倍），memberDay { daysOfMonth, multiplierPct }，birthdayMonth { multiplierPct }。留空：无规则，按原方式积分。顺序：排除优先，否则取最高的商品倍率；再乘等级 × 会员日 × 生日月；整单向下取整一次；最后按上限封顶。'],

@@ -38,6 +38,7 @@ export function rulesToForm(rules: LoyaltyRules): [string, string][] {
   out.push(['cash.pointsPerYuan', String(rules.cash.pointsPerYuan)], ['cash.maxShareBps', String(rules.cash.maxShareBps)], ['expiry.kind', rules.expiry.kind]);
   if (rules.expiry.kind === 'relative') out.push(['expiry.months', String(rules.expiry.months)]);
   out.push(['offlineSpendLimit', String(rules.offlineSpendLimit)], ['maxPointsPerReceipt', String(rules.maxPointsPerReceipt)]);
+  if (rules.vestingDays !== undefined) out.push(['vestingDays', String(rules.vestingDays)]); // vesting, decision 018
   // Earning rules and coupon stacking (decision 017) as JSON sections: empty means none.
   for (const section of JSON_SECTIONS) out.push([section, rules[section] === undefined ? '' : JSON.stringify(rules[section], null, 2)]);
   return out;
@@ -88,6 +89,8 @@ export function rulesFromForm(entries: readonly (readonly [string, string])[]): 
     expiry: expiryKind === 'relative' ? { kind: expiryKind, months: wholeNumber(form, 'expiry.months', errors) } : { kind: expiryKind },
     offlineSpendLimit: wholeNumber(form, 'offlineSpendLimit', errors),
     maxPointsPerReceipt: wholeNumber(form, 'maxPointsPerReceipt', errors),
+    // Vesting (decision 018): left empty, points are spendable at once, as in rules without it.
+    ...(form.text('vestingDays') !== '' ? { vestingDays: wholeNumber(form, 'vestingDays', errors) } : {}),
     ...Object.fromEntries(JSON_SECTIONS.flatMap((name) => {
       const v = jsonSection(form, name, errors);
       return v === undefined ? [] : [[name, v]];

@@ -117,6 +117,12 @@ export const LoyaltyRulesSchema = z.strictObject({
    * says so (pointsUncapped), and the hub records an incident for someone to look at.
    */
   maxPointsPerReceipt: z.number().int().positive().max(LIMITS.points).default(100_000),
+  // Vesting (issue 13, decision 018).
+  /**
+   * Days after the receipt's store-local day before the points it earns can be spent (the return
+   * window): until then they are pending, and a refund cancels them. Absent or 0: at once.
+   */
+  vestingDays: z.number().int().min(0).max(365).optional(),
   /** Rates by category, brand, SKU and store, member day, birthday month (absent: none). */
   earning: EarningSchema.optional(),
   /** Which coupons combine and in which order (absent: any, in scan order). */
