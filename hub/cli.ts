@@ -22,6 +22,8 @@ const USAGE = `usage: npm run hub -- <command> [options]
   seed --store ID --members N [--first K]             synthetic members with that home store (demo, bench)
   rules show | rules set --file RULES.json            loyalty rules (a new version is pushed to every store)
   template list | template put --file TEMPLATE.json   coupon templates
+  products import FILE [--mapping MAPPING.json]       the product master from CSV or NDJSON (pushed to every store)
+  products list [--limit 100]                         the product master, by SKU
   coupon issue --member ID --template T [--code C] [--valid-days N]
   catalogue show | catalogue set --file CATALOGUE.json the points catalogue (a new version is pushed to every store)
   pool list | pool import ID --template T --csv CODES.csv [--title TEXT] [--per-member 1]
@@ -183,6 +185,13 @@ async function main(argv: string[]) {
       return print((await call('GET', '/rules')).rules);
     case 'rules set':
       return print((await call('PUT', '/rules', { rules: await readJson() })).rules);
+    case 'products import': {
+      const file = resolve(need('file (products import FILE)', arg));
+      const mapping = o.mapping ? (JSON.parse(await readFile(o.mapping, 'utf8')) as unknown) : undefined;
+      return print((await call('POST', '/products/imports', { path: file, ...(mapping !== undefined ? { mapping } : {}) })).import);
+    }
+    case 'products list':
+      return print(await call('GET', `/products${o.limit ? `?limit=${encodeURIComponent(o.limit)}` : ''}`));
     case 'template list':
       return print((await call('GET', '/templates')).templates);
     case 'template put': {

@@ -1,6 +1,7 @@
 import { docId } from './doc-ids.ts';
 import { memberKeys } from './identity-keys.ts';
 import { priceCheckout, type PricedCheckout } from './loyalty/checkout.ts';
+import { earnedLineRefusal, earningDayRefusal, type ProductAttributes } from './loyalty/earning-checks.ts';
 import { tierFor, type SpendFact } from './loyalty/tiers.ts';
 import { clawbackVestsOn, vestingDayFor } from './loyalty/vesting.ts';
 import { own } from './own.ts';
@@ -43,6 +44,11 @@ export interface FactEvidence {
   catalogues?: readonly PointsCatalogue[];
   /** Every version of a coupon template the hub has had, for the coupons exchanges make. */
   templates?: (id: string) => readonly CouponTemplate[];
+  /**
+   * Every (category, brand) the product master has had for a SKU, or undefined when the master
+   * does not know it (decision 017). Absent: the hub holds no master.
+   */
+  product?(sku: string): readonly ProductAttributes[] | undefined;
 }
 
 const sameMember = (ev: FactEvidence, a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && ev.canonical(a) === ev.canonical(b);
@@ -107,13 +113,22 @@ function orderRefusal(o: OrderDoc, ev: FactEvidence): string | undefined {
       why = `tier ${o.tier} is not in rules version ${rules.version}`;
       continue;
     }
+    const earningWhy = rules.earning ? earningDayRefusal(o) : undefined;
+    if (earningWhy) {
+      why = earningWhy;
+      continue;
+    }
+    const birthday = o.birthdayMonth && o.memberId !== undefined ? (ev.member(ev.canonical(o.memberId)) ?? ev.member(o.memberId))?.birthday : undefined;
+    if (o.birthdayMonth && birthday?.slice(5, 7) !== o.day.slice(5, 7)) return `${o.memberId}'s birthday month is not ${o.day.slice(0, 7)}`;
     const priced = priceCheckout({
-      lines: o.lines.map((l) => ({ sku: l.sku, ...(l.category !== undefined ? { category: l.category } : {}), qty: l.qty, unitPrice: l.unitPriceCents })),
+      // Lines a gift coupon put on the receipt are put there again by pricing.
+      lines: o.lines.flatMap((l) => (l.giftOf !== undefined ? [] : [{ sku: l.sku, category: l.category, brand: l.brand, qty: l.qty, unitPrice: l.unitPriceCents }])),
       coupons,
       pointsToRedeem: o.pointsRedeemed,
-      ...(o.memberId !== undefined ? { member: { id: o.memberId, tier, balance: Number.MAX_SAFE_INTEGER } } : {}),
+      ...(o.memberId !== undefined ? { member: { id: o.memberId, tier, balance: Number.MAX_SAFE_INTEGER, birthday } } : {}),
       storeId: o.storeId,
       now: o.at,
+      day: o.day,
       rules,
     });
     if (!priced.ok) {
@@ -123,6 +138,12 @@ function orderRefusal(o: OrderDoc, ev: FactEvidence): string | undefined {
     const mismatch = pricingMismatch(o, priced.value) ?? vestingMismatch(o, rules);
     if (mismatch) {
       why = `${mismatch} differs from what rules version ${rules.version} give`;
+      continue;
+    }
+    // A line may not earn more than its SKU does by the product master (a stolen store's claim).
+    const claimed = ev.product && o.memberId !== undefined && rules.earning?.lineRules.length ? earnedLineRefusal(o, rules, ev.product) : undefined;
+    if (claimed) {
+      why = claimed;
       continue;
     }
     // The tier that raised the points must be one the member's receipts can have reached.
@@ -142,6 +163,8 @@ function orderRefusal(o: OrderDoc, ev: FactEvidence): string | undefined {
 function pricingMismatch(o: OrderDoc, p: PricedCheckout): string | undefined {
   for (const k of ['totalCents', 'couponDiscountCents', 'pointsCashCents', 'payableCents', 'pointsEarned', 'pointsRedeemed'] as const) if (o[k] !== p[k]) return k;
   if ((o.pointsUncapped ?? null) !== (p.pointsUncapped ?? null)) return 'pointsUncapped';
+  if ((o.birthdayMonth ?? false) !== (p.birthdayMonth ?? false)) return 'birthdayMonth';
+  if (o.lines.length !== p.lines.length || o.lines.some((l, i) => (l.giftOf ?? null) !== (p.lines[i]!.giftOf ?? null) || l.sku !== p.lines[i]!.sku)) return 'lines';
   if (o.coupons.length !== p.coupons.length || o.coupons.some((c, i) => c.code !== p.coupons[i]!.code || c.discountCents !== p.coupons[i]!.discountCents)) return 'coupons';
   for (const [i, l] of o.lines.entries()) {
     const q = p.lines[i]!;

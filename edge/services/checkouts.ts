@@ -4,7 +4,8 @@ import { priceCheckout } from '../../shared/loyalty/checkout.ts';
 import { priceRefund } from '../../shared/loyalty/refund.ts';
 import { clawbackVestsOn, vestingDayFor } from '../../shared/loyalty/vesting.ts';
 import type { CheckoutBody, RefundBody } from '../../shared/schemas/api.ts';
-import { OrderDocSchema, RefundDocSchema, type AnyDoc, type OrderDoc, type RefundDoc } from '../../shared/schemas/documents.ts';
+import { withMaster } from '../../shared/products/catalog.ts';
+import { MemberDocSchema, OrderDocSchema, RefundDocSchema, type AnyDoc, type OrderDoc, type RefundDoc } from '../../shared/schemas/documents.ts';
 import { getDoc, moment, type EdgeContext } from '../context.ts';
 import type { CouponReason } from '../../shared/coupons.ts';
 import { ledgerEntry, requireMember } from './members.ts';
@@ -27,7 +28,7 @@ function checkoutView(order: OrderDoc) {
     ...(order.pointsUncapped !== undefined ? { pointsUncapped: order.pointsUncapped } : {}),
     pointsRedeemed: order.pointsRedeemed,
     couponsRedeemed: order.coupons.map((c) => ({ code: c.code, discount: c.discountCents })),
-    lines: order.lines.map((l) => ({ sku: l.sku, qty: l.qty, unitPrice: l.unitPriceCents, total: l.totalCents, discount: l.discountCents, payable: l.payableCents })),
+    lines: order.lines.map((l) => ({ sku: l.sku, qty: l.qty, unitPrice: l.unitPriceCents, total: l.totalCents, discount: l.discountCents, payable: l.payableCents, ...(l.giftOf !== undefined ? { giftOf: l.giftOf } : {}) })),
     member: order.memberAfter ?? null,
   };
 }
@@ -53,13 +54,15 @@ export async function checkout(ctx: EdgeContext, terminalId: string, body: Check
     const index = ctx.live.index;
     if (memberId) requireMember(ctx, memberId);
     const { now, today } = moment(ctx);
+    const products = ctx.live.products;
     const priced = priceCheckout({
-      lines: body.lines,
+      lines: products.size > 0 ? body.lines.map((l) => withMaster(l, products)) : body.lines,
       coupons: (body.couponCodes ?? []).map((code) => ({ code, coupon: index.coupon(code), redeemed: index.redemptions.has(code) })),
       pointsToRedeem: body.pointsToRedeem ?? 0,
-      ...(memberId ? { member: { id: memberId, tier: index.tier(memberId, today), balance: index.points(memberId, today) } } : {}),
+      ...(memberId ? { member: { id: memberId, tier: index.tier(memberId, today), balance: index.points(memberId, today), birthday: await birthdayFor(ctx, memberId) } } : {}),
       storeId: ctx.storeId,
       now,
+      day: today,
       rules: index.rules,
     });
     if (!priced.ok) {
@@ -108,6 +111,16 @@ export async function checkout(ctx: EdgeContext, terminalId: string, body: Check
     if (memberId) ctx.hub?.noteSpent(memberId, p.pointsRedeemed);
     return { status: 201 as const, checkout: checkoutView(order) };
   });
+}
+
+/**
+ * The member's birthday, read from the profile the replica holds, only while the rules have a
+ * birthday-month multiplier (the index keeps no birthdays: 100,000 members' worth of memory).
+ */
+async function birthdayFor(ctx: EdgeContext, memberId: string): Promise<string | undefined> {
+  if (!ctx.live.index.rules.earning?.birthdayMonth) return undefined;
+  const m = MemberDocSchema.safeParse(await getDoc(ctx, docId.member(memberId)));
+  return m.success && m.data.erasedAt === undefined ? m.data.birthday : undefined;
 }
 
 /**

@@ -9,6 +9,7 @@ import { adminRoutes } from './admin.ts';
 import { identityRoutes } from './identity.ts';
 import { loyaltyRoutes } from './loyalty.ts';
 import { catalogueAdminRoutes } from '../catalogue/routes.ts';
+import { productRoutes } from '../products/routes.ts';
 
 /**
  * Every route of the admin API (`/admin/v1`), without the checks: createHubApp wraps each in
@@ -21,6 +22,7 @@ export function adminApiRoutes(ctx: HubContext) {
   api.route('/', adminRoutes(ctx));
   api.route('/', orgRoutes(ctx));
   api.route('/', loyaltyRoutes(ctx));
+  api.route('/', productRoutes(ctx));
   api.route('/', privacyRoutes(ctx));
   api.route('/', identityRoutes(ctx));
   api.route('/', operatorAdminRoutes(ctx));

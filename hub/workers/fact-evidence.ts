@@ -7,6 +7,7 @@ import { DB, factIdOf, factKey, storeDbName } from '../couch/databases.ts';
 import type { HubMembers } from '../members.ts';
 import { rulesVersions } from '../rules.ts';
 import { exchangeEvidence } from '../catalogue/catalogue.ts';
+import { productAttributes } from '../products/service.ts';
 
 export interface Verdict {
   /** The batch's facts the hub takes in, and those of the store's later ones it had to judge first. */
@@ -91,6 +92,8 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers; cloc
   const spend = await receiptsOf(docs);
   // Exchanges are rare: the catalogue's and templates' versions are read only for a batch that has one.
   const exchanges = docs.some((d) => d.type === 'exchange' || d.type === 'coupon') ? await exchangeEvidence(couch) : undefined;
+  // The product master, only while some version of the rules rates lines (decision 017).
+  const master = rules.some((r) => (r.earning?.lineRules.length ?? 0) > 0) && docs.some((d) => d.type === 'order') ? await productAttributes(couch) : undefined;
 
   const ev: FactEvidence = {
     storeId,
@@ -103,6 +106,7 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers; cloc
     spend: (id, except) => [...(spend.get(canonical(id)) ?? new Map<string, SpendFact>())].flatMap(([orderId, f]) => (orderId === except ? [] : [f])),
     now: deps.clock?.() ?? new Date(),
     ...(exchanges ? { catalogues: exchanges.catalogues, templates: (id: string) => exchanges.templates.get(id) ?? [] } : {}),
+    ...(master ? { product: (sku: string) => master.get(sku) } : {}),
   };
 
   const verdict: Verdict = { accepted: [], quarantined: [] };

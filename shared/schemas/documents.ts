@@ -83,6 +83,10 @@ export const MemberAfterSchema = z.object({
 export const OrderLineSchema = z.object({
   sku: Sku,
   category: Category.optional(),
+  /** The brand earning judged the line by (the receipt's, or the product master's), decision 017. */
+  brand: Category.optional(),
+  /** A zero-price line a gift coupon put on the receipt (its code), decision 017. */
+  giftOf: CouponCode.optional(),
   qty: z.number().int().positive().max(LIMITS.qty),
   unitPriceCents: Cents.max(LIMITS.unitPriceCents),
   totalCents: Cents,
@@ -109,6 +113,8 @@ export const OrderDocSchema = z.object({
   pointsRedeemed: Points.nonnegative(),
   /** Present when the rules' ceiling on points per receipt cut pointsEarned: what it would have been. */
   pointsUncapped: Points.nonnegative().optional(),
+  /** The rules' birthday-month multiplier raised pointsEarned: the hub checks the member's birthday (decision 017). */
+  birthdayMonth: z.literal(true).optional(),
   coupons: z.array(z.object({ code: CouponCode, discountCents: Cents })).max(LIMITS.coupons),
   tier: z.string().optional(),
   /** The version of the loyalty rules the receipt was priced with (absent before 2026-11-29). */
