@@ -13,6 +13,7 @@ import {
 } from './compact-facts.ts';
 import { ledgerBalance, type Balance, type LedgerFact } from './loyalty/points.ts';
 import { tierForSpend, windowStart } from './loyalty/tiers.ts';
+import { packedTierState, type TierState } from './loyalty/tier-life.ts';
 import type { Coupon, CouponTemplate } from './schemas/coupon.ts';
 import { AnyDocSchema, type AnyDoc, type MemberDoc } from './schemas/documents.ts';
 import { DEFAULT_RULES, type LoyaltyRules, type TierRule } from './schemas/rules.ts';
@@ -33,6 +34,8 @@ export interface MemberRecord {
   ledger?: number[];
   spend?: number[];
   coupons?: Coupon[];
+  /** 1-12, from the profile's birthday: the month of a birthday gift (decision 019). */
+  birthMonth?: number;
 }
 
 export interface Redemption {
@@ -104,7 +107,9 @@ const pointsOf = (r: MemberRecord | undefined, today: string): number => plainLe
 
 /** The tier from the packed spend facts: the same sum as rollingSpend, without decoding them. */
 const tierOf = (rules: LoyaltyRules, r: MemberRecord | undefined, today: string): TierRule =>
-  tierForSpend(rules, packedRollingSpend(r?.spend, dayNumber(windowStart(today, rules.tierWindowMonths)), dayNumber(today)));
+  rules.tierLife
+    ? packedTierState(rules, r?.spend, today).tier
+    : tierForSpend(rules, packedRollingSpend(r?.spend, dayNumber(windowStart(today, rules.tierWindowMonths)), dayNumber(today)));
 
 /** Folds one fact into a member's record, keyed by its id: applying it again changes nothing. */
 function foldMemberFact(r: MemberRecord, doc: MemberFact): void {
@@ -178,6 +183,8 @@ export class MemberIndex {
         const r = this.record(doc.id);
         r.phone = doc.phone;
         if (doc.name !== undefined || r.name !== undefined) r.name = doc.name;
+        if (doc.birthday !== undefined) r.birthMonth = Number(doc.birthday.slice(5, 7));
+        else delete r.birthMonth;
         // Re-key the member's phone with the record's string, so that one instance serves both.
         if (this.keys.get(doc.phone) === r.id) {
           this.keys.delete(doc.phone);
@@ -236,6 +243,7 @@ export class MemberIndex {
     for (const [slot, id] of this.keys) if (id === memberId) this.keys.delete(slot);
     r.phone = '';
     delete r.name;
+    delete r.birthMonth;
   }
 
   /** An identity key document was deleted (the member's data erased): the key finds no one. */
@@ -356,6 +364,16 @@ export class MemberIndex {
     return tierOf(this.rules, this.combined(memberId), today);
   }
 
+  /** The member's tier, since when, and its history (shared/loyalty/tier-life.ts). */
+  tierState(memberId: string, today: string): TierState {
+    return packedTierState(this.rules, this.combined(memberId)?.spend, today);
+  }
+
+  /** Whether the member holds a coupon with this code (any state). */
+  holdsCoupon(memberId: string, code: string): boolean {
+    return this.combined(memberId)?.coupons?.some((c) => c.code === code) ?? false;
+  }
+
   /** Coupons the member holds that are neither redeemed nor expired at `now`. */
   usableCoupons(memberId: string, now: string): Coupon[] {
     return this.usable(this.combined(memberId)?.coupons, now);
@@ -385,13 +403,13 @@ export class MemberIndex {
   }
 
   /** The member's tier and points as they would be once `docs` (facts, not merges) are applied; changes nothing. */
-  preview(asked: string, docs: readonly AnyDoc[], today: string): { tier: TierRule; points: number } {
+  preview(asked: string, docs: readonly AnyDoc[], today: string): { tier: TierRule; points: number; spend: readonly number[] | undefined } {
     const memberId = this.canonical(asked);
     const current = this.combined(memberId);
     // upsertTuple never changes the lists it is given, so the copy can share them.
     const copy: MemberRecord = { id: memberId, ...(current?.ledger ? { ledger: current.ledger } : {}), ...(current?.spend ? { spend: current.spend } : {}) };
     for (const d of docs) if (isMemberFact(d) && d.memberId !== undefined && this.canonical(d.memberId) === memberId) foldMemberFact(copy, d);
-    return { tier: tierOf(this.rules, copy, today), points: pointsOf(copy, today) };
+    return { tier: tierOf(this.rules, copy, today), points: pointsOf(copy, today), spend: copy.spend };
   }
 
   /**

@@ -1,0 +1,164 @@
+import { dayNumber, dayString, SPEND_STRIDE } from '../compact-facts.ts';
+import { addDays, addMonths } from '../local-time.ts';
+import type { LoyaltyRules, TierRule } from '../schemas/rules.ts';
+import { tierForSpend, type SpendFact } from './tiers.ts';
+
+/*
+ * A member's tier over time, as a pure function of their spend facts and the rules (decision
+ * 019): every store and the hub compute the same tier, offline, whatever order the facts came in.
+ *
+ * - Upgrades take effect on the day the rolling spend reaches a higher threshold.
+ * - Without `rules.tierLife` a tier also falls the day the spend falls (as before tier life).
+ * - With it, a tier is only reviewed `graceDays` after each period boundary (periods of
+ *   `reviewMonths` from January 1), and a review takes away at most one tier: a member whose
+ *   spend no longer reaches Platinum drops to Gold at one review, to Silver at the next.
+ */
+
+/** One change of tier: the day it took effect, what it was, what it became, and why. */
+export interface TierChange {
+  day: string;
+  /** Absent for the first tier the member held. */
+  from?: string;
+  to: string;
+  /** reached: the rolling spend reached `to`; review: a period's review; window: spend left the window (no tier life). */
+  why: 'reached' | 'review' | 'window';
+  /** The rolling spend on that day, in cents. */
+  spendCents: number;
+}
+
+export interface TierState {
+  tier: TierRule;
+  /** The day the member entered the tier they hold (undefined: the first tier, never left). */
+  since: string | undefined;
+  history: TierChange[];
+}
+
+/** Spend facts sorted by day, with running sums: the rolling spend of any day in two searches. */
+interface Timeline {
+  days: number[];
+  /** sums[i] = cents of facts 0..i-1. */
+  sums: number[];
+}
+
+function timeline(facts: readonly SpendFact[]): Timeline {
+  const sorted = facts.map((f) => [dayNumber(f.day), f.cents] as const).sort((a, b) => a[0] - b[0]);
+  return timelineOf(sorted);
+}
+
+function timelineOf(sorted: readonly (readonly [number, number])[]): Timeline {
+  const days: number[] = [];
+  const sums = [0];
+  for (const [d, c] of sorted) {
+    days.push(d);
+    sums.push(sums[sums.length - 1]! + c);
+  }
+  return { days, sums };
+}
+
+/** How many facts fall on or before `day`. */
+function countUpTo(t: Timeline, day: number): number {
+  let lo = 0;
+  let hi = t.days.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t.days[mid]! <= day) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The same sum as rollingSpend: facts after the window's start and up to `day`, never below zero. */
+function rollingOn(t: Timeline, months: number, day: string): number {
+  const from = dayNumber(addMonths(day, -months));
+  const to = dayNumber(day);
+  return Math.max(0, t.sums[countUpTo(t, to)]! - t.sums[countUpTo(t, from)]!);
+}
+
+const rank = (rules: LoyaltyRules, code: string) => rules.tiers.findIndex((t) => t.code === code);
+
+/** The first day on which a fact of `day` no longer counts in the window (months clamp: up to 3 days after). */
+function exitDay(day: string, months: number): string {
+  let d = addMonths(day, months);
+  while (addMonths(d, -months) < day) d = addDays(d, 1);
+  return d;
+}
+
+/** Review days (boundary + grace) from the first period boundary after `first` through `today`. */
+function reviewDays(first: string, today: string, life: NonNullable<LoyaltyRules['tierLife']>): string[] {
+  const out: string[] = [];
+  const [y, m] = first.split('-').map(Number) as [number, number];
+  const startMonth = Math.floor((m - 1) / life.reviewMonths) * life.reviewMonths + 1;
+  let boundary = `${String(y).padStart(4, '0')}-${String(startMonth).padStart(2, '0')}-01`;
+  for (;;) {
+    boundary = addMonths(boundary, life.reviewMonths);
+    const review = addDays(boundary, life.graceDays);
+    if (review > today) return out;
+    out.push(review);
+  }
+}
+
+function stateOf(rules: LoyaltyRules, t: Timeline, today: string): TierState {
+  const months = rules.tierWindowMonths;
+  const first = rules.tiers[0]!;
+  const todayN = dayNumber(today);
+  const factDays = [...new Set(t.days.filter((d) => d <= todayN))].map(dayString);
+  if (factDays.length === 0) return { tier: first, since: undefined, history: [] };
+  const life = rules.tierLife;
+  // The days anything can change: a fact's day (up), and a review (tier life) or a fact leaving the window (none).
+  const checks = new Map<string, boolean>(factDays.map((d) => [d, false]));
+  const downs = life ? reviewDays(factDays[0]!, today, life) : factDays.map((d) => exitDay(d, months)).filter((d) => d <= today);
+  for (const d of downs) checks.set(d, true);
+  const days = [...checks.keys()].sort();
+
+  let current = 0;
+  let since: string | undefined;
+  const history: TierChange[] = [];
+  const change = (day: string, to: number, why: TierChange['why'], spendCents: number) => {
+    history.push({ day, from: rules.tiers[current]!.code, to: rules.tiers[to]!.code, why, spendCents });
+    current = to;
+    since = day;
+  };
+  for (const day of days) {
+    const spend = rollingOn(t, months, day);
+    const reached = rank(rules, tierForSpend(rules, spend).code);
+    if (reached > current) change(day, reached, 'reached', spend);
+    else if (reached < current && checks.get(day)) change(day, life ? Math.max(reached, current - 1) : reached, life ? 'review' : 'window', spend);
+  }
+  return { tier: rules.tiers[current]!, since, history };
+}
+
+/**
+ * The tier a member holds on `today`, when they entered it, and every change before.
+ *
+ * @example tierState(rules, [{ day: '2026-03-02', cents: 200_000 }], '2026-03-05').tier.code // 'L3'
+ */
+export function tierState(rules: LoyaltyRules, facts: readonly SpendFact[], today: string): TierState {
+  return stateOf(rules, timeline(facts), today);
+}
+
+/** The tier held on `today`: with no tier life, the highest the rolling spend reaches (tierFor). */
+export function heldTier(rules: LoyaltyRules, facts: readonly SpendFact[], today: string): TierRule {
+  if (!rules.tierLife) {
+    const t = timeline(facts);
+    return tierForSpend(rules, rollingOn(t, rules.tierWindowMonths, today));
+  }
+  return tierState(rules, facts, today).tier;
+}
+
+const packedMemo = new WeakMap<readonly number[], { rules: LoyaltyRules; today: string; state: TierState }>();
+
+/**
+ * tierState over a store's packed spend tuples (compact-facts.ts). Asked at every identify and
+ * checkout: remembered per spend list (a new fact makes a new list), rules and day.
+ */
+export function packedTierState(rules: LoyaltyRules, packed: readonly number[] | undefined, today: string): TierState {
+  if (!packed || packed.length === 0) return { tier: rules.tiers[0]!, since: undefined, history: [] };
+  const hit = packedMemo.get(packed);
+  if (hit && hit.rules === rules && hit.today === today) return hit.state;
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < packed.length; i += SPEND_STRIDE) pairs.push([packed[i + 1]!, packed[i + 2]!]);
+  pairs.sort((a, b) => a[0] - b[0]);
+  const state = stateOf(rules, timelineOf(pairs), today);
+  packedMemo.set(packed, { rules, today, state });
+  return state;
+}
