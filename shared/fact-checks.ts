@@ -1,7 +1,10 @@
 import { docId } from './doc-ids.ts';
 import { memberKeys } from './identity-keys.ts';
 import { priceCheckout, type PricedCheckout } from './loyalty/checkout.ts';
-import { tierFor, type SpendFact } from './loyalty/tiers.ts';
+import type { SpendFact } from './loyalty/tiers.ts';
+import { heldTier } from './loyalty/tier-life.ts';
+import { birthdayPointsRefusal, giftCouponRefusal, type GiftEvidence } from './loyalty/gift-checks.ts';
+import type { CouponTemplate } from './schemas/coupon.ts';
 import { own } from './own.ts';
 import { consentTimeRefusal } from './privacy/consent.ts';
 import type { Coupon } from './schemas/coupon.ts';
@@ -35,7 +38,17 @@ export interface FactEvidence {
   spend(memberId: string, exceptOrderId: string): readonly SpendFact[];
   /** The hub's clock when judging (a consent dated far ahead of it is not believed). */
   now?: Date;
+  /** Every version of a coupon template the hub has had (tier gifts, decision 019); absent: none. */
+  templates?: (id: string) => readonly CouponTemplate[];
 }
+
+/** What a tier gift of this member is judged by (shared/loyalty/gift-checks.ts). */
+const giftEvidence = (ev: FactEvidence, memberId: string): GiftEvidence => ({
+  rules: ev.rules,
+  templates: (id) => ev.templates?.(id) ?? [],
+  member: ev.member(ev.canonical(memberId)) ?? ev.member(memberId),
+  spend: ev.spend(memberId, ''),
+});
 
 const sameMember = (ev: FactEvidence, a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && ev.canonical(a) === ev.canonical(b);
 
@@ -65,6 +78,10 @@ export function factRefusal(doc: AnyDoc, ev: FactEvidence): string | undefined {
       return eventRefusal(doc, ev);
     case 'pts':
       return ledgerRefusal(doc, ev);
+    case 'coupon':
+      // A store issues one kind of coupon: a tier gift (decision 019).
+      if (!ev.knownHere(doc.memberId)) return `member ${doc.memberId} is not served at ${ev.storeId}`;
+      return giftCouponRefusal(doc, giftEvidence(ev, doc.memberId));
     case 'consent': {
       if (!ev.knownHere(doc.memberId)) return `member ${doc.memberId} is not served at ${ev.storeId}`;
       return consentTimeRefusal(doc.at, ev.member(doc.memberId)?.registeredAt, ev.now ?? new Date());
@@ -112,7 +129,7 @@ function orderRefusal(o: OrderDoc, ev: FactEvidence): string | undefined {
     }
     // The tier that raised the points must be one the member's receipts can have reached.
     if (o.memberId !== undefined && tier.multiplierPct > rules.tiers[0]!.multiplierPct) {
-      const reachable = tierFor(rules, ev.spend(o.memberId, o._id), o.day);
+      const reachable = heldTier(rules, ev.spend(o.memberId, o._id), o.day);
       if (reachable.minSpendCents < tier.minSpendCents) {
         why = `tier ${tier.code} is above what ${o.memberId}'s receipts reach (${reachable.code})`;
         continue;
@@ -199,6 +216,8 @@ function ledgerRefusal(p: LedgerDoc, ev: FactEvidence): string | undefined {
       if (!ref || ref.type !== 'event' || ref.kind !== kind) return `interaction points for ${p.ref}, which the hub does not have`;
       return ev.rules.some((r) => own(r.interactions, kind)?.points === p.delta) ? undefined : `no rules version gives '${kind}' ${p.delta} points`;
     }
+    case 'birthday':
+      return birthdayPointsRefusal(p, giftEvidence(ev, m));
     default:
       return `points for '${p.reason}' are the hub's to give`;
   }

@@ -6,6 +6,7 @@ import type { Couch, Doc } from '../couch/couch.ts';
 import { DB, factIdOf, factKey, storeDbName } from '../couch/databases.ts';
 import type { HubMembers } from '../members.ts';
 import { rulesVersions } from '../rules.ts';
+import { giftTemplateVersions, isTierGift } from '../tier-gifts.ts';
 
 export interface Verdict {
   /** The batch's facts the hub takes in, and those of the store's later ones it had to judge first. */
@@ -14,7 +15,7 @@ export interface Verdict {
 }
 
 /** Members first, then keys and receipts, then what refers to them. */
-const ORDER_OF_JUDGING = ['member', 'idk', 'order', 'refund', 'event', 'redeem', 'pts', 'consent'];
+const ORDER_OF_JUDGING = ['member', 'idk', 'coupon', 'order', 'refund', 'event', 'redeem', 'pts', 'consent'];
 /** How many times a fact's references are looked for further on in the store's database. */
 const LOOKAHEAD_ROUNDS = 3;
 
@@ -79,6 +80,7 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers; cloc
   }
   const stores = await members.relevantStoresOf(ids);
   const spend = await receiptsOf(docs);
+  const templates = await giftTemplateVersions(couch, docs);
 
   const ev: FactEvidence = {
     storeId,
@@ -90,6 +92,7 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers; cloc
     coupon: (code) => coupons.get(code),
     spend: (id, except) => [...(spend.get(canonical(id)) ?? new Map<string, SpendFact>())].flatMap(([orderId, f]) => (orderId === except ? [] : [f])),
     now: deps.clock?.() ?? new Date(),
+    templates: (id) => templates.get(id) ?? [],
   };
 
   const verdict: Verdict = { accepted: [], quarantined: [] };
@@ -102,6 +105,7 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers; cloc
     }
     verdict.accepted.push(doc);
     if (doc.type === 'member') profiles.set(doc.id, doc);
+    else if (doc.type === 'coupon') coupons.set(doc.code, doc);
     else facts.set(doc._id, doc);
   }
   return verdict;
@@ -155,9 +159,11 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers; cloc
     const out = new Map<string, Map<string, SpendFact>>();
     const add = (target: string, id: string, day: unknown, cents: unknown) => out.get(target)!.set(id, { day: String(day), cents: Number(cents) || 0 });
     for (const d of all) {
-      if (d.type !== 'order' || d.memberId === undefined || d.tier === undefined) continue;
-      const raises = rules.some((r) => (r.tiers.find((t) => t.code === d.tier)?.multiplierPct ?? 0) > r.tiers[0]!.multiplierPct);
-      const target = canonical(d.memberId);
+      // A tier gift is judged by the tier the receipts reach, too (decision 019).
+      const gift = isTierGift(d);
+      if (!gift && (d.type !== 'order' || d.memberId === undefined || d.tier === undefined)) continue;
+      const raises = gift || (d.type === 'order' && rules.some((r) => (r.tiers.find((t) => t.code === d.tier)?.multiplierPct ?? 0) > r.tiers[0]!.multiplierPct));
+      const target = canonical((d as { memberId: string }).memberId);
       if (!raises || out.has(target)) continue;
       out.set(target, new Map());
       const ids = [target, ...(await members.mergedInto(target))];
