@@ -1,7 +1,7 @@
 import { dayNumber, dayString, SPEND_STRIDE } from '../compact-facts.ts';
 import { addDays, addMonths } from '../local-time.ts';
 import type { LoyaltyRules, TierRule } from '../schemas/rules.ts';
-import { tierForSpend, type SpendFact } from './tiers.ts';
+import { rollingSpend, tierForSpend, type SpendFact } from './tiers.ts';
 
 /*
  * A member's tier over time, as a pure function of their spend facts and the rules (decision
@@ -33,59 +33,78 @@ export interface TierState {
   history: TierChange[];
 }
 
-/** Spend facts sorted by day, with running sums: the rolling spend of any day in two searches. */
+/**
+ * Spend facts sorted by day, with running sums, and the day each stops counting: the rolling
+ * spend of any day is then two binary searches, with no date arithmetic per day asked.
+ */
 interface Timeline {
   days: number[];
+  /** exits[i]: the first day fact i no longer counts; sorted too (a later fact leaves later). */
+  exits: number[];
   /** sums[i] = cents of facts 0..i-1. */
   sums: number[];
 }
 
-function timeline(facts: readonly SpendFact[]): Timeline {
+function timeline(facts: readonly SpendFact[], months: number): Timeline {
   const sorted = facts.map((f) => [dayNumber(f.day), f.cents] as const).sort((a, b) => a[0] - b[0]);
-  return timelineOf(sorted);
+  return timelineOf(sorted, months);
 }
 
-function timelineOf(sorted: readonly (readonly [number, number])[]): Timeline {
+function timelineOf(sorted: readonly (readonly [number, number])[], months: number): Timeline {
   const days: number[] = [];
+  const exits: number[] = [];
   const sums = [0];
   for (const [d, c] of sorted) {
     days.push(d);
+    exits.push(exitDay(d, months));
     sums.push(sums[sums.length - 1]! + c);
   }
-  return { days, sums };
+  return { days, exits, sums };
 }
 
-/** How many facts fall on or before `day`. */
-function countUpTo(t: Timeline, day: number): number {
+/** How many of the sorted numbers are at most `day`. */
+function countUpTo(list: readonly number[], day: number): number {
   let lo = 0;
-  let hi = t.days.length;
+  let hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (t.days[mid]! <= day) lo = mid + 1;
+    if (list[mid]! <= day) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
 /** The same sum as rollingSpend: facts after the window's start and up to `day`, never below zero. */
-function rollingOn(t: Timeline, months: number, day: string): number {
-  const from = dayNumber(addMonths(day, -months));
-  const to = dayNumber(day);
-  return Math.max(0, t.sums[countUpTo(t, to)]! - t.sums[countUpTo(t, from)]!);
+function rollingOn(t: Timeline, day: number): number {
+  return Math.max(0, t.sums[countUpTo(t.days, day)]! - t.sums[countUpTo(t.exits, day)]!);
 }
 
 const rank = (rules: LoyaltyRules, code: string) => rules.tiers.findIndex((t) => t.code === code);
 
-/** The first day on which a fact of `day` no longer counts in the window (months clamp: up to 3 days after). */
-function exitDay(day: string, months: number): string {
-  let d = addMonths(day, months);
-  while (addMonths(d, -months) < day) d = addDays(d, 1);
-  return d;
+const exits = new Map<number, number>();
+
+/**
+ * The first day on which a fact of `day` no longer counts in a window of `months`: the first D
+ * with addMonths(D, -months) >= day (months clamp: up to 3 days after addMonths(day, months)).
+ * Calendar days repeat across members: remembered.
+ */
+function exitDay(day: number, months: number): number {
+  const key = day * 128 + months;
+  let exit = exits.get(key);
+  if (exit === undefined) {
+    const s = dayString(day);
+    let d = addMonths(s, months);
+    while (addMonths(d, -months) < s) d = addDays(d, 1);
+    exit = dayNumber(d);
+    if (exits.size > 100_000) exits.clear();
+    exits.set(key, exit);
+  }
+  return exit;
 }
 
 /** Review days (boundary + grace) from the first period boundary after `first` through `today`. */
-function reviewDays(first: string, today: string, life: NonNullable<LoyaltyRules['tierLife']>): string[] {
-  const out: string[] = [];
+function reviewDays(first: string, today: string, life: NonNullable<LoyaltyRules['tierLife']>): number[] {
+  const out: number[] = [];
   const [y, m] = first.split('-').map(Number) as [number, number];
   const startMonth = Math.floor((m - 1) / life.reviewMonths) * life.reviewMonths + 1;
   let boundary = `${String(y).padStart(4, '0')}-${String(startMonth).padStart(2, '0')}-01`;
@@ -93,33 +112,37 @@ function reviewDays(first: string, today: string, life: NonNullable<LoyaltyRules
     boundary = addMonths(boundary, life.reviewMonths);
     const review = addDays(boundary, life.graceDays);
     if (review > today) return out;
-    out.push(review);
+    out.push(dayNumber(review));
   }
 }
 
 function stateOf(rules: LoyaltyRules, t: Timeline, today: string): TierState {
-  const months = rules.tierWindowMonths;
   const first = rules.tiers[0]!;
   const todayN = dayNumber(today);
-  const factDays = [...new Set(t.days.filter((d) => d <= todayN))].map(dayString);
-  if (factDays.length === 0) return { tier: first, since: undefined, history: [] };
+  const n = countUpTo(t.days, todayN);
+  if (n === 0) return { tier: first, since: undefined, history: [] };
   const life = rules.tierLife;
-  // The days anything can change: a fact's day (up), and a review (tier life) or a fact leaving the window (none).
-  const checks = new Map<string, boolean>(factDays.map((d) => [d, false]));
-  const downs = life ? reviewDays(factDays[0]!, today, life) : factDays.map((d) => exitDay(d, months)).filter((d) => d <= today);
-  for (const d of downs) checks.set(d, true);
-  const days = [...checks.keys()].sort();
+  // The days the spend changes (a fact counts from its day, and not from the day it leaves the
+  // window: a refund leaving it raises the spend), and whether a tier can be lost that day
+  // (any such day without tier life; only at reviews with it).
+  const checks = new Map<number, boolean>();
+  for (let i = 0; i < n; i++) {
+    checks.set(t.days[i]!, !life);
+    if (t.exits[i]! <= todayN) checks.set(t.exits[i]!, !life);
+  }
+  if (life) for (const d of reviewDays(dayString(t.days[0]!), today, life)) checks.set(d, true);
+  const days = [...checks.keys()].sort((a, b) => a - b);
 
   let current = 0;
   let since: string | undefined;
   const history: TierChange[] = [];
-  const change = (day: string, to: number, why: TierChange['why'], spendCents: number) => {
-    history.push({ day, from: rules.tiers[current]!.code, to: rules.tiers[to]!.code, why, spendCents });
+  const change = (day: number, to: number, why: TierChange['why'], spendCents: number) => {
+    history.push({ day: dayString(day), from: rules.tiers[current]!.code, to: rules.tiers[to]!.code, why, spendCents });
     current = to;
-    since = day;
+    since = dayString(day);
   };
   for (const day of days) {
-    const spend = rollingOn(t, months, day);
+    const spend = rollingOn(t, day);
     const reached = rank(rules, tierForSpend(rules, spend).code);
     if (reached > current) change(day, reached, 'reached', spend);
     else if (reached < current && checks.get(day)) change(day, life ? Math.max(reached, current - 1) : reached, life ? 'review' : 'window', spend);
@@ -133,15 +156,12 @@ function stateOf(rules: LoyaltyRules, t: Timeline, today: string): TierState {
  * @example tierState(rules, [{ day: '2026-03-02', cents: 200_000 }], '2026-03-05').tier.code // 'L3'
  */
 export function tierState(rules: LoyaltyRules, facts: readonly SpendFact[], today: string): TierState {
-  return stateOf(rules, timeline(facts), today);
+  return stateOf(rules, timeline(facts, rules.tierWindowMonths), today);
 }
 
 /** The tier held on `today`: with no tier life, the highest the rolling spend reaches (tierFor). */
 export function heldTier(rules: LoyaltyRules, facts: readonly SpendFact[], today: string): TierRule {
-  if (!rules.tierLife) {
-    const t = timeline(facts);
-    return tierForSpend(rules, rollingOn(t, rules.tierWindowMonths, today));
-  }
+  if (!rules.tierLife) return tierForSpend(rules, rollingSpend(rules, facts, today));
   return tierState(rules, facts, today).tier;
 }
 
@@ -158,7 +178,7 @@ export function packedTierState(rules: LoyaltyRules, packed: readonly number[] |
   const pairs: [number, number][] = [];
   for (let i = 0; i < packed.length; i += SPEND_STRIDE) pairs.push([packed[i + 1]!, packed[i + 2]!]);
   pairs.sort((a, b) => a[0] - b[0]);
-  const state = stateOf(rules, timelineOf(pairs), today);
+  const state = stateOf(rules, timelineOf(pairs, rules.tierWindowMonths), today);
   packedMemo.set(packed, { rules, today, state });
   return state;
 }
