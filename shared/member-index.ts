@@ -403,13 +403,13 @@ export class MemberIndex {
   }
 
   /** The member's tier and points as they would be once `docs` (facts, not merges) are applied; changes nothing. */
-  preview(asked: string, docs: readonly AnyDoc[], today: string): { tier: TierRule; points: number; spend: readonly number[] | undefined } {
+  preview(asked: string, docs: readonly AnyDoc[], today: string): { tier: TierRule; points: number } {
     const memberId = this.canonical(asked);
     const current = this.combined(memberId);
     // upsertTuple never changes the lists it is given, so the copy can share them.
     const copy: MemberRecord = { id: memberId, ...(current?.ledger ? { ledger: current.ledger } : {}), ...(current?.spend ? { spend: current.spend } : {}) };
     for (const d of docs) if (isMemberFact(d) && d.memberId !== undefined && this.canonical(d.memberId) === memberId) foldMemberFact(copy, d);
-    return { tier: tierOf(this.rules, copy, today), points: pointsOf(copy, today), spend: copy.spend };
+    return { tier: tierOf(this.rules, copy, today), points: pointsOf(copy, today) };
   }
 
   /**
