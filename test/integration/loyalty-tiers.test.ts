@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { giftCouponCode } from '../../shared/ids.ts';
+import { localDate } from '../../shared/local-time.ts';
+import { client } from '../support/edge-node.ts';
+import { startTwoStoreFleet, stopFleet, type FleetStore } from '../support/fleet.ts';
+import { adminClient, eventually, startHub, type HubProcess } from '../support/hub.ts';
+
+/*
+ * Tier gifts with a real hub and two real stores (decision 019). A member reaches Gold at S001
+ * while the hub is down (so S002 cannot hear of it), in their birthday month: S001 issues the
+ * upgrade coupon and the birthday points, S002 (a small receipt of its own) the birthday points
+ * too. When the hub is back, everything converges to one of each: the coupon reaches S002 and is
+ * redeemed once, the birthday points count once everywhere, and no incident is recorded for
+ * either. A forged gift pushed through the gateway is quarantined.
+ */
+
+let hub: HubProcess;
+let hubDir: string;
+let hubPort: number;
+let stores: FleetStore[] = [];
+
+beforeAll(async () => {
+  ({ hub, hubDir, hubPort, stores } = await startTwoStoreFleet(['--heartbeat-interval', '1']));
+}, 120_000);
+afterAll(async () => {
+  await stopFleet(hub, hubDir, stores);
+});
+
+const PERKS = [{ en: 'Free parking', 'zh-CN': '免费停车' }];
+
+it('a member reaches Gold at S001 while the hub is down: one upgrade gift, one birthday gift, everywhere', async () => {
+  const admin = adminClient(hub);
+  const rules = (await admin.get('/rules')).body.rules;
+  const birthdayPoints = { birthdayGift: { points: 150 } };
+  const saved = await admin.put('/rules', {
+    rules: { ...rules, tierBenefits: { L1: birthdayPoints, L2: birthdayPoints, L3: { upgradeGift: ['CASH20'], ...birthdayPoints, perks: PERKS }, L4: birthdayPoints } },
+  });
+  expect(saved.status).toBe(200);
+  const version = saved.body.rules.version as number;
+  for (const s of stores) await eventually(async () => ((await (await fetch(`${s.edge!.url}/healthz`)).json()).rulesVersion === version ? true : undefined), 20_000, `rules v${version} at ${s.id}`);
+
+  const [pos1, pos2] = stores.map((s) => client(s.edge!.url, s.token)) as [ReturnType<typeof client>, ReturnType<typeof client>];
+  const today = localDate(new Date(), 'Asia/Shanghai');
+  const phone = '+8613712340001';
+  const reg = await pos1.post('/v1/members', { phone, name: 'Gift', birthday: `1990-${today.slice(5, 7)}-01` });
+  expect(reg.status).toBe(201);
+  const memberId = reg.body.member.id as string;
+  // S002 finds the member through the hub once the registration has reached it.
+  await eventually(async () => ((await pos2.post('/v1/members/identify', { phone })).status === 200 ? true : undefined), 20_000, 'the member at S002');
+  await eventually(async () => ((await pos2.get(`/v1/members/${memberId}/points`)).body?.balance === 200 ? true : undefined), 20_000, 'the join gift at S002');
+
+  // Apart: the hub is down, neither store hears of the other's receipts.
+  await hub.kill();
+  const gold = await pos1.post('/v1/checkouts', { receiptNo: 'G1', memberId, lines: [{ sku: 'X', qty: 1, unitPrice: 200_000 }] });
+  expect(gold.status).toBe(201);
+  const code = giftCouponCode(memberId, 'tier:L3', 'CASH20');
+  const year = today.slice(0, 4);
+  expect(gold.body.checkout.member).toMatchObject({ tier: 'L3', points: { balance: 200 + 2000 + 150 } });
+  expect(gold.body.checkout.gifts).toEqual([
+    { cause: 'tier:L3', kind: 'coupon', code, title: '20 RMB off 100', validTo: expect.any(String) },
+    { cause: `birthday:${year}`, kind: 'points', points: 150 },
+  ]);
+  expect(gold.body.checkout.benefits).toEqual(PERKS);
+  // The same receipt again answers as before and issues nothing more.
+  const retried = await pos1.post('/v1/checkouts', { receiptNo: 'G1', memberId, lines: [{ sku: 'X', qty: 1, unitPrice: 200_000 }] });
+  expect(retried.status).toBe(200);
+  expect(retried.body.checkout.benefits).toEqual(PERKS);
+  expect(retried.body.checkout.gifts).toBeUndefined();
+  const small = await pos2.post('/v1/checkouts', { receiptNo: 'B1', memberId, lines: [{ sku: 'X', qty: 1, unitPrice: 1_000 }] });
+  expect(small.status).toBe(201);
+  expect(small.body.checkout.member.tier).toBe('L2');
+  expect(small.body.checkout.gifts).toEqual([{ cause: `birthday:${year}`, kind: 'points', points: 150 }]);
+  expect((await pos2.get(`/v1/members/${memberId}`)).body.member.coupons).toEqual([]);
+
+  // Together again.
+  hub = await startHub(hubDir, hubPort);
+  const expected = 200 + 2000 + 10 + 150;
+  for (const pos of [pos1, pos2]) {
+    await eventually(
+      async () => {
+        const m = (await pos.get(`/v1/members/${memberId}`)).body.member;
+        return m?.points.balance === expected && m.coupons.some((c: { code: string }) => c.code === code) ? true : undefined;
+      },
+      60_000,
+      'one birthday gift and the upgrade coupon at both stores',
+    );
+    const ledger = (await pos.get(`/v1/members/${memberId}/points?limit=100`)).body.ledger as { id: string; reason: string }[];
+    expect(ledger.filter((e) => e.reason === 'birthday').map((e) => e.id)).toEqual([`pts:${memberId}:birthday:${year}`]);
+  }
+  // Stays so: the copy of the birthday points the hub did not keep does not come back.
+  await new Promise((r) => setTimeout(r, 2000));
+  for (const pos of [pos1, pos2]) expect((await pos.get(`/v1/members/${memberId}`)).body.member.points.balance).toBe(expected);
+  const detail = (await adminClient(hub).get(`/members/${memberId}`)).body;
+  expect(detail.member.points.balance).toBe(expected);
+  expect(detail.facts.filter((f: { id: string }) => f.id.includes(':birthday:') || f.id === `coupon:${code}`)).toHaveLength(2);
+  // In both stores' databases one revision of each gift is left, and it is the same one.
+  const winners = [];
+  for (const s of stores) {
+    const creds = JSON.parse(readFileSync(join(s.dir, 'hub.json'), 'utf8')) as { username: string; password: string; db: string };
+    const auth = { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` };
+    const doc = (await (await fetch(`${hub.url}/couch/${creds.db}/pts:${memberId}:birthday:${year}?conflicts=true`, { headers: auth })).json()) as { _rev: string; _conflicts?: string[]; storeId: string };
+    expect(doc._conflicts ?? []).toEqual([]);
+    winners.push(doc.storeId);
+  }
+  expect(new Set(winners).size).toBe(1);
+  const profile = (await pos2.get(`/v1/members/${memberId}`)).body.member;
+  expect(profile).toMatchObject({ tier: 'L3', benefits: PERKS, tierSince: today });
+  expect(profile.tierHistory.map((c: { to: string; why: string }) => [c.to, c.why])).toEqual([['L3', 'reached']]);
+
+  // The coupon is redeemed once: at S002, then refused at S001.
+  const use = await pos2.post('/v1/checkouts', { receiptNo: 'C1', memberId, couponCodes: [code], lines: [{ sku: 'X', qty: 1, unitPrice: 15_000 }] });
+  expect(use.status).toBe(201);
+  expect(use.body.checkout.couponDiscount).toBe(2000);
+  const again = await pos1.post('/v1/checkouts', { receiptNo: 'C2', memberId, couponCodes: [code], lines: [{ sku: 'X', qty: 1, unitPrice: 15_000 }] });
+  expect(again.status).toBe(422);
+  expect(again.body.error.code).toBe('coupon_invalid');
+
+  // Nothing about the gifts was quarantined or seen as a conflict.
+  await new Promise((r) => setTimeout(r, 1500));
+  const incidents = (await adminClient(hub).get('/incidents')).body.incidents as { kind: string; summary: string }[];
+  expect(incidents.filter((i) => i.summary.includes(memberId))).toEqual([]);
+}, 180_000);
+
+it('a gift a store makes up is quarantined: a coupon with a made-up code, birthday points out of the birthday month', async () => {
+  const creds = JSON.parse(readFileSync(join(stores[0]!.dir, 'hub.json'), 'utf8')) as { username: string; password: string; db: string };
+  const member = 'MSEED00000003';
+  const now = new Date().toISOString();
+  const validTo = new Date(Date.now() + 30 * 86_400_000).toISOString();
+  const forged = [
+    { _id: 'coupon:FAKE-GIFT-0001', type: 'coupon', code: 'FAKE-GIFT-0001', memberId: member, templateId: 'CASH20', title: '20 RMB off 100', terms: { kind: 'cash', valueCents: 2000, minSpendCents: 10000 }, scope: {}, validFrom: now, validTo, issuedAt: now },
+    { _id: `pts:${member}:birthday:${now.slice(0, 4)}`, type: 'pts', memberId: member, delta: 150, reason: 'birthday', ref: `member:${member}`, storeId: 'S001', at: now, day: now.slice(0, 10) },
+  ];
+  const res = await fetch(`${hub.url}/couch/${creds.db}/_bulk_docs`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ docs: forged }),
+  });
+  expect(res.status).toBe(201);
+  expect(((await res.json()) as { ok?: boolean }[]).every((r) => r.ok)).toBe(true); // well-formed documents: the ingest judges them
+  const admin = adminClient(hub);
+  const quarantined = await eventually(
+    async () => {
+      const list = (await admin.get('/incidents')).body.incidents as { kind: string; summary: string }[];
+      const mine = list.filter((i) => i.kind === 'quarantined_fact' && forged.some((f) => i.summary.includes(f._id)));
+      return mine.length === 2 ? mine : undefined;
+    },
+    30_000,
+    'both forged gifts quarantined',
+  );
+  expect(quarantined.map((i) => i.summary).join('\n')).toMatch(/no tier gift the rules give|birthday month/);
+  // Neither reached the other store.
+  const pos2 = client(stores[1]!.edge!.url, stores[1]!.token);
+  const seen = await pos2.post('/v1/members/identify', { phone: '+8613900000003' });
+  expect(seen.status).toBe(200);
+  expect(seen.body.member.coupons.map((c: { code: string }) => c.code)).not.toContain('FAKE-GIFT-0001');
+}, 60_000);
