@@ -80,6 +80,9 @@ const ENTRIES = [
   ['error.internalText', 'The store node could not answer this page; the error is in its log.'],
   ['error.memberGone', 'This store knows no such member.'],
   ['error.home', 'Back to search'],
+  // Tier benefits and tier life (decision 019)
+  ['profile.benefits', 'What {tier} gives'],
+  ['profile.tierSince', 'Since {day}'],
 ] as const;
 
 export type GuideMessageKey = (typeof ENTRIES)[number][0];

@@ -52,6 +52,7 @@ export function profilePages(deps: GuideDeps) {
               <span class="value" data-tier={member.tier}>
                 {member.tierName}
               </span>
+              {member.tierSince && <small data-tier-since={member.tierSince}>{t('profile.tierSince', { day: t.day(member.tierSince) })}</small>}
               {progress.next ? (
                 <>
                   <div class="bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={progress.next.percent}>
@@ -74,6 +75,16 @@ export function profilePages(deps: GuideDeps) {
             </div>
           </section>
           <p class="hint">{t('profile.spend', { months: rules.tierWindowMonths, amount: yuan(progress.spendCents) })}</p>
+          {member.benefits.length > 0 && (
+            <section class="card" id="benefits">
+              <h2>{t('profile.benefits', { tier: member.tierName })}</h2>
+              <ul class="plain">
+                {member.benefits.map((b) => (
+                  <li data-benefit>{b[t.lang]}</li>
+                ))}
+              </ul>
+            </section>
+          )}
 
           <section class="card" id="talk">
             <h2>{t('profile.talk')}</h2>

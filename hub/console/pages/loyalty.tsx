@@ -286,7 +286,9 @@ export function loyaltyPages(ctx: HubContext) {
       const read = rulesFromForm(values);
       if (!read.ok) return editPage(c, { values, errors: read.errors }, undefined, 400);
       try {
-        await setRules(ctx.couch, read.rules, await ctx.storeDbs(), { by: { kind: c.var.actor.kind, name: c.var.actor.name }, at: ctx.clock(), baseVersion: read.rules.version });
+        // Fields the form does not show (tier life and benefits, decision 019) are kept as they are.
+        const rules = { ...(await currentRules(ctx.couch)), ...read.rules };
+        await setRules(ctx.couch, rules, await ctx.storeDbs(), { by: { kind: c.var.actor.kind, name: c.var.actor.name }, at: ctx.clock(), baseVersion: read.rules.version });
       } catch (err) {
         if (!(err instanceof AppError && err.code === 'stale_version')) throw err;
         const current = Number(err.details.currentVersion);
