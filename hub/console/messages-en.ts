@@ -547,6 +547,8 @@ const ENTRIES = [
   ['dashboard.oneIdNote', 'Identification rate: golden members whose records come from two or more channels. Completeness: the mean share of profile fields filled.'],
   ['dashboard.oneIdLoading', 'One-ID is still loading.'],
   ['dashboard.catchingUp', 'The hub is still counting what has arrived; figures may be low for a moment.'],
+  // Tier benefits (TIER, decision 019)
+  ['reason.birthday', 'Birthday gift'],
 ] as const;
 
 export type MessageKey = (typeof ENTRIES)[number][0];

@@ -549,4 +549,6 @@ export const ZH_CN: ReadonlyMap<MessageKey, string> = new Map<MessageKey, string
   ['dashboard.oneIdNote', '识别率：记录来自两个及以上渠道的统一会员占比。完整度：资料字段的平均填写比例。'],
   ['dashboard.oneIdLoading', 'One-ID 仍在加载。'],
   ['dashboard.catchingUp', '总部仍在统计刚到达的数据，数字可能暂时偏低。'],
+  // 等级权益（TIER，决策 019）
+  ['reason.birthday', '生日礼'],
 ]);
