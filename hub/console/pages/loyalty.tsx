@@ -228,6 +228,9 @@ export function loyaltyPages(ctx: HubContext) {
               </a>
             )}
             {mayCall(actor, 'GET /rules/versions') && <a href="/console/loyalty/rules/versions">{t('loyalty.history')}</a>}
+            <a href="/console/loyalty/tiers" data-action="tier-benefits">
+              {t('tierBenefits.open')}
+            </a>
           </p>
           <RulesView t={t} rules={rules} />
           <Panel title={t('loyalty.templates')} id="templates">
