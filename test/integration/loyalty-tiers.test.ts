@@ -156,3 +156,70 @@ it('a gift a store makes up is quarantined: a coupon with a made-up code, birthd
   expect(seen.status).toBe(200);
   expect(seen.body.member.coupons.map((c: { code: string }) => c.code)).not.toContain('FAKE-GIFT-0001');
 }, 60_000);
+
+it('the console edits tier life and benefits without scripts: a form, its errors at their fields, a new version; a marketer only reads', async () => {
+  const { OperatorSession } = await import('../support/operator-session.ts');
+  const admin = adminClient(hub);
+  const session = async (role: string) => {
+    const added = await admin.post('/operators', { name: `tiers-${role}`, role });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+    const s = new OperatorSession(hub.url);
+    expect((await s.login(`tiers-${role}`, added.body.password)).status).toBe(200);
+    expect((await s.call('POST', '/console/api/password', { current: added.body.password, next: `the ${role} chose this` })).status).toBe(200);
+    expect((await s.call('GET', '/console/api/session')).status).toBe(200);
+    return s;
+  };
+  const page = (s: InstanceType<typeof OperatorSession>, path: string, form?: Record<string, string>) =>
+    fetch(`${hub.url}${path}`, {
+      method: form ? 'POST' : 'GET',
+      redirect: 'manual',
+      headers: { cookie: `memberedge_session=${s.cookie}`, origin: hub.url, ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      ...(form ? { body: new URLSearchParams({ _csrf: s.csrf!, ...form }).toString() } : {}),
+    });
+  const manager = await session('admin');
+  const shown = await page(manager, '/console/loyalty/tiers');
+  expect(shown.status).toBe(200);
+  const html = await shown.text();
+  const l3 = ((await admin.get('/rules')).body.rules.tierBenefits?.L3?.upgradeGift ?? []).join(', ');
+  expect(html).toContain(`name="tiers.2.upgradeGift" type="text" value="${l3}"`);
+  expect(html).toContain('name="life.reviewMonths"');
+  expect(html).toContain('data-action="save-tier-benefits"');
+
+  const rules = (await admin.get('/rules')).body.rules;
+  const form = {
+    version: String(rules.version),
+    'life.reviewMonths': '3',
+    'life.graceDays': '30',
+    'tiers.0.code': 'L1',
+    'tiers.1.code': 'L2',
+    'tiers.2.code': 'L3',
+    'tiers.2.upgradeGift': 'CASH20, NOPE',
+    'tiers.2.perks.0.en': 'Free parking',
+    'tiers.2.perks.0.zh': '免费停车',
+    'tiers.3.code': 'L4',
+    'tiers.3.birthdayPoints': '500',
+  };
+  const refused = await page(manager, '/console/loyalty/tiers', form);
+  expect(refused.status).toBe(400);
+  expect(await refused.text()).toContain('data-error-for="tiers.2.upgradeGift"');
+  expect((await admin.get('/rules')).body.rules.version).toBe(rules.version);
+
+  const saved = await page(manager, '/console/loyalty/tiers', { ...form, 'tiers.2.upgradeGift': 'CASH20' });
+  expect(saved.status).toBe(303);
+  const now = (await admin.get('/rules')).body.rules;
+  expect(now.version).toBe(rules.version + 1);
+  expect(now.tierLife).toEqual({ reviewMonths: 3, graceDays: 30 });
+  expect(now.tierBenefits).toEqual({ L3: { upgradeGift: ['CASH20'], perks: PERKS }, L4: { birthdayGift: { points: 500 } } });
+  expect(now.tiers).toEqual(rules.tiers);
+  // The stores get it: a till's answer lists the new perks.
+  const pos1 = client(stores[0]!.edge!.url, stores[0]!.token);
+  await eventually(async () => ((await (await fetch(`${stores[0]!.edge!.url}/healthz`)).json()).rulesVersion === now.version ? true : undefined), 20_000, 'the new rules at S001');
+  const sale = await pos1.post('/v1/checkouts', { receiptNo: 'P1', memberId: 'MSEED00000004', lines: [{ sku: 'X', qty: 1, unitPrice: 200_000 }] });
+  expect(sale.body.checkout.benefits).toEqual(PERKS);
+
+  const reader = await session('marketer');
+  const readOnly = await page(reader, '/console/loyalty/tiers');
+  expect(readOnly.status).toBe(200);
+  expect(await readOnly.text()).not.toContain('data-action="save-tier-benefits"');
+  expect((await page(reader, '/console/loyalty/tiers', { ...form, version: String(now.version) })).status).toBe(403);
+}, 60_000);
