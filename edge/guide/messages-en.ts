@@ -83,6 +83,7 @@ const ENTRIES = [
   // Tier benefits and tier life (decision 019)
   ['profile.benefits', 'What {tier} gives'],
   ['profile.tierSince', 'Since {day}'],
+  ['profile.toKeep', '¥{amount} more by the next review to keep {tier}'],
 ] as const;
 
 export type GuideMessageKey = (typeof ENTRIES)[number][0];

@@ -85,4 +85,5 @@ export const GUIDE_ZH_CN: ReadonlyMap<GuideMessageKey, string> = new Map<GuideMe
   // 等级权益与等级有效期（决策 019）
   ['profile.benefits', '{tier}权益'],
   ['profile.tierSince', '自 {day} 起'],
+  ['profile.toKeep', '下次复核前再消费 ¥{amount} 可保持{tier}'],
 ]);

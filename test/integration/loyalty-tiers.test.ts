@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { giftCouponCode } from '../../shared/ids.ts';
 import { localDate } from '../../shared/local-time.ts';
-import { client } from '../support/edge-node.ts';
+import { client, edgeCliOk, lastLine } from '../support/edge-node.ts';
+import { signInGuide } from '../support/guide-session.ts';
 import { startTwoStoreFleet, stopFleet, type FleetStore } from '../support/fleet.ts';
 import { adminClient, eventually, startHub, type HubProcess } from '../support/hub.ts';
 
@@ -108,6 +109,15 @@ it('a member reaches Gold at S001 while the hub is down: one upgrade gift, one b
   const profile = (await pos2.get(`/v1/members/${memberId}`)).body.member;
   expect(profile).toMatchObject({ tier: 'L3', benefits: PERKS, tierSince: today });
   expect(profile.tierHistory.map((c: { to: string; why: string }) => [c.to, c.why])).toEqual([['L3', 'reached']]);
+
+  // The guide page at S002 lists what Gold gives, in the page's language.
+  const guide = await signInGuide(stores[1]!.edge!.url, 'tina', lastLine(await edgeCliOk(['guide', 'add', 'tina', '--data', stores[1]!.dir])));
+  for (const [lang, perk] of [['en', 'Free parking'], ['zh-CN', '免费停车']] as const) {
+    const html = await (await fetch(`${stores[1]!.edge!.url}/guide/m/${memberId}`, { headers: { cookie: `${guide.cookie}; lang=${lang}` } })).text();
+    expect(html).toContain('id="benefits"');
+    expect(html).toContain(`<li data-benefit="true">${perk}</li>`);
+    expect(html).toContain(`data-tier-since="${today}"`);
+  }
 
   // The coupon is redeemed once: at S002, then refused at S001.
   const use = await pos2.post('/v1/checkouts', { receiptNo: 'C1', memberId, couponCodes: [code], lines: [{ sku: 'X', qty: 1, unitPrice: 15_000 }] });

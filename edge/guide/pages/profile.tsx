@@ -30,6 +30,9 @@ export function profilePages(deps: GuideDeps) {
       const progress = tierProgress(rules, ctx.live.index.rollingSpend(member.id, today));
       const { recent, categories } = await memberPurchases(ctx, member.id);
       const tierName = (code: string) => rules.tiers.find((x) => x.code === code)?.name ?? code;
+      // With tier reviews a member may hold a tier the spend no longer reaches: what keeps it (decision 019).
+      const held = rules.tiers.find((x) => x.code === member.tier);
+      const keep = held && held.minSpendCents > progress.spendCents ? { code: held.code, missingCents: held.minSpendCents - progress.spendCents } : undefined;
       const storeName = (storeId: string) => (storeId === ctx.storeId ? t('profile.thisStore') : storeId);
       const offline = ctx.hub !== undefined && !ctx.hub.reachable();
       const title = member.name ?? t('profile.title');
@@ -53,7 +56,9 @@ export function profilePages(deps: GuideDeps) {
                 {member.tierName}
               </span>
               {member.tierSince && <small data-tier-since={member.tierSince}>{t('profile.tierSince', { day: t.day(member.tierSince) })}</small>}
-              {progress.next ? (
+              {keep ? (
+                <small data-to-keep>{t('profile.toKeep', { amount: yuan(keep.missingCents), tier: tierName(keep.code) })}</small>
+              ) : progress.next ? (
                 <>
                   <div class="bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={progress.next.percent}>
                     <span style={`width:${progress.next.percent}%`}></span>
