@@ -35,35 +35,47 @@ export interface TierState {
 
 /**
  * Spend facts sorted by day, with running sums, and the day each stops counting: the rolling
- * spend of any day is then two binary searches, with no date arithmetic per day asked.
+ * spend of any day is then two binary searches, with no date arithmetic per day asked. Typed
+ * arrays: a checkout recomputes this for a member with hundreds of receipts, and the garbage of
+ * an array per fact showed as pauses of 10 ms and more at the 99th percentile.
  */
 interface Timeline {
-  days: number[];
+  days: Float64Array;
   /** exits[i]: the first day fact i no longer counts; sorted too (a later fact leaves later). */
-  exits: number[];
+  exits: Float64Array;
   /** sums[i] = cents of facts 0..i-1. */
-  sums: number[];
+  sums: Float64Array;
+}
+
+/** A timeline from facts' days and cents (any order). */
+function timelineOf(days: Float64Array, cents: Float64Array, months: number): Timeline {
+  const n = days.length;
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = days[i - 1]! <= days[i]!;
+  let order: number[] | undefined;
+  if (!sorted) order = Array.from({ length: n }, (_, i) => i).sort((a, b) => days[a]! - days[b]!);
+  const t: Timeline = { days: new Float64Array(n), exits: new Float64Array(n), sums: new Float64Array(n + 1) };
+  for (let i = 0; i < n; i++) {
+    const k = order ? order[i]! : i;
+    t.days[i] = days[k]!;
+    t.exits[i] = exitDay(days[k]!, months);
+    t.sums[i + 1] = t.sums[i]! + cents[k]!;
+  }
+  return t;
 }
 
 function timeline(facts: readonly SpendFact[], months: number): Timeline {
-  const sorted = facts.map((f) => [dayNumber(f.day), f.cents] as const).sort((a, b) => a[0] - b[0]);
-  return timelineOf(sorted, months);
-}
-
-function timelineOf(sorted: readonly (readonly [number, number])[], months: number): Timeline {
-  const days: number[] = [];
-  const exits: number[] = [];
-  const sums = [0];
-  for (const [d, c] of sorted) {
-    days.push(d);
-    exits.push(exitDay(d, months));
-    sums.push(sums[sums.length - 1]! + c);
-  }
-  return { days, exits, sums };
+  const days = new Float64Array(facts.length);
+  const cents = new Float64Array(facts.length);
+  facts.forEach((f, i) => {
+    days[i] = dayNumber(f.day);
+    cents[i] = f.cents;
+  });
+  return timelineOf(days, cents, months);
 }
 
 /** How many of the sorted numbers are at most `day`. */
-function countUpTo(list: readonly number[], day: number): number {
+function countUpTo(list: Float64Array, day: number): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
@@ -123,15 +135,18 @@ function stateOf(rules: LoyaltyRules, t: Timeline, today: string): TierState {
   if (n === 0) return { tier: first, since: undefined, history: [] };
   const life = rules.tierLife;
   // The days the spend changes (a fact counts from its day, and not from the day it leaves the
-  // window: a refund leaving it raises the spend), and whether a tier can be lost that day
-  // (any such day without tier life; only at reviews with it).
-  const checks = new Map<number, boolean>();
+  // window: a refund leaving it raises the spend), and the reviews: a tier can be lost on any of
+  // them without tier life, only at a review with it.
+  const reviews = life ? reviewDays(dayString(t.days[0]!), today, life) : [];
+  const days = new Float64Array(2 * n + reviews.length);
+  let m = 0;
   for (let i = 0; i < n; i++) {
-    checks.set(t.days[i]!, !life);
-    if (t.exits[i]! <= todayN) checks.set(t.exits[i]!, !life);
+    days[m++] = t.days[i]!;
+    if (t.exits[i]! <= todayN) days[m++] = t.exits[i]!;
   }
-  if (life) for (const d of reviewDays(dayString(t.days[0]!), today, life)) checks.set(d, true);
-  const days = [...checks.keys()].sort((a, b) => a - b);
+  for (const r of reviews) days[m++] = r;
+  const checks = days.subarray(0, m).sort();
+  const reviewSet = new Set(reviews);
 
   let current = 0;
   let since: string | undefined;
@@ -141,11 +156,13 @@ function stateOf(rules: LoyaltyRules, t: Timeline, today: string): TierState {
     current = to;
     since = dayString(day);
   };
-  for (const day of days) {
+  for (let i = 0; i < checks.length; i++) {
+    const day = checks[i]!;
+    if (i > 0 && checks[i - 1] === day) continue;
     const spend = rollingOn(t, day);
     const reached = rank(rules, tierForSpend(rules, spend).code);
     if (reached > current) change(day, reached, 'reached', spend);
-    else if (reached < current && checks.get(day)) change(day, life ? Math.max(reached, current - 1) : reached, life ? 'review' : 'window', spend);
+    else if (reached < current && (!life || reviewSet.has(day))) change(day, life ? Math.max(reached, current - 1) : reached, life ? 'review' : 'window', spend);
   }
   return { tier: rules.tiers[current]!, since, history };
 }
@@ -175,10 +192,14 @@ export function packedTierState(rules: LoyaltyRules, packed: readonly number[] |
   if (!packed || packed.length === 0) return { tier: rules.tiers[0]!, since: undefined, history: [] };
   const hit = packedMemo.get(packed);
   if (hit && hit.rules === rules && hit.today === today) return hit.state;
-  const pairs: [number, number][] = [];
-  for (let i = 0; i < packed.length; i += SPEND_STRIDE) pairs.push([packed[i + 1]!, packed[i + 2]!]);
-  pairs.sort((a, b) => a[0] - b[0]);
-  const state = stateOf(rules, timelineOf(pairs, rules.tierWindowMonths), today);
+  const n = packed.length / SPEND_STRIDE;
+  const days = new Float64Array(n);
+  const cents = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    days[i] = packed[i * SPEND_STRIDE + 1]!;
+    cents[i] = packed[i * SPEND_STRIDE + 2]!;
+  }
+  const state = stateOf(rules, timelineOf(days, cents, rules.tierWindowMonths), today);
   packedMemo.set(packed, { rules, today, state });
   return state;
 }
