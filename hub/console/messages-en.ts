@@ -573,6 +573,16 @@ const ENTRIES = [
   ['tierBenefits.save', 'Save as a new version'],
   ['invalid.unknownTemplate', 'There is no coupon template {id}.'],
   ['invalid.birthdayOne', 'Points or a coupon, not both.'],
+  ['tierHistory.title', 'Tier history'],
+  ['tierHistory.none', 'No change of tier yet.'],
+  ['tierHistory.day', 'Day'],
+  ['tierHistory.from', 'From'],
+  ['tierHistory.to', 'To'],
+  ['tierHistory.why', 'Why'],
+  ['tierHistory.spend', 'Spend in the window'],
+  ['tierWhy.reached', 'Spend reached it'],
+  ['tierWhy.review', 'Review'],
+  ['tierWhy.window', 'Spend left the window'],
 ] as const;
 
 export type MessageKey = (typeof ENTRIES)[number][0];

@@ -227,6 +227,9 @@ it('the console edits tier life and benefits without scripts: a form, its errors
   const sale = await pos1.post('/v1/checkouts', { receiptNo: 'P1', memberId: 'MSEED00000004', lines: [{ sku: 'X', qty: 1, unitPrice: 200_000 }] });
   expect(sale.body.checkout.benefits).toEqual(PERKS);
 
+  // The member 360 shows the tier history, as the tills compute it.
+  await eventually(async () => ((await (await page(manager, '/console/members/MSEED00000004')).text()).includes('data-tier-change="L3"') ? true : undefined), 20_000, 'Gold in the 360 tier history');
+
   const reader = await session('marketer');
   const readOnly = await page(reader, '/console/loyalty/tiers');
   expect(readOnly.status).toBe(200);
