@@ -5,6 +5,7 @@ import type { SpendFact } from './loyalty/tiers.ts';
 import { heldTier } from './loyalty/tier-life.ts';
 import { birthdayPointsRefusal, giftCouponRefusal, type GiftEvidence } from './loyalty/gift-checks.ts';
 import type { CouponTemplate } from './schemas/coupon.ts';
+import { clawbackVestsOn, vestingDayFor } from './loyalty/vesting.ts';
 import { own } from './own.ts';
 import { consentTimeRefusal } from './privacy/consent.ts';
 import type { Coupon } from './schemas/coupon.ts';
@@ -122,7 +123,7 @@ function orderRefusal(o: OrderDoc, ev: FactEvidence): string | undefined {
       why = priced.refusal.message;
       continue;
     }
-    const mismatch = pricingMismatch(o, priced.value);
+    const mismatch = pricingMismatch(o, priced.value) ?? vestingMismatch(o, rules);
     if (mismatch) {
       why = `${mismatch} differs from what rules version ${rules.version} give`;
       continue;
@@ -199,14 +200,17 @@ function ledgerRefusal(p: LedgerDoc, ev: FactEvidence): string | undefined {
       if (!ref || ref.type !== 'order') return `${p.reason} points for ${p.ref}, which the hub does not have`;
       if (p._id !== docId.pts(m, `${p.reason}:${p.ref.slice('order:'.length)}`) || ref.memberId !== m) return `${p._id} does not belong to ${p.ref}`;
       const expected = p.reason === 'earn' ? ref.pointsEarned : -ref.pointsRedeemed;
-      return p.delta === expected ? undefined : `${p.ref} ${p.reason === 'earn' ? 'earns' : 'spends'} ${Math.abs(expected)} points, not ${Math.abs(p.delta)}`;
+      if (p.delta !== expected) return `${p.ref} ${p.reason === 'earn' ? 'earns' : 'spends'} ${Math.abs(expected)} points, not ${Math.abs(p.delta)}`;
+      return ledgerVestingRefusal(p, p.reason === 'earn' ? ref.pointsVestOn : undefined);
     }
     case 'clawback':
     case 'return': {
       if (!ref || ref.type !== 'refund') return `${p.reason} points for ${p.ref}, which the hub does not have`;
       if (p._id !== docId.pts(m, `${p.reason}:${p.ref.slice('refund:'.length)}`) || ref.memberId !== m) return `${p._id} does not belong to ${p.ref}`;
       const expected = p.reason === 'clawback' ? -ref.pointsClawedBack : ref.pointsReturned;
-      return p.delta === expected ? undefined : `${p.ref} moves ${Math.abs(expected)} points, not ${Math.abs(p.delta)}`;
+      if (p.delta !== expected) return `${p.ref} moves ${Math.abs(expected)} points, not ${Math.abs(p.delta)}`;
+      const order = p.reason === 'clawback' ? ev.fact(ref.orderId) : undefined;
+      return ledgerVestingRefusal(p, order?.type === 'order' ? clawbackVestsOn(order, ref.day) : undefined);
     }
     case 'interaction': {
       // pts:<member>:int:<kind>:<once>, written with its event event:<store>:<member>:int:<kind>:<once>
@@ -221,4 +225,22 @@ function ledgerRefusal(p: LedgerDoc, ev: FactEvidence): string | undefined {
     default:
       return `points for '${p.reason}' are the hub's to give`;
   }
+}
+
+// Vesting (issue 13, decision 018).
+
+/** Whether the order's vesting day is the one `rules` give its points; undefined when it is. */
+function vestingMismatch(o: OrderDoc, rules: LoyaltyRules): string | undefined {
+  const expected = o.pointsEarned > 0 ? vestingDayFor(rules, o.day) : undefined;
+  return (o.pointsVestOn ?? null) === (expected ?? null) ? undefined : 'pointsVestOn';
+}
+
+/**
+ * An earning vests when its order says; a claw-back made before that takes from the pending
+ * points (it carries their day), one made after from the balance. A store that wrote other dates
+ * would make points spendable early, or pending ones vanish from the balance.
+ */
+function ledgerVestingRefusal(p: LedgerDoc, expected: string | undefined): string | undefined {
+  if ((p.vestsOn ?? null) === (expected ?? null)) return undefined;
+  return expected === undefined ? `${p._id} vests on ${p.vestsOn}, but its points are spendable at once` : `${p._id} must vest on ${expected}, not ${p.vestsOn ?? 'at once'}`;
 }

@@ -2,6 +2,7 @@ import {
   dayNumber,
   decodeLedger,
   hasTuple,
+  hasUnvested,
   idHash,
   ledgerTuple,
   LEDGER_STRIDE,
@@ -10,8 +11,10 @@ import {
   spendTuple,
   SPEND_STRIDE,
   upsertTuple,
+  vestTuple,
+  VEST_STRIDE,
 } from './compact-facts.ts';
-import { ledgerBalance, type Balance, type LedgerFact } from './loyalty/points.ts';
+import { isPendingFact, ledgerBalance, type Balance, type LedgerFact } from './loyalty/points.ts';
 import { tierForSpend, windowStart } from './loyalty/tiers.ts';
 import { packedTierState, type TierState } from './loyalty/tier-life.ts';
 import type { Coupon, CouponTemplate } from './schemas/coupon.ts';
@@ -36,6 +39,8 @@ export interface MemberRecord {
   coupons?: Coupon[];
   /** 1-12, from the profile's birthday: the month of a birthday gift (decision 019). */
   birthMonth?: number;
+  /** Vesting days of the ledger entries written before theirs (compact-facts.ts VEST_STRIDE; decision 018). */
+  vest?: number[];
 }
 
 export interface Redemption {
@@ -100,10 +105,30 @@ function isMemberFact(doc: AnyDoc): doc is MemberFact {
   return doc.type === 'pts' || doc.type === 'order' || doc.type === 'refund' || doc.type === 'coupon';
 }
 
-const balanceOf = (r: MemberRecord | undefined, today: string): Balance => ledgerBalance(decodeLedger(r?.ledger), today);
+const balanceOf = (r: MemberRecord | undefined, today: string): Balance => ledgerBalance(decodeLedger(r?.ledger, r?.vest), today);
 
-/** Just the balance: read from the packed ledger when spending order cannot matter (almost always). */
-const pointsOf = (r: MemberRecord | undefined, today: string): number => plainLedgerBalance(r?.ledger, dayNumber(today)) ?? balanceOf(r, today).balance;
+/**
+ * Just the spendable balance: read from the packed ledger when spending order cannot matter
+ * (almost always); with points still pending, by the whole fold (ledgerBalance).
+ */
+const pointsOf = (r: MemberRecord | undefined, today: string): number =>
+  (hasUnvested(r?.vest, dayNumber(today)) ? undefined : plainLedgerBalance(r?.ledger, dayNumber(today))) ?? balanceOf(r, today).balance;
+
+type Pending = { pending: number; nextVesting: { on: string; points: number } | null };
+
+/** Points not yet spendable and the next day some vest; undefined when none are pending (the usual case, read without a fold). */
+function pendingOf(r: MemberRecord | undefined, today: string): Pending | undefined {
+  return hasUnvested(r?.vest, dayNumber(today)) ? pendingIn(balanceOf(r, today)) : undefined;
+}
+
+const pendingIn = (b: Balance): Pending | undefined => (b.pending === undefined ? undefined : { pending: b.pending, nextVesting: b.nextVesting ?? null });
+
+/** The spendable balance and what is pending, with one fold at most (identify and checkout ask for both). */
+function pointsAndPending(r: MemberRecord | undefined, today: string): { points: number; pending: Pending | undefined } {
+  if (!hasUnvested(r?.vest, dayNumber(today))) return { points: pointsOf(r, today), pending: undefined };
+  const b = balanceOf(r, today);
+  return { points: b.balance, pending: pendingIn(b) };
+}
 
 /** The tier from the packed spend facts: the same sum as rollingSpend, without decoding them. */
 const tierOf = (rules: LoyaltyRules, r: MemberRecord | undefined, today: string): TierRule =>
@@ -116,6 +141,7 @@ function foldMemberFact(r: MemberRecord, doc: MemberFact): void {
   switch (doc.type) {
     case 'pts':
       r.ledger = upsertTuple(r.ledger, LEDGER_STRIDE, ledgerTuple(doc._id, doc.delta, doc.at, doc.day, doc.expiresOn));
+      if (isPendingFact(doc)) r.vest = upsertTuple(r.vest, VEST_STRIDE, vestTuple(doc._id, doc.vestsOn!));
       return;
     case 'order':
       r.spend = upsertTuple(r.spend, SPEND_STRIDE, spendTuple(doc._id, doc.day, doc.payableCents));
@@ -309,6 +335,7 @@ export class MemberIndex {
       if (!loser) continue;
       for (let i = 0; loser.ledger && i < loser.ledger.length; i += LEDGER_STRIDE) out.ledger = upsertTuple(out.ledger, LEDGER_STRIDE, loser.ledger.slice(i, i + LEDGER_STRIDE));
       for (let i = 0; loser.spend && i < loser.spend.length; i += SPEND_STRIDE) out.spend = upsertTuple(out.spend, SPEND_STRIDE, loser.spend.slice(i, i + SPEND_STRIDE));
+      for (let i = 0; loser.vest && i < loser.vest.length; i += VEST_STRIDE) out.vest = upsertTuple(out.vest, VEST_STRIDE, loser.vest.slice(i, i + VEST_STRIDE));
       for (const c of loser.coupons ?? []) out.coupons = upsert(out.coupons && [...out.coupons], c, (x) => x.code === c.code);
       // A merged-away member's profile stands in only until the survivor's arrives.
       if (out.phone === undefined && loser.phone !== undefined) {
@@ -354,6 +381,20 @@ export class MemberIndex {
     return pointsOf(this.combined(memberId), today);
   }
 
+  /**
+   * The points the member can spend now (decision 018): pending and expired points left out, a
+   * debt counted. What pays a receipt at the till and what a points exchange may take; the same
+   * number as `points`, named for those who spend.
+   */
+  spendable(memberId: string, today: string): number {
+    return pointsOf(this.combined(memberId), today);
+  }
+
+  /** Points the member has earned that are not spendable yet, with the next vesting; undefined when none. */
+  pending(memberId: string, today: string): Pending | undefined {
+    return pendingOf(this.combined(memberId), today);
+  }
+
   /** Spend within the rules' tier window ending on `today`, in cents: what the tier is reached by. */
   rollingSpend(memberId: string, today: string): number {
     const r = this.combined(memberId);
@@ -390,7 +431,7 @@ export class MemberIndex {
     return {
       profile: r as Profile,
       tier: tierOf(this.rules, r, today),
-      points: pointsOf(r, today),
+      ...pointsAndPending(r, today),
       coupons: this.usable(r.coupons, now),
     };
   }
@@ -403,13 +444,14 @@ export class MemberIndex {
   }
 
   /** The member's tier and points as they would be once `docs` (facts, not merges) are applied; changes nothing. */
-  preview(asked: string, docs: readonly AnyDoc[], today: string): { tier: TierRule; points: number } {
+  preview(asked: string, docs: readonly AnyDoc[], today: string): { tier: TierRule; points: number; pending?: number } {
     const memberId = this.canonical(asked);
     const current = this.combined(memberId);
     // upsertTuple never changes the lists it is given, so the copy can share them.
-    const copy: MemberRecord = { id: memberId, ...(current?.ledger ? { ledger: current.ledger } : {}), ...(current?.spend ? { spend: current.spend } : {}) };
+    const copy: MemberRecord = { id: memberId, ...(current?.ledger ? { ledger: current.ledger } : {}), ...(current?.spend ? { spend: current.spend } : {}), ...(current?.vest ? { vest: current.vest } : {}) };
     for (const d of docs) if (isMemberFact(d) && d.memberId !== undefined && this.canonical(d.memberId) === memberId) foldMemberFact(copy, d);
-    return { tier: tierOf(this.rules, copy, today), points: pointsOf(copy, today) };
+    const { points, pending } = pointsAndPending(copy, today);
+    return { tier: tierOf(this.rules, copy, today), points, ...(pending?.pending ? { pending: pending.pending } : {}) };
   }
 
   /**

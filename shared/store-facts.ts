@@ -113,7 +113,7 @@ function ledgerRefusal(doc: LedgerDoc, storeId: string): string | undefined {
   if (doc.reason === 'birthday' && (!/^pts:[^:]+:birthday:\d{4}$/.test(doc._id) || doc._id.slice(-4) !== doc.day.slice(0, 4) || doc.ref !== docId.member(doc.memberId))) {
     return 'a birthday gift is pts:<member>:birthday:<year of its day> for member:<member>';
   }
-  return undefined;
+  return vestingDateRefusal(doc);
 }
 
 /**
@@ -124,6 +124,13 @@ function giftCouponRefusal(doc: CouponDoc): string | undefined {
   if (doc._id !== docId.coupon(doc.code)) return 'a coupon id must be coupon:<code>';
   if (doc.validFrom !== doc.issuedAt || doc.validTo <= doc.validFrom) return 'a gift coupon is valid from its issue, for some time';
   return undefined;
+}
+
+// Vesting (decision 018): only a receipt's points vest, and only on a day after they were written.
+function vestingDateRefusal(doc: LedgerDoc): string | undefined {
+  if (doc.vestsOn === undefined) return undefined;
+  if (doc.reason !== 'earn' && doc.reason !== 'clawback') return `a ${doc.reason} entry does not vest`;
+  return doc.vestsOn > doc.day ? undefined : 'vestsOn must be after the day it was written';
 }
 
 /** The order's numbers add up: each line, the totals, the discounts; points only with a member. */
@@ -142,6 +149,7 @@ export function orderArithmeticRefusal(o: OrderDoc): string | undefined {
   if (o.couponDiscountCents !== o.coupons.reduce((s, c) => s + c.discountCents, 0)) return 'couponDiscountCents is not the sum of the coupons';
   if (o.memberId === undefined && (o.pointsEarned > 0 || o.pointsRedeemed > 0 || o.coupons.length > 0)) return 'points and coupons need a member';
   if (o.pointsUncapped !== undefined && o.pointsUncapped <= o.pointsEarned) return 'pointsUncapped must exceed pointsEarned';
+  if (o.pointsVestOn !== undefined && (o.pointsEarned === 0 || o.pointsVestOn <= o.day)) return 'pointsVestOn needs points earned and a day after the receipt'; // vesting, decision 018
   return undefined;
 }
 

@@ -80,6 +80,8 @@ const ENTRIES = [
   ['error.internalText', 'The store node could not answer this page; the error is in its log.'],
   ['error.memberGone', 'This store knows no such member.'],
   ['error.home', 'Back to search'],
+  // Vesting (issue 13, decision 018)
+  ['profile.pending', '{points} pending: {next} become spendable on {day}'],
   // Tier benefits and tier life (decision 019)
   ['profile.benefits', 'What {tier} gives'],
   ['profile.tierSince', 'Since {day}'],

@@ -82,6 +82,8 @@ export const GUIDE_ZH_CN: ReadonlyMap<GuideMessageKey, string> = new Map<GuideMe
   ['error.internalText', '门店节点无法显示此页面，错误已记入日志。'],
   ['error.memberGone', '本店没有该会员。'],
   ['error.home', '返回查找'],
+  // Vesting (issue 13, decision 018)
+  ['profile.pending', '待生效 {points} 分：其中 {next} 分于 {day} 起可用'],
   // 等级权益与等级有效期（决策 019）
   ['profile.benefits', '{tier}权益'],
   ['profile.tierSince', '自 {day} 起'],

@@ -2,6 +2,7 @@ import { docId } from '../../shared/doc-ids.ts';
 import { AppError } from '../../shared/errors.ts';
 import { priceCheckout } from '../../shared/loyalty/checkout.ts';
 import { priceRefund } from '../../shared/loyalty/refund.ts';
+import { clawbackVestsOn, vestingDayFor } from '../../shared/loyalty/vesting.ts';
 import type { CheckoutBody, RefundBody } from '../../shared/schemas/api.ts';
 import { OrderDocSchema, RefundDocSchema, type AnyDoc, type OrderDoc, type RefundDoc } from '../../shared/schemas/documents.ts';
 import { getDoc, moment, type EdgeContext } from '../context.ts';
@@ -64,9 +65,12 @@ export async function checkout(ctx: EdgeContext, terminalId: string, body: Check
     });
     if (!priced.ok) {
       const { code, message, ...details } = priced.refusal;
-      throw new AppError(code, message, details);
+      // The balance refused is what can be spent; what is still vesting is named beside it.
+      const pending = code === 'insufficient_points' && memberId ? index.pending(memberId, today) : undefined;
+      throw new AppError(code, message, { ...details, ...(pending ? { pending: pending.pending } : {}) });
     }
     const p = priced.value;
+    const vestsOn = p.pointsEarned > 0 ? vestingDayFor(index.rules, today) : undefined;
     const spent = memberId && p.pointsRedeemed > 0 ? ctx.hub?.offlineSpent(memberId) : undefined;
     if (spent !== undefined) {
       const limit = index.rules.offlineSpendLimit;
@@ -86,12 +90,13 @@ export async function checkout(ctx: EdgeContext, terminalId: string, body: Check
       day: today,
       ...p,
       rulesVersion: index.rules.version,
+      ...(vestsOn ? { pointsVestOn: vestsOn } : {}),
       requestHash: hash,
     };
     const docs: AnyDoc[] = [order];
     if (memberId) {
       if (p.pointsRedeemed > 0) docs.push(ledgerEntry(ctx, memberId, `redeem:${checkoutIdOf(orderId)}`, { delta: -p.pointsRedeemed, reason: 'redeem', ref: orderId }));
-      if (p.pointsEarned > 0) docs.push(ledgerEntry(ctx, memberId, `earn:${checkoutIdOf(orderId)}`, { delta: p.pointsEarned, reason: 'earn', ref: orderId }));
+      if (p.pointsEarned > 0) docs.push(ledgerEntry(ctx, memberId, `earn:${checkoutIdOf(orderId)}`, { delta: p.pointsEarned, reason: 'earn', ref: orderId, vestsOn }));
       for (const c of p.coupons) {
         docs.push({ _id: docId.redeem(c.code), type: 'redeem', code: c.code, memberId, orderId, storeId: ctx.storeId, terminalId, discountCents: c.discountCents, at: now });
       }
@@ -127,7 +132,7 @@ async function holdCoupons(ctx: EdgeContext, orderId: string, codes: string[]): 
 function projectedMember(ctx: EdgeContext, memberId: string | undefined, docs: AnyDoc[]) {
   if (!memberId) return undefined;
   const preview = ctx.live.index.preview(memberId, docs, moment(ctx).today);
-  return { id: memberId, tier: preview.tier.code, points: { balance: preview.points } };
+  return { id: memberId, tier: preview.tier.code, points: { balance: preview.points, ...(preview.pending ? { pending: preview.pending } : {}) } };
 }
 
 /**
@@ -200,7 +205,7 @@ export async function refund(ctx: EdgeContext, terminalId: string, checkoutId: s
     const docs: AnyDoc[] = [doc];
     if (memberId) {
       const cause = refundId.slice('refund:'.length);
-      if (p.pointsClawedBack > 0) docs.push(ledgerEntry(ctx, memberId, `clawback:${cause}`, { delta: -p.pointsClawedBack, reason: 'clawback', ref: refundId }));
+      if (p.pointsClawedBack > 0) docs.push(ledgerEntry(ctx, memberId, `clawback:${cause}`, { delta: -p.pointsClawedBack, reason: 'clawback', ref: refundId, vestsOn: clawbackVestsOn(order, today) }));
       if (p.pointsReturned > 0) docs.push(ledgerEntry(ctx, memberId, `return:${cause}`, { delta: p.pointsReturned, reason: 'return', ref: refundId }));
     }
     const after = projectedMember(ctx, memberId, docs);

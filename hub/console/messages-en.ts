@@ -547,6 +547,13 @@ const ENTRIES = [
   ['dashboard.oneIdNote', 'Identification rate: golden members whose records come from two or more channels. Completeness: the mean share of profile fields filled.'],
   ['dashboard.oneIdLoading', 'One-ID is still loading.'],
   ['dashboard.catchingUp', 'The hub is still counting what has arrived; figures may be low for a moment.'],
+  // Vesting (issue 13, decision 018)
+  ['members.pending', 'Pending points'],
+  ['members.vests', '{next} become spendable on {day}'],
+  ['loyalty.vestingDays', 'Points vest after (days)'],
+  ['loyalty.vestingDaysHint', 'The return window: points a receipt earns are pending, and a refund cancels them, until this many days after it. Empty or 0: spendable at once.'],
+  ['loyalty.days', '{n} days'],
+  ['loyalty.vestAtOnce', 'At once'],
   // Tier benefits (TIER, decision 019)
   ['reason.birthday', 'Birthday gift'],
   ['tierBenefits.title', 'Tier life and benefits'],

@@ -549,6 +549,13 @@ export const ZH_CN: ReadonlyMap<MessageKey, string> = new Map<MessageKey, string
   ['dashboard.oneIdNote', '识别率：记录来自两个及以上渠道的统一会员占比。完整度：资料字段的平均填写比例。'],
   ['dashboard.oneIdLoading', 'One-ID 仍在加载。'],
   ['dashboard.catchingUp', '总部仍在统计刚到达的数据，数字可能暂时偏低。'],
+  // Vesting (issue 13, decision 018)
+  ['members.pending', '待生效积分'],
+  ['members.vests', '{next} 分将于 {day} 起可用'],
+  ['loyalty.vestingDays', '积分生效天数'],
+  ['loyalty.vestingDaysHint', '退货期：小票所得积分在此天数内待生效，期间退货即取消。留空或 0：立即可用。'],
+  ['loyalty.days', '{n} 天'],
+  ['loyalty.vestAtOnce', '立即'],
   // 等级权益（TIER，决策 019）
   ['reason.birthday', '生日礼'],
   ['tierBenefits.title', '等级有效期与权益'],

@@ -26,7 +26,8 @@ export const DB = {
   audit: 'hub-audit',
   /**
    * The dashboard's counters (decision 013): `day:`, `online:`, `reg:`, `act:` per day, `buyers`,
-   * `mbr:<member>`, and a checkpoint per feed followed (`cp:facts`, `cp:members`, `cp:online`).
+   * the members' state in chunks `mbrs:<bucket>`, and a checkpoint per feed followed (`cp:facts`,
+   * `cp:members`, `cp:online`).
    */
   dashboard: 'hub-dashboard',
 } as const;

@@ -1,14 +1,25 @@
 import { localDate, addDays } from '../../shared/local-time.ts';
 import type { Log } from '../../shared/cli/log.ts';
 import { docId } from '../../shared/doc-ids.ts';
-import { aggId, CounterDocs, factDocIds, foldFacts, foldMembers, foldOnline, memberDocIds, onlineDocIds, type BuyersDoc, type Change, type CountDoc, type DayDoc, type FactLike, type MemberLike, type OnlineDoc, type OnlineOrderLike } from '../../shared/dashboard/aggregates.ts';
+import { aggId, CounterDocs, factDocIds, foldFacts, foldMembers, foldOnline, memberDocIds, onlineDocIds, type BuyersDoc, type Change, type CountDoc, type DayDoc, type FactLike, type MemberDoc, type MemberLike, type OnlineDoc, type OnlineOrderLike } from '../../shared/dashboard/aggregates.ts';
+import { MEMBER_CHUNK_PREFIX, MemberStates, type MemberChunk } from '../../shared/dashboard/member-states.ts';
 import { ACTIVE_DAYS, dashboardFigures, type CounterInput, type DashboardFigures, type FigureScope } from '../../shared/dashboard/figures.ts';
 import type { OneIdMetrics } from '../../shared/one-id/metrics.ts';
 import { seqNumber, type Couch, type Doc } from '../couch/couch.ts';
 import { DB } from '../couch/databases.ts';
 
-/** Changes read and folded at once: one read of the counters a batch touches, two bulk writes. */
+/** Changes read and folded at once: one read of the counters a batch touches, one bulk write. */
 const BATCH = 5000;
+/** Member chunks written in one request at a snapshot. */
+const CHUNK_BULK = 500;
+/**
+ * A snapshot of the members follows the facts feed at most this often, and never sooner than ten
+ * times the last one took: a catch-up with millions of receipts spends at most a tenth of its
+ * time writing members, a hub that follows live receipts replays at most this much after a kill.
+ */
+const SNAPSHOT_EVERY_MS = 10_000;
+/** Member chunks rewritten before hub-dashboard is compacted (old revisions of chunks are most of its disk). */
+const COMPACT_AFTER_CHUNKS = 40_000;
 
 type Feed = 'facts' | 'members' | 'online';
 const FEED_DB: Record<Feed, string> = { facts: DB.facts, members: DB.members, online: DB.identity };
@@ -39,6 +50,15 @@ export class DashboardCounters {
   private loading: Promise<Map<string, Doc & { seq: number }>> | undefined;
   /** Counter writes so far: a load that saw one happen meanwhile may hold an old revision, and reads again. */
   private writes = 0;
+  /** The members as the facts feed has folded them (read from their chunks before the first batch). */
+  private members: MemberStates | undefined;
+  /** Where the facts feed stands in memory; its stored checkpoint moves with each members' snapshot. */
+  private factsAt: number | undefined;
+  private snapshotAt = 0;
+  private snapshotMs = 0;
+  private chunksSinceCompaction = 0;
+  /** Once per process: read the member chunks, and start over from an older layout. */
+  private ready: Promise<void> | undefined;
   /** Changes folded since the start, per feed (the bench reports the catch-up rate). */
   readonly folded: Record<Feed, number> = { facts: 0, members: 0, online: 0 };
   /** One-ID's figures as the dashboard last read them (hub/dashboard/service.ts). */
@@ -57,10 +77,16 @@ export class DashboardCounters {
     this.stopped = true;
     clearInterval(this.timer);
     await Promise.allSettled([...this.running.values()]);
+    // What was folded since the last snapshot need not be folded again at the next start.
+    await this.snapshot().catch((err) => this.deps.log.warn('dashboard members not stored at stop; the next start replays them', { err: String(err) }));
   }
 
   /** Folds what the feeds hold now (joining a run under way). */
   async catchUp(): Promise<void> {
+    await (this.ready ??= this.prepare().catch((err) => {
+      this.ready = undefined;
+      throw err;
+    }));
     await Promise.all((['members', 'facts', 'online'] as const).map((feed) => this.run(feed)));
   }
 
@@ -72,26 +98,88 @@ export class DashboardCounters {
     return run;
   }
 
+  /**
+   * Reads the member chunks. A hub that kept members one document each (`mbr:`, the first layout)
+   * starts its counters over: they are derived from the feeds, and a replay rebuilds them.
+   */
+  private async prepare(): Promise<void> {
+    const { couch, log } = this.deps;
+    const legacy = await couch.range(DB.dashboard, { startkey: 'mbr:', endkey: 'mbr:\ufff0' }, 1);
+    if (legacy.length > 0) {
+      log.info('dashboard counters: rebuilding from the feeds in the chunked layout');
+      await couch.server.db.destroy(DB.dashboard);
+      await couch.ensureDb(DB.dashboard);
+    }
+    const members = new MemberStates();
+    for await (const page of couch.pages<MemberChunk & Doc>(DB.dashboard, { startkey: MEMBER_CHUNK_PREFIX, endkey: `${MEMBER_CHUNK_PREFIX}\ufff0` }, 200)) for (const chunk of page) members.load(chunk);
+    this.members = members;
+  }
+
+  private async checkpoint(feed: Feed): Promise<Checkpoint> {
+    const cp = this.checkpoints.get(feed) ?? (await this.deps.couch.get<Checkpoint>(DB.dashboard, `cp:${feed}`)) ?? { _id: `cp:${feed}`, seq: 0, at: '' };
+    this.checkpoints.set(feed, cp);
+    return cp;
+  }
+
+  private async storeCheckpoint(feed: Feed, seq: number): Promise<void> {
+    const cp = await this.checkpoint(feed);
+    const next: Checkpoint = { _id: `cp:${feed}`, seq, at: new Date().toISOString(), ...(cp._rev ? { _rev: cp._rev } : {}) };
+    const saved = await this.deps.couch.db(DB.dashboard).insert(next).catch((err) => {
+      // Read again next time (the replay adds nothing twice).
+      this.checkpoints.delete(feed);
+      throw err;
+    });
+    this.checkpoints.set(feed, { ...next, _rev: saved.rev });
+  }
+
+  /**
+   * Stores the members changed since the last snapshot, then moves the facts feed's checkpoint to
+   * where they were folded: only then is a fact folded into counters and members both for good.
+   */
+  private async snapshot(): Promise<void> {
+    const members = this.members;
+    const at = this.factsAt;
+    if (!members || at === undefined) return;
+    const started = performance.now();
+    const chunks = members.changedChunks();
+    for (let i = 0; i < chunks.length; i += CHUNK_BULK) {
+      const part = chunks.slice(i, i + CHUNK_BULK);
+      const res = await this.deps.couch.db(DB.dashboard).bulk({ docs: part as unknown as Doc[] });
+      const failed = res.find((r) => r.error);
+      if (failed) throw new Error(`dashboard members ${failed.id}: ${failed.error}`);
+      res.forEach((r) => members.stored(r.id!, r.rev!));
+    }
+    if ((await this.checkpoint('facts')).seq !== at) await this.storeCheckpoint('facts', at);
+    this.snapshotAt = Date.now();
+    this.snapshotMs = performance.now() - started;
+    this.chunksSinceCompaction += chunks.length;
+    if (this.chunksSinceCompaction >= COMPACT_AFTER_CHUNKS) {
+      this.chunksSinceCompaction = 0;
+      await this.deps.couch.compact(DB.dashboard, 30 * 60_000);
+    }
+  }
+
   private async drain(feed: Feed): Promise<void> {
     const { couch } = this.deps;
     for (;;) {
       if (this.stopped) return;
-      const cp = this.checkpoints.get(feed) ?? (await couch.get<Checkpoint>(DB.dashboard, `cp:${feed}`)) ?? { _id: `cp:${feed}`, seq: 0, at: '' };
-      const page = await couch.db(FEED_DB[feed]).changes({ since: String(cp.seq), include_docs: true, limit: BATCH } as never);
-      if (page.results.length === 0) return;
+      const since = feed === 'facts' ? (this.factsAt ??= (await this.checkpoint(feed)).seq) : (await this.checkpoint(feed)).seq;
+      const page = await couch.db(FEED_DB[feed]).changes({ since: String(since), include_docs: true, limit: BATCH } as never);
+      if (page.results.length === 0) {
+        // Quiet now: what was folded since the last snapshot is stored once it is due.
+        if (feed === 'facts' && Date.now() - this.snapshotAt >= SNAPSHOT_EVERY_MS && this.factsAt !== (await this.checkpoint('facts')).seq) await this.snapshot();
+        return;
+      }
       const results = page.results as { id: string; seq: unknown; doc?: Doc; deleted?: boolean }[];
       const live = results.flatMap((r) => (r.doc && !r.deleted ? [{ seq: seqNumber(r.seq), doc: r.doc }] : []));
       if (feed === 'facts') await this.foldFactsBatch(live as Change<FactLike>[]);
       else if (feed === 'members') await this.write(memberDocIds, foldMembers, live.map((c) => ({ seq: c.seq, doc: { ...c.doc, day: typeof c.doc.registeredAt === 'string' ? localDate(c.doc.registeredAt, this.deps.timeZone) : '' } as MemberLike })));
       else await this.write(onlineDocIds, foldOnline, live.flatMap((c) => (c.doc._id.startsWith('src:') ? [{ seq: c.seq, doc: this.onlineOrders(c.doc) }] : [])));
       this.folded[feed] += live.length;
-      const next: Checkpoint = { _id: `cp:${feed}`, seq: seqNumber(page.last_seq), at: new Date().toISOString(), ...(cp._rev ? { _rev: cp._rev } : {}) };
-      const saved = await couch.db(DB.dashboard).insert(next).catch((err) => {
-        // Read again next time (the replay adds nothing twice).
-        this.checkpoints.delete(feed);
-        throw err;
-      });
-      this.checkpoints.set(feed, { ...next, _rev: saved.rev });
+      if (feed === 'facts') {
+        this.factsAt = seqNumber(page.last_seq);
+        if (Date.now() - this.snapshotAt >= Math.max(SNAPSHOT_EVERY_MS, 10 * this.snapshotMs)) await this.snapshot();
+      } else await this.storeCheckpoint(feed, seqNumber(page.last_seq));
       if (results.length < BATCH) return;
     }
   }
@@ -125,20 +213,19 @@ export class DashboardCounters {
 
   private async load(docs: CounterDocs, ids: string[]): Promise<void> {
     const memo = await this.memory();
-    const members = ids.filter((id) => id.startsWith('mbr:'));
-    const found = await this.deps.couch.fetchDocs(DB.dashboard, members);
-    members.forEach((id, i) => docs.load(id, found[i] as never));
-    for (const id of ids) if (!id.startsWith('mbr:')) docs.load(id, memo.get(id));
+    for (const id of ids) docs.load(id, id.startsWith('mbr:') ? this.members!.get(id.slice('mbr:'.length)) : memo.get(id));
   }
 
   /** The counter documents but the members', read once (again after a failed write). */
   private memory(): Promise<Map<string, Doc & { seq: number }>> {
     if (this.memo) return Promise.resolve(this.memo);
     this.loading ??= (async () => {
+      // Not while an older layout's database is being replaced.
+      await this.ready?.catch(() => undefined);
       for (;;) {
         const before = this.writes;
         const memo = new Map<string, Doc & { seq: number }>();
-        // Every id but `cp:` and `mbr:`: `act:`, `buyers`, `day:` sort before them, `online:`, `reg:` after.
+        // Every id but `cp:` and the members' `mbrs:`: `act:`, `buyers`, `day:` sort before them, `online:`, `reg:` after.
         for (const range of [{ startkey: 'act:', endkey: 'day:\ufff0' }, { startkey: 'online:', endkey: 'reg:\ufff0' }])
           for await (const page of this.deps.couch.pages<Doc & { seq: number }>(DB.dashboard, range, 5000)) for (const d of page) if (!d._id.startsWith('cp:')) memo.set(d._id, d);
         if (this.writes === before) return (this.memo = memo);
@@ -147,12 +234,14 @@ export class DashboardCounters {
     return this.loading;
   }
 
-  /** The counters, then the members (aggregates.ts says why); any refused write fails the batch, replayed later. */
+  /**
+   * The counters, then the members (aggregates.ts says why): the counters are stored, the members
+   * kept in memory until the next snapshot. A refused write fails the batch, replayed later.
+   */
   private async store(docs: CounterDocs): Promise<void> {
     const { counters, members } = docs.written();
-    for (const part of [counters, members]) {
-      if (part.length === 0) continue;
-      const written = part.map(([id, d]) => ({ ...d, _id: id }) as Doc & { seq: number });
+    if (counters.length > 0) {
+      const written = counters.map(([id, d]) => ({ ...d, _id: id }) as Doc & { seq: number });
       this.writes++;
       const res = await this.deps.couch.db(DB.dashboard).bulk({ docs: written }).catch((err) => {
         this.memo = undefined;
@@ -163,8 +252,9 @@ export class DashboardCounters {
         this.memo = undefined;
         throw new Error(`dashboard counter ${failed.id}: ${failed.error}`);
       }
-      if (part === counters) written.forEach((d, i) => this.memo?.set(d._id, { ...d, _rev: res[i]!.rev }));
+      written.forEach((d, i) => this.memo?.set(d._id, { ...d, _rev: res[i]!.rev }));
     }
+    for (const [id, doc] of members) this.members!.put(id.slice('mbr:'.length), doc as MemberDoc);
   }
 
   /**

@@ -58,6 +58,14 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers; cloc
     await readCentral(ahead);
   }
 
+  // Vesting (decision 018): a claw-back's vesting day is judged by its refund's order, two
+  // references away; a refund the hub already holds brings no order of its own to the batch.
+  const heldRefunds = docs.flatMap((d) => {
+    const refund = d.type === 'pts' && d.reason === 'clawback' ? facts.get(d.ref) : undefined;
+    return refund?.type === 'refund' && !facts.has(refund.orderId) && !inBatch.has(refund.orderId) ? [refund] : [];
+  });
+  if (heldRefunds.length > 0) await readCentral(heldRefunds);
+
   const memberIds = new Set<string>();
   for (const d of docs) {
     const id = d.type === 'member' ? d.id : 'memberId' in d ? d.memberId : undefined;

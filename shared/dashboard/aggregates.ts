@@ -68,7 +68,10 @@ export interface CountDoc extends Counted {
 export interface BuyersDoc extends Counted {
   stores: [string, { buyers: number; repeaters: number }][];
 }
-/** `mbr:<member id>` (facts feed): what the counters need to know of one member. */
+/**
+ * `mbr:<member id>` (facts feed): what the counters need to know of one member. The id names it
+ * within a batch; the hub keeps members in memory and stores them in chunks (member-states.ts).
+ */
 export interface MemberDoc extends Counted {
   home: string;
   receipts: number;

@@ -23,6 +23,7 @@ export function rulesToForm(rules: LoyaltyRules): [string, string][] {
   out.push(['cash.pointsPerYuan', String(rules.cash.pointsPerYuan)], ['cash.maxShareBps', String(rules.cash.maxShareBps)], ['expiry.kind', rules.expiry.kind]);
   if (rules.expiry.kind === 'relative') out.push(['expiry.months', String(rules.expiry.months)]);
   out.push(['offlineSpendLimit', String(rules.offlineSpendLimit)], ['maxPointsPerReceipt', String(rules.maxPointsPerReceipt)]);
+  if (rules.vestingDays !== undefined) out.push(['vestingDays', String(rules.vestingDays)]); // vesting, decision 018
   return out;
 }
 
@@ -71,6 +72,8 @@ export function rulesFromForm(entries: readonly (readonly [string, string])[]): 
     expiry: expiryKind === 'relative' ? { kind: expiryKind, months: wholeNumber(form, 'expiry.months', errors) } : { kind: expiryKind },
     offlineSpendLimit: wholeNumber(form, 'offlineSpendLimit', errors),
     maxPointsPerReceipt: wholeNumber(form, 'maxPointsPerReceipt', errors),
+    // Vesting (decision 018): left empty, points are spendable at once, as in rules without it.
+    ...(form.text('vestingDays') !== '' ? { vestingDays: wholeNumber(form, 'vestingDays', errors) } : {}),
   };
   const parsed = LoyaltyRulesSchema.safeParse(candidate);
   if (parsed.success && errors.size === 0) return { ok: true, rules: parsed.data };

@@ -60,11 +60,22 @@ export const LedgerDocSchema = z.object({
   day: LocalDate,
   /** Last store-local day the points can be spent; absent = no expiry. */
   expiresOn: LocalDate.optional(),
+  /**
+   * Vesting (decision 018): on an earning, the store-local day its points become spendable (they
+   * are pending before it); on a claw-back, the vesting day of the pending points it cancels.
+   * Absent, or not after `day`: the entry counts at once, as before vesting existed.
+   */
+  vestsOn: LocalDate.optional(),
 });
 export type LedgerDoc = z.infer<typeof LedgerDocSchema>;
 
 /** The member as a receipt printed them, so that a retried request gets the same answer. */
-export const MemberAfterSchema = z.object({ id: MemberId, tier: z.string(), points: z.object({ balance: Points }) });
+export const MemberAfterSchema = z.object({
+  id: MemberId,
+  tier: z.string(),
+  /** `pending`: points not yet spendable (vesting, decision 018), present when there are some. */
+  points: z.object({ balance: Points, pending: Points.optional() }),
+});
 
 export const OrderLineSchema = z.object({
   sku: Sku,
@@ -100,6 +111,8 @@ export const OrderDocSchema = z.object({
   /** The version of the loyalty rules the receipt was priced with (absent before 2026-11-29). */
   rulesVersion: z.number().int().nonnegative().optional(),
   memberAfter: MemberAfterSchema.optional(),
+  /** The store-local day the points it earns become spendable (vesting, decision 018); absent: at once. */
+  pointsVestOn: LocalDate.optional(),
   /** Hash of the request that made it: the same receipt number with other content is refused. */
   requestHash: z.string(),
 });

@@ -89,6 +89,12 @@ export const LoyaltyRulesSchema = z.strictObject({
   tierLife: TierLifeSchema.optional(),
   /** Benefits by tier code (decision 019); a code no tier has is ignored. */
   tierBenefits: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$/), TierBenefitsSchema).optional(),
+  // Vesting (issue 13, decision 018).
+  /**
+   * Days after the receipt's store-local day before the points it earns can be spent (the return
+   * window): until then they are pending, and a refund cancels them. Absent or 0: at once.
+   */
+  vestingDays: z.number().int().min(0).max(365).optional(),
 });
 export type LoyaltyRules = z.infer<typeof LoyaltyRulesSchema>;
 export type TierRule = z.infer<typeof TierRuleSchema>;

@@ -189,4 +189,29 @@ it('receipts, a refund, a registration and imported orders: the API, the console
   }, 30_000, 'counters caught up after the restart');
   const { upToDate: _c, ...againFigures } = again;
   expect(againFigures).toEqual(all);
+
+  // A hub of the first layout (a document per member, `mbr:`) rebuilds its counters from the feeds.
+  await hub.kill();
+  const older = await startEmbeddedCouch(hubDir, createLog('test', true));
+  try {
+    const couch = new Couch(older.url);
+    expect((await couch.range(DB.dashboard, { startkey: 'mbrs:', endkey: 'mbrs:\ufff0' })).length).toBeGreaterThan(0);
+    await couch.db(DB.dashboard).insert({ _id: 'mbr:M-OLD', seq: 1, home: 'S001', receipts: 9, lastDay: today });
+  } finally {
+    await older.stop();
+  }
+  hub = await startHub(hubDir, hubPort);
+  const rebuilt = await eventually(async () => {
+    const f = await apiFigures(asToken);
+    return f.upToDate ? f : undefined;
+  }, 30_000, 'counters rebuilt in the chunked layout');
+  const { upToDate: _d, ...rebuiltFigures } = rebuilt;
+  expect(rebuiltFigures).toEqual(all);
+  await hub.kill();
+  const after = await startEmbeddedCouch(hubDir, createLog('test', true));
+  try {
+    expect(await new Couch(after.url).get(DB.dashboard, 'mbr:M-OLD')).toBeUndefined();
+  } finally {
+    await after.stop();
+  }
 });

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { channelOfSource, CounterDocs, factDocIds, foldFacts, foldMembers, foldOnline, memberDocIds, onlineDocIds, type BuyersDoc, type Change, type CountDoc, type DayDoc, type FactLike, type MemberLike, type OnlineDoc, type OnlineOrderLike } from '../../shared/dashboard/aggregates.ts';
 import { dashboardFigures, recountFigures, type FigureScope } from '../../shared/dashboard/figures.ts';
+import { MemberStates, type MemberChunk } from '../../shared/dashboard/member-states.ts';
 
 const TODAY = '2026-11-30';
 const DAYS = ['2026-08-01', '2026-09-02', '2026-11-01', '2026-11-20', '2026-11-29', '2026-11-30'];
@@ -50,6 +51,79 @@ function run<T>(stored: Map<string, unknown>, feed: Change<T>[], sizes: number[]
   }
 }
 
+/**
+ * The facts feed as the hub folds it (hub/dashboard/counters.ts): counters stored each batch,
+ * members kept in memory and stored in chunks at a snapshot every `every` batches, the
+ * checkpoint moved after the snapshot. A kill loses the memory: it may strike while a batch's
+ * counters are written or while a snapshot's chunks are (a prefix of either written), and the
+ * hub then starts again from the stored checkpoint with the members of the stored chunks.
+ */
+function runFacts(stored: Map<string, unknown>, feed: Change<FactLike>[], sizes: number[], kills: number[], every: number) {
+  const chunks = new Map<string, MemberChunk>();
+  const revive = () => {
+    const members = new MemberStates(3);
+    for (const c of chunks.values()) members.load(structuredClone(c));
+    return members;
+  };
+  let members = revive();
+  let checkpoint = 0;
+  let at = 0;
+  let step = 0;
+  let killed = 0;
+  // Each write is a step; a kill after `kills[k]` more steps.
+  const alive = () => {
+    step++;
+    if (killed < kills.length && step >= kills.slice(0, killed + 1).reduce((a, b) => a + b + 1, 0)) {
+      killed++;
+      return false;
+    }
+    return true;
+  };
+  let batches = 0;
+  for (let guard = 0; ; guard++) {
+    if (guard > 10_000) throw new Error('no progress');
+    const crashed = (() => {
+      if (at >= feed.length) {
+        // Quiet feed: the last snapshot.
+        for (const c of members.changedChunks()) {
+          if (!alive()) return true;
+          chunks.set(c._id, structuredClone(c));
+          members.stored(c._id, 'r');
+        }
+        checkpoint = at;
+        return false;
+      }
+      const batch = feed.slice(at, at + sizes[batches % sizes.length]!);
+      batches++;
+      const docs = new CounterDocs();
+      const load = (id: string) => docs.load(id, id.startsWith('mbr:') ? members.get(id.slice(4)) : (stored.get(id) as never));
+      for (const id of factDocIds(batch)) load(id);
+      for (const id of factDocIds(batch, docs)) if (!docs.has(id)) load(id);
+      foldFacts(docs, batch, homeOf);
+      const written = docs.written();
+      for (const [id, doc] of written.counters) {
+        if (!alive()) return true;
+        stored.set(id, structuredClone(doc));
+      }
+      for (const [id, doc] of written.members) members.put(id.slice(4), structuredClone(doc) as never);
+      at += batch.length;
+      if (batches % every === 0) {
+        for (const c of members.changedChunks()) {
+          if (!alive()) return true;
+          chunks.set(c._id, structuredClone(c));
+          members.stored(c._id, 'r');
+        }
+        checkpoint = at;
+      }
+      return false;
+    })();
+    if (crashed) {
+      members = revive();
+      at = checkpoint;
+    } else if (at >= feed.length && checkpoint === at) return;
+  }
+}
+
 function figuresOf(stored: Map<string, unknown>, scope: FigureScope, days = 200) {
   const of = <D>(prefix: string) => [...stored].filter(([id]) => id.startsWith(prefix)).map(([id, d]) => [id.slice(prefix.length), d as D] as [string, D]);
   return dashboardFigures({ days: of<DayDoc>('day:'), online: of<OnlineDoc>('online:'), reg: of<CountDoc>('reg:'), act: of<CountDoc>('act:'), buyers: stored.get('buyers') as BuyersDoc | undefined }, TODAY, days, scope);
@@ -82,6 +156,38 @@ describe('dashboard counters', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('with the members in memory and stored in chunks now and then, equal a full recount through kills', () => {
+    fc.assert(
+      fc.property(
+        fc.array(factArb, { maxLength: 60 }),
+        fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 5 }),
+        // Kills close together, so that some strike while a snapshot's chunks are written.
+        fc.array(fc.nat(6), { maxLength: 10 }),
+        fc.integer({ min: 1, max: 4 }),
+        (facts, sizes, kills, every) => {
+          const stored = new Map<string, unknown>();
+          runFacts(stored, facts.map((doc, i) => ({ seq: i + 1, doc })), sizes, kills, every);
+          for (const scope of SCOPES) expect(figuresOf(stored, scope)).toEqual(recountFigures(facts, [], [], homeOf, TODAY, 200, scope));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('members hash to the same chunk everywhere, and a chunk gives back what was put', () => {
+    const members = new MemberStates();
+    members.put('MSEED00000001', { home: 'S001', receipts: 2, lastDay: '2026-11-29', seq: 7 });
+    members.put('__proto__', { home: 'S002', receipts: 1, lastDay: '2026-11-30', seq: 9 });
+    const chunks = members.changedChunks();
+    expect(chunks.every((c) => /^mbrs:[0-9a-f]{4}$/.test(c._id))).toBe(true);
+    const again = new MemberStates();
+    for (const c of chunks) again.load(c);
+    expect(again.size).toBe(2);
+    expect(again.get('__proto__')).toEqual({ home: 'S002', receipts: 1, lastDay: '2026-11-30', seq: 9 });
+    for (const c of chunks) members.stored(c._id, '1-x');
+    expect(members.changedChunks()).toEqual([]);
   });
 
   it('a replayed batch (the checkpoint not moved) adds nothing', () => {

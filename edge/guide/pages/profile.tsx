@@ -77,6 +77,11 @@ export function profilePages(deps: GuideDeps) {
               <small data-expiry>
                 {member.points.nextExpiry ? t('profile.expiry', { points: t.num(member.points.nextExpiry.points), day: t.day(member.points.nextExpiry.on) }) : t('profile.noExpiry')}
               </small>
+              {member.points.nextVesting && (
+                <small data-pending={member.points.pending}>
+                  {t('profile.pending', { points: t.num(member.points.pending), next: t.num(member.points.nextVesting.points), day: t.day(member.points.nextVesting.on) })}
+                </small>
+              )}
             </div>
           </section>
           <p class="hint">{t('profile.spend', { months: rules.tierWindowMonths, amount: yuan(progress.spendCents) })}</p>

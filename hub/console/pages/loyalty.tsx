@@ -73,6 +73,7 @@ function RulesView({ t, rules }: { t: Translator; rules: LoyaltyRules }) {
     ['expiry', t('loyalty.expiry'), expiry],
     ['offlineSpendLimit', t('loyalty.offlineLimit'), t.num(rules.offlineSpendLimit)],
     ['maxPointsPerReceipt', t('loyalty.ceiling'), t.num(rules.maxPointsPerReceipt)],
+    ['vestingDays', t('loyalty.vestingDays'), rules.vestingDays ? t('loyalty.days', { n: rules.vestingDays }) : t('loyalty.vestAtOnce')],
   ];
   return (
     <>
@@ -160,6 +161,7 @@ function RulesForm({ t, c, form }: { t: Translator; c: ConsoleContext; form: For
           <Input t={t} form={form} name="expiry.months" label={t('loyalty.expiryMonths')} size={4} inputmode="numeric" />
           <Input t={t} form={form} name="offlineSpendLimit" label={t('loyalty.offlineLimit')} size={8} inputmode="numeric" hint={t('loyalty.offlineLimitHint')} />
           <Input t={t} form={form} name="maxPointsPerReceipt" label={t('loyalty.ceiling')} size={8} inputmode="numeric" />
+          <Input t={t} form={form} name="vestingDays" label={t('loyalty.vestingDays')} size={4} inputmode="numeric" hint={t('loyalty.vestingDaysHint')} />
         </div>
       </Panel>
       <Panel title={t('loyalty.interactions')}>

@@ -251,6 +251,15 @@ export function memberPages(ctx: HubContext) {
                 <dd data-balance class="big">
                   {t.num(member.points.balance)}
                 </dd>
+                {member.points.pending !== 0 && (
+                  <>
+                    <dt>{t('members.pending')}</dt>
+                    <dd data-pending={member.points.pending}>
+                      {t.num(member.points.pending)}
+                      {member.points.nextVesting && <small> · {t('members.vests', { next: t.num(member.points.nextVesting.points), day: t.day(member.points.nextVesting.on) })}</small>}
+                    </dd>
+                  </>
+                )}
                 <dt>{t('members.home')}</dt>
                 <dd>{profile?.homeStoreId ?? '—'}</dd>
                 <dt>{t('members.stores')}</dt>
