@@ -291,8 +291,10 @@ export function loyaltyPages(ctx: HubContext) {
       const read = rulesFromForm(values);
       if (!read.ok) return editPage(c, { values, errors: read.errors }, undefined, 400);
       try {
-        // Fields the form does not show (tier life and benefits, decision 019) are kept as they are.
-        const rules = { ...(await currentRules(ctx.couch)), ...read.rules };
+        // The fields this form does not show (tier life and benefits, decision 019) are kept as
+        // they are; those it shows are what the operator left in it, even emptied.
+        const { tierLife, tierBenefits } = await currentRules(ctx.couch);
+        const rules = { ...read.rules, ...(tierLife ? { tierLife } : {}), ...(tierBenefits ? { tierBenefits } : {}) };
         await setRules(ctx.couch, rules, await ctx.storeDbs(), { by: { kind: c.var.actor.kind, name: c.var.actor.name }, at: ctx.clock(), baseVersion: read.rules.version });
       } catch (err) {
         if (!(err instanceof AppError && err.code === 'stale_version')) throw err;
