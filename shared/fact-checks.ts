@@ -2,7 +2,9 @@ import { docId } from './doc-ids.ts';
 import { memberKeys } from './identity-keys.ts';
 import { priceCheckout, type PricedCheckout } from './loyalty/checkout.ts';
 import { earnedLineRefusal, earningDayRefusal, type ProductAttributes } from './loyalty/earning-checks.ts';
-import { tierFor, type SpendFact } from './loyalty/tiers.ts';
+import type { SpendFact } from './loyalty/tiers.ts';
+import { heldTier } from './loyalty/tier-life.ts';
+import { birthdayPointsRefusal, giftCouponRefusal, type GiftEvidence } from './loyalty/gift-checks.ts';
 import { clawbackVestsOn, vestingDayFor } from './loyalty/vesting.ts';
 import { own } from './own.ts';
 import { consentTimeRefusal } from './privacy/consent.ts';
@@ -42,7 +44,7 @@ export interface FactEvidence {
   now?: Date;
   /** Every version of the points catalogue the hub has had (absent: none, so no exchange fits). */
   catalogues?: readonly PointsCatalogue[];
-  /** Every version of a coupon template the hub has had, for the coupons exchanges make. */
+  /** Every version of a coupon template the hub has had: for the coupons exchanges make and tier gifts (decision 019); absent: none. */
   templates?: (id: string) => readonly CouponTemplate[];
   /**
    * Every (category, brand) the product master has had for a SKU, or undefined when the master
@@ -50,6 +52,14 @@ export interface FactEvidence {
    */
   product?(sku: string): readonly ProductAttributes[] | undefined;
 }
+
+/** What a tier gift of this member is judged by (shared/loyalty/gift-checks.ts). */
+const giftEvidence = (ev: FactEvidence, memberId: string): GiftEvidence => ({
+  rules: ev.rules,
+  templates: (id) => ev.templates?.(id) ?? [],
+  member: ev.member(ev.canonical(memberId)) ?? ev.member(memberId),
+  spend: ev.spend(memberId, ''),
+});
 
 const sameMember = (ev: FactEvidence, a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && ev.canonical(a) === ev.canonical(b);
 
@@ -79,6 +89,10 @@ export function factRefusal(doc: AnyDoc, ev: FactEvidence): string | undefined {
       return eventRefusal(doc, ev);
     case 'pts':
       return ledgerRefusal(doc, ev);
+    case 'coupon':
+      // A store issues one kind of coupon: a tier gift (decision 019).
+      if (!ev.knownHere(doc.memberId)) return `member ${doc.memberId} is not served at ${ev.storeId}`;
+      return giftCouponRefusal(doc, giftEvidence(ev, doc.memberId));
     case 'consent': {
       if (!ev.knownHere(doc.memberId)) return `member ${doc.memberId} is not served at ${ev.storeId}`;
       return consentTimeRefusal(doc.at, ev.member(doc.memberId)?.registeredAt, ev.now ?? new Date());
@@ -148,7 +162,7 @@ function orderRefusal(o: OrderDoc, ev: FactEvidence): string | undefined {
     }
     // The tier that raised the points must be one the member's receipts can have reached.
     if (o.memberId !== undefined && tier.multiplierPct > rules.tiers[0]!.multiplierPct) {
-      const reachable = tierFor(rules, ev.spend(o.memberId, o._id), o.day);
+      const reachable = heldTier(rules, ev.spend(o.memberId, o._id), o.day);
       if (reachable.minSpendCents < tier.minSpendCents) {
         why = `tier ${tier.code} is above what ${o.memberId}'s receipts reach (${reachable.code})`;
         continue;
@@ -252,6 +266,8 @@ function ledgerRefusal(p: LedgerDoc, ev: FactEvidence): string | undefined {
     case 'exchange':
     case 'exchange_refund':
       return exchangeLedgerFactRefusal(p, exchangeEvidence(ev));
+    case 'birthday':
+      return birthdayPointsRefusal(p, giftEvidence(ev, m));
     default:
       return `points for '${p.reason}' are the hub's to give`;
   }

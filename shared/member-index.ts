@@ -16,6 +16,7 @@ import {
 } from './compact-facts.ts';
 import { isPendingFact, ledgerBalance, type Balance, type LedgerFact } from './loyalty/points.ts';
 import { tierForSpend, windowStart } from './loyalty/tiers.ts';
+import { packedTierState, type TierState } from './loyalty/tier-life.ts';
 import type { Coupon, CouponTemplate } from './schemas/coupon.ts';
 import { AnyDocSchema, type AnyDoc, type MemberDoc } from './schemas/documents.ts';
 import { DEFAULT_RULES, type LoyaltyRules, type TierRule } from './schemas/rules.ts';
@@ -36,6 +37,8 @@ export interface MemberRecord {
   ledger?: number[];
   spend?: number[];
   coupons?: Coupon[];
+  /** 1-12, from the profile's birthday: the month of a birthday gift (decision 019). */
+  birthMonth?: number;
   /** Vesting days of the ledger entries written before theirs (compact-facts.ts VEST_STRIDE; decision 018). */
   vest?: number[];
 }
@@ -129,7 +132,9 @@ function pointsAndPending(r: MemberRecord | undefined, today: string): { points:
 
 /** The tier from the packed spend facts: the same sum as rollingSpend, without decoding them. */
 const tierOf = (rules: LoyaltyRules, r: MemberRecord | undefined, today: string): TierRule =>
-  tierForSpend(rules, packedRollingSpend(r?.spend, dayNumber(windowStart(today, rules.tierWindowMonths)), dayNumber(today)));
+  rules.tierLife
+    ? packedTierState(rules, r?.spend, today).tier
+    : tierForSpend(rules, packedRollingSpend(r?.spend, dayNumber(windowStart(today, rules.tierWindowMonths)), dayNumber(today)));
 
 /** Folds one fact into a member's record, keyed by its id: applying it again changes nothing. */
 function foldMemberFact(r: MemberRecord, doc: MemberFact): void {
@@ -204,6 +209,8 @@ export class MemberIndex {
         const r = this.record(doc.id);
         r.phone = doc.phone;
         if (doc.name !== undefined || r.name !== undefined) r.name = doc.name;
+        if (doc.birthday !== undefined) r.birthMonth = Number(doc.birthday.slice(5, 7));
+        else delete r.birthMonth;
         // Re-key the member's phone with the record's string, so that one instance serves both.
         if (this.keys.get(doc.phone) === r.id) {
           this.keys.delete(doc.phone);
@@ -273,6 +280,7 @@ export class MemberIndex {
     for (const [slot, id] of this.keys) if (id === memberId) this.keys.delete(slot);
     r.phone = '';
     delete r.name;
+    delete r.birthMonth;
   }
 
   /** An identity key document was deleted (the member's data erased): the key finds no one. */
@@ -406,6 +414,16 @@ export class MemberIndex {
 
   tier(memberId: string, today: string): TierRule {
     return tierOf(this.rules, this.combined(memberId), today);
+  }
+
+  /** The member's tier, since when, and its history (shared/loyalty/tier-life.ts). */
+  tierState(memberId: string, today: string): TierState {
+    return packedTierState(this.rules, this.combined(memberId)?.spend, today);
+  }
+
+  /** Whether the member holds a coupon with this code (any state). */
+  holdsCoupon(memberId: string, code: string): boolean {
+    return this.combined(memberId)?.coupons?.some((c) => c.code === code) ?? false;
   }
 
   /** Coupons the member holds that are neither redeemed nor expired at `now`. */

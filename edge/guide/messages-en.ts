@@ -95,6 +95,10 @@ const ENTRIES = [
   ['rewards.doneCoupon', 'Exchanged for {title}: coupon {code}, now in their coupons.'],
   ['rewards.doneGift', 'Exchanged for {title}: hand over one {sku}.'],
   ['rewards.back', 'Back to the profile'],
+  // Tier benefits and tier life (decision 019)
+  ['profile.benefits', 'What {tier} gives'],
+  ['profile.tierSince', 'Since {day}'],
+  ['profile.toKeep', '¥{amount} more by the next review to keep {tier}'],
 ] as const;
 
 export type GuideMessageKey = (typeof ENTRIES)[number][0];

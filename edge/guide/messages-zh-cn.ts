@@ -97,4 +97,8 @@ export const GUIDE_ZH_CN: ReadonlyMap<GuideMessageKey, string> = new Map<GuideMe
   ['rewards.doneCoupon', '已兑换 {title}：优惠券 {code} 已发放到会员账户。'],
   ['rewards.doneGift', '已兑换 {title}：请交给会员一件 {sku}。'],
   ['rewards.back', '返回会员资料'],
+  // 等级权益与等级有效期（决策 019）
+  ['profile.benefits', '{tier}权益'],
+  ['profile.tierSince', '自 {day} 起'],
+  ['profile.toKeep', '下次复核前再消费 ¥{amount} 可保持{tier}'],
 ]);

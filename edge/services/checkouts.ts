@@ -10,6 +10,7 @@ import { getDoc, moment, type EdgeContext } from '../context.ts';
 import type { CouponReason } from '../../shared/coupons.ts';
 import { ledgerEntry, requireMember } from './members.ts';
 import { requestHash } from './receipt-hash.ts';
+import { benefitsFor, dueGifts, giftView, writeGifts } from './tier-gifts.ts';
 
 /** The public id of a checkout: its order document id without the prefix (store:terminal:receipt). */
 export const checkoutIdOf = (orderId: string) => orderId.slice('order:'.length);
@@ -48,7 +49,7 @@ export async function checkout(ctx: EdgeContext, terminalId: string, body: Check
     if (existing) {
       const order = OrderDocSchema.parse(existing);
       if (order.requestHash !== hash) throw new AppError('receipt_conflict', `receipt ${body.receiptNo} was recorded with other content`, { checkout: { id: checkoutIdOf(orderId) } });
-      return { status: 200 as const, checkout: checkoutView(order) };
+      return { status: 200 as const, checkout: { ...checkoutView(order), benefits: benefitsFor(ctx, order.memberAfter?.tier) } };
     }
 
     const index = ctx.live.index;
@@ -103,13 +104,16 @@ export async function checkout(ctx: EdgeContext, terminalId: string, body: Check
         docs.push({ _id: docId.redeem(c.code), type: 'redeem', code: c.code, memberId, orderId, storeId: ctx.storeId, terminalId, discountCents: c.discountCents, at: now });
       }
     }
+    // Tier gifts this receipt makes due (decision 019): counted in what the receipt prints.
+    const gifts = memberId && index.rules.tierBenefits ? dueGifts(ctx, memberId, index.preview(memberId, docs, today).tier) : [];
     // The member as the receipt prints it, kept on the order so a retry answers the same.
-    const after = projectedMember(ctx, memberId, docs);
+    const after = projectedMember(ctx, memberId, [...docs, ...gifts.map((g) => g.doc)]);
     if (after) order.memberAfter = after;
     const { conflicts } = await ctx.live.write(docs);
     if (conflicts.length > 0) throw new AppError('internal', `receipt facts already existed: ${conflicts.join(', ')}`);
+    await writeGifts(ctx, gifts);
     if (memberId) ctx.hub?.noteSpent(memberId, p.pointsRedeemed);
-    return { status: 201 as const, checkout: checkoutView(order) };
+    return { status: 201 as const, checkout: { ...checkoutView(order), benefits: benefitsFor(ctx, after?.tier), gifts: gifts.map(giftView) } };
   });
 }
 

@@ -8,6 +8,7 @@ import type { HubMembers } from '../members.ts';
 import { rulesVersions } from '../rules.ts';
 import { exchangeEvidence } from '../catalogue/catalogue.ts';
 import { productAttributes } from '../products/service.ts';
+import { isTierGift } from '../tier-gifts.ts';
 
 export interface Verdict {
   /** The batch's facts the hub takes in, and those of the store's later ones it had to judge first. */
@@ -90,7 +91,7 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers; cloc
   }
   const stores = await members.relevantStoresOf(ids);
   const spend = await receiptsOf(docs);
-  // Exchanges are rare: the catalogue's and templates' versions are read only for a batch that has one.
+  // Coupons (tier gifts, exchanges') and exchanges are rare: the catalogue's and templates' versions are read only for a batch that has one.
   const exchanges = docs.some((d) => d.type === 'exchange' || d.type === 'coupon') ? await exchangeEvidence(couch) : undefined;
   // The product master, only while some version of the rules rates lines (decision 017).
   const master = rules.some((r) => (r.earning?.lineRules.length ?? 0) > 0) && docs.some((d) => d.type === 'order') ? await productAttributes(couch) : undefined;
@@ -105,7 +106,8 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers; cloc
     coupon: (code) => coupons.get(code),
     spend: (id, except) => [...(spend.get(canonical(id)) ?? new Map<string, SpendFact>())].flatMap(([orderId, f]) => (orderId === except ? [] : [f])),
     now: deps.clock?.() ?? new Date(),
-    ...(exchanges ? { catalogues: exchanges.catalogues, templates: (id: string) => exchanges.templates.get(id) ?? [] } : {}),
+    templates: (id: string) => exchanges?.templates.get(id) ?? [],
+    ...(exchanges ? { catalogues: exchanges.catalogues } : {}),
     ...(master ? { product: (sku: string) => master.get(sku) } : {}),
   };
 
@@ -119,6 +121,7 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers; cloc
     }
     verdict.accepted.push(doc);
     if (doc.type === 'member') profiles.set(doc.id, doc);
+    else if (doc.type === 'coupon') coupons.set(doc.code, doc);
     else facts.set(doc._id, doc);
     // An exchange's coupon, once accepted, is one the hub knows: a receipt of the batch may redeem it.
     if (doc.type === 'coupon') coupons.set(doc.code, doc);
@@ -174,9 +177,11 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers; cloc
     const out = new Map<string, Map<string, SpendFact>>();
     const add = (target: string, id: string, day: unknown, cents: unknown) => out.get(target)!.set(id, { day: String(day), cents: Number(cents) || 0 });
     for (const d of all) {
-      if (d.type !== 'order' || d.memberId === undefined || d.tier === undefined) continue;
-      const raises = rules.some((r) => (r.tiers.find((t) => t.code === d.tier)?.multiplierPct ?? 0) > r.tiers[0]!.multiplierPct);
-      const target = canonical(d.memberId);
+      // A tier gift is judged by the tier the receipts reach, too (decision 019).
+      const gift = isTierGift(d);
+      if (!gift && (d.type !== 'order' || d.memberId === undefined || d.tier === undefined)) continue;
+      const raises = gift || (d.type === 'order' && rules.some((r) => (r.tiers.find((t) => t.code === d.tier)?.multiplierPct ?? 0) > r.tiers[0]!.multiplierPct));
+      const target = canonical((d as { memberId: string }).memberId);
       if (!raises || out.has(target)) continue;
       out.set(target, new Map());
       const ids = [target, ...(await members.mergedInto(target))];

@@ -46,13 +46,15 @@ export type IdentityKeyDoc = z.infer<typeof IdentityKeyDocSchema>;
 
 /** No 'expire': expiry is derived from each entry's expiresOn (ledgerBalance), never written. */
 export const LEDGER_REASONS = ['join', 'earn', 'redeem', 'clawback', 'return', 'interaction', 'adjust', ...EXCHANGE_LEDGER_REASONS] as const;
+/** Tier benefits (decision 019): a birthday gift in points, `pts:<member>:birthday:<year>`. */
+export const GIFT_LEDGER_REASONS = ['birthday'] as const;
 
 export const LedgerDocSchema = z.object({
   ...base,
   type: z.literal('pts'),
   memberId: MemberId,
   delta: Points,
-  reason: z.enum(LEDGER_REASONS),
+  reason: z.enum([...LEDGER_REASONS, ...GIFT_LEDGER_REASONS]),
   /** The fact that caused it: an order, refund, event or member id. */
   ref: z.string(),
   storeId: StoreId,

@@ -86,6 +86,35 @@ export const CouponStackingSchema = z.strictObject({
 });
 export type CouponStacking = z.infer<typeof CouponStackingSchema>;
 
+/**
+ * Tier life and tier benefits (issue 13, decision 019). Both optional: absent, a tier is the
+ * highest one the rolling spend reaches today and no tier gives anything beyond its multiplier.
+ */
+
+/** When a tier can be lost: reviewed at period boundaries, after a grace, one step at most. */
+export const TierLifeSchema = z.strictObject({
+  /** Months between reviews, from January 1 (12 = once a year, 3 = each quarter). */
+  reviewMonths: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(6), z.literal(12)]),
+  /** Days after a period boundary the review waits: spend reaching the tier by then keeps it. */
+  graceDays: z.number().int().nonnegative().max(366).default(0),
+});
+export type TierLife = z.infer<typeof TierLifeSchema>;
+
+/** A benefit's wording in both languages, for the guide page and the receipt. */
+export const BenefitTextSchema = z.strictObject({ en: z.string().trim().min(1).max(120), 'zh-CN': z.string().trim().min(1).max(120) });
+
+export const TierBenefitsSchema = z.strictObject({
+  /** Coupon templates issued once, ever, when the member holds this tier. */
+  upgradeGift: z.array(z.string().min(1).max(40)).max(5).optional(),
+  /** Once a year, in the member's birthday month (the store's time zone): points or a coupon. */
+  birthdayGift: z
+    .union([z.strictObject({ points: z.number().int().positive().max(100_000) }), z.strictObject({ templateId: z.string().min(1).max(40) })])
+    .optional(),
+  /** What the tier gives, as shown to the member. */
+  perks: z.array(BenefitTextSchema).max(12).optional(),
+});
+export type TierBenefits = z.infer<typeof TierBenefitsSchema>;
+
 export const LoyaltyRulesSchema = z.strictObject({
   version: z.number().int().nonnegative(),
   tiers: z
@@ -117,6 +146,10 @@ export const LoyaltyRulesSchema = z.strictObject({
    * says so (pointsUncapped), and the hub records an incident for someone to look at.
    */
   maxPointsPerReceipt: z.number().int().positive().max(LIMITS.points).default(100_000),
+  /** Tier reviews and grace (decision 019); absent: a tier follows the rolling spend day by day. */
+  tierLife: TierLifeSchema.optional(),
+  /** Benefits by tier code (decision 019); a code no tier has is ignored. */
+  tierBenefits: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$/), TierBenefitsSchema).optional(),
   // Vesting (issue 13, decision 018).
   /**
    * Days after the receipt's store-local day before the points it earns can be spent (the return

@@ -293,6 +293,9 @@ export function loyaltyPages(ctx: HubContext) {
               </a>
             )}
             {mayCall(actor, 'GET /rules/versions') && <a href="/console/loyalty/rules/versions">{t('loyalty.history')}</a>}
+            <a href="/console/loyalty/tiers" data-action="tier-benefits">
+              {t('tierBenefits.open')}
+            </a>
           </p>
           <RulesView t={t} rules={rules} />
           <EarningView t={t} rules={rules} />
@@ -366,7 +369,11 @@ export function loyaltyPages(ctx: HubContext) {
       const read = rulesFromForm(values);
       if (!read.ok) return editPage(c, { values, errors: read.errors }, undefined, 400);
       try {
-        await setRules(ctx.couch, read.rules, await ctx.storeDbs(), { by: { kind: c.var.actor.kind, name: c.var.actor.name }, at: ctx.clock(), baseVersion: read.rules.version });
+        // The fields this form does not show (tier life and benefits, decision 019) are kept as
+        // they are; those it shows are what the operator left in it, even emptied.
+        const { tierLife, tierBenefits } = await currentRules(ctx.couch);
+        const rules = { ...read.rules, ...(tierLife ? { tierLife } : {}), ...(tierBenefits ? { tierBenefits } : {}) };
+        await setRules(ctx.couch, rules, await ctx.storeDbs(), { by: { kind: c.var.actor.kind, name: c.var.actor.name }, at: ctx.clock(), baseVersion: read.rules.version });
       } catch (err) {
         if (!(err instanceof AppError && err.code === 'stale_version')) throw err;
         const current = Number(err.details.currentVersion);
