@@ -90,7 +90,8 @@ export function factRefusal(doc: AnyDoc, ev: FactEvidence): string | undefined {
     case 'pts':
       return ledgerRefusal(doc, ev);
     case 'coupon':
-      // A store issues one kind of coupon: a tier gift (decision 019).
+      // A store issues two kinds of coupon: an exchange's (decision 020) and a tier gift (decision 019).
+      if (doc.exchangeId !== undefined) return exchangeCouponFactRefusal(doc, exchangeEvidence(ev));
       if (!ev.knownHere(doc.memberId)) return `member ${doc.memberId} is not served at ${ev.storeId}`;
       return giftCouponRefusal(doc, giftEvidence(ev, doc.memberId));
     case 'consent': {
@@ -102,8 +103,6 @@ export function factRefusal(doc: AnyDoc, ev: FactEvidence): string | undefined {
       return exchangeFactRefusal(doc, exchangeEvidence(ev));
     case 'exchange-refund':
       return exchangeRefundFactRefusal(doc, exchangeEvidence(ev));
-    case 'coupon':
-      return doc.exchangeId === undefined ? 'coupons are issued by the hub' : exchangeCouponFactRefusal(doc, exchangeEvidence(ev));
     default:
       return `a ${doc.type} is written by the hub`;
   }

@@ -37,8 +37,11 @@ describe('exchange facts at the gateway (the document alone)', () => {
   });
 
   it("refuses a coupon not derived from an exchange, another store's exchange, a wrong sign", () => {
+    // Without its exchange, a store's coupon can only be a tier gift (decision 019): the gateway
+    // passes it on, and the ingest, finding no gift it could be, quarantines it.
     const { exchangeId: _, ...plain } = coupon;
-    expect(storeDocRefusal(plain, STORE)).toMatch(/written by the hub/);
+    expect(storeDocRefusal(plain, STORE)).toBeUndefined();
+    expect(factRefusal(plain as CouponDoc, evidence([exchange, spent]))).toMatch(/no tier gift/);
     expect(storeDocRefusal({ ...coupon, code: 'ABCD-EFGH-JKMN', _id: 'coupon:ABCD-EFGH-JKMN' }, STORE)).toMatch(/derived/);
     expect(storeDocRefusal(coupon, 'S002')).toMatch(/store S001/);
     expect(storeDocRefusal({ ...exchange, reward: { ...exchange.reward, couponCode: 'ABCD-EFGH-JKMN' } }, STORE)).toMatch(/derived/);
@@ -77,8 +80,9 @@ describe('exchange facts at ingest (against what the hub knows)', () => {
     expect(factRefusal({ ...coupon, terms: { kind: 'cash', valueCents: 20000, minSpendCents: 0 } } as CouponDoc, evidence([exchange]))).toMatch(/not on the terms/);
     expect(factRefusal({ ...coupon, validTo: '2030-01-01T00:00:00.000Z' }, evidence([exchange]))).toMatch(/not on the terms/);
     expect(factRefusal({ ...coupon, memberId: 'M0002' }, evidence([exchange]))).toMatch(/made its coupon for/);
+    // Without an exchange it names, a store's coupon is judged as a tier gift, and is none.
     const { exchangeId: _, ...hubs } = coupon;
-    expect(factRefusal(hubs as CouponDoc, evidence([exchange]))).toMatch(/issued by the hub/);
+    expect(factRefusal(hubs as CouponDoc, evidence([exchange]))).toMatch(/no tier gift/);
   });
 
   it('quarantines ledger entries and refunds that do not match their exchange', () => {
