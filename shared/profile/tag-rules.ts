@@ -222,22 +222,46 @@ function cmp(op: CompareOp, x: number | string, v: number | string): boolean {
 }
 
 /** A score of a key: its own, plus its sub-keys' (`coffee` counts `coffee/beans`); 0 when absent. */
-export function scoreOf(scores: ReadonlyMap<string, number>, key: string): number {
+export function scoreOf(scores: ReadonlyMap<string, number>, key: string, under = `${key}/`): number {
   let total = 0;
-  const under = `${key}/`;
   for (const [k, v] of scores) if (k === key || k.startsWith(under)) total += v;
   return total;
 }
 
-/** Whether `key` (or a key under it) is among the `n` highest scores (ties: the key first in order). */
-export function topIncludes(scores: ReadonlyMap<string, number>, n: number, key: string): boolean {
-  const under = `${key}/`;
-  const mine = [...scores].filter(([k]) => k === key || k.startsWith(under));
-  if (mine.length === 0) return false;
-  // The key's best entry is in the top n when fewer than n others score higher than it.
-  const best = mine.reduce((a, b) => (b[1] > a[1] ? b : a));
+/** The part of a key at a depth: `coffee/beans/dark` at 1 is `coffee`; a shorter key is itself. */
+function groupOf(k: string, depth: number): string {
+  let at = -1;
+  for (let i = 0; i < depth; i++) {
+    at = k.indexOf('/', at + 1);
+    if (at < 0) return k;
+  }
+  return k.slice(0, at);
+}
+
+/**
+ * Whether `key` is among the `n` highest scores, keys compared at the key's own level: for
+ * `coffee`, `coffee/beans` and `coffee/cups` count as `coffee`, summed, against `snacks` (and
+ * `snacks/chips`); ties go to the key first in order. A key with no score is in no top.
+ *
+ * @example topIncludes(new Map([['coffee/beans', 3], ['coffee/cups', 3], ['snacks', 4]]), 1, 'coffee') // true
+ */
+export function topIncludes(scores: ReadonlyMap<string, number>, n: number, key: string, depth = key.split('/').length): boolean {
+  const mine = scoreOf(scores, key);
+  if (mine <= 0) return false;
+  // A profile has tens of scores: two small arrays beat a Map here.
+  const names: string[] = [];
+  const sums: number[] = [];
+  for (const [k, v] of scores) {
+    const g = groupOf(k, depth);
+    if (g === key) continue;
+    const i = names.indexOf(g);
+    if (i < 0) {
+      names.push(g);
+      sums.push(v);
+    } else sums[i]! += v;
+  }
   let above = 0;
-  for (const [k, v] of scores) if (k !== best[0] && (v > best[1] || (v === best[1] && k < best[0]))) above++;
+  for (let i = 0; i < names.length; i++) if (sums[i]! > mine || (sums[i] === mine && names[i]! < key)) above++;
   return above < n;
 }
 
@@ -256,11 +280,17 @@ export function compileCondition(c: Condition): Predicate {
       const [a, b] = parts as [Predicate, Predicate];
       return (p, d) => a(p, d) && b(p, d);
     }
-    return (p, d) => parts.every((f) => f(p, d));
+    return (p, d) => {
+      for (const f of parts) if (!f(p, d)) return false;
+      return true;
+    };
   }
   if ('any' in c) {
     const parts = c.any.map(compileCondition);
-    return (p, d) => parts.some((f) => f(p, d));
+    return (p, d) => {
+      for (const f of parts) if (f(p, d)) return true;
+      return false;
+    };
   }
   if ('not' in c) {
     const inner = compileCondition(c.not);
@@ -274,9 +304,10 @@ function compileLeaf(c: Leaf): Predicate {
   const kind = profileField(field)?.kind;
   if (c.op === 'topIncludes') {
     const { n, key } = c;
+    const depth = key.split('/').length;
     return (p) => {
       const v = p.get(field);
-      return isScores(v) && topIncludes(v, n, key);
+      return isScores(v) && topIncludes(v, n, key, depth);
     };
   }
   if (c.op === 'in' || c.op === 'notIn') {
@@ -306,10 +337,10 @@ function compileLeaf(c: Leaf): Predicate {
           return isSet(v) ? v.size : undefined;
         }
       : kind === 'scores'
-      ? ((key: string) => (p: Profile) => {
+      ? ((key: string, under: string) => (p: Profile) => {
           const v = p.get(field);
-          return isScores(v) ? scoreOf(v, key) : undefined;
-        })((c as { key: string }).key)
+          return isScores(v) ? scoreOf(v, key, under) : undefined;
+        })((c as { key: string }).key, `${(c as { key: string }).key}/`)
       : kind === 'day'
         ? (p) => {
             const v = p.get(field);
