@@ -26,6 +26,8 @@ export const PERMISSIONS = [
   'identity:write',
   'incidents:read',
   'incidents:resolve',
+  'tags:read',
+  'tags:write',
   'segments:read',
   'segments:write',
   'campaigns:read',
@@ -44,11 +46,11 @@ export interface Role {
 /** The roles a new hub starts with; stored as documents, so an admin may later change them. */
 export const DEFAULT_ROLES: readonly Role[] = [
   { id: 'admin', title: 'Administrator: everything', permissions: PERMISSIONS },
-  { id: 'marketer', title: 'Marketer: segments, campaigns, coupons; reads the rules', permissions: ['coupons:issue', 'templates:write', 'rules:read', 'segments:read', 'segments:write', 'campaigns:read', 'campaigns:write'] },
+  { id: 'marketer', title: 'Marketer: tag rules, segments, campaigns, coupons; reads the rules', permissions: ['coupons:issue', 'templates:write', 'rules:read', 'tags:read', 'tags:write', 'segments:read', 'segments:write', 'campaigns:read', 'campaigns:write'] },
   {
     id: 'analyst',
     title: 'Analyst: reads everything in scope, exports',
-    permissions: ['stores:read', 'fleet:read', 'rules:read', 'members:read', 'members:export', 'sales:read', 'identity:read', 'incidents:read', 'segments:read', 'campaigns:read'],
+    permissions: ['stores:read', 'fleet:read', 'rules:read', 'members:read', 'members:export', 'sales:read', 'identity:read', 'incidents:read', 'tags:read', 'segments:read', 'campaigns:read'],
   },
   {
     id: 'store_manager',
@@ -126,6 +128,15 @@ export const ADMIN_ROUTES: ReadonlyMap<string, RouteRule> = new Map<string, Rout
   ['POST /operators/:name/reset', { permission: 'operators:manage' }],
   ['GET /roles', { permission: 'operators:manage' }],
   ['GET /audit', { permission: 'audit:read' }],
+  // Tag rules (issue 12, decision 022): marketers and admins change them, analysts read them.
+  ['GET /tags/rules', { permission: 'tags:read' }],
+  ['GET /tags/rules/:code', { permission: 'tags:read' }],
+  ['POST /tags/rules', { permission: 'tags:write' }],
+  ['PUT /tags/rules/:code', { permission: 'tags:write' }],
+  ['POST /tags/rules/:code/retire', { permission: 'tags:write' }],
+  ['GET /tags/rules/:code/preview', { permission: 'tags:read' }],
+  // A draft's preview is part of editing it (and a POST: analysts write nothing).
+  ['POST /tags/preview', { permission: 'tags:write' }],
 ]);
 
 /**

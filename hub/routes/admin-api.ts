@@ -8,6 +8,7 @@ import { privacyRoutes } from '../privacy/routes.ts';
 import { adminRoutes } from './admin.ts';
 import { identityRoutes } from './identity.ts';
 import { loyaltyRoutes } from './loyalty.ts';
+import { tagRoutes } from '../tags/routes.ts';
 
 /**
  * Every route of the admin API (`/admin/v1`), without the checks: createHubApp wraps each in
@@ -23,5 +24,6 @@ export function adminApiRoutes(ctx: HubContext) {
   api.route('/', privacyRoutes(ctx));
   api.route('/', identityRoutes(ctx));
   api.route('/', operatorAdminRoutes(ctx));
+  api.route('/', tagRoutes(ctx));
   return api;
 }
