@@ -77,7 +77,7 @@ export async function putTagRule(couch: Couch, rule: TagRule, change: Change, mo
   await couch.update<TagRuleDoc>(DB.registry, ruleId(rule.code), (doc) => {
     const current = doc ? TagRuleSchema.safeParse(doc.rule).data : undefined;
     const version = current?.version ?? 0;
-    if (mode === 'create' && doc) throw new AppError('tag_rule_exists', `a tag rule '${rule.code}' exists (version ${version}): edit it with PUT /tags/rules/${rule.code} and its version`, { code: rule.code, currentVersion: version });
+    if (mode === 'create' && doc) throw new AppError('tag_rule_exists', `a tag rule '${rule.code}' exists (version ${version}): edit it with PUT /tags/rules/${rule.code} and its version`, { tag: rule.code, currentVersion: version });
     if (change.baseVersion !== undefined && change.baseVersion !== version) throw stale(rule.code, change.baseVersion, version);
     next = { ...rule, version: version + 1 };
     return { _id: ruleId(rule.code), type: 'tagrule', rule: next };
