@@ -321,12 +321,20 @@ function compileLeaf(c: Leaf): Predicate {
   if (c.op === 'containsAny' || c.op === 'containsAll' || c.op === 'containsNone') {
     const values = c.values;
     const op = c.op;
+    // Plain loops: a closure per call in .some() was a tenth of the nightly run's time.
+    if (op === 'containsAll')
+      return (p) => {
+        const v = p.get(field);
+        if (!isSet(v)) return false;
+        for (const x of values) if (!v.has(x)) return false;
+        return true;
+      };
+    const any = op === 'containsAny';
     return (p) => {
       const v = p.get(field);
       if (!isSet(v)) return false;
-      if (op === 'containsAll') return values.every((x) => v.has(x));
-      const some = values.some((x) => v.has(x));
-      return op === 'containsAny' ? some : !some;
+      for (const x of values) if (v.has(x)) return any;
+      return !any;
     };
   }
   // A number or a day: read from the field, a key of its scores, or the size of its set.
