@@ -86,7 +86,7 @@ const NodeSchema: z.ZodType<unknown> = z.lazy(() =>
 const MAX_DEPTH = 8;
 const MAX_LEAVES = 100;
 
-type Issue = { path: (string | number)[]; message: string; rule: string };
+type Issue = { path: (string | number)[]; message: string; rule: string; field?: string };
 
 /** What is wrong with a condition tree against the field registry: one issue per offending node, with its path. */
 export function checkCondition(node: unknown, path: (string | number)[] = ['condition']): Issue[] {
@@ -119,14 +119,14 @@ export function checkCondition(node: unknown, path: (string | number)[] = ['cond
 function checkLeaf(n: Record<string, unknown>, at: (string | number)[], issues: Issue[]): void {
   const name = n.field as string;
   const field = profileField(name);
-  if (!field) return void issues.push({ path: [...at, 'field'], message: `unknown field '${name}': not in the profile fields (shared/profile/fields.ts)`, rule: 'tagUnknownField' });
+  if (!field) return void issues.push({ path: [...at, 'field'], message: `unknown field '${name}': not in the profile fields (shared/profile/fields.ts)`, rule: 'tagUnknownField', field: name.slice(0, 64) });
   const op = n.op as LeafOp | undefined;
-  if (op === undefined) return void issues.push({ path: [...at, 'op'], message: `${name}: an operator is needed`, rule: 'required' });
+  if (op === undefined) return void issues.push({ path: [...at, 'op'], message: `${name}: an operator is needed`, rule: 'required', field: name });
   if (!OPS_OF_KIND.get(field.kind)!.includes(op)) {
-    return void issues.push({ path: [...at, 'op'], message: `${name} is ${field.kind === 'enum' ? 'an' : 'a'} ${field.kind} field: ${op} does not apply (${OPS_OF_KIND.get(field.kind)!.join(', ')})`, rule: 'tagOpForKind' });
+    return void issues.push({ path: [...at, 'op'], message: `${name} is ${field.kind === 'enum' ? 'an' : 'a'} ${field.kind} field: ${op} does not apply (${OPS_OF_KIND.get(field.kind)!.join(', ')})`, rule: 'tagOpForKind', field: name });
   }
   const allowed = new Set<string>(['field', 'op']);
-  const bad = (key: string, message: string, rule = 'tagOperand') => issues.push({ path: [...at, key], message: `${name}: ${message}`, rule });
+  const bad = (key: string, message: string, rule = 'tagOperand') => issues.push({ path: [...at, key], message: `${name}: ${message}`, rule, field: name });
   const scalar = (key: 'value' | 'min' | 'max') => {
     allowed.add(key);
     const v = n[key];
@@ -178,7 +178,7 @@ export const TagRuleSchema = z
     version: z.number().int().nonnegative().default(0),
   })
   .superRefine((rule, ctx) => {
-    for (const i of checkCondition(rule.condition)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message, params: { rule: i.rule } });
+    for (const i of checkCondition(rule.condition)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message, params: { rule: i.rule, ...(i.field !== undefined ? { field: i.field } : {}) } });
     if (rule.valid?.from && rule.valid.to && rule.valid.from > rule.valid.to) ctx.addIssue({ code: 'custom', path: ['valid', 'to'], message: 'valid.to must not be before valid.from', params: { rule: 'tagWindow' } });
   })
   .transform((rule) => rule as Omit<typeof rule, 'condition'> & { condition: Condition });
@@ -186,12 +186,12 @@ export type TagRule = z.output<typeof TagRuleSchema>;
 export type TagRuleInput = z.input<typeof TagRuleSchema>;
 
 /** A rule's problems as `path: message` lines, for the CLI and the API's error message. */
-export function tagRuleErrors(input: unknown): { path: string; message: string; rule?: string }[] {
+export function tagRuleErrors(input: unknown): { path: string; message: string; rule?: string; field?: string }[] {
   const r = TagRuleSchema.safeParse(input);
   if (r.success) return [];
   return r.error.issues.map((i) => {
-    const rule = (i as { params?: { rule?: unknown } }).params?.rule;
-    return { path: i.path.join('.'), message: i.message, ...(typeof rule === 'string' ? { rule } : {}) };
+    const params = (i as { params?: { rule?: unknown; field?: unknown } }).params;
+    return { path: i.path.join('.'), message: i.message, ...(typeof params?.rule === 'string' ? { rule: params.rule } : {}), ...(typeof params?.field === 'string' ? { field: params.field } : {}) };
   });
 }
 

@@ -11,7 +11,7 @@ const holds = (c: Condition, p: [string, ProfileValue][], day = DAY) => compileC
 describe('a tag rule is checked against the profile fields when parsed', () => {
   test('an unknown field is refused at its path, by name', () => {
     const errors = tagRuleErrors({ ...base, condition: { all: [{ field: 'age', op: 'ge', value: 18 }, { field: 'shoeSize', op: 'ge', value: 42 }] } });
-    expect(errors).toEqual([{ path: 'condition.all.1.field', message: expect.stringContaining("unknown field 'shoeSize'"), rule: 'tagUnknownField' }]);
+    expect(errors).toEqual([{ path: 'condition.all.1.field', message: expect.stringContaining("unknown field 'shoeSize'"), rule: 'tagUnknownField', field: 'shoeSize' }]);
   });
 
   test('an operator the kind has not is refused: a set compared with a day, an enum with ≥, an int with in', () => {
