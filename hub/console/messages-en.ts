@@ -566,6 +566,7 @@ const ENTRIES = [
   ['tags.about', 'What it is for'],
   ['tags.condition', 'Condition (JSON)'],
   ['tags.conditionHint', 'A tree of {"all": [...]}, {"any": [...]}, {"not": ...} over comparisons {"field", "op", ...}: int and day fields eq, ne, lt, le, gt, ge (value) or between (min, max); enum fields in, notIn (values); set fields containsAny, containsAll, containsNone (values) or a comparison of their size; scores a "key" with a comparison, or topIncludes (n, key).'],
+  ['tags.conditionShort', 'Condition'],
   ['tags.and', 'and'],
   ['tags.or', 'or'],
   ['tags.not', 'not'],

@@ -568,6 +568,7 @@ export const ZH_CN: ReadonlyMap<MessageKey, string> = new Map<MessageKey, string
   ['tags.about', '用途说明'],
   ['tags.condition', '条件（JSON）'],
   ['tags.conditionHint', '由 {"all": [...]}（全部满足）、{"any": [...]}（任一满足）、{"not": ...}（不满足）组合比较条件 {"field", "op", ...}：整数与日期字段可用 eq、ne、lt、le、gt、ge（value）或 between（min、max）；枚举字段用 in、notIn（values）；集合字段用 containsAny、containsAll、containsNone（values），或比较其元素个数；评分字段指定 "key" 后比较，或用 topIncludes（n、key）。'],
+  ['tags.conditionShort', '条件'],
   ['tags.and', '且'],
   ['tags.or', '或'],
   ['tags.not', '非'],

@@ -108,7 +108,7 @@ function TagForm({ t, c, form, isNew, readOnly }: { t: Translator; c: ConsoleCon
       <Input t={t} form={form} name="about" label={t('tags.about')} size={40} maxlength={300} readonly={readOnly} />
       <label>
         {t('tags.condition')}
-        <textarea name="condition" rows={12} cols={60} class="code" readonly={readOnly} spellcheck={false} aria-invalid={form.errors.has('condition') ? 'true' : undefined}>
+        <textarea name="condition" rows={12} cols={60} style="display:block;width:100%;box-sizing:border-box;font-family:ui-monospace,monospace" readonly={readOnly} spellcheck={false} aria-invalid={form.errors.has('condition') ? 'true' : undefined}>
           {valueOf(form, 'condition')}
         </textarea>
         <small>{t('tags.conditionHint')}</small>
@@ -202,7 +202,7 @@ export function tagPages(ctx: HubContext) {
               <Table
                 label={t.value('tagClass', cls)}
                 empty={t('tags.none')}
-                head={[t('tags.name'), t('tags.code'), t('tags.condition'), t('tags.status'), t('tags.version')]}
+                head={[t('tags.name'), t('tags.code'), t('tags.conditionShort'), t('tags.status'), t('tags.version')]}
                 rows={rules
                   .filter((r) => r.class === cls)
                   .map((r) => [
