@@ -137,5 +137,10 @@ describe('the Tags screen', () => {
     await expect(page.locator('[data-preview-count]').innerText()).resolves.toContain('名会员');
     const res = await page.goto('/console/tags/new');
     expect(res!.status()).toBe(403);
+    // The admin's navigation, with every screen and Tags among them, still fits a phone.
+    const admin = await openAsOperator(rig, 'admin', { viewport: { width: 390, height: 800 } });
+    await admin.page.goto('/console/tags/high_spender');
+    await expect(admin.page.locator('nav a[href="/console/tags"]').count()).resolves.toBe(1);
+    expect(await scrollsSideways(admin.page)).toBe(false);
   });
 });
