@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { PROFILE_FIELDS, type Profile, type ProfileValue } from '../../shared/profile/fields.ts';
+import { previewTagRule } from '../../shared/profile/tag-preview.ts';
 import { compileCondition, scoreOf, tagChanges, tagRuleErrors, TagRuleSchema, tagsOf, topIncludes, type Condition, type TagRule } from '../../shared/profile/tag-rules.ts';
 
 const DAY = '2026-06-15';
@@ -239,5 +240,27 @@ describe('properties', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('previewTagRule', () => {
+  const rule = TagRuleSchema.parse({ ...base, condition: { field: 'age', op: 'ge', value: 30 } });
+  const people = Array.from({ length: 100 }, (_, i) => [`G${String(i).padStart(4, '0')}`, new Map<string, ProfileValue>([['age', i]])] as const);
+
+  test('counts over the whole base; a sample of 20 of those tagged, spread, the same each time', () => {
+    const p = previewTagRule(rule, people, DAY);
+    expect(p).toMatchObject({ day: DAY, evaluated: 100, count: 70 });
+    expect(p.sample).toHaveLength(20);
+    expect(new Set(p.sample).size).toBe(20);
+    for (const id of p.sample) expect(Number(id.slice(1))).toBeGreaterThanOrEqual(30);
+    // Not simply the first 20 tagged (G0030..G0049): a reservoir over all of them.
+    expect(p.sample.some((id) => Number(id.slice(1)) >= 50)).toBe(true);
+    expect(previewTagRule(rule, people, DAY).sample).toEqual(p.sample);
+    expect(previewTagRule(rule, people.slice(0, 35), DAY).sample.sort()).toEqual(['G0030', 'G0031', 'G0032', 'G0033', 'G0034']);
+  });
+
+  test('a retired rule is previewed as if active; outside its window it tags no one', () => {
+    expect(previewTagRule({ ...rule, status: 'retired' }, people, DAY).count).toBe(70);
+    expect(previewTagRule({ ...rule, valid: { from: '2026-07-01' } }, people, DAY)).toMatchObject({ evaluated: 100, count: 0, sample: [] });
   });
 });
