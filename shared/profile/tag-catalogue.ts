@@ -108,7 +108,7 @@ const BEHAVIOUR = [
   rule('points_unused', 'behaviour', '积分未使用', 'Never spends points', all(int('pointsEarned', 'ge', 1_000), int('pointsSpent', 'eq', 0))),
   rule('points_expirer', 'behaviour', '积分常过期', 'Lets points expire', int('pointsExpired', 'ge', 500)),
   // Lifecycle.
-  rule('new_member', 'behaviour', '新会员', 'New member (30 days)', int('daysSinceRegistered', 'le', 30)),
+  rule('new_member', 'behaviour', '新会员（30天内）', 'New member (30 days)', int('daysSinceRegistered', 'le', 30)),
   rule('stage_fan', 'behaviour', '粉丝', 'Fan', isIn('stage', 'fan')),
   rule('stage_member_no_purchase', 'behaviour', '入会未购买', 'Member, no purchase yet', isIn('stage', 'member')),
   rule('stage_first_purchase', 'behaviour', '首购客', 'First purchase', isIn('stage', 'first_purchase')),
@@ -137,7 +137,7 @@ const VALUE = [
   rule('spent_1000_in_30_days', 'value', '近30天消费千元以上', 'Spent ¥1,000+ in 30 days', int('spend30', 'ge', 100_000)),
   rule('high_order_value', 'value', '高客单价', 'High average order', int('avgOrderValue', 'ge', 50_000)),
   rule('low_order_value', 'value', '低客单价', 'Low average order', int('avgOrderValue', 'lt', 5_000)),
-  rule('points_rich', 'value', '积分富户', 'Points-rich', int('pointsBalance', 'ge', 10_000)),
+  rule('points_rich', 'value', '高积分余额', 'Points-rich', int('pointsBalance', 'ge', 10_000)),
   rule('tier_gold_or_above', 'value', '金卡及以上', 'Gold tier or above', isIn('tier', 'L3', 'L4')),
   rfm('champions', '重要价值客户', 'RFM: champions'),
   rfm('loyal', '忠诚客户', 'RFM: loyal'),
