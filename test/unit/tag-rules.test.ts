@@ -39,6 +39,8 @@ describe('a tag rule is checked against the profile fields when parsed', () => {
 
   test('names that are prototype keys are just unknown fields, and nothing else accepts them', () => {
     for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) expect(tagRuleErrors({ ...base, condition: { field: name, op: 'ge', value: 1 } })).toEqual([expect.objectContaining({ rule: 'tagUnknownField' })]);
+    // As a key of the rule's own objects (JSON.parse makes it an own key), it is an unknown key: refused.
+    expect(tagRuleErrors(JSON.parse('{"code":"ab","class":"value","names":{"zh-CN":"x","en":"y"},"condition":{"__proto__":{"op":"ge"},"field":"age","op":"ge","value":1}}')).map((e) => e.path)).toEqual(['condition']);
     // As a score key or an enum-free value, such text is only compared: it tags no one by accident.
     const c = { field: 'categoryScore', key: '__proto__', op: 'ge', value: 1 } as Condition;
     expect(parse(c).success).toBe(true);
