@@ -7,6 +7,7 @@ import { RateLimiter } from '../shared/rate-limit.ts';
 import { checkoutsRoutes } from './routes/checkouts.ts';
 import { couponsRoutes } from './routes/coupons.ts';
 import { membersRoutes } from './routes/members.ts';
+import { exchangesRoutes, poolsRoutes } from './routes/exchanges.ts';
 import type { SyncStatus } from './sync/replication.ts';
 import type { TerminalRegistry } from './terminals.ts';
 import type { GuideAccounts } from './guide/accounts.ts';
@@ -61,6 +62,9 @@ export function createApp(ctx: EdgeContext, opts: AppOptions) {
     ['/members', membersRoutes(ctx, new RateLimiter(opts.identifyRate.perMinute, opts.identifyRate.burst))],
     ['/checkouts', checkoutsRoutes(ctx)],
     ['/coupons', couponsRoutes(ctx)],
+    // Points catalogue and coupon pools (decision 020)
+    ['/exchanges', exchangesRoutes(ctx)],
+    ['/coupon-pools', poolsRoutes(ctx)],
   ];
   for (const [prefix, routes] of v1) for (const r of routes.routes) app.on(r.method, `/v1${prefix}${r.path === '/' ? '' : r.path}`, authorised(r.handler));
 

@@ -4,6 +4,8 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { MemberIndex, type SnapshotPart } from '../shared/member-index.ts';
 import { AnyDocSchema, type AnyDoc } from '../shared/schemas/documents.ts';
+import { ProductCatalog } from '../shared/products/catalog.ts';
+import { PRODUCT_RANGE } from '../shared/products/master.ts';
 import { AppError } from '../shared/errors.ts';
 import type { StoreDb } from './store-db.ts';
 
@@ -35,6 +37,8 @@ export class LiveIndex {
   private inflight = 0;
   private gate: Promise<void> | undefined;
   private changesSinceSnapshot = 0;
+  /** The product master's category and brand per SKU (decision 017), from the hub's chunks. */
+  readonly products = new ProductCatalog();
   /** The database sequence the index is known to cover (after open; then as the follower goes). */
   private coveredSeq: number | string = 0;
   private follower: { feed: PouchDB.Core.Changes<Record<string, unknown>>; ownWrites: Set<string>; queue: { id: string; seq: number | string }[]; pumping: Promise<void> | undefined } | undefined;
@@ -51,6 +55,9 @@ export class LiveIndex {
     const live = new LiveIndex(db, snap?.index ?? new MemberIndex(), snapshotFile);
     if (snap) await live.replayChanges(snap.seq, progress);
     else await live.rebuild(progress);
+    // The product master is not in the snapshot: 64 documents at most, read at every start.
+    const chunks = await db.allDocs({ ...PRODUCT_RANGE, include_docs: true });
+    for (const row of chunks.rows) if ('doc' in row && row.doc) live.products.applyStored(row.doc);
     return live;
   }
 
@@ -130,6 +137,7 @@ export class LiveIndex {
   /** Folds a document another writer (the hub) stored; an erasure also has old revisions compacted away. */
   private applyForeign(doc: unknown): void {
     this.index.applyStored(doc);
+    if ((doc as { type?: unknown }).type === 'products') this.products.applyStored(doc);
     const d = doc as { type?: unknown; erasedAt?: unknown };
     if (d.type === 'member' && typeof d.erasedAt === 'string') this.compactSoon();
   }

@@ -23,7 +23,12 @@ const USAGE = `usage: npm run hub -- <command> [options]
   seed --store ID --members N [--first K]             synthetic members with that home store (demo, bench)
   rules show | rules set --file RULES.json            loyalty rules (a new version is pushed to every store)
   template list | template put --file TEMPLATE.json   coupon templates
+  products import FILE [--mapping MAPPING.json]       the product master from CSV or NDJSON (pushed to every store)
+  products list [--limit 100]                         the product master, by SKU
   coupon issue --member ID --template T [--code C] [--valid-days N]
+  catalogue show | catalogue set --file CATALOGUE.json the points catalogue (a new version is pushed to every store)
+  pool list | pool import ID --template T --csv CODES.csv [--title TEXT] [--per-member 1]
+                                                      coupon pools of a partner's codes, claimed at the tills
   fleet                                               per store: heartbeat, sync state, lag, incidents
   incidents [--status open|resolved] [--kind KIND] [--store ID]
   member export ID                                    everything about a member as JSON (PIPL; audited)
@@ -77,6 +82,9 @@ const OPTIONS = {
   reason: { type: 'string' },
   'login-rate': { type: 'string' },
   'login-burst': { type: 'string' },
+  csv: { type: 'string' },
+  title: { type: 'string' },
+  'per-member': { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -187,6 +195,13 @@ async function main(argv: string[]) {
       return print((await call('GET', '/rules')).rules);
     case 'rules set':
       return print((await call('PUT', '/rules', { rules: await readJson() })).rules);
+    case 'products import': {
+      const file = resolve(need('file (products import FILE)', arg));
+      const mapping = o.mapping ? (JSON.parse(await readFile(o.mapping, 'utf8')) as unknown) : undefined;
+      return print((await call('POST', '/products/imports', { path: file, ...(mapping !== undefined ? { mapping } : {}) })).import);
+    }
+    case 'products list':
+      return print(await call('GET', `/products${o.limit ? `?limit=${encodeURIComponent(o.limit)}` : ''}`));
     case 'template list':
       return print((await call('GET', '/templates')).templates);
     case 'template put': {
@@ -202,6 +217,23 @@ async function main(argv: string[]) {
       })) as { coupon: { code: string; title: string; validTo: string } };
       console.log(`issued ${res.coupon.title}, valid to ${res.coupon.validTo}; code:`);
       return console.log(res.coupon.code);
+    }
+    // Points catalogue and coupon pools (decision 020)
+    case 'catalogue show':
+      return print((await call('GET', '/catalogue')).catalogue);
+    case 'catalogue set': {
+      const file = (await readJson()) as { version?: number };
+      // A file without a version is made from the current one (a script's whole catalogue).
+      const version = file.version ?? ((await call('GET', '/catalogue')).catalogue as { version: number }).version;
+      return print((await call('PUT', '/catalogue', { catalogue: { ...file, version } })).catalogue);
+    }
+    case 'pool list':
+      return print((await call('GET', '/coupon-pools')).pools);
+    case 'pool import': {
+      const id = need('id (pool import ID)', arg);
+      const csv = await readFile(need('csv', o.csv), 'utf8');
+      const res = await call('POST', '/coupon-pools', { id, title: o.title ?? id, templateId: need('template', o.template), limitPerMember: num('per-member', o['per-member'], 1), csv });
+      return print(res);
     }
     case 'fleet':
       return print((await call('GET', '/fleet')).stores);

@@ -30,14 +30,14 @@ export class CouponReservations {
     if (missing !== undefined) return { notFound: missing };
     const out: CouponHold[] = [];
     for (const [i, code] of codes.entries()) {
-      const verdict = await this.hold(storeId, orderId, code, String(coupons[i]!.memberId));
+      const verdict = await this.hold(storeId, orderId, code, String(coupons[i]!.memberId), coupons[i]!.exchangeId);
       out.push(verdict.ok ? { code, ok: true } : { code, ok: false, reason: verdict.reason });
     }
     return out;
   }
 
-  private async hold(storeId: string, orderId: string, code: string, holder: string): Promise<ReservationVerdict> {
-    const redeemedBy = await this.redemptionOf(code, holder);
+  private async hold(storeId: string, orderId: string, code: string, holder: string, exchangeId: unknown): Promise<ReservationVerdict> {
+    const redeemedBy = (await this.redemptionOf(code, holder)) ?? (await this.voidedBy(exchangeId, holder));
     let verdict: ReservationVerdict = { ok: true };
     // update() reads again and re-decides when another store wrote in between.
     await this.couch.update<Reservation & Doc>(DB.reservations, docId.reservation(code), (cur) => {
@@ -45,6 +45,15 @@ export class CouponReservations {
       return verdict.ok && verdict.write ? { _id: docId.reservation(code), type: 'reservation', ...verdict.write } : undefined;
     });
     return verdict;
+  }
+
+  /** The refund that voided an exchange's coupon (decision 020): held for it, the coupon is used up. */
+  private async voidedBy(exchangeId: unknown, holder: string): Promise<string | undefined> {
+    if (typeof exchangeId !== 'string' || !exchangeId.startsWith('xchg:')) return undefined;
+    const refundId = `xrefund:${exchangeId.slice('xchg:'.length)}`;
+    const ids = [...new Set([holder, this.members.canonical(holder)])];
+    const found = await this.couch.fetchDocs(DB.facts, ids.map((m) => factKey(m, refundId)));
+    return found.some((d) => d !== undefined) ? refundId : undefined;
   }
 
   /** The receipt whose redemption of the coupon the hub holds, under its holder's id or the id it was merged into. */

@@ -1,4 +1,4 @@
-import { RULES_ID, docId } from '../shared/doc-ids.ts';
+import { CATALOGUE_ID, RULES_ID, docId } from '../shared/doc-ids.ts';
 import { AppError } from '../shared/errors.ts';
 import { fieldChanges, type FieldChange } from '../shared/loyalty/field-changes.ts';
 import { CouponTemplateSchema, DEFAULT_TEMPLATES, type CouponTemplate } from '../shared/schemas/coupon.ts';
@@ -190,9 +190,9 @@ async function pushToStores(couch: Couch, storeDbs: string[]): Promise<void> {
   for (const db of storeDbs) await pushRulesTo(couch, db);
 }
 
-/** Copies the rules and templates into a store's database where they differ. */
+/** Copies the rules, templates and the points catalogue (decision 020) into a store's database where they differ. */
 export async function pushRulesTo(couch: Couch, storeDb: string): Promise<void> {
-  const wanted = [...(await couch.fetchDocs(DB.registry, [RULES_ID])), ...(await couch.range(DB.registry, TEMPLATE_RANGE))].filter((d): d is Doc => !!d);
+  const wanted = [...(await couch.fetchDocs(DB.registry, [RULES_ID, CATALOGUE_ID])), ...(await couch.range(DB.registry, TEMPLATE_RANGE))].filter((d): d is Doc => !!d);
   const there = await couch.fetchDocs(storeDb, wanted.map((d) => d._id));
   const changed = wanted.flatMap((d, i) => {
     const cur = there[i];

@@ -11,6 +11,7 @@ import { hashSecret, newSecret } from '../shared/secrets.ts';
 import { statusOf, type Couch, type Doc } from './couch/couch.ts';
 import { DB, storeDbName } from './couch/databases.ts';
 import { pushRulesTo } from './rules.ts';
+import { pushProductsTo } from './products/service.ts';
 
 export const AddStoreSchema = z.strictObject({
   // HQ is the store id of the hub's own facts (an operator's claw-back): never a store's.
@@ -83,6 +84,7 @@ export class Stores {
     // The database first: a store record always has its database, even after a crash here.
     await this.couch.ensureDb(store.db);
     await pushRulesTo(this.couch, store.db);
+    await pushProductsTo(this.couch, store.db);
     const [result] = await this.couch.insertNew(DB.registry, [store]);
     if (result === 'exists') throw new AppError('store_exists', `store ${s.id} exists; 'store code ${s.id}' makes a new enrollment code`);
     return { store, ...(await this.newCode(s.id, ttlMs)) };

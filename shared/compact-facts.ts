@@ -83,16 +83,40 @@ export function spendTuple(id: string, day: string, cents: number): number[] {
   return [idHash(id), dayNumber(day), cents];
 }
 
-/** The ledger as the pure points functions take it. */
-export function decodeLedger(list: readonly number[] | undefined): LedgerFact[] {
+/**
+ * The ledger as the pure points functions take it; `vest`, the member's vesting tuples, gives
+ * the entries that have one their vestsOn.
+ */
+export function decodeLedger(list: readonly number[] | undefined, vest?: readonly number[]): LedgerFact[] {
   const out: LedgerFact[] = [];
   if (!list) return out;
+  const vestsOn = new Map<number, number>();
+  for (let i = 0; vest && i < vest.length; i += VEST_STRIDE) vestsOn.set(vest[i]!, vest[i + 1]!);
   for (let i = 0; i < list.length; i += LEDGER_STRIDE) {
     const fact: LedgerFact = { id: String(list[i]), delta: list[i + 1]!, atMs: list[i + 2]!, day: dayString(list[i + 3]!) };
     if (list[i + 4]! >= 0) fact.expiresOn = dayString(list[i + 4]!);
+    const v = vestsOn.get(list[i]!);
+    if (v !== undefined) fact.vestsOn = dayString(v);
     out.push(fact);
   }
   return out;
+}
+
+// Vesting (decision 018). Entries that vest later are few (a receipt's points, for the days of the
+// return window): their vesting days sit in a list of their own, so every other entry keeps its
+// five numbers and snapshots from before vesting read as they are.
+
+/** Fields per vesting fact: the ledger entry's id hash, its vestsOn day. */
+export const VEST_STRIDE = 2;
+
+export function vestTuple(id: string, vestsOn: string): number[] {
+  return [idHash(id), dayNumber(vestsOn)];
+}
+
+/** Whether some entry of the member is written before a vesting day after `todayNum` (points still pending). */
+export function hasUnvested(vest: readonly number[] | undefined, todayNum: number): boolean {
+  for (let i = 0; vest && i < vest.length; i += VEST_STRIDE) if (vest[i + 1]! > todayNum) return true;
+  return false;
 }
 
 /** The spend facts as the pure tier functions take them. */

@@ -10,6 +10,9 @@ export interface PricedLine {
   qty: number;
   unitPriceCents: number;
   remainingCents: number;
+  brand?: string;
+  /** The gift coupon that put this line on the receipt at zero price (decision 017). */
+  giftOf?: string;
 }
 
 export const COUPON_REASONS = [
@@ -25,11 +28,13 @@ export const COUPON_REASONS = [
   'duplicate',
   /** Reserved or redeemed at the hub for another receipt (checked while the hub can be reached). */
   'redeemed_elsewhere',
+  /** The rules' stacking says it does not combine with the receipt's other coupons (decision 017). */
+  'not_stackable',
 ] as const;
 export type CouponReason = (typeof COUPON_REASONS)[number];
 
 export type CouponEvaluation =
-  | { valid: true; discountCents: number; perLine: number[] }
+  | { valid: true; discountCents: number; perLine: number[]; giftLine?: string }
   | { valid: false; reason: CouponReason };
 
 export interface CouponContext {
@@ -37,12 +42,15 @@ export interface CouponContext {
   storeId: string;
   now: string;
   redeemed: boolean;
+  /** The rules' couponStacking.giftAddsLine: a gift whose SKU is not on the receipt is put there at zero price. */
+  giftAddsLine?: boolean;
 }
 
 /**
  * Whether a coupon applies to these lines, and the discount it gives on each. Cash and percent
  * coupons spread their discount over the eligible lines in proportion to what is left on them;
- * a gift coupon takes one unit of its gift SKU off.
+ * a gift coupon takes one unit of its gift SKU off (or, where the rules say so and the SKU is not
+ * on the receipt, asks for it to be put there at zero price: `giftLine`).
  */
 export function evaluateCoupon(coupon: Coupon, ctx: CouponContext, lines: readonly PricedLine[]): CouponEvaluation {
   if (coupon.memberId !== ctx.memberId) return { valid: false, reason: 'not_owner' };
@@ -60,6 +68,7 @@ export function evaluateCoupon(coupon: Coupon, ctx: CouponContext, lines: readon
   const terms = coupon.terms;
   if (terms.kind === 'gift') {
     const i = lines.findIndex((l, k) => eligible[k] && l.sku === terms.giftSku && l.remainingCents > 0);
+    if (i < 0 && ctx.giftAddsLine) return { valid: true, discountCents: 0, perLine: lines.map(() => 0), giftLine: terms.giftSku };
     if (i < 0) return { valid: false, reason: 'no_eligible_lines' };
     const perLine = lines.map(() => 0);
     perLine[i] = Math.min(lines[i]!.unitPriceCents, lines[i]!.remainingCents);

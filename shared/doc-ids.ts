@@ -5,6 +5,8 @@
  */
 
 export const RULES_ID = 'rules:loyalty';
+/** The points catalogue in force (issue 13, decision 020); its versions are `catalogue:points@<n>` at the hub. */
+export const CATALOGUE_ID = 'catalogue:points';
 
 /**
  * The store id on facts the hub makes itself (an operator's claw-back): no store may have it
@@ -48,6 +50,10 @@ export const docId = {
   consent: (memberId: string, channel: string, storeId: string, at: string) => `consent:${memberId}:${channel}:${storeId}:${at}`,
   /** A loss written off resolving an incident (hub-facts only, never at a store). */
   writeOff: (incidentId: string) => `writeoff:${incidentId.slice('incident:'.length)}`,
+  /** Points exchanged for a reward at a store, one per request id there (decision 020). */
+  exchange: (storeId: string, requestId: string) => `xchg:${storeId}:${requestId}`,
+  /** The refund of that exchange: one per exchange, so a retried refund lands on it. */
+  exchangeRefund: (storeId: string, requestId: string) => `xrefund:${storeId}:${requestId}`,
 } as const;
 
 /** The store that recorded a checkout (its id is `<store>:<terminal>:<receiptNo>`). */

@@ -62,6 +62,23 @@ export const ERRORS = {
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
+  // Points catalogue and coupon pools (issue 13, decision 020)
+  reward_not_found: 404,
+  exchange_not_found: 404,
+  pool_not_found: 404,
+  /** The same exchange request id with other content; nothing was written. */
+  exchange_conflict: 409,
+  pool_exists: 409,
+  /** No unit of the gift left at this store. */
+  out_of_stock: 422,
+  /** The exchange's coupon was redeemed already: the exchange cannot be given back. */
+  exchange_coupon_used: 422,
+  /** Every code of the pool has been claimed. */
+  pool_empty: 422,
+  /** The member has claimed as many as the pool (or its campaign) allows. */
+  claim_limit_reached: 422,
+  /** Something only the hub can do (claiming from a coupon pool) while the store cannot reach it. */
+  hub_unreachable: 503,
 } as const;
 export type ErrorCode = keyof typeof ERRORS;
 

@@ -1,12 +1,19 @@
 import { docId } from './doc-ids.ts';
 import { memberKeys } from './identity-keys.ts';
 import { priceCheckout, type PricedCheckout } from './loyalty/checkout.ts';
-import { tierFor, type SpendFact } from './loyalty/tiers.ts';
+import { earnedLineRefusal, earningDayRefusal, type ProductAttributes } from './loyalty/earning-checks.ts';
+import type { SpendFact } from './loyalty/tiers.ts';
+import { heldTier } from './loyalty/tier-life.ts';
+import { birthdayPointsRefusal, giftCouponRefusal, type GiftEvidence } from './loyalty/gift-checks.ts';
+import { clawbackVestsOn, vestingDayFor } from './loyalty/vesting.ts';
 import { own } from './own.ts';
 import { consentTimeRefusal } from './privacy/consent.ts';
 import type { Coupon } from './schemas/coupon.ts';
 import type { AnyDoc, EventDoc, LedgerDoc, MemberDoc, OrderDoc, RedemptionDoc, RefundDoc } from './schemas/documents.ts';
 import type { LoyaltyRules } from './schemas/rules.ts';
+import type { PointsCatalogue } from './schemas/catalogue.ts';
+import type { CouponTemplate } from './schemas/coupon.ts';
+import { exchangeCouponFactRefusal, exchangeFactRefusal, exchangeLedgerFactRefusal, exchangeRefundFactRefusal, type ExchangeEvidence } from './catalogue/exchange-facts.ts';
 
 /*
  * Whether a fact a store pushed is one that store could have made, judged with what the hub
@@ -35,7 +42,24 @@ export interface FactEvidence {
   spend(memberId: string, exceptOrderId: string): readonly SpendFact[];
   /** The hub's clock when judging (a consent dated far ahead of it is not believed). */
   now?: Date;
+  /** Every version of the points catalogue the hub has had (absent: none, so no exchange fits). */
+  catalogues?: readonly PointsCatalogue[];
+  /** Every version of a coupon template the hub has had: for the coupons exchanges make and tier gifts (decision 019); absent: none. */
+  templates?: (id: string) => readonly CouponTemplate[];
+  /**
+   * Every (category, brand) the product master has had for a SKU, or undefined when the master
+   * does not know it (decision 017). Absent: the hub holds no master.
+   */
+  product?(sku: string): readonly ProductAttributes[] | undefined;
 }
+
+/** What a tier gift of this member is judged by (shared/loyalty/gift-checks.ts). */
+const giftEvidence = (ev: FactEvidence, memberId: string): GiftEvidence => ({
+  rules: ev.rules,
+  templates: (id) => ev.templates?.(id) ?? [],
+  member: ev.member(ev.canonical(memberId)) ?? ev.member(memberId),
+  spend: ev.spend(memberId, ''),
+});
 
 const sameMember = (ev: FactEvidence, a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && ev.canonical(a) === ev.canonical(b);
 
@@ -65,10 +89,21 @@ export function factRefusal(doc: AnyDoc, ev: FactEvidence): string | undefined {
       return eventRefusal(doc, ev);
     case 'pts':
       return ledgerRefusal(doc, ev);
+    case 'coupon':
+      // A store issues one kind of coupon: a tier gift (decision 019).
+      if (!ev.knownHere(doc.memberId)) return `member ${doc.memberId} is not served at ${ev.storeId}`;
+      return giftCouponRefusal(doc, giftEvidence(ev, doc.memberId));
     case 'consent': {
       if (!ev.knownHere(doc.memberId)) return `member ${doc.memberId} is not served at ${ev.storeId}`;
       return consentTimeRefusal(doc.at, ev.member(doc.memberId)?.registeredAt, ev.now ?? new Date());
     }
+    // Points catalogue (decision 020)
+    case 'exchange':
+      return exchangeFactRefusal(doc, exchangeEvidence(ev));
+    case 'exchange-refund':
+      return exchangeRefundFactRefusal(doc, exchangeEvidence(ev));
+    case 'coupon':
+      return doc.exchangeId === undefined ? 'coupons are issued by the hub' : exchangeCouponFactRefusal(doc, exchangeEvidence(ev));
     default:
       return `a ${doc.type} is written by the hub`;
   }
@@ -92,27 +127,42 @@ function orderRefusal(o: OrderDoc, ev: FactEvidence): string | undefined {
       why = `tier ${o.tier} is not in rules version ${rules.version}`;
       continue;
     }
+    const earningWhy = rules.earning ? earningDayRefusal(o) : undefined;
+    if (earningWhy) {
+      why = earningWhy;
+      continue;
+    }
+    const birthday = o.birthdayMonth && o.memberId !== undefined ? (ev.member(ev.canonical(o.memberId)) ?? ev.member(o.memberId))?.birthday : undefined;
+    if (o.birthdayMonth && birthday?.slice(5, 7) !== o.day.slice(5, 7)) return `${o.memberId}'s birthday month is not ${o.day.slice(0, 7)}`;
     const priced = priceCheckout({
-      lines: o.lines.map((l) => ({ sku: l.sku, ...(l.category !== undefined ? { category: l.category } : {}), qty: l.qty, unitPrice: l.unitPriceCents })),
+      // Lines a gift coupon put on the receipt are put there again by pricing.
+      lines: o.lines.flatMap((l) => (l.giftOf !== undefined ? [] : [{ sku: l.sku, category: l.category, brand: l.brand, qty: l.qty, unitPrice: l.unitPriceCents }])),
       coupons,
       pointsToRedeem: o.pointsRedeemed,
-      ...(o.memberId !== undefined ? { member: { id: o.memberId, tier, balance: Number.MAX_SAFE_INTEGER } } : {}),
+      ...(o.memberId !== undefined ? { member: { id: o.memberId, tier, balance: Number.MAX_SAFE_INTEGER, birthday } } : {}),
       storeId: o.storeId,
       now: o.at,
+      day: o.day,
       rules,
     });
     if (!priced.ok) {
       why = priced.refusal.message;
       continue;
     }
-    const mismatch = pricingMismatch(o, priced.value);
+    const mismatch = pricingMismatch(o, priced.value) ?? vestingMismatch(o, rules);
     if (mismatch) {
       why = `${mismatch} differs from what rules version ${rules.version} give`;
       continue;
     }
+    // A line may not earn more than its SKU does by the product master (a stolen store's claim).
+    const claimed = ev.product && o.memberId !== undefined && rules.earning?.lineRules.length ? earnedLineRefusal(o, rules, ev.product) : undefined;
+    if (claimed) {
+      why = claimed;
+      continue;
+    }
     // The tier that raised the points must be one the member's receipts can have reached.
     if (o.memberId !== undefined && tier.multiplierPct > rules.tiers[0]!.multiplierPct) {
-      const reachable = tierFor(rules, ev.spend(o.memberId, o._id), o.day);
+      const reachable = heldTier(rules, ev.spend(o.memberId, o._id), o.day);
       if (reachable.minSpendCents < tier.minSpendCents) {
         why = `tier ${tier.code} is above what ${o.memberId}'s receipts reach (${reachable.code})`;
         continue;
@@ -127,6 +177,8 @@ function orderRefusal(o: OrderDoc, ev: FactEvidence): string | undefined {
 function pricingMismatch(o: OrderDoc, p: PricedCheckout): string | undefined {
   for (const k of ['totalCents', 'couponDiscountCents', 'pointsCashCents', 'payableCents', 'pointsEarned', 'pointsRedeemed'] as const) if (o[k] !== p[k]) return k;
   if ((o.pointsUncapped ?? null) !== (p.pointsUncapped ?? null)) return 'pointsUncapped';
+  if ((o.birthdayMonth ?? false) !== (p.birthdayMonth ?? false)) return 'birthdayMonth';
+  if (o.lines.length !== p.lines.length || o.lines.some((l, i) => (l.giftOf ?? null) !== (p.lines[i]!.giftOf ?? null) || l.sku !== p.lines[i]!.sku)) return 'lines';
   if (o.coupons.length !== p.coupons.length || o.coupons.some((c, i) => c.code !== p.coupons[i]!.code || c.discountCents !== p.coupons[i]!.discountCents)) return 'coupons';
   for (const [i, l] of o.lines.entries()) {
     const q = p.lines[i]!;
@@ -167,6 +219,15 @@ function eventRefusal(e: EventDoc, ev: FactEvidence): string | undefined {
   return ev.rules.some((r) => own(r.interactions, e.kind)) ? undefined : `no rules version has an interaction '${e.kind}'`;
 }
 
+const exchangeEvidence = (ev: FactEvidence): ExchangeEvidence => ({
+  storeId: ev.storeId,
+  catalogues: ev.catalogues ?? [],
+  templates: ev.templates ?? (() => []),
+  fact: ev.fact,
+  sameMember: (a, b) => sameMember(ev, a, b),
+  knownHere: ev.knownHere,
+});
+
 function ledgerRefusal(p: LedgerDoc, ev: FactEvidence): string | undefined {
   const m = p.memberId;
   if (p.reason === 'join') {
@@ -182,14 +243,17 @@ function ledgerRefusal(p: LedgerDoc, ev: FactEvidence): string | undefined {
       if (!ref || ref.type !== 'order') return `${p.reason} points for ${p.ref}, which the hub does not have`;
       if (p._id !== docId.pts(m, `${p.reason}:${p.ref.slice('order:'.length)}`) || ref.memberId !== m) return `${p._id} does not belong to ${p.ref}`;
       const expected = p.reason === 'earn' ? ref.pointsEarned : -ref.pointsRedeemed;
-      return p.delta === expected ? undefined : `${p.ref} ${p.reason === 'earn' ? 'earns' : 'spends'} ${Math.abs(expected)} points, not ${Math.abs(p.delta)}`;
+      if (p.delta !== expected) return `${p.ref} ${p.reason === 'earn' ? 'earns' : 'spends'} ${Math.abs(expected)} points, not ${Math.abs(p.delta)}`;
+      return ledgerVestingRefusal(p, p.reason === 'earn' ? ref.pointsVestOn : undefined);
     }
     case 'clawback':
     case 'return': {
       if (!ref || ref.type !== 'refund') return `${p.reason} points for ${p.ref}, which the hub does not have`;
       if (p._id !== docId.pts(m, `${p.reason}:${p.ref.slice('refund:'.length)}`) || ref.memberId !== m) return `${p._id} does not belong to ${p.ref}`;
       const expected = p.reason === 'clawback' ? -ref.pointsClawedBack : ref.pointsReturned;
-      return p.delta === expected ? undefined : `${p.ref} moves ${Math.abs(expected)} points, not ${Math.abs(p.delta)}`;
+      if (p.delta !== expected) return `${p.ref} moves ${Math.abs(expected)} points, not ${Math.abs(p.delta)}`;
+      const order = p.reason === 'clawback' ? ev.fact(ref.orderId) : undefined;
+      return ledgerVestingRefusal(p, order?.type === 'order' ? clawbackVestsOn(order, ref.day) : undefined);
     }
     case 'interaction': {
       // pts:<member>:int:<kind>:<once>, written with its event event:<store>:<member>:int:<kind>:<once>
@@ -199,7 +263,30 @@ function ledgerRefusal(p: LedgerDoc, ev: FactEvidence): string | undefined {
       if (!ref || ref.type !== 'event' || ref.kind !== kind) return `interaction points for ${p.ref}, which the hub does not have`;
       return ev.rules.some((r) => own(r.interactions, kind)?.points === p.delta) ? undefined : `no rules version gives '${kind}' ${p.delta} points`;
     }
+    case 'exchange':
+    case 'exchange_refund':
+      return exchangeLedgerFactRefusal(p, exchangeEvidence(ev));
+    case 'birthday':
+      return birthdayPointsRefusal(p, giftEvidence(ev, m));
     default:
       return `points for '${p.reason}' are the hub's to give`;
   }
+}
+
+// Vesting (issue 13, decision 018).
+
+/** Whether the order's vesting day is the one `rules` give its points; undefined when it is. */
+function vestingMismatch(o: OrderDoc, rules: LoyaltyRules): string | undefined {
+  const expected = o.pointsEarned > 0 ? vestingDayFor(rules, o.day) : undefined;
+  return (o.pointsVestOn ?? null) === (expected ?? null) ? undefined : 'pointsVestOn';
+}
+
+/**
+ * An earning vests when its order says; a claw-back made before that takes from the pending
+ * points (it carries their day), one made after from the balance. A store that wrote other dates
+ * would make points spendable early, or pending ones vanish from the balance.
+ */
+function ledgerVestingRefusal(p: LedgerDoc, expected: string | undefined): string | undefined {
+  if ((p.vestsOn ?? null) === (expected ?? null)) return undefined;
+  return expected === undefined ? `${p._id} vests on ${p.vestsOn}, but its points are spendable at once` : `${p._id} must vest on ${expected}, not ${p.vestsOn ?? 'at once'}`;
 }

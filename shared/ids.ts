@@ -39,6 +39,28 @@ export function couponCodeFor(memberId: string, templateId: string, requestId: s
   return couponCodeOf(createHash('sha256').update(`issue\n${memberId}\n${templateId}\n${requestId}`).digest());
 }
 
+/**
+ * The code of the coupon a points exchange makes at a store: derived from the store and the
+ * request, so a retried exchange, a replayed fact and the hub's check all arrive at the same code,
+ * and a store cannot pass off a coupon of its own making as an exchange's (decision 020).
+ *
+ * @example exchangeCouponCode('S001', 'req-0001') === exchangeCouponCode('S001', 'req-0001') // true
+ */
+export function exchangeCouponCode(storeId: string, requestId: string): string {
+  return couponCodeOf(createHash('sha256').update(`exchange\n${storeId}\n${requestId}`).digest());
+}
+
+/**
+ * The coupon code of a tier gift (decision 019): the same member, cause (`tier:<code>`,
+ * `birthday:<year>`) and template give the same code at every store and at the hub, so a gift two
+ * sides issued while apart is one document, not two.
+ *
+ * @example giftCouponCode('M0000001', 'tier:L3', 'CASH20') === giftCouponCode('M0000001', 'tier:L3', 'CASH20') // true
+ */
+export function giftCouponCode(memberId: string, cause: string, templateId: string): string {
+  return couponCodeOf(createHash('sha256').update(`gift\n${memberId}\n${cause}\n${templateId}`).digest());
+}
+
 function couponCodeOf(bytes: Buffer): string {
   let s = '';
   for (let i = 0; i < 12; i++) s += CROCKFORD[bytes[i]! % 32];

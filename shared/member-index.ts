@@ -2,6 +2,7 @@ import {
   dayNumber,
   decodeLedger,
   hasTuple,
+  hasUnvested,
   idHash,
   ledgerTuple,
   LEDGER_STRIDE,
@@ -10,9 +11,12 @@ import {
   spendTuple,
   SPEND_STRIDE,
   upsertTuple,
+  vestTuple,
+  VEST_STRIDE,
 } from './compact-facts.ts';
-import { ledgerBalance, type Balance, type LedgerFact } from './loyalty/points.ts';
+import { isPendingFact, ledgerBalance, type Balance, type LedgerFact } from './loyalty/points.ts';
 import { tierForSpend, windowStart } from './loyalty/tiers.ts';
+import { packedTierState, type TierState } from './loyalty/tier-life.ts';
 import type { Coupon, CouponTemplate } from './schemas/coupon.ts';
 import { AnyDocSchema, type AnyDoc, type MemberDoc } from './schemas/documents.ts';
 import { DEFAULT_RULES, type LoyaltyRules, type TierRule } from './schemas/rules.ts';
@@ -33,6 +37,10 @@ export interface MemberRecord {
   ledger?: number[];
   spend?: number[];
   coupons?: Coupon[];
+  /** 1-12, from the profile's birthday: the month of a birthday gift (decision 019). */
+  birthMonth?: number;
+  /** Vesting days of the ledger entries written before theirs (compact-facts.ts VEST_STRIDE; decision 018). */
+  vest?: number[];
 }
 
 export interface Redemption {
@@ -97,20 +105,43 @@ function isMemberFact(doc: AnyDoc): doc is MemberFact {
   return doc.type === 'pts' || doc.type === 'order' || doc.type === 'refund' || doc.type === 'coupon';
 }
 
-const balanceOf = (r: MemberRecord | undefined, today: string): Balance => ledgerBalance(decodeLedger(r?.ledger), today);
+const balanceOf = (r: MemberRecord | undefined, today: string): Balance => ledgerBalance(decodeLedger(r?.ledger, r?.vest), today);
 
-/** Just the balance: read from the packed ledger when spending order cannot matter (almost always). */
-const pointsOf = (r: MemberRecord | undefined, today: string): number => plainLedgerBalance(r?.ledger, dayNumber(today)) ?? balanceOf(r, today).balance;
+/**
+ * Just the spendable balance: read from the packed ledger when spending order cannot matter
+ * (almost always); with points still pending, by the whole fold (ledgerBalance).
+ */
+const pointsOf = (r: MemberRecord | undefined, today: string): number =>
+  (hasUnvested(r?.vest, dayNumber(today)) ? undefined : plainLedgerBalance(r?.ledger, dayNumber(today))) ?? balanceOf(r, today).balance;
+
+type Pending = { pending: number; nextVesting: { on: string; points: number } | null };
+
+/** Points not yet spendable and the next day some vest; undefined when none are pending (the usual case, read without a fold). */
+function pendingOf(r: MemberRecord | undefined, today: string): Pending | undefined {
+  return hasUnvested(r?.vest, dayNumber(today)) ? pendingIn(balanceOf(r, today)) : undefined;
+}
+
+const pendingIn = (b: Balance): Pending | undefined => (b.pending === undefined ? undefined : { pending: b.pending, nextVesting: b.nextVesting ?? null });
+
+/** The spendable balance and what is pending, with one fold at most (identify and checkout ask for both). */
+function pointsAndPending(r: MemberRecord | undefined, today: string): { points: number; pending: Pending | undefined } {
+  if (!hasUnvested(r?.vest, dayNumber(today))) return { points: pointsOf(r, today), pending: undefined };
+  const b = balanceOf(r, today);
+  return { points: b.balance, pending: pendingIn(b) };
+}
 
 /** The tier from the packed spend facts: the same sum as rollingSpend, without decoding them. */
 const tierOf = (rules: LoyaltyRules, r: MemberRecord | undefined, today: string): TierRule =>
-  tierForSpend(rules, packedRollingSpend(r?.spend, dayNumber(windowStart(today, rules.tierWindowMonths)), dayNumber(today)));
+  rules.tierLife
+    ? packedTierState(rules, r?.spend, today).tier
+    : tierForSpend(rules, packedRollingSpend(r?.spend, dayNumber(windowStart(today, rules.tierWindowMonths)), dayNumber(today)));
 
 /** Folds one fact into a member's record, keyed by its id: applying it again changes nothing. */
 function foldMemberFact(r: MemberRecord, doc: MemberFact): void {
   switch (doc.type) {
     case 'pts':
       r.ledger = upsertTuple(r.ledger, LEDGER_STRIDE, ledgerTuple(doc._id, doc.delta, doc.at, doc.day, doc.expiresOn));
+      if (isPendingFact(doc)) r.vest = upsertTuple(r.vest, VEST_STRIDE, vestTuple(doc._id, doc.vestsOn!));
       return;
     case 'order':
       r.spend = upsertTuple(r.spend, SPEND_STRIDE, spendTuple(doc._id, doc.day, doc.payableCents));
@@ -178,6 +209,8 @@ export class MemberIndex {
         const r = this.record(doc.id);
         r.phone = doc.phone;
         if (doc.name !== undefined || r.name !== undefined) r.name = doc.name;
+        if (doc.birthday !== undefined) r.birthMonth = Number(doc.birthday.slice(5, 7));
+        else delete r.birthMonth;
         // Re-key the member's phone with the record's string, so that one instance serves both.
         if (this.keys.get(doc.phone) === r.id) {
           this.keys.delete(doc.phone);
@@ -224,7 +257,18 @@ export class MemberIndex {
       case 'event':
       case 'consent':
         return;
+      // Points catalogue (decision 020): a refunded exchange's coupon is void, used up by the
+      // refund as a receipt would use it, so every till refuses it; the exchange itself moves
+      // points through its ledger entry and issues through its coupon document.
+      case 'exchange-refund':
+        if (doc.couponCode !== undefined) this.applyRedemption(doc.couponCode, { memberId: doc.memberId, orderId: doc._id, storeId: doc.storeId, at: doc.at });
+        return;
     }
+  }
+
+  private applyRedemption(code: string, r: Redemption): void {
+    const known = this.redemptions.get(code);
+    if (!known || r.at < known.at || (r.at === known.at && r.orderId < known.orderId)) this.redemptions.set(code, r);
   }
 
   /**
@@ -236,6 +280,7 @@ export class MemberIndex {
     for (const [slot, id] of this.keys) if (id === memberId) this.keys.delete(slot);
     r.phone = '';
     delete r.name;
+    delete r.birthMonth;
   }
 
   /** An identity key document was deleted (the member's data erased): the key finds no one. */
@@ -301,6 +346,7 @@ export class MemberIndex {
       if (!loser) continue;
       for (let i = 0; loser.ledger && i < loser.ledger.length; i += LEDGER_STRIDE) out.ledger = upsertTuple(out.ledger, LEDGER_STRIDE, loser.ledger.slice(i, i + LEDGER_STRIDE));
       for (let i = 0; loser.spend && i < loser.spend.length; i += SPEND_STRIDE) out.spend = upsertTuple(out.spend, SPEND_STRIDE, loser.spend.slice(i, i + SPEND_STRIDE));
+      for (let i = 0; loser.vest && i < loser.vest.length; i += VEST_STRIDE) out.vest = upsertTuple(out.vest, VEST_STRIDE, loser.vest.slice(i, i + VEST_STRIDE));
       for (const c of loser.coupons ?? []) out.coupons = upsert(out.coupons && [...out.coupons], c, (x) => x.code === c.code);
       // A merged-away member's profile stands in only until the survivor's arrives.
       if (out.phone === undefined && loser.phone !== undefined) {
@@ -346,6 +392,20 @@ export class MemberIndex {
     return pointsOf(this.combined(memberId), today);
   }
 
+  /**
+   * The points the member can spend now (decision 018): pending and expired points left out, a
+   * debt counted. What pays a receipt at the till and what a points exchange may take; the same
+   * number as `points`, named for those who spend.
+   */
+  spendable(memberId: string, today: string): number {
+    return pointsOf(this.combined(memberId), today);
+  }
+
+  /** Points the member has earned that are not spendable yet, with the next vesting; undefined when none. */
+  pending(memberId: string, today: string): Pending | undefined {
+    return pendingOf(this.combined(memberId), today);
+  }
+
   /** Spend within the rules' tier window ending on `today`, in cents: what the tier is reached by. */
   rollingSpend(memberId: string, today: string): number {
     const r = this.combined(memberId);
@@ -354,6 +414,16 @@ export class MemberIndex {
 
   tier(memberId: string, today: string): TierRule {
     return tierOf(this.rules, this.combined(memberId), today);
+  }
+
+  /** The member's tier, since when, and its history (shared/loyalty/tier-life.ts). */
+  tierState(memberId: string, today: string): TierState {
+    return packedTierState(this.rules, this.combined(memberId)?.spend, today);
+  }
+
+  /** Whether the member holds a coupon with this code (any state). */
+  holdsCoupon(memberId: string, code: string): boolean {
+    return this.combined(memberId)?.coupons?.some((c) => c.code === code) ?? false;
   }
 
   /** Coupons the member holds that are neither redeemed nor expired at `now`. */
@@ -372,7 +442,7 @@ export class MemberIndex {
     return {
       profile: r as Profile,
       tier: tierOf(this.rules, r, today),
-      points: pointsOf(r, today),
+      ...pointsAndPending(r, today),
       coupons: this.usable(r.coupons, now),
     };
   }
@@ -385,13 +455,14 @@ export class MemberIndex {
   }
 
   /** The member's tier and points as they would be once `docs` (facts, not merges) are applied; changes nothing. */
-  preview(asked: string, docs: readonly AnyDoc[], today: string): { tier: TierRule; points: number } {
+  preview(asked: string, docs: readonly AnyDoc[], today: string): { tier: TierRule; points: number; pending?: number } {
     const memberId = this.canonical(asked);
     const current = this.combined(memberId);
     // upsertTuple never changes the lists it is given, so the copy can share them.
-    const copy: MemberRecord = { id: memberId, ...(current?.ledger ? { ledger: current.ledger } : {}), ...(current?.spend ? { spend: current.spend } : {}) };
+    const copy: MemberRecord = { id: memberId, ...(current?.ledger ? { ledger: current.ledger } : {}), ...(current?.spend ? { spend: current.spend } : {}), ...(current?.vest ? { vest: current.vest } : {}) };
     for (const d of docs) if (isMemberFact(d) && d.memberId !== undefined && this.canonical(d.memberId) === memberId) foldMemberFact(copy, d);
-    return { tier: tierOf(this.rules, copy, today), points: pointsOf(copy, today) };
+    const { points, pending } = pointsAndPending(copy, today);
+    return { tier: tierOf(this.rules, copy, today), points, ...(pending?.pending ? { pending: pending.pending } : {}) };
   }
 
   /**

@@ -17,7 +17,8 @@ export function memberSummary(index: MemberIndex, memberId: string, today: strin
   return {
     id: index.canonical(memberId),
     tier: view.tier.code,
-    points: { balance: view.points },
+    // balance: spendable now; pending: earned, vesting later (decision 018), with the next vesting day.
+    points: { balance: view.points, pending: view.pending?.pending ?? 0, nextVesting: view.pending?.nextVesting ?? null },
     coupons: view.coupons.map(couponView),
     phoneMasked: maskPhone(view.profile.phone),
     name: view.profile.name ?? null,

@@ -14,6 +14,8 @@ export const PERMISSIONS = [
   'rules:read',
   'rules:write',
   'templates:write',
+  'products:read',
+  'products:write',
   'coupons:issue',
   'members:read',
   'members:reveal_pii',
@@ -46,11 +48,11 @@ export interface Role {
 /** The roles a new hub starts with; stored as documents, so an admin may later change them. */
 export const DEFAULT_ROLES: readonly Role[] = [
   { id: 'admin', title: 'Administrator: everything', permissions: PERMISSIONS },
-  { id: 'marketer', title: 'Marketer: tag rules, segments, campaigns, coupons; reads the rules', permissions: ['coupons:issue', 'templates:write', 'rules:read', 'tags:read', 'tags:write', 'segments:read', 'segments:write', 'campaigns:read', 'campaigns:write'] },
+  { id: 'marketer', title: 'Marketer: tag rules, segments, campaigns, coupons; reads the rules', permissions: ['coupons:issue', 'templates:write', 'rules:read', 'products:read', 'tags:read', 'tags:write', 'segments:read', 'segments:write', 'campaigns:read', 'campaigns:write'] },
   {
     id: 'analyst',
     title: 'Analyst: reads everything in scope, exports',
-    permissions: ['stores:read', 'fleet:read', 'rules:read', 'members:read', 'members:export', 'sales:read', 'identity:read', 'incidents:read', 'tags:read', 'segments:read', 'campaigns:read'],
+    permissions: ['stores:read', 'fleet:read', 'rules:read', 'products:read', 'members:read', 'members:export', 'sales:read', 'identity:read', 'incidents:read', 'tags:read', 'segments:read', 'campaigns:read'],
   },
   {
     id: 'store_manager',
@@ -94,6 +96,8 @@ export const ADMIN_ROUTES: ReadonlyMap<string, RouteRule> = new Map<string, Rout
   ['PUT /templates/:id', { permission: 'templates:write' }],
   ['GET /templates/:id/versions', { permission: 'rules:read' }],
   ['POST /coupons', { permission: 'coupons:issue' }],
+  ['POST /products/imports', { permission: 'products:write' }],
+  ['GET /products', { permission: 'products:read' }],
   ['GET /members', { permission: 'members:read', personal: true }],
   ['GET /members/:id', { permission: 'members:read', personal: true }],
   ['GET /members/:id/export', { permission: 'members:export', personal: true }],
@@ -128,6 +132,12 @@ export const ADMIN_ROUTES: ReadonlyMap<string, RouteRule> = new Map<string, Rout
   ['POST /operators/:name/reset', { permission: 'operators:manage' }],
   ['GET /roles', { permission: 'operators:manage' }],
   ['GET /audit', { permission: 'audit:read' }],
+  // Points catalogue and coupon pools (issue 13, decision 020)
+  ['GET /catalogue', { permission: 'rules:read' }],
+  ['PUT /catalogue', { permission: 'templates:write' }],
+  ['GET /catalogue/versions', { permission: 'rules:read' }],
+  ['GET /coupon-pools', { permission: 'rules:read' }],
+  ['POST /coupon-pools', { permission: 'templates:write' }],
   // Tag rules (issue 12, decision 022): marketers and admins change them, analysts read them.
   ['GET /tags/rules', { permission: 'tags:read' }],
   ['GET /tags/rules/:code', { permission: 'tags:read' }],

@@ -1,7 +1,8 @@
 import { docId } from './doc-ids.ts';
 import { safeText } from './safe-text.ts';
 import { identityKey, IDENTITY_TYPES, type IdentityType } from './identity-keys.ts';
-import { AnyDocSchema, HeartbeatDocSchema, type AnyDoc, type LedgerDoc, type OrderDoc } from './schemas/documents.ts';
+import { EXCHANGE_LEDGER_SIGNS, exchangeCouponDocRefusal, exchangeDocRefusal, exchangeRefundDocRefusal } from './catalogue/exchange-facts.ts';
+import { AnyDocSchema, HeartbeatDocSchema, type AnyDoc, type CouponDoc, type LedgerDoc, type OrderDoc } from './schemas/documents.ts';
 
 /*
  * What a store may push to the hub, judged on the document alone (design.md, principle 8: the hub
@@ -18,9 +19,15 @@ const STORE_LEDGER_SIGN = new Map<string, 1 | -1>([
   ['return', 1],
   ['redeem', -1],
   ['clawback', -1],
+  ...EXCHANGE_LEDGER_SIGNS,
+  // A tier gift (decision 019): pts:<member>:birthday:<year>, judged at ingest against the rules.
+  ['birthday', 1],
 ]);
 
 const MAX_ID = 300;
+const STORE_TYPES = ['order', 'refund', 'redeem', 'event', 'pts', 'member', 'idk', 'consent'];
+/** Points catalogue (decision 020): an exchange, its refund, and the coupon an exchange made; a coupon may also be a tier gift (decision 019). */
+const EXCHANGE_TYPES = ['exchange', 'exchange-refund', 'coupon'];
 /** The special fields a store's document may carry: its id, and the revisions replication sends. */
 const SPECIAL_FIELDS = new Set(['_id', '_rev', '_revisions', '_deleted', '_attachments']);
 
@@ -48,10 +55,22 @@ export function storeDocRefusal(raw: unknown, storeId: string): string | undefin
     return hb.data.storeId === storeId ? undefined : "another store's heartbeat";
   }
   const type = typeof doc.type === 'string' ? doc.type : undefined;
-  if (type === undefined || !['order', 'refund', 'redeem', 'event', 'pts', 'member', 'idk', 'consent'].includes(type)) return `documents of type ${safeText(doc.type, 20)} are written by the hub`;
-  const parsed = AnyDocSchema.safeParse(doc);
+  if (type === undefined || ![...STORE_TYPES, ...EXCHANGE_TYPES].includes(type)) return `documents of type ${safeText(doc.type, 20)} are written by the hub`;
+  const parsed = AnyDocSchema.safeParse(withoutReplicationFields(doc));
+  if (!parsed.success && type === 'coupon') return `documents of type coupon are written by the hub, but for a tier gift or an exchange's (${invalid(type, parsed.error.issues[0]!)})`;
   if (!parsed.success) return invalid(type, parsed.error.issues[0]!);
   return ownFactRefusal(parsed.data, storeId);
+}
+
+/**
+ * The document without what replication adds to it (`_revisions`, `_conflicts`): the coupon's
+ * schema, unlike the facts' lenient ones, refuses keys it does not know.
+ */
+export function withoutReplicationFields<T extends Record<string, unknown>>(doc: T): T {
+  // Only the strict schema needs it: the facts' lenient ones drop unknown keys themselves, and every pushed document has `_revisions`.
+  if (doc.type !== 'coupon' || (!('_revisions' in doc) && !('_conflicts' in doc))) return doc;
+  const { _revisions, _conflicts, ...rest } = doc;
+  return rest as T;
 }
 
 /** Why a document is not one its schema accepts, in one short line. */
@@ -90,10 +109,17 @@ function ownFactRefusal(doc: AnyDoc, storeId: string): string | undefined {
       if (doc.registeredStoreId !== storeId || doc.homeStoreId !== storeId) return 'a member registered at another store';
       if (doc._id !== docId.member(doc.id)) return 'a member id must be member:<id>';
       return undefined;
+    case 'coupon':
+      // Two kinds: an exchange's (it names its exchange) and a tier gift.
+      return doc.exchangeId === undefined ? giftCouponRefusal(doc) : exchangeCouponDocRefusal(doc, storeId);
     case 'idk': {
       if (doc._id !== docId.idk(doc.key)) return 'an identity key id must be idk:<key>';
       return wellFormedKey(doc.key) ? undefined : 'not a normalised identity key';
     }
+    case 'exchange':
+      return exchangeDocRefusal(doc, storeId);
+    case 'exchange-refund':
+      return exchangeRefundDocRefusal(doc, storeId);
     default:
       return `documents of type ${doc.type} are written by the hub`;
   }
@@ -105,7 +131,27 @@ function ledgerRefusal(doc: LedgerDoc, storeId: string): string | undefined {
   const sign = STORE_LEDGER_SIGN.get(doc.reason);
   if (sign === undefined) return `points for '${doc.reason}' are the hub's to give`;
   if (doc.delta === 0 || Math.sign(doc.delta) !== sign) return `a ${doc.reason} entry must be ${sign > 0 ? 'positive' : 'negative'}`;
+  if (doc.reason === 'birthday' && (!/^pts:[^:]+:birthday:\d{4}$/.test(doc._id) || doc._id.slice(-4) !== doc.day.slice(0, 4) || doc.ref !== docId.member(doc.memberId))) {
+    return 'a birthday gift is pts:<member>:birthday:<year of its day> for member:<member>';
+  }
+  return vestingDateRefusal(doc);
+}
+
+/**
+ * A store writes one kind of coupon: a tier gift (decision 019), under the id its code gives.
+ * Whether the code is the gift's derived code and the member is due it is the ingest's to judge.
+ */
+function giftCouponRefusal(doc: CouponDoc): string | undefined {
+  if (doc._id !== docId.coupon(doc.code)) return 'a coupon id must be coupon:<code>';
+  if (doc.validFrom !== doc.issuedAt || doc.validTo <= doc.validFrom) return 'a gift coupon is valid from its issue, for some time';
   return undefined;
+}
+
+// Vesting (decision 018): only a receipt's points vest, and only on a day after they were written.
+function vestingDateRefusal(doc: LedgerDoc): string | undefined {
+  if (doc.vestsOn === undefined) return undefined;
+  if (doc.reason !== 'earn' && doc.reason !== 'clawback') return `a ${doc.reason} entry does not vest`;
+  return doc.vestsOn > doc.day ? undefined : 'vestsOn must be after the day it was written';
 }
 
 /** The order's numbers add up: each line, the totals, the discounts; points only with a member. */
@@ -124,6 +170,7 @@ export function orderArithmeticRefusal(o: OrderDoc): string | undefined {
   if (o.couponDiscountCents !== o.coupons.reduce((s, c) => s + c.discountCents, 0)) return 'couponDiscountCents is not the sum of the coupons';
   if (o.memberId === undefined && (o.pointsEarned > 0 || o.pointsRedeemed > 0 || o.coupons.length > 0)) return 'points and coupons need a member';
   if (o.pointsUncapped !== undefined && o.pointsUncapped <= o.pointsEarned) return 'pointsUncapped must exceed pointsEarned';
+  if (o.pointsVestOn !== undefined && (o.pointsEarned === 0 || o.pointsVestOn <= o.day)) return 'pointsVestOn needs points earned and a day after the receipt'; // vesting, decision 018
   return undefined;
 }
 

@@ -80,6 +80,25 @@ const ENTRIES = [
   ['error.internalText', 'The store node could not answer this page; the error is in its log.'],
   ['error.memberGone', 'This store knows no such member.'],
   ['error.home', 'Back to search'],
+  // Vesting (issue 13, decision 018)
+  ['profile.pending', '{points} pending: {next} become spendable on {day}'],
+  // Points catalogue (issue 13, decision 020)
+  ['rewards.open', 'Exchange points'],
+  ['rewards.title', 'Exchange points'],
+  ['rewards.balance', '{points} points to spend'],
+  ['rewards.points', '{points} points'],
+  ['rewards.stock', '{n} left here'],
+  ['rewards.coupon', 'Coupon'],
+  ['rewards.gift', 'Gift'],
+  ['rewards.submit', 'Exchange'],
+  ['rewards.none', 'HQ has put no rewards in the catalogue yet.'],
+  ['rewards.doneCoupon', 'Exchanged for {title}: coupon {code}, now in their coupons.'],
+  ['rewards.doneGift', 'Exchanged for {title}: hand over one {sku}.'],
+  ['rewards.back', 'Back to the profile'],
+  // Tier benefits and tier life (decision 019)
+  ['profile.benefits', 'What {tier} gives'],
+  ['profile.tierSince', 'Since {day}'],
+  ['profile.toKeep', '¥{amount} more by the next review to keep {tier}'],
 ] as const;
 
 export type GuideMessageKey = (typeof ENTRIES)[number][0];

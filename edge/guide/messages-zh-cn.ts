@@ -82,4 +82,23 @@ export const GUIDE_ZH_CN: ReadonlyMap<GuideMessageKey, string> = new Map<GuideMe
   ['error.internalText', '门店节点无法显示此页面，错误已记入日志。'],
   ['error.memberGone', '本店没有该会员。'],
   ['error.home', '返回查找'],
+  // Vesting (issue 13, decision 018)
+  ['profile.pending', '待生效 {points} 分：其中 {next} 分于 {day} 起可用'],
+  // Points catalogue (issue 13, decision 020)
+  ['rewards.open', '积分兑换'],
+  ['rewards.title', '积分兑换'],
+  ['rewards.balance', '可用积分 {points}'],
+  ['rewards.points', '{points} 积分'],
+  ['rewards.stock', '本店剩余 {n}'],
+  ['rewards.coupon', '优惠券'],
+  ['rewards.gift', '礼品'],
+  ['rewards.submit', '兑换'],
+  ['rewards.none', '总部尚未在积分商城上架礼品。'],
+  ['rewards.doneCoupon', '已兑换 {title}：优惠券 {code} 已发放到会员账户。'],
+  ['rewards.doneGift', '已兑换 {title}：请交给会员一件 {sku}。'],
+  ['rewards.back', '返回会员资料'],
+  // 等级权益与等级有效期（决策 019）
+  ['profile.benefits', '{tier}权益'],
+  ['profile.tierSince', '自 {day} 起'],
+  ['profile.toKeep', '下次复核前再消费 ¥{amount} 可保持{tier}'],
 ]);

@@ -6,6 +6,7 @@ import { Layout, Notice } from './layout.tsx';
 import { findPages } from './pages/find.tsx';
 import { profilePages } from './pages/profile.tsx';
 import { registerPages } from './pages/register.tsx';
+import { rewardsPages } from './pages/rewards.tsx';
 import { sessionPages } from './pages/session.tsx';
 
 const CSS = readFileSync(new URL('./static/guide.css', import.meta.url));
@@ -55,6 +56,7 @@ export function guideRoutes(deps: GuideDeps, onRequest?: () => void) {
   app.route('/', findPages(deps));
   app.route('/', profilePages(deps));
   app.route('/', registerPages(deps));
+  app.route('/', rewardsPages(deps));
   app.all('*', (c) => {
     throw new AppError('not_found', c.var.t?.('error.notFound') ?? 'not found');
   });

@@ -2,12 +2,15 @@ import { docId } from '../../shared/doc-ids.ts';
 import { AppError } from '../../shared/errors.ts';
 import { priceCheckout } from '../../shared/loyalty/checkout.ts';
 import { priceRefund } from '../../shared/loyalty/refund.ts';
+import { clawbackVestsOn, vestingDayFor } from '../../shared/loyalty/vesting.ts';
 import type { CheckoutBody, RefundBody } from '../../shared/schemas/api.ts';
-import { OrderDocSchema, RefundDocSchema, type AnyDoc, type OrderDoc, type RefundDoc } from '../../shared/schemas/documents.ts';
+import { withMaster } from '../../shared/products/catalog.ts';
+import { MemberDocSchema, OrderDocSchema, RefundDocSchema, type AnyDoc, type OrderDoc, type RefundDoc } from '../../shared/schemas/documents.ts';
 import { getDoc, moment, type EdgeContext } from '../context.ts';
 import type { CouponReason } from '../../shared/coupons.ts';
 import { ledgerEntry, requireMember } from './members.ts';
 import { requestHash } from './receipt-hash.ts';
+import { benefitsFor, dueGifts, giftView, writeGifts } from './tier-gifts.ts';
 
 /** The public id of a checkout: its order document id without the prefix (store:terminal:receipt). */
 export const checkoutIdOf = (orderId: string) => orderId.slice('order:'.length);
@@ -26,7 +29,7 @@ function checkoutView(order: OrderDoc) {
     ...(order.pointsUncapped !== undefined ? { pointsUncapped: order.pointsUncapped } : {}),
     pointsRedeemed: order.pointsRedeemed,
     couponsRedeemed: order.coupons.map((c) => ({ code: c.code, discount: c.discountCents })),
-    lines: order.lines.map((l) => ({ sku: l.sku, qty: l.qty, unitPrice: l.unitPriceCents, total: l.totalCents, discount: l.discountCents, payable: l.payableCents })),
+    lines: order.lines.map((l) => ({ sku: l.sku, qty: l.qty, unitPrice: l.unitPriceCents, total: l.totalCents, discount: l.discountCents, payable: l.payableCents, ...(l.giftOf !== undefined ? { giftOf: l.giftOf } : {}) })),
     member: order.memberAfter ?? null,
   };
 }
@@ -46,26 +49,31 @@ export async function checkout(ctx: EdgeContext, terminalId: string, body: Check
     if (existing) {
       const order = OrderDocSchema.parse(existing);
       if (order.requestHash !== hash) throw new AppError('receipt_conflict', `receipt ${body.receiptNo} was recorded with other content`, { checkout: { id: checkoutIdOf(orderId) } });
-      return { status: 200 as const, checkout: checkoutView(order) };
+      return { status: 200 as const, checkout: { ...checkoutView(order), benefits: benefitsFor(ctx, order.memberAfter?.tier) } };
     }
 
     const index = ctx.live.index;
     if (memberId) requireMember(ctx, memberId);
     const { now, today } = moment(ctx);
+    const products = ctx.live.products;
     const priced = priceCheckout({
-      lines: body.lines,
+      lines: products.size > 0 ? body.lines.map((l) => withMaster(l, products)) : body.lines,
       coupons: (body.couponCodes ?? []).map((code) => ({ code, coupon: index.coupon(code), redeemed: index.redemptions.has(code) })),
       pointsToRedeem: body.pointsToRedeem ?? 0,
-      ...(memberId ? { member: { id: memberId, tier: index.tier(memberId, today), balance: index.points(memberId, today) } } : {}),
+      ...(memberId ? { member: { id: memberId, tier: index.tier(memberId, today), balance: index.points(memberId, today), birthday: await birthdayFor(ctx, memberId) } } : {}),
       storeId: ctx.storeId,
       now,
+      day: today,
       rules: index.rules,
     });
     if (!priced.ok) {
       const { code, message, ...details } = priced.refusal;
-      throw new AppError(code, message, details);
+      // The balance refused is what can be spent; what is still vesting is named beside it.
+      const pending = code === 'insufficient_points' && memberId ? index.pending(memberId, today) : undefined;
+      throw new AppError(code, message, { ...details, ...(pending ? { pending: pending.pending } : {}) });
     }
     const p = priced.value;
+    const vestsOn = p.pointsEarned > 0 ? vestingDayFor(index.rules, today) : undefined;
     const spent = memberId && p.pointsRedeemed > 0 ? ctx.hub?.offlineSpent(memberId) : undefined;
     if (spent !== undefined) {
       const limit = index.rules.offlineSpendLimit;
@@ -85,24 +93,38 @@ export async function checkout(ctx: EdgeContext, terminalId: string, body: Check
       day: today,
       ...p,
       rulesVersion: index.rules.version,
+      ...(vestsOn ? { pointsVestOn: vestsOn } : {}),
       requestHash: hash,
     };
     const docs: AnyDoc[] = [order];
     if (memberId) {
       if (p.pointsRedeemed > 0) docs.push(ledgerEntry(ctx, memberId, `redeem:${checkoutIdOf(orderId)}`, { delta: -p.pointsRedeemed, reason: 'redeem', ref: orderId }));
-      if (p.pointsEarned > 0) docs.push(ledgerEntry(ctx, memberId, `earn:${checkoutIdOf(orderId)}`, { delta: p.pointsEarned, reason: 'earn', ref: orderId }));
+      if (p.pointsEarned > 0) docs.push(ledgerEntry(ctx, memberId, `earn:${checkoutIdOf(orderId)}`, { delta: p.pointsEarned, reason: 'earn', ref: orderId, vestsOn }));
       for (const c of p.coupons) {
         docs.push({ _id: docId.redeem(c.code), type: 'redeem', code: c.code, memberId, orderId, storeId: ctx.storeId, terminalId, discountCents: c.discountCents, at: now });
       }
     }
+    // Tier gifts this receipt makes due (decision 019): counted in what the receipt prints.
+    const gifts = memberId && index.rules.tierBenefits ? dueGifts(ctx, memberId, index.preview(memberId, docs, today).tier) : [];
     // The member as the receipt prints it, kept on the order so a retry answers the same.
-    const after = projectedMember(ctx, memberId, docs);
+    const after = projectedMember(ctx, memberId, [...docs, ...gifts.map((g) => g.doc)]);
     if (after) order.memberAfter = after;
     const { conflicts } = await ctx.live.write(docs);
     if (conflicts.length > 0) throw new AppError('internal', `receipt facts already existed: ${conflicts.join(', ')}`);
+    await writeGifts(ctx, gifts);
     if (memberId) ctx.hub?.noteSpent(memberId, p.pointsRedeemed);
-    return { status: 201 as const, checkout: checkoutView(order) };
+    return { status: 201 as const, checkout: { ...checkoutView(order), benefits: benefitsFor(ctx, after?.tier), gifts: gifts.map(giftView) } };
   });
+}
+
+/**
+ * The member's birthday, read from the profile the replica holds, only while the rules have a
+ * birthday-month multiplier (the index keeps no birthdays: 100,000 members' worth of memory).
+ */
+async function birthdayFor(ctx: EdgeContext, memberId: string): Promise<string | undefined> {
+  if (!ctx.live.index.rules.earning?.birthdayMonth) return undefined;
+  const m = MemberDocSchema.safeParse(await getDoc(ctx, docId.member(memberId)));
+  return m.success && m.data.erasedAt === undefined ? m.data.birthday : undefined;
 }
 
 /**
@@ -123,7 +145,7 @@ async function holdCoupons(ctx: EdgeContext, orderId: string, codes: string[]): 
 function projectedMember(ctx: EdgeContext, memberId: string | undefined, docs: AnyDoc[]) {
   if (!memberId) return undefined;
   const preview = ctx.live.index.preview(memberId, docs, moment(ctx).today);
-  return { id: memberId, tier: preview.tier.code, points: { balance: preview.points } };
+  return { id: memberId, tier: preview.tier.code, points: { balance: preview.points, ...(preview.pending ? { pending: preview.pending } : {}) } };
 }
 
 /**
@@ -196,7 +218,7 @@ export async function refund(ctx: EdgeContext, terminalId: string, checkoutId: s
     const docs: AnyDoc[] = [doc];
     if (memberId) {
       const cause = refundId.slice('refund:'.length);
-      if (p.pointsClawedBack > 0) docs.push(ledgerEntry(ctx, memberId, `clawback:${cause}`, { delta: -p.pointsClawedBack, reason: 'clawback', ref: refundId }));
+      if (p.pointsClawedBack > 0) docs.push(ledgerEntry(ctx, memberId, `clawback:${cause}`, { delta: -p.pointsClawedBack, reason: 'clawback', ref: refundId, vestsOn: clawbackVestsOn(order, today) }));
       if (p.pointsReturned > 0) docs.push(ledgerEntry(ctx, memberId, `return:${cause}`, { delta: p.pointsReturned, reason: 'return', ref: refundId }));
     }
     const after = projectedMember(ctx, memberId, docs);

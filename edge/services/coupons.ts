@@ -11,8 +11,8 @@ export function verifyCoupon(ctx: EdgeContext, code: string, body: VerifyCouponB
   if (!coupon) return { valid: false, discount: 0, reason: 'not_found' };
   const { now } = moment(ctx);
   const lines = body.lines.map((l) => ({ ...l, unitPriceCents: l.unitPrice, remainingCents: l.qty * l.unitPrice }));
-  const ev = evaluateCoupon(coupon, { memberId: ctx.live.index.canonical(body.memberId), storeId: ctx.storeId, now, redeemed: ctx.live.index.redemptions.has(code) }, lines);
-  return ev.valid ? { valid: true, discount: ev.discountCents } : { valid: false, discount: 0, reason: ev.reason };
+  const ev = evaluateCoupon(coupon, { memberId: ctx.live.index.canonical(body.memberId), storeId: ctx.storeId, now, redeemed: ctx.live.index.redemptions.has(code), ...(ctx.live.index.rules.couponStacking?.giftAddsLine ? { giftAddsLine: true } : {}) }, lines);
+  return ev.valid ? { valid: true, discount: ev.discountCents, ...(ev.giftLine !== undefined ? { giftSku: ev.giftLine } : {}) } : { valid: false, discount: 0, reason: ev.reason };
 }
 
 /**

@@ -17,7 +17,15 @@ export async function pointsStatement(ctx: EdgeContext, asked: string, limit: nu
     .flatMap((p) => (p.success ? [p.data] : []))
     .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
     .slice(0, limit)
-    .map((e) => ({ id: e._id, delta: e.delta, reason: e.reason, ref: e.ref, storeId: e.storeId, at: e.at, expiresOn: e.expiresOn ?? null }));
+    .map((e) => ({ id: e._id, delta: e.delta, reason: e.reason, ref: e.ref, storeId: e.storeId, at: e.at, expiresOn: e.expiresOn ?? null, ...(e.vestsOn ? { vestsOn: e.vestsOn } : {}), ...(e.reward ? { reward: e.reward } : {}) }));
   const balance = ctx.live.index.balance(memberId, moment(ctx).today);
-  return { memberId, balance: balance.balance, expired: balance.expired, nextExpiry: balance.nextExpiry ?? null, ledger };
+  return {
+    memberId,
+    balance: balance.balance,
+    expired: balance.expired,
+    nextExpiry: balance.nextExpiry ?? null,
+    pending: balance.pending ?? 0,
+    nextVesting: balance.nextVesting ?? null,
+    ledger,
+  };
 }

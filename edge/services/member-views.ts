@@ -1,3 +1,4 @@
+import { tierPerks } from '../../shared/loyalty/tier-gifts.ts';
 import { docId } from '../../shared/doc-ids.ts';
 import { memberSummary as summarize } from '../../shared/member-summary.ts';
 import { MemberDocSchema, type MemberDoc } from '../../shared/schemas/documents.ts';
@@ -36,7 +37,14 @@ export async function memberProfile(ctx: EdgeContext, asked: string) {
   return {
     ...summary,
     tierName: tier.name ?? tier.code,
-    points: { balance: balance.balance, expired: balance.expired, nextExpiry: balance.nextExpiry ?? null },
+    ...tierLifeView(ctx, memberId, today),
+    points: {
+      balance: balance.balance,
+      expired: balance.expired,
+      nextExpiry: balance.nextExpiry ?? null,
+      pending: balance.pending ?? 0,
+      nextVesting: balance.nextVesting ?? null,
+    },
     gender: p.gender ?? null,
     birthday: p.birthday ?? null,
     registeredAt: p.registeredAt,
@@ -51,4 +59,10 @@ export async function memberProfile(ctx: EdgeContext, asked: string) {
       'code',
     ],
   };
+}
+
+/** The member's tier history and what their tier gives (decision 019). */
+function tierLifeView(ctx: EdgeContext, memberId: string, today: string) {
+  const state = ctx.live.index.tierState(memberId, today);
+  return { tierSince: state.since ?? null, tierHistory: state.history, benefits: tierPerks(ctx.live.index.rules, state.tier.code) };
 }

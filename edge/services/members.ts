@@ -1,7 +1,7 @@
 import { docId } from '../../shared/doc-ids.ts';
 import { AppError } from '../../shared/errors.ts';
 import { identityKey, keyOfIdentity, type IdentityInput } from '../../shared/identity-keys.ts';
-import { expiryFor } from '../../shared/loyalty/points.ts';
+import { earnedExpiry } from '../../shared/loyalty/vesting.ts';
 import type { ConsentBody, IdentifyBody, InteractionBody, RegisterBody } from '../../shared/schemas/api.ts';
 import { consentByChannel } from '../../shared/privacy/consent.ts';
 import { isIndexedKey } from '../../shared/member-index.ts';
@@ -58,19 +58,22 @@ export function ledgerEntry(
   ctx: EdgeContext,
   memberId: string,
   cause: string,
-  fields: Pick<LedgerDoc, 'delta' | 'reason' | 'ref'>,
+  fields: Pick<LedgerDoc, 'delta' | 'reason' | 'ref'> & { vestsOn?: string | undefined },
 ): LedgerDoc {
   const { now, today } = moment(ctx);
-  const expiresOn = fields.delta > 0 ? expiryFor(ctx.live.index.rules.expiry, today) : undefined;
+  const { vestsOn, ...rest } = fields;
+  // Pending points expire counting from the day they vest (decision 018).
+  const expiresOn = fields.delta > 0 ? earnedExpiry(ctx.live.index.rules, today, vestsOn) : undefined;
   return {
     _id: docId.pts(memberId, cause),
     type: 'pts',
     memberId,
-    ...fields,
+    ...rest,
     storeId: ctx.storeId,
     at: now,
     day: today,
     ...(expiresOn ? { expiresOn } : {}),
+    ...(vestsOn ? { vestsOn } : {}),
   };
 }
 

@@ -4,12 +4,15 @@ import type { Log } from '../../shared/cli/log.ts';
 import { CLOCK_HEADER } from '../../shared/clock-skew.ts';
 import { basicAuth, type HubLinkConfig } from './hub-link.ts';
 import type { Replication } from './replication.ts';
+import { PoolClaimAnswerSchema, PoolRefusalSchema, type PoolClaimAnswer } from '../../shared/schemas/pool-api.ts';
 import { HubDocsSchema, OrderAnswerSchema, ReservationAnswerSchema, type ReservationAnswer } from '../../shared/schemas/store-api.ts';
 
 /** How long the till waits for the hub on a member it does not hold; then it answers without. */
 const LOOKUP_TIMEOUT_MS = 1500;
 /** A coupon hold is asked on every checkout with coupons: the till waits about a second at most. */
 const RESERVE_TIMEOUT_MS = 1000;
+/** A pool claim: the member is at the counter, the hub takes a code and writes a few documents. */
+const CLAIM_TIMEOUT_MS = 3000;
 /** A refund of another store's receipt: the shopper is at the counter, the hub has a few reads to do. */
 const CHECKOUT_TIMEOUT_MS = 3000;
 
@@ -87,6 +90,26 @@ export class HubAccess {
       return OrderAnswerSchema.parse(await res.json()).docs;
     } catch (err) {
       this.log.warn('checkout lookup at the hub failed', { err: String((err as Error)?.message ?? err) });
+      return 'unreachable';
+    }
+  }
+
+  /**
+   * Claims a coupon from a pool at the hub (decision 020): a pool is shared by every store, so
+   * only the hub can hand out its next code. The hub's refusal comes back as it answered it;
+   * 'unreachable' when it cannot be asked now.
+   */
+  async claimFromPool(poolId: string, body: { memberId: string; requestId: string }): Promise<PoolClaimAnswer | { error: { code: string; message: string } } | 'unreachable'> {
+    if (!this.reachable()) return 'unreachable';
+    try {
+      const res = await this.call('POST', `/v1/coupon-pools/${encodeURIComponent(poolId)}/claims`, body, CLAIM_TIMEOUT_MS);
+      const answer = (await res.json()) as unknown;
+      if (res.ok) return PoolClaimAnswerSchema.parse(answer);
+      const refused = PoolRefusalSchema.safeParse(answer);
+      if (refused.success && res.status < 500) return refused.data;
+      throw new Error(`hub answered ${res.status}`);
+    } catch (err) {
+      this.log.warn('pool claim at the hub failed', { err: String((err as Error)?.message ?? err) });
       return 'unreachable';
     }
   }

@@ -121,12 +121,15 @@ export function FormErrorsNotice({ t, form, children }: { t: Translator; form: F
 }
 
 /** A submitted form's fields (the CSRF token left out), bounded: a form has a few dozen. */
-export async function formEntries(c: ConsoleContext): Promise<[string, string][]> {
+export async function formEntries(c: ConsoleContext, longFields: readonly string[] = []): Promise<[string, string][]> {
   const data = await c.req.formData();
   const out: [string, string][] = [];
-  for (const [k, v] of data) if (k !== '_csrf' && typeof v === 'string' && out.length < 1000) out.push([k.slice(0, 100), v.slice(0, 200)]);
+  // `longFields` (the rules' JSON sections) may hold up to 64 KB; every other field 200 characters.
+  for (const [k, v] of data) if (k !== '_csrf' && typeof v === 'string' && out.length < 1000) out.push([k.slice(0, 100), v.slice(0, longFields.includes(k) ? LONG_FIELD : 200)]);
   return out;
 }
+
+export const LONG_FIELD = 65_536;
 
 /** A form's text field, trimmed; undefined when absent or empty. */
 export function textField(form: Record<string, unknown>, name: string): string | undefined {

@@ -10,8 +10,10 @@ import { auditPages } from './pages/audit.tsx';
 import { dashboardPages } from './pages/dashboard.tsx';
 import { couponIssuePages } from './pages/coupon-issue.tsx';
 import { couponTemplatePages } from './pages/coupon-templates.tsx';
+import { cataloguePages } from './pages/catalogue.tsx';
 import { incidentPages } from './pages/incidents.tsx';
 import { loyaltyPages } from './pages/loyalty.tsx';
+import { tierBenefitsPages } from './pages/tier-benefits.tsx';
 import { memberPages } from './pages/members.tsx';
 import { memberPrivacyPages } from './pages/member-privacy.tsx';
 import { oneIdImportPages } from './pages/one-id-imports.tsx';
@@ -86,8 +88,10 @@ export function consoleRoutes(ctx: HubContext, flows: SessionFlows) {
   app.route('/', memberPrivacyPages(ctx));
   app.route('/', auditPages(ctx));
   app.route('/', loyaltyPages(ctx));
+  app.route('/', tierBenefitsPages(ctx));
   app.route('/', couponTemplatePages(ctx));
   app.route('/', couponIssuePages(ctx));
+  app.route('/', cataloguePages(ctx));
   app.route('/', tagPages(ctx));
   return app;
 }

@@ -8,6 +8,8 @@ import { privacyRoutes } from '../privacy/routes.ts';
 import { adminRoutes } from './admin.ts';
 import { identityRoutes } from './identity.ts';
 import { loyaltyRoutes } from './loyalty.ts';
+import { catalogueAdminRoutes } from '../catalogue/routes.ts';
+import { productRoutes } from '../products/routes.ts';
 import { tagRoutes } from '../tags/routes.ts';
 
 /**
@@ -21,9 +23,11 @@ export function adminApiRoutes(ctx: HubContext) {
   api.route('/', adminRoutes(ctx));
   api.route('/', orgRoutes(ctx));
   api.route('/', loyaltyRoutes(ctx));
+  api.route('/', productRoutes(ctx));
   api.route('/', privacyRoutes(ctx));
   api.route('/', identityRoutes(ctx));
   api.route('/', operatorAdminRoutes(ctx));
+  api.route('/', catalogueAdminRoutes(ctx));
   api.route('/', tagRoutes(ctx));
   return api;
 }

@@ -6,6 +6,9 @@ import type { Couch, Doc } from '../couch/couch.ts';
 import { DB, factIdOf, factKey, storeDbName } from '../couch/databases.ts';
 import type { HubMembers } from '../members.ts';
 import { rulesVersions } from '../rules.ts';
+import { exchangeEvidence } from '../catalogue/catalogue.ts';
+import { productAttributes } from '../products/service.ts';
+import { isTierGift } from '../tier-gifts.ts';
 
 export interface Verdict {
   /** The batch's facts the hub takes in, and those of the store's later ones it had to judge first. */
@@ -14,11 +17,12 @@ export interface Verdict {
 }
 
 /** Members first, then keys and receipts, then what refers to them. */
-const ORDER_OF_JUDGING = ['member', 'idk', 'order', 'refund', 'event', 'redeem', 'pts', 'consent'];
+const ORDER_OF_JUDGING = ['member', 'idk', 'exchange', 'coupon', 'exchange-refund', 'order', 'refund', 'event', 'redeem', 'pts', 'consent'];
 /** How many times a fact's references are looked for further on in the store's database. */
 const LOOKAHEAD_ROUNDS = 3;
 
-const refOf = (d: AnyDoc): string | undefined => (d.type === 'pts' ? d.ref : d.type === 'refund' || d.type === 'redeem' ? d.orderId : undefined);
+const refOf = (d: AnyDoc): string | undefined =>
+  d.type === 'pts' ? d.ref : d.type === 'refund' || d.type === 'redeem' ? d.orderId : d.type === 'exchange-refund' || d.type === 'coupon' ? d.exchangeId : undefined;
 
 /**
  * Judges a batch of one store's new facts (shared/fact-checks.ts) with what the hub knows,
@@ -57,6 +61,14 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers; cloc
     await readCentral(ahead);
   }
 
+  // Vesting (decision 018): a claw-back's vesting day is judged by its refund's order, two
+  // references away; a refund the hub already holds brings no order of its own to the batch.
+  const heldRefunds = docs.flatMap((d) => {
+    const refund = d.type === 'pts' && d.reason === 'clawback' ? facts.get(d.ref) : undefined;
+    return refund?.type === 'refund' && !facts.has(refund.orderId) && !inBatch.has(refund.orderId) ? [refund] : [];
+  });
+  if (heldRefunds.length > 0) await readCentral(heldRefunds);
+
   const memberIds = new Set<string>();
   for (const d of docs) {
     const id = d.type === 'member' ? d.id : 'memberId' in d ? d.memberId : undefined;
@@ -79,6 +91,10 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers; cloc
   }
   const stores = await members.relevantStoresOf(ids);
   const spend = await receiptsOf(docs);
+  // Coupons (tier gifts, exchanges') and exchanges are rare: the catalogue's and templates' versions are read only for a batch that has one.
+  const exchanges = docs.some((d) => d.type === 'exchange' || d.type === 'coupon') ? await exchangeEvidence(couch) : undefined;
+  // The product master, only while some version of the rules rates lines (decision 017).
+  const master = rules.some((r) => (r.earning?.lineRules.length ?? 0) > 0) && docs.some((d) => d.type === 'order') ? await productAttributes(couch) : undefined;
 
   const ev: FactEvidence = {
     storeId,
@@ -90,6 +106,9 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers; cloc
     coupon: (code) => coupons.get(code),
     spend: (id, except) => [...(spend.get(canonical(id)) ?? new Map<string, SpendFact>())].flatMap(([orderId, f]) => (orderId === except ? [] : [f])),
     now: deps.clock?.() ?? new Date(),
+    templates: (id: string) => exchanges?.templates.get(id) ?? [],
+    ...(exchanges ? { catalogues: exchanges.catalogues } : {}),
+    ...(master ? { product: (sku: string) => master.get(sku) } : {}),
   };
 
   const verdict: Verdict = { accepted: [], quarantined: [] };
@@ -102,7 +121,10 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers; cloc
     }
     verdict.accepted.push(doc);
     if (doc.type === 'member') profiles.set(doc.id, doc);
+    else if (doc.type === 'coupon') coupons.set(doc.code, doc);
     else facts.set(doc._id, doc);
+    // An exchange's coupon, once accepted, is one the hub knows: a receipt of the batch may redeem it.
+    if (doc.type === 'coupon') coupons.set(doc.code, doc);
   }
   return verdict;
 
@@ -155,9 +177,11 @@ export async function judgeFacts(deps: { couch: Couch; members: HubMembers; cloc
     const out = new Map<string, Map<string, SpendFact>>();
     const add = (target: string, id: string, day: unknown, cents: unknown) => out.get(target)!.set(id, { day: String(day), cents: Number(cents) || 0 });
     for (const d of all) {
-      if (d.type !== 'order' || d.memberId === undefined || d.tier === undefined) continue;
-      const raises = rules.some((r) => (r.tiers.find((t) => t.code === d.tier)?.multiplierPct ?? 0) > r.tiers[0]!.multiplierPct);
-      const target = canonical(d.memberId);
+      // A tier gift is judged by the tier the receipts reach, too (decision 019).
+      const gift = isTierGift(d);
+      if (!gift && (d.type !== 'order' || d.memberId === undefined || d.tier === undefined)) continue;
+      const raises = gift || (d.type === 'order' && rules.some((r) => (r.tiers.find((t) => t.code === d.tier)?.multiplierPct ?? 0) > r.tiers[0]!.multiplierPct));
+      const target = canonical((d as { memberId: string }).memberId);
       if (!raises || out.has(target)) continue;
       out.set(target, new Map());
       const ids = [target, ...(await members.mergedInto(target))];

@@ -8,12 +8,13 @@ import { content, seqNumber, statusOf, stripRev, type Couch, type Doc } from '..
 import { DB, factIdOf, factKey, memberFactRange, storeDbName } from '../couch/databases.ts';
 import { recordIncident } from '../incidents.ts';
 import { judgeFacts } from './fact-evidence.ts';
-import { invalid } from '../../shared/store-facts.ts';
+import { invalid, withoutReplicationFields } from '../../shared/store-facts.ts';
 import { safeText } from '../../shared/safe-text.ts';
 import type { HubMembers } from '../members.ts';
 import type { StoreClocks } from '../store-clocks.ts';
+import { isTierGift, issueHubGifts, settleGift } from '../tier-gifts.ts';
 
-const FACT_TYPES = new Set(['order', 'refund', 'pts', 'redeem', 'event', 'consent']);
+const FACT_TYPES = new Set(['order', 'refund', 'pts', 'redeem', 'event', 'consent', 'exchange', 'exchange-refund']);
 const BATCH = 500;
 
 export interface IngestDeps {
@@ -97,6 +98,9 @@ export class IngestWorker {
    * members still to check are kept in the checkpoint, so a crash before the check replays it.
    */
   async drain(storeId: string): Promise<void> {
+    // Members whose receipts came in: the hub issues the tier gifts they are due and no store
+    // issued (decision 019), once caught up, so that the store's own gifts are in first.
+    const buyers = new Set<string>();
     for (;;) {
       const cp = await this.checkpoint(storeId);
       const db = storeDbName(storeId);
@@ -105,11 +109,13 @@ export class IngestWorker {
       if (page.results.length === 0) break;
       const docs = (page.results as { doc?: Doc & { _conflicts?: string[] }; deleted?: boolean }[]).flatMap((r) => (r.doc && !r.deleted ? [r.doc] : []));
       const spenders = await this.ingest(storeId, [...docs, ...(await this.losingRevisions(db, docs))]);
+      for (const d of docs) if (d.type === 'order' && typeof d.memberId === 'string' && d.storeId === storeId) buyers.add(d.memberId);
       await this.saveCheckpoint(storeId, page.last_seq, [...new Set([...(cp.toCheck ?? []), ...spenders])]);
       // A short page: caught up with what was there. A store pushing all the time must not keep
       // its checks waiting; what it pushes meanwhile is the next run's.
       if (page.results.length < BATCH) break;
     }
+    if (buyers.size > 0) await issueHubGifts(this.deps, [...buyers]).catch((err) => this.deps.log.warn('could not issue tier gifts; the next receipt will', { storeId, err: String(err) }));
     const cp = await this.checkpoint(storeId);
     if (!cp.toCheck?.length) return;
     for (const memberId of cp.toCheck) await this.checkOverspend(memberId);
@@ -233,7 +239,7 @@ export class IngestWorker {
     const quarantined: { doc: Doc; reason: string }[] = [];
     for (const d of [...own, ...registrations, ...keys]) {
       if (held.has(d._id)) continue;
-      const parsed = AnyDocSchema.safeParse(d);
+      const parsed = AnyDocSchema.safeParse(withoutReplicationFields(d));
       if (parsed.success) fresh.push(parsed.data);
       else quarantined.push({ doc: d, reason: invalid(safeText(d.type, 20), parsed.error.issues[0]!) });
     }
@@ -281,7 +287,10 @@ export class IngestWorker {
       const theirs = stored[i];
       if (!theirs || content(theirs) === content(mine)) continue;
       conflicting.add(factIdOf(mine._id));
-      if (mine.type === 'redeem') {
+      if (isTierGift(mine as never)) {
+        // One gift two sides issued while apart (decision 019): the copy stored first stands.
+        await settleGift(couch, storeDbName(storeId), factIdOf(mine._id), theirs);
+      } else if (mine.type === 'redeem') {
         // The incident first: once the winner is swapped in, a replay of this batch (the hub
         // killed in between) finds its own redemption stored and sees no conflict to record.
         const mineFirst = await this.recordDoubleRedemption(mine, theirs);
@@ -393,6 +402,9 @@ function incidentKeyOf(d: Doc, memberId?: string): string {
 }
 
 function isOwnFact(d: Doc, storeId: string): boolean {
+  // A coupon in a store's database carries no store: an exchange's names the store in its exchange
+  // id (decision 020); one without is the store's tier gift (decision 019), judged at ingest.
+  if (d.type === 'coupon') return d.exchangeId === undefined || (typeof d.exchangeId === 'string' && d.exchangeId.startsWith(`xchg:${storeId}:`));
   return FACT_TYPES.has(String(d.type)) && d.storeId === storeId;
 }
 

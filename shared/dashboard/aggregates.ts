@@ -111,7 +111,7 @@ export interface Change<T> {
 }
 
 /** Ledger reasons that give points to members, and the one that spends them at the till. */
-const ISSUED = new Set(['join', 'earn', 'interaction']);
+const ISSUED = new Set(['join', 'earn', 'interaction', 'birthday']);
 const REDEEMED = 'redeem';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);

@@ -148,7 +148,7 @@ export function recountFigures(
       s.store.receipts += 1;
       s.store.netCents += n(f.payableCents);
     } else if (f.type === 'refund') s.store.netCents -= n(f.refundCents);
-    else if (f.type === 'pts' && (f.reason === 'join' || f.reason === 'earn' || f.reason === 'interaction')) p.issued += n(f.delta);
+    else if (f.type === 'pts' && (f.reason === 'join' || f.reason === 'earn' || f.reason === 'interaction' || f.reason === 'birthday')) p.issued += n(f.delta);
     else if (f.type === 'pts' && f.reason === 'redeem') p.redeemed -= n(f.delta);
   }
   if (scope.online)

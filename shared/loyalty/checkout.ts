@@ -3,16 +3,22 @@ import { allocate } from '../money.ts';
 import type { Coupon } from '../schemas/coupon.ts';
 import type { OrderLine } from '../schemas/documents.ts';
 import type { LoyaltyRules, TierRule } from '../schemas/rules.ts';
-import { earnedPoints, maxRedeemablePoints, pointsToCents } from './points.ts';
+import { applyOrder, notStackable } from './coupon-stacking.ts';
+import { earnReceipt } from './earning.ts';
+import { maxRedeemablePoints, pointsToCents } from './points.ts';
 
 export interface CheckoutInput {
-  lines: readonly { sku: string; category?: string; qty: number; unitPrice: number }[];
+  /** Category and brand as the receipt had them or the product master gave them (the order records them). */
+  lines: readonly { sku: string; category?: string | undefined; brand?: string | undefined; qty: number; unitPrice: number }[];
   /** Coupons in the order the cashier scanned them; `undefined` where the code is unknown. */
   coupons: readonly { code: string; coupon: Coupon | undefined; redeemed: boolean }[];
   pointsToRedeem: number;
-  member?: { id: string; tier: TierRule; balance: number };
+  /** `birthday`: for the rules' birthday-month multiplier, when the pricing side knows it. */
+  member?: { id: string; tier: TierRule; balance: number; birthday?: string | undefined };
   storeId: string;
   now: string;
+  /** The store-local day of `now`: earning rules are judged on it (absent: the UTC date of `now`). */
+  day?: string;
   rules: LoyaltyRules;
 }
 
@@ -25,6 +31,8 @@ export interface PricedCheckout {
   pointsEarned: number;
   /** Present when the rules' ceiling cut pointsEarned: what the receipt would have earned. */
   pointsUncapped?: number;
+  /** The birthday-month multiplier raised pointsEarned (decision 017). */
+  birthdayMonth?: true;
   pointsRedeemed: number;
   coupons: { code: string; discountCents: number }[];
 }
@@ -39,17 +47,20 @@ export type CheckoutRefusal =
 /**
  * Prices a receipt: coupons first, in scan order, each on what is left of its eligible lines;
  * then points as cash, capped at the rules' share of what is left; points are earned on what is
- * paid, at the tier the member held before this receipt. Pure: the caller writes the result.
+ * paid, at the tier the member held before this receipt, by the rules' earning order
+ * (earning.ts). With a coupon stacking section, the coupons must combine and apply by kind
+ * (coupon-stacking.ts); a gift coupon may add its SKU as a zero-price line at the end. Pure: the
+ * caller writes the result.
  */
 export function priceCheckout(input: CheckoutInput): { ok: true; value: PricedCheckout } | { ok: false; refusal: CheckoutRefusal } {
   const { rules, member } = input;
-  const priced: PricedLine[] = input.lines.map((l) => ({
-    sku: l.sku,
-    ...(l.category !== undefined ? { category: l.category } : {}),
-    qty: l.qty,
-    unitPriceCents: l.unitPrice,
-    remainingCents: l.qty * l.unitPrice,
-  }));
+  // Optional fields are set, not spread in: object spreads of varying shape cost microseconds a line.
+  const priced: PricedLine[] = input.lines.map((l) => {
+    const p: PricedLine = { sku: l.sku, qty: l.qty, unitPriceCents: l.unitPrice, remainingCents: l.qty * l.unitPrice };
+    if (l.category !== undefined) p.category = l.category;
+    if (l.brand !== undefined) p.brand = l.brand;
+    return p;
+  });
   const totalCents = priced.reduce((s, l) => s + l.remainingCents, 0);
 
   if ((input.coupons.length > 0 || input.pointsToRedeem > 0) && !member) {
@@ -57,18 +68,34 @@ export function priceCheckout(input: CheckoutInput): { ok: true; value: PricedCh
   }
 
   const coupons: { code: string; discountCents: number }[] = [];
+  const refuse = (code: string, reason: CouponReason) => ({
+    ok: false as const,
+    refusal: { code: 'coupon_invalid' as const, message: `coupon ${code}: ${reason.replace(/_/g, ' ')}`, couponCode: code, reason },
+  });
+  const stacking = rules.couponStacking;
+  let scanned = input.coupons;
+  if (stacking) {
+    // Unknown and repeated codes are refused first, in scan order, as without stacking rules.
+    const seen = new Set<string>();
+    for (const c of scanned) {
+      if (seen.has(c.code)) return refuse(c.code, 'duplicate');
+      seen.add(c.code);
+      if (!c.coupon) return refuse(c.code, 'not_found');
+    }
+    const known = scanned as readonly (typeof scanned[number] & { coupon: Coupon })[];
+    const odd = notStackable(stacking, known);
+    if (odd !== undefined) return refuse(odd, 'not_stackable');
+    scanned = applyOrder(stacking, known);
+  }
   const seen = new Set<string>();
-  for (const c of input.coupons) {
-    const refuse = (reason: CouponReason) => ({
-      ok: false as const,
-      refusal: { code: 'coupon_invalid' as const, message: `coupon ${c.code}: ${reason.replace(/_/g, ' ')}`, couponCode: c.code, reason },
-    });
-    if (seen.has(c.code)) return refuse('duplicate');
+  for (const c of scanned) {
+    if (seen.has(c.code)) return refuse(c.code, 'duplicate');
     seen.add(c.code);
-    if (!c.coupon) return refuse('not_found');
-    const ev = evaluateCoupon(c.coupon, { memberId: member!.id, storeId: input.storeId, now: input.now, redeemed: c.redeemed }, priced);
-    if (!ev.valid) return refuse(ev.reason);
+    if (!c.coupon) return refuse(c.code, 'not_found');
+    const ev = evaluateCoupon(c.coupon, { memberId: member!.id, storeId: input.storeId, now: input.now, redeemed: c.redeemed, ...(stacking?.giftAddsLine ? { giftAddsLine: true } : {}) }, priced);
+    if (!ev.valid) return refuse(c.code, ev.reason);
     ev.perLine.forEach((d, i) => (priced[i]!.remainingCents -= d));
+    if (ev.giftLine !== undefined) priced.push({ sku: ev.giftLine, qty: 1, unitPriceCents: 0, remainingCents: 0, giftOf: c.code });
     coupons.push({ code: c.code, discountCents: ev.discountCents });
   }
   const couponDiscountCents = coupons.reduce((s, c) => s + c.discountCents, 0);
@@ -93,17 +120,16 @@ export function priceCheckout(input: CheckoutInput): { ok: true; value: PricedCh
   }
 
   const payableCents = afterCoupons - pointsCashCents;
-  const lines: OrderLine[] = priced.map((l) => ({
-    sku: l.sku,
-    ...(l.category !== undefined ? { category: l.category } : {}),
-    qty: l.qty,
-    unitPriceCents: l.unitPriceCents,
-    totalCents: l.qty * l.unitPriceCents,
-    discountCents: l.qty * l.unitPriceCents - l.remainingCents,
-    payableCents: l.remainingCents,
-  }));
-  const earned = member ? earnedPoints(rules, member.tier, payableCents) : 0;
-  const ceiling = rules.maxPointsPerReceipt;
+  const lines: OrderLine[] = priced.map((l) => {
+    const o: OrderLine = { sku: l.sku, qty: l.qty, unitPriceCents: l.unitPriceCents, totalCents: l.qty * l.unitPriceCents, discountCents: l.qty * l.unitPriceCents - l.remainingCents, payableCents: l.remainingCents };
+    if (l.category !== undefined) o.category = l.category;
+    if (l.brand !== undefined) o.brand = l.brand;
+    if (l.giftOf !== undefined) o.giftOf = l.giftOf;
+    return o;
+  });
+  const earned = member
+    ? earnReceipt(rules, lines, { storeId: input.storeId, day: input.day ?? input.now.slice(0, 10), tier: member.tier, birthday: member.birthday })
+    : { points: 0 };
   return {
     ok: true,
     value: {
@@ -112,8 +138,9 @@ export function priceCheckout(input: CheckoutInput): { ok: true; value: PricedCh
       couponDiscountCents,
       pointsCashCents,
       payableCents,
-      pointsEarned: Math.min(earned, ceiling),
-      ...(earned > ceiling ? { pointsUncapped: earned } : {}),
+      pointsEarned: earned.points,
+      ...(earned.uncapped !== undefined ? { pointsUncapped: earned.uncapped } : {}),
+      ...(earned.birthdayMonth ? { birthdayMonth: true as const } : {}),
       pointsRedeemed: input.pointsToRedeem,
       coupons,
     },

@@ -10,15 +10,32 @@ export interface LedgerFact {
   atMs: number;
   day: string;
   expiresOn?: string;
+  /** Vesting (decision 018): the day the points it earns, or cancels, become spendable. */
+  vestsOn?: string;
 }
 
 export interface Balance {
-  /** Points the member can spend today. */
+  /** Points the member can spend today (vested, unexpired, less any debt). */
   balance: number;
-  /** Points that expired unspent; balance + expired = sum of the ledger. */
+  /** Points that expired unspent; balance + pending + expired = sum of the ledger. */
   expired: number;
   /** The earliest lot still to expire, for "200 points expire on …" on the receipt. */
   nextExpiry?: { on: string; points: number };
+  /**
+   * Points earned that are not spendable yet (vesting, decision 018), net of the refunds that
+   * cancelled some; present only when some are. Negative only while a store holds a refund's
+   * claw-back of pending points without the earning it cancels (replication brings it).
+   */
+  pending?: number;
+  /** The earliest day on which pending points vest, and how many. */
+  nextVesting?: { on: string; points: number };
+}
+
+type Lot = { amount: number; expiresOn: string | undefined };
+
+/** Whether an entry waits for its vesting day: it was written before it. */
+export function isPendingFact(e: Pick<LedgerFact, 'day' | 'vestsOn'>): boolean {
+  return e.vestsOn !== undefined && e.vestsOn > e.day;
 }
 
 /**
@@ -27,12 +44,19 @@ export interface Balance {
  * balance, recorded as such) that later earnings pay first. Entries are taken in (atMs, id) order,
  * so the result does not depend on the order in which they arrived.
  *
+ * Pending points (an entry with `vestsOn` after its `day`) wait in a pool per vesting day, apart
+ * from what can be spent: a refund's claw-back of pending points is netted in its day's pool
+ * (whenever it was written or arrived), and what the pool holds joins the spendable lots at the
+ * start of its vesting day. So a refund before vesting never touches the spendable balance.
+ *
  * @example ledgerBalance([{ id: 'a', delta: 200, atMs: Date.parse('2026-01-01T00:00:00Z'), day: '2026-01-01' }], '2026-06-01')
  * // { balance: 200, expired: 0 }
+ * @example ledgerBalance([{ id: 'a', delta: 200, atMs: Date.parse('2026-01-01T00:00:00Z'), day: '2026-01-01', vestsOn: '2026-01-08' }], '2026-01-02')
+ * // { balance: 0, expired: 0, pending: 200, nextVesting: { on: '2026-01-08', points: 200 } }
  */
 export function ledgerBalance(entries: readonly LedgerFact[], today: string): Balance {
   const sorted = [...entries].sort((a, b) => a.atMs - b.atMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const lots: { amount: number; expiresOn: string | undefined }[] = [];
+  const lots: Lot[] = [];
   let debt = 0;
   let expired = 0;
 
@@ -45,16 +69,13 @@ export function ledgerBalance(entries: readonly LedgerFact[], today: string): Ba
       }
     }
   };
-
-  for (const e of sorted) {
-    expireBefore(e.day);
-    if (e.delta >= 0) {
-      const pay = Math.min(debt, e.delta);
-      debt -= pay;
-      if (e.delta - pay > 0) lots.push({ amount: e.delta - pay, expiresOn: e.expiresOn });
-      continue;
-    }
-    let need = -e.delta;
+  const credit = (amount: number, expiresOn: string | undefined) => {
+    const pay = Math.min(debt, amount);
+    debt -= pay;
+    if (amount - pay > 0) lots.push({ amount: amount - pay, expiresOn });
+  };
+  const spend = (amount: number) => {
+    let need = amount;
     lots.sort((a, b) => cmpExpiry(a.expiresOn, b.expiresOn));
     while (need > 0 && lots.length > 0) {
       const lot = lots[0]!;
@@ -64,8 +85,55 @@ export function ledgerBalance(entries: readonly LedgerFact[], today: string): Ba
       if (lot.amount === 0) lots.shift();
     }
     debt += need;
+  };
+
+  const pools = new Map<string, { lots: Lot[]; clawed: number }>();
+  for (const e of sorted) {
+    if (!isPendingFact(e)) continue;
+    let pool = pools.get(e.vestsOn!);
+    if (!pool) pools.set(e.vestsOn!, (pool = { lots: [], clawed: 0 }));
+    if (e.delta >= 0) pool.lots.push({ amount: e.delta, expiresOn: e.expiresOn });
+    else pool.clawed -= e.delta;
   }
-  expireBefore(today);
+  const vestDays = [...pools.keys()].sort();
+  let vested = 0;
+  /**
+   * Days pass up to `day`: pools vest at the start of their day, never after `today` (an entry
+   * dated ahead, from a store whose clock is, vests nothing early), lots lapse after theirs.
+   */
+  const advanceTo = (day: string) => {
+    while (vested < vestDays.length && vestDays[vested]! <= day && vestDays[vested]! <= today) {
+      const on = vestDays[vested++]!;
+      expireBefore(on);
+      const pool = pools.get(on)!;
+      let clawed = pool.clawed;
+      for (const lot of [...pool.lots].sort((a, b) => cmpExpiry(a.expiresOn, b.expiresOn))) {
+        const take = Math.min(clawed, lot.amount);
+        clawed -= take;
+        if (lot.amount > take) credit(lot.amount - take, lot.expiresOn);
+      }
+      if (clawed > 0) spend(clawed);
+    }
+    expireBefore(day);
+  };
+
+  for (const e of sorted) {
+    // A pending entry is no event of the spendable lots: it waits in its pool (above).
+    if (isPendingFact(e)) continue;
+    advanceTo(e.day);
+    if (e.delta >= 0) credit(e.delta, e.expiresOn);
+    else spend(-e.delta);
+  }
+  advanceTo(today);
+
+  let pending = 0;
+  let nextVesting: Balance['nextVesting'];
+  for (const on of vestDays.slice(vested)) {
+    const pool = pools.get(on)!;
+    const net = pool.lots.reduce((s, l) => s + l.amount, 0) - pool.clawed;
+    pending += net;
+    if (!nextVesting && net > 0) nextVesting = { on, points: net };
+  }
 
   const balance = lots.reduce((s, l) => s + l.amount, 0) - debt;
   const dated = lots.filter((l) => l.expiresOn !== undefined).sort((a, b) => cmpExpiry(a.expiresOn, b.expiresOn));
@@ -73,7 +141,13 @@ export function ledgerBalance(entries: readonly LedgerFact[], today: string): Ba
   const nextExpiry = first
     ? { on: first.expiresOn!, points: dated.filter((l) => l.expiresOn === first.expiresOn).reduce((s, l) => s + l.amount, 0) }
     : undefined;
-  return nextExpiry ? { balance, expired, nextExpiry } : { balance, expired };
+  return {
+    balance,
+    expired,
+    ...(nextExpiry ? { nextExpiry } : {}),
+    // A receipt refunded in full before vesting leaves no trace: no pending field at all.
+    ...(pending !== 0 || nextVesting ? { pending, ...(nextVesting ? { nextVesting } : {}) } : {}),
+  };
 }
 
 function cmpExpiry(a: string | undefined, b: string | undefined): number {

@@ -1,4 +1,4 @@
-import { formErrors, type FieldErrors } from '../form-errors.ts';
+import { fieldError, formErrors, type FieldErrors } from '../form-errors.ts';
 import { LoyaltyRulesSchema, type LoyaltyRules } from '../schemas/rules.ts';
 import { centsToYuan, FormValues, money, wholeNumber } from './form-values.ts';
 
@@ -10,6 +10,21 @@ import { centsToYuan, FormValues, money, wholeNumber } from './form-values.ts';
  */
 
 export const PROFILE_FIELDS = ['name', 'gender', 'birthday'] as const;
+
+/** Sections of the rules edited as JSON text: their fields are many and nested (decision 017). */
+export const JSON_SECTIONS = ['earning', 'couponStacking'] as const;
+
+/** A JSON section's text as a value: '' is no section; text that is not JSON is a field error. */
+function jsonSection(form: FormValues, name: string, errors: FieldErrors): unknown {
+  const text = form.text(name);
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    errors.set(name, { code: 'json' });
+    return undefined;
+  }
+}
 
 /** The form's fields for a version of the rules, as text (what the edit form is filled with). */
 export function rulesToForm(rules: LoyaltyRules): [string, string][] {
@@ -23,6 +38,9 @@ export function rulesToForm(rules: LoyaltyRules): [string, string][] {
   out.push(['cash.pointsPerYuan', String(rules.cash.pointsPerYuan)], ['cash.maxShareBps', String(rules.cash.maxShareBps)], ['expiry.kind', rules.expiry.kind]);
   if (rules.expiry.kind === 'relative') out.push(['expiry.months', String(rules.expiry.months)]);
   out.push(['offlineSpendLimit', String(rules.offlineSpendLimit)], ['maxPointsPerReceipt', String(rules.maxPointsPerReceipt)]);
+  if (rules.vestingDays !== undefined) out.push(['vestingDays', String(rules.vestingDays)]); // vesting, decision 018
+  // Earning rules and coupon stacking (decision 017) as JSON sections: empty means none.
+  for (const section of JSON_SECTIONS) out.push([section, rules[section] === undefined ? '' : JSON.stringify(rules[section], null, 2)]);
   return out;
 }
 
@@ -71,6 +89,12 @@ export function rulesFromForm(entries: readonly (readonly [string, string])[]): 
     expiry: expiryKind === 'relative' ? { kind: expiryKind, months: wholeNumber(form, 'expiry.months', errors) } : { kind: expiryKind },
     offlineSpendLimit: wholeNumber(form, 'offlineSpendLimit', errors),
     maxPointsPerReceipt: wholeNumber(form, 'maxPointsPerReceipt', errors),
+    // Vesting (decision 018): left empty, points are spendable at once, as in rules without it.
+    ...(form.text('vestingDays') !== '' ? { vestingDays: wholeNumber(form, 'vestingDays', errors) } : {}),
+    ...Object.fromEntries(JSON_SECTIONS.flatMap((name) => {
+      const v = jsonSection(form, name, errors);
+      return v === undefined ? [] : [[name, v]];
+    })),
   };
   const parsed = LoyaltyRulesSchema.safeParse(candidate);
   if (parsed.success && errors.size === 0) return { ok: true, rules: parsed.data };
@@ -81,5 +105,13 @@ export function rulesFromForm(entries: readonly (readonly [string, string])[]): 
     if (head === 'interactions' && index !== undefined) return `interactions.${rowOfKind.get(index) ?? 0}.${leaf === undefined ? 'kind' : [leaf, ...rest][0]}`;
     return path.map(String).join('.');
   };
-  return { ok: false, errors: parsed.success ? errors : formErrors(parsed.error.issues, fieldOf, errors) };
+  if (parsed.success) return { ok: false, errors };
+  // An issue inside a JSON section is the section's field error, naming where in it (`lineRules.1.ratePct`).
+  for (const issue of parsed.error.issues) {
+    const [head, ...inner] = issue.path.map(String);
+    if (!(JSON_SECTIONS as readonly string[]).includes(head ?? '') || errors.has(head!)) continue;
+    const e = fieldError(issue);
+    errors.set(head!, { code: e.code, params: { ...e.params, at: inner.join('.') || head! } });
+  }
+  return { ok: false, errors: formErrors(parsed.error.issues.filter((i) => !(JSON_SECTIONS as readonly string[]).includes(String(i.path[0]))), fieldOf, errors) };
 }

@@ -137,6 +137,9 @@ function lookup(row: Row, column: string): unknown {
 }
 
 const columnOf = (spec: ColumnSpec) => (typeof spec === 'string' ? spec : spec.column);
+
+/** A mapped cell as text (a dotted column reaches into NDJSON objects): other imports read their rows so too. */
+export const cellText = (row: Row, spec: ColumnSpec): string | undefined => text(lookup(row, columnOf(spec)));
 const transformOf = (spec: ColumnSpec | undefined) => (typeof spec === 'object' ? spec.transform : undefined);
 
 class Rejected extends Error {}

@@ -57,6 +57,8 @@ export type InteractionBody = z.infer<typeof InteractionBodySchema>;
 export const LineInputSchema = z.strictObject({
   sku: Sku,
   category: Category.optional(),
+  /** The brand, where the till knows it; otherwise the product master's (decision 017). */
+  brand: Category.optional(),
   qty: z.number().int().positive().max(LIMITS.qty),
   /** Integer cents. */
   unitPrice: z.number().int().nonnegative().max(LIMITS.unitPriceCents),

@@ -42,6 +42,8 @@ export const CouponSchema = z.strictObject({
   validFrom: IsoTime,
   validTo: IsoTime,
   issuedAt: IsoTime,
+  /** Made by a store for a points exchange (`xchg:<store>:<request>`), its code derived from it (decision 020); absent: issued by the hub. */
+  exchangeId: z.string().max(200).optional(),
 });
 export type Coupon = z.infer<typeof CouponSchema>;
 

@@ -3,6 +3,9 @@ import { LIMITS } from '../limits.ts';
 import { Category, Cents, CouponCode, IsoTime, LocalDate, MemberId, Points, Sku, StoreId, TerminalId } from './common.ts';
 import { CouponSchema, CouponTemplateSchema } from './coupon.ts';
 import { LoyaltyRulesSchema } from './rules.ts';
+import { ExchangeDocSchema, ExchangeRefundDocSchema, EXCHANGE_LEDGER_REASONS } from './exchange-docs.ts';
+
+export { ExchangeDocSchema, ExchangeRefundDocSchema, type ExchangeDoc, type ExchangeRefundDoc } from './exchange-docs.ts';
 
 /*
  * Stored documents are read leniently (unknown fields are kept out, not refused): stores lag
@@ -42,14 +45,16 @@ export const IdentityKeyDocSchema = z.object({ ...base, type: z.literal('idk'), 
 export type IdentityKeyDoc = z.infer<typeof IdentityKeyDocSchema>;
 
 /** No 'expire': expiry is derived from each entry's expiresOn (ledgerBalance), never written. */
-export const LEDGER_REASONS = ['join', 'earn', 'redeem', 'clawback', 'return', 'interaction', 'adjust'] as const;
+export const LEDGER_REASONS = ['join', 'earn', 'redeem', 'clawback', 'return', 'interaction', 'adjust', ...EXCHANGE_LEDGER_REASONS] as const;
+/** Tier benefits (decision 019): a birthday gift in points, `pts:<member>:birthday:<year>`. */
+export const GIFT_LEDGER_REASONS = ['birthday'] as const;
 
 export const LedgerDocSchema = z.object({
   ...base,
   type: z.literal('pts'),
   memberId: MemberId,
   delta: Points,
-  reason: z.enum(LEDGER_REASONS),
+  reason: z.enum([...LEDGER_REASONS, ...GIFT_LEDGER_REASONS]),
   /** The fact that caused it: an order, refund, event or member id. */
   ref: z.string(),
   storeId: StoreId,
@@ -58,15 +63,32 @@ export const LedgerDocSchema = z.object({
   day: LocalDate,
   /** Last store-local day the points can be spent; absent = no expiry. */
   expiresOn: LocalDate.optional(),
+  /**
+   * Vesting (decision 018): on an earning, the store-local day its points become spendable (they
+   * are pending before it); on a claw-back, the vesting day of the pending points it cancels.
+   * Absent, or not after `day`: the entry counts at once, as before vesting existed.
+   */
+  vestsOn: LocalDate.optional(),
+  /** Points exchanged for a reward of the points catalogue (or given back): which one, as the ledger shows it. */
+  reward: z.object({ id: z.string().max(40), title: z.string().max(80) }).optional(),
 });
 export type LedgerDoc = z.infer<typeof LedgerDocSchema>;
 
 /** The member as a receipt printed them, so that a retried request gets the same answer. */
-export const MemberAfterSchema = z.object({ id: MemberId, tier: z.string(), points: z.object({ balance: Points }) });
+export const MemberAfterSchema = z.object({
+  id: MemberId,
+  tier: z.string(),
+  /** `pending`: points not yet spendable (vesting, decision 018), present when there are some. */
+  points: z.object({ balance: Points, pending: Points.optional() }),
+});
 
 export const OrderLineSchema = z.object({
   sku: Sku,
   category: Category.optional(),
+  /** The brand earning judged the line by (the receipt's, or the product master's), decision 017. */
+  brand: Category.optional(),
+  /** A zero-price line a gift coupon put on the receipt (its code), decision 017. */
+  giftOf: CouponCode.optional(),
   qty: z.number().int().positive().max(LIMITS.qty),
   unitPriceCents: Cents.max(LIMITS.unitPriceCents),
   totalCents: Cents,
@@ -93,11 +115,15 @@ export const OrderDocSchema = z.object({
   pointsRedeemed: Points.nonnegative(),
   /** Present when the rules' ceiling on points per receipt cut pointsEarned: what it would have been. */
   pointsUncapped: Points.nonnegative().optional(),
+  /** The rules' birthday-month multiplier raised pointsEarned: the hub checks the member's birthday (decision 017). */
+  birthdayMonth: z.literal(true).optional(),
   coupons: z.array(z.object({ code: CouponCode, discountCents: Cents })).max(LIMITS.coupons),
   tier: z.string().optional(),
   /** The version of the loyalty rules the receipt was priced with (absent before 2026-11-29). */
   rulesVersion: z.number().int().nonnegative().optional(),
   memberAfter: MemberAfterSchema.optional(),
+  /** The store-local day the points it earns become spendable (vesting, decision 018); absent: at once. */
+  pointsVestOn: LocalDate.optional(),
   /** Hash of the request that made it: the same receipt number with other content is refused. */
   requestHash: z.string(),
 });
@@ -227,5 +253,8 @@ export const AnyDocSchema = z.discriminatedUnion('type', [
   EventDocSchema,
   AliasDocSchema,
   ConsentDocSchema,
+  // Points catalogue (issue 13, decision 020)
+  ExchangeDocSchema,
+  ExchangeRefundDocSchema,
 ]);
 export type AnyDoc = z.infer<typeof AnyDocSchema>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from '../limits.ts';
-import { Cents } from './common.ts';
+import { Category, Cents, LocalDate, Sku, StoreId } from './common.ts';
 
 export const TierRuleSchema = z.strictObject({
   code: z.string().min(1).max(16),
@@ -24,6 +24,96 @@ export const ExpirySchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('end_of_next_year') }),
   z.strictObject({ kind: z.literal('never') }),
 ]);
+
+/*
+ * Earning rules and coupon stacking (issue 13, decision 017). Both sections are optional: a rules
+ * document without them prices every receipt exactly as before. shared/loyalty/earning.ts
+ * documents the one order in which they combine with the tier multiplier and the ceiling.
+ */
+
+/**
+ * A rate for some lines: every condition given must hold (none given: every line), on the
+ * store-local days from..to (inclusive; absent: open). `ratePct` 0 excludes the lines from
+ * earning (tobacco, gift cards); 200 doubles their points.
+ */
+export const EarnRuleSchema = z
+  .strictObject({
+    /** A name the console and the hub's refusals show. */
+    name: z.string().trim().min(1).max(64),
+    /** A category path or its start: `food` matches `food` and `food/snacks`, not `foodstuff`. */
+    categoryPrefix: Category.optional(),
+    brand: z.string().trim().min(1).max(64).optional(),
+    skus: z.array(Sku).min(1).max(500).optional(),
+    /** Stores it applies at (a store's opening week); absent: every store. */
+    stores: z.array(StoreId).min(1).max(1000).optional(),
+    from: LocalDate.optional(),
+    to: LocalDate.optional(),
+    ratePct: z.number().int().min(0).max(1000),
+  })
+  .refine((r) => r.from === undefined || r.to === undefined || r.from <= r.to, { message: 'from is not after to', path: ['to'], params: { rule: 'fromBeforeTo' } });
+export type EarnRule = z.infer<typeof EarnRuleSchema>;
+
+/** A multiplier in percent that only raises points (100 = as is, 200 = double). */
+const BonusPct = z.number().int().min(100).max(1000);
+
+export const EarningSchema = z.strictObject({
+  lineRules: z.array(EarnRuleSchema).max(200).default([]),
+  /** Member day: these days of each month (store-local) multiply the receipt's points. */
+  memberDay: z.strictObject({ daysOfMonth: z.array(z.number().int().min(1).max(31)).min(1).max(31), multiplierPct: BonusPct }).optional(),
+  /** The member's birthday month (store-local month of the receipt) multiplies the receipt's points. */
+  birthdayMonth: z.strictObject({ multiplierPct: BonusPct }).optional(),
+});
+export type Earning = z.infer<typeof EarningSchema>;
+
+export const COUPON_KINDS = ['cash', 'percent', 'gift'] as const;
+export type CouponKind = (typeof COUPON_KINDS)[number];
+const CouponKindSchema = z.enum(COUPON_KINDS);
+
+/** Which coupon kinds combine on one receipt and in which order they apply. Absent: any, in scan order. */
+export const CouponStackingSchema = z.strictObject({
+  /** Kinds in the order they apply (scan order within a kind; kinds not named after, in scan order). */
+  order: z
+    .array(CouponKindSchema)
+    .max(COUPON_KINDS.length)
+    .refine((o) => new Set(o).size === o.length, { message: 'each kind once', params: { rule: 'kindsOnce' } })
+    .optional(),
+  /** Pairs of kinds that may not be on one receipt together. */
+  exclusive: z.array(z.tuple([CouponKindSchema, CouponKindSchema])).max(6).optional(),
+  /** At most this many coupons of a kind on one receipt. */
+  maxPerKind: z.strictObject({ cash: z.number().int().min(1).max(20).optional(), percent: z.number().int().min(1).max(20).optional(), gift: z.number().int().min(1).max(20).optional() }).optional(),
+  /** A gift coupon whose SKU is not on the receipt puts it there, one unit at zero price. */
+  giftAddsLine: z.boolean().default(false),
+});
+export type CouponStacking = z.infer<typeof CouponStackingSchema>;
+
+/**
+ * Tier life and tier benefits (issue 13, decision 019). Both optional: absent, a tier is the
+ * highest one the rolling spend reaches today and no tier gives anything beyond its multiplier.
+ */
+
+/** When a tier can be lost: reviewed at period boundaries, after a grace, one step at most. */
+export const TierLifeSchema = z.strictObject({
+  /** Months between reviews, from January 1 (12 = once a year, 3 = each quarter). */
+  reviewMonths: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(6), z.literal(12)]),
+  /** Days after a period boundary the review waits: spend reaching the tier by then keeps it. */
+  graceDays: z.number().int().nonnegative().max(366).default(0),
+});
+export type TierLife = z.infer<typeof TierLifeSchema>;
+
+/** A benefit's wording in both languages, for the guide page and the receipt. */
+export const BenefitTextSchema = z.strictObject({ en: z.string().trim().min(1).max(120), 'zh-CN': z.string().trim().min(1).max(120) });
+
+export const TierBenefitsSchema = z.strictObject({
+  /** Coupon templates issued once, ever, when the member holds this tier. */
+  upgradeGift: z.array(z.string().min(1).max(40)).max(5).optional(),
+  /** Once a year, in the member's birthday month (the store's time zone): points or a coupon. */
+  birthdayGift: z
+    .union([z.strictObject({ points: z.number().int().positive().max(100_000) }), z.strictObject({ templateId: z.string().min(1).max(40) })])
+    .optional(),
+  /** What the tier gives, as shown to the member. */
+  perks: z.array(BenefitTextSchema).max(12).optional(),
+});
+export type TierBenefits = z.infer<typeof TierBenefitsSchema>;
 
 export const LoyaltyRulesSchema = z.strictObject({
   version: z.number().int().nonnegative(),
@@ -56,6 +146,20 @@ export const LoyaltyRulesSchema = z.strictObject({
    * says so (pointsUncapped), and the hub records an incident for someone to look at.
    */
   maxPointsPerReceipt: z.number().int().positive().max(LIMITS.points).default(100_000),
+  /** Tier reviews and grace (decision 019); absent: a tier follows the rolling spend day by day. */
+  tierLife: TierLifeSchema.optional(),
+  /** Benefits by tier code (decision 019); a code no tier has is ignored. */
+  tierBenefits: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$/), TierBenefitsSchema).optional(),
+  // Vesting (issue 13, decision 018).
+  /**
+   * Days after the receipt's store-local day before the points it earns can be spent (the return
+   * window): until then they are pending, and a refund cancels them. Absent or 0: at once.
+   */
+  vestingDays: z.number().int().min(0).max(365).optional(),
+  /** Rates by category, brand, SKU and store, member day, birthday month (absent: none). */
+  earning: EarningSchema.optional(),
+  /** Which coupons combine and in which order (absent: any, in scan order). */
+  couponStacking: CouponStackingSchema.optional(),
 });
 export type LoyaltyRules = z.infer<typeof LoyaltyRulesSchema>;
 export type TierRule = z.infer<typeof TierRuleSchema>;

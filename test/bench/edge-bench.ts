@@ -3,6 +3,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seedMemberId, seedPhone } from '../../edge/seed.ts';
+import { openStoreDb } from '../../edge/store-db.ts';
+import { RULES_ID } from '../../shared/doc-ids.ts';
+import { localDate } from '../../shared/local-time.ts';
+import { chunkOf, storeChunk, type Product } from '../../shared/products/master.ts';
+import { DEFAULT_RULES, LoyaltyRulesSchema, type LoyaltyRules } from '../../shared/schemas/rules.ts';
 import { provisionNode, removeDir, ROOT, startEdge, storeRuntime } from '../support/edge-node.ts';
 
 /*
@@ -85,6 +90,49 @@ function startTrivial(): Promise<{ url: string; stop: () => void }> {
   });
 }
 
+const MASTER_SKUS = 50_000;
+const masterSku = (i: number) => `SKU-${String(i).padStart(7, '0')}`;
+
+/** The richer rules of issue 13, and a 50,000-SKU product master, written into a stopped node's replica. */
+async function richerRules(dir: string): Promise<void> {
+  const db = await openStoreDb(dir);
+  const day = localDate(new Date(), 'Asia/Shanghai');
+  const month = day.slice(0, 7);
+  const current = await db.get(RULES_ID);
+  const rules: LoyaltyRules = LoyaltyRulesSchema.parse({
+    ...DEFAULT_RULES,
+    version: 2,
+    earning: {
+      lineRules: [
+        { name: 'no points on tobacco', categoryPrefix: 'tobacco', ratePct: 0 },
+        { name: 'no points on gift cards', skus: ['GIFTCARD-100', 'GIFTCARD-200'], ratePct: 0 },
+        { name: 'snacks double this month', categoryPrefix: 'dept1', from: `${month}-01`, to: `${month}-28` > day ? `${month}-28` : day, ratePct: 200 },
+        { name: 'S001 opening week', stores: ['S001'], from: '2026-01-01', to: '2026-01-07', ratePct: 300 },
+        { name: 'brand 7', brand: 'Brand 7', ratePct: 150 },
+      ],
+      memberDay: { daysOfMonth: [8, Number(day.slice(8, 10))], multiplierPct: 200 },
+      birthdayMonth: { multiplierPct: 150 },
+    },
+    couponStacking: { order: ['gift', 'cash', 'percent'], exclusive: [['cash', 'percent']], maxPerKind: { cash: 1 }, giftAddsLine: true },
+  });
+  await db.put({ ...current, rules });
+  const byChunk = new Map<number, Product[]>();
+  for (let i = 0; i < MASTER_SKUS; i++) {
+    const p: Product = { sku: masterSku(i), category: `dept${i % 12}/aisle${i % 40}/shelf${i % 300}`, brand: `Brand ${(i * 7) % 800}` };
+    byChunk.set(chunkOf(p.sku), [...(byChunk.get(chunkOf(p.sku)) ?? []), p]);
+  }
+  await db.bulkDocs([...byChunk].map(([c, ps]) => storeChunk(c, ps)));
+  await db.close();
+}
+
+/** Today's rules back in the replica (the product master stays: today's rules do not read it). */
+async function defaultRulesAgain(dir: string): Promise<void> {
+  const db = await openStoreDb(dir);
+  const current = await db.get(RULES_ID);
+  await db.put({ ...current, rules: { ...DEFAULT_RULES, version: 3 } });
+  await db.close();
+}
+
 export async function benchEdge() {
   console.error('building the edge bundle…');
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
@@ -143,6 +191,44 @@ export async function benchEdge() {
 
   trivial.stop();
   await edge.stop();
+
+  // Issue 13: the same checkout under richer rules (exclusions, category and brand rates, member
+  // day, birthday month, stacking) with lines priced by a 50,000-SKU product master, then today's
+  // checkout again on the same node, so that both run against the same database and receipts.
+  await richerRules(dir);
+  const rich = await startEdge(dir, ['--identify-rate', '100000000', '--identify-burst', '100000000'], { bundle: true });
+  const richerReq = (): autocannon.Request => ({
+    method: 'POST',
+    path: '/v1/checkouts',
+    headers,
+    setupRequest: (req) => ({
+      ...req,
+      body: JSON.stringify({
+        receiptNo: `R${process.pid}-${++receipt}`,
+        memberId: seedMemberId(random()),
+        lines: [
+          { sku: masterSku(random() % MASTER_SKUS), qty: 1, unitPrice: 8800 },
+          { sku: masterSku(random() % MASTER_SKUS), qty: 2, unitPrice: 2500 },
+          { sku: masterSku(random() % MASTER_SKUS), qty: 1, unitPrice: 1299 },
+        ],
+        pointsToRedeem: 10,
+      }),
+    }),
+  });
+  const richRow = await measure('checkout, richer rules (3 lines from the master, points)', rich.url, 10, richerReq);
+  await rich.stop();
+  await defaultRulesAgain(dir);
+  const plain = await startEdge(dir, ['--identify-rate', '100000000', '--identify-burst', '100000000'], { bundle: true });
+  const plainRow = await measure("checkout, today's rules (same node, after)", plain.url, 10, checkoutReq);
+  await plain.stop();
+  rows.push(richRow, plainRow);
+  const richer = {
+    p99Ms: richRow.p99,
+    rpsRatioToTodays: richRow.rps / plainRow.rps,
+    rpsRatioToTodaysBefore: richRow.rps / rows.find((r) => r.name.startsWith('checkout (member') && r.connections === 10)!.rps,
+    goal: 'p99 <= 10 ms, throughput within 10% of today\'s checkout',
+  };
+  console.error(`richer rules at c=10: p99 ${richer.p99Ms} ms, throughput ${(100 * richer.rpsRatioToTodays).toFixed(1)}% of today's checkout after it (${(100 * richer.rpsRatioToTodaysBefore).toFixed(1)}% of the one before)`);
   // The node has to come back as fast with the receipts of the benchmark in it.
   const t = Date.now();
   const again = await startEdge(dir, [], { bundle: true });
@@ -159,6 +245,7 @@ export async function benchEdge() {
     readyMs: median(readyMs),
     readyAfterBenchMs: readyAfterMs,
     checkoutsWritten: receipt,
+    richer,
     rssMb: { atStart: rssAtStart, afterBench: memAfter.rss, idle10s: memIdle.rss, peak: memIdle.peak },
     anonymousMb: { afterBench: memAfter.anonymous, idle10s: memIdle.anonymous },
     tableFilesMb: { afterBench: memAfter.tables, idle10s: memIdle.tables },

@@ -93,6 +93,7 @@ async function reportEdge() {
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...r.rows.map((x) => `| ${x.name} | ${x.connections} | ${f(x.rps)} | ${f(x.p50, 2)} | ${f(x.p99, 2)} | ${f(x.ratioToTrivial, 2)} | ${x.non2xx} |`),
     '',
+    `- checkout under the richer rules of issue 13 (exclusions, category and brand rates, member day, birthday month, stacking; lines priced by a 50,000-SKU product master), 10 connections: p99 ${f(r.richer.p99Ms, 2)} ms, throughput ${f(100 * r.richer.rpsRatioToTodays, 1)}% of today's checkout on the same node after it (${f(100 * r.richer.rpsRatioToTodaysBefore, 1)}% of the one before); goal: ${r.richer.goal}`,
     `- serve ready: ${r.readyMs} ms (median of 3 starts); after the benchmark's ${r.checkoutsWritten.toLocaleString('en')} checkouts: ${r.readyAfterBenchMs} ms`,
     `- edge RSS: ${f(r.rssMb.atStart)} MB after start, ${f(r.rssMb.afterBench)} MB right after the benchmark (${f(r.anonymousMb.afterBench)} MB anonymous, ${f(r.tableFilesMb.afterBench)} MB mapped LevelDB tables), ${f(r.rssMb.idle10s)} MB after 10 s idle (${f(r.anonymousMb.idle10s)} MB anonymous, ${f(r.tableFilesMb.idle10s)} MB tables); peak ${f(r.rssMb.peak)} MB`,
     `- edge run as deploy/memberedge-edge.service runs it: \`${Object.entries(r.runtime.env).map(([k, v]) => `${k}=${v} `).join('')}node ${r.runtime.nodeFlags.join(' ')} dist/edge.mjs serve\``,

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { rulesToForm } from '../../shared/loyalty/rules-form.ts';
 import { templateToForm } from '../../shared/loyalty/template-form.ts';
+import { tierBenefitsToForm } from '../../shared/loyalty/tier-benefits-form.ts';
 import { DEFAULT_TEMPLATES } from '../../shared/schemas/coupon.ts';
 import { DEFAULT_RULES } from '../../shared/schemas/rules.ts';
 import { edgeCliOk, lastLine } from './edge-node.ts';
@@ -109,6 +110,9 @@ export function consoleRoutes(fx: ConsoleFixture): RouteSpec[] {
     page('/console/loyalty/templates/:id', p`/console/loyalty/templates/${seg(fc.constantFrom(template.id, 'NOPE'))}`),
     filledForm(fx.csrf, '/console/loyalty/rules', '/console/loyalty/rules', rulesToForm(DEFAULT_RULES), ['rules', 'storeDb']),
     filledForm(fx.csrf, '/console/loyalty/templates', '/console/loyalty/templates', templateToForm({ ...template, id: 'FZT1', title: 'Fuzz template' }), ['templates', 'storeDb']),
+    // Tier life and benefits (hub/console/pages/tier-benefits.tsx, decision 019)
+    page('/console/loyalty/tiers', withQuery('/console/loyalty/tiers', query({ done: fc.constantFrom('1', '__proto__') }))),
+    filledForm(fx.csrf, '/console/loyalty/tiers', '/console/loyalty/tiers', tierBenefitsToForm(DEFAULT_RULES), ['rules', 'storeDb']),
     form('/console/loyalty/coupons', none('/console/loyalty/coupons'), { member: field(...fx.memberIds, '139-0000-0001'), templateId: field(template.id, 'NOPE'), requestId: field('fz-req-1', 'fz-req-2') }, ['storeDb']),
     form('/console/members/:id/coupons', p`/console/members/${member}/coupons`, { templateId: field(template.id, 'NOPE'), requestId: field('fz-req-3') }, ['storeDb']),
   ];

@@ -396,6 +396,25 @@ export function edgeRoutes(fx: EdgeFixture): RouteSpec[] {
       readOnly: true,
       body: fc.record({ memberId: member, lines }).map(j),
     },
+    // Points catalogue and coupon pools (decision 020)
+    { route: 'GET /v1/exchanges/catalogue', method: 'GET', path: fc.constant({ text: '/v1/exchanges/catalogue', decoded: '' }), auth: 'terminal', writes: w },
+    {
+      route: 'POST /v1/exchanges',
+      method: 'POST',
+      path: fc.constant({ text: '/v1/exchanges', decoded: '' }),
+      auth: 'terminal',
+      writes: w,
+      body: fc.record({ requestId: fc.oneof(fc.constantFrom('fuzz-req-0001', 'fuzz-req-0002'), fc.stringMatching(/^[A-Za-z0-9_-]{8,20}$/)), memberId: member, rewardId: fc.constantFrom('CASH-500', 'CUP', 'NOPE') }).map(j),
+    },
+    { route: 'POST /v1/exchanges/:id/refund', method: 'POST', path: p`/v1/exchanges/${seg(fc.oneof(fc.constantFrom('S001:fuzz-req-0001', 'S002:fuzz-req-0001'), fc.stringMatching(/^[A-Za-z0-9:_-]{1,40}$/)))}/refund`, auth: 'terminal', writes: w },
+    {
+      route: 'POST /v1/coupon-pools/:id/claims',
+      method: 'POST',
+      path: p`/v1/coupon-pools/${seg(fc.constantFrom('P1', 'NOPE', '__proto__'))}/claims`,
+      auth: 'terminal',
+      writes: w,
+      body: fc.record({ requestId: fc.stringMatching(/^[A-Za-z0-9_-]{8,20}$/), memberId: member }).map(j),
+    },
   ];
 }
 

@@ -30,6 +30,9 @@ export function profilePages(deps: GuideDeps) {
       const progress = tierProgress(rules, ctx.live.index.rollingSpend(member.id, today));
       const { recent, categories } = await memberPurchases(ctx, member.id);
       const tierName = (code: string) => rules.tiers.find((x) => x.code === code)?.name ?? code;
+      // With tier reviews a member may hold a tier the spend no longer reaches: what keeps it (decision 019).
+      const held = rules.tiers.find((x) => x.code === member.tier);
+      const keep = held && held.minSpendCents > progress.spendCents ? { code: held.code, missingCents: held.minSpendCents - progress.spendCents } : undefined;
       const storeName = (storeId: string) => (storeId === ctx.storeId ? t('profile.thisStore') : storeId);
       const offline = ctx.hub !== undefined && !ctx.hub.reachable();
       const title = member.name ?? t('profile.title');
@@ -52,7 +55,10 @@ export function profilePages(deps: GuideDeps) {
               <span class="value" data-tier={member.tier}>
                 {member.tierName}
               </span>
-              {progress.next ? (
+              {member.tierSince && <small data-tier-since={member.tierSince}>{t('profile.tierSince', { day: t.day(member.tierSince) })}</small>}
+              {keep ? (
+                <small data-to-keep>{t('profile.toKeep', { amount: yuan(keep.missingCents), tier: tierName(keep.code) })}</small>
+              ) : progress.next ? (
                 <>
                   <div class="bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={progress.next.percent}>
                     <span style={`width:${progress.next.percent}%`}></span>
@@ -71,9 +77,27 @@ export function profilePages(deps: GuideDeps) {
               <small data-expiry>
                 {member.points.nextExpiry ? t('profile.expiry', { points: t.num(member.points.nextExpiry.points), day: t.day(member.points.nextExpiry.on) }) : t('profile.noExpiry')}
               </small>
+              {member.points.nextVesting && (
+                <small data-pending={member.points.pending}>
+                  {t('profile.pending', { points: t.num(member.points.pending), next: t.num(member.points.nextVesting.points), day: t.day(member.points.nextVesting.on) })}
+                </small>
+              )}
             </div>
           </section>
           <p class="hint">{t('profile.spend', { months: rules.tierWindowMonths, amount: yuan(progress.spendCents) })}</p>
+          <form method="get" action={`/guide/m/${member.id}/rewards`} id="exchange">
+            <button type="submit">{t('rewards.open')}</button>
+          </form>
+          {member.benefits.length > 0 && (
+            <section class="card" id="benefits">
+              <h2>{t('profile.benefits', { tier: member.tierName })}</h2>
+              <ul class="plain">
+                {member.benefits.map((b) => (
+                  <li data-benefit>{b[t.lang]}</li>
+                ))}
+              </ul>
+            </section>
+          )}
 
           <section class="card" id="talk">
             <h2>{t('profile.talk')}</h2>

@@ -1,14 +1,15 @@
 import { Hono } from 'hono';
 import { AppError } from '../../../shared/errors.ts';
 import type { FieldChange } from '../../../shared/loyalty/field-changes.ts';
-import { PROFILE_FIELDS, rulesFromForm, rulesToForm } from '../../../shared/loyalty/rules-form.ts';
+import { JSON_SECTIONS, PROFILE_FIELDS, rulesFromForm, rulesToForm } from '../../../shared/loyalty/rules-form.ts';
 import type { CouponTemplate } from '../../../shared/schemas/coupon.ts';
-import type { LoyaltyRules } from '../../../shared/schemas/rules.ts';
+import type { EarnRule, LoyaltyRules } from '../../../shared/schemas/rules.ts';
+import { listProducts } from '../../products/service.ts';
 import type { HubContext } from '../../context.ts';
 import { currentRules, listTemplates, rulesHistory, setRules, type VersionEntry } from '../../rules.ts';
 import { Csrf, Notice, Panel, Table } from '../components.tsx';
 import { formAction, mayCall, need, page, type ConsoleContext, type ConsoleEnv } from '../console-access.ts';
-import { FieldErrorText, formEntries, FormErrorsNotice, Input, Select, valueOf, valuesOf, type FormState } from '../form-fields.tsx';
+import { errorText, FieldErrorText, formEntries, LONG_FIELD, FormErrorsNotice, Input, Select, valueOf, valuesOf, type FormState } from '../form-fields.tsx';
 import type { Translator } from '../i18n.ts';
 import { Layout } from '../layout.tsx';
 import { IssueCouponForm, IssuedNotice } from './coupon-issue.tsx';
@@ -73,6 +74,7 @@ function RulesView({ t, rules }: { t: Translator; rules: LoyaltyRules }) {
     ['expiry', t('loyalty.expiry'), expiry],
     ['offlineSpendLimit', t('loyalty.offlineLimit'), t.num(rules.offlineSpendLimit)],
     ['maxPointsPerReceipt', t('loyalty.ceiling'), t.num(rules.maxPointsPerReceipt)],
+    ['vestingDays', t('loyalty.vestingDays'), rules.vestingDays ? t('loyalty.days', { n: rules.vestingDays }) : t('loyalty.vestAtOnce')],
   ];
   return (
     <>
@@ -105,6 +107,65 @@ function RulesView({ t, rules }: { t: Translator; rules: LoyaltyRules }) {
         />
       </Panel>
     </>
+  );
+}
+
+/** A section of the rules edited as JSON (decision 017), its error naming where in it. */
+function JsonSection({ t, form, name }: { t: Translator; form: FormState; name: (typeof JSON_SECTIONS)[number] }) {
+  const e = form.errors.get(name);
+  const at = e?.params?.at;
+  return (
+    <Panel title={t(name === 'earning' ? 'loyalty.earning' : 'loyalty.stacking')} id={`${name}-section`}>
+      <label>
+        <small>{t(name === 'earning' ? 'loyalty.earningHint' : 'loyalty.stackingHint')}</small>
+        <textarea name={name} rows={name === 'earning' ? 12 : 6} maxlength={LONG_FIELD} class="json" spellcheck={false} aria-invalid={e ? 'true' : undefined} aria-describedby={e ? `err-${name}` : undefined}>
+          {valueOf(form, name)}
+        </textarea>
+        {e && (
+          <small class="field-error" id={`err-${name}`} data-error-for={name}>
+            {at !== undefined && `${t('loyalty.errorAt', { at: String(at) })} `}
+            {errorText(t, e)}
+          </small>
+        )}
+      </label>
+    </Panel>
+  );
+}
+
+/** The earning rules in force, read-only: line rules as a table, the multipliers, the stacking. */
+function EarningView({ t, rules }: { t: Translator; rules: LoyaltyRules }) {
+  const e = rules.earning;
+  const match = (r: EarnRule) =>
+    [r.categoryPrefix && `${t('products.category')}: ${r.categoryPrefix}`, r.brand && `${t('products.brand')}: ${r.brand}`, r.skus && `${t('products.sku')}: ${r.skus.join(', ')}`, r.stores && r.stores.join(', ')].filter(Boolean).join('; ') || '—';
+  return (
+    <Panel title={t('loyalty.earning')} id="earning">
+      {!e ? (
+        <p class="hint">{t('loyalty.noEarning')}</p>
+      ) : (
+        <>
+          <Table
+            label={t('loyalty.earning')}
+            empty="—"
+            head={[t('loyalty.lineRule'), t('loyalty.lineMatch'), t('loyalty.lineDays'), t('loyalty.lineRate')]}
+            rows={e.lineRules.map((r) => [r.name, match(r), r.from || r.to ? `${r.from ?? '…'} – ${r.to ?? '…'}` : '—', <span data-line-rate={r.name}>{`${r.ratePct}%`}</span>])}
+          />
+          <dl class="fields">
+            <dt>{t('loyalty.memberDay')}</dt>
+            <dd data-rule="memberDay">{e.memberDay ? t('loyalty.memberDayText', { days: e.memberDay.daysOfMonth.join(', '), pct: e.memberDay.multiplierPct }) : '—'}</dd>
+            <dt>{t('loyalty.birthdayMonth')}</dt>
+            <dd data-rule="birthdayMonth">{e.birthdayMonth ? `× ${e.birthdayMonth.multiplierPct}%` : '—'}</dd>
+          </dl>
+        </>
+      )}
+      {rules.couponStacking && (
+        <dl class="fields">
+          <dt>{t('loyalty.stacking')}</dt>
+          <dd data-rule="couponStacking">
+            <code>{JSON.stringify(rules.couponStacking)}</code>
+          </dd>
+        </dl>
+      )}
+    </Panel>
   );
 }
 
@@ -160,6 +221,7 @@ function RulesForm({ t, c, form }: { t: Translator; c: ConsoleContext; form: For
           <Input t={t} form={form} name="expiry.months" label={t('loyalty.expiryMonths')} size={4} inputmode="numeric" />
           <Input t={t} form={form} name="offlineSpendLimit" label={t('loyalty.offlineLimit')} size={8} inputmode="numeric" hint={t('loyalty.offlineLimitHint')} />
           <Input t={t} form={form} name="maxPointsPerReceipt" label={t('loyalty.ceiling')} size={8} inputmode="numeric" />
+          <Input t={t} form={form} name="vestingDays" label={t('loyalty.vestingDays')} size={4} inputmode="numeric" hint={t('loyalty.vestingDaysHint')} />
         </div>
       </Panel>
       <Panel title={t('loyalty.interactions')}>
@@ -193,6 +255,9 @@ function RulesForm({ t, c, form }: { t: Translator; c: ConsoleContext; form: For
           </table>
         </div>
       </Panel>
+      {JSON_SECTIONS.map((name) => (
+        <JsonSection t={t} form={form} name={name} />
+      ))}
       <p class="actions">
         <button type="submit" data-action="save-rules">
           {t('loyalty.saveRules')}
@@ -228,8 +293,19 @@ export function loyaltyPages(ctx: HubContext) {
               </a>
             )}
             {mayCall(actor, 'GET /rules/versions') && <a href="/console/loyalty/rules/versions">{t('loyalty.history')}</a>}
+            <a href="/console/loyalty/tiers" data-action="tier-benefits">
+              {t('tierBenefits.open')}
+            </a>
           </p>
           <RulesView t={t} rules={rules} />
+          <EarningView t={t} rules={rules} />
+          {mayCall(actor, 'GET /products') && (
+            <p>
+              <a href="/console/loyalty/products" data-action="products">
+                {t('products.title')}
+              </a>
+            </p>
+          )}
           <Panel title={t('loyalty.templates')} id="templates">
             {mayCall(actor, 'PUT /templates/:id') && (
               <p>
@@ -246,6 +322,13 @@ export function loyaltyPages(ctx: HubContext) {
             />
           </Panel>
           {mayCall(actor, 'POST /coupons') && <IssueCouponForm t={t} actor={actor} templates={templates} />}
+          {mayCall(actor, 'GET /catalogue') && (
+            <p>
+              <a href="/console/loyalty/catalogue" data-action="open-catalogue">
+                {t('catalogue.open')}
+              </a>
+            </p>
+          )}
         </Layout>,
       );
     }),
@@ -282,17 +365,55 @@ export function loyaltyPages(ctx: HubContext) {
     '/loyalty/rules',
     formAction(ctx, 'PUT /rules', async (c) => {
       const { t } = c.var;
-      const values = await formEntries(c);
+      const values = await formEntries(c, JSON_SECTIONS);
       const read = rulesFromForm(values);
       if (!read.ok) return editPage(c, { values, errors: read.errors }, undefined, 400);
       try {
-        await setRules(ctx.couch, read.rules, await ctx.storeDbs(), { by: { kind: c.var.actor.kind, name: c.var.actor.name }, at: ctx.clock(), baseVersion: read.rules.version });
+        // The fields this form does not show (tier life and benefits, decision 019) are kept as
+        // they are; those it shows are what the operator left in it, even emptied.
+        const { tierLife, tierBenefits } = await currentRules(ctx.couch);
+        const rules = { ...read.rules, ...(tierLife ? { tierLife } : {}), ...(tierBenefits ? { tierBenefits } : {}) };
+        await setRules(ctx.couch, rules, await ctx.storeDbs(), { by: { kind: c.var.actor.kind, name: c.var.actor.name }, at: ctx.clock(), baseVersion: read.rules.version });
       } catch (err) {
         if (!(err instanceof AppError && err.code === 'stale_version')) throw err;
         const current = Number(err.details.currentVersion);
         return editPage(c, { values, errors: new Map() }, { kind: 'error', text: t('loyalty.stale', { base: read.rules.version, current }) }, 409);
       }
       return c.redirect('/console/loyalty?done=rules', 303);
+    }),
+  );
+
+  // The product master (decision 017), through the service GET /admin/v1/products calls.
+  app.get(
+    '/loyalty/products',
+    page(ctx, async (c) => {
+      need(c, 'GET /products');
+      const { t, actor } = c.var;
+      const prefix = (c.req.query('prefix') ?? '').trim().slice(0, 64);
+      const { products, total } = await listProducts(ctx.couch, { prefix: prefix || undefined, limit: 200 });
+      return c.html(
+        <Layout t={t} title={t('products.title')} here="/console/loyalty/products" actor={actor} screen="/console/loyalty">
+          <form method="get" action="/console/loyalty/products" class="grid-form">
+            <label>
+              {t('products.prefix')}
+              <input name="prefix" value={prefix} maxlength={64} size={16} />
+            </label>
+            <button type="submit">{t('products.search')}</button>
+          </form>
+          <Panel title={t('products.title')} id="products">
+            <p data-products-total={total}>{t('products.count', { n: t.num(total) })}</p>
+            <Table
+              label={t('products.title')}
+              empty={t('products.none')}
+              head={[t('products.sku'), t('products.name'), t('products.category'), t('products.brand'), t('products.price')]}
+              rows={products.map((p) => [<code>{p.sku}</code>, p.name ?? '—', p.category ?? '—', p.brand ?? '—', p.priceCents === undefined ? '—' : yuan(p.priceCents)])}
+            />
+          </Panel>
+          <p>
+            <a href="/console/loyalty">{t('loyalty.back')}</a>
+          </p>
+        </Layout>,
+      );
     }),
   );
 

@@ -1,3 +1,4 @@
+import { TierHistoryPanel } from '../tier-history.tsx';
 import { Hono } from 'hono';
 import { AppError } from '../../../shared/errors.ts';
 import { maskName } from '../../../shared/mask-name.ts';
@@ -16,7 +17,7 @@ import { formAction, mayCall, need, page, type ConsoleContext, type ConsoleEnv }
 import type { Translator } from '../i18n.ts';
 import { Layout } from '../layout.tsx';
 import { membersByName } from '../../member-search.ts';
-import { listTemplates } from '../../rules.ts';
+import { currentRules, listTemplates } from '../../rules.ts';
 import { IssuedNotice, IssueToMemberForm } from './coupon-issue.tsx';
 import { goldenById, personalView, recordIdentities, SuggestionTable } from '../one-id-parts.tsx';
 import { PrivacyPanel, privacyOf } from './member-privacy.tsx';
@@ -250,6 +251,15 @@ export function memberPages(ctx: HubContext) {
                 <dd data-balance class="big">
                   {t.num(member.points.balance)}
                 </dd>
+                {member.points.pending !== 0 && (
+                  <>
+                    <dt>{t('members.pending')}</dt>
+                    <dd data-pending={member.points.pending}>
+                      {t.num(member.points.pending)}
+                      {member.points.nextVesting && <small> · {t('members.vests', { next: t.num(member.points.nextVesting.points), day: t.day(member.points.nextVesting.on) })}</small>}
+                    </dd>
+                  </>
+                )}
                 <dt>{t('members.home')}</dt>
                 <dd>{profile?.homeStoreId ?? '—'}</dd>
                 <dt>{t('members.stores')}</dt>
@@ -288,6 +298,7 @@ export function memberPages(ctx: HubContext) {
               rows={ledger.slice(0, 100).map((e) => [t.time(e.at), e.storeId, t.value('reason', e.reason), <span class={e.delta < 0 ? 'neg' : 'pos'}>{e.delta > 0 ? `+${e.delta}` : String(e.delta)}</span>, e.expiresOn ?? '—'])}
             />
           </Panel>
+          <TierHistoryPanel t={t} rules={await currentRules(ctx.couch)} docs={docs} now={now} timeZone={SUMMARY_TIME_ZONE} />
           <Panel title={t('members.orders', { n: orders.length })} id="orders">
             <Table
               label={t('members.orders', { n: orders.length })}
