@@ -6,6 +6,7 @@ import { createLog } from '../shared/cli/log.ts';
 import type { OrgTree } from '../shared/org-scope.ts';
 import { readAdminToken } from './hub-dir.ts';
 import { IDENTITY_USAGE, identityCommand, importCommand } from './identity/cli.ts';
+import { tagsCommand } from './tags/cli.ts';
 import { serveHub } from './server.ts';
 
 const USAGE = `usage: npm run hub -- <command> [options]
@@ -38,6 +39,13 @@ ${IDENTITY_USAGE}
   operator reset NAME                                 a new one-time password (last line); their sessions end
   operator roles                                      the roles and their permissions
   audit [--limit 100] [--before AUDIT_ID]             who changed what, newest first
+  tags list [--class natural|preference|behaviour|value]
+                                                      tag rules: code, class, status, version, names
+  tags show CODE                                      one tag rule as JSON, with its versions
+  tags set FILE                                       create or replace a tag rule (JSON; its "version",
+                                                      when given, is the one it was edited from)
+  tags retire CODE                                    the rule tags no one from now on
+  tags preview FILE | tags preview --code CODE        how many members it would tag, and a sample
 
 Admin commands call the running hub: --hub URL (HUB_URL, default http://127.0.0.1:8400), with the
 token from HUB_ADMIN_TOKEN or from --data DIR (HUB_DATA).`;
@@ -49,6 +57,7 @@ const OPTIONS = {
   hub: { type: 'string' },
   name: { type: 'string' },
   region: { type: 'string' },
+  class: { type: 'string' },
   city: { type: 'string' },
   tz: { type: 'string' },
   'ttl-hours': { type: 'string' },
@@ -144,6 +153,7 @@ async function main(argv: string[]) {
 
   if (command === 'import') return importCommand(call, positionals.slice(1), o.mapping);
   if (command === 'identity') return print(await identityCommand(call, positionals.slice(1), o.records));
+  if (command === 'tags') return console.log(await tagsCommand(call, positionals.slice(1), { class: o.class, code: o.code }));
 
   switch (`${command}${sub ? ` ${sub}` : ''}`) {
     case 'store add': {

@@ -13,6 +13,7 @@ import type { DashboardCounters } from './dashboard/counters.ts';
 import type { Operators } from './operators/operators.ts';
 import type { Organisation } from './org/organisation.ts';
 import type { Sessions } from './operators/sessions.ts';
+import type { ProfileSource } from './tags/profile-source.ts';
 
 /** What the hub's routes and workers need; built once by `serve` (or a test) and passed in. */
 export interface HubContext {
@@ -45,6 +46,8 @@ export interface HubContext {
   loginRate: { perMinute: number; burst: number };
   /** The gateway's last refusal per store, for the fleet view. */
   refusals: GatewayRefusals;
+  /** Golden members' profiles, for tag previews (the metrics engine provides them; decision 021, 022). */
+  profiles: ProfileSource;
   /** Store databases of every enabled store, for pushing rules and templates. */
   storeDbs(): Promise<string[]>;
 }

@@ -135,7 +135,7 @@ export async function templateHistory(couch: Couch, id: string): Promise<Version
 }
 
 /** Versions (stored, and the current document, which may be the only copy of an old hub's current version) in order, each against the one before. */
-function history(stored: { value: { version: number } | undefined; by: unknown; at: unknown }[]): VersionEntry[] {
+export function history(stored: { value: { version: number } | undefined; by: unknown; at: unknown }[]): VersionEntry[] {
   const byVersion = new Map<number, { value: { version: number }; by: ChangedBy | null; at: string | null }>();
   for (const s of stored) {
     if (!s.value) continue;

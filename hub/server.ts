@@ -27,6 +27,8 @@ import { AuditLog } from './operators/audit.ts';
 import { forgetInitialPassword, Operators } from './operators/operators.ts';
 import { Sessions } from './operators/sessions.ts';
 import { warmNameIndex } from './member-search.ts';
+import { NO_PROFILES, type ProfileSource } from './tags/profile-source.ts';
+import { ensureDefaultTagRules } from './tags/tag-rule-store.ts';
 
 export interface HubOptions {
   dir: string;
@@ -45,6 +47,8 @@ export interface HubOptions {
   mappingsDir?: string;
   /** Console logins per minute per client address (default 10), and the burst allowed at once (default 10). */
   loginRate?: { perMinute: number; burst: number };
+  /** Golden members' profiles for tag previews: the metrics engine; absent, none (a preview counts 0). */
+  profiles?: ProfileSource;
 }
 
 export interface RunningHub {
@@ -83,6 +87,8 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
   const couch = new Couch(opts.couchUrl ?? embedded!.url);
   await couch.ensureCentral();
   await ensureDefaultRules(couch);
+  const seededTags = await ensureDefaultTagRules(couch, (opts.clock ?? (() => new Date()))());
+  if (seededTags > 0) opts.log.info('seeded the default tag catalogue', { rules: seededTags });
   const { token, generated } = await loadAdminToken(opts.dir);
   if (generated) opts.log.info('generated an admin token', { file: hubPaths(opts.dir).adminToken });
 
@@ -139,6 +145,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     loginRate: opts.loginRate ?? { perMinute: 10, burst: 10 },
     refusals: new GatewayRefusals(),
     storeDbs: async () => (await enabledStores()).map((s) => s.db),
+    profiles: opts.profiles ?? NO_PROFILES,
   };
   // One-ID loads in the background (a million records take a while); its API says so meanwhile.
   const identityLoaded = identity

@@ -27,6 +27,8 @@ export const ERRORS = {
   operator_not_found: 404,
   /** An incident that does not exist, or is outside the caller's data scope. */
   incident_not_found: 404,
+  /** A tag rule the hub does not have. */
+  tag_rule_not_found: 404,
   member_exists: 409,
   identity_taken: 409,
   receipt_conflict: 409,
@@ -38,6 +40,8 @@ export const ERRORS = {
   enrollment_code_used: 409,
   /** The incident was resolved already (by whom and how is in `incident`); nothing was written. */
   incident_resolved: 409,
+  /** Creating a tag rule under a code the hub has (edit it instead: PUT with its version). */
+  tag_rule_exists: 409,
   /** A change to the loyalty rules or a coupon template made from a version that is no longer current; nothing was written. */
   stale_version: 409,
   enrollment_code_expired: 410,

@@ -28,6 +28,8 @@ export const PERMISSIONS = [
   'identity:write',
   'incidents:read',
   'incidents:resolve',
+  'tags:read',
+  'tags:write',
   'segments:read',
   'segments:write',
   'campaigns:read',
@@ -46,11 +48,11 @@ export interface Role {
 /** The roles a new hub starts with; stored as documents, so an admin may later change them. */
 export const DEFAULT_ROLES: readonly Role[] = [
   { id: 'admin', title: 'Administrator: everything', permissions: PERMISSIONS },
-  { id: 'marketer', title: 'Marketer: segments, campaigns, coupons; reads the rules', permissions: ['coupons:issue', 'templates:write', 'rules:read', 'products:read', 'segments:read', 'segments:write', 'campaigns:read', 'campaigns:write'] },
+  { id: 'marketer', title: 'Marketer: tag rules, segments, campaigns, coupons; reads the rules', permissions: ['coupons:issue', 'templates:write', 'rules:read', 'products:read', 'tags:read', 'tags:write', 'segments:read', 'segments:write', 'campaigns:read', 'campaigns:write'] },
   {
     id: 'analyst',
     title: 'Analyst: reads everything in scope, exports',
-    permissions: ['stores:read', 'fleet:read', 'rules:read', 'products:read', 'members:read', 'members:export', 'sales:read', 'identity:read', 'incidents:read', 'segments:read', 'campaigns:read'],
+    permissions: ['stores:read', 'fleet:read', 'rules:read', 'products:read', 'members:read', 'members:export', 'sales:read', 'identity:read', 'incidents:read', 'tags:read', 'segments:read', 'campaigns:read'],
   },
   {
     id: 'store_manager',
@@ -136,6 +138,15 @@ export const ADMIN_ROUTES: ReadonlyMap<string, RouteRule> = new Map<string, Rout
   ['GET /catalogue/versions', { permission: 'rules:read' }],
   ['GET /coupon-pools', { permission: 'rules:read' }],
   ['POST /coupon-pools', { permission: 'templates:write' }],
+  // Tag rules (issue 12, decision 022): marketers and admins change them, analysts read them.
+  ['GET /tags/rules', { permission: 'tags:read' }],
+  ['GET /tags/rules/:code', { permission: 'tags:read' }],
+  ['POST /tags/rules', { permission: 'tags:write' }],
+  ['PUT /tags/rules/:code', { permission: 'tags:write' }],
+  ['POST /tags/rules/:code/retire', { permission: 'tags:write' }],
+  ['GET /tags/rules/:code/preview', { permission: 'tags:read' }],
+  // A draft's preview is part of editing it (and a POST: analysts write nothing).
+  ['POST /tags/preview', { permission: 'tags:write' }],
 ]);
 
 /**

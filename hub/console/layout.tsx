@@ -16,6 +16,7 @@ export const SCREENS: readonly { href: string; label: MessageKey; route?: string
   // One-ID is HQ's work: refused to an operator with a scope (decision 010), so not linked for them.
   { href: '/console/one-id', label: 'nav.oneId', route: 'GET /identity/metrics', hq: true },
   { href: '/console/loyalty', label: 'nav.loyalty', route: 'GET /rules' },
+  { href: '/console/tags', label: 'nav.tags', route: 'GET /tags/rules' },
   { href: '/console/operators', label: 'nav.operators', route: 'GET /operators' },
   { href: '/console/audit', label: 'nav.audit', route: 'GET /audit' },
 ];

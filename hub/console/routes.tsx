@@ -21,6 +21,7 @@ import { oneIdPages } from './pages/one-id.tsx';
 import { operatorPages } from './pages/operators.tsx';
 import { sessionPages } from './pages/session.tsx';
 import { storePages } from './pages/stores.tsx';
+import { tagPages } from './pages/tags.tsx';
 
 /** The console's own files and ECharts' browser build, from node_modules: no CDN, no build step. */
 const STATIC: ReadonlyMap<string, { file: URL; type: string }> = new Map([
@@ -91,5 +92,6 @@ export function consoleRoutes(ctx: HubContext, flows: SessionFlows) {
   app.route('/', couponTemplatePages(ctx));
   app.route('/', couponIssuePages(ctx));
   app.route('/', cataloguePages(ctx));
+  app.route('/', tagPages(ctx));
   return app;
 }

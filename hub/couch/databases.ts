@@ -30,6 +30,11 @@ export const DB = {
    * `cp:members`, `cp:online`).
    */
   dashboard: 'hub-dashboard',
+  /**
+   * Tag history (decision 022): when each golden member entered and left each tag, one document
+   * per member per month (`th:<golden id>:<YYYY-MM>`), events appended as tags change.
+   */
+  tagHistory: 'hub-tag-history',
 } as const;
 
 export const CENTRAL_DBS = Object.values(DB);

@@ -10,6 +10,7 @@ import { identityRoutes } from './identity.ts';
 import { loyaltyRoutes } from './loyalty.ts';
 import { catalogueAdminRoutes } from '../catalogue/routes.ts';
 import { productRoutes } from '../products/routes.ts';
+import { tagRoutes } from '../tags/routes.ts';
 
 /**
  * Every route of the admin API (`/admin/v1`), without the checks: createHubApp wraps each in
@@ -27,5 +28,6 @@ export function adminApiRoutes(ctx: HubContext) {
   api.route('/', identityRoutes(ctx));
   api.route('/', operatorAdminRoutes(ctx));
   api.route('/', catalogueAdminRoutes(ctx));
+  api.route('/', tagRoutes(ctx));
   return api;
 }

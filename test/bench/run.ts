@@ -6,9 +6,10 @@ import { benchScope } from './scope-bench.ts';
 import { benchFuzz, fuzzMarkdown } from './fuzz-bench.ts';
 import { benchGuide } from './guide-bench.ts';
 import { benchDashboard } from './dashboard-bench.ts';
+import { benchTagRules, tagBenchMarkdown } from './tag-rules-bench.ts';
 
 /**
- * `npm run bench [-- edge|guide|hub|one-id|scope|fuzz|chaos|dashboard]`: runs the benchmarks (all but fuzz, chaos and dashboard by default) and prints a Markdown
+ * `npm run bench [-- edge|guide|hub|one-id|scope|tags|fuzz|chaos|dashboard]`: runs the benchmarks (all but fuzz, chaos and dashboard by default) and prints a Markdown
  * report for docs/benchmarks.md. Wall-clock figures are reported, never asserted: CI does not
  * run this.
  */
@@ -18,6 +19,7 @@ if (!only || only === 'guide') await reportGuide();
 if (!only || only === 'hub') await reportHub();
 if (!only || only === 'one-id') await reportOneId();
 if (!only || only === 'scope') await reportScope();
+if (!only || only === 'tags') console.log(tagBenchMarkdown(benchTagRules()));
 // Not part of the default run: 100,000 requests take a while and report findings, not speed.
 if (only === 'fuzz') await reportFuzz();
 // Ten minutes of faults and traffic, then the healed fleet's agreement (CHAOS_SECONDS, CHAOS_SEED, CHAOS_FAULTS).

@@ -62,6 +62,13 @@ describe('roles', () => {
     expect(allowed('analyst', 'GET', '/audit')).toBe(false);
   });
 
+  it('tag rules: marketers and admins change and preview them, analysts read and preview stored ones, others neither', () => {
+    for (const r of ['marketer', 'admin']) for (const [m, p] of [['GET', '/tags/rules'], ['POST', '/tags/rules'], ['PUT', '/tags/rules/:code'], ['POST', '/tags/rules/:code/retire'], ['POST', '/tags/preview'], ['GET', '/tags/rules/:code/preview']]) expect(allowed(r, m!, p!), `${r} ${m} ${p}`).toBe(true);
+    for (const [m, p] of [['GET', '/tags/rules'], ['GET', '/tags/rules/:code'], ['GET', '/tags/rules/:code/preview']]) expect(allowed('analyst', m!, p!), `${m} ${p}`).toBe(true);
+    for (const [m, p] of [['POST', '/tags/rules'], ['PUT', '/tags/rules/:code'], ['POST', '/tags/rules/:code/retire'], ['POST', '/tags/preview']]) expect(allowed('analyst', m!, p!), `${m} ${p}`).toBe(false);
+    for (const r of ['store_manager', 'field_engineer']) expect(allowed(r, 'GET', '/tags/rules'), r).toBe(false);
+  });
+
   it('field engineer: stores, enrollment codes, fleet; no member data', () => {
     expect(allowed('field_engineer', 'POST', '/stores')).toBe(true);
     expect(allowed('field_engineer', 'POST', '/stores/:id/codes')).toBe(true);
