@@ -28,7 +28,15 @@ export interface OperatorDoc extends Doc {
 }
 export interface RoleDoc extends Doc, Role {
   type: 'role';
+  /** The permissions that existed when the role was last brought up to date (absent: before issue 12). */
+  known?: string[];
 }
+
+/**
+ * The permissions every release before role top-ups had: a role stored without `known` was made
+ * knowing these, so only those added since are new to it.
+ */
+const KNOWN_BEFORE_TOP_UPS = PERMISSIONS.filter((p) => !['products:read', 'products:write', 'tags:read', 'tags:write'].includes(p));
 
 const operatorKey = (name: string) => `operator:${name}`;
 const roleKey = (id: string) => `role:${id}`;
@@ -59,18 +67,23 @@ export class Operators {
   ) {}
 
   /**
-   * Stores the default roles that are not there yet; roles an admin changed stay as they are,
-   * but `admin` is everything by definition: it gains the permissions a release adds (else a
-   * hub made before them could never grant them to anyone).
+   * Stores the default roles that are not there yet, and gives each default role the permissions
+   * a release added that its default holds (an admin's `admin` is everything by definition: all of
+   * them). Only permissions new since the role was last brought up to date are added: one an admin
+   * took away stays away.
    */
   async ensureDefaultRoles(): Promise<void> {
-    await this.couch.insertNew(DB.operators, DEFAULT_ROLES.map((r) => ({ _id: roleKey(r.id), type: 'role', ...r, permissions: [...r.permissions] }) satisfies RoleDoc));
-    await this.couch.update<RoleDoc>(DB.operators, roleKey('admin'), (cur) => {
-      if (!cur) return undefined;
-      const held = Array.isArray(cur.permissions) ? cur.permissions : [];
-      const missing = PERMISSIONS.filter((p) => !held.includes(p));
-      return missing.length > 0 ? { ...cur, permissions: [...held, ...missing] } : undefined;
-    });
+    await this.couch.insertNew(DB.operators, DEFAULT_ROLES.map((r) => ({ _id: roleKey(r.id), type: 'role', ...r, permissions: [...r.permissions], known: [...PERMISSIONS] }) satisfies RoleDoc));
+    for (const role of DEFAULT_ROLES) {
+      await this.couch.update<RoleDoc>(DB.operators, roleKey(role.id), (cur) => {
+        if (!cur) return undefined;
+        const held = Array.isArray(cur.permissions) ? cur.permissions : [];
+        const known = Array.isArray(cur.known) ? cur.known : KNOWN_BEFORE_TOP_UPS;
+        const added = PERMISSIONS.filter((p) => !held.includes(p) && (role.id === 'admin' || (!known.includes(p) && role.permissions.includes(p))));
+        const upToDate = PERMISSIONS.every((p) => known.includes(p));
+        return added.length > 0 || !upToDate ? { ...cur, permissions: [...held, ...added], known: [...PERMISSIONS] } : undefined;
+      });
+    }
   }
 
   async roles(): Promise<Role[]> {

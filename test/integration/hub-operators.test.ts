@@ -357,26 +357,37 @@ describe('logins per client address', () => {
 });
 
 describe('a hub made before a release added permissions', () => {
-  it("its admin role gains them at the next start; another role's stored permissions stay as they were", async () => {
+  it("its admin role gains them at the next start, another role those of its default it never knew; what an admin took away stays away", async () => {
     const dir = tempDir('memberedge-hub-ops-roles-');
     dirs.push(dir);
     const port = await freePort();
     const old = await startHub(dir, port);
     await old.stop();
-    // As an older release stored them: admin without the newest permissions, an analyst an admin trimmed.
+    // As an older release stored them (no `known`): admin without the newest permissions, an analyst an admin trimmed.
     const couch = await startEmbeddedCouch(dir, createLog('test', true));
     try {
       const c = new Couch(couch.url);
-      await c.update<any>('hub-operators', 'role:admin', (r) => ({ ...r, permissions: r.permissions.filter((p: string) => p !== 'members:erase' && p !== 'members:consent') }));
-      await c.update<any>('hub-operators', 'role:analyst', (r) => ({ ...r, permissions: ['members:read'] }));
+      await c.update<any>('hub-operators', 'role:admin', ({ known: _, ...r }) => ({ ...r, permissions: r.permissions.filter((p: string) => p !== 'members:erase' && p !== 'tags:write') }));
+      await c.update<any>('hub-operators', 'role:analyst', ({ known: _, ...r }) => ({ ...r, permissions: ['members:read'] }));
     } finally {
       await couch.stop();
     }
-    const again = await startHub(dir, port);
+    let again = await startHub(dir, port);
+    const rolesNow = async () => (await adminClient(again).get('/roles')).body.roles as { id: string; permissions: string[] }[];
     try {
-      const roles = (await adminClient(again).get('/roles')).body.roles as { id: string; permissions: string[] }[];
-      expect([...roles.find((r) => r.id === 'admin')!.permissions].sort()).toEqual([...PERMISSIONS].sort());
-      expect(roles.find((r) => r.id === 'analyst')!.permissions).toEqual(['members:read']);
+      expect([...(await rolesNow()).find((r) => r.id === 'admin')!.permissions].sort()).toEqual([...PERMISSIONS].sort());
+      // The analyst's default gained products:read and tags:read since; members:export and the rest stay taken away.
+      expect([...(await rolesNow()).find((r) => r.id === 'analyst')!.permissions].sort()).toEqual(['members:read', 'products:read', 'tags:read']);
+      // An admin now takes tags:read away again: the next start leaves it so.
+      await again.stop();
+      const c2 = await startEmbeddedCouch(dir, createLog('test', true));
+      try {
+        await new Couch(c2.url).update<any>('hub-operators', 'role:analyst', (r) => ({ ...r, permissions: ['members:read', 'products:read'] }));
+      } finally {
+        await c2.stop();
+      }
+      again = await startHub(dir, port);
+      expect((await rolesNow()).find((r) => r.id === 'analyst')!.permissions).toEqual(['members:read', 'products:read']);
     } finally {
       await again.stop();
     }
