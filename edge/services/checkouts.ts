@@ -31,6 +31,7 @@ function checkoutView(order: OrderDoc) {
     couponsRedeemed: order.coupons.map((c) => ({ code: c.code, discount: c.discountCents })),
     lines: order.lines.map((l) => ({ sku: l.sku, qty: l.qty, unitPrice: l.unitPriceCents, total: l.totalCents, discount: l.discountCents, payable: l.payableCents, ...(l.giftOf !== undefined ? { giftOf: l.giftOf } : {}) })),
     member: order.memberAfter ?? null,
+    gifts: order.giftsIssued ?? [],
   };
 }
 
@@ -109,11 +110,12 @@ export async function checkout(ctx: EdgeContext, terminalId: string, body: Check
     // The member as the receipt prints it, kept on the order so a retry answers the same.
     const after = projectedMember(ctx, memberId, [...docs, ...gifts.map((g) => g.doc)]);
     if (after) order.memberAfter = after;
+    if (gifts.length > 0) order.giftsIssued = gifts.map(giftView);
     const { conflicts } = await ctx.live.write(docs);
     if (conflicts.length > 0) throw new AppError('internal', `receipt facts already existed: ${conflicts.join(', ')}`);
     await writeGifts(ctx, gifts);
     if (memberId) ctx.hub?.noteSpent(memberId, p.pointsRedeemed);
-    return { status: 201 as const, checkout: { ...checkoutView(order), benefits: benefitsFor(ctx, after?.tier), gifts: gifts.map(giftView) } };
+    return { status: 201 as const, checkout: { ...checkoutView(order), benefits: benefitsFor(ctx, after?.tier) } };
   });
 }
 

@@ -97,6 +97,12 @@ export const OrderLineSchema = z.object({
 });
 export type OrderLine = z.infer<typeof OrderLineSchema>;
 
+/** A tier gift a receipt made due, as the receipt printed it (decision 019): kept so a retry prints it again. */
+export const GiftViewSchema = z.discriminatedUnion('kind', [
+  z.object({ cause: z.string().max(64), kind: z.literal('coupon'), code: CouponCode, title: z.string().max(80), validTo: IsoTime }),
+  z.object({ cause: z.string().max(64), kind: z.literal('points'), points: Points }),
+]);
+
 export const OrderDocSchema = z.object({
   ...base,
   type: z.literal('order'),
@@ -122,6 +128,8 @@ export const OrderDocSchema = z.object({
   /** The version of the loyalty rules the receipt was priced with (absent before 2026-11-29). */
   rulesVersion: z.number().int().nonnegative().optional(),
   memberAfter: MemberAfterSchema.optional(),
+  /** The tier gifts it made due, as printed (informational: each gift is a fact of its own, judged as such). */
+  giftsIssued: z.array(GiftViewSchema).max(20).optional(),
   /** The store-local day the points it earns become spendable (vesting, decision 018); absent: at once. */
   pointsVestOn: LocalDate.optional(),
   /** Hash of the request that made it: the same receipt number with other content is refused. */

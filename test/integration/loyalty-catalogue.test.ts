@@ -273,11 +273,14 @@ it('forged exchange facts are refused at the gateway or quarantined at the hub; 
     validFrom: now, validTo: new Date(Date.now() + 30 * 86_400_000).toISOString(), issuedAt: now, ...(exchangeId ? { exchangeId } : {}),
   });
 
-  // A coupon out of nothing, and an exchange whose coupon is not the one derived from it: refused at the gateway.
-  const plain = coupon('FORGE-0001');
+  // An exchange whose coupon is not the one derived from it: refused at the gateway.
   const wrongCode = { _id: 'xchg:S001:forge-req-01', type: 'exchange', storeId: 'S001', requestId: 'forge-req-01', by: 'T1', memberId: m, reward: { kind: 'coupon', id: 'CASH-500', title: 't', templateId: 'CASH20', couponCode: 'FORGE-0002' }, catalogueVersion: 1, points: 500, at: now, day, requestHash: 'x' };
-  const refused = await push([plain, wrongCode]);
-  expect(refused.map((r) => r.error)).toEqual(['forbidden', 'forbidden']);
+  expect((await push([wrongCode])).map((r) => r.error)).toEqual(['forbidden']);
+  // A coupon out of nothing: a store's coupon without an exchange can only be a tier gift
+  // (decision 019), so the gateway passes it on and the hub, finding no gift it could be, quarantines it.
+  const plain = coupon('FORGE-0001');
+  expect((await push([plain])).every((r) => r.ok)).toBe(true);
+  expect((await incident(plain._id)).details.reason).toMatch(/FORGE-0001 is not what template/);
 
   // Well-formed but untrue: a coupon naming an exchange that never was; an exchange at a price no catalogue had.
   const orphan = coupon(exchangeCouponCode('S001', 'forge-req-02'), 'xchg:S001:forge-req-02');
@@ -294,7 +297,7 @@ it('forged exchange facts are refused at the gateway or quarantined at the hub; 
   const after = (await admin().get(`/members/${m}`)).body;
   expect(after.member.points.balance).toBe(before.points.balance);
   const ids = (after.facts as { id: string }[]).map((f) => f.id);
-  for (const id of [orphan._id, cheap._id, cheapCoupon._id, cheapPts._id]) expect(ids).not.toContain(id);
+  for (const id of [plain._id, orphan._id, cheap._id, cheapCoupon._id, cheapPts._id]) expect(ids).not.toContain(id);
 }, 60_000);
 
 it("on the console's loyalty screen: the rewards, a new version from the form, a pool imported from the partner's codes, at 390 px", async () => {
