@@ -13,6 +13,7 @@ import type { DashboardCounters } from './dashboard/counters.ts';
 import type { Operators } from './operators/operators.ts';
 import type { Organisation } from './org/organisation.ts';
 import type { Sessions } from './operators/sessions.ts';
+import type { ProfileEngine } from './profile/engine.ts';
 
 /** What the hub's routes and workers need; built once by `serve` (or a test) and passed in. */
 export interface HubContext {
@@ -39,6 +40,8 @@ export interface HubContext {
   audit: AuditLog;
   /** The dashboard's counters, kept as facts and members arrive (decision 013). */
   dashboard: DashboardCounters;
+  /** Member profiles: metrics per golden member, kept as facts arrive, rebuilt nightly (decision 021). */
+  profiles: ProfileEngine;
   /** Deletes DIR/initial-admin-password once the first admin has chosen a password. */
   forgetInitialAdminPassword(): Promise<void>;
   /** Console logins per minute per client address, and the burst allowed at once. */

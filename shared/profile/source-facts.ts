@@ -223,10 +223,15 @@ function factId(id: string): string {
   return end < 0 ? id : id.slice(end + 1);
 }
 
-/** The channel and marketplace of an imported order, from its source (the id's prefix). */
+/**
+ * The channel and marketplace of an imported order, from its source (the id's prefix).
+ *
+ * @example onlineChannel('tmall-orders:T1') // { channel: CHANNEL_MARKETPLACE, market: 'tmall' }
+ */
 export function onlineChannel(orderId: string): { channel: number; market: string } {
-  const source = orderId.slice(0, Math.max(0, orderId.indexOf(':')));
-  return MARKETPLACES.has(source) ? { channel: CHANNEL_MARKETPLACE, market: source } : { channel: CHANNEL_ECOMMERCE, market: '' };
+  // `tmall-orders:123`: the mapping's name starts with the marketplace's.
+  const market = orderId.slice(0, Math.max(0, orderId.indexOf(':'))).split('-')[0]!;
+  return MARKETPLACES.has(market) ? { channel: CHANNEL_MARKETPLACE, market } : { channel: CHANNEL_ECOMMERCE, market: '' };
 }
 
 /**

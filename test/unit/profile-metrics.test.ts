@@ -120,7 +120,7 @@ describe('profile metrics', () => {
   it('reads hub-facts documents and imported orders', () => {
     const f = factOfDocument({ _id: 'm:M1:order:S1:T1:7', type: 'order', memberId: 'M1', storeId: 'S1', day: DAY, lines: [{ sku: 'A', qty: 2, totalCents: 1000, discountCents: 100, payableCents: 900 }], payableCents: 800, coupons: [] }, 'Asia/Shanghai');
     expect(f).toMatchObject({ source: 'pos:M1', kind: 'order', fact: { id: 'order:S1:T1:7', listCents: 1000, discountCents: 200, paidCents: 800, items: 2, lines: [{ promo: true }] } });
-    const t = factOfOnlineOrder({ id: 'tmall:9', recordId: 'tmall:nick', status: 'completed', at: '2026-11-29T17:00:00Z', totalCents: 2000, discountCents: 0, paidCents: 1000, lines: [{ sku: 'A', qty: 1, unitPriceCents: 2000 }] }, 'Asia/Shanghai');
+    const t = factOfOnlineOrder({ id: 'tmall-orders:9', recordId: 'tmall:nick', status: 'completed', at: '2026-11-29T17:00:00Z', totalCents: 2000, discountCents: 0, paidCents: 1000, lines: [{ sku: 'A', qty: 1, unitPriceCents: 2000 }] }, 'Asia/Shanghai');
     expect(t).toMatchObject({ source: 'tmall:nick', fact: { channel: 2, market: 'tmall', day: T, lines: [{ cents: 1000 }] } });
     expect(factOfOnlineOrder({ id: 'tmall:9', recordId: 'tmall:nick', status: 'cancelled', at: '2026-11-29T17:00:00Z' }, 'Asia/Shanghai')).toBeUndefined();
   });
