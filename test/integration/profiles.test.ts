@@ -53,7 +53,7 @@ async function wholeTimeline(get: (path: string) => Promise<{ status: number; bo
 }
 
 beforeAll(async () => {
-  // The nightly recompute every minute: it runs during the test and must change nothing.
+  // The nightly recompute every minute: when it runs during the test it must change nothing.
   process.env.HUB_PROFILES_NIGHTLY = '* * * * *';
   process.env.HUB_PROFILES_ZONE = 'UTC';
   ({ hubDir, hubPort, hub, stores } = await startTwoStoreFleet(['--heartbeat-interval', '1']));
