@@ -8,12 +8,17 @@ import { readAdminToken } from './hub-dir.ts';
 import { IDENTITY_USAGE, identityCommand, importCommand } from './identity/cli.ts';
 import { tagsCommand } from './tags/cli.ts';
 import { serveHub } from './server.ts';
+import { validate as validateCron } from 'node-cron';
+import { isTimeZone } from '../shared/local-time.ts';
+import { NIGHTLY_RECOMPUTE } from './profile/engine.ts';
 
 const USAGE = `usage: npm run hub -- <command> [options]
 
   serve --data DIR [--port 8400] [--host 127.0.0.1] [--mappings DIR] [--login-rate 10] [--login-burst 10]
+        [--profiles-nightly '0 3 * * *'] [--profiles-zone Asia/Shanghai]
                                                       run the hub (embedded database unless COUCH_URL);
-                                                      console logins per minute per client address
+                                                      console logins per minute per client address;
+                                                      the profiles' full recompute (cron, zone)
   store add ID --name NAME [--city C | --region R] [--tz Asia/Shanghai] [--ttl-hours 24]
                                                       add a store; prints its enrollment code (last line)
   store list | store code ID | store disable ID | store enable ID
@@ -85,6 +90,8 @@ const OPTIONS = {
   csv: { type: 'string' },
   title: { type: 'string' },
   'per-member': { type: 'string' },
+  'profiles-nightly': { type: 'string' },
+  'profiles-zone': { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -95,6 +102,14 @@ const num = (name: string, v: string | undefined, fallback?: number) => {
   if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a non-negative number`);
   return n;
 };
+
+/** The nightly recompute's schedule: a cron pattern and an IANA time zone, checked before the hub starts. */
+function profilesNightly(cron: string | undefined, zone: string | undefined): { cron: string; timeZone: string } {
+  const nightly = { cron: cron ?? NIGHTLY_RECOMPUTE.cron, timeZone: zone ?? NIGHTLY_RECOMPUTE.timeZone };
+  if (!validateCron(nightly.cron)) throw new UsageError(`--profiles-nightly: ${nightly.cron.slice(0, 60)} is no cron pattern (e.g. '0 3 * * *')`);
+  if (!isTimeZone(nightly.timeZone)) throw new UsageError(`--profiles-zone: ${nightly.timeZone.slice(0, 60)} is no IANA time zone (e.g. Asia/Shanghai)`);
+  return nightly;
+}
 
 async function main(argv: string[]) {
   const { values: o, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -116,6 +131,7 @@ async function main(argv: string[]) {
       sweepEveryMs: 1000 * num('sweep-interval', o['sweep-interval'], 10),
       ...(o.mappings ? { mappingsDir: o.mappings } : {}),
       loginRate: { perMinute: num('login-rate', o['login-rate'], 10), burst: num('login-burst', o['login-burst'], 10) },
+      profiles: { nightly: profilesNightly(o['profiles-nightly'] ?? process.env.HUB_PROFILES_NIGHTLY, o['profiles-zone'] ?? process.env.HUB_PROFILES_ZONE) },
     });
     console.log(`hub ready at ${hub.url} (database: ${hub.embedded ? `embedded pouchdb-server on ${hub.embedded.address}, loopback only, with the credential in couch-admin.json` : 'COUCH_URL'})`);
     let stopping = false;

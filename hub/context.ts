@@ -14,6 +14,7 @@ import type { Operators } from './operators/operators.ts';
 import type { Organisation } from './org/organisation.ts';
 import type { Sessions } from './operators/sessions.ts';
 import type { ProfileSource } from './tags/profile-source.ts';
+import type { ProfileEngine } from './profile/engine.ts';
 
 /** What the hub's routes and workers need; built once by `serve` (or a test) and passed in. */
 export interface HubContext {
@@ -40,14 +41,16 @@ export interface HubContext {
   audit: AuditLog;
   /** The dashboard's counters, kept as facts and members arrive (decision 013). */
   dashboard: DashboardCounters;
+  /** Member profiles: metrics per golden member, kept as facts arrive, rebuilt nightly (decision 021). */
+  profiles: ProfileEngine;
   /** Deletes DIR/initial-admin-password once the first admin has chosen a password. */
   forgetInitialAdminPassword(): Promise<void>;
   /** Console logins per minute per client address, and the burst allowed at once. */
   loginRate: { perMinute: number; burst: number };
   /** The gateway's last refusal per store, for the fleet view. */
   refusals: GatewayRefusals;
-  /** Golden members' profiles, for tag previews (the metrics engine provides them; decision 021, 022). */
-  profiles: ProfileSource;
+  /** Golden members' profiles, for tag previews: the metrics engine's (decision 021, 022), or a test's. */
+  profileSource: ProfileSource;
   /** Store databases of every enabled store, for pushing rules and templates. */
   storeDbs(): Promise<string[]>;
 }

@@ -27,8 +27,10 @@ import { AuditLog } from './operators/audit.ts';
 import { forgetInitialPassword, Operators } from './operators/operators.ts';
 import { Sessions } from './operators/sessions.ts';
 import { warmNameIndex } from './member-search.ts';
-import { NO_PROFILES, type ProfileSource } from './tags/profile-source.ts';
+import { engineProfiles, type ProfileSource } from './tags/profile-source.ts';
 import { ensureDefaultTagRules } from './tags/tag-rule-store.ts';
+import { ProfileEngine } from './profile/engine.ts';
+import { identityDirectory } from './profile/identity-directory.ts';
 
 export interface HubOptions {
   dir: string;
@@ -47,8 +49,10 @@ export interface HubOptions {
   mappingsDir?: string;
   /** Console logins per minute per client address (default 10), and the burst allowed at once (default 10). */
   loginRate?: { perMinute: number; burst: number };
-  /** Golden members' profiles for tag previews: the metrics engine; absent, none (a preview counts 0). */
-  profiles?: ProfileSource;
+  /** Golden members' profiles for tag previews in place of the metrics engine's (tests). */
+  profileSource?: ProfileSource;
+  /** Member profiles: how often they follow the feeds (default 2 s), and the nightly full recompute (default 03:00 Asia/Shanghai). */
+  profiles?: { everyMs?: number; nightly?: { cron: string; timeZone: string } };
 }
 
 export interface RunningHub {
@@ -122,6 +126,22 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
   });
   const bundles = new Bundles(couch, opts.dir, enabledStores, opts.log);
   const dashboard = new DashboardCounters({ couch, log: opts.log, timeZone: DASHBOARD_TIME_ZONE });
+  // The city of each store, for the profiles' `city` (read again before each full build).
+  const cities = new Map<string, string>();
+  const profiles = new ProfileEngine({
+    couch,
+    directory: identityDirectory(identity, (id) => cities.get(id), DASHBOARD_TIME_ZONE),
+    log: opts.log,
+    clock,
+    timeZone: DASHBOARD_TIME_ZONE,
+    ...(opts.profiles?.nightly ? { nightly: opts.profiles.nightly } : {}),
+    ready: identity.whenLoaded(),
+    refresh: async () => {
+      cities.clear();
+      for (const s of await stores.list()) if (s.city) cities.set(s.id, s.city);
+    },
+  });
+  identity.onMembersChanged((ids) => profiles.membersChanged(ids));
   const ctx: HubContext = {
     couch,
     stores,
@@ -141,11 +161,12 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     sessions: new Sessions(couch, clock),
     audit: new AuditLog(couch, clock, opts.log),
     dashboard,
+    profiles,
     forgetInitialAdminPassword: () => forgetInitialPassword(initialPassword),
     loginRate: opts.loginRate ?? { perMinute: 10, burst: 10 },
     refusals: new GatewayRefusals(),
     storeDbs: async () => (await enabledStores()).map((s) => s.db),
-    profiles: opts.profiles ?? NO_PROFILES,
+    profileSource: opts.profileSource ?? engineProfiles(profiles),
   };
   // One-ID loads in the background (a million records take a while); its API says so meanwhile.
   const identityLoaded = identity
@@ -161,6 +182,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
   ingest.start(opts.sweepEveryMs ?? 10_000);
   bundles.start();
   dashboard.start(opts.dashboardEveryMs ?? 2_000);
+  profiles.start(opts.profiles?.everyMs ?? 2_000);
 
   serveApp(createHubApp(ctx));
   const { port } = server.address() as AddressInfo;
@@ -171,6 +193,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     async close() {
       await ingest.stop();
       await dashboard.stop();
+      await profiles.stop();
       await identityLoaded;
       await identity.close().catch((err) => opts.log.warn('one-id: golden members not all stored; the next start does it', { err: String(err) }));
       bundles.stop();

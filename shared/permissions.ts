@@ -101,6 +101,9 @@ export const ADMIN_ROUTES: ReadonlyMap<string, RouteRule> = new Map<string, Rout
   ['GET /members', { permission: 'members:read', personal: true }],
   ['GET /members/:id', { permission: 'members:read', personal: true }],
   ['GET /members/:id/export', { permission: 'members:export', personal: true }],
+  // Member profiles (issue 12): the metrics and the timeline of a golden member.
+  ['GET /members/:id/profile', { permission: 'members:read', personal: true }],
+  ['GET /members/:id/timeline', { permission: 'members:read', personal: true }],
   ['GET /members/:id/consent', { permission: 'members:read', personal: true }],
   ['POST /members/:id/consent', { permission: 'members:consent' }],
   ['POST /members/:id/erase', { permission: 'members:erase' }],

@@ -99,6 +99,10 @@ export class IdentityService implements ImportSink {
   private suggested: Suggestion[] | undefined;
   /** Registrations that arrived while loading. */
   private readonly early: MemberDoc[] = [];
+  /** Told which golden members each change touched (the profile engine, hub/profile/engine.ts). */
+  private readonly listeners: ((goldenIds: string[]) => void)[] = [];
+  private markLoaded: () => void = () => undefined;
+  private readonly loadedOnce = new Promise<void>((resolve) => (this.markLoaded = resolve));
 
   constructor(private readonly deps: { couch: Couch; db: IdentityDb; members: HubMembers; log: Log; clock: () => Date; options: ResolverOptions }) {
     this.resolver = new Resolver(deps.options);
@@ -130,6 +134,7 @@ export class IdentityService implements ImportSink {
     for (const id of this.storeMembers) this.noteStoreMember(id);
     await this.projectStoreMerges();
     this.loaded = true;
+    this.markLoaded();
     const early = this.early.splice(0);
     if (early.length > 0) await this.observeStoreMembers(early);
     this.deps.log.info('one-id loaded', { records: this.resolver.size, ms: Date.now() - t });
@@ -371,6 +376,42 @@ export class IdentityService implements ImportSink {
     return counts;
   }
 
+  // ——— for the profile engine (decision 021): who is who now, and when that changes ———
+
+  /** Calls `listener` with the golden members each change touches (a record added, a merge, a split). */
+  onMembersChanged(listener: (goldenIds: string[]) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Resolves once load() is done. */
+  whenLoaded(): Promise<void> {
+    return this.loadedOnce;
+  }
+
+  get isLoaded(): boolean {
+    return this.loaded;
+  }
+
+  /** The golden member a source record is in now; undefined while loading or for no such record. */
+  goldenOf(recordId: string): string | undefined {
+    return this.loaded ? this.resolver.memberOf(recordId) : undefined;
+  }
+
+  goldenMember(id: string): GoldenMember | undefined {
+    return this.loaded ? this.resolver.member(id) : undefined;
+  }
+
+  goldenIds(): Iterable<string> {
+    return this.loaded ? this.resolver.memberIds() : [];
+  }
+
+  /** Operators' splits that named any of these records (the timeline shows them). */
+  splitsOf(recordIds: readonly string[]): { at: string; by: string; groups: string[][] }[] {
+    if (!this.loaded) return [];
+    const mine = new Set(recordIds);
+    return this.resolver.decisions().flatMap((d) => (d.kind === 'split' && d.groups.some((g) => g.some((r) => mine.has(r))) ? [{ at: d.at, by: d.by, groups: d.groups }] : []));
+  }
+
   // ——— bookkeeping ———
 
   private current(id: string): string {
@@ -382,6 +423,10 @@ export class IdentityService implements ImportSink {
   /** Notes what a resolver call changed: buckets to rewrite, ids retired, store members merged. */
   private apply(changes: Changes & { memberId?: string }) {
     this.suggested = undefined;
+    if (this.listeners.length > 0) {
+      const ids = [...(changes.memberId ? [changes.memberId] : []), ...changes.merged.flatMap((m) => [m.survivor, m.loser]), ...changes.split.flatMap((s) => [s.from, ...s.into])];
+      if (ids.length > 0) for (const l of this.listeners) l(ids);
+    }
     if (changes.memberId) this.place(changes.memberId);
     for (const { survivor, loser } of changes.merged) {
       this.retired.set(loser, survivor);

@@ -5,6 +5,7 @@ import { operatorAdminRoutes } from '../operators/admin-routes.ts';
 import { orgRoutes } from '../org/org-routes.ts';
 import { dashboardRoutes } from '../dashboard/routes.ts';
 import { privacyRoutes } from '../privacy/routes.ts';
+import { profileRoutes } from '../profile/routes.ts';
 import { adminRoutes } from './admin.ts';
 import { identityRoutes } from './identity.ts';
 import { loyaltyRoutes } from './loyalty.ts';
@@ -25,6 +26,7 @@ export function adminApiRoutes(ctx: HubContext) {
   api.route('/', loyaltyRoutes(ctx));
   api.route('/', productRoutes(ctx));
   api.route('/', privacyRoutes(ctx));
+  api.route('/', profileRoutes(ctx));
   api.route('/', identityRoutes(ctx));
   api.route('/', operatorAdminRoutes(ctx));
   api.route('/', catalogueAdminRoutes(ctx));

@@ -9,5 +9,14 @@ export interface ProfileSource {
   profiles(): Iterable<readonly [string, Profile]>;
 }
 
-/** A hub without the engine wired: no profiles, so a preview counts 0 of 0. */
-export const NO_PROFILES: ProfileSource = { profiles: () => [] };
+/** The metrics engine's profiles, each golden member's computed as the preview reaches it. */
+export function engineProfiles(engine: { members(): readonly (string | undefined)[]; profile(goldenId: string): Profile | undefined }): ProfileSource {
+  return {
+    *profiles() {
+      for (const id of engine.members()) {
+        const profile = id === undefined ? undefined : engine.profile(id);
+        if (profile) yield [id!, profile] as const;
+      }
+    },
+  };
+}

@@ -34,7 +34,7 @@ export const hqDay = (ctx: HubContext) => localDate(ctx.clock(), DASHBOARD_TIME_
  * operators who see every member (an operator with a scope sees the figure, not who).
  */
 export function previewFor(ctx: HubContext, scope: string | null, rule: TagRule): TagPreview & { sampleHidden?: true } {
-  const preview = previewTagRule(rule, ctx.profiles.profiles(), hqDay(ctx));
+  const preview = previewTagRule(rule, ctx.profileSource.profiles(), hqDay(ctx));
   return scope === null ? preview : { ...preview, sample: [], sampleHidden: true };
 }
 

@@ -32,7 +32,7 @@ const source: ProfileSource = {
   },
 };
 
-const hub = await serveHub({ dir: dir!, port: Number(port), host: '127.0.0.1', log: createLog('hub', true), profiles: source, sweepEveryMs: 1000 });
+const hub = await serveHub({ dir: dir!, port: Number(port), host: '127.0.0.1', log: createLog('hub', true), profileSource: source, sweepEveryMs: 1000 });
 console.log(`hub ready at ${hub.url}`);
 const stop = async () => {
   await hub.close();

@@ -1,0 +1,138 @@
+import type { Profile } from '../../shared/profile/fields.ts';
+import { profileOf, type ProfileAttributes } from '../../shared/profile/metrics.ts';
+import { addFact, factCount, type SourceFact, type SourceFacts } from '../../shared/profile/source-facts.ts';
+import { ProfileColumns } from './columns.ts';
+
+/**
+ * Who is who, as One-ID says now: the golden member a source id belongs to, and a golden member's
+ * source ids and attributes. The hub's is the resolver (hub/identity/service.ts); tests and the
+ * bench use small in-memory ones.
+ */
+export interface MemberDirectory {
+  goldenOf(sourceId: string): string | undefined;
+  member(goldenId: string): { sources: readonly string[]; attributes: ProfileAttributes } | undefined;
+  goldenIds(): Iterable<string>;
+}
+
+/**
+ * The profile base without I/O: the facts per source id, the columns by member number, and the
+ * member numbers. The engine (engine.ts) feeds it from the databases; the property test and the
+ * bench feed it directly.
+ */
+export class ProfileBase {
+  private readonly facts = new Map<string, SourceFacts>();
+  readonly columns = new ProfileColumns();
+  private readonly numberOf = new Map<string, number>();
+  private readonly ids: (string | undefined)[] = [];
+  /** Numbers of golden members merged away, used again (the columns stay dense). */
+  private readonly free: number[] = [];
+  /** The day the columns were last computed for, per the latest compute (YYYY-MM-DD). */
+  day = '';
+  factsHeld = 0;
+
+  constructor(private readonly directory: MemberDirectory) {}
+
+  /** Files facts without computing anything (the start and the nightly run load first, then compute all). */
+  load(facts: Iterable<SourceFact>): void {
+    for (const f of facts) this.file(f);
+  }
+
+  private file(f: SourceFact): boolean {
+    let list = this.facts.get(f.source);
+    if (!list) this.facts.set(f.source, (list = {}));
+    const added = addFact(list, f);
+    if (added) this.factsHeld++;
+    return added;
+  }
+
+  /**
+   * Files new facts and recomputes the golden members they belong to on `day`; returns those
+   * members. A fact whose source no golden member holds yet waits in its list: the member that
+   * takes the source in (membersChanged) reads it.
+   */
+  addFacts(facts: readonly SourceFact[], day: string): string[] {
+    const touched = new Set<string>();
+    for (const f of facts) {
+      if (!this.file(f)) continue;
+      const g = this.directory.goldenOf(f.source);
+      if (g !== undefined) touched.add(g);
+    }
+    for (const g of touched) this.recompute(g, day);
+    return [...touched];
+  }
+
+  /** One-ID changed these golden members (a new record, a merge, a split): recomputed, or dropped when gone. */
+  membersChanged(goldenIds: Iterable<string>, day: string): void {
+    for (const g of new Set(goldenIds)) this.recompute(g, day);
+  }
+
+  /** Every golden member on `day` (the nightly run and the start). */
+  computeAll(day: string): void {
+    for (const g of this.directory.goldenIds()) this.recompute(g, day);
+    this.day = day;
+  }
+
+  private recompute(goldenId: string, day: string): void {
+    const p = this.profileOn(goldenId, day);
+    if (!p) return this.drop(goldenId);
+    const fresh = !this.numberOf.has(goldenId);
+    this.columns.write(this.number(goldenId), p, fresh);
+  }
+
+  /** The profile on `day`, from the facts as held now; undefined for no such golden member. */
+  profileOn(goldenId: string, day: string): Profile | undefined {
+    const m = this.directory.member(goldenId);
+    if (!m) return undefined;
+    const lists: SourceFacts[] = [];
+    for (const s of m.sources) {
+      const l = this.facts.get(s);
+      if (l) lists.push(l);
+    }
+    return profileOf(lists, m.attributes, day);
+  }
+
+  /** The facts a golden member's source ids hold (the timeline reads them). */
+  factsOf(goldenId: string): { source: string; facts: SourceFacts }[] {
+    const m = this.directory.member(goldenId);
+    return (m?.sources ?? []).flatMap((s) => {
+      const facts = this.facts.get(s);
+      return facts ? [{ source: s, facts }] : [];
+    });
+  }
+
+  private number(goldenId: string): number {
+    let n = this.numberOf.get(goldenId);
+    if (n === undefined) {
+      n = this.free.pop() ?? this.ids.length;
+      this.ids[n] = goldenId;
+      this.numberOf.set(goldenId, n);
+    }
+    return n;
+  }
+
+  private drop(goldenId: string): void {
+    const n = this.numberOf.get(goldenId);
+    if (n === undefined) return;
+    this.columns.clear(n);
+    this.numberOf.delete(goldenId);
+    this.ids[n] = undefined;
+    this.free.push(n);
+  }
+
+  /** The member number of a golden member in the columns. */
+  numberOfMember(goldenId: string): number | undefined {
+    return this.numberOf.get(goldenId);
+  }
+
+  /** Golden member ids by number (undefined: a free number, its row cleared). */
+  members(): readonly (string | undefined)[] {
+    return this.ids;
+  }
+
+  /** Sources and facts held (the start log and the bench). */
+  size(): { sources: number; facts: number; members: number } {
+    let facts = 0;
+    for (const l of this.facts.values()) facts += factCount(l);
+    return { sources: this.facts.size, facts, members: this.numberOf.size };
+  }
+}
