@@ -28,6 +28,10 @@ import { forgetInitialPassword, Operators } from './operators/operators.ts';
 import { Sessions } from './operators/sessions.ts';
 import { warmNameIndex } from './member-search.ts';
 import { ProfileEngine } from './profile/engine.ts';
+import { RfmAndStages } from './profile/rfm-stages.ts';
+import { StoreProfiles } from './profile/store-profiles.ts';
+import { LifecycleConfigSchema, type LifecycleConfig } from '../shared/profile/lifecycle.ts';
+import { localDate } from '../shared/local-time.ts';
 import { identityDirectory } from './profile/identity-directory.ts';
 
 export interface HubOptions {
@@ -48,7 +52,7 @@ export interface HubOptions {
   /** Console logins per minute per client address (default 10), and the burst allowed at once (default 10). */
   loginRate?: { perMinute: number; burst: number };
   /** Member profiles: how often they follow the feeds (default 2 s), and the nightly full recompute (default 03:00 Asia/Shanghai). */
-  profiles?: { everyMs?: number; nightly?: { cron: string; timeZone: string } };
+  profiles?: { everyMs?: number; nightly?: { cron: string; timeZone: string }; lifecycle?: Partial<LifecycleConfig> };
 }
 
 export interface RunningHub {
@@ -122,6 +126,9 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
   const dashboard = new DashboardCounters({ couch, log: opts.log, timeZone: DASHBOARD_TIME_ZONE });
   // The city of each store, for the profiles' `city` (read again before each full build).
   const cities = new Map<string, string>();
+  // Stage, RFM and recommendations over the metrics, and the profile documents stores receive (decision 024).
+  const rfmStages = new RfmAndStages(LifecycleConfigSchema.parse(opts.profiles?.lifecycle ?? {}), opts.log);
+  let storeProfiles: StoreProfiles | undefined;
   const profiles = new ProfileEngine({
     couch,
     directory: identityDirectory(identity, (id) => cities.get(id), DASHBOARD_TIME_ZONE),
@@ -134,7 +141,18 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
       cities.clear();
       for (const s of await stores.list()) if (s.city) cities.set(s.id, s.city);
     },
+    extension: Object.assign(rfmStages, { computed: (ids: readonly string[] | 'all') => storeProfiles!.computed(ids) }),
   });
+  storeProfiles = new StoreProfiles({
+    couch,
+    log: opts.log,
+    clock,
+    profiles,
+    members,
+    storeMembersOf: (g) => identity.goldenMember(g)?.records.flatMap((r) => (r.memberId ? [r.memberId] : [])) ?? [],
+    recommendations: (skuScore) => rfmStages.recommendations(skuScore),
+  });
+  profiles.addTimelineSource((goldenId) => rfmStages.stageTimeline(goldenId, localDate(clock(), DASHBOARD_TIME_ZONE)));
   identity.onMembersChanged((ids) => profiles.membersChanged(ids));
   const ctx: HubContext = {
     couch,

@@ -223,6 +223,8 @@ export class MemberIndex {
         return;
       case 'event':
       case 'consent':
+      // The guide reads a member's profile document from the replica when it shows the member.
+      case 'profile':
         return;
     }
   }
