@@ -91,16 +91,19 @@ export class RfmAndStages implements ProfileExtension {
     const base = this.base;
     const p = base?.profileOn(goldenId, day);
     if (!base || !p) return [];
-    return this.stageOf(p, base.factsOf(goldenId).map((l) => l.facts), day).transitions.map((t) => stageEntry(t));
+    return this.stageOf(p, base.factsOf(goldenId).map((l) => l.facts), day).transitions.map((t, i) => stageEntry(t, i));
   }
 }
 
 const num = (v: ProfileValue | undefined) => (typeof v === 'number' ? v : undefined);
 
-/** A transition as a timeline row: the stages in `note`, its cause in `ref` (a fact's id, or the days passed). */
-export function stageEntry(t: Transition): TimelineEntry {
+/**
+ * A transition as a timeline row: the stages in `note`, its cause in `ref` (a fact's id, or the
+ * days passed) after its place in the replay, so that two on one day keep their order.
+ */
+export function stageEntry(t: Transition, i: number): TimelineEntry {
   const cause = t.cause.kind === 'days' ? `${t.cause.days} days without a purchase` : `${t.cause.kind} ${t.cause.ref}`;
-  return { day: dayString(t.day), kind: 'stage_change', ref: `stage:${t.to ?? 'none'}:${t.cause.kind === 'days' ? `days${t.cause.days}` : t.cause.ref}`, note: `${t.from ?? '-'} → ${t.to ?? '-'} (${cause})` };
+  return { day: dayString(t.day), kind: 'stage_change', ref: `stage:${String(i).padStart(5, '0')}:${t.to ?? 'none'}:${t.cause.kind === 'days' ? `days${t.cause.days}` : t.cause.ref}`, note: `${t.from ?? '-'} → ${t.to ?? '-'} (${cause})` };
 }
 
 /** Every member's order lines (orders still counted, lines not refunded away) into the co-purchase model. */
