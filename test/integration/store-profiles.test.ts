@@ -102,7 +102,7 @@ it('purchases give a stage, an RFM segment and recommendations; the store receiv
   const seenAt = Date.now();
   expect(html).toContain('id="insights"');
   expect(html).toContain('data-stage="first_purchase"');
-  expect(html).toMatch(/data-stage-label>First purchase</);
+  expect(html).toMatch(/data-stage-label="true">First purchase</);
   expect(html).toContain(`data-segment="${profile.rfmSegment}"`);
   expect(html).toContain('Buys most: coffee/beans');
   // Never what they bought already.
