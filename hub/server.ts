@@ -174,6 +174,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     audit: new AuditLog(couch, clock, opts.log),
     dashboard,
     profiles,
+    profileParts: { rfmStages, storeProfiles },
     forgetInitialAdminPassword: () => forgetInitialPassword(initialPassword),
     loginRate: opts.loginRate ?? { perMinute: 10, burst: 10 },
     refusals: new GatewayRefusals(),

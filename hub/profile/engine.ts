@@ -131,7 +131,7 @@ export class ProfileEngine {
 
   /** Tells the extension (the stores' profile documents) which members were recomputed, in the engine's queue. */
   private recomputed(ids: readonly string[]): void {
-    void this.exclusive(async () => this.deps.extension?.computed?.(ids));
+    void this.exclusive(async () => this.deps.extension?.computed?.(ids)).catch((err) => this.deps.log.warn('profiles: after a One-ID change', { err: String(err) }));
   }
 
   /** Recomputes the members One-ID changed that are still waiting (a read that must see them calls it). */

@@ -48,7 +48,9 @@ export class StoreProfiles {
   private readonly written = new Map<string, string>();
   /** Members whose documents could not be written: tried again with the next run. */
   private readonly retry = new Set<string>();
-  lastRun: { all: boolean; members: number; documents: number; written: number; ms: number } | undefined;
+  lastRun: { all: boolean; members: number; documents: number; written: number; ms: number; at: string } | undefined;
+  /** Passes over the whole base so far (the start and each nightly run). */
+  fullRuns = 0;
 
   constructor(private readonly deps: StoreProfilesDeps) {}
 
@@ -72,7 +74,8 @@ export class StoreProfiles {
         this.deps.log.warn('profiles: store documents not written; tried again with the next change', { members: batch.length, err: String(err) });
       }
     }
-    this.lastRun = { all, members: list.length, documents, written, ms: Math.round(performance.now() - t0) };
+    this.lastRun = { all, members: list.length, documents, written, ms: Math.round(performance.now() - t0), at: this.deps.clock().toISOString() };
+    if (all) this.fullRuns++;
     if (all || written > 0) this.deps.log.info('profiles: store documents', this.lastRun);
   }
 
