@@ -14,7 +14,7 @@ export interface MemberDirectory {
   goldenIds(): Iterable<string>;
 }
 
-/** Another part's fields over the metrics (stage and RFM: hub/profile/lifecycle-extension.ts). */
+/** Another part's fields over the metrics (stage and RFM: hub/profile/rfm-stages.ts). */
 export interface ProfileExtension {
   /** Adds the fields derived from a member's facts and metrics, before the profile is written or answered. */
   extend(goldenId: string, p: Map<string, ProfileValue>, lists: readonly SourceFacts[], day: string): void;
