@@ -15,6 +15,8 @@ import type { Organisation } from './org/organisation.ts';
 import type { Sessions } from './operators/sessions.ts';
 import type { ProfileSource } from './tags/profile-source.ts';
 import type { ProfileEngine } from './profile/engine.ts';
+import type { RfmAndStages } from './profile/rfm-stages.ts';
+import type { StoreProfiles } from './profile/store-profiles.ts';
 
 /** What the hub's routes and workers need; built once by `serve` (or a test) and passed in. */
 export interface HubContext {
@@ -43,6 +45,8 @@ export interface HubContext {
   dashboard: DashboardCounters;
   /** Member profiles: metrics per golden member, kept as facts arrive, rebuilt nightly (decision 021). */
   profiles: ProfileEngine;
+  /** Stage, RFM and recommendations over the profiles, and the profile documents stores receive (decision 024). */
+  profileParts?: { rfmStages: RfmAndStages; storeProfiles: StoreProfiles };
   /** Deletes DIR/initial-admin-password once the first admin has chosen a password. */
   forgetInitialAdminPassword(): Promise<void>;
   /** Console logins per minute per client address, and the burst allowed at once. */

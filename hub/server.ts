@@ -30,6 +30,10 @@ import { warmNameIndex } from './member-search.ts';
 import { engineProfiles, type ProfileSource } from './tags/profile-source.ts';
 import { ensureDefaultTagRules } from './tags/tag-rule-store.ts';
 import { ProfileEngine } from './profile/engine.ts';
+import { RfmAndStages } from './profile/rfm-stages.ts';
+import { StoreProfiles } from './profile/store-profiles.ts';
+import { LifecycleConfigSchema, type LifecycleConfig } from '../shared/profile/lifecycle.ts';
+import { localDate } from '../shared/local-time.ts';
 import { identityDirectory } from './profile/identity-directory.ts';
 
 export interface HubOptions {
@@ -52,7 +56,7 @@ export interface HubOptions {
   /** Golden members' profiles for tag previews in place of the metrics engine's (tests). */
   profileSource?: ProfileSource;
   /** Member profiles: how often they follow the feeds (default 2 s), and the nightly full recompute (default 03:00 Asia/Shanghai). */
-  profiles?: { everyMs?: number; nightly?: { cron: string; timeZone: string } };
+  profiles?: { everyMs?: number; nightly?: { cron: string; timeZone: string }; lifecycle?: Partial<LifecycleConfig> };
 }
 
 export interface RunningHub {
@@ -128,6 +132,9 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
   const dashboard = new DashboardCounters({ couch, log: opts.log, timeZone: DASHBOARD_TIME_ZONE });
   // The city of each store, for the profiles' `city` (read again before each full build).
   const cities = new Map<string, string>();
+  // Stage, RFM and recommendations over the metrics, and the profile documents stores receive (decision 024).
+  const rfmStages = new RfmAndStages(LifecycleConfigSchema.parse(opts.profiles?.lifecycle ?? {}), opts.log);
+  let storeProfiles: StoreProfiles | undefined;
   const profiles = new ProfileEngine({
     couch,
     directory: identityDirectory(identity, (id) => cities.get(id), DASHBOARD_TIME_ZONE),
@@ -140,7 +147,18 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
       cities.clear();
       for (const s of await stores.list()) if (s.city) cities.set(s.id, s.city);
     },
+    extension: Object.assign(rfmStages, { computed: (ids: readonly string[] | 'all') => storeProfiles!.computed(ids) }),
   });
+  storeProfiles = new StoreProfiles({
+    couch,
+    log: opts.log,
+    clock,
+    profiles,
+    members,
+    storeMembersOf: (g) => identity.goldenMember(g)?.records.flatMap((r) => (r.memberId ? [r.memberId] : [])) ?? [],
+    recommendations: (skuScore) => rfmStages.recommendations(skuScore),
+  });
+  profiles.addTimelineSource((goldenId) => rfmStages.stageTimeline(goldenId, localDate(clock(), DASHBOARD_TIME_ZONE)));
   identity.onMembersChanged((ids) => profiles.membersChanged(ids));
   const ctx: HubContext = {
     couch,
@@ -162,6 +180,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     audit: new AuditLog(couch, clock, opts.log),
     dashboard,
     profiles,
+    profileParts: { rfmStages, storeProfiles },
     forgetInitialAdminPassword: () => forgetInitialPassword(initialPassword),
     loginRate: opts.loginRate ?? { perMinute: 10, burst: 10 },
     refusals: new GatewayRefusals(),

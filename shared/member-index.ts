@@ -256,6 +256,8 @@ export class MemberIndex {
         return;
       case 'event':
       case 'consent':
+      // The guide reads a member's profile document from the replica when it shows the member.
+      case 'profile':
         return;
       // Points catalogue (decision 020): a refunded exchange's coupon is void, used up by the
       // refund as a receipt would use it, so every till refuses it; the exchange itself moves

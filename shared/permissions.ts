@@ -104,6 +104,8 @@ export const ADMIN_ROUTES: ReadonlyMap<string, RouteRule> = new Map<string, Rout
   // Member profiles (issue 12): the metrics and the timeline of a golden member.
   ['GET /members/:id/profile', { permission: 'members:read', personal: true }],
   ['GET /members/:id/timeline', { permission: 'members:read', personal: true }],
+  // Profiles' stage, RFM and store documents (issue 12, decision 024): figures, no personal data.
+  ['GET /profiles/status', { permission: 'fleet:read' }],
   ['GET /members/:id/consent', { permission: 'members:read', personal: true }],
   ['POST /members/:id/consent', { permission: 'members:consent' }],
   ['POST /members/:id/erase', { permission: 'members:erase' }],

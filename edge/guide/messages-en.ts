@@ -99,6 +99,26 @@ const ENTRIES = [
   ['profile.benefits', 'What {tier} gives'],
   ['profile.tierSince', 'Since {day}'],
   ['profile.toKeep', '¥{amount} more by the next review to keep {tier}'],
+  // Issue 12: what HQ's profiles say (the profile document the hub projects to the store).
+  ['insights.title', 'From HQ'],
+  ['insights.recommend', 'They may also like'],
+  ['insights.categories', 'Buys most: {list}'],
+  ['stage.fan', 'Fan'],
+  ['stage.member', 'Member, no purchase yet'],
+  ['stage.first_purchase', 'First purchase'],
+  ['stage.active', 'Active'],
+  ['stage.dormant', 'Dormant'],
+  ['stage.at_risk', 'At risk'],
+  ['stage.churned', 'Churned'],
+  ['stage.reactivated', 'Back again'],
+  ['segment.champions', 'Champion'],
+  ['segment.loyal', 'Loyal'],
+  ['segment.potential', 'Potential'],
+  ['segment.new', 'New customer'],
+  ['segment.at_risk', 'Slipping away'],
+  ['segment.cant_lose', "Can't lose"],
+  ['segment.hibernating', 'Hibernating'],
+  ['segment.lost', 'Lost'],
 ] as const;
 
 export type GuideMessageKey = (typeof ENTRIES)[number][0];

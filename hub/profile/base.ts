@@ -1,4 +1,4 @@
-import type { Profile } from '../../shared/profile/fields.ts';
+import type { Profile, ProfileValue } from '../../shared/profile/fields.ts';
 import { profileOf, type ProfileAttributes } from '../../shared/profile/metrics.ts';
 import { addFact, factCount, type SourceFact, type SourceFacts } from '../../shared/profile/source-facts.ts';
 import { ProfileColumns } from './columns.ts';
@@ -12,6 +12,14 @@ export interface MemberDirectory {
   goldenOf(sourceId: string): string | undefined;
   member(goldenId: string): { sources: readonly string[]; attributes: ProfileAttributes } | undefined;
   goldenIds(): Iterable<string>;
+}
+
+/** Another part's fields over the metrics (stage and RFM: hub/profile/rfm-stages.ts). */
+export interface ProfileExtension {
+  /** Adds the fields derived from a member's facts and metrics, before the profile is written or answered. */
+  extend(goldenId: string, p: Map<string, ProfileValue>, lists: readonly SourceFacts[], day: string): void;
+  /** Every member is computed (the start, the nightly run): passes over the whole base. */
+  computedAll?(base: ProfileBase, day: string): void;
 }
 
 /**
@@ -30,7 +38,10 @@ export class ProfileBase {
   day = '';
   factsHeld = 0;
 
-  constructor(private readonly directory: MemberDirectory) {}
+  constructor(
+    private readonly directory: MemberDirectory,
+    private readonly extension?: ProfileExtension,
+  ) {}
 
   /** Files facts without computing anything (the start and the nightly run load first, then compute all). */
   load(facts: Iterable<SourceFact>): void {
@@ -70,6 +81,7 @@ export class ProfileBase {
   computeAll(day: string): void {
     for (const g of this.directory.goldenIds()) this.recompute(g, day);
     this.day = day;
+    this.extension?.computedAll?.(this, day);
   }
 
   private recompute(goldenId: string, day: string): void {
@@ -88,7 +100,9 @@ export class ProfileBase {
       const l = this.facts.get(s);
       if (l) lists.push(l);
     }
-    return profileOf(lists, m.attributes, day);
+    const p = profileOf(lists, m.attributes, day);
+    this.extension?.extend(goldenId, p as Map<string, ProfileValue>, lists, day);
+    return p;
   }
 
   /** The facts a golden member's source ids hold (the timeline reads them). */

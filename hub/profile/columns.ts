@@ -108,6 +108,18 @@ export class ProfileColumns {
     }
   }
 
+  /** Sets one int or enum field of member `n`: a pass over the whole base that changes a few fields (RFM, nightly). */
+  set(n: number, field: string, v: number | string | undefined): void {
+    this.ensure(n);
+    const ints = this.ints.get(field);
+    if (ints) return void (ints[n] = typeof v === 'number' ? v | 0 : ABSENT);
+    const e = this.enums.get(field);
+    if (!e) return;
+    let code = typeof v === 'string' ? (e.codeOf.get(v) ?? 0) : 0;
+    if (typeof v === 'string' && code === 0) e.codeOf.set(v, (code = e.values.push(v)));
+    e.codes[n] = code;
+  }
+
   /** Clears member `n`'s row (a golden member merged away). */
   clear(n: number): void {
     this.write(n, new Map());

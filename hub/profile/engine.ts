@@ -6,7 +6,7 @@ import { factOfDocument, factOfOnlineOrder, type SourceFact } from '../../shared
 import { factsTimeline, type TimelineEntry } from '../../shared/profile/timeline.ts';
 import { seqNumber, type Couch, type Doc } from '../couch/couch.ts';
 import { DB } from '../couch/databases.ts';
-import { ProfileBase, type MemberDirectory } from './base.ts';
+import { ProfileBase, type MemberDirectory, type ProfileExtension } from './base.ts';
 import type { Column } from './columns.ts';
 
 /** The nightly full recompute: 03:00 in HQ's time zone unless the hub's options say otherwise. */
@@ -36,6 +36,8 @@ export interface ProfileEngineDeps {
   ready: Promise<unknown>;
   /** Called before every full build: the org tree may have moved stores between cities. */
   refresh?: () => Promise<void>;
+  /** Fields over the metrics (stage, RFM), and what follows a compute (the stores' profile documents). */
+  extension?: ProfileExtension & { computed?(goldenIds: readonly string[] | 'all'): Promise<void> };
 }
 
 /**
@@ -67,7 +69,7 @@ export class ProfileEngine {
   lastBuild: { ms: number; facts: number; members: number; at: string } | undefined;
 
   constructor(private readonly deps: ProfileEngineDeps) {
-    this.base = new ProfileBase(deps.directory);
+    this.base = new ProfileBase(deps.directory, deps.extension);
     const nightly = deps.nightly ?? NIGHTLY_RECOMPUTE;
     if (!validate(nightly.cron)) throw new Error(`profiles: invalid nightly schedule ${nightly.cron}`);
   }
@@ -122,8 +124,14 @@ export class ProfileEngine {
         if (slice.length === MEMBERS_PER_SLICE) break;
       }
       this.base.membersChanged(slice, this.today());
+      this.recomputed(slice);
       this.flushSoon();
     });
+  }
+
+  /** Tells the extension (the stores' profile documents) which members were recomputed, in the engine's queue. */
+  private recomputed(ids: readonly string[]): void {
+    void this.exclusive(async () => this.deps.extension?.computed?.(ids)).catch((err) => this.deps.log.warn('profiles: after a One-ID change', { err: String(err) }));
   }
 
   /** Recomputes the members One-ID changed that are still waiting (a read that must see them calls it). */
@@ -132,6 +140,7 @@ export class ProfileEngine {
     const all = [...this.pending];
     this.pending.clear();
     this.base.membersChanged(all, this.today());
+    this.recomputed(all);
   }
 
   /** Rebuilds every list from the databases and recomputes every member, then takes the place of the current base. */
@@ -139,7 +148,7 @@ export class ProfileEngine {
     return this.exclusive(async () => {
       const started = performance.now();
       await this.deps.refresh?.();
-      const base = new ProfileBase(this.deps.directory);
+      const base = new ProfileBase(this.deps.directory, this.deps.extension);
       const seqs = new Map<Feed, number>();
       for (const feed of ['facts', 'online'] as const) seqs.set(feed, seqNumber((await this.deps.couch.db(FEED_DB[feed]).info()).update_seq));
       this.building = true;
@@ -160,6 +169,7 @@ export class ProfileEngine {
       this.lastBuild = { ms: Math.round(performance.now() - started), facts: size.facts, members: size.members, at: new Date().toISOString() };
       this.deps.log.info('profiles: built', this.lastBuild);
       await this.drainAll();
+      await this.deps.extension?.computed?.('all');
     });
   }
 
@@ -187,7 +197,7 @@ export class ProfileEngine {
       const results = page.results as { id: string; doc?: Doc; deleted?: boolean }[];
       const docs = results.flatMap((r) => (r.doc && !r.deleted ? [r.doc] : []));
       const facts = feed === 'facts' ? this.factsOfDocs(docs.filter((d) => d._id.startsWith('m:'))) : docs.flatMap((d) => (d._id.startsWith('src:') ? this.onlineFacts(d) : []));
-      if (facts.length > 0) this.base.addFacts(facts, this.today());
+      if (facts.length > 0) await this.deps.extension?.computed?.(this.base.addFacts(facts, this.today()));
       this.seq.set(feed, seqNumber(page.last_seq));
       if (results.length < BATCH) return;
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from '../limits.ts';
+import { LIFECYCLE_STAGES, RFM_SEGMENTS } from '../profile/fields.ts';
 import { Category, Cents, CouponCode, IsoTime, LocalDate, MemberId, Points, Sku, StoreId, TerminalId } from './common.ts';
 import { CouponSchema, CouponTemplateSchema } from './coupon.ts';
 import { LoyaltyRulesSchema } from './rules.ts';
@@ -248,6 +249,26 @@ export const HeartbeatDocSchema = z.object({
 });
 export type HeartbeatDoc = z.infer<typeof HeartbeatDocSchema>;
 
+/**
+ * A member's profile as the hub projects it to the stores that serve them (issue 12, decision
+ * 024): `profile:<member id>`, written by the hub only and only when its content changes
+ * (`hash`); what the guide's member page shows. Read leniently: the hub may add fields.
+ */
+export const StoreProfileDocSchema = z.object({
+  ...base,
+  type: z.literal('profile'),
+  memberId: MemberId,
+  stage: z.enum(LIFECYCLE_STAGES).optional(),
+  rfmSegment: z.enum(RFM_SEGMENTS).optional(),
+  rfm: z.object({ r: z.number().int().min(1).max(5), f: z.number().int().min(1).max(5), m: z.number().int().min(1).max(5) }).optional(),
+  tags: z.array(z.object({ code: z.string().max(80), name: z.string().max(120).optional() })).max(200).default([]),
+  topCategories: z.array(z.string().max(120)).max(20).default([]),
+  recommendations: z.array(z.string().max(120)).max(50).default([]),
+  hash: z.string().max(64),
+  at: IsoTime,
+});
+export type StoreProfileDoc = z.infer<typeof StoreProfileDocSchema>;
+
 export const AnyDocSchema = z.discriminatedUnion('type', [
   MemberDocSchema,
   IdentityKeyDocSchema,
@@ -264,5 +285,6 @@ export const AnyDocSchema = z.discriminatedUnion('type', [
   // Points catalogue (issue 13, decision 020)
   ExchangeDocSchema,
   ExchangeRefundDocSchema,
+  StoreProfileDocSchema,
 ]);
 export type AnyDoc = z.infer<typeof AnyDocSchema>;

@@ -4,6 +4,7 @@ import { tierProgress } from '../../../shared/loyalty/tiers.ts';
 import { localDate } from '../../../shared/local-time.ts';
 import { MemberId } from '../../../shared/schemas/common.ts';
 import { moment } from '../../context.ts';
+import { memberInsights } from '../../services/member-insights.ts';
 import { memberPurchases } from '../../services/member-purchases.ts';
 import { memberProfile } from '../../services/member-views.ts';
 import { guidePage, type GuideDeps, type GuideEnv } from '../guide-access.ts';
@@ -29,6 +30,7 @@ export function profilePages(deps: GuideDeps) {
       const rules = ctx.live.index.rules;
       const progress = tierProgress(rules, ctx.live.index.rollingSpend(member.id, today));
       const { recent, categories } = await memberPurchases(ctx, member.id);
+      const insights = await memberInsights(ctx, member.id);
       const tierName = (code: string) => rules.tiers.find((x) => x.code === code)?.name ?? code;
       // With tier reviews a member may hold a tier the spend no longer reaches: what keeps it (decision 019).
       const held = rules.tiers.find((x) => x.code === member.tier);
@@ -115,6 +117,36 @@ export function profilePages(deps: GuideDeps) {
             )}
             <small>{t('profile.talkHint')}</small>
           </section>
+
+          {insights && (
+            <section class="card" id="insights" data-stage={insights.stage ?? ''} data-segment={insights.rfmSegment ?? ''}>
+              <h2>{t('insights.title')}</h2>
+              <div class="tags">
+                {insights.stage && <span class="badge" data-stage-label>{t(`stage.${insights.stage}`)}</span>}
+                {insights.rfmSegment && <span class="badge" data-segment-label>{t(`segment.${insights.rfmSegment}`)}</span>}
+              </div>
+              {insights.tags.length > 0 && (
+                <div class="tags">
+                  {insights.tags.map((x) => (
+                    <span class="tag" data-tag={x.code}>
+                      {x.name ?? x.code}
+                    </span>
+                  ))}
+                </div>
+              )}
+              {insights.recommendations.length > 0 && (
+                <>
+                  <h3>{t('insights.recommend')}</h3>
+                  <ul class="plain">
+                    {insights.recommendations.map((sku) => (
+                      <li data-recommend={sku}>{sku}</li>
+                    ))}
+                  </ul>
+                </>
+              )}
+              {insights.topCategories.length > 0 && <small data-top-categories>{t('insights.categories', { list: insights.topCategories.join(' · ') })}</small>}
+            </section>
+          )}
 
           <section class="card" id="coupons">
             <h2>{t('profile.coupons', { n: member.coupons.length })}</h2>

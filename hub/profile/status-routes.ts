@@ -1,0 +1,21 @@
+import { Hono } from 'hono';
+import type { HubContext } from '../context.ts';
+import type { AdminEnv } from '../operators/access.ts';
+
+/**
+ * GET /profiles/status: the profile engine's last full build, the RFM cuts it kept, and the last
+ * pass over the stores' profile documents (how many checked, how many written: a recompute with
+ * no new facts writes none). For operations and the tests.
+ */
+export function profileStatusRoutes(ctx: HubContext) {
+  const admin = new Hono<AdminEnv>();
+  admin.get('/profiles/status', (c) =>
+    c.json({
+      engine: ctx.profiles.status(),
+      rfm: ctx.profileParts?.rfmStages.boundaries,
+      derived: ctx.profileParts?.rfmStages.lastPass,
+      storeDocuments: { lastRun: ctx.profileParts?.storeProfiles.lastRun ?? null, fullRuns: ctx.profileParts?.storeProfiles.fullRuns ?? 0 },
+    }),
+  );
+  return admin;
+}

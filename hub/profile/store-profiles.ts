@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto';
+import type { Log } from '../../shared/cli/log.ts';
+import type { Profile, ProfileValue } from '../../shared/profile/fields.ts';
+import type { StoreProfileDoc } from '../../shared/schemas/documents.ts';
+import type { Couch, Doc } from '../couch/couch.ts';
+import { storeDbName } from '../couch/databases.ts';
+
+/** Members handled per round trip (their stores read at once, their documents written per store in one bulk). */
+const BATCH = 500;
+/** Categories a guide is told about. */
+const TOP_CATEGORIES = 3;
+
+export const storeProfileId = (memberId: string) => `profile:${memberId}`;
+
+export interface StoreProfilesDeps {
+  couch: Couch;
+  log: Log;
+  clock: () => Date;
+  /** The profile today (with stage and RFM) and the golden members by number. */
+  profiles: { profile(goldenId: string): Profile | undefined; members(): readonly (string | undefined)[] };
+  /** A golden member's store member ids (One-ID's records of store registrations). */
+  storeMembersOf(goldenId: string): readonly string[];
+  /** The member id stores know a store member by now (merges at the hub), and the stores that serve them. */
+  members: { canonical(memberId: string): string; relevantStoresOf(memberIds: string[]): Promise<Map<string, string[]>> };
+  recommendations(skuScore: ProfileValue | undefined): { sku: string; score: number }[];
+  /** A tag's name for the guide, when the tag rules know it. */
+  tagName?: (code: string) => string | undefined;
+}
+
+/** What a store's replica holds of a member's profile, without its id, hash and time. */
+export type StoreProfileContent = Pick<StoreProfileDoc, 'memberId' | 'stage' | 'rfmSegment' | 'rfm' | 'tags' | 'topCategories' | 'recommendations'>;
+
+/**
+ * The compact profile documents in the stores' replicas (issue 12, decision 024): for every
+ * store member of a golden member, `profile:<member id>` in the database of each store that
+ * serves them (the home store and those that looked them up, as for every other document of the
+ * member: decision 004), with the tags, stage, RFM segment, top categories and recommendations.
+ *
+ * Written only when its content changes: the content's hash is in the document, and the hash
+ * last written per store and member is remembered; one not remembered (after a restart) is read
+ * from the store's database before anything is written. A nightly recompute with no new facts
+ * therefore writes nothing, and neither does the first run after a restart.
+ *
+ * A store that starts serving a member (a lookup) receives the profile on the member's next
+ * change or the next nightly run.
+ */
+export class StoreProfiles {
+  private readonly written = new Map<string, string>();
+  /** Members whose documents could not be written: tried again with the next run. */
+  private readonly retry = new Set<string>();
+  lastRun: { all: boolean; members: number; documents: number; written: number; ms: number; at: string } | undefined;
+  /** Passes over the whole base so far (the start and each nightly run). */
+  fullRuns = 0;
+
+  constructor(private readonly deps: StoreProfilesDeps) {}
+
+  /** The members recomputed ('all': the whole base): their documents written where they changed. Never throws. */
+  async computed(goldenIds: readonly string[] | 'all'): Promise<void> {
+    const t0 = performance.now();
+    const all = goldenIds === 'all';
+    const ids = new Set<string>(all ? this.deps.profiles.members().filter((g): g is string => g !== undefined) : goldenIds);
+    for (const g of this.retry) ids.add(g);
+    this.retry.clear();
+    const list = [...ids];
+    let documents = 0, written = 0;
+    for (let i = 0; i < list.length; i += BATCH) {
+      const batch = list.slice(i, i + BATCH);
+      try {
+        const r = await this.syncBatch(batch);
+        documents += r.documents;
+        written += r.written;
+      } catch (err) {
+        for (const g of batch) this.retry.add(g);
+        this.deps.log.warn('profiles: store documents not written; tried again with the next change', { members: batch.length, err: String(err) });
+      }
+    }
+    this.lastRun = { all, members: list.length, documents, written, ms: Math.round(performance.now() - t0), at: this.deps.clock().toISOString() };
+    if (all) this.fullRuns++;
+    if (all || written > 0) this.deps.log.info('profiles: store documents', this.lastRun);
+  }
+
+  private async syncBatch(goldenIds: readonly string[]): Promise<{ documents: number; written: number }> {
+    const contents = new Map<string, StoreProfileContent>();
+    const goldenOf = new Map<string, string>();
+    for (const g of goldenIds) {
+      const p = this.deps.profiles.profile(g);
+      if (!p) continue;
+      const recs = this.deps.recommendations(p.get('skuScore'));
+      for (const m of new Set(this.deps.storeMembersOf(g).map((id) => this.deps.members.canonical(id)))) contents.set(m, storeProfileContent(m, p, recs, this.deps.tagName)), goldenOf.set(m, g);
+    }
+    const stores = await this.deps.members.relevantStoresOf([...contents.keys()]);
+    const byStore = new Map<string, { memberId: string; hash: string }[]>();
+    let documents = 0;
+    for (const [memberId, c] of contents) {
+      const hash = contentHash(c);
+      for (const store of stores.get(memberId) ?? []) {
+        documents++;
+        if (this.written.get(key(store, memberId)) === hash) continue;
+        const l = byStore.get(store);
+        if (l) l.push({ memberId, hash });
+        else byStore.set(store, [{ memberId, hash }]);
+      }
+    }
+    let written = 0;
+    const at = this.deps.clock().toISOString();
+    for (const [store, wanted] of byStore) {
+      const db = storeDbName(store);
+      const held = await this.deps.couch.fetchDocs<Doc>(db, wanted.map((w) => storeProfileId(w.memberId)));
+      const docs: Doc[] = [];
+      wanted.forEach((w, i) => {
+        const cur = held[i];
+        if (cur?.hash === w.hash) return void this.written.set(key(store, w.memberId), w.hash);
+        const doc: StoreProfileDoc = { _id: storeProfileId(w.memberId), ...(cur?._rev ? { _rev: cur._rev } : {}), type: 'profile', ...contents.get(w.memberId)!, hash: w.hash, at };
+        docs.push(doc as unknown as Doc);
+      });
+      if (docs.length === 0) continue;
+      const results = await this.deps.couch.db(db).bulk({ docs });
+      results.forEach((r, i) => {
+        const memberId = docs[i]!.memberId as string;
+        if (r.error) this.written.delete(key(store, memberId)), this.retry.add(goldenOf.get(memberId)!);
+        else written++, this.written.set(key(store, memberId), docs[i]!.hash as string);
+      });
+    }
+    return { documents, written };
+  }
+}
+
+const key = (store: string, memberId: string) => `${store}\u0000${memberId}`;
+
+/** The content's hash: what decides whether a store's document is written again. */
+export function contentHash(c: StoreProfileContent): string {
+  return createHash('sha256').update(JSON.stringify([c.memberId, c.stage ?? null, c.rfmSegment ?? null, c.rfm ?? null, c.tags, c.topCategories, c.recommendations])).digest('hex').slice(0, 32);
+}
+
+/**
+ * What a store is told of a member: only what a guide talks about, nothing that changes by
+ * itself from day to day (scores decay every day: the top categories and items are kept, their
+ * scores are not).
+ *
+ * @example storeProfileContent('M1', profile, [{ sku: 'GRINDER', score: 7000 }]) // { memberId: 'M1', stage: 'active', … }
+ */
+export function storeProfileContent(memberId: string, p: Profile, recs: readonly { sku: string }[], tagName?: (code: string) => string | undefined): StoreProfileContent {
+  const stage = p.get('stage');
+  const segment = p.get('rfmSegment');
+  const [r, f, m] = ['rfmR', 'rfmF', 'rfmM'].map((n) => p.get(n));
+  const tags = p.get('tags');
+  const categories = p.get('categoryScore');
+  return {
+    memberId,
+    ...(typeof stage === 'string' ? { stage: stage as StoreProfileDoc['stage'] } : {}),
+    ...(typeof segment === 'string' ? { rfmSegment: segment as StoreProfileDoc['rfmSegment'] } : {}),
+    ...(typeof r === 'number' && typeof f === 'number' && typeof m === 'number' ? { rfm: { r, f, m } } : {}),
+    tags: tags instanceof Set ? [...(tags as ReadonlySet<string>)].sort().map((code) => ({ code, ...(tagName?.(code) ? { name: tagName(code)! } : {}) })) : [],
+    topCategories:
+      categories instanceof Map
+        ? [...(categories as ReadonlyMap<string, number>)]
+            .filter(([, s]) => s > 0)
+            .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+            .slice(0, TOP_CATEGORIES)
+            .map(([c]) => c)
+        : [],
+    recommendations: recs.map((x) => x.sku),
+  };
+}
