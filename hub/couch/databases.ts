@@ -30,6 +30,11 @@ export const DB = {
    * `cp:members`, `cp:online`).
    */
   dashboard: 'hub-dashboard',
+  /**
+   * Segments (decision 023): `seg:<id>` the current version, `seg-v:<id>@<n>` each version,
+   * `snap:<segment>:<id>` a snapshot's header and `snapc:<snapshot>:<n>` its members in chunks.
+   */
+  segments: 'hub-segments',
 } as const;
 
 export const CENTRAL_DBS = Object.values(DB);

@@ -6,6 +6,7 @@ import { orgRoutes } from '../org/org-routes.ts';
 import { dashboardRoutes } from '../dashboard/routes.ts';
 import { privacyRoutes } from '../privacy/routes.ts';
 import { profileRoutes } from '../profile/routes.ts';
+import { segmentRoutes } from '../segments/routes.ts';
 import { adminRoutes } from './admin.ts';
 import { identityRoutes } from './identity.ts';
 import { loyaltyRoutes } from './loyalty.ts';
@@ -23,6 +24,7 @@ export function adminApiRoutes(ctx: HubContext) {
   api.route('/', loyaltyRoutes(ctx));
   api.route('/', privacyRoutes(ctx));
   api.route('/', profileRoutes(ctx));
+  api.route('/', segmentRoutes(ctx));
   api.route('/', identityRoutes(ctx));
   api.route('/', operatorAdminRoutes(ctx));
   return api;
