@@ -129,10 +129,11 @@ export const ADMIN_ROUTES: ReadonlyMap<string, RouteRule> = new Map<string, Rout
   ['POST /operators/:name/reset', { permission: 'operators:manage' }],
   ['GET /roles', { permission: 'operators:manage' }],
   ['GET /audit', { permission: 'audit:read' }],
-  // Segments (issue 12, decision 023): marketers and admins write, analysts (and store managers, for their scope) read and export.
+  // Segments (issue 12, decision 023): marketers and admins write (and count the rule they edit),
+  // analysts and store managers read, count saved segments and export, each within their scope.
   ['GET /segments', { permission: 'segments:read' }],
   ['POST /segments', { permission: 'segments:write' }],
-  ['POST /segments/count', { permission: 'segments:read' }],
+  ['POST /segments/count', { permission: 'segments:write' }],
   ['GET /segments/exports', { permission: 'segments:read' }],
   ['GET /segments/exports/:job', { permission: 'segments:read' }],
   ['GET /segments/exports/:job/file', { permission: 'segments:read', personal: true }],
@@ -142,7 +143,8 @@ export const ADMIN_ROUTES: ReadonlyMap<string, RouteRule> = new Map<string, Rout
   ['POST /segments/:id/retire', { permission: 'segments:write' }],
   ['DELETE /segments/:id', { permission: 'segments:write' }],
   ['GET /segments/:id/members', { permission: 'segments:read', personal: true }],
-  ['POST /segments/:id/exports', { permission: 'segments:read' }],
+  ['GET /segments/:id/count', { permission: 'segments:read' }],
+  ['GET /segments/:id/export', { permission: 'segments:read', personal: true }],
   ['GET /segments/:id/snapshots', { permission: 'segments:read' }],
   ['POST /segments/:id/snapshots', { permission: 'segments:write' }],
   ['GET /segments/:id/snapshots/:snap', { permission: 'segments:read' }],

@@ -12,7 +12,7 @@ import { countRule, createSegment, deleteSegment, getSegment, listSegments, reti
 
 const PageQuery = z.strictObject({ cursor: z.string().regex(/^\d{1,9}$/).optional(), limit: queryInt(1, 200).default(50) });
 const SnapQuery = z.strictObject({ offset: queryInt(0, 100_000_000).default(0), limit: queryInt(1, 5000).default(500) });
-const ExportBody = z.strictObject({ format: z.enum(EXPORT_FORMATS) });
+const ExportQuery = z.strictObject({ format: z.enum(EXPORT_FORMATS) });
 
 /**
  * Reads a body holding a rule and reports every faulty condition at once (the editor marks each
@@ -69,10 +69,14 @@ export function segmentRoutes(ctx: HubContext) {
     c.set('auditTarget', c.req.param('id'));
     return c.json(await segmentMembers(ctx, c.req.param('id'), (await scopeCheck(ctx, c)).scope, can(c.var.actor, 'members:reveal_pii'), Number(q.cursor ?? 0), q.limit));
   });
-  admin.post('/segments/:id/exports', async (c) => {
-    const body = await readJsonBody(c.req, ExportBody);
-    c.set('auditTarget', `${c.req.param('id')} ${body.format}`);
-    return c.json(await startExport(ctx, c.req.param('id'), body.format, await who(c), can(c.var.actor, 'members:reveal_pii')), 202);
+  admin.get('/segments/:id/count', async (c) => c.json(await countRule(ctx, (await getSegment(ctx, c.req.param('id'))).rule, (await scopeCheck(ctx, c)).scope)));
+  // A GET (readers export; they change nothing): it answers the caller's export of the segment as
+  // it is now, started on the first call, the same job again while it runs or is a minute old.
+  admin.get('/segments/:id/export', async (c) => {
+    const q = parseQuery(new URL(c.req.url).searchParams, ExportQuery);
+    c.set('auditTarget', `${c.req.param('id')} ${q.format}`);
+    const job = await startExport(ctx, c.req.param('id'), q.format, await who(c), can(c.var.actor, 'members:reveal_pii'));
+    return c.json(job, job.state === 'done' ? 200 : 202);
   });
   admin.get('/segments/:id/snapshots', async (c) => c.json({ snapshots: await listSnapshots(ctx, c.req.param('id'), (await scopeCheck(ctx, c)).scope) }));
   admin.post('/segments/:id/snapshots', async (c) => {

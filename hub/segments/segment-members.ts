@@ -112,6 +112,8 @@ export interface ExportJob {
 /** Jobs in memory, per hub: a finished file waits an hour for its download, and a hub restart forgets them (the operator exports again). */
 const jobsOf = new WeakMap<object, Map<string, ExportJob>>();
 const KEEP_MS = 60 * 60 * 1000;
+/** An export asked for again within this is the same job (a reload of the page, a second click). */
+const REUSE_MS = 60 * 1000;
 const MAX_JOBS = 20;
 /** Members written between yields, so a large export does not hold the hub's event loop. */
 const BATCH = 2000;
@@ -142,8 +144,13 @@ function jobs(ctx: Ctx): Map<string, ExportJob> {
 /** Starts an export of a segment's members in the caller's scope; answers at once with the job. */
 export async function startExport(ctx: Ctx, id: string, format: ExportFormat, who: { name: string; scope: DataScope }, reveal: boolean) {
   const seg = await getSegment(ctx, id);
-  const { bits, ids } = await evaluateRule(ctx, seg.rule, who.scope);
   const all = jobs(ctx);
+  const now = ctx.clock().getTime();
+  for (const j of all.values()) {
+    const same = j.owner === who.name && j.segmentId === id && j.segmentVersion === seg.version && j.format === format && j.scope === who.scope.node && j.masked === (format === 'csv' && !reveal);
+    if (same && (j.state === 'running' || now - Date.parse(j.startedAt) < REUSE_MS)) return exportJobJson(j);
+  }
+  const { bits, ids } = await evaluateRule(ctx, seg.rule, who.scope);
   if ([...all.values()].filter((j) => j.state === 'running').length >= 4) throw new AppError('rate_limited', 'four exports are running: wait for one to finish');
   while (all.size >= MAX_JOBS) all.delete(all.keys().next().value!);
   const job: ExportJob = {
