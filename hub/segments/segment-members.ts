@@ -119,10 +119,10 @@ const MAX_JOBS = 20;
 const BATCH = 2000;
 
 const CSV_HEADER = ['golden_id', 'store_member_ids', 'name', 'phone', 'home_store', 'stage', 'tier', 'orders', 'spend_cents', 'last_purchase_day'];
-/** A CSV cell; a leading = + - @ is quoted with a ' so a spreadsheet never runs it as a formula. */
+/** A CSV cell; text starting = + - @ is led by a ' so a spreadsheet never runs it as a formula (an E.164 phone stays as it is). */
 export function csvCell(v: string | number | null): string {
   let s = v === null ? '' : String(v);
-  if (/^[=+\-@\t\r]/.test(s) && typeof v === 'string') s = `'${s}`;
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s) && !/^\+\d{6,15}$/.test(s)) s = `'${s}`;
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 /** The audience file's line for a phone: the lower-case hex SHA-256 of its E.164 form (`+8613912345670`). */
