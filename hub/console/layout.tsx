@@ -17,6 +17,7 @@ export const SCREENS: readonly { href: string; label: MessageKey; route?: string
   { href: '/console/one-id', label: 'nav.oneId', route: 'GET /identity/metrics', hq: true },
   { href: '/console/loyalty', label: 'nav.loyalty', route: 'GET /rules' },
   { href: '/console/operators', label: 'nav.operators', route: 'GET /operators' },
+  { href: '/console/segments', label: 'nav.segments', route: 'GET /segments' },
   { href: '/console/audit', label: 'nav.audit', route: 'GET /audit' },
 ];
 

@@ -19,6 +19,7 @@ import { oneIdPages } from './pages/one-id.tsx';
 import { operatorPages } from './pages/operators.tsx';
 import { sessionPages } from './pages/session.tsx';
 import { storePages } from './pages/stores.tsx';
+import { segmentPages } from './pages/segments.tsx';
 
 /** The console's own files and ECharts' browser build, from node_modules: no CDN, no build step. */
 const STATIC: ReadonlyMap<string, { file: URL; type: string }> = new Map([
@@ -87,5 +88,6 @@ export function consoleRoutes(ctx: HubContext, flows: SessionFlows) {
   app.route('/', loyaltyPages(ctx));
   app.route('/', couponTemplatePages(ctx));
   app.route('/', couponIssuePages(ctx));
+  app.route('/', segmentPages(ctx));
   return app;
 }

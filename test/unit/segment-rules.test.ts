@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ProfileColumns } from '../../hub/profile/columns.ts';
 import type { Profile, ProfileValue } from '../../shared/profile/fields.ts';
 import { allMembers, matchesProfile, membersOf, popcount, segmentBits } from '../../shared/profile/segment-count.ts';
+import { ruleFromForm, ruleToForm } from '../../shared/profile/segment-form.ts';
 import { comparisons, SegmentRule, type Condition } from '../../shared/profile/segment-rules.ts';
 
 const STORES = ['S001', 'S002', 'S003', 's004'];
@@ -157,5 +158,44 @@ describe('segment rules', () => {
     expect([...membersOf(bits)]).toEqual([0, 1, 3, 32, 63]);
     expect([...membersOf(bits, 2)]).toEqual([3, 32, 63]);
     expect([...membersOf(bits, 33)]).toEqual([63]);
+  });
+});
+
+describe('the segment editor form', () => {
+  it('reads rows into a rule and writes a flat rule back into the same rows', () => {
+    const values: [string, string][] = [
+      ['match', 'any'],
+      ['c0.field', 'age'], ['c0.op', 'between'], ['c0.value', '25..45'],
+      ['c1.field', 'tags'], ['c1.op', 'containsAny'], ['c1.value', 'vip, coffee_lover'], ['c1.not', '1'],
+      ['c2.field', 'categoryScore'], ['c2.op', 'gte'], ['c2.key', 'coffee'], ['c2.value', '500'],
+      ['c3.field', 'homeStore'], ['c3.op', 'within'], ['c3.value', 'region:East, store:S001'],
+      ['c4.field', 'lastPurchaseDay'], ['c4.op', 'lt'], ['c4.value', '2026-06-01'],
+    ];
+    const read = ruleFromForm(values);
+    expect(read).toEqual({
+      ok: true,
+      rule: {
+        any: [
+          { field: 'age', op: 'between', min: 25, max: 45 },
+          { not: { field: 'tags', op: 'containsAny', values: ['vip', 'coffee_lover'] } },
+          { field: 'categoryScore', op: 'gte', key: 'coffee', value: 500 },
+          { field: 'homeStore', op: 'within', values: ['region:East', 'store:S001'] },
+          { field: 'lastPurchaseDay', op: 'lt', value: '2026-06-01' },
+        ],
+      },
+    });
+    if (read.ok) expect(ruleFromForm(ruleToForm(read.rule))).toEqual(read);
+  });
+
+  it('puts each fault on its row, and a nested rule in the JSON box', () => {
+    const read = ruleFromForm([['c0.field', 'age'], ['c0.op', 'containsAny'], ['c0.value', '1'], ['c1.field', 'orders'], ['c1.op', 'gt'], ['c1.value', 'many']]);
+    expect(read.ok).toBe(false);
+    if (!read.ok) expect([...read.errors.keys()].sort()).toEqual(['c1.value']);
+    const read2 = ruleFromForm([['c0.field', 'age'], ['c0.op', 'containsAny'], ['c0.value', '1, 2']]);
+    if (!read2.ok) expect([...read2.errors.keys()]).toEqual(['c0.op']);
+    expect(read2.ok).toBe(false);
+    const nested: Condition = { all: [{ any: [{ field: 'age', op: 'gt', value: 3 }] }] };
+    expect(ruleToForm(nested)).toEqual([['json', JSON.stringify(nested, null, 2)]]);
+    expect(ruleFromForm(ruleToForm(nested))).toEqual({ ok: true, rule: nested });
   });
 });
