@@ -126,7 +126,7 @@ export function segmentPages(ctx: HubContext) {
     const title = opts.id ? t('seg.edit', { name: get(opts.values, 'name') }) : t('seg.new');
     const snaps = opts.id ? await listSnapshots(ctx, opts.id, (await scopeCheck(ctx, c)).scope) : [];
     return c.html(
-      <Layout t={t} title={title} here={opts.id ? `/console/segments/${opts.id}` : '/console/segments/new'} actor={actor} screen="/console/segments">
+      <Layout t={t} title={title} here={opts.id ? `/console/segments/${opts.id}` : '/console/segments/new'} actor={actor} screen="/console/segments" scripts={['/console/static/console.js']}>
         {opts.notice && <Notice kind={opts.notice.kind}>{opts.notice.text}</Notice>}
         <Panel title={title}>
           <Editor c={c} values={opts.values} errors={opts.errors ?? new Map()} version={opts.version} {...(opts.id ? { id: opts.id } : {})} {...(opts.count ? { count: opts.count } : {})} />
@@ -262,8 +262,7 @@ export function segmentPages(ctx: HubContext) {
       const { t, actor } = c.var;
       const job = exportJobJson(exportJob(ctx, c.req.param('job')!, (await who(ctx, c)).name));
       return c.html(
-        <Layout t={t} title={t('seg.job', { format: job.format })} here={`/console/segments/exports/${job.id}`} actor={actor} screen="/console/segments">
-          {job.state === 'running' && <meta http-equiv="refresh" content="2" />}
+        <Layout t={t} title={t('seg.job', { format: job.format })} here={`/console/segments/exports/${job.id}`} actor={actor} screen="/console/segments" head={job.state === 'running' ? <meta http-equiv="refresh" content="2" /> : undefined}>
           <Panel title={t('seg.job', { format: job.format })}>
             <progress max={Math.max(1, job.total)} value={job.done} data-job={job.id} data-state={job.state}>
               {Math.round(job.progress * 100)}%
