@@ -9,6 +9,7 @@ import { scopeCheck } from '../../org/scope-check.ts';
 import { exportFile, exportJob, exportJobJson, listSnapshots, readSnapshot, segmentMembers, startExport, takeSnapshot } from '../../segments/segment-members.ts';
 import { countRule, createSegment, getSegment, listSegments, retireSegment, segmentJson, updateSegment } from '../../segments/segments.ts';
 import { Csrf, Notice, Panel, Table } from '../components.tsx';
+import { requireCsrf } from '../../operators/access.ts';
 import { formAction, mayCall, need, page, type ConsoleContext, type ConsoleEnv } from '../console-access.ts';
 import { formEntries } from '../form-fields.tsx';
 import { Layout } from '../layout.tsx';
@@ -219,9 +220,13 @@ export function segmentPages(ctx: HubContext) {
   );
 
   // Counts the editor's rule (the button without scripts; console.js with them, asking for JSON).
+  // A POST for its form, but it changes nothing and shows no one: checked (CSRF, permission), not
+  // audited, or every keystroke of an edit would be an audit entry.
   app.post(
     '/segments/count',
-    formAction(ctx, 'POST /segments/count', async (c) => {
+    page(ctx, async (c) => {
+      await requireCsrf(c, c.var.actor);
+      need(c, 'POST /segments/count');
       const values = await formEntries(c);
       const read = ruleFromForm(values);
       const wantsJson = (c.req.header('accept') ?? '').includes('application/json');
