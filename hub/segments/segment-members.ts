@@ -37,7 +37,7 @@ function rowReader(ctx: Ctx, scope: DataScope, reveal: boolean) {
   };
   const intOf = (field: string) => {
     const c = ctx.profiles.column(field);
-    return c && (c.kind === 'int' || c.kind === 'day') ? (n: number) => (c.values[n] === ABSENT ? null : c.values[n]!) : () => null;
+    return c && (c.kind === 'int' || c.kind === 'day') ? (n: number) => (n < 0 || c.values[n] === ABSENT ? null : c.values[n]!) : () => null;
   };
   const home = enumOf('homeStore');
   const stage = enumOf('stage');
@@ -170,12 +170,16 @@ export async function startExport(ctx: Ctx, id: string, format: ExportFormat, wh
   };
   all.set(job.id, job);
   const read = rowReader(ctx, who.scope, format === 'csv' && reveal);
+  // The members as counted now: the job runs across event-loop turns, in which a merge may free a
+  // member number and a new member take it; such a row is written from its id alone.
+  const members: [number, string][] = [];
+  for (const n of membersOf(bits)) members.push([n, ids[n]!]);
   void (async () => {
     const parts: string[] = [format === 'csv' ? CSV_HEADER.join(',') + '\n' : 'phone_sha256\n'];
     const seen = new Set<string>();
     let lines: string[] = [];
-    for (const n of membersOf(bits)) {
-      const row = read(n, ids[n]!);
+    for (const [n, goldenId] of members) {
+      const row = read(ids[n] === goldenId ? n : -1, goldenId);
       if (format === 'csv') lines.push([row.goldenId, row.storeMembers.join(' '), row.name, row.phone, row.homeStore, row.stage, row.tier, row.orders, row.spend, row.lastPurchaseDay].map(csvCell).join(','));
       else if (row.e164 && !seen.has(row.e164)) {
         seen.add(row.e164);
