@@ -604,6 +604,24 @@ const ENTRIES = [
   ['seg.stage', 'Stage'],
   ['seg.orders', 'Orders'],
   ['seg.spend', 'Spend'],
+  // Member profiles: the 360's metrics panel (issue 12, decision 021).
+  ['metrics.title', 'Consumption metrics'],
+  ['metrics.loading', 'Profiles are still being computed.'],
+  ['metrics.orders', 'Orders (30 / 90 / 365 days)'],
+  ['metrics.spend', 'Net spend (30 / 90 / 365 days)'],
+  ['metrics.aov', 'Average order · items per order'],
+  ['metrics.last', 'First and last purchase'],
+  ['metrics.daysSince', '{n} days ago'],
+  ['metrics.frequency', 'Orders per year'],
+  ['metrics.channels', 'Channels'],
+  ['metrics.stores', 'Stores (most visited first)'],
+  ['metrics.categories', 'Top categories'],
+  ['metrics.price', 'Full price / promotion or coupon'],
+  ['metrics.discount', 'Average discount'],
+  ['metrics.coupons', 'Coupons redeemed / issued'],
+  ['metrics.points', 'Points earned / spent / expired'],
+  ['metrics.refunds', 'Refunds · refund rate'],
+  ['metrics.note', 'All channels of the golden member {id} ({sources}); refunds netted out; on {day}.'],
 ] as const;
 
 export type MessageKey = (typeof ENTRIES)[number][0];

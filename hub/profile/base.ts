@@ -75,7 +75,8 @@ export class ProfileBase {
   private recompute(goldenId: string, day: string): void {
     const p = this.profileOn(goldenId, day);
     if (!p) return this.drop(goldenId);
-    this.columns.write(this.number(goldenId), p);
+    const fresh = !this.numberOf.has(goldenId);
+    this.columns.write(this.number(goldenId), p, fresh);
   }
 
   /** The profile on `day`, from the facts as held now; undefined for no such golden member. */

@@ -64,8 +64,12 @@ export class ProfileColumns {
     for (const bits of this.sets.values()) for (const [v, b] of bits) bits.set(v, grow(b, (size + 31) >>> 5));
   }
 
-  /** Writes member `n`'s row (every field: one absent from the profile is cleared). */
-  write(n: number, p: Profile): void {
+  /**
+   * Writes member `n`'s row (every field: one absent from the profile is cleared). `fresh`: the row
+   * holds nothing yet (a new number, or one cleared), so no set value needs clearing: a full build
+   * does not visit every store's bitset for every member.
+   */
+  write(n: number, p: Profile, fresh = false): void {
     this.ensure(n);
     for (const f of this.fields) {
       const v = p.get(f.name);
@@ -87,7 +91,7 @@ export class ProfileColumns {
         const bits = this.sets.get(f.name)!;
         const words = (this.capacity + 31) >>> 5;
         const want = v instanceof Set ? (v as ReadonlySet<string>) : new Set<string>();
-        for (const [value, b] of bits) if (!want.has(value)) b[n >>> 5]! &= ~(1 << (n & 31));
+        if (!fresh) for (const [value, b] of bits) if (!want.has(value)) b[n >>> 5]! &= ~(1 << (n & 31));
         for (const value of want) {
           let b = bits.get(value);
           if (!b) bits.set(value, (b = new Uint32Array(words)));

@@ -15,6 +15,8 @@ export const NIGHTLY_RECOMPUTE = { cron: '0 3 * * *', timeZone: 'Asia/Shanghai' 
 const BATCH = 2000;
 /** Documents read per request while loading. */
 const LOAD_PAGE = 5000;
+/** Golden members recomputed per turn of the event loop after One-ID's changes. */
+const MEMBERS_PER_SLICE = 2000;
 
 type Feed = 'facts' | 'online';
 const FEED_DB: Record<Feed, string> = { facts: DB.facts, online: DB.identity };
@@ -58,6 +60,9 @@ export class ProfileEngine {
   private task: ScheduledTask | undefined;
   private stopped = false;
   private readonly timelineSources: TimelineSource[] = [];
+  /** Golden members One-ID changed, not yet recomputed. */
+  private readonly pending = new Set<string>();
+  private flushing: NodeJS.Immediate | undefined;
   /** Figures of the last full build, for the logs and the bench. */
   lastBuild: { ms: number; facts: number; members: number; at: string } | undefined;
 
@@ -85,6 +90,7 @@ export class ProfileEngine {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    if (this.flushing) clearImmediate(this.flushing);
     await this.task?.stop();
     await this.work.catch(() => undefined);
   }
@@ -94,10 +100,38 @@ export class ProfileEngine {
     await this.rebuild().catch((err) => this.deps.log.error('profiles: nightly recompute failed', { err: String((err as Error)?.stack ?? err) }));
   }
 
-  /** One-ID changed these golden members: recomputed now (they are few: one merge, one split, one record). */
+  /**
+   * One-ID changed these golden members: recomputed just after, a slice at a time. An import tells
+   * of every record it adds; each member is then computed once per slice, and the event loop
+   * keeps serving between slices.
+   */
   membersChanged(goldenIds: readonly string[]): void {
     if (!this.built) return; // the build reads the directory as it is then
-    this.base.membersChanged(goldenIds, this.today());
+    for (const id of goldenIds) this.pending.add(id);
+    this.flushSoon();
+  }
+
+  private flushSoon(): void {
+    if (this.flushing || this.pending.size === 0) return;
+    this.flushing = setImmediate(() => {
+      this.flushing = undefined;
+      const slice: string[] = [];
+      for (const id of this.pending) {
+        slice.push(id);
+        this.pending.delete(id);
+        if (slice.length === MEMBERS_PER_SLICE) break;
+      }
+      this.base.membersChanged(slice, this.today());
+      this.flushSoon();
+    });
+  }
+
+  /** Recomputes the members One-ID changed that are still waiting (a read that must see them calls it). */
+  settle(): void {
+    if (this.pending.size === 0) return;
+    const all = [...this.pending];
+    this.pending.clear();
+    this.base.membersChanged(all, this.today());
   }
 
   /** Rebuilds every list from the databases and recomputes every member, then takes the place of the current base. */
@@ -118,6 +152,8 @@ export class ProfileEngine {
       const day = this.today();
       base.computeAll(day);
       this.base = base;
+      // Every member is computed as the directory is now: what was waiting is in.
+      this.pending.clear();
       for (const [feed, s] of seqs) this.seq.set(feed, s);
       this.built = true;
       const size = base.size();
@@ -179,6 +215,7 @@ export class ProfileEngine {
 
   /** A field of every member as a column (member numbers: `members()`); a `scores` field needs its key. */
   column(field: string, key?: string): Column | undefined {
+    this.settle();
     return this.base.columns.column(field, key);
   }
 

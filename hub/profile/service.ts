@@ -65,8 +65,11 @@ export async function memberTimeline(ctx: Ctx, id: string, scope: DataScope, rev
   const entries: TimelineEntry[] = (await ctx.profiles.timelineEntries(goldenId)).filter((e) => e.store === undefined || seesStore(scope, e.store));
   const recordIds = g.records.map((r) => r.id);
   for (const r of g.records) {
-    // A store registration is in the facts (its event); other sources' registrations are their records'.
-    if (r.source !== 'pos' && typeof r.profile.registeredAt === 'string') entries.push({ day: localDate(r.profile.registeredAt, 'Asia/Shanghai'), kind: 'registration', ref: r.id, source: r.id, channel: r.source });
+    // Every record's registration (a store's, a CRM's): seeded and imported members have no registration event.
+    if (typeof r.profile.registeredAt === 'string' && !Number.isNaN(Date.parse(r.profile.registeredAt))) {
+      const store = r.source === 'pos' ? r.profile.homeStoreId : undefined;
+      if (store === undefined || seesStore(scope, store)) entries.push({ day: localDate(r.profile.registeredAt, 'Asia/Shanghai'), kind: 'registration', ref: r.id, source: r.id, channel: r.source, ...(store ? { store } : {}) });
+    }
   }
   for (const l of g.links) entries.push({ day: localDate(l.at, 'Asia/Shanghai'), kind: 'merge', ref: `${l.a}+${l.b}`, note: `${l.a} + ${l.b} (${reveal ? l.key : maskKey(l.key)})` });
   for (const s of ctx.identity.splitsOf(recordIds)) entries.push({ day: localDate(s.at, 'Asia/Shanghai'), kind: 'split', ref: `split:${s.at}`, note: s.groups.map((grp) => grp.join(' + ')).join(' | ') });

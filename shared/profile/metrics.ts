@@ -54,7 +54,13 @@ const UNFOLLOW = new Set(['unfollow', 'wechat_unfollow']);
 const CHANNEL_NAMES = ['store', 'ecommerce', 'marketplace'] as const;
 const BP = 10_000;
 
-const share = (part: number, whole: number) => (whole > 0 ? Math.floor((part * BP) / whole) : 0);
+function share(part: number, whole: number): number {
+  return whole > 0 ? Math.floor((part * BP) / whole) : 0;
+}
+
+function addScore(m: Map<string, number>, k: string, v: number): void {
+  if (k !== '' && v !== 0) m.set(k, (m.get(k) ?? 0) + v);
+}
 
 /**
  * The profile of a golden member on `day` (YYYY-MM-DD) from its source ids' facts. Fields with
@@ -113,9 +119,6 @@ export function profileOf(sources: readonly SourceFacts[], attrs: ProfileAttribu
   const categories = new Map<string, number>();
   const brands = new Map<string, number>();
   const skus = new Map<string, number>();
-  const add = (m: Map<string, number>, k: string, v: number) => {
-    if (k !== '' && v !== 0) m.set(k, (m.get(k) ?? 0) + v);
-  };
   const inWindow = (d: number, n: number) => d > today - n && d <= today;
 
   for (const o of orders.values()) {
@@ -123,22 +126,24 @@ export function profileOf(sources: readonly SourceFacts[], attrs: ProfileAttribu
     const rs = refundsOf.get(o.id);
     let refundedCents = 0;
     let refundedItems = 0;
-    const lineCents = o.lines.map((l) => l.cents);
-    const lineQty = o.lines.map((l) => l.qty);
+    // What is left of each line after refunds: copied only for an order that has some.
+    let lineCents: number[] | undefined;
+    let lineQty: number[] | undefined;
     if (o.refundedInFull) {
       refundedCents = o.paidCents;
       refundedItems = o.items;
       refundCount++;
-      lineCents.fill(0);
-      lineQty.fill(0);
-    }
-    for (const r of rs ?? []) {
-      refundedCents += r.cents;
-      for (const l of r.lines) {
-        if (l.index >= lineQty.length) continue;
-        refundedItems += Math.min(l.qty, lineQty[l.index]!);
-        lineQty[l.index] = Math.max(0, lineQty[l.index]! - l.qty);
-        lineCents[l.index] = Math.max(0, lineCents[l.index]! - l.cents);
+    } else if (rs) {
+      lineCents = o.lines.map((l) => l.cents);
+      lineQty = o.lines.map((l) => l.qty);
+      for (const r of rs) {
+        refundedCents += r.cents;
+        for (const l of r.lines) {
+          if (l.index >= lineQty.length) continue;
+          refundedItems += Math.min(l.qty, lineQty[l.index]!);
+          lineQty[l.index] = Math.max(0, lineQty[l.index]! - l.qty);
+          lineCents[l.index] = Math.max(0, lineCents[l.index]! - l.cents);
+        }
       }
     }
     refundedCents = Math.min(refundedCents, o.paidCents);
@@ -146,13 +151,15 @@ export function profileOf(sources: readonly SourceFacts[], attrs: ProfileAttribu
     const net = o.paidCents - refundedCents;
     const netItems = o.items - Math.min(refundedItems, o.items);
     // A receipt refunded in full is no order any more; one paid wholly with points still is.
-    const fully = (o.refundedInFull || (rs !== undefined && refundedCents >= o.paidCents && netItems === 0));
-    if (fully) continue;
+    if (o.refundedInFull || (rs !== undefined && refundedCents >= o.paidCents && netItems === 0)) continue;
     count++;
     spend += net;
-    if (inWindow(o.day, 30)) (c30++, (s30 += net));
-    if (inWindow(o.day, 90)) (c90++, (s90 += net));
-    if (inWindow(o.day, 365)) (c365++, (s365 += net));
+    if (o.day <= today) {
+      const age = today - o.day;
+      if (age < 30) (c30++, (s30 += net));
+      if (age < 90) (c90++, (s90 += net));
+      if (age < 365) (c365++, (s365 += net));
+    }
     items += netItems;
     list += o.listCents;
     discount += o.discountCents;
@@ -165,20 +172,24 @@ export function profileOf(sources: readonly SourceFacts[], attrs: ProfileAttribu
       if (s) (s.n++, (s.last = Math.max(s.last, o.day)));
       else perStore.set(o.store, { n: 1, last: o.day });
     }
-    const distinct = new Set<string>();
     const age = today - o.day;
+    let firstSku: string | undefined;
+    let attach = false;
     for (let i = 0; i < o.lines.length; i++) {
       const l = o.lines[i]!;
-      const cents = lineCents[i]!;
-      const qty = lineQty[i]!;
-      if (qty > 0) distinct.add(l.sku);
+      const cents = lineCents ? lineCents[i]! : l.cents;
+      const qty = lineQty ? lineQty[i]! : l.qty;
+      if (qty > 0) {
+        if (firstSku === undefined) firstSku = l.sku;
+        else if (l.sku !== firstSku) attach = true;
+      }
       if (l.promo) promoCents += cents;
       else fullCents += cents;
-      add(categories, l.category, decayed(cents * 10, age));
-      add(brands, l.brand, decayed(cents * 10, age));
-      add(skus, l.sku, decayed(qty * 1000, age));
+      addScore(categories, l.category, decayed(cents * 10, age));
+      addScore(brands, l.brand, decayed(cents * 10, age));
+      addScore(skus, l.sku, decayed(qty * 1000, age));
     }
-    if (distinct.size > 1) attached++;
+    if (attach) attached++;
   }
   // A refund whose order this member does not have (another person's receipt, or not arrived yet) still takes its money back.
   for (const r of orphanRefunds) {

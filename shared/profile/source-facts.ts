@@ -17,9 +17,32 @@ export function dayNumber(date: string): number {
   return Math.floor(Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / 86_400_000);
 }
 
+const DAY_STRINGS = new Map<number, string>();
+
 /** @example dayString(dayNumber('2026-11-30')) // '2026-11-30' */
 export function dayString(day: number): string {
-  return new Date(day * 86_400_000).toISOString().slice(0, 10);
+  // A cache, not state: a million profiles name the same few thousand days.
+  let s = DAY_STRINGS.get(day);
+  if (s === undefined) {
+    s = new Date(day * 86_400_000).toISOString().slice(0, 10);
+    if (DAY_STRINGS.size < 100_000) DAY_STRINGS.set(day, s);
+  }
+  return s;
+}
+
+const POOL = new Map<string, string>();
+/** Most distinct values in the pool; past it new values are kept as they are (a memory bound, not a limit). */
+const POOL_MAX = 2_000_000;
+
+/**
+ * One copy of a repeated string (SKU, category, store, reason): ten million facts name a few
+ * thousand of them, and each parsed document brings its own copy. A cache: it changes no result.
+ */
+export function intern(s: string): string {
+  const had = POOL.get(s);
+  if (had !== undefined) return had;
+  if (POOL.size < POOL_MAX) POOL.set(s, s);
+  return s;
 }
 
 export const CHANNEL_STORE = 0;
@@ -149,9 +172,9 @@ export function factOfDocument(doc: Record<string, unknown>, timeZone: string): 
       if (!day || !Array.isArray(doc.lines)) return undefined;
       const coupons = Array.isArray(doc.coupons) ? doc.coupons.length : 0;
       const lines = (doc.lines as Record<string, unknown>[]).map((l): LineFact => ({
-        sku: str(l.sku) ?? '',
-        category: str(l.category) ?? '',
-        brand: str(l.brand) ?? '',
+        sku: intern(str(l.sku) ?? ''),
+        category: intern(str(l.category) ?? ''),
+        brand: intern(str(l.brand) ?? ''),
         qty: int(l.qty),
         cents: int(l.payableCents),
         promo: int(l.discountCents) > 0 || coupons > 0,
@@ -163,7 +186,7 @@ export function factOfDocument(doc: Record<string, unknown>, timeZone: string): 
         day: dayNumber(day),
         channel: CHANNEL_STORE,
         market: '',
-        store: str(doc.storeId) ?? '',
+        store: intern(str(doc.storeId) ?? ''),
         listCents: list,
         discountCents: Math.max(0, list - paid),
         paidCents: paid,
@@ -186,7 +209,7 @@ export function factOfDocument(doc: Record<string, unknown>, timeZone: string): 
       const at = str(doc.at);
       if (!day || !at) return undefined;
       const expiresOn = str(doc.expiresOn);
-      return { source, kind: 'points', fact: { id: ownId, delta: int(doc.delta), reason: str(doc.reason) ?? '', atMs: Date.parse(at), day, ...(expiresOn ? { expiresOn } : {}) } };
+      return { source, kind: 'points', fact: { id: ownId, delta: int(doc.delta), reason: intern(str(doc.reason) ?? ''), atMs: Date.parse(at), day: intern(day), ...(expiresOn ? { expiresOn: intern(expiresOn) } : {}) } };
     }
     case 'coupon': {
       const code = str(doc.code);
@@ -203,7 +226,7 @@ export function factOfDocument(doc: Record<string, unknown>, timeZone: string): 
     case 'event': {
       const day = str(doc.day);
       if (!day) return undefined;
-      return { source, kind: 'event', fact: { id: ownId, kind: str(doc.kind) ?? '', day: dayNumber(day), store: str(doc.storeId) ?? '' } };
+      return { source, kind: 'event', fact: { id: ownId, kind: intern(str(doc.kind) ?? ''), day: dayNumber(day), store: intern(str(doc.storeId) ?? '') } };
     }
     case 'consent': {
       const channel = str(doc.channel);
@@ -246,7 +269,7 @@ export function factOfOnlineOrder(order: Record<string, unknown>, timeZone: stri
   const { channel, market } = onlineChannel(id);
   const discount = int(order.discountCents);
   const lines = Array.isArray(order.lines)
-    ? (order.lines as Record<string, unknown>[]).map((l): LineFact => ({ sku: str(l.sku) ?? '', category: str(l.category) ?? '', brand: str(l.brand) ?? '', qty: int(l.qty), cents: int(l.qty) * int(l.unitPriceCents), promo: discount > 0 }))
+    ? (order.lines as Record<string, unknown>[]).map((l): LineFact => ({ sku: intern(str(l.sku) ?? ''), category: intern(str(l.category) ?? ''), brand: intern(str(l.brand) ?? ''), qty: int(l.qty), cents: int(l.qty) * int(l.unitPriceCents), promo: discount > 0 }))
     : [];
   const paid = int(order.paidCents);
   // The lines' cents are list prices: scale them to what was paid, so scores count money spent.
@@ -275,19 +298,18 @@ export function factOfOnlineOrder(order: Record<string, unknown>, timeZone: stri
 export function addFact(facts: SourceFacts, f: SourceFact): boolean {
   switch (f.kind) {
     case 'order':
-      return addOnce((facts.orders ??= []), f.fact, f.fact.id);
+      return has(facts.orders, f.fact.id) ? false : ((facts.orders = append(facts.orders, f.fact)), true);
     case 'refund':
-      return addOnce((facts.refunds ??= []), f.fact, f.fact.id);
+      return has(facts.refunds, f.fact.id) ? false : ((facts.refunds = append(facts.refunds, f.fact)), true);
     case 'points':
-      return addOnce((facts.points ??= []), f.fact, f.fact.id);
+      return has(facts.points, f.fact.id) ? false : ((facts.points = append(facts.points, f.fact)), true);
     case 'event':
-      return addOnce((facts.events ??= []), f.fact, f.fact.id);
+      return has(facts.events, f.fact.id) ? false : ((facts.events = append(facts.events, f.fact)), true);
     case 'consent':
-      return addOnce((facts.consents ??= []), f.fact, f.fact.id);
+      return has(facts.consents, f.fact.id) ? false : ((facts.consents = append(facts.consents, f.fact)), true);
     case 'coupon': {
-      const list = (facts.coupons ??= []);
-      const cur = list.find((c) => c.code === f.fact.code);
-      if (!cur) return list.push({ ...f.fact }), true;
+      const cur = facts.coupons?.find((c) => c.code === f.fact.code);
+      if (!cur) return (facts.coupons = append(facts.coupons, { ...f.fact })), true;
       let changed = false;
       if (f.fact.issued !== undefined && cur.issued === undefined) (cur.issued = f.fact.issued), (changed = true);
       if (f.fact.redeemed !== undefined && cur.redeemed === undefined) (cur.redeemed = f.fact.redeemed), (cur.orderId = f.fact.orderId ?? ''), (changed = true);
@@ -296,10 +318,17 @@ export function addFact(facts: SourceFacts, f: SourceFact): boolean {
   }
 }
 
-function addOnce<T extends { id: string }>(list: T[], fact: T, id: string): boolean {
-  for (const x of list) if (x.id === id) return false;
-  list.push(fact);
-  return true;
+function has(list: readonly { id: string }[] | undefined, id: string): boolean {
+  if (list) for (const x of list) if (x.id === id) return true;
+  return false;
+}
+
+/**
+ * A copy of the list with one more: exactly as long as it needs to be. An array grown by push
+ * keeps room for 16 more, which over ten million facts is most of the memory the lists take.
+ */
+function append<T>(list: readonly T[] | undefined, x: T): T[] {
+  return list ? [...list, x] : [x];
 }
 
 /** How many facts a source holds (the bench and the start log count them). */

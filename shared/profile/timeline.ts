@@ -35,7 +35,8 @@ export function timelineKey(e: TimelineEntry): string {
 }
 
 /**
- * The entries the facts of a member's source ids give.
+ * The entries the facts of a member's source ids give (registrations come from the member's
+ * records, one per record of any source: hub/profile/service.ts).
  *
  * @example factsTimeline([{ source: 'pos:M1', facts }]) // [{ day, kind: 'purchase', ref: 'order:…', cents }, …]
  */
@@ -50,7 +51,6 @@ export function factsTimeline(lists: readonly { source: string; facts: SourceFac
       if (c.issued !== undefined) out.push({ day: dayString(c.issued), kind: 'coupon_issued', ref: `coupon:${c.code}`, source, note: c.code });
       if (c.redeemed !== undefined) out.push({ day: dayString(c.redeemed), kind: 'coupon_redeemed', ref: `redeem:${c.code}`, source, note: c.code });
     }
-    for (const e of facts.events ?? []) if (e.kind === 'register') out.push({ day: dayString(e.day), kind: 'registration', ref: e.id, source, store: e.store });
   }
   return out;
 }

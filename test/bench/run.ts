@@ -7,9 +7,10 @@ import { benchFuzz, fuzzMarkdown } from './fuzz-bench.ts';
 import { benchGuide } from './guide-bench.ts';
 import { benchDashboard } from './dashboard-bench.ts';
 import { benchSegments } from './segments-bench.ts';
+import { benchProfiles } from './profiles-bench.ts';
 
 /**
- * `npm run bench [-- edge|guide|hub|one-id|scope|fuzz|chaos|dashboard|segments]`: runs the benchmarks (all but fuzz, chaos and dashboard by default) and prints a Markdown
+ * `npm run bench [-- edge|guide|hub|one-id|scope|fuzz|chaos|dashboard|profiles|segments]`: runs the benchmarks (all but fuzz, chaos and dashboard by default) and prints a Markdown
  * report for docs/benchmarks.md. Wall-clock figures are reported, never asserted: CI does not
  * run this.
  */
@@ -27,6 +28,33 @@ if (only === 'chaos') await reportChaos();
 if (only === 'dashboard') await reportDashboard();
 // Eight million synthetic members take a while to fill: not part of the default run (BENCH_SEGMENT_SIZES, BENCH_SEGMENT_RUNS).
 if (only === 'segments') await reportSegments();
+// A million golden members and ten million facts in process, then a start from CouchDB at 50,000 (BENCH_PROFILE_MEMBERS, BENCH_PROFILE_FACTS, BENCH_PROFILE_START_MEMBERS).
+if (only === 'profiles') await reportProfiles();
+
+async function reportProfiles() {
+  const r = await benchProfiles();
+  const f = (n: number, d = 1) => n.toFixed(d);
+  const n = (x: number) => x.toLocaleString('en');
+  console.log(
+    [
+      `### Member profiles (${n(r.members)} golden members, ${n(r.facts)} synthetic facts fed in process: orders, refunds, points, coupons, events over two years; ${n(r.factsHeld)} held after duplicates)`,
+      '',
+      '| measure | value | goal |',
+      '| --- | ---: | --- |',
+      `| full recompute: lists rebuilt from the facts | ${f(r.loadSeconds)} s | |`,
+      `| full recompute: every member's profile computed into the columns | ${f(r.computeSeconds)} s | |`,
+      `| full recompute, total | ${f(r.loadSeconds + r.computeSeconds)} s | ≤ 120 s |`,
+      `| baseline: the same facts generated and summed, nothing kept | ${f(r.baselineScanSeconds)} s | |`,
+      `| peak memory (max RSS of the process) | ${n(Math.round(r.peakRssMb))} MB | ≤ 4,096 MB |`,
+      `| heap used after the recompute${r.factsHeapMb !== undefined ? ` (of which the fact lists ${n(Math.round(r.factsHeapMb))} MB)` : ''}; typed columns | ${n(Math.round(r.heapUsedMb))} MB; ${n(Math.round(r.columnsMb))} MB | |`,
+      `| one new fact, incremental update: p50 / p99 (${n(r.incremental.n)} updates) | ${f(r.incremental.p50, 3)} / ${f(r.incremental.p99, 3)} ms | p99 ≤ 5 ms |`,
+      `| baseline: filing the fact only, p50 / p99 | ${f(r.baselineFile.p50, 3)} / ${f(r.baselineFile.p99, 3)} ms | |`,
+      `| start from CouchDB: ${n(r.start.members)} members, ${n(r.start.docs)} documents in hub-facts read and every member computed | ${f(r.start.rebuildSeconds)} s | |`,
+      '',
+      `- loading those ${n(r.start.docs)} documents into hub-facts (setup, not measured): ${f(r.start.loadDbSeconds, 0)} s`,
+    ].join('\n'),
+  );
+}
 
 async function reportGuide() {
   const r = await benchGuide();

@@ -20,6 +20,7 @@ import { listTemplates } from '../../rules.ts';
 import { IssuedNotice, IssueToMemberForm } from './coupon-issue.tsx';
 import { goldenById, personalView, recordIdentities, SuggestionTable } from '../one-id-parts.tsx';
 import { PrivacyPanel, privacyOf } from './member-privacy.tsx';
+import { MetricsPanel, metricsOf } from './member-metrics.tsx';
 
 /** The time zone the admin API's member summary uses (GET /admin/v1/members/:id). */
 const SUMMARY_TIME_ZONE = 'Asia/Shanghai';
@@ -209,13 +210,14 @@ export function memberPages(ctx: HubContext) {
       const member = (await memberInScope(ctx.members, scope, asked)) ? await ctx.members.summary(asked, SUMMARY_TIME_ZONE, now) : undefined;
       await ctx.audit.record({ actor: { kind: actor.kind, name: actor.name }, method: 'GET', route: c.req.routePath, target: asked, status: member ? 200 : 404, ...clientAddress(c) });
       if (!member) throw new AppError('member_not_found', `no member ${asked}`);
-      const [profile, docs, stores, golden, privacy] = await Promise.all([
+      const [profile, docs, stores, golden, privacy, metrics] = await Promise.all([
         ctx.members.memberDoc(member.id) as Promise<MemberDoc | undefined>,
         ctx.members.docsOf(member.id),
         ctx.members.relevantStores(member.id).then((ids) => ids.filter((id) => seesStore(scope, id))),
         // One-ID is HQ's: not shown to an operator with a scope.
         mayCall(actor, 'GET /identity/members/:id') && scope.node === null ? goldenOf(ctx, member.id) : undefined,
         privacyOf(ctx, member.id),
+        metricsOf(ctx, member.id, scope, can(actor, 'members:reveal_pii')),
       ]);
       const templates = mayCall(actor, 'POST /coupons') ? await listTemplates(ctx.couch) : [];
       const reveal = can(actor, 'members:reveal_pii');
@@ -280,6 +282,7 @@ export function memberPages(ctx: HubContext) {
               )}
             </Panel>
           </div>
+          <MetricsPanel t={t} metrics={metrics} />
           <Panel title={t('members.ledger', { n: ledger.length })} id="ledger">
             <Table
               label={t('members.ledger', { n: ledger.length })}
