@@ -29,6 +29,9 @@ export const ERRORS = {
   incident_not_found: 404,
   /** A tag rule the hub does not have. */
   tag_rule_not_found: 404,
+  segment_not_found: 404,
+  snapshot_not_found: 404,
+  export_not_found: 404,
   member_exists: 409,
   identity_taken: 409,
   receipt_conflict: 409,
@@ -44,6 +47,8 @@ export const ERRORS = {
   tag_rule_exists: 409,
   /** A change to the loyalty rules or a coupon template made from a version that is no longer current; nothing was written. */
   stale_version: 409,
+  segment_in_use: 409,
+  export_not_ready: 409,
   enrollment_code_expired: 410,
   body_too_large: 413,
   headers_too_large: 431,

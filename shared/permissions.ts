@@ -56,8 +56,8 @@ export const DEFAULT_ROLES: readonly Role[] = [
   },
   {
     id: 'store_manager',
-    title: "Store manager: their stores' members, sales and fleet rows, resolves their incidents",
-    permissions: ['stores:read', 'fleet:read', 'members:read', 'members:consent', 'sales:read', 'incidents:read', 'incidents:resolve'],
+    title: "Store manager: their stores' members, sales and fleet rows, resolves their incidents, reads and exports segments within their scope",
+    permissions: ['stores:read', 'fleet:read', 'members:read', 'members:consent', 'sales:read', 'incidents:read', 'incidents:resolve', 'segments:read'],
   },
   { id: 'field_engineer', title: 'Field engineer: stores, enrollment codes, fleet; no member data', permissions: ['stores:read', 'stores:write', 'fleet:read'] },
 ];
@@ -152,6 +152,25 @@ export const ADMIN_ROUTES: ReadonlyMap<string, RouteRule> = new Map<string, Rout
   ['GET /tags/rules/:code/preview', { permission: 'tags:read' }],
   // A draft's preview is part of editing it (and a POST: analysts write nothing).
   ['POST /tags/preview', { permission: 'tags:write' }],
+  // Segments (issue 12, decision 023): marketers and admins write (and count the rule they edit),
+  // analysts and store managers read, count saved segments and export, each within their scope.
+  ['GET /segments', { permission: 'segments:read' }],
+  ['POST /segments', { permission: 'segments:write' }],
+  ['POST /segments/count', { permission: 'segments:write' }],
+  ['GET /segments/exports', { permission: 'segments:read' }],
+  ['GET /segments/exports/:job', { permission: 'segments:read' }],
+  ['GET /segments/exports/:job/file', { permission: 'segments:read', personal: true }],
+  ['GET /segments/:id', { permission: 'segments:read' }],
+  ['GET /segments/:id/versions', { permission: 'segments:read' }],
+  ['PUT /segments/:id', { permission: 'segments:write' }],
+  ['POST /segments/:id/retire', { permission: 'segments:write' }],
+  ['DELETE /segments/:id', { permission: 'segments:write' }],
+  ['GET /segments/:id/members', { permission: 'segments:read', personal: true }],
+  ['GET /segments/:id/count', { permission: 'segments:read' }],
+  ['GET /segments/:id/export', { permission: 'segments:read', personal: true }],
+  ['GET /segments/:id/snapshots', { permission: 'segments:read' }],
+  ['POST /segments/:id/snapshots', { permission: 'segments:write' }],
+  ['GET /segments/:id/snapshots/:snap', { permission: 'segments:read' }],
 ]);
 
 /**

@@ -18,6 +18,7 @@ export const SCREENS: readonly { href: string; label: MessageKey; route?: string
   { href: '/console/loyalty', label: 'nav.loyalty', route: 'GET /rules' },
   { href: '/console/tags', label: 'nav.tags', route: 'GET /tags/rules' },
   { href: '/console/operators', label: 'nav.operators', route: 'GET /operators' },
+  { href: '/console/segments', label: 'nav.segments', route: 'GET /segments' },
   { href: '/console/audit', label: 'nav.audit', route: 'GET /audit' },
 ];
 

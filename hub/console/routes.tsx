@@ -22,6 +22,7 @@ import { operatorPages } from './pages/operators.tsx';
 import { sessionPages } from './pages/session.tsx';
 import { storePages } from './pages/stores.tsx';
 import { tagPages } from './pages/tags.tsx';
+import { segmentPages } from './pages/segments.tsx';
 
 /** The console's own files and ECharts' browser build, from node_modules: no CDN, no build step. */
 const STATIC: ReadonlyMap<string, { file: URL; type: string }> = new Map([
@@ -93,5 +94,6 @@ export function consoleRoutes(ctx: HubContext, flows: SessionFlows) {
   app.route('/', couponIssuePages(ctx));
   app.route('/', cataloguePages(ctx));
   app.route('/', tagPages(ctx));
+  app.route('/', segmentPages(ctx));
   return app;
 }

@@ -35,6 +35,11 @@ export const DB = {
    * per member per month (`th:<golden id>:<YYYY-MM>`), events appended as tags change.
    */
   tagHistory: 'hub-tag-history',
+  /**
+   * Segments (decision 023): `seg:<id>` the current version, `seg-v:<id>@<n>` each version,
+   * `snap:<segment>:<id>` a snapshot's header and `snapc:<snapshot>:<n>` its members in chunks.
+   */
+  segments: 'hub-segments',
 } as const;
 
 export const CENTRAL_DBS = Object.values(DB);

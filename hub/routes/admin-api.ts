@@ -7,6 +7,7 @@ import { dashboardRoutes } from '../dashboard/routes.ts';
 import { privacyRoutes } from '../privacy/routes.ts';
 import { profileRoutes } from '../profile/routes.ts';
 import { profileStatusRoutes } from '../profile/status-routes.ts';
+import { segmentRoutes } from '../segments/routes.ts';
 import { adminRoutes } from './admin.ts';
 import { identityRoutes } from './identity.ts';
 import { loyaltyRoutes } from './loyalty.ts';
@@ -29,6 +30,7 @@ export function adminApiRoutes(ctx: HubContext) {
   api.route('/', privacyRoutes(ctx));
   api.route('/', profileRoutes(ctx));
   api.route('/', profileStatusRoutes(ctx));
+  api.route('/', segmentRoutes(ctx));
   api.route('/', identityRoutes(ctx));
   api.route('/', operatorAdminRoutes(ctx));
   api.route('/', catalogueAdminRoutes(ctx));

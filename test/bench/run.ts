@@ -6,11 +6,12 @@ import { benchScope } from './scope-bench.ts';
 import { benchFuzz, fuzzMarkdown } from './fuzz-bench.ts';
 import { benchGuide } from './guide-bench.ts';
 import { benchDashboard } from './dashboard-bench.ts';
+import { benchSegments } from './segments-bench.ts';
 import { benchProfiles } from './profiles-bench.ts';
 import { benchTagRules, tagBenchMarkdown } from './tag-rules-bench.ts';
 
 /**
- * `npm run bench [-- edge|guide|hub|one-id|scope|tags|fuzz|chaos|dashboard|profiles]`: runs the benchmarks (all but fuzz, chaos and dashboard by default) and prints a Markdown
+ * `npm run bench [-- edge|guide|hub|one-id|scope|tags|fuzz|chaos|dashboard|profiles|segments]`: runs the benchmarks (all but fuzz, chaos and dashboard by default) and prints a Markdown
  * report for docs/benchmarks.md. Wall-clock figures are reported, never asserted: CI does not
  * run this.
  */
@@ -27,6 +28,8 @@ if (only === 'fuzz') await reportFuzz();
 if (only === 'chaos') await reportChaos();
 // A million members and five million facts are loaded first: long, and not part of the default run (BENCH_DASH_MEMBERS, BENCH_DASH_FACTS).
 if (only === 'dashboard') await reportDashboard();
+// Eight million synthetic members take a while to fill: not part of the default run (BENCH_SEGMENT_SIZES, BENCH_SEGMENT_RUNS).
+if (only === 'segments') await reportSegments();
 // A million golden members and ten million facts in process, then a start from CouchDB at 50,000 (BENCH_PROFILE_MEMBERS, BENCH_PROFILE_FACTS, BENCH_PROFILE_START_MEMBERS).
 if (only === 'profiles') await reportProfiles();
 
@@ -146,6 +149,23 @@ async function reportHub() {
       `- CPU while the offline receipts came in: the hub ${f(r.offline.hubCpuSeconds)} s, its database ${f(r.offline.databaseCpuSeconds)} s`,
       `- setup, not measured against a goal: seeding the ${r.enroll.members.toLocaleString('en')} members at the hub ${f(r.enroll.seedSeconds, 0)} s; the hub's replica bundle for the store (built in the background) ready ${f(r.enroll.bundleSeconds, 0)} s after`,
       `- ${r.fleet.stores} store nodes on this machine, one hub (hub process + its embedded database): idle ${f(r.fleet.idleCpu * 100)}% of a core, ${f(r.fleet.idleRssMb, 0)} MB; with every store selling (${f(r.fleet.receiptsPerSecond)} receipts/s in all) ${f(r.fleet.loadCpu * 100)}% of a core (the hub ${f(r.fleet.loadHubCpu * 100)}%, its database ${f((r.fleet.loadCpu - r.fleet.loadHubCpu) * 100)}%), ${f(r.fleet.loadRssMb, 0)} MB; largest lag afterwards ${r.fleet.maxLagDocs} documents`,
+    ].join('\n'),
+  );
+}
+
+async function reportSegments() {
+  const r = await benchSegments();
+  const f = (n: number, d = 1) => n.toFixed(d);
+  const n = (x: number) => x.toLocaleString('en');
+  console.log(
+    [
+      `### Segment count (a 5-condition rule: age between, gender in, spend365 ≥, tags contain any, home store within a region; ${r.runs} runs each, interleaved with the baseline)`,
+      '',
+      '| members | matched | count p50 ms | count p95 ms | baseline p50 ms | baseline p95 ms | p50 ratio | goal |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+      ...r.rows.map((x) => `| ${n(x.members)} | ${n(x.matched)} | ${f(x.count.p50)} | ${f(x.count.p95)} | ${f(x.baseline.p50)} | ${f(x.baseline.p95)} | ${f(x.count.p50 / x.baseline.p50)} | ${x.members <= 1_000_000 ? '≤ 200 ms' : '≤ 1,000 ms'} |`),
+      '',
+      `- baseline: one plain loop summing one Int32Array column over every member; the columns (${r.rows.map((x) => `${f(x.columnBytes / 1e6, 0)} MB`).join(', ')}) filled synthetically in ${r.rows.map((x) => `${f(x.fillMs / 1000)} s`).join(', ')} (setup, not measured)`,
     ].join('\n'),
   );
 }

@@ -82,3 +82,47 @@
   };
   setTimeout(tick, 500);
 })();
+
+// The segment editor: counts the rule as it changes (the form posted as it is, CSRF field and
+// all, to /console/segments/count, which answers JSON when asked). Without scripts the Count
+// button does the same with a page.
+(function () {
+  var form = document.getElementById('segment-form');
+  var out = document.getElementById('segment-count');
+  if (!form || !out || !form.getAttribute('data-count-url')) return;
+  var timer = null;
+  var asked = 0;
+  function count() {
+    var mine = ++asked;
+    fetch(form.getAttribute('data-count-url'), {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(new FormData(form)),
+      credentials: 'same-origin',
+    })
+      .then(function (res) {
+        return res.json().then(function (body) {
+          return { ok: res.ok, body: body };
+        });
+      })
+      .then(function (r) {
+        if (mine !== asked) return;
+        if (r.ok && typeof r.body.count === 'number') {
+          out.textContent = out.getAttribute('data-template').replace('{count}', r.body.count.toLocaleString()).replace('{of}', r.body.of.toLocaleString());
+          out.removeAttribute('data-invalid');
+        } else {
+          out.setAttribute('data-invalid', 'true');
+          out.textContent = r.body && r.body.errors ? Object.keys(r.body.errors).map(function (k) { return r.body.errors[k]; }).join('; ') : '…';
+        }
+      })
+      .catch(function () {});
+  }
+  form.addEventListener('input', function () {
+    clearTimeout(timer);
+    timer = setTimeout(count, 350);
+  });
+  form.addEventListener('change', function () {
+    clearTimeout(timer);
+    timer = setTimeout(count, 150);
+  });
+})();
