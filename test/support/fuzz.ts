@@ -1093,10 +1093,12 @@ export async function setupHub(): Promise<HubSetup> {
         const pushed = req.route.includes(' /couch/') || /\/(consent|erase)$/.test(req.route);
         if (!/\/imports|\/identity\/|\/one-id\/|\/split$/.test(req.route) && !pushed) return;
         // What a store pushes is ingested after the answer, and a registration then reaches
-        // One-ID: wait for the ingest to catch up with the store (the fleet view's lag).
+        // One-ID: wait for the ingest to catch up with every store (the fleet view's lag). Every
+        // store, not only S001: an erasure of S002's member writes into S002's database, whose
+        // ingest then changed One-ID's records under the next, refused, request (full suite run).
         for (let i = 0; i < 100 && pushed; i++) {
-          const row = ((await adminGet('/fleet')).stores as { storeId: string; lag?: { notIngested?: number } }[]).find((x) => x.storeId === 'S001');
-          if (row?.lag?.notIngested === 0) break;
+          const rows = (await adminGet('/fleet')).stores as { storeId: string; lag?: { notIngested?: number } }[];
+          if (rows.every((x) => x.lag?.notIngested === 0)) break;
           await new Promise((r) => setTimeout(r, 100));
         }
         const id = (res.json as { import?: { id?: unknown } } | undefined)?.import?.id;
