@@ -2,6 +2,7 @@ import { docId } from './doc-ids.ts';
 import { memberKeys } from './identity-keys.ts';
 import { priceCheckout, type PricedCheckout } from './loyalty/checkout.ts';
 import { earnedLineRefusal, earningDayRefusal, type ProductAttributes } from './loyalty/earning-checks.ts';
+import { inBirthdayMonth } from './loyalty/earning.ts';
 import type { SpendFact } from './loyalty/tiers.ts';
 import { heldTier } from './loyalty/tier-life.ts';
 import { birthdayPointsRefusal, giftCouponRefusal, type GiftEvidence } from './loyalty/gift-checks.ts';
@@ -132,13 +133,14 @@ function orderRefusal(o: OrderDoc, ev: FactEvidence): string | undefined {
       continue;
     }
     const birthday = o.birthdayMonth && o.memberId !== undefined ? (ev.member(ev.canonical(o.memberId)) ?? ev.member(o.memberId))?.birthday : undefined;
-    if (o.birthdayMonth && birthday?.slice(5, 7) !== o.day.slice(5, 7)) return `${o.memberId}'s birthday month is not ${o.day.slice(0, 7)}`;
+    const birthMonth = birthday === undefined ? undefined : Number(birthday.slice(5, 7));
+    if (o.birthdayMonth && !inBirthdayMonth(birthMonth, o.day)) return `${o.memberId}'s birthday month is not ${o.day.slice(0, 7)}`;
     const priced = priceCheckout({
       // Lines a gift coupon put on the receipt are put there again by pricing.
       lines: o.lines.flatMap((l) => (l.giftOf !== undefined ? [] : [{ sku: l.sku, category: l.category, brand: l.brand, qty: l.qty, unitPrice: l.unitPriceCents }])),
       coupons,
       pointsToRedeem: o.pointsRedeemed,
-      ...(o.memberId !== undefined ? { member: { id: o.memberId, tier, balance: Number.MAX_SAFE_INTEGER, birthday } } : {}),
+      ...(o.memberId !== undefined ? { member: { id: o.memberId, tier, balance: Number.MAX_SAFE_INTEGER, birthMonth } } : {}),
       storeId: o.storeId,
       now: o.at,
       day: o.day,

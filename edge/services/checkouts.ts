@@ -5,7 +5,7 @@ import { priceRefund } from '../../shared/loyalty/refund.ts';
 import { clawbackVestsOn, vestingDayFor } from '../../shared/loyalty/vesting.ts';
 import type { CheckoutBody, RefundBody } from '../../shared/schemas/api.ts';
 import { withMaster } from '../../shared/products/catalog.ts';
-import { MemberDocSchema, OrderDocSchema, RefundDocSchema, type AnyDoc, type OrderDoc, type RefundDoc } from '../../shared/schemas/documents.ts';
+import { OrderDocSchema, RefundDocSchema, type AnyDoc, type OrderDoc, type RefundDoc } from '../../shared/schemas/documents.ts';
 import { getDoc, moment, type EdgeContext } from '../context.ts';
 import type { CouponReason } from '../../shared/coupons.ts';
 import { ledgerEntry, requireMember } from './members.ts';
@@ -61,7 +61,7 @@ export async function checkout(ctx: EdgeContext, terminalId: string, body: Check
       lines: products.size > 0 ? body.lines.map((l) => withMaster(l, products)) : body.lines,
       coupons: (body.couponCodes ?? []).map((code) => ({ code, coupon: index.coupon(code), redeemed: index.redemptions.has(code) })),
       pointsToRedeem: body.pointsToRedeem ?? 0,
-      ...(memberId ? { member: { id: memberId, tier: index.tier(memberId, today), balance: index.points(memberId, today), birthday: await birthdayFor(ctx, memberId) } } : {}),
+      ...(memberId ? { member: { id: memberId, tier: index.tier(memberId, today), balance: index.points(memberId, today), birthMonth: index.members.get(memberId)?.birthMonth } } : {}),
       storeId: ctx.storeId,
       now,
       day: today,
@@ -117,16 +117,6 @@ export async function checkout(ctx: EdgeContext, terminalId: string, body: Check
     if (memberId) ctx.hub?.noteSpent(memberId, p.pointsRedeemed);
     return { status: 201 as const, checkout: { ...checkoutView(order), benefits: benefitsFor(ctx, after?.tier) } };
   });
-}
-
-/**
- * The member's birthday, read from the profile the replica holds, only while the rules have a
- * birthday-month multiplier (the index keeps no birthdays: 100,000 members' worth of memory).
- */
-async function birthdayFor(ctx: EdgeContext, memberId: string): Promise<string | undefined> {
-  if (!ctx.live.index.rules.earning?.birthdayMonth) return undefined;
-  const m = MemberDocSchema.safeParse(await getDoc(ctx, docId.member(memberId)));
-  return m.success && m.data.erasedAt === undefined ? m.data.birthday : undefined;
 }
 
 /**

@@ -13,8 +13,8 @@ export interface CheckoutInput {
   /** Coupons in the order the cashier scanned them; `undefined` where the code is unknown. */
   coupons: readonly { code: string; coupon: Coupon | undefined; redeemed: boolean }[];
   pointsToRedeem: number;
-  /** `birthday`: for the rules' birthday-month multiplier, when the pricing side knows it. */
-  member?: { id: string; tier: TierRule; balance: number; birthday?: string | undefined };
+  /** `birthMonth` (1-12): for the rules' birthday-month multiplier, when the pricing side knows it. */
+  member?: { id: string; tier: TierRule; balance: number; birthMonth?: number | undefined };
   storeId: string;
   now: string;
   /** The store-local day of `now`: earning rules are judged on it (absent: the UTC date of `now`). */
@@ -128,7 +128,7 @@ export function priceCheckout(input: CheckoutInput): { ok: true; value: PricedCh
     return o;
   });
   const earned = member
-    ? earnReceipt(rules, lines, { storeId: input.storeId, day: input.day ?? input.now.slice(0, 10), tier: member.tier, birthday: member.birthday })
+    ? earnReceipt(rules, lines, { storeId: input.storeId, day: input.day ?? input.now.slice(0, 10), tier: member.tier, birthMonth: member.birthMonth })
     : { points: 0 };
   return {
     ok: true,

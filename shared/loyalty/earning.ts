@@ -33,8 +33,8 @@ export interface EarnContext {
   /** The receipt's store-local day (YYYY-MM-DD): date ranges, member day and birthday month are judged on it. */
   day: string;
   tier: TierRule;
-  /** The member's birthday as the pricing side holds it; absent: no birthday multiplier. */
-  birthday?: string | undefined;
+  /** The member's month of birth (1-12) as the pricing side holds it; absent: no birthday multiplier. */
+  birthMonth?: number | undefined;
 }
 
 export interface Earned {
@@ -74,8 +74,8 @@ export function lineRatePct(earning: Earning | undefined, line: Omit<EarnLine, '
   return best < 0 ? 100 : best;
 }
 
-/** The store-local month of `day` is the month of `birthday` (both YYYY-MM-DD). */
-export const inBirthdayMonth = (birthday: string | undefined, day: string) => birthday !== undefined && birthday.slice(5, 7) === day.slice(5, 7);
+/** The store-local month of `day` (YYYY-MM-DD) is the member's month of birth. */
+export const inBirthdayMonth = (birthMonth: number | undefined, day: string) => birthMonth !== undefined && birthMonth === Number(day.slice(5, 7));
 
 /**
  * Points a receipt earns (the order above), before the caller records them.
@@ -93,7 +93,7 @@ export function earnReceipt(rules: LoyaltyRules, lines: readonly EarnLine[], ctx
     let weighted = 0n;
     for (const l of lines) if (l.payableCents > 0) weighted += BigInt(l.payableCents) * BigInt(lineRatePct(earning, l, ctx.storeId, ctx.day));
     const memberDay = earning.memberDay && earning.memberDay.daysOfMonth.includes(Number(ctx.day.slice(8, 10))) ? earning.memberDay.multiplierPct : 100;
-    birthdayMonth = earning.birthdayMonth !== undefined && inBirthdayMonth(ctx.birthday, ctx.day);
+    birthdayMonth = earning.birthdayMonth !== undefined && inBirthdayMonth(ctx.birthMonth, ctx.day);
     const birthday = birthdayMonth ? earning.birthdayMonth!.multiplierPct : 100;
     const numerator = weighted * BigInt(rules.earn.pointsPerYuan) * BigInt(ctx.tier.multiplierPct) * BigInt(memberDay) * BigInt(birthday);
     points = Number(numerator / 10_000_000_000n);

@@ -95,9 +95,9 @@ describe('member day and birthday month', () => {
   it('2× on the 8th, 1.5× in the birthday month, both multiply with the tier', () => {
     expect(earnReceipt(rules, line, { storeId: STORE, day: '2026-11-07', tier: L1 }).points).toBe(100);
     expect(earnReceipt(rules, line, { storeId: STORE, day: '2026-11-08', tier: L1 }).points).toBe(200);
-    expect(earnReceipt(rules, line, { storeId: STORE, day: '2026-11-07', tier: L1, birthday: '1990-11-30' })).toEqual({ points: 150, birthdayMonth: true });
-    expect(earnReceipt(rules, line, { storeId: STORE, day: '2026-11-08', tier: GOLD, birthday: '1990-11-30' })).toEqual({ points: 450, birthdayMonth: true });
-    expect(earnReceipt(rules, line, { storeId: STORE, day: '2026-12-08', tier: L1, birthday: '1990-11-30' })).toEqual({ points: 200 });
+    expect(earnReceipt(rules, line, { storeId: STORE, day: '2026-11-07', tier: L1, birthMonth: 11 })).toEqual({ points: 150, birthdayMonth: true });
+    expect(earnReceipt(rules, line, { storeId: STORE, day: '2026-11-08', tier: GOLD, birthMonth: 11 })).toEqual({ points: 450, birthdayMonth: true });
+    expect(earnReceipt(rules, line, { storeId: STORE, day: '2026-12-08', tier: L1, birthMonth: 11 })).toEqual({ points: 200 });
   });
 
   it('the ceiling comes last and says what the receipt would have earned', () => {
@@ -164,7 +164,7 @@ describe('the till and the hub', () => {
         const coupons = terms.map((t, i) => coupon(t, { code: `CPN-000${i}`, validFrom: '2026-01-01T00:00:00.000Z', validTo: '2027-01-01T00:00:00.000Z' }));
         const at = `${day}T04:00:00.000Z`;
         const tier = rules.tiers[tierIndex]!;
-        const input: CheckoutInput = { lines, coupons: coupons.map((c) => ({ code: c.code, coupon: c, redeemed: false })), pointsToRedeem: 0, member: { id: MEMBER, tier, balance: 0, birthday }, storeId: STORE, now: at, day, rules };
+        const input: CheckoutInput = { lines, coupons: coupons.map((c) => ({ code: c.code, coupon: c, redeemed: false })), pointsToRedeem: 0, member: { id: MEMBER, tier, balance: 0, birthMonth: birthday === undefined ? undefined : Number(birthday.slice(5, 7)) }, storeId: STORE, now: at, day, rules };
         const p = priceCheckout(input);
         if (!p.ok) return;
         expect(p.value.pointsEarned).toBeGreaterThanOrEqual(0);
@@ -191,7 +191,7 @@ describe('the till and the hub', () => {
 
   const snacks = with_({ lineRules: [rule({ name: 'snacks double', categoryPrefix: 'food/snacks', ratePct: 200 }), rule({ name: 'tobacco', categoryPrefix: 'tobacco', ratePct: 0 })] }, { version: 7 });
   const priced = (rules: LoyaltyRules, lines: CheckoutInput['lines'], birthday?: string, day = '2026-11-10') => {
-    const p = priceCheckout({ lines, coupons: [], pointsToRedeem: 0, member: { id: MEMBER, tier: L1, balance: 0, birthday }, storeId: STORE, now: `${day}T04:00:00.000Z`, day, rules });
+    const p = priceCheckout({ lines, coupons: [], pointsToRedeem: 0, member: { id: MEMBER, tier: L1, balance: 0, birthMonth: birthday === undefined ? undefined : Number(birthday.slice(5, 7)) }, storeId: STORE, now: `${day}T04:00:00.000Z`, day, rules });
     if (!p.ok) throw new Error(p.refusal.message);
     return orderDoc(p.value, { at: `${day}T04:00:00.000Z`, day, tier: 'L1', rulesVersion: rules.version, ...(p.value.birthdayMonth ? { birthdayMonth: true as const } : {}) });
   };
