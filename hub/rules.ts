@@ -4,7 +4,7 @@ import { fieldChanges, type FieldChange } from '../shared/loyalty/field-changes.
 import { CouponTemplateSchema, DEFAULT_TEMPLATES, type CouponTemplate } from '../shared/schemas/coupon.ts';
 import { DEFAULT_RULES, LoyaltyRulesSchema, type LoyaltyRules } from '../shared/schemas/rules.ts';
 import type { RulesDoc, TemplateDoc } from '../shared/schemas/documents.ts';
-import { content, type Couch, type Doc } from './couch/couch.ts';
+import { copyWhereChanged, type Couch, type Doc } from './couch/couch.ts';
 import { DB } from './couch/databases.ts';
 
 /*
@@ -193,12 +193,5 @@ async function pushToStores(couch: Couch, storeDbs: string[]): Promise<void> {
 /** Copies the rules, templates and the points catalogue (decision 020) into a store's database where they differ. */
 export async function pushRulesTo(couch: Couch, storeDb: string): Promise<void> {
   const wanted = [...(await couch.fetchDocs(DB.registry, [RULES_ID, CATALOGUE_ID])), ...(await couch.range(DB.registry, TEMPLATE_RANGE))].filter((d): d is Doc => !!d);
-  const there = await couch.fetchDocs(storeDb, wanted.map((d) => d._id));
-  const changed = wanted.flatMap((d, i) => {
-    const cur = there[i];
-    if (cur && content(cur) === content(d)) return [];
-    const { _rev, ...rest } = d;
-    return [{ ...rest, ...(cur?._rev ? { _rev: cur._rev } : {}) }];
-  });
-  if (changed.length > 0) await couch.db(storeDb).bulk({ docs: changed });
+  await copyWhereChanged(couch, storeDb, wanted);
 }

@@ -150,3 +150,20 @@ function stableJson(v: unknown): string {
   }
   return JSON.stringify(v);
 }
+
+/**
+ * Writes into `db` the documents of `wanted` (read elsewhere, with their own revisions) whose
+ * content differs from the copy there: how the hub keeps what every store reads (rules, templates,
+ * the catalogue, the product master) in the stores' databases without rewriting what is current.
+ */
+export async function copyWhereChanged(couch: Couch, db: string, wanted: readonly Doc[]): Promise<void> {
+  if (wanted.length === 0) return;
+  const there = await couch.fetchDocs(db, wanted.map((d) => d._id));
+  const changed = wanted.flatMap((d, i) => {
+    const cur = there[i];
+    if (cur && content(cur) === content(d)) return [];
+    const { _rev, ...rest } = d;
+    return [{ ...rest, ...(cur?._rev ? { _rev: cur._rev } : {}) }];
+  });
+  if (changed.length > 0) await couch.db(db).bulk({ docs: changed });
+}

@@ -3,7 +3,7 @@ import { AppError } from '../../shared/errors.ts';
 import type { ProductAttributes } from '../../shared/loyalty/earning-checks.ts';
 import { applyProductMapping, defaultProductMapping, ProductMappingSchema, type ProductMapping } from '../../shared/products/mapping.ts';
 import { attributesOf, chunkOf, masterChunkId, MASTER_RANGE, mergeProducts, MasterChunkDocSchema, PRODUCT_RANGE, storeChunk, type Product } from '../../shared/products/master.ts';
-import { content, type Couch, type Doc } from '../couch/couch.ts';
+import { content, copyWhereChanged, type Couch, type Doc } from '../couch/couch.ts';
 import { DB } from '../couch/databases.ts';
 import { readRows } from '../import/read-rows.ts';
 
@@ -109,16 +109,7 @@ async function writeStoreChunks(couch: Couch, chunks: number[]): Promise<number>
 
 /** Copies the product chunks into a store's database where they differ (as pushRulesTo does the rules). */
 export async function pushProductsTo(couch: Couch, storeDb: string): Promise<void> {
-  const wanted = await couch.range(DB.registry, PRODUCT_RANGE);
-  if (wanted.length === 0) return;
-  const there = await couch.fetchDocs(storeDb, wanted.map((d) => d._id));
-  const changed = wanted.flatMap((d, i) => {
-    const cur = there[i];
-    if (cur && content(cur) === content(d)) return [];
-    const { _rev, ...rest } = d;
-    return [{ ...rest, ...(cur?._rev ? { _rev: cur._rev } : {}) }];
-  });
-  if (changed.length > 0) await couch.db(storeDb).bulk({ docs: changed });
+  await copyWhereChanged(couch, storeDb, await couch.range(DB.registry, PRODUCT_RANGE));
 }
 
 /** A page of the master, by SKU from `after` (exclusive), optionally only SKUs starting with `prefix`. */
