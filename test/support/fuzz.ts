@@ -1017,9 +1017,18 @@ export async function setupEdge(): Promise<EdgeSetup> {
       healthEvery: 1,
       probes: {
         seq: {
+          // Read until two reads agree with nothing pending down: a document the hub sends (a
+          // profile document after a receipt, decision 024) is in the database a moment before the
+          // node counts it as pulled, and a read between the two took the hub's write for the node's.
           read: async () => {
-            const s = (await health()).sync!;
-            return { seq: s.pendingUp + s.pushedSeq, pulled: s.pulledDocs, state: s.state } satisfies Seq;
+            let last = '';
+            for (let i = 0; ; i++) {
+              const s = (await health()).sync!;
+              const seen = { seq: s.pendingUp + s.pushedSeq, pulled: s.pulledDocs, state: s.state } satisfies Seq;
+              if ((s.pendingDown === 0 && JSON.stringify(seen) === last) || i === 20) return seen;
+              last = JSON.stringify(seen);
+              await new Promise((r) => setTimeout(r, 50));
+            }
           },
           // What the hub sends lands here too, unasked: the node counts it (pulledDocs), and what is
           // left is the node's own. The heartbeat a change of state writes is unasked as well.
