@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { client } from '../support/edge-node.ts';
 import { adminClient, eventually, startHub, type HubProcess } from '../support/hub.ts';
 import { OperatorSession } from '../support/operator-session.ts';
-import { startTwoStoreFleet, stopFleet, syncStateOf, type FleetStore } from '../support/fleet.ts';
+import { pushAsStore, startTwoStoreFleet, stopFleet, syncStateOf, type FleetStore } from '../support/fleet.ts';
 
 /*
  * Resolving incidents over HTTP, with a real hub and two real stores: an overspend and a double
@@ -160,7 +158,6 @@ it('two overspends and a double redemption made offline are resolved: a claw-bac
 });
 
 it('a store that pushes an adjustment of its own is refused at the gateway, and it reaches no balance', async () => {
-  const creds = JSON.parse(readFileSync(join(stores[0]!.dir, 'hub.json'), 'utf8')) as { username: string; password: string; db: string };
   const victim = seedId(8);
   const before = await hubBalance(victim);
   const now = new Date().toISOString();
@@ -168,12 +165,7 @@ it('a store that pushes an adjustment of its own is refused at the gateway, and 
     { _id: `pts:${victim}:adjust:gift`, type: 'pts', memberId: victim, delta: 50_000, reason: 'adjust', ref: 'incident:overspend:x', storeId: 'S001', at: now, day: now.slice(0, 10) },
     { _id: `pts:${victim}:adjust:overspend:${victim}`, type: 'pts', memberId: victim, delta: -500, reason: 'adjust', ref: `incident:overspend:${victim}`, storeId: 'HQ', at: now, day: now.slice(0, 10) },
   ];
-  const res = await fetch(`${hub.url}/couch/${creds.db}/_bulk_docs`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ docs }),
-  });
-  const results = (await res.json()) as { id: string; error?: string; reason?: string }[];
+  const { results } = await pushAsStore(hub.url, stores[0]!.dir, docs);
   expect(results.map((r) => r.error)).toEqual(['forbidden', 'forbidden']);
   await new Promise((r) => setTimeout(r, 1500));
   expect(await hubBalance(victim)).toBe(before);

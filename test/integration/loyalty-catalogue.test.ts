@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { exchangeCouponCode } from '../../shared/ids.ts';
@@ -6,7 +6,7 @@ import { client, edgeCliOk, lastLine } from '../support/edge-node.ts';
 import { signInGuide } from '../support/guide-session.ts';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, openAsOperator, screenshot, scrollsSideways, type ConsoleRig } from '../support/browser.ts';
-import { startTwoStoreFleet, stopFleet, syncStateOf, type FleetStore } from '../support/fleet.ts';
+import { pushAsStore, startTwoStoreFleet, stopFleet, syncStateOf, type FleetStore } from '../support/fleet.ts';
 import { adminClient, eventually, hubCliOk, startHub, type HubProcess } from '../support/hub.ts';
 
 /*
@@ -253,15 +253,7 @@ it('with the hub down: exchange within the offline limit, redeem, refund voids t
 }, 120_000);
 
 it('forged exchange facts are refused at the gateway or quarantined at the hub; no coupon is minted', async () => {
-  const creds = JSON.parse(readFileSync(join(stores[0]!.dir, 'hub.json'), 'utf8')) as { username: string; password: string; db: string };
-  const push = async (docs: unknown[]) =>
-    (await (
-      await fetch(`${hub.url}/couch/${creds.db}/_bulk_docs`, {
-        method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ docs }),
-      })
-    ).json()) as { id: string; ok?: boolean; error?: string }[];
+  const push = async (docs: unknown[]) => (await pushAsStore(hub.url, stores[0]!.dir, docs)).results;
   const incident = (id: string) =>
     eventually(async () => ((await admin().get('/incidents?kind=quarantined_fact')).body.incidents as { details: { id: string; reason: string } }[]).find((i) => i.details.id === id), 20_000, `a quarantine of ${id}`);
   const m = seedId(3);

@@ -1,9 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDate } from '../../shared/local-time.ts';
 import { client, removeDir, startEdge, tempDir, type EdgeProcess } from '../support/edge-node.ts';
 import { adminClient, enrollStore, eventually, freePort, hubCliOk, startHub, type HubProcess } from '../support/hub.ts';
+import { pushAsStore } from '../support/fleet.ts';
 import { openAsOperator, screenshot, scrollsSideways, startConsoleRig, type ConsoleRig } from '../support/browser.ts';
 
 /*
@@ -138,7 +139,6 @@ describe('the product master and earning rules, from the hub to the till and bac
   });
 
   it('an order that claims a double-points category for a tobacco SKU is quarantined', async () => {
-    const creds = JSON.parse(readFileSync(join(store.dir, 'hub.json'), 'utf8')) as { username: string; password: string; db: string };
     const rulesVersion = (await admin().get('/rules')).body.rules.version as number;
     const at = new Date().toISOString();
     const m = seedId(3);
@@ -148,12 +148,7 @@ describe('the product master and earning rules, from the hub to the till and bac
       lines: [{ sku: 'CIG-1', category: 'Food/Snacks', qty: 1, unitPriceCents: 10_000, totalCents: 10_000, discountCents: 0, payableCents: 10_000 }],
       totalCents: 10_000, couponDiscountCents: 0, pointsCashCents: 0, payableCents: 10_000, pointsEarned: 400, pointsRedeemed: 0, coupons: [], tier: 'L1', rulesVersion, requestHash: 'x',
     };
-    const res = await fetch(`${hub.url}/couch/${creds.db}/_bulk_docs`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ docs: [forged] }),
-    });
-    expect(((await res.json()) as { ok?: boolean }[])[0]!.ok).toBe(true);
+    expect((await pushAsStore(hub.url, store.dir, [forged])).results[0]!.ok).toBe(true);
     const q = await eventually(() => quarantined(forged._id), 30_000, 'the forged order quarantined');
     expect(q.details.reason).toMatch(/line 1 \(SKU CIG-1\) claims category Food\/Snacks/);
     expect(await hubFacts(m)).not.toContain(forged._id);

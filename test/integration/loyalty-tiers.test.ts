@@ -5,7 +5,7 @@ import { giftCouponCode } from '../../shared/ids.ts';
 import { localDate } from '../../shared/local-time.ts';
 import { client, edgeCliOk, lastLine } from '../support/edge-node.ts';
 import { signInGuide } from '../support/guide-session.ts';
-import { startTwoStoreFleet, stopFleet, type FleetStore } from '../support/fleet.ts';
+import { pushAsStore, startTwoStoreFleet, stopFleet, type FleetStore } from '../support/fleet.ts';
 import { adminClient, eventually, startHub, type HubProcess } from '../support/hub.ts';
 
 /*
@@ -135,7 +135,6 @@ it('a member reaches Gold at S001 while the hub is down: one upgrade gift, one b
 }, 180_000);
 
 it('a gift a store makes up is quarantined: a coupon with a made-up code, birthday points out of the birthday month', async () => {
-  const creds = JSON.parse(readFileSync(join(stores[0]!.dir, 'hub.json'), 'utf8')) as { username: string; password: string; db: string };
   const member = 'MSEED00000003';
   const now = new Date().toISOString();
   const validTo = new Date(Date.now() + 30 * 86_400_000).toISOString();
@@ -143,13 +142,9 @@ it('a gift a store makes up is quarantined: a coupon with a made-up code, birthd
     { _id: 'coupon:FAKE-GIFT-0001', type: 'coupon', code: 'FAKE-GIFT-0001', memberId: member, templateId: 'CASH20', title: '20 RMB off 100', terms: { kind: 'cash', valueCents: 2000, minSpendCents: 10000 }, scope: {}, validFrom: now, validTo, issuedAt: now },
     { _id: `pts:${member}:birthday:${now.slice(0, 4)}`, type: 'pts', memberId: member, delta: 150, reason: 'birthday', ref: `member:${member}`, storeId: 'S001', at: now, day: now.slice(0, 10) },
   ];
-  const res = await fetch(`${hub.url}/couch/${creds.db}/_bulk_docs`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ docs: forged }),
-  });
+  const res = await pushAsStore(hub.url, stores[0]!.dir, forged);
   expect(res.status).toBe(201);
-  expect(((await res.json()) as { ok?: boolean }[]).every((r) => r.ok)).toBe(true); // well-formed documents: the ingest judges them
+  expect(res.results.every((r) => r.ok)).toBe(true); // well-formed documents: the ingest judges them
   const admin = adminClient(hub);
   const quarantined = await eventually(
     async () => {

@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, addMonths, localDate } from '../../shared/local-time.ts';
 import { seedMemberId, seedPhone } from '../../shared/seed-members.ts';
 import { client, edgeCliOk, lastLine, ROOT, spawnReady } from '../support/edge-node.ts';
-import { startTwoStoreFleet, stopFleet, syncStateOf, type FleetStore } from '../support/fleet.ts';
+import { pushAsStore, startTwoStoreFleet, stopFleet, syncStateOf, type FleetStore } from '../support/fleet.ts';
 import { signInGuide } from '../support/guide-session.ts';
 import { adminClient, eventually, startHub, type HubProcess } from '../support/hub.ts';
 import { OperatorSession } from '../support/operator-session.ts';
@@ -183,15 +183,7 @@ describe('points that have vested', () => {
 // Last: the forged facts reach S001's replica through its database at the hub.
 describe('what the hub trusts', () => {
   it('a store that writes its points as spendable at once is caught: the order and its points are quarantined', async () => {
-    const creds = JSON.parse(readFileSync(join(stores[0]!.dir, 'hub.json'), 'utf8')) as { username: string; password: string; db: string };
-    const push = async (docs: unknown[]) =>
-      (await (
-        await fetch(`${hub.url}/couch/${creds.db}/_bulk_docs`, {
-          method: 'POST',
-          headers: { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ docs }),
-        })
-      ).json()) as { id: string; ok?: boolean; reason?: string }[];
+    const push = async (docs: unknown[]) => (await pushAsStore(hub.url, stores[0]!.dir, docs)).results;
     const version = (await admin().get('/rules')).body.rules.version as number;
     const at = new Date().toISOString();
     // Priced as the rules price it, but without the vesting day they give.

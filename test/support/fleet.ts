@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { removeDir, startEdge, tempDir, type EdgeProcess } from './edge-node.ts';
 import { enrollStore, eventually, freePort, startHub, type HubProcess } from './hub.ts';
 
@@ -32,4 +34,18 @@ export async function stopFleet(hub: HubProcess | undefined, hubDir: string | un
   await hub?.stop();
   for (const s of stores) removeDir(s.dir);
   if (hubDir) removeDir(hubDir);
+}
+
+/**
+ * Documents written into a store's database at the hub with the store's own credentials (its
+ * `hub.json`), as a stolen or tampered box could: the gateway's status and answer per document.
+ */
+export async function pushAsStore(hubUrl: string, storeDir: string, docs: unknown[]): Promise<{ status: number; results: { id: string; ok?: boolean; error?: string; reason?: string }[] }> {
+  const creds = JSON.parse(readFileSync(join(storeDir, 'hub.json'), 'utf8')) as { username: string; password: string; db: string };
+  const res = await fetch(`${hubUrl}/couch/${creds.db}/_bulk_docs`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ docs }),
+  });
+  return { status: res.status, results: (await res.json()) as { id: string; ok?: boolean; error?: string; reason?: string }[] };
 }
