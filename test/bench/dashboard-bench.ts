@@ -63,10 +63,18 @@ async function bulkLoad(couch: Couch, db: string, docs: Iterable<Doc>): Promise<
   let batch: Doc[] = [];
   let n = 0;
   const inFlight = new Set<Promise<void>>();
-  const send = async (b: Doc[]) => {
-    const res = await couch.db(db).bulk({ docs: b });
-    const bad = res.find((r) => r.error && r.error !== 'conflict');
-    if (bad) throw new Error(`${db}: ${bad.id} ${bad.error}`);
+  // A bulk that lost its connection (the embedded server restarted under it) is sent again: the
+  // documents are written whole or found as conflicts, so a second send loses nothing.
+  const send = async (b: Doc[], attempt = 1): Promise<void> => {
+    try {
+      const res = await couch.db(db).bulk({ docs: b });
+      const bad = res.find((r) => r.error && r.error !== 'conflict');
+      if (bad) throw new Error(`${db}: ${bad.id} ${bad.error}`);
+    } catch (e) {
+      if (attempt >= 5 || !/ECONNRESET|ECONNREFUSED|socket hang up|fetch failed/.test(String((e as Error)?.message) + String((e as { cause?: unknown }).cause))) throw e;
+      await new Promise((r) => setTimeout(r, 5000 * attempt));
+      return send(b, attempt + 1);
+    }
   };
   for (const d of docs) {
     batch.push(d);
