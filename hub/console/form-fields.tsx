@@ -1,5 +1,6 @@
 import { own } from '../../shared/own.ts';
 import type { Child } from 'hono/jsx';
+import { Csrf } from './components.tsx';
 import type { ConsoleContext } from './console-access.ts';
 import type { FieldError, FieldErrors } from '../../shared/form-errors.ts';
 import type { Translator } from './i18n.ts';
@@ -9,6 +10,23 @@ import type { Translator } from './i18n.ts';
  * what the operator typed and shows the error of its field under it, worded in the page's
  * language from the error's code (`invalid.<code>`).
  */
+
+/**
+ * The edit form of a versioned document (rules, templates, the catalogue, tag rules): without the
+ * permission to save, the same fields read-only and no form; with it, a form carrying the CSRF
+ * token and the version the fields were read at, so a save over someone else's answers 409.
+ */
+export function VersionedForm({ c, action, id, version, readOnly, actions, children }: { c: ConsoleContext; action: string; id: string; version: string; readOnly: boolean; actions: Child; children?: Child }) {
+  if (readOnly) return <div class="edit-form">{children}</div>;
+  return (
+    <form method="post" action={action} class="edit-form" id={id}>
+      <Csrf actor={c.var.actor} />
+      <input type="hidden" name="version" value={version} />
+      {children}
+      <p class="actions">{actions}</p>
+    </form>
+  );
+}
 
 /** A form's values and errors as a page renders them again after a refused save. */
 export interface FormState {

@@ -9,7 +9,7 @@ import type { HubContext } from '../../context.ts';
 import { listTemplates } from '../../rules.ts';
 import { Csrf, Notice, Panel, Table } from '../components.tsx';
 import { formAction, mayCall, need, page, type ConsoleContext, type ConsoleEnv } from '../console-access.ts';
-import { formEntries, FormErrorsNotice, Input, Select, valueOf, type FormState } from '../form-fields.tsx';
+import { formEntries, FormErrorsNotice, Input, Select, valueOf, VersionedForm, type FormState } from '../form-fields.tsx';
 import type { Translator } from '../i18n.ts';
 import { Layout } from '../layout.tsx';
 
@@ -48,18 +48,15 @@ function CatalogueForm({ t, c, form, readOnly }: { t: Translator; c: ConsoleCont
       ))}
     </>
   );
-  if (readOnly) return <div class="edit-form">{fields}</div>;
+  const save = (
+    <button type="submit" data-action="save-catalogue">
+      {t('catalogue.save')}
+    </button>
+  );
   return (
-    <form method="post" action="/console/loyalty/catalogue" class="edit-form" id="catalogue-form">
-      <Csrf actor={c.var.actor} />
-      <input type="hidden" name="version" value={valueOf(form, 'version')} />
+    <VersionedForm c={c} action="/console/loyalty/catalogue" id="catalogue-form" version={valueOf(form, 'version')} readOnly={readOnly} actions={save}>
       {fields}
-      <p class="actions">
-        <button type="submit" data-action="save-catalogue">
-          {t('catalogue.save')}
-        </button>
-      </p>
-    </form>
+    </VersionedForm>
   );
 }
 

@@ -4,9 +4,9 @@ import { TERM_KINDS, templateFromForm, templateToForm } from '../../../shared/lo
 import { CouponTemplateSchema } from '../../../shared/schemas/coupon.ts';
 import type { HubContext } from '../../context.ts';
 import { putTemplate, templateById, templateHistory } from '../../rules.ts';
-import { Csrf, Notice, Panel } from '../components.tsx';
+import { Notice, Panel } from '../components.tsx';
 import { formAction, mayCall, need, page, type ConsoleContext, type ConsoleEnv } from '../console-access.ts';
-import { formEntries, FormErrorsNotice, Input, Select, valueOf, type FormState } from '../form-fields.tsx';
+import { formEntries, FormErrorsNotice, Input, Select, valueOf, VersionedForm, type FormState } from '../form-fields.tsx';
 import type { Translator } from '../i18n.ts';
 import { Layout } from '../layout.tsx';
 import { History } from './loyalty.tsx';
@@ -46,19 +46,18 @@ function TemplateForm({ t, c, form, isNew, readOnly }: { t: Translator; c: Conso
       </div>
     </>
   );
-  if (readOnly) return <div class="edit-form">{fields}</div>;
+  const actions = (
+    <>
+      <button type="submit" data-action="save-template">
+        {t('loyalty.saveTemplate')}
+      </button>
+      <a href="/console/loyalty">{t('loyalty.cancel')}</a>
+    </>
+  );
   return (
-    <form method="post" action="/console/loyalty/templates" class="edit-form" id="template-form">
-      <Csrf actor={c.var.actor} />
-      <input type="hidden" name="version" value={valueOf(form, 'version')} />
+    <VersionedForm c={c} action="/console/loyalty/templates" id="template-form" version={valueOf(form, 'version')} readOnly={readOnly} actions={actions}>
       {fields}
-      <p class="actions">
-        <button type="submit" data-action="save-template">
-          {t('loyalty.saveTemplate')}
-        </button>
-        <a href="/console/loyalty">{t('loyalty.cancel')}</a>
-      </p>
-    </form>
+    </VersionedForm>
   );
 }
 

@@ -8,7 +8,7 @@ import { previewFor } from '../../tags/routes.ts';
 import { listTagRules, putTagRule, retireTagRule, tagRuleByCode, tagRuleHistory } from '../../tags/tag-rule-store.ts';
 import { Csrf, Notice, Panel, Table } from '../components.tsx';
 import { formAction, mayCall, need, page, type ConsoleContext, type ConsoleEnv } from '../console-access.ts';
-import { errorText, formEntries, FormErrorsNotice, Input, Select, valueOf, type FormState } from '../form-fields.tsx';
+import { errorText, formEntries, FormErrorsNotice, Input, Select, valueOf, VersionedForm, type FormState } from '../form-fields.tsx';
 import type { Translator } from '../i18n.ts';
 import { Layout } from '../layout.tsx';
 import { History } from './loyalty.tsx';
@@ -129,25 +129,24 @@ function TagForm({ t, c, form, isNew, readOnly }: { t: Translator; c: ConsoleCon
       )}
     </>
   );
-  if (readOnly) return <div class="edit-form">{fields}</div>;
+  const actions = (
+    <>
+      <button type="submit" name="action" value="save" data-action="save-tag">
+        {t('tags.save')}
+      </button>
+      {mayCall(c.var.actor, 'POST /tags/preview') && (
+        <button type="submit" name="action" value="preview" class="secondary" data-action="preview-tag">
+          {t('tags.preview')}
+        </button>
+      )}
+      <a href="/console/tags">{t('tags.back')}</a>
+    </>
+  );
   return (
-    <form method="post" action="/console/tags/save" class="edit-form" id="tag-form">
-      <Csrf actor={c.var.actor} />
-      <input type="hidden" name="version" value={valueOf(form, 'version')} />
+    <VersionedForm c={c} action="/console/tags/save" id="tag-form" version={valueOf(form, 'version')} readOnly={readOnly} actions={actions}>
       <input type="hidden" name="isNew" value={isNew ? '1' : ''} />
       {fields}
-      <p class="actions">
-        <button type="submit" name="action" value="save" data-action="save-tag">
-          {t('tags.save')}
-        </button>
-        {mayCall(c.var.actor, 'POST /tags/preview') && (
-          <button type="submit" name="action" value="preview" class="secondary" data-action="preview-tag">
-            {t('tags.preview')}
-          </button>
-        )}
-        <a href="/console/tags">{t('tags.back')}</a>
-      </p>
-    </form>
+    </VersionedForm>
   );
 }
 
