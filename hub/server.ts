@@ -119,6 +119,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
   const identity = new IdentityService({ couch, db: identityDb, members, log: opts.log, clock, options: await loadOneIdOptions(opts.dir) });
   const imports = new ImportJobs({ db: identityDb, log: opts.log, clock, dataDir: opts.dir, mappingsDir: opts.mappingsDir ?? SHIPPED_MAPPINGS, sink: identity });
   const clocks = new StoreClocks({ couch, clock, log: opts.log, skewMs: opts.clockSkewMs ?? 120_000 });
+  await clocks.load();
   const ingest = new IngestWorker({
     couch,
     members,

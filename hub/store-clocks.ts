@@ -22,6 +22,27 @@ export class StoreClocks {
     private readonly deps: { couch: Couch; clock: () => Date; log: Log; skewMs: number },
   ) {}
 
+  /**
+   * Believes the offsets a previous run stored for one more window. A restarted hub otherwise takes
+   * its first request's clock as the store's, and that request's time on the wire (seconds on a
+   * slow link, or the retry of one sent before the restart) would move every fact of that store
+   * later by as much until a faster request came: enough to order a spend before the refund it
+   * saw at another till. A clock really set right meanwhile is learnt two windows later, as it is
+   * when it changes while the hub runs.
+   */
+  async load(): Promise<void> {
+    const now = this.deps.clock().getTime();
+    for await (const page of this.deps.couch.pages(DB.registry, { startkey: 'clock:', endkey: 'clock:\ufff0' })) {
+      for (const d of page) {
+        const storeId = String(d.storeId);
+        const skew = Number(d.skewMs);
+        if (!Number.isFinite(skew) || this.windows.has(storeId)) continue;
+        this.windows.set(storeId, { startedAt: now, current: skew, previous: null });
+        this.offsets.set(storeId, skew);
+      }
+    }
+  }
+
   /** A request of the store's arrived, carrying its clock (absent from a node that does not send it). */
   note(storeId: string, header: string | undefined): void {
     const sent = claimedClock(header);

@@ -2,7 +2,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { edgeCli, edgeCliOk, removeDir, tempDir } from '../support/edge-node.ts';
-import { adminClient, enrollStore, eventually, freePort, startHub, type HubProcess } from '../support/hub.ts';
+import { DB } from '../../hub/couch/databases.ts';
+import { adminClient, enrollStore, eventually, freePort, startHub, withStoredDatabases, type HubProcess } from '../support/hub.ts';
 
 /*
  * Provisioning and the replication gateway: a store's credentials reach its own database, only
@@ -161,6 +162,22 @@ describe('the replication gateway', () => {
     expect(incident.details.skewMs).toBeGreaterThan(3_500_000);
     // Another store's clock is not this one's; and a header that is not a time is ignored.
     expect((await gw(`/${creds2.db}/`, { as: creds2, headers: { 'x-memberedge-clock': 'tomorrow' } })).status).toBe(200);
+  });
+
+  it("a restarted hub keeps the store's clock it had learnt over a late first request", async () => {
+    // Learnt before the restart: S001 an hour ahead. The first request after the restart spent
+    // 30 s on the wire: taken alone it would make every S001 fact 30 s later.
+    const port = Number(new URL(hub.url).port);
+    expect((await gw(`/${creds1.db}/`, { as: creds1, headers: { 'x-memberedge-clock': new Date(Date.now() + 3600_000).toISOString() } })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1500));
+    await hub.stop();
+    hub = await startHub(hub.dir, port);
+    expect((await gw(`/${creds1.db}/`, { as: creds1, headers: { 'x-memberedge-clock': new Date(Date.now() + 3600_000 - 30_000).toISOString() } })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1500));
+    await hub.stop();
+    const stored = await withStoredDatabases(hub.dir, (couch) => couch.get(DB.registry, 'clock:S001'));
+    hub = await startHub(hub.dir, port);
+    expect(Number(stored?.skewMs)).toBeGreaterThan(3_595_000);
   });
 
   it('a disabled store is locked out at once', async () => {

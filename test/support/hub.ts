@@ -8,15 +8,18 @@ import { edgeCliOk, lastLine, ROOT, runTool, spawnReady, tempDir, type ServicePr
 
 export { freePort } from '../../hub/couch/embedded.ts';
 
-/** Reads One-ID's storage as a stopped hub left it: its database started alone on the hub's data dir. */
-export async function readStoredIdentity<T>(hubDir: string, read: (db: IdentityDb) => Promise<T>): Promise<T> {
-  const couch = await startEmbeddedCouch(hubDir, createLog('test', true));
+/** Reads the databases as a stopped hub left them: its database started alone on the hub's data dir. */
+export async function withStoredDatabases<T>(hubDir: string, read: (couch: Couch) => Promise<T>): Promise<T> {
+  const embedded = await startEmbeddedCouch(hubDir, createLog('test', true));
   try {
-    return await read(new IdentityDb(new Couch(couch.url)));
+    return await read(new Couch(embedded.url));
   } finally {
-    await couch.stop();
+    await embedded.stop();
   }
 }
+
+/** Reads One-ID's storage as a stopped hub left it. */
+export const readStoredIdentity = <T>(hubDir: string, read: (db: IdentityDb) => Promise<T>): Promise<T> => withStoredDatabases(hubDir, (couch) => read(new IdentityDb(couch)));
 
 export type HubProcess = ServiceProcess & { dir: string };
 
