@@ -195,56 +195,64 @@ const RICHER_ROUNDS = Number(process.env.BENCH_RICHER_ROUNDS ?? 6);
 /**
  * Issue 13's goal, measured fairly: today's checkout and the richer one on twin nodes copied
  * from the same fresh node (the richer one with the richer rules and the product master in its
- * replica), both running, loaded in turn in short rounds (ABBA: today's, richer, richer,
- * today's, …) so that both databases grow alike and neither variant always follows the other,
- * after a warm-up of each. A node that has taken 200,000 checkouts is slower than a fresh one;
- * measuring one variant after the other on one node measured that as well.
+ * replica), all running, loaded in turn in short rounds (A B C, then C B A, …) so that their
+ * databases grow alike and no variant always follows another, after a warm-up of each. A node
+ * that has taken 200,000 checkouts is slower than a fresh one: measuring one variant after the
+ * other on one node measured that as well. A third twin keeps today's rules and takes the
+ * richer checkout's receipt (the same three SKUs, which it knows nothing of): what a bigger
+ * receipt costs without the rules.
  */
-export async function compareRicher(todaysDir: string, richerDir: string, headers: Headers) {
-  await richerRules(richerDir);
-  const todays = await startBundled(todaysDir, 'todays');
-  const richer = await startBundled(richerDir, 'richer');
+export async function compareRicher(dirs: { todays: string; richer: string; sameReceipt: string }, headers: Headers) {
+  await richerRules(dirs.richer);
   let receipt = 0;
   const no = () => `R${process.pid}-${++receipt}`;
-  const variants = {
-    todays: { node: todays, request: () => todaysCheckout(headers, no), runs: [] as Run[], cpuMs: 0 },
-    richer: { node: richer, request: () => richerCheckout(headers, no), runs: [] as Run[], cpuMs: 0 },
-  };
-  for (const v of Object.values(variants)) await load(v.node.url, 10, v.request());
+  const variant = async (name: string, dir: string, request: () => autocannon.Request) => ({ name, node: await startBundled(dir, name), request, runs: [] as Run[], cpuMs: 0 });
+  const todays = await variant('todays', dirs.todays, () => todaysCheckout(headers, no));
+  const sameReceipt = await variant('same-receipt', dirs.sameReceipt, () => richerCheckout(headers, no));
+  const richer = await variant('richer', dirs.richer, () => richerCheckout(headers, no));
+  const all = [todays, sameReceipt, richer];
+  for (const v of all) await load(v.node.url, 10, v.request());
   for (let i = 0; i < RICHER_ROUNDS; i++) {
-    const order = i % 2 === 0 ? [variants.todays, variants.richer] : [variants.richer, variants.todays];
-    for (const v of order) {
+    for (const v of i % 2 === 0 ? all : [...all].reverse()) {
       const cpu = cpuMs(v.node.child.pid!);
       v.runs.push(await load(v.node.url, 10, v.request()));
       v.cpuMs += cpuMs(v.node.child.pid!) - cpu;
     }
   }
-  await todays.stop();
-  await richer.stop();
-  const summary = (name: string, runs: Run[]) => {
-    const row = { name, connections: 10, rps: median(runs.map((r) => r.rps)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), non2xx: runs.reduce((s, r) => s + r.non2xx + r.errors, 0) };
-    console.error(`${name} c=10: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, non-2xx ${row.non2xx} (rounds: ${runs.map((r) => `${r.rps.toFixed(0)}/${r.p99}`).join(' ')})`);
-    return row;
-  };
+  for (const v of all) await v.node.stop();
   // The node's own CPU per checkout (what it did between a round's start and end, over the
   // checkouts it answered): on a machine others share, steadier than the throughput.
-  const cpuPerCheckout = (v: typeof variants.todays) => v.cpuMs / v.runs.reduce((s, r) => s + r.total, 0);
-  const todaysRow = summary("checkout, today's rules (twin node, interleaved)", variants.todays.runs);
-  const richerRow = summary('checkout, richer rules (twin node, interleaved; 3 lines from the master)', variants.richer.runs);
-  // Each round's pair ran back to back: their ratio is the least disturbed by the machine's drift.
-  const pairRatios = variants.richer.runs.map((r, i) => r.rps / variants.todays.runs[i]!.rps);
+  const summary = (v: (typeof all)[number], name: string) => {
+    const runs = v.runs;
+    const row = {
+      name,
+      connections: 10,
+      rps: median(runs.map((r) => r.rps)),
+      p50: median(runs.map((r) => r.p50)),
+      p99: median(runs.map((r) => r.p99)),
+      non2xx: runs.reduce((s, r) => s + r.non2xx + r.errors, 0),
+      cpuMsPerCheckout: v.cpuMs / runs.reduce((s, r) => s + r.total, 0),
+    };
+    console.error(`${name} c=10: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, CPU ${row.cpuMsPerCheckout.toFixed(3)} ms a checkout, non-2xx ${row.non2xx} (rounds: ${runs.map((r) => `${r.rps.toFixed(0)}/${r.p99}`).join(' ')})`);
+    return row;
+  };
+  const todaysRow = summary(todays, "today's checkout (2 lines with their categories), today's rules");
+  const sameReceiptRow = summary(sameReceipt, "the richer checkout's receipt (3 SKUs), today's rules, no master");
+  const richerRow = summary(richer, 'the richer checkout (3 SKUs priced by the master), the richer rules');
+  // Each round's runs were back to back: their ratio is the least disturbed by the machine's drift.
+  const pairRatios = richer.runs.map((r, i) => r.rps / todays.runs[i]!.rps);
   const result = {
     rounds: RICHER_ROUNDS,
-    todaysRow,
-    richerRow,
+    rows: [todaysRow, sameReceiptRow, richerRow],
     p99Ms: richerRow.p99,
     rpsRatio: richerRow.rps / todaysRow.rps,
     pairRatioMedian: median(pairRatios),
     pairRatios,
-    cpuMsPerCheckout: { todays: cpuPerCheckout(variants.todays), richer: cpuPerCheckout(variants.richer) },
+    /** The rules and the master alone: the richer checkout against today's rules on the same receipt. */
+    rulesOnlyRatio: richerRow.rps / sameReceiptRow.rps,
     goal: "p99 <= 10 ms, throughput within 10% of today's checkout",
   };
-  console.error(`richer rules at c=10: p99 ${result.p99Ms} ms (today's ${todaysRow.p99} ms), throughput ${(100 * result.rpsRatio).toFixed(1)}% of today's (median of the rounds' ratios ${(100 * result.pairRatioMedian).toFixed(1)}%); node CPU per checkout ${result.cpuMsPerCheckout.todays.toFixed(3)} ms today's, ${result.cpuMsPerCheckout.richer.toFixed(3)} ms richer`);
+  console.error(`richer rules at c=10: p99 ${result.p99Ms} ms (today's ${todaysRow.p99} ms), throughput ${(100 * result.rpsRatio).toFixed(1)}% of today's (median of the rounds' ratios ${(100 * result.pairRatioMedian).toFixed(1)}%), ${(100 * result.rulesOnlyRatio).toFixed(1)}% of the same receipt under today's rules`);
   return result;
 }
 
@@ -255,7 +263,7 @@ export async function benchEdge() {
   const { dir, token } = await provisionNode({ members: MEMBERS });
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   // Twins of the fresh node for issue 13's comparison, taken before any receipt is written.
-  const twins = { todays: tempDir(), richer: tempDir() };
+  const twins = { todays: tempDir(), richer: tempDir(), sameReceipt: tempDir() };
   for (const twin of Object.values(twins)) cpSync(dir, twin, { recursive: true });
 
   const readyMs: number[] = [];
@@ -296,7 +304,7 @@ export async function benchEdge() {
   // Issue 13: the same checkout under the richer rules (exclusions, category and brand rates,
   // member day, birthday month, stacking) with lines priced by a 50,000-SKU product master,
   // against today's checkout on a twin node (compareRicher).
-  const richer = await compareRicher(twins.todays, twins.richer, headers);
+  const richer = await compareRicher(twins, headers);
   for (const twin of Object.values(twins)) removeDir(twin);
   // The node has to come back as fast with the receipts of the benchmark in it.
   const t = Date.now();
