@@ -105,7 +105,7 @@ const MASTER_SKUS = 50_000;
 const masterSku = (i: number) => `SKU-${String(i).padStart(7, '0')}`;
 
 /** The richer rules of issue 13, and a 50,000-SKU product master, written into a stopped node's replica. */
-export async function richerRules(dir: string): Promise<void> {
+async function richerRules(dir: string): Promise<void> {
   const db = await openStoreDb(dir);
   const day = localDate(new Date(), 'Asia/Shanghai');
   const month = day.slice(0, 7);
@@ -139,7 +139,7 @@ export async function richerRules(dir: string): Promise<void> {
 type Headers = Record<string, string>;
 
 /** Today's checkout: a member, two lines with their categories, 10 points as cash. */
-export const todaysCheckout = (headers: Headers, receiptNo: () => string): autocannon.Request => ({
+const todaysCheckout = (headers: Headers, receiptNo: () => string): autocannon.Request => ({
   method: 'POST',
   path: '/v1/checkouts',
   headers,
@@ -158,7 +158,7 @@ export const todaysCheckout = (headers: Headers, receiptNo: () => string): autoc
 });
 
 /** The checkout of issue 13's goal: three lines the product master prices (category, brand), 10 points as cash. */
-export const richerCheckout = (headers: Headers, receiptNo: () => string): autocannon.Request => ({
+const richerCheckout = (headers: Headers, receiptNo: () => string): autocannon.Request => ({
   method: 'POST',
   path: '/v1/checkouts',
   headers,
@@ -202,7 +202,7 @@ const RICHER_ROUNDS = Number(process.env.BENCH_RICHER_ROUNDS ?? 6);
  * richer checkout's receipt (the same three SKUs, which it knows nothing of): what a bigger
  * receipt costs without the rules.
  */
-export async function compareRicher(dirs: { todays: string; richer: string; sameReceipt: string }, headers: Headers) {
+async function compareRicher(dirs: { todays: string; richer: string; sameReceipt: string }, headers: Headers) {
   await richerRules(dirs.richer);
   let receipt = 0;
   const no = () => `R${process.pid}-${++receipt}`;
