@@ -74,7 +74,7 @@ export function priceCheckout(input: CheckoutInput): { ok: true; value: PricedCh
   });
   const stacking = rules.couponStacking;
   let scanned = input.coupons;
-  if (stacking) {
+  if (stacking && scanned.length > 0) {
     // Unknown and repeated codes are refused first, in scan order, as without stacking rules.
     const seen = new Set<string>();
     for (const c of scanned) {

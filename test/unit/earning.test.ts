@@ -106,6 +106,43 @@ describe('member day and birthday month', () => {
   });
 });
 
+describe('the arithmetic', () => {
+  // One rule per line (by SKU) gives each line the rate drawn for it; the reference is step 4 in BigInt.
+  const reference = (lines: { payableCents: number; ratePct: number }[], factors: number[]) => {
+    let n = lines.reduce((s, l) => s + BigInt(l.payableCents) * BigInt(l.ratePct), 0n);
+    for (const f of factors) n *= BigInt(f);
+    return n / 10_000_000_000n;
+  };
+  const big = { min: 0, max: 10_000_000_000 };
+
+  it('is floor(Σ payable × rate × pointsPerYuan × tier × member day × birthday / 100⁵) exactly, below 2⁵³ and above it', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ payableCents: fc.oneof(fc.integer({ min: 0, max: 100_000 }), fc.integer(big)), ratePct: fc.integer({ min: 0, max: 1000 }) }), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 0, max: 1000 }),
+        fc.integer({ min: 0, max: 1000 }),
+        fc.integer({ min: 100, max: 1000 }),
+        fc.integer({ min: 100, max: 1000 }),
+        (lines, pointsPerYuan, tierPct, memberDayPct, birthdayPct) => {
+          const rules = LoyaltyRulesSchema.parse({
+            ...DEFAULT_RULES,
+            earn: { pointsPerYuan },
+            maxPointsPerReceipt: 1_000_000_000_000,
+            earning: { lineRules: lines.map((l, i) => rule({ skus: [`S-${i}`], ratePct: l.ratePct })), memberDay: { daysOfMonth: [8], multiplierPct: memberDayPct }, birthdayMonth: { multiplierPct: birthdayPct } },
+          });
+          const tier = { ...L1, multiplierPct: tierPct };
+          const e = earnReceipt(rules, lines.map((l, i) => ({ sku: `S-${i}`, payableCents: l.payableCents })), { storeId: STORE, day: '2026-11-08', tier, birthMonth: 11 });
+          // A rate of 0 is an exclusion: the line adds nothing, as its product with 0 does.
+          const exact = reference(lines, [pointsPerYuan, tierPct, memberDayPct, birthdayPct]);
+          const limit = 1_000_000_000_000n;
+          expect(e.points).toBe(Number(exact < limit ? exact : limit));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
 // Rules with every kind of section, drawn at random.
 const dayArb = fc.integer({ min: 1, max: 28 }).map((d) => `2026-11-${String(d).padStart(2, '0')}`);
 const lineRuleArb: fc.Arbitrary<EarnRule> = fc
