@@ -49,14 +49,16 @@ class Outage {
     const deadline = Date.now() + ms;
     let delay = 100;
     let attempt = first;
-    for (;;) {
+    for (let failures = 1; ; failures++) {
       try {
         const v = await attempt;
         this.up();
         return v;
       } catch (err) {
         if (!isConnectionError(err) || Date.now() > deadline) throw err;
-        this.down(err, ms);
+        // One failure alone is said nowhere: a kept-alive connection the server closed just as it
+        // was reused ('other side closed') is common and the next attempt answers.
+        if (failures > 1) this.down(err, ms);
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 2000);
         attempt = again();
