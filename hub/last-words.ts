@@ -143,10 +143,19 @@ function sample(couchPid: number | undefined): MemorySample {
   return {
     rssMb: mb(process.memoryUsage.rss()),
     heapUsedMb: mb(heap.used_heap_size),
-    heapLimitMb: mb(heap.heap_size_limit),
+    heapLimitMb: mb(oldGenerationLimit(heap.heap_size_limit)),
     ...(couch !== undefined ? { couchRssMb: couch } : {}),
     ...machine,
   };
+}
+
+/**
+ * V8's heap_size_limit is the old generation's limit (--max-old-space-size) plus the young
+ * generation's (three 16 MB semi-spaces by default); V8 dies when the old generation is full, so
+ * that is what the heap is measured against (with a small heap, 48 MB is a third of the figure).
+ */
+function oldGenerationLimit(heapSizeLimit: number): number {
+  return Math.max(heapSizeLimit / 2, heapSizeLimit - 48 * 1048576);
 }
 
 /** MemAvailable and MemTotal from /proc/meminfo (Linux); nothing elsewhere. */

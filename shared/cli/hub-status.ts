@@ -8,6 +8,7 @@
 export interface MemorySample {
   rssMb: number;
   heapUsedMb: number;
+  /** The old generation's limit (what V8 dies at), not heap_size_limit, which adds the young generation. */
   heapLimitMb: number;
   /** The embedded database child's RSS (absent: COUCH_URL, or it was restarting). */
   couchRssMb?: number;
@@ -83,7 +84,8 @@ export function previousRunNote(prev: HubStatus | undefined): { level: 'warn' | 
 
 /** The best guess at a silent death from the last figures seen; they are a few seconds old, so a guess. */
 function likelyCause(m: MemorySample): string {
-  if (m.heapUsedMb / m.heapLimitMb >= HEAP_WARN) return "V8's heap limit: the hub's JavaScript heap was nearly full (V8 writes 'FATAL ERROR … JavaScript heap out of memory' on stderr and aborts); raise --max-old-space-size or hold less";
+  // Samples are 2 s apart and V8 gives up before the heap is quite full: three quarters is telling.
+  if (m.heapUsedMb / m.heapLimitMb >= HEAP_REARM) return "V8's heap limit: the hub's JavaScript heap was nearly full (V8 writes 'FATAL ERROR … JavaScript heap out of memory' on stderr and aborts); raise --max-old-space-size or hold less";
   if (m.machineAvailableMb !== undefined && m.machineTotalMb && m.machineAvailableMb / m.machineTotalMb <= MACHINE_REARM) {
     return "the machine was out of memory: the kernel's OOM killer ends the largest process with SIGKILL, which no process can log ('journalctl -k' or 'dmesg' says 'Out of memory: Killed process')";
   }
