@@ -139,7 +139,6 @@ async function main(argv: string[]) {
       onDatabaseGiveUp: (err) => lastWords.die('the embedded database cannot stay up: the hub exits', err, EXIT_DATABASE),
     });
     lastWords.follow({ couchPid: () => hub.embedded?.pid(), doing: () => hub.doing() });
-    console.log(`hub ready at ${hub.url} (database: ${hub.embedded ? `embedded pouchdb-server on ${hub.embedded.address}, loopback only, with the credential in couch-admin.json` : 'COUCH_URL'})`);
     let stopping = false;
     const stop = async (signal: NodeJS.Signals) => {
       if (stopping) {
@@ -157,6 +156,9 @@ async function main(argv: string[]) {
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    // Only now: a supervisor that stops the hub as soon as it says it is ready must find the
+    // handlers in place (before, a SIGTERM right after this line could end it uncleanly).
+    console.log(`hub ready at ${hub.url} (database: ${hub.embedded ? `embedded pouchdb-server on ${hub.embedded.address}, loopback only, with the credential in couch-admin.json` : 'COUCH_URL'})`);
     return;
   }
 

@@ -166,7 +166,7 @@ describe('the hub dies', () => {
     expect(note).toMatchObject({ level: 'warn' });
     expect(note!.msg).toContain('a fault injected by the test (unhandled rejection)');
     await again.stop();
-    expect(status(dir)).toMatchObject({ state: 'stopped', reason: 'SIGTERM' });
+    expect(status(dir), `${again.child.exitCode} ${again.child.signalCode} ${again.output()}`).toMatchObject({ state: 'stopped', reason: 'SIGTERM' });
   }, 120_000);
 
   it('killed with SIGKILL mid-import: the next start says the last run ended without a clean stop, during that import, and finishes it from its checkpoint', async () => {
