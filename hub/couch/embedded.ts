@@ -187,7 +187,8 @@ export async function startEmbeddedCouch(dataDir: string, log: Log, opts: Embedd
       if (stopping) return;
       if (Date.now() - startedAt > SETTLED_MS) failures = 0;
       failures++;
-      const facts = { pid, code, signal, ranSeconds, cause: deathCause(code, signal), stderrTail: tail.take(), stderrFile: tail.file };
+      // pouchdb-server's own errors (a request it failed) are in log.txt, not on stderr: named, not read.
+      const facts = { pid, code, signal, ranSeconds, cause: deathCause(code, signal), stderrTail: tail.take(), stderrFile: tail.file, serverLog: join(dir, 'log.txt') };
       if (failures >= MAX_QUICK_DEATHS && opts.onGiveUp) {
         log.fatal('embedded couch keeps dying: giving up', { ...facts, quickDeathsInARow: failures });
         opts.onGiveUp(new Error(`the embedded database died ${failures} times in a row, each within ${SETTLED_MS / 1000} s of its start (last: ${facts.cause}); see ${tail.file}`));
