@@ -8,6 +8,7 @@ import { readAdminToken } from './hub-dir.ts';
 import { IDENTITY_USAGE, identityCommand, importCommand } from './identity/cli.ts';
 import { tagsCommand } from './tags/cli.ts';
 import { serveHub } from './server.ts';
+import { EXIT_DATABASE, startLastWords } from './last-words.ts';
 import { validate as validateCron } from 'node-cron';
 import { isTimeZone } from '../shared/local-time.ts';
 import { NIGHTLY_RECOMPUTE } from './profile/engine.ts';
@@ -122,8 +123,11 @@ async function main(argv: string[]) {
 
   if (command === 'serve') {
     const log = createLog('hub', o.quiet ?? false);
+    const dir = need('data', dataDir);
+    // First: from here on a death says why, and a silent death of the last run is told (decision 028).
+    const lastWords = startLastWords(dir, log);
     const hub = await serveHub({
-      dir: need('data', dataDir),
+      dir,
       port: num('port', o.port ?? process.env.HUB_PORT, 8400),
       host: o.host ?? process.env.HUB_HOST ?? '127.0.0.1',
       log,
@@ -132,17 +136,29 @@ async function main(argv: string[]) {
       ...(o.mappings ? { mappingsDir: o.mappings } : {}),
       loginRate: { perMinute: num('login-rate', o['login-rate'], 10), burst: num('login-burst', o['login-burst'], 10) },
       profiles: { nightly: profilesNightly(o['profiles-nightly'] ?? process.env.HUB_PROFILES_NIGHTLY, o['profiles-zone'] ?? process.env.HUB_PROFILES_ZONE) },
+      onDatabaseGiveUp: (err) => lastWords.die('the embedded database cannot stay up: the hub exits', err, EXIT_DATABASE),
     });
-    console.log(`hub ready at ${hub.url} (database: ${hub.embedded ? `embedded pouchdb-server on ${hub.embedded.address}, loopback only, with the credential in couch-admin.json` : 'COUCH_URL'})`);
+    lastWords.follow({ couchPid: () => hub.embedded?.pid(), doing: () => hub.doing() });
     let stopping = false;
-    const stop = async () => {
-      if (stopping) return;
+    const stop = async (signal: NodeJS.Signals) => {
+      if (stopping) {
+        // A second Ctrl-C: the operator will not wait for the orderly stop.
+        log.warn(`${signal} again: exiting now, without a clean stop`, { doing: hub.doing() });
+        process.exit(130);
+      }
       stopping = true;
+      // Info: a stop asked for is no fault (with --quiet, Ctrl-C prints nothing); the status file keeps it.
+      log.info(`${signal}: stopping`, { doing: hub.doing() });
       await hub.close();
+      lastWords.stopped(signal);
+      log.info('stopped cleanly', { signal });
       process.exit(0);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    // Only now: a supervisor that stops the hub as soon as it says it is ready must find the
+    // handlers in place (before, a SIGTERM right after this line could end it uncleanly).
+    console.log(`hub ready at ${hub.url} (database: ${hub.embedded ? `embedded pouchdb-server on ${hub.embedded.address}, loopback only, with the credential in couch-admin.json` : 'COUCH_URL'})`);
     return;
   }
 

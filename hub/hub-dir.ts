@@ -8,7 +8,8 @@ import { newSecret } from '../shared/secrets.ts';
 /**
  * The hub's data dir: hub.json (its id), admin-token (mode 0600), initial-admin-password (mode
  * 0600; the first operator's one-time password, until they choose their own), couch/ (the
- * embedded server's files).
+ * embedded server's files, and its stderr.log), hub-status.json (the breadcrumb of the running
+ * hub: how the last run ended, hub/last-words.ts).
  */
 export const hubPaths = (dir: string) => ({ config: join(dir, 'hub.json'), adminToken: join(dir, 'admin-token'), initialAdminPassword: join(dir, 'initial-admin-password') });
 

@@ -57,12 +57,18 @@ export interface HubOptions {
   profileSource?: ProfileSource;
   /** Member profiles: how often they follow the feeds (default 2 s), and the nightly full recompute (default 03:00 Asia/Shanghai). */
   profiles?: { everyMs?: number; nightly?: { cron: string; timeZone: string }; lifecycle?: Partial<LifecycleConfig> };
+  /** The embedded database died again and again without staying up: the hub should exit (decision 028). */
+  onDatabaseGiveUp?: (err: Error) => void;
+  /** How long a request waits for a database that does not answer (restarting) before it fails (default 60 s). */
+  databasePatienceMs?: number;
 }
 
 export interface RunningHub {
   url: string;
   ctx: HubContext;
   embedded: EmbeddedCouch | undefined;
+  /** The long jobs under way, one line each (the hub's breadcrumb, hub/last-words.ts). */
+  doing(): string[];
   close(): Promise<void>;
 }
 
@@ -91,8 +97,9 @@ export async function serveHub(opts: HubOptions): Promise<RunningHub> {
 
 async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: ReturnType<typeof createHubApp>) => void): Promise<RunningHub> {
   const { hubId } = await ensureHubDir(opts.dir);
-  const embedded = opts.couchUrl ? undefined : await startEmbeddedCouch(opts.dir, opts.log);
-  const couch = new Couch(opts.couchUrl ?? embedded!.url);
+  const embedded = opts.couchUrl ? undefined : await startEmbeddedCouch(opts.dir, opts.log, opts.onDatabaseGiveUp ? { onGiveUp: opts.onDatabaseGiveUp } : {});
+  // Requests ride out a restart of the database (the embedded child, or CouchDB) rather than fail.
+  const couch = new Couch(opts.couchUrl ?? embedded!.url, { ms: opts.databasePatienceMs ?? 60_000, log: opts.log });
   await couch.ensureCentral();
   await ensureDefaultRules(couch);
   const seededTags = await ensureDefaultTagRules(couch, (opts.clock ?? (() => new Date()))());
@@ -189,10 +196,14 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     profileSource: opts.profileSource ?? engineProfiles(profiles),
   };
   // One-ID loads in the background (a million records take a while); its API says so meanwhile.
+  let loadingIdentity = true;
   const identityLoaded = identity
     .load()
-    // Erasures a stopped hub had begun are finished as soon as One-ID can take part (decision 014).
+    .finally(() => (loadingIdentity = false))
+    // Erasures a stopped hub had begun are finished as soon as One-ID can take part (decision 014),
+    // and imports it left running go on from their checkpoints (decision 028).
     .then(() => resumeErasures(ctx))
+    .then(() => imports.resumeInterrupted().catch((err) => opts.log.error('imports left running were not resumed', { err: String((err as Error)?.stack ?? err) })))
     .catch((err) => opts.log.error('one-id failed to load', { err: String((err as Error)?.stack ?? err) }));
   // The view of members by name is built once over every member: in the background, not at the first search.
   void warmNameIndex(ctx.couch).then(
@@ -210,6 +221,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     url: `http://${opts.host}:${port}`,
     ctx,
     embedded,
+    doing: () => [...(loadingIdentity ? ['one-id loading its records'] : []), ...imports.running()],
     async close() {
       await ingest.stop();
       await dashboard.stop();

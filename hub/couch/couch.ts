@@ -1,6 +1,7 @@
 import nano from 'nano';
 import type { DocumentScope, ServerScope } from 'nano';
 import { CENTRAL_DBS } from './databases.ts';
+import { patient, type Patience } from './patient.ts';
 
 export type Doc = { _id: string; _rev?: string; [k: string]: unknown };
 
@@ -14,8 +15,9 @@ export class Couch {
   readonly baseUrl: string;
   readonly authHeader: string | undefined;
 
-  constructor(url: string) {
-    this.server = nano(url);
+  /** With `patience`, requests that get no answer are sent again while the database restarts (patient.ts). */
+  constructor(url: string, patience?: Patience) {
+    this.server = patience ? patient(nano(url), patience) : nano(url);
     const u = new URL(url);
     this.authHeader = u.username ? `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}` : undefined;
     u.username = '';

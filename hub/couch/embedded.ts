@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, renameSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, renameSync, statSync } from 'node:fs';
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
@@ -28,11 +28,25 @@ export interface EmbeddedCouch {
   ready(): Promise<void>;
   /** For tests and operators: kill the child as a crash would; the supervisor restarts it. */
   crash(): void;
+  /** The running child's process id (its memory is watched with the hub's, hub/last-words.ts). */
+  pid(): number | undefined;
   /** Stops supervising and stops the server (and waits until it is gone). */
   stop(): Promise<void>;
 }
 
 const RESTART_DELAYS_MS = [200, 500, 1000, 2000, 5000];
+/** A child that ran this long had a crash, not a broken start: the count of quick deaths begins anew. */
+const SETTLED_MS = 30_000;
+/**
+ * Quick deaths in a row after which the hub stops restarting it and gives up (onGiveUp): a
+ * database that cannot stay up (its files, its port, its credential) is no passing fault, and a
+ * hub answering every request with an error forever hides that (decision 028).
+ */
+export const MAX_QUICK_DEATHS = 6;
+/** The child's stderr, in DIR/couch/stderr.log: moved aside beyond this size (one old file is kept). */
+const MAX_STDERR_BYTES = 1024 * 1024;
+/** Lines of the child's stderr kept in memory, to say with its death what it said before. */
+const TAIL_LINES = 30;
 const ADMIN_USER = 'memberedge-hub';
 /** pouchdb-server's log.txt is moved aside at start beyond this size (one old file is kept). */
 const MAX_LOG_BYTES = 1024 * 1024;
@@ -64,17 +78,72 @@ async function writeServerConfig(dir: string, admin: AdminCredential): Promise<s
   return file;
 }
 
-/** Keeps log.txt bounded across starts: beyond MAX_LOG_BYTES it becomes log.txt.1 (replacing the previous one). */
-function rotateLog(dir: string): void {
-  const file = join(dir, 'log.txt');
+/** Keeps a log file bounded: beyond `max` bytes it becomes `<file>.1` (replacing the previous one). */
+function rotateLog(file: string, max: number): void {
   try {
-    if (statSync(file).size > MAX_LOG_BYTES) renameSync(file, `${file}.1`);
+    if (statSync(file).size > max) renameSync(file, `${file}.1`);
   } catch {
     /* no log yet */
   }
 }
 
-export async function startEmbeddedCouch(dataDir: string, log: Log, opts: { port?: number } = {}): Promise<EmbeddedCouch> {
+/**
+ * What the child wrote on stderr: its last lines in memory, and everything in DIR/couch/stderr.log
+ * (bounded), so that its death can be explained with what it said, in the hub's log and after the
+ * fact. Written synchronously: a hub that dies a moment later has still kept it.
+ */
+class StderrTail {
+  private lines: string[] = [];
+  constructor(readonly file: string) {}
+
+  add(text: string): string[] {
+    const lines = text.split('\n').map((l) => l.trimEnd()).filter(Boolean);
+    this.lines.push(...lines.map((l) => l.slice(0, 500)));
+    if (this.lines.length > TAIL_LINES) this.lines = this.lines.slice(-TAIL_LINES);
+    this.append(text.endsWith('\n') ? text : `${text}\n`);
+    return lines;
+  }
+
+  note(line: string): void {
+    this.append(`--- ${new Date().toISOString()} ${line}\n`);
+  }
+
+  /** The last lines, and forgets them: the next death is told with what the next child said. */
+  take(): string[] {
+    const out = this.lines;
+    this.lines = [];
+    return out;
+  }
+
+  private append(text: string) {
+    try {
+      rotateLog(this.file, MAX_STDERR_BYTES);
+      appendFileSync(this.file, text, { mode: 0o600 });
+    } catch {
+      /* the hub's log still has it */
+    }
+  }
+}
+
+/** Why a child died, as far as its exit tells, for the operator reading the log. */
+export function deathCause(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal === 'SIGKILL') return "killed with SIGKILL from outside: most often the kernel's OOM killer (the machine ran out of memory), else an operator; it could say nothing";
+  if (signal) return `ended by ${signal}`;
+  if (code === 70) return 'an uncaught error in the database server (its stack is in stderrTail)';
+  if (code === 134) return "V8's heap limit (JavaScript heap out of memory) or another abort";
+  return `exited with code ${code} (stderrTail says why, if it could)`;
+}
+
+export interface EmbeddedCouchOptions {
+  port?: number;
+  /**
+   * Called once when the child died MAX_QUICK_DEATHS times in a row without staying up: the hub
+   * then exits non-zero. Without it the supervisor keeps restarting (tests, tools).
+   */
+  onGiveUp?: (err: Error) => void;
+}
+
+export async function startEmbeddedCouch(dataDir: string, log: Log, opts: EmbeddedCouchOptions = {}): Promise<EmbeddedCouch> {
   // Absolute: the server runs in its own directory, where a relative path names another place.
   const root = resolve(dataDir);
   const dir = join(root, 'couch');
@@ -93,10 +162,11 @@ export async function startEmbeddedCouch(dataDir: string, log: Log, opts: { port
   let stopping = false;
   let failures = 0;
   let startedAt = 0;
+  const tail = new StderrTail(join(dir, 'stderr.log'));
 
   const launch = () => {
     startedAt = Date.now();
-    rotateLog(dir);
+    rotateLog(join(dir, 'log.txt'), MAX_LOG_BYTES);
     child = spawn(process.execPath, [bin, '--port', String(port), '--host', '127.0.0.1', '--dir', dir, '--config', config, '--no-stdout-logs'], {
       cwd: dir,
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -106,14 +176,26 @@ export async function startEmbeddedCouch(dataDir: string, log: Log, opts: { port
       detached: true,
       env: { ...process.env, MEMBEREDGE_COUCH_ADMIN_FILE: join(root, 'couch-admin.json') },
     });
-    child.stderr?.on('data', (d: Buffer) => log.warn('embedded couch stderr', { line: d.toString().trim().slice(0, 500) }));
+    const pid = child.pid;
+    child.stderr?.on('data', (d: Buffer) => {
+      for (const line of tail.add(d.toString())) log.warn('embedded couch stderr', { line });
+    });
     child.once('exit', (code, signal) => {
       child = undefined;
+      const ranSeconds = Math.round((Date.now() - startedAt) / 100) / 10;
+      tail.note(`the database server (pid ${pid}) exited: code ${code}, signal ${signal}, after ${ranSeconds} s${stopping ? ' (the hub stopped it)' : ''}`);
       if (stopping) return;
-      // A child that ran for a while had a crash, not a broken start: begin the back-off anew.
-      if (Date.now() - startedAt > 30_000) failures = 0;
-      const delay = RESTART_DELAYS_MS[Math.min(failures++, RESTART_DELAYS_MS.length - 1)]!;
-      log.error('embedded couch exited; restarting', { code, signal, inMs: delay });
+      if (Date.now() - startedAt > SETTLED_MS) failures = 0;
+      failures++;
+      // pouchdb-server's own errors (a request it failed) are in log.txt, not on stderr: named, not read.
+      const facts = { pid, code, signal, ranSeconds, cause: deathCause(code, signal), stderrTail: tail.take(), stderrFile: tail.file, serverLog: join(dir, 'log.txt') };
+      if (failures >= MAX_QUICK_DEATHS && opts.onGiveUp) {
+        log.fatal('embedded couch keeps dying: giving up', { ...facts, quickDeathsInARow: failures });
+        opts.onGiveUp(new Error(`the embedded database died ${failures} times in a row, each within ${SETTLED_MS / 1000} s of its start (last: ${facts.cause}); see ${tail.file}`));
+        return;
+      }
+      const delay = RESTART_DELAYS_MS[Math.min(failures - 1, RESTART_DELAYS_MS.length - 1)]!;
+      log.error('embedded couch exited; restarting', { ...facts, inMs: delay, ...(failures > 1 ? { quickDeathsInARow: failures, givesUpAt: MAX_QUICK_DEATHS } : {}) });
       setTimeout(() => !stopping && launch(), delay).unref();
     });
   };
@@ -132,13 +214,14 @@ export async function startEmbeddedCouch(dataDir: string, log: Log, opts: { port
         } catch {
           /* not up yet */
         }
-        if (Date.now() > deadline) throw new Error(`embedded couch did not answer on ${address} within 30 s`);
+        if (Date.now() > deadline) throw new Error(`embedded couch did not answer on ${address} within 30 s; its stderr (${tail.file}) ends: ${tail.take().slice(-5).join(' | ') || '(nothing)'}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     },
     crash() {
       child?.kill('SIGKILL');
     },
+    pid: () => child?.pid,
     async stop() {
       stopping = true;
       const c = child;

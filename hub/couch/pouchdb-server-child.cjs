@@ -10,6 +10,17 @@ const { readFileSync } = require('node:fs');
 const { dirname } = require('node:path');
 const { createHash, timingSafeEqual } = require('node:crypto');
 
+// An error nothing caught ends this process with its stack on stderr, which the hub keeps
+// (DIR/couch/stderr.log) and logs with the exit: code 70 tells the hub it was this (decision 028).
+function die(kind, err) {
+  const { rss, heapUsed } = process.memoryUsage();
+  const mb = (n) => Math.round(n / 1048576);
+  process.stderr.write(`${new Date().toISOString()} pouchdb-server-child: ${kind}, exiting (rss ${mb(rss)} MB, heap ${mb(heapUsed)} MB)\n${(err && err.stack) || String(err)}\n`);
+  process.exit(70);
+}
+process.on('uncaughtException', (err) => die('uncaught exception', err));
+process.on('unhandledRejection', (err) => die('unhandled rejection', err));
+
 const parent = process.ppid;
 setInterval(() => {
   if (process.ppid !== parent) process.exit(0);

@@ -38,6 +38,8 @@ export interface ImportDoc extends Doc {
   finishedAt?: string;
   summary?: ImportSummary & Record<string, unknown>;
   error?: string;
+  /** The mapping given with the import (absent: the source's file in the mappings dir), for resuming it. */
+  mapping?: unknown;
 }
 
 export interface ImportSink {
@@ -106,6 +108,7 @@ export class ImportJobs {
       ...(cur ?? { _id: `imp:${id}`, type: 'import', id, source, sha256, bytes: info.size, chunks: 0, rejectsFile: join(this.deps.dataDir, 'rejects', `${id}.ndjson`), startedAt: this.deps.clock().toISOString() }),
       path,
       state: 'running',
+      ...(givenMapping !== undefined ? { mapping: givenMapping } : {}),
     }));
     this.live.set(id, { phase: 'queued', rows: doc!.checkpoint?.rowNo ?? 0, bytes: doc!.checkpoint?.byteOffset ?? 0, totalBytes: info.size, rowsPerSec: 0 });
     this.waiting++;
@@ -163,6 +166,36 @@ export class ImportJobs {
     if (!doc) throw new AppError('import_not_found', `no import ${id}`);
     const progress = this.live.get(id);
     return { ...doc, ...(progress && doc.state === 'running' ? { progress } : {}) };
+  }
+
+  /**
+   * Imports a stopped or dead hub left running, started again from their checkpoints (the hub's
+   * start, once One-ID has loaded): an import the hub's death cut off finishes without anyone
+   * sending it again (decision 028). One whose file is gone or changed is marked failed, saying so.
+   */
+  async resumeInterrupted(): Promise<string[]> {
+    const left = (await this.deps.db.imports<ImportDoc>(LISTED)).filter((d) => d.state === 'running' && !this.live.has(d.id));
+    const resumed: string[] = [];
+    for (const doc of left) {
+      try {
+        const sha256 = await fileSha256(doc.path).catch(() => undefined);
+        if (sha256 === undefined) throw new Error(`${doc.path} cannot be read any more`);
+        if (sha256 !== doc.sha256) throw new Error(`${doc.path} is not the file this import read (its content changed)`);
+        await this.start(doc.source, doc.path, doc.mapping);
+        resumed.push(doc.id);
+        this.deps.log.warn('resuming an import the last run left unfinished', { import: doc.id, fromRow: doc.checkpoint?.rowNo ?? 0, chunks: doc.chunks });
+      } catch (err) {
+        const error = `not resumed at the hub's start: ${String((err as Error)?.message ?? err)}`;
+        this.deps.log.error('an import the last run left unfinished cannot be resumed', { import: doc.id, error });
+        await this.deps.db.update<ImportDoc>(`imp:${doc.id}`, (cur) => (cur && cur.state === 'running' && !this.live.has(doc.id) ? { ...cur, state: 'failed', error } : undefined));
+      }
+    }
+    return resumed;
+  }
+
+  /** The imports under way, one line each (the hub's breadcrumb, hub/last-words.ts). */
+  running(): string[] {
+    return [...this.live].map(([id, p]) => `import ${id}: ${p.phase}, row ${p.rows}, ${Math.round((100 * p.bytes) / Math.max(p.totalBytes, 1))}% of ${Math.round(p.totalBytes / 1048576)} MB`);
   }
 
   /** Resolves when the imports started so far have ended (tests, shutdown). */

@@ -7,6 +7,8 @@ export interface Log {
   info(msg: string, fields?: LogFields): void;
   warn(msg: string, fields?: LogFields): void;
   error(msg: string, fields?: LogFields): void;
+  /** The last line of a process that is about to exit because of what it says. Never quiet. */
+  fatal(msg: string, fields?: LogFields): void;
 }
 
 export function createLog(service: string, quiet = false): Log {
@@ -18,5 +20,6 @@ export function createLog(service: string, quiet = false): Log {
     info: (m, f) => write('info', m, f),
     warn: (m, f) => write('warn', m, f),
     error: (m, f) => write('error', m, f),
+    fatal: (m, f) => write('fatal', m, f),
   };
 }

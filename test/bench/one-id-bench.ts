@@ -134,6 +134,15 @@ async function hubRun(data: ChannelData, knownPhones: string[]) {
     };
   } catch (err) {
     console.error(`the hub's output:\n${hub.output().slice(-4000)}`);
+    // A hub gone without a word was killed from outside (signal SIGKILL: most often the OOM
+    // killer); its breadcrumb has its last memory figures and what it was doing (decision 028).
+    const { exitCode, signalCode } = hub.child;
+    if (exitCode !== null || signalCode !== null) console.error(`the hub exited: code ${exitCode}, signal ${signalCode}`);
+    try {
+      console.error(`the hub's status file:\n${readFileSync(join(hubDir, 'hub-status.json'), 'utf8')}`);
+    } catch {
+      /* none written */
+    }
     throw err;
   } finally {
     clearInterval(sample);
