@@ -174,8 +174,6 @@ async function main(argv: string[]): Promise<void> {
         heartbeatEveryMs: 1000 * Math.max(1, int('heartbeat-interval', o['heartbeat-interval'], 30)),
         progress: (_phase, done, total) => bar.update(done, total),
       });
-      const members = node.ctx.live.index.members.size;
-      console.log(`edge node of store ${node.ctx.storeId} ready at ${node.url} in ${Date.now() - started} ms (${members} members)`);
       let stopping = false;
       const stop = async () => {
         if (stopping) return;
@@ -183,8 +181,11 @@ async function main(argv: string[]): Promise<void> {
         await node.close();
         process.exit(0);
       };
+      // Before the ready line: a supervisor (or a test) that stops the node on that line must find the handlers there.
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+      const members = node.ctx.live.index.members.size;
+      console.log(`edge node of store ${node.ctx.storeId} ready at ${node.url} in ${Date.now() - started} ms (${members} members)`);
       return;
     }
     case 'coupon issue': {
