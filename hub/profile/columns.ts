@@ -40,12 +40,14 @@ export class ProfileColumns {
   private readonly scores = new Map<string, (number[] | undefined)[]>();
   private readonly keys: string[] = [];
   private readonly keyOf = new Map<string, number>();
+  private readonly dayFields: ReadonlySet<string>;
 
   constructor(
     private readonly fields: readonly FieldDef[] = PROFILE_FIELDS,
     capacity = 1024,
   ) {
     this.capacity = capacity;
+    this.dayFields = new Set(fields.filter((f) => f.kind === 'day').map((f) => f.name));
     for (const f of fields) {
       if (f.kind === 'int' || f.kind === 'day') this.ints.set(f.name, new Int32Array(capacity).fill(ABSENT));
       else if (f.kind === 'enum') this.enums.set(f.name, { codes: new Uint16Array(capacity), values: [], codeOf: new Map() });
@@ -118,6 +120,58 @@ export class ProfileColumns {
     let code = typeof v === 'string' ? (e.codeOf.get(v) ?? 0) : 0;
     if (typeof v === 'string' && code === 0) e.codeOf.set(v, (code = e.values.push(v)));
     e.codes[n] = code;
+  }
+
+  /** Sets or clears one value of a `set` field for member `n` (a tag whose rule reads the whole-base RFM pass, or a changed rule). */
+  setIn(n: number, field: string, value: string, on: boolean): void {
+    const bits = this.sets.get(field);
+    if (!bits) return;
+    this.ensure(n);
+    let b = bits.get(value);
+    if (!b) {
+      if (!on) return;
+      bits.set(value, (b = new Uint32Array((this.capacity + 31) >>> 5)));
+    }
+    if (on) b[n >>> 5]! |= 1 << (n & 31);
+    else b[n >>> 5]! &= ~(1 << (n & 31));
+  }
+
+  /**
+   * A reader of member rows as profiles without building them: `at(n)` points it at a member and
+   * `get(field)` reads the columns (an int, a day or an enum allocates nothing; a set or scores
+   * field is built when asked). Rules re-evaluated over the whole base (tags after RFM, a changed
+   * rule) read members through it.
+   */
+  reader(): ColumnRow {
+    return new ColumnRow(this);
+  }
+
+  /** @internal The value of one field of member `n` (ColumnRow). */
+  valueAt(n: number, field: string): import('../../shared/profile/fields.ts').ProfileValue | undefined {
+    if (n >= this.capacity) return undefined;
+    const ints = this.ints.get(field);
+    if (ints) {
+      const v = ints[n]!;
+      if (v === ABSENT) return undefined;
+      return this.dayFields.has(field) ? dayString(v) : v;
+    }
+    const e = this.enums.get(field);
+    if (e) {
+      const code = e.codes[n]!;
+      return code > 0 ? e.values[code - 1] : undefined;
+    }
+    const bits = this.sets.get(field);
+    if (bits) {
+      const s = new Set<string>();
+      for (const [value, b] of bits) if (b[n >>> 5]! & (1 << (n & 31))) s.add(value);
+      return s;
+    }
+    const rows = this.scores.get(field);
+    if (!rows) return undefined;
+    const flat = rows[n];
+    const m = new Map<string, number>();
+    for (let i = 0; flat && i < flat.length; i += 2) m.set(this.keys[flat[i]!]!, flat[i + 1]!);
+    return m;
   }
 
   /** Clears member `n`'s row (a golden member merged away). */
@@ -194,5 +248,21 @@ export class ProfileColumns {
     for (const e of this.enums.values()) n += e.codes.byteLength;
     for (const bits of this.sets.values()) for (const b of bits.values()) n += b.byteLength;
     return n;
+  }
+}
+
+/** One member's row read as a profile (ProfileColumns.reader): only `get` and `has`, which rules use. */
+export class ColumnRow {
+  private n = 0;
+  constructor(private readonly columns: ProfileColumns) {}
+  at(n: number): this {
+    this.n = n;
+    return this;
+  }
+  get(field: string) {
+    return this.columns.valueAt(this.n, field);
+  }
+  has(field: string): boolean {
+    return this.get(field) !== undefined;
   }
 }
