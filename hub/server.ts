@@ -33,7 +33,7 @@ import { ProfileEngine } from './profile/engine.ts';
 import { RfmAndStages } from './profile/rfm-stages.ts';
 import { StoreProfiles } from './profile/store-profiles.ts';
 import { composeExtensions } from './profile/extensions.ts';
-import { ProfileTags, tagTimeline } from './profile/profile-tags.ts';
+import { couchTagHistory, ProfileTags, tagTimeline } from './profile/profile-tags.ts';
 import { LifecycleConfigSchema, type LifecycleConfig } from '../shared/profile/lifecycle.ts';
 import { localDate } from '../shared/local-time.ts';
 import { identityDirectory } from './profile/identity-directory.ts';
@@ -137,7 +137,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
   // Stage, RFM and recommendations over the metrics, and the profile documents stores receive (decision 024).
   const rfmStages = new RfmAndStages(LifecycleConfigSchema.parse(opts.profiles?.lifecycle ?? {}), opts.log);
   // Tags over stage and RFM (decision 025): the rules are read again before every full build and when one changes.
-  const tags = new ProfileTags(couch, () => localDate(clock(), DASHBOARD_TIME_ZONE), opts.log);
+  const tags = new ProfileTags(couchTagHistory(couch), () => localDate(clock(), DASHBOARD_TIME_ZONE), opts.log);
   let storeProfiles: StoreProfiles | undefined;
   const profiles = new ProfileEngine({
     couch,

@@ -51,7 +51,7 @@ export class ProfileTags implements ProfileExtension {
   lastRun: { all: boolean; members: number; changed: number; events: number; ms: number } | undefined;
 
   constructor(
-    private readonly couch: Couch | undefined,
+    private readonly history: TagHistoryStore,
     /** Today at HQ: the day events are recorded on. */
     private readonly today: () => string,
     private readonly log?: Log,
@@ -177,7 +177,7 @@ export class ProfileTags implements ProfileExtension {
     for (let i = 0; i < changes.length; i += RECORD_BATCH) {
       const batch = changes.slice(i, i + RECORD_BATCH);
       try {
-        if (this.couch) await recordTagEvents(this.couch, batch.map(([g, e]) => [g, e] as const));
+        await this.history.record(batch.map(([g, e]) => [g, e] as const));
         for (const [g, e, now] of batch) {
           events += e.length;
           if (now === '') this.recorded.delete(g);
@@ -221,7 +221,7 @@ export class ProfileTags implements ProfileExtension {
 
   /** The sets the history says each member holds now: its events replayed, month after month (once per start). */
   private async load(): Promise<void> {
-    if (this.loaded || !this.couch) return void (this.loaded = true);
+    if (this.loaded) return;
     const t0 = performance.now();
     let docs = 0;
     const held = new Set<string>();
@@ -236,21 +236,38 @@ export class ProfileTags implements ProfileExtension {
       else this.recorded.delete(member);
       held.clear();
     };
-    try {
-      for await (const page of this.couch.pages<TagHistoryDoc>(DB.tagHistory, { startkey: 'th:', endkey: 'th:\ufff0' }, LOAD_PAGE)) {
-        for (const d of page) {
-          docs++;
-          if (d.member !== member) flush(), (member = d.member);
-          for (const e of d.events ?? []) e.change === 'entered' ? held.add(e.tag) : held.delete(e.tag);
-        }
+    for await (const page of this.history.pages()) {
+      for (const d of page) {
+        docs++;
+        if (d.member !== member) flush(), (member = d.member);
+        for (const e of d.events ?? []) e.change === 'entered' ? held.add(e.tag) : held.delete(e.tag);
       }
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode !== 404) throw err;
     }
     flush();
     this.loaded = true;
     this.log?.info('tags: history read', { documents: docs, members: this.recorded.size, ms: Math.round(performance.now() - t0) });
   }
+}
+
+/** Where tag events are kept: hub-tag-history at the hub (couchTagHistory), a list in tests. */
+export interface TagHistoryStore {
+  record(changes: readonly (readonly [string, readonly TagEvent[]])[]): Promise<unknown>;
+  /** Every member's month documents, in id order (a member's months together, oldest first). */
+  pages(): AsyncIterable<readonly { member: string; events: readonly TagEvent[] }[]>;
+}
+
+/** The hub's tag history (hub/tags/tag-history.ts). */
+export function couchTagHistory(couch: Couch): TagHistoryStore {
+  return {
+    record: (changes) => recordTagEvents(couch, changes),
+    async *pages() {
+      try {
+        yield* couch.pages<TagHistoryDoc>(DB.tagHistory, { startkey: 'th:', endkey: 'th:\ufff0' }, LOAD_PAGE);
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+      }
+    },
+  };
 }
 
 const inWindow = (r: { from: string | undefined; to: string | undefined }, day: string) => (r.from === undefined || r.from <= day) && (r.to === undefined || day <= r.to);
