@@ -180,7 +180,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
         await storeProfiles!.computed(touched);
       })
       .catch((err) => opts.log.warn('tags: a changed rule was not evaluated; the nightly run does it', { err: String(err) }));
-  profiles.addTimelineSource((goldenId) => tagTimeline(couch, goldenId));
+  profiles.addTimelineSource(async (goldenId) => (await tags.settled(), tagTimeline(couch, goldenId)));
   profiles.addTimelineSource((goldenId) => rfmStages.stageTimeline(goldenId, localDate(clock(), DASHBOARD_TIME_ZONE)));
   identity.onMembersChanged((ids) => profiles.membersChanged(ids));
   const ctx: HubContext = {

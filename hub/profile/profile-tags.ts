@@ -16,6 +16,7 @@ const RECORD_BATCH = 1000;
 const LOAD_PAGE = 2000;
 const TAGS = 'tags';
 
+type TagRun = { all: boolean; members: number; changed: number; events: number; ms: number };
 type Rule = { code: string; from: string | undefined; to: string | undefined; holds: Predicate };
 export type TagNames = { 'zh-CN': string; en: string };
 /** Why members were recomputed, as the engine tells it: a new fact, or One-ID changed them (a record, a merge, a split). */
@@ -47,8 +48,13 @@ export class ProfileTags implements ProfileExtension {
   /** Members whose events could not be written: compared again with the next run. */
   private readonly retry = new Set<string>();
   private readonly scratch: number[] = [];
+  /** The recording under way: a timeline read waits for it (a profile read a moment earlier may already show the change). */
+  private running: Promise<unknown> = Promise.resolve();
   /** Figures of the last run, for the logs and tests. */
-  lastRun: { all: boolean; members: number; changed: number; events: number; ms: number } | undefined;
+  lastRun: TagRun | undefined;
+  /** The last run over the whole base (the start, the nightly run), and how many there were. */
+  lastFullRun: TagRun | undefined;
+  fullRuns = 0;
 
   constructor(
     private readonly history: TagHistoryStore,
@@ -139,7 +145,18 @@ export class ProfileTags implements ProfileExtension {
    * last recorded; answers the members whose tags changed. Never throws: a failed write is tried
    * again with the next run.
    */
-  async computed(goldenIds: readonly string[] | 'all', because: ComputedBecause | TagCause = 'fact'): Promise<string[]> {
+  computed(goldenIds: readonly string[] | 'all', because: ComputedBecause | TagCause = 'fact'): Promise<string[]> {
+    const run = this.running.then(() => this.record(goldenIds, because));
+    this.running = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves once the events of every compute so far are recorded (or failed, to be tried again). */
+  async settled(): Promise<void> {
+    await this.running;
+  }
+
+  private async record(goldenIds: readonly string[] | 'all', because: ComputedBecause | TagCause): Promise<string[]> {
     const base = this.base;
     if (!base) return [];
     const t0 = performance.now();
@@ -189,6 +206,7 @@ export class ProfileTags implements ProfileExtension {
       }
     }
     this.lastRun = { all, members, changed: changes.length, events, ms: Math.round(performance.now() - t0) };
+    if (all) (this.lastFullRun = this.lastRun), this.fullRuns++;
     if (all || changes.length > 0) this.log?.info('tags: history', this.lastRun);
     return changes.map(([g]) => g);
   }
