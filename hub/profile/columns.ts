@@ -1,4 +1,4 @@
-import { PROFILE_FIELDS, type FieldDef, type Profile } from '../../shared/profile/fields.ts';
+import { PROFILE_FIELDS, type FieldDef, type Profile, type ProfileValue } from '../../shared/profile/fields.ts';
 import { dayNumber, dayString } from '../../shared/profile/source-facts.ts';
 
 /*
@@ -147,7 +147,7 @@ export class ProfileColumns {
   }
 
   /** @internal The value of one field of member `n` (ColumnRow). */
-  valueAt(n: number, field: string): import('../../shared/profile/fields.ts').ProfileValue | undefined {
+  valueAt(n: number, field: string): ProfileValue | undefined {
     if (n >= this.capacity) return undefined;
     const ints = this.ints.get(field);
     if (ints) {
@@ -217,7 +217,7 @@ export class ProfileColumns {
 
   /** Member `n`'s row read back as a profile (tests compare the incremental and full columns with it). */
   row(n: number): Profile {
-    const p = new Map<string, import('../../shared/profile/fields.ts').ProfileValue>();
+    const p = new Map<string, ProfileValue>();
     if (n >= this.capacity) return p;
     for (const f of this.fields) {
       if (f.kind === 'int' || f.kind === 'day') {
@@ -251,16 +251,36 @@ export class ProfileColumns {
   }
 }
 
-/** One member's row read as a profile (ProfileColumns.reader): only `get` and `has`, which rules use. */
+/**
+ * One member's row read as a profile (ProfileColumns.reader): only `get` and `has`, which rules
+ * use. An int, day or enum field is read straight from its array (one Map lookup per read, as on a
+ * profile); the arrays are taken when the reader is made, so it is made for one pass and dropped.
+ */
 export class ColumnRow {
   private n = 0;
-  constructor(private readonly columns: ProfileColumns) {}
+  private readonly direct = new Map<string, (n: number) => ProfileValue | undefined>();
+  constructor(private readonly columns: ProfileColumns) {
+    for (const f of PROFILE_FIELDS) {
+      const c = columns.column(f.name);
+      if (c?.kind === 'int') {
+        const v = c.values;
+        this.direct.set(f.name, (n) => (n < v.length && v[n] !== ABSENT ? v[n] : undefined));
+      } else if (c?.kind === 'day') {
+        const v = c.values;
+        this.direct.set(f.name, (n) => (n < v.length && v[n] !== ABSENT ? dayString(v[n]!) : undefined));
+      } else if (c?.kind === 'enum') {
+        const { codes, values } = c;
+        this.direct.set(f.name, (n) => (n < codes.length && codes[n]! > 0 ? values[codes[n]! - 1] : undefined));
+      }
+    }
+  }
   at(n: number): this {
     this.n = n;
     return this;
   }
-  get(field: string) {
-    return this.columns.valueAt(this.n, field);
+  get(field: string): ProfileValue | undefined {
+    const read = this.direct.get(field);
+    return read ? read(this.n) : this.columns.valueAt(this.n, field);
   }
   has(field: string): boolean {
     return this.get(field) !== undefined;

@@ -169,26 +169,28 @@ export class ProfileTags implements ProfileExtension {
     const all = goldenIds === 'all';
     const cause: TagCause = typeof because === 'object' ? because : all ? { kind: 'nightly' } : because === 'identity' ? { kind: 'merge' } : { kind: 'fact' };
     const today = this.today();
-    const column = base.columns.column(TAGS);
-    const bits = column?.kind === 'set' ? [...column.bits] : [];
-    const ids: Iterable<string | undefined> = all ? base.members() : new Set([...goldenIds, ...this.retry]);
-    this.retry.clear();
+    const bits = this.bitsByNumber(base);
     const changes: [string, TagEvent[], string][] = [];
     let members = 0;
-    for (const g of ids) {
-      if (g === undefined) continue;
-      const n = base.numberOfMember(g);
-      if (n === undefined) {
-        // Merged away: no member, nothing to record.
-        this.recorded.delete(g);
-        continue;
-      }
+    const compare = (g: string, n: number) => {
       members++;
-      const now = this.keyOf(bits, n);
       const before = this.recorded.get(g) ?? '';
-      if (now === before) continue;
+      if (this.holdsExactly(bits, n, before)) return;
+      const now = this.keyOf(bits, n);
       changes.push([g, tagChanges(this.setOf(before), this.setOf(now), today, cause), now]);
+    };
+    if (all) {
+      const ids = base.members();
+      for (let n = 0; n < ids.length; n++) if (ids[n] !== undefined) compare(ids[n]!, n);
+    } else {
+      for (const g of new Set([...goldenIds, ...this.retry])) {
+        const n = base.numberOfMember(g);
+        // Merged away: no member, nothing to record.
+        if (n === undefined) this.recorded.delete(g);
+        else compare(g, n);
+      }
     }
+    this.retry.clear();
     if (all) for (const g of this.recorded.keys()) if (base.numberOfMember(g) === undefined) this.recorded.delete(g);
     let events = 0;
     for (let i = 0; i < changes.length; i += RECORD_BATCH) {
@@ -211,15 +213,36 @@ export class ProfileTags implements ProfileExtension {
     return changes.map(([g]) => g);
   }
 
+  /** The tags column's bitsets with their tags' numbers, in number order: a member's numbers come out sorted. */
+  private bitsByNumber(base: ProfileBase): { numbers: number[]; bits: Uint32Array[] } {
+    const column = base.columns.column(TAGS);
+    const pairs = column?.kind === 'set' ? [...column.bits].map(([code, b]) => [this.numberOf(code), b] as const).sort((a, b) => a[0] - b[0]) : [];
+    return { numbers: pairs.map((x) => x[0]), bits: pairs.map((x) => x[1]) };
+  }
+
+  /** Whether member `n` holds exactly the tags of `key` (a nightly run with nothing new: no string built). */
+  private holdsExactly(c: { numbers: number[]; bits: Uint32Array[] }, n: number, key: string): boolean {
+    const word = n >>> 5, bit = 1 << (n & 31);
+    let i = 0;
+    for (let j = 0; j < c.bits.length; j++) {
+      const b = c.bits[j]!;
+      if (word >= b.length || (b[word]! & bit) === 0) continue;
+      if (i >= key.length || key.charCodeAt(i) !== c.numbers[j]) return false;
+      i++;
+    }
+    return i === key.length;
+  }
+
   /** The tags of member `n` in the columns as the string of their sorted numbers. */
-  private keyOf(bits: readonly [string, Uint32Array][], n: number): string {
+  private keyOf(c: { numbers: number[]; bits: Uint32Array[] }, n: number): string {
     const s = this.scratch;
     s.length = 0;
     const word = n >>> 5, bit = 1 << (n & 31);
-    for (const [code, b] of bits) if (word < b.length && b[word]! & bit) s.push(this.numberOf(code));
-    if (s.length === 0) return '';
-    s.sort((a, b) => a - b);
-    return String.fromCharCode(...s);
+    for (let j = 0; j < c.bits.length; j++) {
+      const b = c.bits[j]!;
+      if (word < b.length && b[word]! & bit) s.push(c.numbers[j]!);
+    }
+    return s.length === 0 ? '' : String.fromCharCode(...s);
   }
 
   private setOf(key: string): Set<string> {
