@@ -1,4 +1,4 @@
-import { PROFILE_FIELDS, type FieldDef, type Profile, type ProfileValue } from '../../shared/profile/fields.ts';
+import { PROFILE_FIELDS, type FieldDef, type Profile } from '../../shared/profile/fields.ts';
 import { dayNumber, dayString } from '../../shared/profile/source-facts.ts';
 
 /*
@@ -40,14 +40,12 @@ export class ProfileColumns {
   private readonly scores = new Map<string, (number[] | undefined)[]>();
   private readonly keys: string[] = [];
   private readonly keyOf = new Map<string, number>();
-  private readonly dayFields: ReadonlySet<string>;
 
   constructor(
     private readonly fields: readonly FieldDef[] = PROFILE_FIELDS,
     capacity = 1024,
   ) {
     this.capacity = capacity;
-    this.dayFields = new Set(fields.filter((f) => f.kind === 'day').map((f) => f.name));
     for (const f of fields) {
       if (f.kind === 'int' || f.kind === 'day') this.ints.set(f.name, new Int32Array(capacity).fill(ABSENT));
       else if (f.kind === 'enum') this.enums.set(f.name, { codes: new Uint16Array(capacity), values: [], codeOf: new Map() });
@@ -136,44 +134,6 @@ export class ProfileColumns {
     else b[n >>> 5]! &= ~(1 << (n & 31));
   }
 
-  /**
-   * A reader of member rows as profiles without building them: `at(n)` points it at a member and
-   * `get(field)` reads the columns (an int, a day or an enum allocates nothing; a set or scores
-   * field is built when asked). Rules re-evaluated over the whole base (tags after RFM, a changed
-   * rule) read members through it.
-   */
-  reader(): ColumnRow {
-    return new ColumnRow(this);
-  }
-
-  /** @internal The value of one field of member `n` (ColumnRow). */
-  valueAt(n: number, field: string): ProfileValue | undefined {
-    if (n >= this.capacity) return undefined;
-    const ints = this.ints.get(field);
-    if (ints) {
-      const v = ints[n]!;
-      if (v === ABSENT) return undefined;
-      return this.dayFields.has(field) ? dayString(v) : v;
-    }
-    const e = this.enums.get(field);
-    if (e) {
-      const code = e.codes[n]!;
-      return code > 0 ? e.values[code - 1] : undefined;
-    }
-    const bits = this.sets.get(field);
-    if (bits) {
-      const s = new Set<string>();
-      for (const [value, b] of bits) if (b[n >>> 5]! & (1 << (n & 31))) s.add(value);
-      return s;
-    }
-    const rows = this.scores.get(field);
-    if (!rows) return undefined;
-    const flat = rows[n];
-    const m = new Map<string, number>();
-    for (let i = 0; flat && i < flat.length; i += 2) m.set(this.keys[flat[i]!]!, flat[i + 1]!);
-    return m;
-  }
-
   /** Clears member `n`'s row (a golden member merged away). */
   clear(n: number): void {
     this.write(n, new Map());
@@ -217,7 +177,7 @@ export class ProfileColumns {
 
   /** Member `n`'s row read back as a profile (tests compare the incremental and full columns with it). */
   row(n: number): Profile {
-    const p = new Map<string, ProfileValue>();
+    const p = new Map<string, import('../../shared/profile/fields.ts').ProfileValue>();
     if (n >= this.capacity) return p;
     for (const f of this.fields) {
       if (f.kind === 'int' || f.kind === 'day') {
@@ -248,41 +208,5 @@ export class ProfileColumns {
     for (const e of this.enums.values()) n += e.codes.byteLength;
     for (const bits of this.sets.values()) for (const b of bits.values()) n += b.byteLength;
     return n;
-  }
-}
-
-/**
- * One member's row read as a profile (ProfileColumns.reader): only `get` and `has`, which rules
- * use. An int, day or enum field is read straight from its array (one Map lookup per read, as on a
- * profile); the arrays are taken when the reader is made, so it is made for one pass and dropped.
- */
-export class ColumnRow {
-  private n = 0;
-  private readonly direct = new Map<string, (n: number) => ProfileValue | undefined>();
-  constructor(private readonly columns: ProfileColumns) {
-    for (const f of PROFILE_FIELDS) {
-      const c = columns.column(f.name);
-      if (c?.kind === 'int') {
-        const v = c.values;
-        this.direct.set(f.name, (n) => (n < v.length && v[n] !== ABSENT ? v[n] : undefined));
-      } else if (c?.kind === 'day') {
-        const v = c.values;
-        this.direct.set(f.name, (n) => (n < v.length && v[n] !== ABSENT ? dayString(v[n]!) : undefined));
-      } else if (c?.kind === 'enum') {
-        const { codes, values } = c;
-        this.direct.set(f.name, (n) => (n < codes.length && codes[n]! > 0 ? values[codes[n]! - 1] : undefined));
-      }
-    }
-  }
-  at(n: number): this {
-    this.n = n;
-    return this;
-  }
-  get(field: string): ProfileValue | undefined {
-    const read = this.direct.get(field);
-    return read ? read(this.n) : this.columns.valueAt(this.n, field);
-  }
-  has(field: string): boolean {
-    return this.get(field) !== undefined;
   }
 }

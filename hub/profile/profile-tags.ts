@@ -1,5 +1,5 @@
 import type { Log } from '../../shared/cli/log.ts';
-import type { Profile, ProfileValue } from '../../shared/profile/fields.ts';
+import type { ProfileValue } from '../../shared/profile/fields.ts';
 import { compileCondition, compileTagRules, tagChanges, type Condition, type CompiledTagRules, type Predicate, type TagCause, type TagEvent, type TagRule } from '../../shared/profile/tag-rules.ts';
 import type { TimelineEntry } from '../../shared/profile/timeline.ts';
 import { MemberId } from '../../shared/schemas/common.ts';
@@ -7,6 +7,7 @@ import type { Couch } from '../couch/couch.ts';
 import { DB } from '../couch/databases.ts';
 import { recordTagEvents, type TagHistoryDoc } from '../tags/tag-history.ts';
 import type { ProfileBase, ProfileExtension } from './base.ts';
+import { ColumnRow } from './column-row.ts';
 
 /** Fields a whole-base pass sets after every member is computed (RfmAndStages re-scores them): rules naming them are evaluated again then. */
 const WHOLE_BASE_FIELDS: ReadonlySet<string> = new Set(['rfmR', 'rfmF', 'rfmM', 'rfmSegment']);
@@ -98,12 +99,12 @@ export class ProfileTags implements ProfileExtension {
   computedAll(base: ProfileBase, day: string): void {
     this.base = base;
     if (this.late.length === 0) return;
-    const row = base.columns.reader();
+    const row = new ColumnRow(base.columns);
     const ids = base.members();
     for (let n = 0; n < ids.length; n++) {
       if (ids[n] === undefined) continue;
       row.at(n);
-      for (const r of this.late) base.columns.setIn(n, TAGS, r.code, inWindow(r, day) && r.holds(row as unknown as Profile, day));
+      for (const r of this.late) base.columns.setIn(n, TAGS, r.code, inWindow(r, day) && r.holds(row.asProfile(), day));
     }
   }
 
@@ -121,7 +122,7 @@ export class ProfileTags implements ProfileExtension {
     });
     const column = base.columns.column(TAGS);
     const bits = column?.kind === 'set' ? column.bits : new Map<string, Uint32Array>();
-    const row = base.columns.reader();
+    const row = new ColumnRow(base.columns);
     const ids = base.members();
     const touched: string[] = [];
     for (let n = 0; n < ids.length; n++) {
@@ -131,7 +132,7 @@ export class ProfileTags implements ProfileExtension {
       let touch = false;
       for (const { code, rule } of rules) {
         const had = has(bits.get(code), n);
-        const holds = rule !== undefined && inWindow(rule, day) && rule.holds(row as unknown as Profile, day);
+        const holds = rule !== undefined && inWindow(rule, day) && rule.holds(row.asProfile(), day);
         if (had !== holds) base.columns.setIn(n, TAGS, code, holds);
         if (had || holds) touch = true;
       }
