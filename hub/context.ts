@@ -17,6 +17,7 @@ import type { ProfileSource } from './tags/profile-source.ts';
 import type { ProfileEngine } from './profile/engine.ts';
 import type { RfmAndStages } from './profile/rfm-stages.ts';
 import type { StoreProfiles } from './profile/store-profiles.ts';
+import type { ProfileTags } from './profile/profile-tags.ts';
 
 /** What the hub's routes and workers need; built once by `serve` (or a test) and passed in. */
 export interface HubContext {
@@ -46,7 +47,9 @@ export interface HubContext {
   /** Member profiles: metrics per golden member, kept as facts arrive, rebuilt nightly (decision 021). */
   profiles: ProfileEngine;
   /** Stage, RFM and recommendations over the profiles, and the profile documents stores receive (decision 024). */
-  profileParts?: { rfmStages: RfmAndStages; storeProfiles: StoreProfiles };
+  profileParts?: { rfmStages: RfmAndStages; storeProfiles: StoreProfiles; tags?: ProfileTags };
+  /** A tag rule was stored (created, edited, retired): the engine evaluates it again over the base, in the background (decision 025). */
+  tagRulesChanged?: () => Promise<void>;
   /** Deletes DIR/initial-admin-password once the first admin has chosen a password. */
   forgetInitialAdminPassword(): Promise<void>;
   /** Console logins per minute per client address, and the burst allowed at once. */

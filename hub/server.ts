@@ -28,10 +28,12 @@ import { forgetInitialPassword, Operators } from './operators/operators.ts';
 import { Sessions } from './operators/sessions.ts';
 import { warmNameIndex } from './member-search.ts';
 import { engineProfiles, type ProfileSource } from './tags/profile-source.ts';
-import { ensureDefaultTagRules } from './tags/tag-rule-store.ts';
+import { ensureDefaultTagRules, listTagRules } from './tags/tag-rule-store.ts';
 import { ProfileEngine } from './profile/engine.ts';
 import { RfmAndStages } from './profile/rfm-stages.ts';
 import { StoreProfiles } from './profile/store-profiles.ts';
+import { composeExtensions } from './profile/extensions.ts';
+import { couchTagHistory, ProfileTags, tagTimeline } from './profile/profile-tags.ts';
 import { LifecycleConfigSchema, type LifecycleConfig } from '../shared/profile/lifecycle.ts';
 import { localDate } from '../shared/local-time.ts';
 import { identityDirectory } from './profile/identity-directory.ts';
@@ -142,6 +144,8 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
   const cities = new Map<string, string>();
   // Stage, RFM and recommendations over the metrics, and the profile documents stores receive (decision 024).
   const rfmStages = new RfmAndStages(LifecycleConfigSchema.parse(opts.profiles?.lifecycle ?? {}), opts.log);
+  // Tags over stage and RFM (decision 025): the rules are read again before every full build and when one changes.
+  const tags = new ProfileTags(couchTagHistory(couch), () => localDate(clock(), DASHBOARD_TIME_ZONE), opts.log);
   let storeProfiles: StoreProfiles | undefined;
   const profiles = new ProfileEngine({
     couch,
@@ -154,8 +158,14 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     refresh: async () => {
       cities.clear();
       for (const s of await stores.list()) if (s.city) cities.set(s.id, s.city);
+      tags.setRules(await listTagRules(couch));
     },
-    extension: Object.assign(rfmStages, { computed: (ids: readonly string[] | 'all') => storeProfiles!.computed(ids) }),
+    extension: Object.assign(composeExtensions(rfmStages, tags), {
+      computed: async (ids: readonly string[] | 'all', because?: 'fact' | 'identity') => {
+        await tags.computed(ids, because);
+        await storeProfiles!.computed(ids);
+      },
+    }),
   });
   storeProfiles = new StoreProfiles({
     couch,
@@ -165,7 +175,20 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     members,
     storeMembersOf: (g) => identity.goldenMember(g)?.records.flatMap((r) => (r.memberId ? [r.memberId] : [])) ?? [],
     recommendations: (skuScore) => rfmStages.recommendations(skuScore),
+    tagNames: (code) => tags.namesOf(code),
   });
+  /** A tag rule was created, edited or retired: the changed codes evaluated again over the base, their events recorded, the stores told. */
+  const tagRulesChanged = () =>
+    profiles
+      .queue(async () => {
+        const codes = tags.setRules(await listTagRules(couch));
+        const touched = tags.reevaluate(codes, localDate(clock(), DASHBOARD_TIME_ZONE));
+        if (touched.length === 0) return;
+        await tags.computed(touched, { kind: 'rule', ref: codes.join(' ') });
+        await storeProfiles!.computed(touched);
+      })
+      .catch((err) => opts.log.warn('tags: a changed rule was not evaluated; the nightly run does it', { err: String(err) }));
+  profiles.addTimelineSource(async (goldenId) => (await tags.settled(), tagTimeline(couch, goldenId)));
   profiles.addTimelineSource((goldenId) => rfmStages.stageTimeline(goldenId, localDate(clock(), DASHBOARD_TIME_ZONE)));
   identity.onMembersChanged((ids) => profiles.membersChanged(ids));
   const ctx: HubContext = {
@@ -188,7 +211,8 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     audit: new AuditLog(couch, clock, opts.log),
     dashboard,
     profiles,
-    profileParts: { rfmStages, storeProfiles },
+    profileParts: { rfmStages, storeProfiles, tags },
+    tagRulesChanged,
     forgetInitialAdminPassword: () => forgetInitialPassword(initialPassword),
     loginRate: opts.loginRate ?? { perMinute: 10, burst: 10 },
     refusals: new GatewayRefusals(),

@@ -120,6 +120,20 @@ export class ProfileColumns {
     e.codes[n] = code;
   }
 
+  /** Sets or clears one value of a `set` field for member `n` (a tag whose rule reads the whole-base RFM pass, or a changed rule). */
+  setIn(n: number, field: string, value: string, on: boolean): void {
+    const bits = this.sets.get(field);
+    if (!bits) return;
+    this.ensure(n);
+    let b = bits.get(value);
+    if (!b) {
+      if (!on) return;
+      bits.set(value, (b = new Uint32Array((this.capacity + 31) >>> 5)));
+    }
+    if (on) b[n >>> 5]! |= 1 << (n & 31);
+    else b[n >>> 5]! &= ~(1 << (n & 31));
+  }
+
   /** Clears member `n`'s row (a golden member merged away). */
   clear(n: number): void {
     this.write(n, new Map());

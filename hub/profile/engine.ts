@@ -37,7 +37,7 @@ export interface ProfileEngineDeps {
   /** Called before every full build: the org tree may have moved stores between cities. */
   refresh?: () => Promise<void>;
   /** Fields over the metrics (stage, RFM), and what follows a compute (the stores' profile documents). */
-  extension?: ProfileExtension & { computed?(goldenIds: readonly string[] | 'all'): Promise<void> };
+  extension?: ProfileExtension & { computed?(goldenIds: readonly string[] | 'all', because?: 'fact' | 'identity'): Promise<void> };
 }
 
 /**
@@ -131,7 +131,7 @@ export class ProfileEngine {
 
   /** Tells the extension (the stores' profile documents) which members were recomputed, in the engine's queue. */
   private recomputed(ids: readonly string[]): void {
-    void this.exclusive(async () => this.deps.extension?.computed?.(ids)).catch((err) => this.deps.log.warn('profiles: after a One-ID change', { err: String(err) }));
+    void this.exclusive(async () => this.deps.extension?.computed?.(ids, 'identity')).catch((err) => this.deps.log.warn('profiles: after a One-ID change', { err: String(err) }));
   }
 
   /** Recomputes the members One-ID changed that are still waiting (a read that must see them calls it). */
@@ -179,6 +179,12 @@ export class ProfileEngine {
     return this.exclusive(() => this.drainAll());
   }
 
+  /** Runs `run` in the engine's queue, after the builds and catch-ups before it (a changed tag rule is evaluated over the base there). */
+  queue<T>(run: () => Promise<T>): Promise<T> {
+    this.settle();
+    return this.exclusive(run);
+  }
+
   private exclusive<T>(run: () => Promise<T>): Promise<T> {
     const next = this.work.catch(() => undefined).then(run);
     this.work = next;
@@ -197,7 +203,7 @@ export class ProfileEngine {
       const results = page.results as { id: string; doc?: Doc; deleted?: boolean }[];
       const docs = results.flatMap((r) => (r.doc && !r.deleted ? [r.doc] : []));
       const facts = feed === 'facts' ? this.factsOfDocs(docs.filter((d) => d._id.startsWith('m:'))) : docs.flatMap((d) => (d._id.startsWith('src:') ? this.onlineFacts(d) : []));
-      if (facts.length > 0) await this.deps.extension?.computed?.(this.base.addFacts(facts, this.today()));
+      if (facts.length > 0) await this.deps.extension?.computed?.(this.base.addFacts(facts, this.today()), 'fact');
       this.seq.set(feed, seqNumber(page.last_seq));
       if (results.length < BATCH) return;
     }

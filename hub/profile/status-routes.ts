@@ -5,7 +5,8 @@ import type { AdminEnv } from '../operators/access.ts';
 /**
  * GET /profiles/status: the profile engine's last full build, the RFM cuts it kept, and the last
  * pass over the stores' profile documents (how many checked, how many written: a recompute with
- * no new facts writes none). For operations and the tests.
+ * no new facts writes none), and the last recording of tag events (members whose tags changed).
+ * For operations and the tests.
  */
 export function profileStatusRoutes(ctx: HubContext) {
   const admin = new Hono<AdminEnv>();
@@ -14,6 +15,7 @@ export function profileStatusRoutes(ctx: HubContext) {
       engine: ctx.profiles.status(),
       rfm: ctx.profileParts?.rfmStages.boundaries,
       derived: ctx.profileParts?.rfmStages.lastPass,
+      tags: { lastRun: ctx.profileParts?.tags?.lastRun ?? null, lastFullRun: ctx.profileParts?.tags?.lastFullRun ?? null, fullRuns: ctx.profileParts?.tags?.fullRuns ?? 0 },
       storeDocuments: { lastRun: ctx.profileParts?.storeProfiles.lastRun ?? null, fullRuns: ctx.profileParts?.storeProfiles.fullRuns ?? 0 },
     }),
   );

@@ -23,11 +23,14 @@ export interface StoreProfilesDeps {
   /** The member id stores know a store member by now (merges at the hub), and the stores that serve them. */
   members: { canonical(memberId: string): string; relevantStoresOf(memberIds: string[]): Promise<Map<string, string[]>> };
   recommendations(skuScore: ProfileValue | undefined): { sku: string; score: number }[];
-  /** A tag's name for the guide, when the tag rules know it. */
-  tagName?: (code: string) => string | undefined;
+  /** A tag's names for the guide (zh-CN and English), when the tag rules know it. */
+  tagNames?: TagNamesOf;
 }
 
 /** What a store's replica holds of a member's profile, without its id, hash and time. */
+/** A tag's names: both languages (a rule's), or one name (older callers). */
+export type TagNamesOf = (code: string) => { 'zh-CN': string; en: string } | string | undefined;
+
 export type StoreProfileContent = Pick<StoreProfileDoc, 'memberId' | 'stage' | 'rfmSegment' | 'rfm' | 'tags' | 'topCategories' | 'recommendations'>;
 
 /**
@@ -86,7 +89,7 @@ export class StoreProfiles {
       const p = this.deps.profiles.profile(g);
       if (!p) continue;
       const recs = this.deps.recommendations(p.get('skuScore'));
-      for (const m of new Set(this.deps.storeMembersOf(g).map((id) => this.deps.members.canonical(id)))) contents.set(m, storeProfileContent(m, p, recs, this.deps.tagName)), goldenOf.set(m, g);
+      for (const m of new Set(this.deps.storeMembersOf(g).map((id) => this.deps.members.canonical(id)))) contents.set(m, storeProfileContent(m, p, recs, this.deps.tagNames)), goldenOf.set(m, g);
     }
     const stores = await this.deps.members.relevantStoresOf([...contents.keys()]);
     const byStore = new Map<string, { memberId: string; hash: string }[]>();
@@ -139,7 +142,7 @@ export function contentHash(c: StoreProfileContent): string {
  *
  * @example storeProfileContent('M1', profile, [{ sku: 'GRINDER', score: 7000 }]) // { memberId: 'M1', stage: 'active', … }
  */
-export function storeProfileContent(memberId: string, p: Profile, recs: readonly { sku: string }[], tagName?: (code: string) => string | undefined): StoreProfileContent {
+export function storeProfileContent(memberId: string, p: Profile, recs: readonly { sku: string }[], tagNames?: TagNamesOf): StoreProfileContent {
   const stage = p.get('stage');
   const segment = p.get('rfmSegment');
   const [r, f, m] = ['rfmR', 'rfmF', 'rfmM'].map((n) => p.get(n));
@@ -150,7 +153,7 @@ export function storeProfileContent(memberId: string, p: Profile, recs: readonly
     ...(typeof stage === 'string' ? { stage: stage as StoreProfileDoc['stage'] } : {}),
     ...(typeof segment === 'string' ? { rfmSegment: segment as StoreProfileDoc['rfmSegment'] } : {}),
     ...(typeof r === 'number' && typeof f === 'number' && typeof m === 'number' ? { rfm: { r, f, m } } : {}),
-    tags: tags instanceof Set ? [...(tags as ReadonlySet<string>)].sort().map((code) => ({ code, ...(tagName?.(code) ? { name: tagName(code)! } : {}) })) : [],
+    tags: tags instanceof Set ? [...(tags as ReadonlySet<string>)].sort().map((code) => storeTag(code, tagNames?.(code))) : [],
     topCategories:
       categories instanceof Map
         ? [...(categories as ReadonlyMap<string, number>)]
@@ -161,4 +164,14 @@ export function storeProfileContent(memberId: string, p: Profile, recs: readonly
         : [],
     recommendations: recs.map((x) => x.sku),
   };
+}
+
+/**
+ * A tag as a store reads it: its code, `name` (zh-CN: what a guide of an older release shows
+ * whatever its language) and, from this release, `names` in both languages (decision 025).
+ */
+function storeTag(code: string, names: ReturnType<TagNamesOf>): StoreProfileContent['tags'][number] {
+  if (names === undefined) return { code };
+  if (typeof names === 'string') return { code, name: names };
+  return { code, name: names['zh-CN'], names: { 'zh-CN': names['zh-CN'], en: names.en } };
 }

@@ -65,7 +65,9 @@ export function tagRoutes(ctx: HubContext) {
     .post('/tags/rules', async (c) => {
       const rule = parseTagRule(await readJsonBody(c.req, z.unknown()));
       c.set('auditTarget', rule.code);
-      return c.json({ rule: await putTagRule(ctx.couch, rule, changeOf(ctx, c, undefined), 'create') }, 201);
+      const stored = await putTagRule(ctx.couch, rule, changeOf(ctx, c, undefined), 'create');
+      void ctx.tagRulesChanged?.();
+      return c.json({ rule: stored }, 201);
     })
     .put('/tags/rules/:code', async (c) => {
       const body = await readJsonBody(c.req, z.unknown());
@@ -74,12 +76,16 @@ export function tagRoutes(ctx: HubContext) {
       if (base && !base.success) throw new AppError('validation_failed', 'version: the version you edited, a whole number', { field: 'version' });
       const rule = parseTagRule(body);
       if (rule.code !== c.req.param('code')) throw new AppError('validation_failed', 'code: must match the URL', { field: 'code' });
-      return c.json({ rule: await putTagRule(ctx.couch, rule, changeOf(ctx, c, base?.data)) });
+      const stored = await putTagRule(ctx.couch, rule, changeOf(ctx, c, base?.data));
+      void ctx.tagRulesChanged?.();
+      return c.json({ rule: stored });
     })
     .post('/tags/rules/:code/retire', async (c) => {
       const body = await readJsonBody(c.req, z.strictObject({ version: Version.optional() }));
       const name = code(c);
-      return c.json({ rule: await retireTagRule(ctx.couch, name, changeOf(ctx, c, body.version)) });
+      const stored = await retireTagRule(ctx.couch, name, changeOf(ctx, c, body.version));
+      void ctx.tagRulesChanged?.();
+      return c.json({ rule: stored });
     })
     .post('/tags/preview', async (c) => {
       const body = await readJsonBody(c.req, z.strictObject({ rule: z.unknown() }));

@@ -261,7 +261,8 @@ export const StoreProfileDocSchema = z.object({
   stage: z.enum(LIFECYCLE_STAGES).optional(),
   rfmSegment: z.enum(RFM_SEGMENTS).optional(),
   rfm: z.object({ r: z.number().int().min(1).max(5), f: z.number().int().min(1).max(5), m: z.number().int().min(1).max(5) }).optional(),
-  tags: z.array(z.object({ code: z.string().max(80), name: z.string().max(120).optional() })).max(200).default([]),
+  // `names` (both languages, decision 025) is optional: a document of an older hub has `name` only, and an older store drops `names`.
+  tags: z.array(z.object({ code: z.string().max(80), name: z.string().max(120).optional(), names: z.object({ 'zh-CN': z.string().max(120).optional(), en: z.string().max(120).optional() }).optional() })).max(200).default([]),
   topCategories: z.array(z.string().max(120)).max(20).default([]),
   recommendations: z.array(z.string().max(120)).max(50).default([]),
   hash: z.string().max(64),

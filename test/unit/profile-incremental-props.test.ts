@@ -3,6 +3,10 @@ import { describe, expect, it } from 'vitest';
 import type { ProfileAttributes } from '../../shared/profile/metrics.ts';
 import { dayNumber, type SourceFact } from '../../shared/profile/source-facts.ts';
 import { ProfileBase, type MemberDirectory } from '../../hub/profile/base.ts';
+import { composeExtensions } from '../../hub/profile/extensions.ts';
+import { ProfileTags } from '../../hub/profile/profile-tags.ts';
+import { RfmAndStages } from '../../hub/profile/rfm-stages.ts';
+import { DEFAULT_TAG_RULES } from '../../shared/profile/tag-catalogue.ts';
 
 /*
  * Decision 021 point 3: whatever facts arrive, in whatever order, interleaved with whatever merges
@@ -116,5 +120,45 @@ describe('profiles: incremental = full recompute', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('profiles with tags (decision 025): incremental = full recompute', () => {
+  it('the default catalogue\'s tags, over stage and RFM, agree for any sequence of facts, merges and splits', () => {
+    const noHistory = { record: async () => undefined, async *pages() {} };
+    // Stage and RFM as the extension adds them between runs (the kept boundaries), the same for both bases;
+    // the tags' whole-base pass still runs in the full one, over the columns.
+    const extension = () => {
+      const rfm = new RfmAndStages();
+      const tags = new ProfileTags(noHistory, () => DAY);
+      tags.setRules(DEFAULT_TAG_RULES);
+      return composeExtensions({ extend: (g, p, l, d) => rfm.extend(g, p, l, d) }, tags);
+    };
+    let tagged = 0;
+    fc.assert(
+      fc.property(fc.uniqueArray(fact, { selector: idOf, minLength: 1, maxLength: 30 }), fc.array(op, { maxLength: 60 }), fc.integer(), (pool, ops, seed) => {
+        const dir = new Partition();
+        const inc = new ProfileBase(dir, extension());
+        inc.computeAll(DAY);
+        const facts: SourceFact[] = [];
+        for (const o of ops) {
+          if (o.op === 'fact') {
+            const f = pool[o.i % pool.length]!;
+            facts.push(f);
+            inc.addFacts([f], DAY);
+          } else inc.membersChanged(o.op === 'merge' ? dir.merge(o.a, o.b) : dir.split(o.s), DAY);
+        }
+        const shuffled = [...facts, ...facts].map((f, i) => ({ f, k: (i * 2654435761 + seed) >>> 0 })).sort((a, b) => a.k - b.k).map((x) => x.f);
+        const full = new ProfileBase(dir, extension());
+        full.load(shuffled);
+        full.computeAll(DAY);
+        const a = rows(inc, dir), b = rows(full, dir);
+        expect(a).toEqual(b);
+        for (const r of b.values()) tagged += (r.get('tags') as Set<string>).size;
+      }),
+      { numRuns: 200 },
+    );
+    // The property says something only if members got tags.
+    expect(tagged).toBeGreaterThan(200);
   });
 });

@@ -35,6 +35,9 @@ export function profilePages(deps: GuideDeps) {
       // With tier reviews a member may hold a tier the spend no longer reaches: what keeps it (decision 019).
       const held = rules.tiers.find((x) => x.code === member.tier);
       const keep = held && held.minSpendCents > progress.spendCents ? { code: held.code, missingCents: held.minSpendCents - progress.spendCents } : undefined;
+      // A tag in the guide's language where HQ's document names it (decision 025), else its one name, else its code.
+      const tagLabel = (x: { code: string; name?: string | undefined; names?: { 'zh-CN'?: string | undefined; en?: string | undefined } | undefined }) => x.names?.[t.lang] ?? x.name ?? x.code;
+      const talkTags = insights?.tags ?? [];
       const storeName = (storeId: string) => (storeId === ctx.storeId ? t('profile.thisStore') : storeId);
       const offline = ctx.hub !== undefined && !ctx.hub.reachable();
       const title = member.name ?? t('profile.title');
@@ -103,6 +106,15 @@ export function profilePages(deps: GuideDeps) {
 
           <section class="card" id="talk">
             <h2>{t('profile.talk')}</h2>
+            {talkTags.length > 0 && (
+              <div class="tags" id="talk-tags">
+                {talkTags.map((x) => (
+                  <span class="tag" data-talk-tag={x.code}>
+                    {tagLabel(x)}
+                  </span>
+                ))}
+              </div>
+            )}
             {categories.length > 0 ? (
               <div class="tags">
                 {categories.map((x) => (
@@ -113,7 +125,7 @@ export function profilePages(deps: GuideDeps) {
                 ))}
               </div>
             ) : (
-              <p class="empty">{t('profile.noTalk')}</p>
+              talkTags.length === 0 && <p class="empty">{t('profile.noTalk')}</p>
             )}
             <small>{t('profile.talkHint')}</small>
           </section>
@@ -129,7 +141,7 @@ export function profilePages(deps: GuideDeps) {
                 <div class="tags">
                   {insights.tags.map((x) => (
                     <span class="tag" data-tag={x.code}>
-                      {x.name ?? x.code}
+                      {tagLabel(x)}
                     </span>
                   ))}
                 </div>

@@ -302,6 +302,7 @@ export function tagPages(ctx: HubContext) {
       if (isNew) need(c, 'POST /tags/rules');
       try {
         await putTagRule(ctx.couch, read.rule, { by: { kind: actor.kind, name: actor.name }, at: ctx.clock(), baseVersion: read.version }, isNew ? 'create' : 'put');
+        void ctx.tagRulesChanged?.();
       } catch (err) {
         if (err instanceof AppError && err.code === 'tag_rule_exists') return editPage(c, { values, errors: new Map([['code', { code: 'tagExists' }]]) }, { isNew, status: 409 });
         if (!(err instanceof AppError && err.code === 'stale_version')) throw err;
@@ -320,6 +321,7 @@ export function tagPages(ctx: HubContext) {
       const version = Number(valueOf({ values: await formEntries(c), errors: new Map() }, 'version'));
       try {
         await retireTagRule(ctx.couch, code, { by: { kind: actor.kind, name: actor.name }, at: ctx.clock(), baseVersion: Number.isInteger(version) ? version : undefined });
+        void ctx.tagRulesChanged?.();
       } catch (err) {
         if (!(err instanceof AppError && err.code === 'stale_version')) throw err;
         const rule = await tagRuleByCode(ctx.couch, code);

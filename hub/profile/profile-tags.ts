@@ -1,0 +1,347 @@
+import type { Log } from '../../shared/cli/log.ts';
+import type { ProfileValue } from '../../shared/profile/fields.ts';
+import { compileCondition, compileTagRules, tagChanges, type Condition, type CompiledTagRules, type Predicate, type TagCause, type TagEvent, type TagRule } from '../../shared/profile/tag-rules.ts';
+import type { TimelineEntry } from '../../shared/profile/timeline.ts';
+import { MemberId } from '../../shared/schemas/common.ts';
+import type { Couch } from '../couch/couch.ts';
+import { DB } from '../couch/databases.ts';
+import { recordTagEvents, type TagHistoryDoc } from '../tags/tag-history.ts';
+import type { ProfileBase, ProfileExtension } from './base.ts';
+import { ColumnRow } from './column-row.ts';
+
+/** Fields a whole-base pass sets after every member is computed (RfmAndStages re-scores them): rules naming them are evaluated again then. */
+const WHOLE_BASE_FIELDS: ReadonlySet<string> = new Set(['rfmR', 'rfmF', 'rfmM', 'rfmSegment']);
+/** Members whose events are written per bulk of the tag history. */
+const RECORD_BATCH = 1000;
+/** Tag history documents read per request at the first run after a start. */
+const LOAD_PAGE = 2000;
+const TAGS = 'tags';
+
+type TagRun = { all: boolean; members: number; changed: number; events: number; ms: number };
+type Rule = { code: string; from: string | undefined; to: string | undefined; holds: Predicate };
+export type TagNames = { 'zh-CN': string; en: string };
+/** Why members were recomputed, as the engine tells it: a new fact, or One-ID changed them (a record, a merge, a split). */
+export type ComputedBecause = 'fact' | 'identity';
+
+/**
+ * Tags evaluated by the profile engine (issue 12, decision 025): the compiled active tag rules
+ * over every profile the engine computes (after stage and RFM, which rules name), into the
+ * profile's `tags` field and so its column (segments count `tags containsAny`).
+ *
+ * The tag history is written from what the columns hold after a compute, against the set each
+ * member last had recorded (kept in memory as a short string of tag numbers, loaded from the
+ * history itself at the first run after a start): a member whose tags did not change writes
+ * nothing, so a nightly run with no new facts writes nothing and a restart does not record every
+ * tag as entered again. Events of a failed write are tried again with the next run.
+ */
+export class ProfileTags implements ProfileExtension {
+  private rules: CompiledTagRules = { compiled: [] };
+  /** Rules naming fields the whole-base pass sets: evaluated again over the columns after it. */
+  private late: readonly Rule[] = [];
+  private byCode = new Map<string, TagRule>();
+  private base: ProfileBase | undefined;
+  /** Tag codes by number, and back: a member's set is kept as the string of its sorted numbers. */
+  private readonly codes: string[] = [];
+  private readonly numberOfCode = new Map<string, number>();
+  /** The set last recorded in the history per golden member ('' for none). */
+  private readonly recorded = new Map<string, string>();
+  private loaded = false;
+  /** Members whose events could not be written: compared again with the next run. */
+  private readonly retry = new Set<string>();
+  private readonly scratch: number[] = [];
+  /** The recording under way: a timeline read waits for it (a profile read a moment earlier may already show the change). */
+  private running: Promise<unknown> = Promise.resolve();
+  /** Figures of the last run, for the logs and tests. */
+  lastRun: TagRun | undefined;
+  /** The last run over the whole base (the start, the nightly run), and how many there were. */
+  lastFullRun: TagRun | undefined;
+  fullRuns = 0;
+
+  constructor(
+    private readonly history: TagHistoryStore,
+    /** Today at HQ: the day events are recorded on. */
+    private readonly today: () => string,
+    private readonly log?: Log,
+  ) {}
+
+  /**
+   * Takes the rules as stored now (active and retired). Answers the codes whose effect changed:
+   * added, retired, made active again, or edited (a new version).
+   */
+  setRules(rules: readonly TagRule[]): string[] {
+    const changed: string[] = [];
+    const next = new Map<string, TagRule>();
+    for (const r of rules) next.set(r.code, r);
+    for (const [code, r] of next) {
+      const was = this.byCode.get(code);
+      if (!was || was.version !== r.version || was.status !== r.status) if (was?.status === 'active' || r.status === 'active') changed.push(code);
+    }
+    for (const [code, was] of this.byCode) if (!next.has(code) && was.status === 'active') changed.push(code);
+    this.byCode = next;
+    this.rules = compileTagRules(rules);
+    this.late = this.rules.compiled.filter((r) => names(this.byCode.get(r.code)!.condition).some((f) => WHOLE_BASE_FIELDS.has(f)));
+    for (const r of rules) this.numberOf(r.code);
+    return changed.sort();
+  }
+
+  /** A tag's names in both languages, when a rule has the code (the stores' documents carry them). */
+  namesOf(code: string): TagNames | undefined {
+    return this.byCode.get(code)?.names;
+  }
+
+  extend(_goldenId: string, p: Map<string, ProfileValue>, _lists: unknown, day: string): void {
+    const out = new Set<string>();
+    for (const r of this.rules.compiled) if (inWindow(r, day) && r.holds(p, day)) out.add(r.code);
+    p.set(TAGS, out);
+  }
+
+  /** After the whole-base pass (RFM re-scored): the rules that read it, evaluated again over the columns. */
+  computedAll(base: ProfileBase, day: string): void {
+    this.base = base;
+    if (this.late.length === 0) return;
+    const row = new ColumnRow(base.columns);
+    const ids = base.members();
+    for (let n = 0; n < ids.length; n++) {
+      if (ids[n] === undefined) continue;
+      row.at(n);
+      for (const r of this.late) base.columns.setIn(n, TAGS, r.code, inWindow(r, day) && r.holds(row.asProfile(), day));
+    }
+  }
+
+  /**
+   * Rules changed (created, edited, retired): only the codes whose effect changed are evaluated
+   * again, over the columns (no metrics recomputed). Answers the members whose documents for the
+   * stores may change (holding a changed code before or after: a new name counts).
+   */
+  reevaluate(codes: readonly string[], day: string): string[] {
+    const base = this.base;
+    if (!base || codes.length === 0) return [];
+    const rules = codes.map((code) => {
+      const rule = this.byCode.get(code);
+      return { code, rule: rule?.status === 'active' ? { code, from: rule.valid?.from, to: rule.valid?.to, holds: compileCondition(rule.condition) } : undefined };
+    });
+    const column = base.columns.column(TAGS);
+    const bits = column?.kind === 'set' ? column.bits : new Map<string, Uint32Array>();
+    const row = new ColumnRow(base.columns);
+    const ids = base.members();
+    const touched: string[] = [];
+    for (let n = 0; n < ids.length; n++) {
+      const g = ids[n];
+      if (g === undefined) continue;
+      row.at(n);
+      let touch = false;
+      for (const { code, rule } of rules) {
+        const had = has(bits.get(code), n);
+        const holds = rule !== undefined && inWindow(rule, day) && rule.holds(row.asProfile(), day);
+        if (had !== holds) base.columns.setIn(n, TAGS, code, holds);
+        if (had || holds) touch = true;
+      }
+      if (touch) touched.push(g);
+    }
+    return touched;
+  }
+
+  /**
+   * Records the tag events of the members just computed ('all': the whole base) against the sets
+   * last recorded; answers the members whose tags changed. Never throws: a failed write is tried
+   * again with the next run.
+   */
+  computed(goldenIds: readonly string[] | 'all', because: ComputedBecause | TagCause = 'fact'): Promise<string[]> {
+    const run = this.running.then(() => this.record(goldenIds, because));
+    this.running = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves once the events of every compute so far are recorded (or failed, to be tried again). */
+  async settled(): Promise<void> {
+    await this.running;
+  }
+
+  private async record(goldenIds: readonly string[] | 'all', because: ComputedBecause | TagCause): Promise<string[]> {
+    const base = this.base;
+    if (!base) return [];
+    const t0 = performance.now();
+    try {
+      await this.load();
+    } catch (err) {
+      this.log?.warn('tags: the tag history could not be read; events are recorded with the next run', { err: String(err) });
+      return [];
+    }
+    const all = goldenIds === 'all';
+    const cause: TagCause = typeof because === 'object' ? because : all ? { kind: 'nightly' } : because === 'identity' ? { kind: 'merge' } : { kind: 'fact' };
+    const today = this.today();
+    const bits = this.bitsByNumber(base);
+    const changes: [string, TagEvent[], string][] = [];
+    let members = 0;
+    const compare = (g: string, n: number) => {
+      members++;
+      const before = this.recorded.get(g) ?? '';
+      if (this.holdsExactly(bits, n, before)) return;
+      const now = this.keyOf(bits, n);
+      changes.push([g, tagChanges(this.setOf(before), this.setOf(now), today, cause), now]);
+    };
+    if (all) {
+      const ids = base.members();
+      for (let n = 0; n < ids.length; n++) if (ids[n] !== undefined) compare(ids[n]!, n);
+    } else {
+      for (const g of new Set([...goldenIds, ...this.retry])) {
+        const n = base.numberOfMember(g);
+        // Merged away: no member, nothing to record.
+        if (n === undefined) this.recorded.delete(g);
+        else compare(g, n);
+      }
+    }
+    this.retry.clear();
+    if (all) for (const g of this.recorded.keys()) if (base.numberOfMember(g) === undefined) this.recorded.delete(g);
+    let events = 0;
+    for (let i = 0; i < changes.length; i += RECORD_BATCH) {
+      const batch = changes.slice(i, i + RECORD_BATCH);
+      try {
+        await this.history.record(batch.map(([g, e]) => [g, e] as const));
+        for (const [g, e, now] of batch) {
+          events += e.length;
+          if (now === '') this.recorded.delete(g);
+          else this.recorded.set(g, now);
+        }
+      } catch (err) {
+        for (const [g] of batch) this.retry.add(g);
+        this.log?.warn('tags: tag events not recorded; tried again with the next run', { members: batch.length, err: String(err) });
+      }
+    }
+    this.lastRun = { all, members, changed: changes.length, events, ms: Math.round(performance.now() - t0) };
+    if (all) (this.lastFullRun = this.lastRun), this.fullRuns++;
+    if (all || changes.length > 0) this.log?.info('tags: history', this.lastRun);
+    return changes.map(([g]) => g);
+  }
+
+  /** The tags column's bitsets with their tags' numbers, in number order: a member's numbers come out sorted. */
+  private bitsByNumber(base: ProfileBase): { numbers: number[]; bits: Uint32Array[] } {
+    const column = base.columns.column(TAGS);
+    const pairs = column?.kind === 'set' ? [...column.bits].map(([code, b]) => [this.numberOf(code), b] as const).sort((a, b) => a[0] - b[0]) : [];
+    return { numbers: pairs.map((x) => x[0]), bits: pairs.map((x) => x[1]) };
+  }
+
+  /** Whether member `n` holds exactly the tags of `key` (a nightly run with nothing new: no string built). */
+  private holdsExactly(c: { numbers: number[]; bits: Uint32Array[] }, n: number, key: string): boolean {
+    const word = n >>> 5, bit = 1 << (n & 31);
+    let i = 0;
+    for (let j = 0; j < c.bits.length; j++) {
+      const b = c.bits[j]!;
+      if (word >= b.length || (b[word]! & bit) === 0) continue;
+      if (i >= key.length || key.charCodeAt(i) !== c.numbers[j]) return false;
+      i++;
+    }
+    return i === key.length;
+  }
+
+  /** The tags of member `n` in the columns as the string of their sorted numbers. */
+  private keyOf(c: { numbers: number[]; bits: Uint32Array[] }, n: number): string {
+    const s = this.scratch;
+    s.length = 0;
+    const word = n >>> 5, bit = 1 << (n & 31);
+    for (let j = 0; j < c.bits.length; j++) {
+      const b = c.bits[j]!;
+      if (word < b.length && b[word]! & bit) s.push(c.numbers[j]!);
+    }
+    return s.length === 0 ? '' : String.fromCharCode(...s);
+  }
+
+  private setOf(key: string): Set<string> {
+    const out = new Set<string>();
+    for (let i = 0; i < key.length; i++) out.add(this.codes[key.charCodeAt(i)]!);
+    return out;
+  }
+
+  private numberOf(code: string): number {
+    let k = this.numberOfCode.get(code);
+    if (k === undefined) {
+      k = this.codes.push(code) - 1;
+      this.numberOfCode.set(code, k);
+    }
+    return k;
+  }
+
+  /** The sets the history says each member holds now: its events replayed, month after month (once per start). */
+  private async load(): Promise<void> {
+    if (this.loaded) return;
+    const t0 = performance.now();
+    let docs = 0;
+    const held = new Set<string>();
+    let member: string | undefined;
+    const flush = () => {
+      if (member === undefined) return;
+      const s = this.scratch;
+      s.length = 0;
+      for (const code of held) s.push(this.numberOf(code));
+      s.sort((a, b) => a - b);
+      if (s.length > 0) this.recorded.set(member, String.fromCharCode(...s));
+      else this.recorded.delete(member);
+      held.clear();
+    };
+    for await (const page of this.history.pages()) {
+      for (const d of page) {
+        docs++;
+        if (d.member !== member) flush(), (member = d.member);
+        for (const e of d.events ?? []) e.change === 'entered' ? held.add(e.tag) : held.delete(e.tag);
+      }
+    }
+    flush();
+    this.loaded = true;
+    this.log?.info('tags: history read', { documents: docs, members: this.recorded.size, ms: Math.round(performance.now() - t0) });
+  }
+}
+
+/** Where tag events are kept: hub-tag-history at the hub (couchTagHistory), a list in tests. */
+export interface TagHistoryStore {
+  record(changes: readonly (readonly [string, readonly TagEvent[]])[]): Promise<unknown>;
+  /** Every member's month documents, in id order (a member's months together, oldest first). */
+  pages(): AsyncIterable<readonly { member: string; events: readonly TagEvent[] }[]>;
+}
+
+/** The hub's tag history (hub/tags/tag-history.ts). */
+export function couchTagHistory(couch: Couch): TagHistoryStore {
+  return {
+    record: (changes) => recordTagEvents(couch, changes),
+    async *pages() {
+      try {
+        yield* couch.pages<TagHistoryDoc>(DB.tagHistory, { startkey: 'th:', endkey: 'th:\ufff0' }, LOAD_PAGE);
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+      }
+    },
+  };
+}
+
+const inWindow = (r: { from: string | undefined; to: string | undefined }, day: string) => (r.from === undefined || r.from <= day) && (r.to === undefined || day <= r.to);
+const has = (b: Uint32Array | undefined, n: number) => b !== undefined && (n >>> 5) < b.length && (b[n >>> 5]! & (1 << (n & 31))) !== 0;
+
+/** The fields a condition names. */
+function names(c: Condition): string[] {
+  if ('all' in c) return c.all.flatMap(names);
+  if ('any' in c) return c.any.flatMap(names);
+  if ('not' in c) return names(c.not);
+  return [c.field];
+}
+
+/**
+ * A member's tag events as timeline rows (`tag_entered`, `tag_left`), oldest first; `ref` is the
+ * event's place in its month's document, which never changes (events are only appended).
+ */
+export async function tagTimeline(couch: Couch, goldenId: string): Promise<TimelineEntry[]> {
+  if (!MemberId.safeParse(goldenId).success) return [];
+  let docs: TagHistoryDoc[];
+  try {
+    docs = await couch.range<TagHistoryDoc>(DB.tagHistory, { startkey: `th:${goldenId}:`, endkey: `th:${goldenId}:\ufff0` }, 10_000);
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return [];
+    throw err;
+  }
+  return docs.flatMap((d) =>
+    (d.events ?? []).map((e, i): TimelineEntry => ({
+      day: e.day,
+      kind: e.change === 'entered' ? 'tag_entered' : 'tag_left',
+      ref: `tag:${d.month}:${String(i).padStart(5, '0')}:${e.tag}`,
+      note: `${e.tag} (${e.cause.kind}${e.cause.ref ? ` ${e.cause.ref}` : ''})`,
+    })),
+  );
+}
