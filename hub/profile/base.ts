@@ -132,6 +132,16 @@ export class ProfileBase {
     this.free.push(n);
   }
 
+  /**
+   * A golden member's row as its last compute wrote it (the full run's, or the incremental path's
+   * since), read back from the columns; undefined for a member without a row. What the nightly
+   * pass over the whole base reads instead of computing every member a second time.
+   */
+  row(goldenId: string): Profile | undefined {
+    const n = this.numberOf.get(goldenId);
+    return n === undefined ? undefined : this.columns.row(n);
+  }
+
   /** The member number of a golden member in the columns. */
   numberOfMember(goldenId: string): number | undefined {
     return this.numberOf.get(goldenId);
