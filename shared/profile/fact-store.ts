@@ -99,7 +99,12 @@ export class FactStore {
     return out;
   }
 
+  /** The source filed last: the nightly build reads a member's facts one after another. */
+  private lastSource: string | undefined;
+  private lastNumber = 0;
+
   private sourceNumber(source: string): number {
+    if (source === this.lastSource) return this.lastNumber;
     let n = this.sourceOf.get(source);
     if (n === undefined) {
       n = this.sourceOf.size;
@@ -111,6 +116,8 @@ export class FactStore {
       }
       this.heads[n] = NONE;
     }
+    this.lastSource = source;
+    this.lastNumber = n;
     return n;
   }
 
