@@ -55,7 +55,8 @@ class ScoreRows {
     return l === 0 ? undefined : this.data.subarray(this.start[n]!, this.start[n]! + l);
   }
 
-  put(n: number, flat: readonly number[] | undefined): void {
+  /** Writes member `n`'s row: the first `k` numbers of `flat` (none: no row). */
+  put(n: number, flat: readonly number[], k: number): void {
     if (n >= this.len.length) {
       let size = this.len.length;
       while (size <= n) size *= 2;
@@ -65,15 +66,17 @@ class ScoreRows {
     }
     this.wide.delete(n);
     const had = this.len[n]!;
-    const k = flat?.length ?? 0;
-    if (flat && !flat.every((v) => (v | 0) === v)) {
-      this.wide.set(n, [...flat]);
+    let fits = true;
+    for (let i = 0; i < k; i++) if ((flat[i]! | 0) !== flat[i]) fits = false;
+    if (!fits) {
+      this.wide.set(n, flat.slice(0, k));
       this.garbage += had;
       this.len[n] = 0;
       return;
     }
     if (k <= had) {
-      this.data.set(flat ?? [], this.start[n]!);
+      const at = this.start[n]!;
+      for (let i = 0; i < k; i++) this.data[at + i] = flat[i]!;
       this.len[n] = k;
       this.garbage += had - k;
       return;
@@ -87,7 +90,7 @@ class ScoreRows {
       d.set(this.data.subarray(0, this.used));
       this.data = d;
     }
-    this.data.set(flat!, this.used);
+    for (let i = 0; i < k; i++) this.data[this.used + i] = flat[i]!;
     this.start[n] = this.used;
     this.len[n] = k;
     this.used += k;
@@ -210,10 +213,10 @@ export class ProfileColumns {
           }
       } else if (v instanceof Map && v.size > 0) {
         const flat = this.flat;
-        flat.length = 0;
-        for (const [k, s] of v as ReadonlyMap<string, number>) flat.push(this.key(k), s);
-        (f as Extract<Slot, { kind: 'scores' }>).rows.put(n, flat);
-      } else (f as Extract<Slot, { kind: 'scores' }>).rows.put(n, undefined);
+        let k = 0;
+        for (const [key, s] of v as ReadonlyMap<string, number>) (flat[k++] = this.key(key)), (flat[k++] = s);
+        (f as Extract<Slot, { kind: 'scores' }>).rows.put(n, flat, k);
+      } else (f as Extract<Slot, { kind: 'scores' }>).rows.put(n, this.flat, 0);
     }
   }
 

@@ -39,7 +39,8 @@ function hashOf(s: string): number {
   return h | 0;
 }
 
-const chars: number[] = [];
+/** Character codes of a string being read, one array per length (setting an array's length is slow). */
+const CHARS: number[][] = [];
 
 export class FactStore {
   private readonly pages: Int32Array[] = [];
@@ -138,20 +139,25 @@ export class FactStore {
 
   // ——— writing ———
 
-  private buf: number[] = [];
+  /** The record being written, and its length. */
+  private readonly buf = new Int32Array(PAGE);
+  private bl = 0;
+
+  private w(v: number): void {
+    this.buf[this.bl++] = v;
+  }
 
   /** A string inline: its length and whether it needs 16 bits a unit, then 4 Latin-1 or 2 UTF-16 units a word. */
   private pushStr(s: string): void {
-    const b = this.buf;
     let wide = false;
     for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) (wide = true), (i = s.length);
-    b.push((s.length << 1) | (wide ? 1 : 0));
-    if (wide) for (let i = 0; i < s.length; i += 2) b.push(s.charCodeAt(i) | ((i + 1 < s.length ? s.charCodeAt(i + 1) : 0) << 16));
+    this.w((s.length << 1) | (wide ? 1 : 0));
+    if (wide) for (let i = 0; i < s.length; i += 2) this.w(s.charCodeAt(i) | ((i + 1 < s.length ? s.charCodeAt(i + 1) : 0) << 16));
     else
       for (let i = 0; i < s.length; i += 4) {
         let w = 0;
         for (let j = 0; j < 4 && i + j < s.length; j++) w |= s.charCodeAt(i + j) << (8 * j);
-        b.push(w);
+        this.w(w);
       }
   }
 
@@ -167,18 +173,17 @@ export class FactStore {
 
   /** Writes the record of a fact, or returns false when a record cannot hold it exactly. */
   private pack(n: number, f: Exclude<SourceFact, { kind: 'coupon' }>, hash: number): boolean {
-    const b = this.buf;
-    b.length = 0;
-    b.push(0, KIND_OF[f.kind], hash);
+    this.bl = 0;
+    this.w(0), this.w(KIND_OF[f.kind]), this.w(hash);
     this.pushStr(f.fact.id);
     switch (f.kind) {
       case 'order': {
         const o = f.fact;
         if (!fits(o.day) || !fits(o.channel) || !fits(o.listCents) || !fits(o.discountCents) || !fits(o.paidCents) || !fits(o.items) || typeof o.refundedInFull !== 'boolean') return false;
-        b.push(o.day, o.channel, o.refundedInFull ? 1 : 0, this.code(o.market), this.code(o.store), o.listCents, o.discountCents, o.paidCents, o.items, o.lines.length);
+        this.w(o.day), this.w(o.channel), this.w(o.refundedInFull ? 1 : 0), this.w(this.code(o.market)), this.w(this.code(o.store)), this.w(o.listCents), this.w(o.discountCents), this.w(o.paidCents), this.w(o.items), this.w(o.lines.length);
         for (const l of o.lines) {
           if (!fits(l.qty) || !fits(l.cents) || typeof l.promo !== 'boolean') return false;
-          b.push(this.code(l.sku), this.code(l.category), this.code(l.brand) * 2 + (l.promo ? 1 : 0), l.qty, l.cents);
+          this.w(this.code(l.sku)), this.w(this.code(l.category)), this.w(this.code(l.brand) * 2 + (l.promo ? 1 : 0)), this.w(l.qty), this.w(l.cents);
         }
         break;
       }
@@ -186,29 +191,29 @@ export class FactStore {
         const r = f.fact;
         if (!fits(r.day) || !fits(r.orderDay) || !fits(r.cents)) return false;
         this.pushStr(r.orderId);
-        b.push(r.day, r.orderDay, r.cents, r.lines.length);
+        this.w(r.day), this.w(r.orderDay), this.w(r.cents), this.w(r.lines.length);
         for (const l of r.lines) {
           if (!fits(l.index) || !fits(l.qty) || !fits(l.cents)) return false;
-          b.push(l.index, l.qty, l.cents);
+          this.w(l.index), this.w(l.qty), this.w(l.cents);
         }
         break;
       }
       case 'points': {
         const p = f.fact;
         if (!fits(p.delta) || !fitsMs(p.atMs) || Object.keys(p).some((k) => !POINTS_KEYS.has(k))) return false;
-        b.push(p.delta, this.code(p.reason), Math.floor(p.atMs / 2 ** 32), p.atMs >>> 0, this.code(p.day), 'expiresOn' in p && p.expiresOn !== undefined ? this.code(p.expiresOn) + 1 : 0);
+        this.w(p.delta), this.w(this.code(p.reason)), this.w(Math.floor(p.atMs / 2 ** 32)), this.w(p.atMs >>> 0), this.w(this.code(p.day)), this.w('expiresOn' in p && p.expiresOn !== undefined ? this.code(p.expiresOn) + 1 : 0);
         break;
       }
       case 'event': {
         const e = f.fact;
         if (!fits(e.day)) return false;
-        b.push(this.code(e.kind), e.day, this.code(e.store));
+        this.w(this.code(e.kind)), this.w(e.day), this.w(this.code(e.store));
         break;
       }
       case 'consent': {
         const c = f.fact;
         if (!fitsMs(c.atMs) || typeof c.granted !== 'boolean') return false;
-        b.push(this.code(c.channel), c.granted ? 1 : 0, Math.floor(c.atMs / 2 ** 32), c.atMs >>> 0);
+        this.w(this.code(c.channel)), this.w(c.granted ? 1 : 0), this.w(Math.floor(c.atMs / 2 ** 32)), this.w(c.atMs >>> 0);
         break;
       }
     }
@@ -218,8 +223,9 @@ export class FactStore {
   /** Copies the record in `buf` into the pages as the source's latest. */
   private commit(n: number): boolean {
     const b = this.buf;
-    if (b.length >= PAGE) return false;
-    if (this.at + b.length > PAGE) {
+    const len = this.bl;
+    if (len >= PAGE) return false;
+    if (this.at + len > PAGE) {
       this.pages.push(new Int32Array(PAGE));
       this.page = this.pages.length - 1;
       this.at = 0;
@@ -227,10 +233,10 @@ export class FactStore {
     const addr = this.page * PAGE + this.at;
     if (addr >= NONE) throw new Error('profiles: the fact store is full');
     b[0] = this.heads[n]! | 0;
-    b[1] = b[1]! | (b.length << 3);
+    b[1] = b[1]! | (len << 3);
     const p = this.pages[this.page]!;
-    for (let i = 0; i < b.length; i++) p[this.at + i] = b[i]!;
-    this.at += b.length;
+    p.set(b.subarray(0, len), this.at);
+    this.at += len;
     this.heads[n] = addr;
     return true;
   }
@@ -256,16 +262,15 @@ export class FactStore {
       p[o + 1] = (p[o + 1]! & ~7) | DEAD;
       this.count--;
     }
-    const b = this.buf;
-    b.length = 0;
-    b.push(0, COUPON, hash);
+    this.bl = 0;
+    this.w(0), this.w(COUPON), this.w(hash);
     this.pushStr(merged.code);
     const ok =
       (merged.issued === undefined || fits(merged.issued)) &&
       (merged.redeemed === undefined || fits(merged.redeemed)) &&
       Object.keys(merged).every((k) => COUPON_KEYS.has(k) && (merged as unknown as Record<string, unknown>)[k] !== undefined);
     if (ok) {
-      b.push(merged.issued ?? NO_DAY, merged.redeemed ?? NO_DAY, merged.orderId === undefined ? 0 : 1);
+      this.w(merged.issued ?? NO_DAY), this.w(merged.redeemed ?? NO_DAY), this.w(merged.orderId === undefined ? 0 : 1);
       if (merged.orderId !== undefined) this.pushStr(merged.orderId);
     }
     if (!ok || !this.commit(n)) {
@@ -292,7 +297,7 @@ export class FactStore {
   private readStr(p: Int32Array, o: number): [string, number] {
     const head = p[o]!;
     const len = head >>> 1;
-    chars.length = len;
+    const chars = len <= 4096 ? (CHARS[len] ??= new Array<number>(len).fill(0)) : new Array<number>(len).fill(0);
     let words: number;
     if (head & 1) {
       for (let i = 0; i < len; i++) chars[i] = (p[o + 1 + (i >>> 1)]! >>> (16 * (i & 1))) & 0xffff;
@@ -301,7 +306,10 @@ export class FactStore {
       for (let i = 0; i < len; i++) chars[i] = (p[o + 1 + (i >>> 2)]! >>> (8 * (i & 3))) & 0xff;
       words = (len + 3) >>> 2;
     }
-    return [len <= 4096 ? String.fromCharCode.apply(null, chars) : chars.map((c) => String.fromCharCode(c)).join(''), o + 1 + words];
+    let str = '';
+    if (len <= 4096) str = String.fromCharCode.apply(null, chars);
+    else for (const c of chars) str += String.fromCharCode(c);
+    return [str, o + 1 + words];
   }
 
   private decode(a: number, out: SourceFacts): void {
