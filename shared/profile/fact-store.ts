@@ -32,6 +32,9 @@ const fits = (v: number) => (v | 0) === v && v !== NO_DAY;
 /** A time in milliseconds held in two words: a whole number within 2^53. */
 const fitsMs = (v: number) => Number.isSafeInteger(v);
 
+/** Which of a source's 64 seen-bits an id hash sets. */
+const seenBit = (hash: number) => (hash ^ (hash >>> 16)) & 63;
+
 /** A 32-bit hash of a string (FNV-1a): only to skip most id comparisons; equal ids are compared in full. */
 function hashOf(s: string): number {
   let h = 0x811c9dc5;
@@ -50,6 +53,12 @@ export class FactStore {
   /** Source id -> its number; by number: its latest record's address (NONE: none yet). */
   private readonly sourceOf = new Map<string, number>();
   private heads = new Uint32Array(1024);
+  /**
+   * By source number, two words: one bit per id hash (64 bits) held by its records. A bit not set
+   * says the id is not there without walking the source's records (scattered over the pages: a
+   * cache miss each, which the build pays for every fact).
+   */
+  private seen = new Uint32Array(2048);
   /** Facts a record could not hold exactly, by source number (few). */
   private readonly wide = new Map<number, SourceFacts>();
   /** Repeated strings as codes. */
@@ -114,6 +123,9 @@ export class FactStore {
         const h = new Uint32Array(this.heads.length * 2);
         h.set(this.heads);
         this.heads = h;
+        const seen = new Uint32Array(h.length * 2);
+        seen.set(this.seen);
+        this.seen = seen;
       }
       this.heads[n] = NONE;
     }
@@ -128,6 +140,8 @@ export class FactStore {
 
   /** The record of a source with this kind and id (hash first, then the id in full), or NONE. */
   private find(n: number, kind: number, hash: number, id: string): number {
+    const bit = seenBit(hash);
+    if ((this.seen[2 * n + (bit >>> 5)]! & (1 << (bit & 31))) === 0) return NONE;
     for (let a = this.heads[n]!; a !== NONE; ) {
       const p = this.pages[a >>> PAGE_BITS]!;
       const o = a & (PAGE - 1);
@@ -238,6 +252,8 @@ export class FactStore {
     p.set(b.subarray(0, len), this.at);
     this.at += len;
     this.heads[n] = addr;
+    const bit = seenBit(b[2]!);
+    this.seen[2 * n + (bit >>> 5)]! |= 1 << (bit & 31);
     return true;
   }
 
