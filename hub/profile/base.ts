@@ -152,6 +152,11 @@ export class ProfileBase {
     return this.ids;
   }
 
+  /** Bytes the packed facts take outside the heap (the bench). */
+  factBytes(): number {
+    return this.facts.bytes();
+  }
+
   /** Sources and facts held (the start log and the bench). */
   size(): { sources: number; facts: number; members: number } {
     return { sources: this.facts.sources, facts: this.facts.count, members: this.numberOf.size };

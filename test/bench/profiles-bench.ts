@@ -130,6 +130,8 @@ export interface ProfilesBench {
   /** Heap after the lists are filled (with --expose-gc only: collected first). */
   factsHeapMb: number | undefined;
   columnsMb: number;
+  /** The packed facts' pages (outside the heap). */
+  factPagesMb: number;
   incremental: ReturnType<typeof stats>;
   baselineFile: ReturnType<typeof stats>;
   start: { members: number; facts: number; docs: number; loadDbSeconds: number; rebuildSeconds: number };
@@ -182,6 +184,7 @@ export async function benchProfiles(): Promise<ProfilesBench> {
     heapUsedMb,
     factsHeapMb: gc ? factsHeapMb : undefined,
     columnsMb: base.columns.bytes() / 2 ** 20,
+    factPagesMb: base.factBytes() / 2 ** 20,
     incremental: stats(inc),
     baselineFile: stats(file),
   };
