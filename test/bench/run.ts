@@ -50,6 +50,7 @@ async function reportProfiles() {
       `| peak memory (max RSS of the process) | ${n(Math.round(r.peakRssMb))} MB | ≤ 4,096 MB |`,
       `| heap used after the recompute${r.factsHeapMb !== undefined ? ` (after the lists were filled: ${n(Math.round(r.factsHeapMb))} MB)` : ''}; typed columns; packed facts (outside the heap) | ${n(Math.round(r.heapUsedMb))} MB; ${n(Math.round(r.columnsMb))} MB; ${n(Math.round(r.factPagesMb))} MB | |`,
       `| one new fact, incremental update: p50 / p99 (${n(r.incremental.n)} updates) | ${f(r.incremental.p50, 3)} / ${f(r.incremental.p99, 3)} ms | p99 ≤ 5 ms |`,
+      `| the same updates, CPU time of the process (waiting for a core left out): p50 / p99 | ${f(r.incrementalCpu.p50, 3)} / ${f(r.incrementalCpu.p99, 3)} ms | |`,
       `| baseline: filing the fact only, p50 / p99 | ${f(r.baselineFile.p50, 3)} / ${f(r.baselineFile.p99, 3)} ms | |`,
       `| start from CouchDB: ${n(r.start.members)} members, ${n(r.start.docs)} documents in hub-facts read and every member computed | ${f(r.start.rebuildSeconds)} s | |`,
       '',
