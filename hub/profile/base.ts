@@ -1,6 +1,7 @@
 import type { Profile, ProfileValue } from '../../shared/profile/fields.ts';
 import { profileOf, type ProfileAttributes } from '../../shared/profile/metrics.ts';
-import { addFact, factCount, type SourceFact, type SourceFacts } from '../../shared/profile/source-facts.ts';
+import { FactStore } from '../../shared/profile/fact-store.ts';
+import type { SourceFact, SourceFacts } from '../../shared/profile/source-facts.ts';
 import { ProfileColumns } from './columns.ts';
 
 /**
@@ -28,7 +29,7 @@ export interface ProfileExtension {
  * bench feed it directly.
  */
 export class ProfileBase {
-  private readonly facts = new Map<string, SourceFacts>();
+  private readonly facts = new FactStore();
   readonly columns = new ProfileColumns();
   private readonly numberOf = new Map<string, number>();
   private readonly ids: (string | undefined)[] = [];
@@ -49,9 +50,7 @@ export class ProfileBase {
   }
 
   private file(f: SourceFact): boolean {
-    let list = this.facts.get(f.source);
-    if (!list) this.facts.set(f.source, (list = {}));
-    const added = addFact(list, f);
+    const added = this.facts.add(f);
     if (added) this.factsHeld++;
     return added;
   }
@@ -97,7 +96,7 @@ export class ProfileBase {
     if (!m) return undefined;
     const lists: SourceFacts[] = [];
     for (const s of m.sources) {
-      const l = this.facts.get(s);
+      const l = this.facts.lists(s);
       if (l) lists.push(l);
     }
     const p = profileOf(lists, m.attributes, day);
@@ -109,7 +108,7 @@ export class ProfileBase {
   factsOf(goldenId: string): { source: string; facts: SourceFacts }[] {
     const m = this.directory.member(goldenId);
     return (m?.sources ?? []).flatMap((s) => {
-      const facts = this.facts.get(s);
+      const facts = this.facts.lists(s);
       return facts ? [{ source: s, facts }] : [];
     });
   }
@@ -133,6 +132,16 @@ export class ProfileBase {
     this.free.push(n);
   }
 
+  /**
+   * A golden member's row as its last compute wrote it (the full run's, or the incremental path's
+   * since), read back from the columns; undefined for a member without a row. What the nightly
+   * pass over the whole base reads instead of computing every member a second time.
+   */
+  row(goldenId: string): Profile | undefined {
+    const n = this.numberOf.get(goldenId);
+    return n === undefined ? undefined : this.columns.row(n);
+  }
+
   /** The member number of a golden member in the columns. */
   numberOfMember(goldenId: string): number | undefined {
     return this.numberOf.get(goldenId);
@@ -143,10 +152,13 @@ export class ProfileBase {
     return this.ids;
   }
 
+  /** Bytes the packed facts take outside the heap (the bench). */
+  factBytes(): number {
+    return this.facts.bytes();
+  }
+
   /** Sources and facts held (the start log and the bench). */
   size(): { sources: number; facts: number; members: number } {
-    let facts = 0;
-    for (const l of this.facts.values()) facts += factCount(l);
-    return { sources: this.facts.size, facts, members: this.numberOf.size };
+    return { sources: this.facts.sources, facts: this.facts.count, members: this.numberOf.size };
   }
 }

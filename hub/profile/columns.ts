@@ -31,15 +31,117 @@ const grow = <T extends Int32Array | Uint16Array | Uint32Array>(a: T, size: numb
   return b;
 };
 
+/**
+ * A scores field for the whole base: each member's [key code, score, …] in one shared Int32Array
+ * (a row per member as an array was most of the columns' heap at a million members). A row written
+ * again goes where it was if it fits, else at the end; the space left behind is reclaimed by a
+ * compaction once it outgrows what is live. A row with a score past 32 bits is kept as it is, aside.
+ */
+class ScoreRows {
+  private data = new Int32Array(4096);
+  private used = 0;
+  private garbage = 0;
+  /** By member number: where its row starts and how many words it has (0: none). */
+  private start = new Int32Array(1024);
+  private len = new Int32Array(1024);
+  private readonly wide = new Map<number, number[]>();
+
+  /** Member `n`'s row (a view: read it before the next write). */
+  get(n: number): ArrayLike<number> | undefined {
+    if (n >= this.len.length) return undefined;
+    const w = this.wide.get(n);
+    if (w) return w;
+    const l = this.len[n]!;
+    return l === 0 ? undefined : this.data.subarray(this.start[n]!, this.start[n]! + l);
+  }
+
+  /** Writes member `n`'s row: the first `k` numbers of `flat` (none: no row). */
+  put(n: number, flat: readonly number[], k: number): void {
+    if (n >= this.len.length) {
+      let size = this.len.length;
+      while (size <= n) size *= 2;
+      const s = new Int32Array(size), l = new Int32Array(size);
+      s.set(this.start), l.set(this.len);
+      this.start = s, this.len = l;
+    }
+    this.wide.delete(n);
+    const had = this.len[n]!;
+    let fits = true;
+    for (let i = 0; i < k; i++) if ((flat[i]! | 0) !== flat[i]) fits = false;
+    if (!fits) {
+      this.wide.set(n, flat.slice(0, k));
+      this.garbage += had;
+      this.len[n] = 0;
+      return;
+    }
+    if (k <= had) {
+      const at = this.start[n]!;
+      for (let i = 0; i < k; i++) this.data[at + i] = flat[i]!;
+      this.len[n] = k;
+      this.garbage += had - k;
+      return;
+    }
+    this.garbage += had;
+    if (this.garbage > 1024 && this.garbage > this.used - this.garbage) this.compact();
+    if (this.used + k > this.data.length) {
+      let size = this.data.length;
+      while (size < this.used + k) size *= 2;
+      const d = new Int32Array(size);
+      d.set(this.data.subarray(0, this.used));
+      this.data = d;
+    }
+    for (let i = 0; i < k; i++) this.data[this.used + i] = flat[i]!;
+    this.start[n] = this.used;
+    this.len[n] = k;
+    this.used += k;
+  }
+
+  private compact(): void {
+    const d = new Int32Array(Math.max(4096, this.data.length));
+    let at = 0;
+    for (let n = 0; n < this.len.length; n++) {
+      const l = this.len[n]!;
+      if (l === 0) continue;
+      d.set(this.data.subarray(this.start[n]!, this.start[n]! + l), at);
+      this.start[n] = at;
+      at += l;
+    }
+    this.data = d;
+    this.used = at;
+    this.garbage = 0;
+  }
+
+  /** Members with a row, with it. */
+  *rows(): Generator<[number, ArrayLike<number>]> {
+    for (let n = 0; n < this.len.length; n++) {
+      const r = this.get(n);
+      if (r) yield [n, r];
+    }
+  }
+
+  bytes(): number {
+    return this.data.byteLength + this.start.byteLength + this.len.byteLength;
+  }
+}
+
+/** A field's place in the columns, looked up once (write runs a million times a night). */
+type Slot =
+  | { kind: 'int' | 'day'; name: string; i: number }
+  | { kind: 'enum'; name: string; e: EnumColumn }
+  | { kind: 'set'; name: string; bits: Map<string, Uint32Array> }
+  | { kind: 'scores'; name: string; rows: ScoreRows };
+
 export class ProfileColumns {
   private capacity: number;
-  private readonly ints = new Map<string, Int32Array>();
+  private readonly ints = new Map<string, number>();
+  private readonly intArrays: Int32Array[] = [];
   private readonly enums = new Map<string, EnumColumn>();
   private readonly sets = new Map<string, Map<string, Uint32Array>>();
-  /** Per scores field, per member: [key code, score, key code, score, …]. */
-  private readonly scores = new Map<string, (number[] | undefined)[]>();
+  private readonly scores = new Map<string, ScoreRows>();
+  private readonly slots: Slot[] = [];
   private readonly keys: string[] = [];
   private readonly keyOf = new Map<string, number>();
+  private readonly flat: number[] = [];
 
   constructor(
     private readonly fields: readonly FieldDef[] = PROFILE_FIELDS,
@@ -47,10 +149,23 @@ export class ProfileColumns {
   ) {
     this.capacity = capacity;
     for (const f of fields) {
-      if (f.kind === 'int' || f.kind === 'day') this.ints.set(f.name, new Int32Array(capacity).fill(ABSENT));
-      else if (f.kind === 'enum') this.enums.set(f.name, { codes: new Uint16Array(capacity), values: [], codeOf: new Map() });
-      else if (f.kind === 'set') this.sets.set(f.name, new Map());
-      else this.scores.set(f.name, []);
+      if (f.kind === 'int' || f.kind === 'day') {
+        this.ints.set(f.name, this.intArrays.length);
+        this.slots.push({ kind: f.kind, name: f.name, i: this.intArrays.length });
+        this.intArrays.push(new Int32Array(capacity).fill(ABSENT));
+      } else if (f.kind === 'enum') {
+        const e: EnumColumn = { codes: new Uint16Array(capacity), values: [], codeOf: new Map() };
+        this.enums.set(f.name, e);
+        this.slots.push({ kind: 'enum', name: f.name, e });
+      } else if (f.kind === 'set') {
+        const bits = new Map<string, Uint32Array>();
+        this.sets.set(f.name, bits);
+        this.slots.push({ kind: 'set', name: f.name, bits });
+      } else {
+        const rows = new ScoreRows();
+        this.scores.set(f.name, rows);
+        this.slots.push({ kind: 'scores', name: f.name, rows });
+      }
     }
   }
 
@@ -59,7 +174,7 @@ export class ProfileColumns {
     let size = this.capacity;
     while (size <= n) size *= 2;
     this.capacity = size;
-    for (const [name, a] of this.ints) this.ints.set(name, grow(a, size));
+    for (let i = 0; i < this.intArrays.length; i++) this.intArrays[i] = grow(this.intArrays[i]!, size);
     for (const e of this.enums.values()) e.codes = grow(e.codes, size);
     for (const bits of this.sets.values()) for (const [v, b] of bits) bits.set(v, grow(b, (size + 31) >>> 5));
   }
@@ -71,12 +186,11 @@ export class ProfileColumns {
    */
   write(n: number, p: Profile, fresh = false): void {
     this.ensure(n);
-    for (const f of this.fields) {
+    for (const f of this.slots) {
       const v = p.get(f.name);
-      if (f.kind === 'int') this.ints.get(f.name)![n] = typeof v === 'number' ? v | 0 : ABSENT;
-      else if (f.kind === 'day') this.ints.get(f.name)![n] = typeof v === 'string' ? dayNumber(v) : ABSENT;
+      if (f.kind === 'int' || f.kind === 'day') this.intArrays[f.i]![n] = f.kind === 'int' ? (typeof v === 'number' ? v | 0 : ABSENT) : typeof v === 'string' ? dayNumber(v) : ABSENT;
       else if (f.kind === 'enum') {
-        const e = this.enums.get(f.name)!;
+        const e = f.e;
         let code = 0;
         if (typeof v === 'string') {
           code = e.codeOf.get(v) ?? 0;
@@ -88,31 +202,29 @@ export class ProfileColumns {
         }
         e.codes[n] = code;
       } else if (f.kind === 'set') {
-        const bits = this.sets.get(f.name)!;
-        const words = (this.capacity + 31) >>> 5;
-        const want = v instanceof Set ? (v as ReadonlySet<string>) : new Set<string>();
-        if (!fresh) for (const [value, b] of bits) if (!want.has(value)) b[n >>> 5]! &= ~(1 << (n & 31));
-        for (const value of want) {
-          let b = bits.get(value);
-          if (!b) bits.set(value, (b = new Uint32Array(words)));
-          b[n >>> 5]! |= 1 << (n & 31);
-        }
-      } else {
-        const rows = this.scores.get(f.name)!;
-        if (v instanceof Map && v.size > 0) {
-          const flat: number[] = [];
-          for (const [k, s] of v as ReadonlyMap<string, number>) flat.push(this.key(k), s);
-          rows[n] = flat;
-        } else rows[n] = undefined;
-      }
+        const bits = f.bits;
+        const want = v instanceof Set ? (v as ReadonlySet<string>) : undefined;
+        if (!fresh) for (const [value, b] of bits) if (!want?.has(value)) b[n >>> 5]! &= ~(1 << (n & 31));
+        if (want)
+          for (const value of want) {
+            let b = bits.get(value);
+            if (!b) bits.set(value, (b = new Uint32Array((this.capacity + 31) >>> 5)));
+            b[n >>> 5]! |= 1 << (n & 31);
+          }
+      } else if (v instanceof Map && v.size > 0) {
+        const flat = this.flat;
+        let k = 0;
+        for (const [key, s] of v as ReadonlyMap<string, number>) (flat[k++] = this.key(key)), (flat[k++] = s);
+        (f as Extract<Slot, { kind: 'scores' }>).rows.put(n, flat, k);
+      } else (f as Extract<Slot, { kind: 'scores' }>).rows.put(n, this.flat, 0);
     }
   }
 
   /** Sets one int or enum field of member `n`: a pass over the whole base that changes a few fields (RFM, nightly). */
   set(n: number, field: string, v: number | string | undefined): void {
     this.ensure(n);
-    const ints = this.ints.get(field);
-    if (ints) return void (ints[n] = typeof v === 'number' ? v | 0 : ABSENT);
+    const i = this.ints.get(field);
+    if (i !== undefined) return void (this.intArrays[i]![n] = typeof v === 'number' ? v | 0 : ABSENT);
     const e = this.enums.get(field);
     if (!e) return;
     let code = typeof v === 'string' ? (e.codeOf.get(v) ?? 0) : 0;
@@ -154,8 +266,8 @@ export class ProfileColumns {
    * sub-categories (`coffee` holds `coffee/beans`).
    */
   column(field: string, key?: string): Column | undefined {
-    const ints = this.ints.get(field);
-    if (ints) return { kind: this.fields.find((f) => f.name === field)!.kind as 'int' | 'day', values: ints };
+    const i = this.ints.get(field);
+    if (i !== undefined) return { kind: this.fields.find((f) => f.name === field)!.kind as 'int' | 'day', values: this.intArrays[i]! };
     const e = this.enums.get(field);
     if (e) return { kind: 'enum', codes: e.codes, values: e.values };
     const bits = this.sets.get(field);
@@ -166,12 +278,11 @@ export class ProfileColumns {
     const codes = new Set<number>();
     this.keys.forEach((k, code) => (k === key || k.startsWith(prefix)) && codes.add(code));
     const values = new Int32Array(this.capacity);
-    rows.forEach((flat, n) => {
-      if (!flat) return;
+    for (const [n, flat] of rows.rows()) {
       let sum = 0;
       for (let i = 0; i < flat.length; i += 2) if (codes.has(flat[i]!)) sum += flat[i + 1]!;
       values[n] = sum;
-    });
+    }
     return { kind: 'scores', values };
   }
 
@@ -181,7 +292,7 @@ export class ProfileColumns {
     if (n >= this.capacity) return p;
     for (const f of this.fields) {
       if (f.kind === 'int' || f.kind === 'day') {
-        const v = this.ints.get(f.name)![n]!;
+        const v = this.intArrays[this.ints.get(f.name)!]![n]!;
         if (v !== ABSENT) p.set(f.name, f.kind === 'day' ? dayString(v) : v);
       } else if (f.kind === 'enum') {
         const e = this.enums.get(f.name)!;
@@ -192,7 +303,7 @@ export class ProfileColumns {
         for (const [value, b] of this.sets.get(f.name)!) if (b[n >>> 5]! & (1 << (n & 31))) s.add(value);
         p.set(f.name, s);
       } else {
-        const flat = this.scores.get(f.name)![n];
+        const flat = this.scores.get(f.name)!.get(n);
         const m = new Map<string, number>();
         for (let i = 0; flat && i < flat.length; i += 2) m.set(this.keys[flat[i]!]!, flat[i + 1]!);
         p.set(f.name, m);
@@ -204,7 +315,7 @@ export class ProfileColumns {
   /** Bytes the typed columns hold (scores rows excluded), for the bench. */
   bytes(): number {
     let n = 0;
-    for (const a of this.ints.values()) n += a.byteLength;
+    for (const a of this.intArrays) n += a.byteLength;
     for (const e of this.enums.values()) n += e.codes.byteLength;
     for (const bits of this.sets.values()) for (const b of bits.values()) n += b.byteLength;
     return n;

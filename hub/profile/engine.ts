@@ -245,6 +245,11 @@ export class ProfileEngine {
     return this.base.profileOn(goldenId, this.today());
   }
 
+  /** A golden member's profile as the last compute left it in the columns (the day of that compute); undefined for no row. */
+  computedProfile(goldenId: string): Profile | undefined {
+    return this.base.row(goldenId);
+  }
+
   /** Another part's entries for the timeline (tiers, tags, stages). */
   addTimelineSource(source: TimelineSource): void {
     this.timelineSources.push(source);

@@ -17,7 +17,12 @@ export interface StoreProfilesDeps {
   log: Log;
   clock: () => Date;
   /** The profile today (with stage and RFM) and the golden members by number. */
-  profiles: { profile(goldenId: string): Profile | undefined; members(): readonly (string | undefined)[] };
+  profiles: {
+    profile(goldenId: string): Profile | undefined;
+    members(): readonly (string | undefined)[];
+    /** The profile as the last compute left it in the columns: the pass over the whole base, just after that compute, reads it rather than computing every member again. */
+    computedProfile?(goldenId: string): Profile | undefined;
+  };
   /** A golden member's store member ids (One-ID's records of store registrations). */
   storeMembersOf(goldenId: string): readonly string[];
   /** The member id stores know a store member by now (merges at the hub), and the stores that serve them. */
@@ -69,7 +74,7 @@ export class StoreProfiles {
     for (let i = 0; i < list.length; i += BATCH) {
       const batch = list.slice(i, i + BATCH);
       try {
-        const r = await this.syncBatch(batch);
+        const r = await this.syncBatch(batch, all);
         documents += r.documents;
         written += r.written;
       } catch (err) {
@@ -82,11 +87,12 @@ export class StoreProfiles {
     if (all || written > 0) this.deps.log.info('profiles: store documents', this.lastRun);
   }
 
-  private async syncBatch(goldenIds: readonly string[]): Promise<{ documents: number; written: number }> {
+  private async syncBatch(goldenIds: readonly string[], all: boolean): Promise<{ documents: number; written: number }> {
     const contents = new Map<string, StoreProfileContent>();
     const goldenOf = new Map<string, string>();
+    const computed = all ? this.deps.profiles.computedProfile?.bind(this.deps.profiles) : undefined;
     for (const g of goldenIds) {
-      const p = this.deps.profiles.profile(g);
+      const p = computed ? (computed(g) ?? this.deps.profiles.profile(g)) : this.deps.profiles.profile(g);
       if (!p) continue;
       const recs = this.deps.recommendations(p.get('skuScore'));
       for (const m of new Set(this.deps.storeMembersOf(g).map((id) => this.deps.members.canonical(id)))) contents.set(m, storeProfileContent(m, p, recs, this.deps.tagNames)), goldenOf.set(m, g);

@@ -58,6 +58,18 @@ function share(part: number, whole: number): number {
   return whole > 0 ? Math.floor((part * BP) / whole) : 0;
 }
 
+/*
+ * No closures inside profileOf: it runs a million times a night, and the hub runs under tsx, whose
+ * transform names every function created (a defineProperty per closure per call).
+ */
+function put(p: Map<string, ProfileValue>, name: string, v: ProfileValue | undefined): void {
+  if (v !== undefined) p.set(name, v);
+}
+
+function inWindow(d: number, n: number, today: number): boolean {
+  return d > today - n && d <= today;
+}
+
 function addScore(m: Map<string, number>, k: string, v: number): void {
   if (k !== '' && v !== 0) m.set(k, (m.get(k) ?? 0) + v);
 }
@@ -72,23 +84,20 @@ function addScore(m: Map<string, number>, k: string, v: number): void {
 export function profileOf(sources: readonly SourceFacts[], attrs: ProfileAttributes, day: string): Profile {
   const today = dayNumber(day);
   const p = new Map<string, ProfileValue>();
-  const put = (name: string, v: ProfileValue | undefined) => {
-    if (v !== undefined) p.set(name, v);
-  };
 
   // ——— attributes ———
-  put('gender', attrs.gender ?? 'U');
+  put(p, 'gender', attrs.gender ?? 'U');
   if (attrs.birthday && /^\d{4}-\d{2}-\d{2}$/.test(attrs.birthday)) {
     const [by, bm, bd] = attrs.birthday.split('-').map(Number) as [number, number, number];
     const [ty, tm, td] = day.split('-').map(Number) as [number, number, number];
     const age = ty - by - (tm < bm || (tm === bm && td < bd) ? 1 : 0);
-    if (age >= 0 && age < 150) put('age', age);
-    if (bm >= 1 && bm <= 12) put('birthMonth', bm);
+    if (age >= 0 && age < 150) put(p, 'age', age);
+    if (bm >= 1 && bm <= 12) put(p, 'birthMonth', bm);
   }
-  put('city', attrs.city || undefined);
-  put('tier', attrs.tier || undefined);
-  put('homeStore', attrs.homeStore || undefined);
-  put('isMember', attrs.isMember ? 1 : 0);
+  put(p, 'city', attrs.city || undefined);
+  put(p, 'tier', attrs.tier || undefined);
+  put(p, 'homeStore', attrs.homeStore || undefined);
+  put(p, 'isMember', attrs.isMember ? 1 : 0);
 
   // ——— orders, refunds netted into them ———
   const orders = new Map<string, OrderFact>();
@@ -119,7 +128,6 @@ export function profileOf(sources: readonly SourceFacts[], attrs: ProfileAttribu
   const categories = new Map<string, number>();
   const brands = new Map<string, number>();
   const skus = new Map<string, number>();
-  const inWindow = (d: number, n: number) => d > today - n && d <= today;
 
   for (const o of orders.values()) {
     gross += o.paidCents;
@@ -134,8 +142,9 @@ export function profileOf(sources: readonly SourceFacts[], attrs: ProfileAttribu
       refundedItems = o.items;
       refundCount++;
     } else if (rs) {
-      lineCents = o.lines.map((l) => l.cents);
-      lineQty = o.lines.map((l) => l.qty);
+      lineCents = new Array<number>(o.lines.length);
+      lineQty = new Array<number>(o.lines.length);
+      for (let i = 0; i < o.lines.length; i++) (lineCents[i] = o.lines[i]!.cents), (lineQty[i] = o.lines[i]!.qty);
       for (const r of rs) {
         refundedCents += r.cents;
         for (const l of r.lines) {
@@ -195,9 +204,9 @@ export function profileOf(sources: readonly SourceFacts[], attrs: ProfileAttribu
   for (const r of orphanRefunds) {
     refunded += r.cents;
     spend -= r.cents;
-    if (inWindow(r.orderDay, 30)) s30 -= r.cents;
-    if (inWindow(r.orderDay, 90)) s90 -= r.cents;
-    if (inWindow(r.orderDay, 365)) s365 -= r.cents;
+    if (inWindow(r.orderDay, 30, today)) s30 -= r.cents;
+    if (inWindow(r.orderDay, 90, today)) s90 -= r.cents;
+    if (inWindow(r.orderDay, 365, today)) s365 -= r.cents;
   }
 
   p.set('orders', count);
@@ -218,7 +227,7 @@ export function profileOf(sources: readonly SourceFacts[], attrs: ProfileAttribu
     p.set('daysSinceLastPurchase', Math.max(0, today - last));
     p.set('purchaseFrequency', Math.floor((count * 365 * 100) / Math.max(30, today - first)));
     const channelShare = new Map<string, number>();
-    perChannel.forEach((n, i) => n > 0 && channelShare.set(CHANNEL_NAMES[i]!, share(n, count)));
+    for (let i = 0; i < perChannel.length; i++) if (perChannel[i]! > 0) channelShare.set(CHANNEL_NAMES[i]!, share(perChannel[i]!, count));
     for (const [m, n] of perMarket) channelShare.set(m, share(n, count));
     p.set('channelShare', channelShare);
     if (fullCents + promoCents > 0) {
@@ -226,14 +235,16 @@ export function profileOf(sources: readonly SourceFacts[], attrs: ProfileAttribu
       p.set('promoShare', share(promoCents, fullCents + promoCents));
     }
   }
-  p.set('channels', new Set(CHANNEL_NAMES.filter((_, i) => perChannel[i]! > 0)));
+  const channels = new Set<string>();
+  for (let i = 0; i < CHANNEL_NAMES.length; i++) if (perChannel[i]! > 0) channels.add(CHANNEL_NAMES[i]!);
+  p.set('channels', channels);
   p.set('storesVisited', new Set(perStore.keys()));
   let most: string | undefined;
   let mostN = 0, mostLast = -Infinity;
   for (const [store, s] of perStore) {
     if (s.n > mostN || (s.n === mostN && (s.last > mostLast || (s.last === mostLast && store > most!)))) (most = store), (mostN = s.n), (mostLast = s.last);
   }
-  put('mostVisitedStore', most);
+  put(p, 'mostVisitedStore', most);
   p.set('categoryScore', categories);
   p.set('brandScore', brands);
   p.set('skuScore', skus);
@@ -277,7 +288,7 @@ export function profileOf(sources: readonly SourceFacts[], attrs: ProfileAttribu
   let follow: { day: number; on: boolean } | undefined;
   for (const e of events.values()) {
     if (e.kind === 'register') registered = Math.min(registered, e.day);
-    else if (!NOT_INTERACTIONS.has(e.kind) && inWindow(e.day, 90)) interactions++;
+    else if (!NOT_INTERACTIONS.has(e.kind) && inWindow(e.day, 90, today)) interactions++;
     if (FOLLOW.has(e.kind) || UNFOLLOW.has(e.kind)) {
       const on = FOLLOW.has(e.kind);
       // The latest day wins; within one day the order is not known from days: an unfollow wins.
@@ -296,7 +307,9 @@ export function profileOf(sources: readonly SourceFacts[], attrs: ProfileAttribu
       const cur = latest.get(c.channel);
       if (!cur || c.atMs > cur.atMs || (c.atMs === cur.atMs && c.id > cur.id)) latest.set(c.channel, c);
     }
-  p.set('consents', new Set([...latest].filter(([, c]) => c.granted).map(([ch]) => ch).sort()));
+  const granted: string[] = [];
+  for (const [ch, c] of latest) if (c.granted) granted.push(ch);
+  p.set('consents', new Set(granted.sort()));
   return p;
 }
 

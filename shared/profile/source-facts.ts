@@ -14,8 +14,16 @@ import { localDate } from '../local-time.ts';
 
 /** Days are whole days since 1970-01-01 (a local date read as UTC): windows are integer compares. */
 export function dayNumber(date: string): number {
-  return Math.floor(Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / 86_400_000);
+  // A cache, not state: a million profiles name the same few thousand days.
+  let n = DAY_NUMBERS.get(date);
+  if (n === undefined) {
+    n = Math.floor(Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / 86_400_000);
+    if (DAY_NUMBERS.size < 100_000) DAY_NUMBERS.set(date, n);
+  }
+  return n;
 }
+
+const DAY_NUMBERS = new Map<string, number>();
 
 const DAY_STRINGS = new Map<number, string>();
 
