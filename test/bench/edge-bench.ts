@@ -138,44 +138,28 @@ async function richerRules(dir: string): Promise<void> {
 
 type Headers = Record<string, string>;
 
-/** Today's checkout: a member, two lines with their categories, 10 points as cash. */
-const todaysCheckout = (headers: Headers, receiptNo: () => string): autocannon.Request => ({
+/** A checkout of a random member with these lines (made anew per request), 10 points as cash. */
+const checkout = (headers: Headers, receiptNo: () => string, lines: () => object[]): autocannon.Request => ({
   method: 'POST',
   path: '/v1/checkouts',
   headers,
-  setupRequest: (req) => ({
-    ...req,
-    body: JSON.stringify({
-      receiptNo: receiptNo(),
-      memberId: seedMemberId(random()),
-      lines: [
-        { sku: 'BEANS-1KG', category: 'coffee', qty: 1, unitPrice: 8800 },
-        { sku: 'CUP-001', category: 'cups', qty: 2, unitPrice: 2500 },
-      ],
-      pointsToRedeem: 10,
-    }),
-  }),
+  setupRequest: (req) => ({ ...req, body: JSON.stringify({ receiptNo: receiptNo(), memberId: seedMemberId(random()), lines: lines(), pointsToRedeem: 10 }) }),
 });
 
-/** The checkout of issue 13's goal: three lines the product master prices (category, brand), 10 points as cash. */
-const richerCheckout = (headers: Headers, receiptNo: () => string): autocannon.Request => ({
-  method: 'POST',
-  path: '/v1/checkouts',
-  headers,
-  setupRequest: (req) => ({
-    ...req,
-    body: JSON.stringify({
-      receiptNo: receiptNo(),
-      memberId: seedMemberId(random()),
-      lines: [
-        { sku: masterSku(random() % MASTER_SKUS), qty: 1, unitPrice: 8800 },
-        { sku: masterSku(random() % MASTER_SKUS), qty: 2, unitPrice: 2500 },
-        { sku: masterSku(random() % MASTER_SKUS), qty: 1, unitPrice: 1299 },
-      ],
-      pointsToRedeem: 10,
-    }),
-  }),
-});
+/** Today's checkout: two lines with their categories. */
+const todaysCheckout = (headers: Headers, receiptNo: () => string) =>
+  checkout(headers, receiptNo, () => [
+    { sku: 'BEANS-1KG', category: 'coffee', qty: 1, unitPrice: 8800 },
+    { sku: 'CUP-001', category: 'cups', qty: 2, unitPrice: 2500 },
+  ]);
+
+/** The checkout of issue 13's goal: three lines the product master prices (category, brand). */
+const richerCheckout = (headers: Headers, receiptNo: () => string) =>
+  checkout(headers, receiptNo, () => [
+    { sku: masterSku(random() % MASTER_SKUS), qty: 1, unitPrice: 8800 },
+    { sku: masterSku(random() % MASTER_SKUS), qty: 2, unitPrice: 2500 },
+    { sku: masterSku(random() % MASTER_SKUS), qty: 1, unitPrice: 1299 },
+  ]);
 
 const EDGE_ARGS = ['--identify-rate', '100000000', '--identify-burst', '100000000'];
 

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -11,7 +10,7 @@ import { recountFigures, type DashboardFigures, type FigureScope } from '../../s
 import { localDate } from '../../shared/local-time.ts';
 import { client } from '../support/edge-node.ts';
 import { adminClient, eventually, hubCliOk, startHub, type HubProcess } from '../support/hub.ts';
-import { OperatorSession } from '../support/operator-session.ts';
+import { newOperator } from '../support/operator-session.ts';
 import { startTwoStoreFleet, stopFleet, type FleetStore } from '../support/fleet.ts';
 
 /*
@@ -36,14 +35,7 @@ const pos = (i: number) => client(stores[i]!.edge!.url, stores[i]!.token);
 const admin = () => adminClient(hub);
 const asToken = (path: string) => fetch(hub.url + path, { headers: { authorization: `Bearer ${readFileSync(join(hubDir, 'admin-token'), 'utf8').trim()}` } }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
-async function operator(name: string, role: string, scope?: string): Promise<OperatorSession> {
-  const added = await admin().post('/operators', { name, role, ...(scope !== undefined ? { scope } : {}) });
-  expect(added.status, JSON.stringify(added.body)).toBe(201);
-  const b = new OperatorSession(hub.url);
-  expect((await b.call('POST', '/console/api/session', { name, password: added.body.password })).status).toBe(200);
-  expect((await b.call('POST', '/console/api/password', { current: added.body.password, next: `pw ${randomBytes(9).toString('base64url')}` })).status).toBe(200);
-  return b;
-}
+const operator = (name: string, role: string, scope?: string) => newOperator(hub, name, role, { scope });
 
 /** The figures as the admin API answers them to a caller (the token, or an operator's session). */
 async function apiFigures(call: (path: string) => Promise<{ status: number; body: any }>): Promise<Omit<DashboardFigures, 'today'> & { upToDate: boolean }> {

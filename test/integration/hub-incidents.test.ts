@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { client } from '../support/edge-node.ts';
 import { adminClient, eventually, startHub, type HubProcess } from '../support/hub.ts';
-import { OperatorSession } from '../support/operator-session.ts';
+import { newOperator, OperatorSession } from '../support/operator-session.ts';
 import { pushAsStore, startTwoStoreFleet, stopFleet, syncStateOf, type FleetStore } from '../support/fleet.ts';
 
 /*
@@ -33,14 +32,7 @@ class Browser extends OperatorSession {
   }
 }
 
-async function operator(name: string, role: string, scope?: string): Promise<Browser> {
-  const added = await admin().post('/operators', { name, role, ...(scope !== undefined ? { scope } : {}) });
-  expect(added.status, JSON.stringify(added.body)).toBe(201);
-  const b = new Browser();
-  expect((await b.call('POST', '/console/api/session', { name, password: added.body.password })).status).toBe(200);
-  expect((await b.call('POST', '/console/api/password', { current: added.body.password, next: `pw ${randomBytes(9).toString('base64url')}` })).status).toBe(200);
-  return b;
-}
+const operator = (name: string, role: string, scope?: string) => newOperator(hub, name, role, { scope, session: new Browser() });
 
 beforeAll(async () => {
   ({ hubDir, hubPort, hub, stores } = await startTwoStoreFleet(['--heartbeat-interval', '1', '--identify-rate', '100000', '--identify-burst', '1000']));

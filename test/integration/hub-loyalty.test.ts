@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedMemberId } from '../../shared/seed-members.ts';
 import { removeDir, tempDir } from '../support/edge-node.ts';
 import { adminClient, freePort, startHub, type HubProcess } from '../support/hub.ts';
-import { OperatorSession } from '../support/operator-session.ts';
+import { newOperator, OperatorSession } from '../support/operator-session.ts';
 
 /*
  * The loyalty rules, coupon templates and their version histories, and issuing coupons, over
@@ -31,15 +30,7 @@ afterAll(async () => {
 });
 
 let named = 0;
-async function operator(role: string, scope?: string): Promise<OperatorSession & { name: string }> {
-  const name = `${role.replace(/_/g, '-')}-${++named}`;
-  const added = await admin().post('/operators', { name, role, ...(scope ? { scope } : {}) });
-  expect(added.status, JSON.stringify(added.body)).toBe(201);
-  const s = new OperatorSession(hub.url);
-  expect((await s.login(name, added.body.password)).status).toBe(200);
-  expect((await s.call('POST', '/console/api/password', { current: added.body.password, next: `pw ${randomBytes(9).toString('base64url')}` })).status).toBe(200);
-  return Object.assign(s, { name });
-}
+const operator = (role: string, scope?: string) => newOperator(hub, `${role.replace(/_/g, '-')}-${++named}`, role, { scope: scope || undefined });
 const put = (s: OperatorSession, path: string, body: unknown) => s.call('PUT', `/admin/v1${path}`, body);
 
 describe('rules: versions with who, when and what', () => {

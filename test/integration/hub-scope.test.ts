@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, lastLine, removeDir, runTool, startEdge, tempDir, type EdgeProcess } from '../support/edge-node.ts';
 import { adminClient, enrollStore, eventually, freePort, hubCliOk, startHub, type HubProcess } from '../support/hub.ts';
-import { OperatorSession } from '../support/operator-session.ts';
+import { newOperator, OperatorSession } from '../support/operator-session.ts';
 
 /*
  * The org tree and data scope (issue 11, second slice; decision 010), with a real hub over HTTP:
@@ -37,16 +36,7 @@ class Browser extends OperatorSession {
 
 let named = 0;
 /** An operator of `role` with `scope` (added with the admin token, or by `by`), logged in with a password of their own. */
-async function operator(role: string, scope?: string, by?: Browser): Promise<Browser> {
-  const name = `${role.replace(/_/g, '-')}-${++named}`;
-  const body = { name, role, ...(scope !== undefined ? { scope } : {}) };
-  const added = by ? await by.post('/operators', body) : await admin().post('/operators', body);
-  expect(added.status, JSON.stringify(added.body)).toBe(201);
-  const b = new Browser();
-  expect((await b.call('POST', '/console/api/session', { name, password: added.body.password })).status).toBe(200);
-  expect((await b.call('POST', '/console/api/password', { current: added.body.password, next: `pw ${randomBytes(9).toString('base64url')}` })).status).toBe(200);
-  return b;
-}
+const operator = (role: string, scope?: string, by?: Browser) => newOperator(hub, `${role.replace(/_/g, '-')}-${++named}`, role, { scope, session: new Browser(), by });
 
 const ids = (rows: any[], key = 'id') => rows.map((r) => r[key]).sort();
 const storesOfTree = (tree: any) => tree.regions.flatMap((r: any) => [...r.stores, ...r.cities.flatMap((c: any) => c.stores)].map((s: any) => s.storeId)).sort();

@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { client, edgeCliOk, lastLine } from '../support/edge-node.ts';
 import { signInGuide } from '../support/guide-session.ts';
 import { adminClient, eventually, hubCliOk, type HubProcess } from '../support/hub.ts';
-import { OperatorSession } from '../support/operator-session.ts';
+import { newOperator, OperatorSession } from '../support/operator-session.ts';
 import { startTwoStoreFleet, stopFleet, type FleetStore } from '../support/fleet.ts';
 
 /*
@@ -38,14 +37,7 @@ beforeAll(async () => {
 
 afterAll(() => stopFleet(hub, hubDir, stores));
 
-async function operator(name: string, role: string, scope?: string): Promise<OperatorSession> {
-  const added = await admin().post('/operators', { name, role, ...(scope !== undefined ? { scope } : {}) });
-  expect(added.status, JSON.stringify(added.body)).toBe(201);
-  const b = new OperatorSession(hub.url);
-  expect((await b.call('POST', '/console/api/session', { name, password: added.body.password })).status).toBe(200);
-  expect((await b.call('POST', '/console/api/password', { current: added.body.password, next: `pw ${randomBytes(9).toString('base64url')}` })).status).toBe(200);
-  return b;
-}
+const operator = (name: string, role: string, scope?: string) => newOperator(hub, name, role, { scope });
 
 /** A segment's CSV export, as the caller that starts it (the token, or an operator's session): its rows. */
 async function exportCsv(segment: string, session?: OperatorSession): Promise<Map<string, string>[]> {

@@ -1,10 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, removeDir, startEdge, tempDir, type EdgeProcess } from '../support/edge-node.ts';
 import { adminClient, enrollStore, eventually, freePort, hubCliOk, startHub, type HubProcess } from '../support/hub.ts';
-import { OperatorSession } from '../support/operator-session.ts';
+import { newOperator, OperatorSession } from '../support/operator-session.ts';
 
 /*
  * Segments (issue 12, decision 023) against a real hub: the members are built by the test (CRM
@@ -26,15 +26,7 @@ const till = new Map<string, string>();
 let buyer = '';
 
 let named = 0;
-async function operator(role: string, scope?: string): Promise<OperatorSession> {
-  const name = `${role.replace(/_/g, '-')}-${++named}`;
-  const added = await admin().post('/operators', { name, role, ...(scope ? { scope } : {}) });
-  expect(added.status, JSON.stringify(added.body)).toBe(201);
-  const b = new OperatorSession(hub.url);
-  expect((await b.call('POST', '/console/api/session', { name, password: added.body.password })).status).toBe(200);
-  expect((await b.call('POST', '/console/api/password', { current: added.body.password, next: `pw ${randomBytes(9).toString('base64url')}` })).status).toBe(200);
-  return b;
-}
+const operator = (role: string, scope?: string) => newOperator(hub, `${role.replace(/_/g, '-')}-${++named}`, role, { scope: scope || undefined });
 
 /** Downloads a finished export, as the caller (token or session) that started it. */
 async function download(job: string, session?: OperatorSession): Promise<{ status: number; text: string; type: string | null }> {

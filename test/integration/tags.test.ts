@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +8,7 @@ import { createLog } from '../../shared/cli/log.ts';
 import type { TagEvent } from '../../shared/profile/tag-rules.ts';
 import { removeDir, ROOT, spawnReady, tempDir, type ServiceProcess } from '../support/edge-node.ts';
 import { adminClient, freePort, hubCliOk } from '../support/hub.ts';
-import { OperatorSession } from '../support/operator-session.ts';
+import { newOperator, OperatorSession } from '../support/operator-session.ts';
 
 /*
  * Tag rules at a real hub (issue 12, decision 022): the default catalogue seeded on the first
@@ -49,15 +48,7 @@ afterAll(async () => {
 });
 
 let named = 0;
-async function operator(role: string): Promise<OperatorSession & { name: string }> {
-  const name = `${role.replace(/_/g, '-')}-${++named}`;
-  const added = await admin().post('/operators', { name, role });
-  expect(added.status, JSON.stringify(added.body)).toBe(201);
-  const s = new OperatorSession(hub.url);
-  expect((await s.login(name, added.body.password)).status).toBe(200);
-  expect((await s.call('POST', '/console/api/password', { current: added.body.password, next: `pw ${randomBytes(9).toString('base64url')}` })).status).toBe(200);
-  return Object.assign(s, { name });
-}
+const operator = (role: string) => newOperator(hub, `${role.replace(/_/g, '-')}-${++named}`, role);
 const put = (s: OperatorSession, path: string, body: unknown) => s.call('PUT', `/admin/v1${path}`, body);
 
 const YOUNG = { code: 'young_adults', class: 'natural', names: { 'zh-CN': '青年', en: 'Young adults' }, condition: { field: 'age', op: 'between', min: 25, max: 29 } };
