@@ -8,7 +8,7 @@ import { readAdminToken } from './hub-dir.ts';
 import { IDENTITY_USAGE, identityCommand, importCommand } from './identity/cli.ts';
 import { tagsCommand } from './tags/cli.ts';
 import { serveHub } from './server.ts';
-import { EXIT_DATABASE, startLastWords } from './last-words.ts';
+import { EXIT_DATABASE, startLastWords, type LastWords } from './last-words.ts';
 import { validate as validateCron } from 'node-cron';
 import { isTimeZone } from '../shared/local-time.ts';
 import { NIGHTLY_RECOMPUTE } from './profile/engine.ts';
@@ -124,8 +124,10 @@ async function main(argv: string[]) {
   if (command === 'serve') {
     const log = createLog('hub', o.quiet ?? false);
     const dir = need('data', dataDir);
-    // First: from here on a death says why, and a silent death of the last run is told (decision 028).
-    const lastWords = startLastWords(dir, log);
+    // From the moment the port is ours, a death says why and a silent death of the last run is
+    // told (decision 028); not before: a second `hub serve` refused its port must not touch the
+    // status file of the hub that has it.
+    let lastWords: LastWords | undefined;
     const hub = await serveHub({
       dir,
       port: num('port', o.port ?? process.env.HUB_PORT, 8400),
@@ -136,9 +138,10 @@ async function main(argv: string[]) {
       ...(o.mappings ? { mappingsDir: o.mappings } : {}),
       loginRate: { perMinute: num('login-rate', o['login-rate'], 10), burst: num('login-burst', o['login-burst'], 10) },
       profiles: { nightly: profilesNightly(o['profiles-nightly'] ?? process.env.HUB_PROFILES_NIGHTLY, o['profiles-zone'] ?? process.env.HUB_PROFILES_ZONE) },
-      onDatabaseGiveUp: (err) => lastWords.die('the embedded database cannot stay up: the hub exits', err, EXIT_DATABASE),
+      onListening: () => (lastWords = startLastWords(dir, log)),
+      onDatabaseGiveUp: (err) => lastWords!.die('the embedded database cannot stay up: the hub exits', err, EXIT_DATABASE),
     });
-    lastWords.follow({ couchPid: () => hub.embedded?.pid(), doing: () => hub.doing() });
+    lastWords!.follow({ couchPid: () => hub.embedded?.pid(), doing: () => hub.doing() });
     let stopping = false;
     const stop = async (signal: NodeJS.Signals) => {
       if (stopping) {
@@ -150,7 +153,7 @@ async function main(argv: string[]) {
       // Info: a stop asked for is no fault (with --quiet, Ctrl-C prints nothing); the status file keeps it.
       log.info(`${signal}: stopping`, { doing: hub.doing() });
       await hub.close();
-      lastWords.stopped(signal);
+      lastWords!.stopped(signal);
       log.info('stopped cleanly', { signal });
       process.exit(0);
     };

@@ -61,6 +61,8 @@ export interface HubOptions {
   profiles?: { everyMs?: number; nightly?: { cron: string; timeZone: string }; lifecycle?: Partial<LifecycleConfig> };
   /** The embedded database died again and again without staying up: the hub should exit (decision 028). */
   onDatabaseGiveUp?: (err: Error) => void;
+  /** Called once the port is the hub's, before anything else starts (a hub that cannot listen leaves nothing behind). */
+  onListening?: () => void;
   /** How long a request waits for a database that does not answer (restarting) before it fails (default 60 s). */
   databasePatienceMs?: number;
 }
@@ -88,6 +90,7 @@ export async function serveHub(opts: HubOptions): Promise<RunningHub> {
   app.catch(() => {}); // a failed start is reported by serveHub itself
   const server = await listen(async (req, env) => (await app).fetch(req, env), { port: opts.port, host: opts.host, command: 'hub serve' });
   try {
+    opts.onListening?.();
     return await startHub(opts, server, serveApp);
   } catch (err) {
     failed(err);
