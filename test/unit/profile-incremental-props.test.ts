@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ProfileAttributes } from '../../shared/profile/metrics.ts';
 import { dayNumber, type SourceFact } from '../../shared/profile/source-facts.ts';
-import { ProfileBase, type MemberDirectory } from '../../hub/profile/base.ts';
+import { ProfileBase, type MemberDirectory, type ProfileExtension } from '../../hub/profile/base.ts';
 import { composeExtensions } from '../../hub/profile/extensions.ts';
 import { ProfileTags } from '../../hub/profile/profile-tags.ts';
 import { RfmAndStages } from '../../hub/profile/rfm-stages.ts';
@@ -94,26 +94,35 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 
 const rows = (base: ProfileBase, dir: Partition) => new Map(dir.goldenIds().map((g) => [g, base.columns.row(base.numberOfMember(g)!)]));
 
+/**
+ * The operations applied one at a time to a base kept current (each fact as it arrives, each merge
+ * or split as One-ID makes it), and a base built at once from the same facts as the nightly run
+ * reads them: in the database's order, not the arrival order, and a replayed feed twice.
+ */
+function incrementalAndFull(pool: SourceFact[], ops: Op[], seed: number, extension?: () => ProfileExtension) {
+  const dir = new Partition();
+  const inc = new ProfileBase(dir, extension?.());
+  inc.computeAll(DAY);
+  const facts: SourceFact[] = [];
+  for (const o of ops) {
+    if (o.op === 'fact') {
+      const f = pool[o.i % pool.length]!;
+      facts.push(f);
+      inc.addFacts([f], DAY);
+    } else inc.membersChanged(o.op === 'merge' ? dir.merge(o.a, o.b) : dir.split(o.s), DAY);
+  }
+  const shuffled = [...facts, ...facts].map((f, i) => ({ f, k: (i * 2654435761 + seed) >>> 0 })).sort((a, b) => a.k - b.k).map((x) => x.f);
+  const full = new ProfileBase(dir, extension?.());
+  full.load(shuffled);
+  full.computeAll(DAY);
+  return { dir, inc, full };
+}
+
 describe('profiles: incremental = full recompute', () => {
   it('agree for any sequence of facts, merges and splits (facts replayed, in any order)', () => {
     fc.assert(
       fc.property(fc.uniqueArray(fact, { selector: idOf, minLength: 1, maxLength: 30 }), fc.array(op, { maxLength: 60 }), fc.integer(), (pool, ops, seed) => {
-        const dir = new Partition();
-        const inc = new ProfileBase(dir);
-        inc.computeAll(DAY);
-        const facts: SourceFact[] = [];
-        for (const o of ops) {
-          if (o.op === 'fact') {
-            const f = pool[o.i % pool.length]!;
-            facts.push(f);
-            inc.addFacts([f], DAY);
-          } else inc.membersChanged(o.op === 'merge' ? dir.merge(o.a, o.b) : dir.split(o.s), DAY);
-        }
-        // The nightly run reads the facts back in the database's order, not the arrival order, and a replayed feed twice.
-        const shuffled = [...facts, ...facts].map((f, i) => ({ f, k: (i * 2654435761 + seed) >>> 0 })).sort((a, b) => a.k - b.k).map((x) => x.f);
-        const full = new ProfileBase(dir);
-        full.load(shuffled);
-        full.computeAll(DAY);
+        const { dir, inc, full } = incrementalAndFull(pool, ops, seed);
         expect(rows(inc, dir)).toEqual(rows(full, dir));
         // Members merged away hold no row: the live members are the directory's.
         expect(inc.members().filter((m) => m !== undefined).sort()).toEqual(dir.goldenIds().sort());
@@ -137,21 +146,7 @@ describe('profiles with tags (decision 025): incremental = full recompute', () =
     let tagged = 0;
     fc.assert(
       fc.property(fc.uniqueArray(fact, { selector: idOf, minLength: 1, maxLength: 30 }), fc.array(op, { maxLength: 60 }), fc.integer(), (pool, ops, seed) => {
-        const dir = new Partition();
-        const inc = new ProfileBase(dir, extension());
-        inc.computeAll(DAY);
-        const facts: SourceFact[] = [];
-        for (const o of ops) {
-          if (o.op === 'fact') {
-            const f = pool[o.i % pool.length]!;
-            facts.push(f);
-            inc.addFacts([f], DAY);
-          } else inc.membersChanged(o.op === 'merge' ? dir.merge(o.a, o.b) : dir.split(o.s), DAY);
-        }
-        const shuffled = [...facts, ...facts].map((f, i) => ({ f, k: (i * 2654435761 + seed) >>> 0 })).sort((a, b) => a.k - b.k).map((x) => x.f);
-        const full = new ProfileBase(dir, extension());
-        full.load(shuffled);
-        full.computeAll(DAY);
+        const { dir, inc, full } = incrementalAndFull(pool, ops, seed, extension);
         const a = rows(inc, dir), b = rows(full, dir);
         expect(a).toEqual(b);
         for (const r of b.values()) tagged += (r.get('tags') as Set<string>).size;
