@@ -1,3 +1,4 @@
+import { StringCodes } from '../../shared/one-id/compact.ts';
 import { PROFILE_FIELDS, type FieldDef, type Profile } from '../../shared/profile/fields.ts';
 import { dayNumber, dayString } from '../../shared/profile/source-facts.ts';
 
@@ -139,8 +140,8 @@ export class ProfileColumns {
   private readonly sets = new Map<string, Map<string, Uint32Array>>();
   private readonly scores = new Map<string, ScoreRows>();
   private readonly slots: Slot[] = [];
-  private readonly keys: string[] = [];
-  private readonly keyOf = new Map<string, number>();
+  /** Scores' keys (categories, SKUs, brands) as codes. */
+  private readonly keys = new StringCodes();
   private readonly flat: number[] = [];
 
   constructor(
@@ -214,7 +215,7 @@ export class ProfileColumns {
       } else if (v instanceof Map && v.size > 0) {
         const flat = this.flat;
         let k = 0;
-        for (const [key, s] of v as ReadonlyMap<string, number>) (flat[k++] = this.key(key)), (flat[k++] = s);
+        for (const [key, s] of v as ReadonlyMap<string, number>) (flat[k++] = this.keys.code(key)), (flat[k++] = s);
         (f as Extract<Slot, { kind: 'scores' }>).rows.put(n, flat, k);
       } else (f as Extract<Slot, { kind: 'scores' }>).rows.put(n, this.flat, 0);
     }
@@ -251,16 +252,6 @@ export class ProfileColumns {
     this.write(n, new Map());
   }
 
-  private key(k: string): number {
-    let code = this.keyOf.get(k);
-    if (code === undefined) {
-      code = this.keys.length;
-      this.keys.push(k);
-      this.keyOf.set(k, code);
-    }
-    return code;
-  }
-
   /**
    * A field as a column. For `scores`, the column of one key: a category key also sums its
    * sub-categories (`coffee` holds `coffee/beans`).
@@ -276,7 +267,7 @@ export class ProfileColumns {
     if (!rows || key === undefined) return undefined;
     const prefix = `${key}/`;
     const codes = new Set<number>();
-    this.keys.forEach((k, code) => (k === key || k.startsWith(prefix)) && codes.add(code));
+    this.keys.values.forEach((k, code) => (k === key || k.startsWith(prefix)) && codes.add(code));
     const values = new Int32Array(this.capacity);
     for (const [n, flat] of rows.rows()) {
       let sum = 0;
@@ -305,7 +296,7 @@ export class ProfileColumns {
       } else {
         const flat = this.scores.get(f.name)!.get(n);
         const m = new Map<string, number>();
-        for (let i = 0; flat && i < flat.length; i += 2) m.set(this.keys[flat[i]!]!, flat[i + 1]!);
+        for (let i = 0; flat && i < flat.length; i += 2) m.set(this.keys.values[flat[i]!]!, flat[i + 1]!);
         p.set(f.name, m);
       }
     }

@@ -17,24 +17,34 @@ export function grow<T extends Typed>(a: T, need: number, fill?: number): T {
   return b;
 }
 
+/** Distinct strings numbered from 0 in the order first seen, exactly (the empty string is one too). */
+export class StringCodes {
+  private readonly codeOf = new Map<string, number>();
+  /** The strings by code. */
+  readonly values: string[] = [];
+
+  code(value: string): number {
+    let c = this.codeOf.get(value);
+    if (c === undefined) {
+      c = this.values.length;
+      this.values.push(value);
+      this.codeOf.set(value, c);
+    }
+    return c;
+  }
+}
+
 /** Distinct strings numbered from 1; 0 stands for "no value". */
 export class Interner {
-  private readonly map = new Map<string, number>();
-  private readonly values: string[] = [''];
+  private readonly codes = new StringCodes();
 
   code(value: string | undefined): number {
     // Blank is no value, as survivorship treats it.
     if (value === undefined || value.trim() === '') return 0;
-    let c = this.map.get(value);
-    if (c === undefined) {
-      c = this.values.length;
-      this.values.push(value);
-      this.map.set(value, c);
-    }
-    return c;
+    return this.codes.code(value) + 1;
   }
 
   value(code: number): string | undefined {
-    return code === 0 ? undefined : this.values[code];
+    return code === 0 ? undefined : this.codes.values[code - 1];
   }
 }

@@ -1,3 +1,4 @@
+import { StringCodes } from '../one-id/compact.ts';
 import { addFact, type CouponFact, type EventFact, type LineFact, type OrderFact, type PointsFact, type RefundFact, type SourceFact, type SourceFacts } from './source-facts.ts';
 
 /*
@@ -62,8 +63,7 @@ export class FactStore {
   /** Facts a record could not hold exactly, by source number (few). */
   private readonly wide = new Map<number, SourceFacts>();
   /** Repeated strings as codes. */
-  private readonly codeOf = new Map<string, number>();
-  private readonly strings: string[] = [];
+  private readonly strings = new StringCodes();
   /** Facts held (a coupon's issue and redemption are one). */
   count = 0;
 
@@ -175,16 +175,6 @@ export class FactStore {
       }
   }
 
-  private code(s: string): number {
-    let c = this.codeOf.get(s);
-    if (c === undefined) {
-      c = this.strings.length;
-      this.strings.push(s);
-      this.codeOf.set(s, c);
-    }
-    return c;
-  }
-
   /** Writes the record of a fact, or returns false when a record cannot hold it exactly. */
   private pack(n: number, f: Exclude<SourceFact, { kind: 'coupon' }>, hash: number): boolean {
     this.bl = 0;
@@ -194,10 +184,10 @@ export class FactStore {
       case 'order': {
         const o = f.fact;
         if (!fits(o.day) || !fits(o.channel) || !fits(o.listCents) || !fits(o.discountCents) || !fits(o.paidCents) || !fits(o.items) || typeof o.refundedInFull !== 'boolean') return false;
-        this.w(o.day), this.w(o.channel), this.w(o.refundedInFull ? 1 : 0), this.w(this.code(o.market)), this.w(this.code(o.store)), this.w(o.listCents), this.w(o.discountCents), this.w(o.paidCents), this.w(o.items), this.w(o.lines.length);
+        this.w(o.day), this.w(o.channel), this.w(o.refundedInFull ? 1 : 0), this.w(this.strings.code(o.market)), this.w(this.strings.code(o.store)), this.w(o.listCents), this.w(o.discountCents), this.w(o.paidCents), this.w(o.items), this.w(o.lines.length);
         for (const l of o.lines) {
           if (!fits(l.qty) || !fits(l.cents) || typeof l.promo !== 'boolean') return false;
-          this.w(this.code(l.sku)), this.w(this.code(l.category)), this.w(this.code(l.brand) * 2 + (l.promo ? 1 : 0)), this.w(l.qty), this.w(l.cents);
+          this.w(this.strings.code(l.sku)), this.w(this.strings.code(l.category)), this.w(this.strings.code(l.brand) * 2 + (l.promo ? 1 : 0)), this.w(l.qty), this.w(l.cents);
         }
         break;
       }
@@ -215,19 +205,19 @@ export class FactStore {
       case 'points': {
         const p = f.fact;
         if (!fits(p.delta) || !fitsMs(p.atMs) || Object.keys(p).some((k) => !POINTS_KEYS.has(k))) return false;
-        this.w(p.delta), this.w(this.code(p.reason)), this.w(Math.floor(p.atMs / 2 ** 32)), this.w(p.atMs >>> 0), this.w(this.code(p.day)), this.w('expiresOn' in p && p.expiresOn !== undefined ? this.code(p.expiresOn) + 1 : 0);
+        this.w(p.delta), this.w(this.strings.code(p.reason)), this.w(Math.floor(p.atMs / 2 ** 32)), this.w(p.atMs >>> 0), this.w(this.strings.code(p.day)), this.w('expiresOn' in p && p.expiresOn !== undefined ? this.strings.code(p.expiresOn) + 1 : 0);
         break;
       }
       case 'event': {
         const e = f.fact;
         if (!fits(e.day)) return false;
-        this.w(this.code(e.kind)), this.w(e.day), this.w(this.code(e.store));
+        this.w(this.strings.code(e.kind)), this.w(e.day), this.w(this.strings.code(e.store));
         break;
       }
       case 'consent': {
         const c = f.fact;
         if (!fitsMs(c.atMs) || typeof c.granted !== 'boolean') return false;
-        this.w(this.code(c.channel)), this.w(c.granted ? 1 : 0), this.w(Math.floor(c.atMs / 2 ** 32)), this.w(c.atMs >>> 0);
+        this.w(this.strings.code(c.channel)), this.w(c.granted ? 1 : 0), this.w(Math.floor(c.atMs / 2 ** 32)), this.w(c.atMs >>> 0);
         break;
       }
     }
@@ -330,7 +320,7 @@ export class FactStore {
 
   private decode(a: number, out: SourceFacts): void {
     const p = this.pages[a >>> PAGE_BITS]!;
-    const s = this.strings;
+    const s = this.strings.values;
     const kind = p[(a & (PAGE - 1)) + 1]! & 7;
     if (kind === DEAD) return;
     let [id, o] = this.readStr(p, (a & (PAGE - 1)) + 3);
