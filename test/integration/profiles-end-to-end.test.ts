@@ -5,7 +5,7 @@ import { client, edgeCliOk, lastLine } from '../support/edge-node.ts';
 import { signInGuide } from '../support/guide-session.ts';
 import { adminClient, eventually, hubCliOk, type HubProcess } from '../support/hub.ts';
 import { newOperator, OperatorSession } from '../support/operator-session.ts';
-import { startTwoStoreFleet, stopFleet, type FleetStore } from '../support/fleet.ts';
+import { NIGHTLY_EVERY_MINUTE, startTwoStoreFleet, stopFleet, type FleetStore } from '../support/fleet.ts';
 
 /*
  * Issue 12 end to end (decision 025): receipts at two stores and an imported Tmall order of one
@@ -30,9 +30,7 @@ const admin = () => adminClient(hub);
 
 beforeAll(async () => {
   // The nightly recompute every minute: the test waits for two and checks the second records nothing.
-  process.env.HUB_PROFILES_NIGHTLY = '* * * * *';
-  process.env.HUB_PROFILES_ZONE = 'UTC';
-  ({ hubDir, hub, stores } = await startTwoStoreFleet(['--heartbeat-interval', '1']));
+  ({ hubDir, hub, stores } = await startTwoStoreFleet(['--heartbeat-interval', '1'], NIGHTLY_EVERY_MINUTE));
 }, 180_000);
 
 afterAll(() => stopFleet(hub, hubDir, stores));

@@ -5,7 +5,7 @@ import { localDate } from '../../shared/local-time.ts';
 import { client } from '../support/edge-node.ts';
 import { adminClient, eventually, hubCliOk, startHub, type HubProcess } from '../support/hub.ts';
 import { newOperator } from '../support/operator-session.ts';
-import { startTwoStoreFleet, stopFleet, type FleetStore } from '../support/fleet.ts';
+import { NIGHTLY_EVERY_MINUTE, startTwoStoreFleet, stopFleet, type FleetStore } from '../support/fleet.ts';
 
 /*
  * Member profiles end to end (issue 12): one person buys at two stores and on Tmall (an imported
@@ -46,9 +46,7 @@ async function wholeTimeline(get: (path: string) => Promise<{ status: number; bo
 
 beforeAll(async () => {
   // The nightly recompute every minute: when it runs during the test it must change nothing.
-  process.env.HUB_PROFILES_NIGHTLY = '* * * * *';
-  process.env.HUB_PROFILES_ZONE = 'UTC';
-  ({ hubDir, hubPort, hub, stores } = await startTwoStoreFleet(['--heartbeat-interval', '1']));
+  ({ hubDir, hubPort, hub, stores } = await startTwoStoreFleet(['--heartbeat-interval', '1'], NIGHTLY_EVERY_MINUTE));
 }, 180_000);
 
 afterAll(() => stopFleet(hub, hubDir, stores));

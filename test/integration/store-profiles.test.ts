@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { client, edgeCliOk, lastLine } from '../support/edge-node.ts';
 import { signInGuide } from '../support/guide-session.ts';
 import { adminClient, eventually, type HubProcess } from '../support/hub.ts';
-import { startTwoStoreFleet, stopFleet, type FleetStore } from '../support/fleet.ts';
+import { NIGHTLY_EVERY_MINUTE, startTwoStoreFleet, stopFleet, type FleetStore } from '../support/fleet.ts';
 
 /*
  * Issue 12's "what reaches the stores" with a real hub and real nodes: a member's purchases give
@@ -20,9 +20,7 @@ const line = (sku: string, category: string, yuan: number) => ({ sku, category, 
 
 beforeAll(async () => {
   // The nightly recompute every minute, so that the test sees two of them.
-  process.env.HUB_PROFILES_NIGHTLY = '* * * * *';
-  process.env.HUB_PROFILES_ZONE = 'UTC';
-  ({ hubDir, hub, stores } = await startTwoStoreFleet(['--heartbeat-interval', '1']));
+  ({ hubDir, hub, stores } = await startTwoStoreFleet(['--heartbeat-interval', '1'], NIGHTLY_EVERY_MINUTE));
 }, 180_000);
 
 afterAll(() => stopFleet(hub, hubDir, stores));

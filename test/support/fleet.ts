@@ -8,15 +8,18 @@ export type FleetStore = { id: string; dir: string; token: string; edge?: EdgePr
 /** The sync state a store's node reports on /healthz. */
 export const syncStateOf = async (s: FleetStore) => ((await (await fetch(`${s.edge!.url}/healthz`)).json()) as { sync: { state: string } }).sync.state;
 
+/** `hub serve` flags for the profiles' nightly recompute every minute, for tests that wait for it. */
+export const NIGHTLY_EVERY_MINUTE = ['--profiles-nightly', '* * * * *', '--profiles-zone', 'UTC'];
+
 /**
- * A hub and two enrolled stores, S001 (seed members 0-19) and S002 (100-119), each served by a
- * node started with `edgeFlags`, both online. The hub's port is fixed so a test can kill it and
- * start it again at the same address.
+ * A hub (started with `hubFlags`) and two enrolled stores, S001 (seed members 0-19) and S002
+ * (100-119), each served by a node started with `edgeFlags`, both online. The hub's port is fixed
+ * so a test can kill it and start it again at the same address.
  */
-export async function startTwoStoreFleet(edgeFlags: string[]): Promise<{ hubDir: string; hubPort: number; hub: HubProcess; stores: FleetStore[] }> {
+export async function startTwoStoreFleet(edgeFlags: string[], hubFlags: string[] = []): Promise<{ hubDir: string; hubPort: number; hub: HubProcess; stores: FleetStore[] }> {
   const hubDir = tempDir('memberedge-hub-');
   const hubPort = await freePort();
-  const hub = await startHub(hubDir, hubPort);
+  const hub = await startHub(hubDir, hubPort, hubFlags);
   const s1 = await enrollStore(hub, 'S001', { members: 20 });
   const s2 = await enrollStore(hub, 'S002', { members: 20, first: 100 });
   const stores: FleetStore[] = [
