@@ -315,8 +315,8 @@ export class IngestWorker {
    * answers whether that is `mine`.
    */
   private async recordDoubleRedemption(mine: Doc, theirs: Doc): Promise<boolean> {
-    const time = async (d: Doc) => Date.parse(String(d.at)) - (await this.deps.clocks.offset(String(d.storeId)));
-    const [mt, tt] = [await time(mine), await time(theirs)];
+    const time = (d: Doc) => Date.parse(String(d.at)) - this.deps.clocks.offset(String(d.storeId));
+    const [mt, tt] = [time(mine), time(theirs)];
     const mineFirst = mt < tt || (mt === tt && String(mine.orderId) < String(theirs.orderId));
     const [winner, loser] = mineFirst ? [mine, theirs] : [theirs, mine];
     await recordIncident(this.deps.couch, String(mine.code), {
@@ -369,8 +369,7 @@ export class IngestWorker {
     // Every entry in the order of its time (shared/loyalty/ledger-order.ts): a spend beyond what
     // the member had then is an overspend, even if points earned later cover it.
     const entries = facts.flatMap((d) => (d.type === 'pts' ? [d] : []));
-    const offsets = new Map(await Promise.all([...new Set(entries.map((e) => e.storeId))].map(async (id) => [id, await this.deps.clocks.offset(id)] as const)));
-    const ledger = orderForOverspend(entries, (id) => offsets.get(id) ?? 0);
+    const ledger = orderForOverspend(entries, (id) => this.deps.clocks.offset(id));
     // The hub's claw-backs count in the balance but are never an overspend themselves (shared/loyalty/overspend.ts).
     const found = firstOverspend(index, memberId, ledger);
     if (found) {
