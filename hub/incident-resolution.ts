@@ -23,12 +23,13 @@ export interface ResolveDeps {
  * becomes a fact of its own (decision 012). Three steps, each safe to repeat: the decision is
  * written onto the incident (`pending`), the fact is written under an id derived from the
  * incident, and the incident is marked resolved. A hub stopped between them leaves `pending`,
- * which the next resolve completes as decided then; resolved already is `incident_resolved`
- * (409), nothing written. Out of scope is `incident_not_found`, as an id that does not exist.
+ * which the next resolve completes as decided then. Resolved already is `incident_resolved`
+ * (409), withdrawn by the hub `incident_withdrawn` (409): nothing written. Out of scope is
+ * `incident_not_found`, as an id that does not exist.
  */
 export async function resolveIncident(deps: ResolveDeps, id: string, body: ResolveIncident, by: string, scope: DataScope = EVERYTHING): Promise<Incident> {
   const found = await incidentById(deps.couch, id, scope);
-  if (found.status === 'resolved') throw resolvedAlready(found);
+  if (found.status !== 'open') throw notOpen(found);
   let decided = found.pending;
   if (!decided) {
     const planned = planResolution(found, body, await evidenceFor(deps, found));
@@ -37,7 +38,7 @@ export async function resolveIncident(deps: ResolveDeps, id: string, body: Resol
     const factId = planned.plan.action === 'claw_back' ? docId.adjustment(deps.members.canonical(found.memberId!), found._id) : planned.plan.action === 'write_off' ? docId.writeOff(found._id) : undefined;
     const mine: Resolution = { ...planned.plan, ...(factId ? { factId } : {}), by, at: at.toISOString() };
     const saved = await deps.couch.update<Incident>(DB.incidents, found._id, (cur) => (cur && cur.status === 'open' && !cur.pending ? { ...cur, pending: mine } : undefined));
-    if (saved?.status === 'resolved') throw resolvedAlready(saved);
+    if (saved && saved.status !== 'open') throw notOpen(saved);
     decided = saved?.pending ?? mine;
   }
   await writeFact(deps, found, decided);
@@ -50,6 +51,9 @@ export async function resolveIncident(deps: ResolveDeps, id: string, body: Resol
   if (!done || done.resolution?.at !== decided.at || !sameRequest(decided, body, by)) throw resolvedAlready(done ?? found);
   return done;
 }
+
+const notOpen = (incident: Incident) =>
+  incident.status === 'withdrawn' ? new AppError('incident_withdrawn', `withdrawn by the hub at ${incident.withdrawnAt ?? '?'}: facts that came later show nothing wrong; nothing was written`, {}, { incident }) : resolvedAlready(incident);
 
 const resolvedAlready = (incident: Incident) =>
   new AppError('incident_resolved', `resolved already${incident.resolvedBy ? ` by ${incident.resolvedBy}` : ''}${incident.resolvedAt ? ` at ${incident.resolvedAt}` : ''}; nothing was written`, {}, { incident });

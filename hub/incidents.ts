@@ -21,10 +21,18 @@ export const INCIDENT_KINDS = [
 ] as const;
 export type IncidentKind = (typeof INCIDENT_KINDS)[number];
 
+/**
+ * Open until an operator resolves it. Withdrawn: the hub recorded it on the facts it had then,
+ * and facts that came late (an offline store's earlier receipts) show it never happened; no one
+ * had acted on it. It opens again if the facts come to show it after all.
+ */
+export const INCIDENT_STATUSES = ['open', 'resolved', 'withdrawn'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
 export interface Incident extends Doc {
   type: 'incident';
   kind: IncidentKind;
-  status: 'open' | 'resolved';
+  status: IncidentStatus;
   storeId: string;
   /** The stores involved, e.g. both that redeemed one coupon. */
   stores: string[];
@@ -41,6 +49,9 @@ export interface Incident extends Doc {
   resolution?: Resolution;
   /** A resolution begun and not finished (the hub stopped between its steps): the next resolve completes it. */
   pending?: Resolution;
+  /** When the hub last withdrew it (see INCIDENT_STATUSES), and when it last opened it again. */
+  withdrawnAt?: string;
+  reopenedAt?: string;
 }
 
 /** An incident's id as a path names it: its own form, nothing longer than a database key wants. */
@@ -53,12 +64,35 @@ export async function incidentById(couch: Couch, id: string, scope: DataScope = 
   return incident;
 }
 
+export const incidentId = (kind: IncidentKind, key: string) => `incident:${kind}:${key}`;
+
+/** What whoever records an incident says of it (Omit would keep only Doc's index signature). */
+type IncidentFields = Pick<Incident, 'kind' | 'storeId' | 'stores' | 'receipt' | 'memberId' | 'at' | 'summary' | 'details'>;
+
 /**
  * Records an incident once: its id is derived from what it is about (`incident:<kind>:<key>`),
  * so a replayed change or a restarted worker finds it there and adds nothing.
  */
-export async function recordIncident(couch: Couch, key: string, incident: Omit<Incident, '_id' | 'type' | 'status' | 'detectedAt'>, now: Date): Promise<void> {
-  await couch.insertNew(DB.incidents, [{ _id: `incident:${incident.kind}:${key}`, type: 'incident', status: 'open', detectedAt: now.toISOString(), ...incident }]);
+export async function recordIncident(couch: Couch, key: string, incident: IncidentFields, now: Date): Promise<void> {
+  await couch.insertNew(DB.incidents, [{ _id: incidentId(incident.kind, key), type: 'incident', status: 'open', detectedAt: now.toISOString(), ...incident }]);
+}
+
+/**
+ * Keeps an incident the hub judges again as facts arrive (an overspend) in step with them:
+ * `found` is what the facts show now, undefined when they show nothing wrong. Found, it is
+ * recorded, opened again if withdrawn, or its account brought up to date while still open;
+ * not found, an open incident no one has begun to resolve is withdrawn. One an operator acted
+ * on (resolved, or a resolution pending) is theirs and stays as it is.
+ */
+export async function keepIncidentCurrent(couch: Couch, kind: IncidentKind, key: string, found: IncidentFields | undefined, now: Date): Promise<void> {
+  const [id, at] = [incidentId(kind, key), now.toISOString()];
+  await couch.update<Incident>(DB.incidents, id, (cur) => {
+    if (!cur) return found && { _id: id, type: 'incident', status: 'open', detectedAt: at, ...found };
+    if (cur.status === 'resolved' || cur.pending) return undefined;
+    if (!found) return cur.status === 'open' ? { ...cur, status: 'withdrawn', withdrawnAt: at } : undefined;
+    if (cur.status === 'withdrawn') return { ...cur, ...found, status: 'open', reopenedAt: at };
+    return cur.summary === found.summary ? undefined : { ...cur, ...found };
+  });
 }
 
 /** Incidents by status, kind and store; only those involving a store the scope sees. */

@@ -43,6 +43,8 @@ export const ERRORS = {
   enrollment_code_used: 409,
   /** The incident was resolved already (by whom and how is in `incident`); nothing was written. */
   incident_resolved: 409,
+  /** The hub withdrew the incident: facts that came late show it never happened; nothing was written. */
+  incident_withdrawn: 409,
   /** Creating a tag rule under a code the hub has (edit it instead: PUT with its version). */
   tag_rule_exists: 409,
   /** A change to the loyalty rules or a coupon template made from a version that is no longer current; nothing was written. */

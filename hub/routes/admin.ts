@@ -8,7 +8,7 @@ import type { HubContext } from '../context.ts';
 import { fleetStatus } from '../fleet.ts';
 import type { AdminEnv } from '../operators/access.ts';
 import { incidentFacts, resolveIncident } from '../incident-resolution.ts';
-import { INCIDENT_KINDS, incidentById, listIncidents } from '../incidents.ts';
+import { INCIDENT_KINDS, INCIDENT_STATUSES, incidentById, listIncidents } from '../incidents.ts';
 import { ResolveIncidentSchema } from '../../shared/schemas/incident.ts';
 import { localDate } from '../../shared/local-time.ts';
 import { memberDetail } from '../member-detail.ts';
@@ -26,7 +26,7 @@ import { pathId } from './path-param.ts';
 const SeedSchema = z.strictObject({ count: z.number().int().positive().max(1_000_000), first: z.number().int().nonnegative().default(0) });
 const CodeSchema = z.strictObject({ ttlHours: z.number().positive().max(24 * 30).optional() });
 const PointsQuerySchema = z.strictObject({ days: queryInt(1, 366).default(14) });
-export const IncidentsQuerySchema = z.strictObject({ status: z.enum(['open', 'resolved']).optional(), kind: z.enum(INCIDENT_KINDS).optional(), store: StoreId.optional() });
+export const IncidentsQuerySchema = z.strictObject({ status: z.enum(INCIDENT_STATUSES).optional(), kind: z.enum(INCIDENT_KINDS).optional(), store: StoreId.optional() });
 const MemberSearchSchema = z.strictObject({ name: z.string().trim().min(1).max(80), limit: queryInt(1, 100).default(20) });
 
 /** A store as the console lists it: never its secret's hash. */

@@ -6,7 +6,7 @@ import { AnyDocSchema, type AnyDoc, type MemberDoc } from '../../shared/schemas/
 import type { Log } from '../../shared/cli/log.ts';
 import { content, seqNumber, statusOf, stripRev, type Couch, type Doc } from '../couch/couch.ts';
 import { DB, factIdOf, factKey, memberFactRange, storeDbName } from '../couch/databases.ts';
-import { recordIncident } from '../incidents.ts';
+import { incidentId, keepIncidentCurrent, recordIncident, type Incident } from '../incidents.ts';
 import { judgeFacts } from './fact-evidence.ts';
 import { invalid, withoutReplicationFields } from '../../shared/store-facts.ts';
 import { safeText } from '../../shared/safe-text.ts';
@@ -118,7 +118,8 @@ export class IngestWorker {
     if (buyers.size > 0) await issueHubGifts(this.deps, [...buyers]).catch((err) => this.deps.log.warn('could not issue tier gifts; the next receipt will', { storeId, err: String(err) }));
     const cp = await this.checkpoint(storeId);
     if (!cp.toCheck?.length) return;
-    for (const memberId of cp.toCheck) await this.checkOverspend(memberId);
+    const recorded = await this.openOverspends(cp.toCheck);
+    for (const memberId of cp.toCheck) await this.checkOverspend(memberId, recorded);
     await this.saveCheckpoint(storeId, cp.seq, []);
   }
 
@@ -216,7 +217,20 @@ export class IngestWorker {
       for (const other of await this.deps.members.relevantStores(target)) if (other !== storeId) byStore.set(other, [...(byStore.get(other) ?? []), ...facts]);
     }
     for (const [other, facts] of byStore) await this.deps.members.projectTo([other], facts);
-    return [...byMember].flatMap(([memberId, facts]) => (facts.some((f) => f.type === 'pts' && (f.delta as number) < 0) ? [memberId] : []));
+    const withPoints = [...byMember].filter(([, facts]) => facts.some((f) => f.type === 'pts'));
+    const spenders = withPoints.flatMap(([memberId, facts]) => (facts.some((f) => f.type === 'pts' && (f.delta as number) < 0) ? [memberId] : []));
+    // Points earned late (an offline store's receipts) can show an overspend recorded on what the
+    // hub had then never happened: members with one open are judged again too.
+    const credited = withPoints.map(([memberId]) => memberId).filter((m) => !spenders.includes(m));
+    const open = await this.openOverspends(credited);
+    return [...spenders, ...credited.filter((m) => open.has(this.deps.members.canonical(m)))];
+  }
+
+  /** Which of these members (by canonical id) have an overspend incident the hub may still withdraw or change. */
+  private async openOverspends(memberIds: string[]): Promise<Map<string, Incident>> {
+    const canonical = [...new Set(memberIds.map((m) => this.deps.members.canonical(m)))];
+    const found = await this.deps.couch.fetchDocs<Incident>(DB.incidents, canonical.map((m) => incidentId('overspend', m)));
+    return new Map(found.flatMap((i, n) => (i?.status !== 'resolved' && i && !i.pending ? [[canonical[n]!, i]] : [])));
   }
 
   /**
@@ -354,7 +368,7 @@ export class IngestWorker {
    * below zero. The incident names the spend that took it below zero in time order, so the
    * workers of two stores seeing it at once record one incident, not two.
    */
-  private async checkOverspend(asked: string): Promise<void> {
+  private async checkOverspend(asked: string, recorded: Map<string, Incident>): Promise<void> {
     const { couch, clock, members } = this.deps;
     // A merged member's balance is made of the facts of every member merged into it.
     const memberId = members.canonical(asked);
@@ -372,21 +386,20 @@ export class IngestWorker {
     const ledger = orderForOverspend(entries, (id) => this.deps.clocks.offset(id));
     // The hub's claw-backs count in the balance but are never an overspend themselves (shared/loyalty/overspend.ts).
     const found = firstOverspend(index, memberId, ledger);
-    if (found) {
-      const { entry, balance } = found;
-      // One incident per member: which spend was the first below zero can change as late facts
-      // (an offline store, a wrong clock) arrive, and each would otherwise be an incident of its own.
-      await recordIncident(couch, memberId, {
-        kind: 'overspend',
-        storeId: entry.storeId,
-        stores: [...new Set(ledger.filter((e) => e.delta < 0 && e.reason !== 'adjust').map((e) => e.storeId))],
-        receipt: entry.ref,
-        memberId,
-        at: entry.at,
-        summary: `member ${memberId} spent ${-entry.delta} points at ${entry.storeId}, taking the balance across stores to ${balance}`,
-        details: { balance, spent: -entry.delta },
-      }, clock());
-    }
+    // Nothing found and nothing recorded is the common case: no write, not even a read.
+    if (!found && !recorded.has(memberId)) return;
+    // One incident per member: which spend was the first below zero can change as late facts
+    // (an offline store, a wrong clock) arrive, and each would otherwise be an incident of its own.
+    await keepIncidentCurrent(couch, 'overspend', memberId, found && {
+      kind: 'overspend',
+      storeId: found.entry.storeId,
+      stores: [...new Set(ledger.filter((e) => e.delta < 0 && e.reason !== 'adjust').map((e) => e.storeId))],
+      receipt: found.entry.ref,
+      memberId,
+      at: found.entry.at,
+      summary: `member ${memberId} spent ${-found.entry.delta} points at ${found.entry.storeId}, taking the balance across stores to ${found.balance}`,
+      details: { balance: found.balance, spent: -found.entry.delta },
+    }, clock());
   }
 }
 

@@ -69,7 +69,7 @@ describe('admin query parameters', () => {
     expect((await admin().get(`/incidents?status=open&kind=${INCIDENT_KINDS[0]}&store=S041`)).status).toBe(200);
     const status = await admin().get('/incidents?status=bogus');
     expect(status.status).toBe(400);
-    expect(status.body.error).toMatchObject({ code: 'validation_failed', field: 'status', allowed: ['open', 'resolved'] });
+    expect(status.body.error).toMatchObject({ code: 'validation_failed', field: 'status', allowed: ['open', 'resolved', 'withdrawn'] });
     expect(status.body.error.message).toMatch(/status.*open.*resolved/);
     const kind = await admin().get('/incidents?kind=double');
     expect(kind.body.error).toMatchObject({ code: 'validation_failed', field: 'kind', allowed: [...INCIDENT_KINDS] });

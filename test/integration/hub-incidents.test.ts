@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { client } from '../support/edge-node.ts';
+import { client, startEdge } from '../support/edge-node.ts';
 import { adminClient, eventually, startHub, type HubProcess } from '../support/hub.ts';
 import { newOperator, OperatorSession } from '../support/operator-session.ts';
 import { pushAsStore, startTwoStoreFleet, stopFleet, syncStateOf, type FleetStore } from '../support/fleet.ts';
@@ -34,8 +34,10 @@ class Browser extends OperatorSession {
 
 const operator = (name: string, role: string, scope?: string) => newOperator(hub, name, role, { scope, session: new Browser() });
 
+const EDGE_FLAGS = ['--heartbeat-interval', '1', '--identify-rate', '100000', '--identify-burst', '1000'];
+
 beforeAll(async () => {
-  ({ hubDir, hubPort, hub, stores } = await startTwoStoreFleet(['--heartbeat-interval', '1', '--identify-rate', '100000', '--identify-burst', '1000']));
+  ({ hubDir, hubPort, hub, stores } = await startTwoStoreFleet(EDGE_FLAGS));
   expect((await admin().post('/stores', { id: 'S003', name: 'Store S003' })).status).toBe(201);
 });
 
@@ -161,4 +163,73 @@ it('a store that pushes an adjustment of its own is refused at the gateway, and 
   expect(results.map((r) => r.error)).toEqual(['forbidden', 'forbidden']);
   await new Promise((r) => setTimeout(r, 1500));
   expect(await hubBalance(victim)).toBe(before);
+});
+
+it('an overspend judged on what the hub had is withdrawn when a store that was away brings points earned before it, and opened again when the facts show it after all', { timeout: 180_000 }, async () => {
+  const m3 = seedId(9);
+  expect((await pos(1).post('/v1/members/identify', { phone: seedPhone(9) })).status).toBe(200);
+  const start = await eventually(() => agreedOf(m3), 30_000, 'the member at both stores');
+  const overspends = async () => ((await admin().get('/incidents?kind=overspend')).body.incidents as any[]).filter((i) => i.memberId === m3);
+
+  // S002 sells to the member while the hub is down, then its box is off until later.
+  await hub.kill();
+  await eventually(async () => ((await syncState(1)) === 'offline' ? true : undefined), 20_000, 'S002 offline');
+  const away = await pos(1).post('/v1/checkouts', { memberId: m3, receiptNo: 'W1', lines: [{ sku: 'A', qty: 1, unitPrice: 100_000 }] });
+  expect(away.status).toBe(201);
+  const earnedAway = away.body.checkout.pointsEarned as number;
+  await stores[1]!.edge!.stop();
+
+  // Later, at S001 with the hub back: points earned, all spent, then the sale refunded, so
+  // that what S001 and the hub know goes below zero. With S002's earlier sale it never did.
+  hub = await startHub(hubDir, hubPort);
+  await eventually(async () => ((await syncState(0)) === 'online' ? true : undefined), 30_000, 'S001 online');
+  const sale = await pos(0).post('/v1/checkouts', { memberId: m3, receiptNo: 'W2', lines: [{ sku: 'A', qty: 1, unitPrice: 50_000 }] });
+  expect(sale.status).toBe(201);
+  const had = sale.body.checkout.member.points.balance as number;
+  const spend = await pos(0).post('/v1/checkouts', { memberId: m3, receiptNo: 'W3', lines: [{ sku: 'B', qty: 1, unitPrice: had * 2 }], pointsToRedeem: had });
+  expect(spend.status, JSON.stringify(spend.body)).toBe(201);
+  const refund = await pos(0).post(`/v1/checkouts/${sale.body.checkout.id}/refunds`, { refundNo: 'WR2' });
+  expect(refund.status, JSON.stringify(refund.body)).toBe(201);
+  const short = (await storePoints(0, m3)).balance;
+  expect(short).toBeLessThan(0);
+  expect(short + earnedAway).toBeGreaterThan(0);
+  const [judged] = await eventually(async () => {
+    const found = await overspends();
+    return found[0]?.status === 'open' ? found : undefined;
+  }, 30_000, 'the overspend on what the hub has');
+  expect(judged.details.balance).toBe(short);
+
+  // S002 comes back: its sale, earlier than all of S001's, shows no overspend. No one had acted on
+  // the incident, so the hub withdraws it; it is still there to read, and it cannot be resolved.
+  stores[1]!.edge = await startEdge(stores[1]!.dir, EDGE_FLAGS);
+  const [withdrawn] = await eventually(async () => {
+    const found = await overspends();
+    return found[0]?.status === 'withdrawn' ? found : undefined;
+  }, 30_000, 'the overspend withdrawn');
+  expect(withdrawn).toMatchObject({ _id: judged._id, detectedAt: judged.detectedAt, summary: judged.summary, withdrawnAt: expect.any(String) });
+  expect(((await admin().get('/incidents?status=open')).body.incidents as any[]).map((i) => i._id)).not.toContain(judged._id);
+  expect(((await admin().get('/incidents?status=withdrawn')).body.incidents as any[]).map((i) => i._id)).toContain(judged._id);
+  const balance = await eventually(async () => {
+    const b = await agreedOf(m3);
+    return b === short + earnedAway ? b : undefined;
+  }, 30_000, 'balances agreeing with S002 back');
+  const refused = await admin().post(`/incidents/${encodeURIComponent(judged._id)}/resolve`, { note: 'too late', action: 'claw_back', points: 10 });
+  expect([refused.status, refused.body.error.code]).toEqual([409, 'incident_withdrawn']);
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(await agreedOf(m3)).toBe(balance);
+  expect((await storePoints(0, m3)).ledger.filter((e) => e.reason === 'adjust')).toEqual([]);
+
+  // Now a sale at S001, everything spent, and the sale refunded: below zero with every fact in,
+  // and the same incident opens again with what the facts show now.
+  const sale2 = await pos(0).post('/v1/checkouts', { memberId: m3, receiptNo: 'W4', lines: [{ sku: 'A', qty: 1, unitPrice: 50_000 }] });
+  const all = sale2.body.checkout.member.points.balance as number;
+  expect((await pos(0).post('/v1/checkouts', { memberId: m3, receiptNo: 'W5', lines: [{ sku: 'B', qty: 1, unitPrice: all * 2 }], pointsToRedeem: all })).status).toBe(201);
+  expect((await pos(0).post(`/v1/checkouts/${sale2.body.checkout.id}/refunds`, { refundNo: 'WR4' })).status).toBe(201);
+  const [reopened] = await eventually(async () => {
+    const found = await overspends();
+    return found[0]?.status === 'open' ? found : undefined;
+  }, 30_000, 'the overspend open again');
+  expect(reopened).toMatchObject({ _id: judged._id, reopenedAt: expect.any(String), receipt: expect.stringContaining('WR4') });
+  expect(reopened.details.balance).toBeLessThan(0);
+  expect(await overspends()).toHaveLength(1);
 });

@@ -74,7 +74,7 @@ export function consoleRoutes(fx: ConsoleFixture): RouteSpec[] {
   return [
     page('/console', none('/console')),
     page('/console/stores', withQuery('/console/stores', query({ done: fc.constantFrom('disabled', 'moved', 'city', '__proto__'), store: fc.constantFrom('S001', MARKUP_PROBES[0]!) }))),
-    page('/console/incidents', withQuery('/console/incidents', query({ status: fc.constantFrom('open', 'resolved', ''), kind: fc.constantFrom('overspend', 'nope', ''), store: fc.constantFrom('S001', '') }))),
+    page('/console/incidents', withQuery('/console/incidents', query({ status: fc.constantFrom('open', 'resolved', 'withdrawn', ''), kind: fc.constantFrom('overspend', 'nope', ''), store: fc.constantFrom('S001', '') }))),
     page('/console/incidents/:id', p`/console/incidents/${incident}`),
     page('/console/members', withQuery('/console/members', query({ q: field('139-0000-0001', '+86 139 0000 0001', 'MSEED00000001', 'Li', 'wang'), by: fc.constantFrom('auto', 'name', 'phone', 'nope') }))),
     page('/console/members/:id', p`/console/members/${member}`),

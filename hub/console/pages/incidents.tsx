@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { AppError } from '../../../shared/errors.ts';
 import { parseQuery } from '../../../shared/query.ts';
 import type { HubContext } from '../../context.ts';
-import { INCIDENT_KINDS, incidentById, listIncidents, type Incident } from '../../incidents.ts';
+import { INCIDENT_KINDS, INCIDENT_STATUSES, incidentById, listIncidents, type Incident } from '../../incidents.ts';
 import { scopeCheck } from '../../org/scope-check.ts';
 import { IncidentsQuerySchema } from '../../routes/admin.ts';
 import { own } from '../../../shared/own.ts';
@@ -42,7 +42,7 @@ export function incidentPages(ctx: HubContext) {
               {t('incidents.status')}
               <select name="status">
                 <option value="">{t('incidents.any')}</option>
-                {(['open', 'resolved'] as const).map((s) => (
+                {INCIDENT_STATUSES.map((s) => (
                   <option value={s} selected={q.status === s}>
                     {t.value('status', s)}
                   </option>
@@ -103,6 +103,7 @@ export function incidentPages(ctx: HubContext) {
       [t('incidents.stores'), incident.stores.join(', ')],
       [t('incidents.at'), t.time(incident.at)],
       [t('incidents.detected'), t.time(incident.detectedAt)],
+      ...(incident.status === 'withdrawn' ? [[t('incidents.withdrawnAt'), <span data-field="withdrawn-at">{t.time(incident.withdrawnAt ?? '')}</span>] as [string, unknown]] : []),
       ...(incident.receipt ? [[t('incidents.receipt'), incident.receipt] as [string, unknown]] : []),
       ...(incident.memberId ? [[t('incidents.member'), <a href={`/console/members/${encodeURIComponent(incident.memberId)}`}>{incident.memberId}</a>] as [string, unknown]] : []),
       ...(r
@@ -203,6 +204,7 @@ export function incidentPages(ctx: HubContext) {
         await resolveIncident({ ...ctx, timeZone: DASHBOARD_TIME_ZONE }, id, input.data, c.var.actor.name, (await scopeCheck(ctx, c)).scope);
       } catch (err) {
         if (err instanceof AppError && err.code === 'incident_resolved') return detail(c, { kind: 'error', text: t('incidents.alreadyResolved') }, 409);
+        if (err instanceof AppError && err.code === 'incident_withdrawn') return detail(c, { kind: 'error', text: t('incidents.withdrawn') }, 409);
         if (err instanceof AppError && err.code === 'validation_failed') return detail(c, { kind: 'error', text: `${t('incidents.invalid', { field: String(err.details.field ?? '') })} ${err.message}` }, 400);
         if (err instanceof AppError && err.code === 'incident_not_found') throw new AppError('not_found', 'no such incident');
         throw err;
