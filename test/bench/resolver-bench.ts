@@ -110,3 +110,28 @@ const s = r.suggestions();
 console.log(`suggestions: ${ms(t)} ms, ${s.length} pairs`);
 gc();
 console.log(`heap at the end: ${mb(process.memoryUsage().heapUsed)} MB`);
+
+// Where the memory goes (issue 14): drop each structure in turn and see what a full GC gives back.
+if (process.argv.includes('--breakdown')) {
+  const inner = r as unknown as Record<string, unknown> & { store: Record<string, unknown>; clusters: unknown };
+  const parts: [string, () => void][] = [
+    ['suggestions and metrics left over', () => s.splice(0)],
+    ['resolver.byMemberId (golden id → naming record)', () => (inner.byMemberId = null)],
+    ['store.idPool (record ids)', () => (inner.store.idPool = null)],
+    ['store.keyPool (keys)', () => (inner.store.keyPool = null)],
+    ['store.exact (member ids, registration times, emails)', () => (inner.store.exact = null)],
+    ['store interners (sources, times, texts)', () => ((inner.store.sources = null), (inner.store.times = null), (inner.store.texts = null))],
+    ['clusters (typed arrays)', () => (inner.clusters = null)],
+    ['store columns and key slots (typed arrays)', () => { for (const k of Object.keys(inner.store)) if (ArrayBuffer.isView(inner.store[k])) inner.store[k] = null; }],
+  ];
+  gc();
+  let before = process.memoryUsage();
+  for (const [name, drop] of parts) {
+    drop();
+    gc();
+    const now = process.memoryUsage();
+    console.log(`  ${name}: heap ${mb(before.heapUsed - now.heapUsed)} MB, array buffers ${mb(before.arrayBuffers - now.arrayBuffers)} MB`);
+    before = now;
+  }
+  console.log(`  left: heap ${mb(before.heapUsed - heap0)} MB`);
+}
