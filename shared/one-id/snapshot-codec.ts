@@ -121,7 +121,7 @@ export function decodeSnapshot(readAt: ReadAt, size: number, room: (name: string
 }
 
 /** decodeSnapshot over bytes in memory (tests, small snapshots). */
-export function decodeSnapshotBytes(bytes: Uint8Array, room?: (name: string, length: number) => number) {
+export function decodeSnapshotBytes(bytes: Uint8Array | Buffer, room?: (name: string, length: number) => number) {
   return decodeSnapshot(
     (into, position) => {
       if (position + into.length > bytes.length) throw new SnapshotRefused('cut short');
