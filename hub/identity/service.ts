@@ -16,7 +16,7 @@ import type { MemberDoc } from '../../shared/schemas/documents.ts';
 import type { Couch, Doc } from '../couch/couch.ts';
 import { DB } from '../couch/databases.ts';
 import type { HubMembers } from '../members.ts';
-import { bucketOf, IdentityDb, type GoneGolden } from './identity-db.ts';
+import { bucketOf, GOLDEN_BUCKETS, IdentityDb, type GoneGolden } from './identity-db.ts';
 import type { ImportProgress, ImportSink } from './import-jobs.ts';
 
 /**
@@ -25,6 +25,12 @@ import type { ImportProgress, ImportSink } from './import-jobs.ts';
  * 8 KB (70 KB at a million records), so own documents cost less until about that share.
  */
 const OWN_DOCS_SHARE = 10;
+/**
+ * Past this many changed members, "every bucket" is remembered instead of their ids: an import
+ * changes them all (ten million ids at 15M records, a gigabyte of strings), and this many spread
+ * over 8,192 buckets leave none untouched anyway.
+ */
+const TOUCHED_ALL = 200_000;
 
 /** A golden member as stored and served by the API: ids of records, not the records. */
 export interface StoredGolden {
@@ -97,12 +103,12 @@ export class IdentityService implements ImportSink {
   private resolver: Resolver;
   /** Golden members (current or gone) changed since they were last stored. */
   private readonly touched = new Set<string>();
+  /** Every member may have changed since stored (an import, a load after a crash): every bucket is rewritten. */
+  private touchedAll = false;
   /** Members stored in a document of their own (`golden:<id>`), which wins over their bucket's entry. */
   private readonly ownDocs = new Set<string>();
   /** Golden-member buckets written by this process (an import reports how many it rewrote). */
   private bucketsWritten = 0;
-  /** Golden member ids per bucket, so a bucket is rewritten whole. */
-  private readonly buckets = new Map<number, Set<string>>();
   /** Golden ids merged away → the member they went into (the API redirects). */
   private readonly retired = new Map<string, string>();
   /** Ids of store members (member documents at the hub): only merges among them reach the stores. */
@@ -147,16 +153,19 @@ export class IdentityService implements ImportSink {
       this.decisions = decisions.length;
       this.resolver.resolveAll();
     }
-    for (const id of this.resolver.memberIds()) this.place(id);
     const state = await this.deps.db.get<Doc & { clean?: boolean }>('state:golden');
     this.cleanInDb = state?.clean !== false;
     for (const id of await this.deps.db.memberDocIds()) this.ownDocs.add(id);
     // What is stored is up to date unless the last run stopped before storing a change; then
     // every member is written again, and every member's own document (one may be out of date).
     if (state?.clean === false) {
-      for (const id of this.ownDocs) this.touched.add(id);
+      for (const id of this.resolver.memberIds()) if (!this.touch(id)) break;
+      for (const id of this.ownDocs) this.touch(id);
       await this.flush();
-    } else this.touched.clear();
+    } else {
+      this.touched.clear();
+      this.touchedAll = false;
+    }
     // Store members found to be one while the hub was down (or before it stored the merge).
     // From a snapshot, the merges that changes since it made were noted as they were applied.
     if (!from) for (let i = 0; i < this.storeMembers.length; i++) this.noteStoreMember(this.storeMembers.get(i));
@@ -239,7 +248,7 @@ export class IdentityService implements ImportSink {
 
   /** Documents changed after `since`, a page at a time (deletions left out: One-ID deletes none it reads). */
   private async *changesSince(db: string, since: string | number): AsyncGenerator<Doc[]> {
-    const limit = 200;
+    const limit = 50; // an import's chunk is some 400 KB
     for (let from = since; ; ) {
       const res = await this.deps.couch.db(db).changes({ since: from as string, include_docs: true, limit });
       yield (res.results as { doc?: Doc; deleted?: boolean }[]).flatMap((r) => (r.doc && !r.deleted ? [r.doc] : []));
@@ -433,12 +442,13 @@ export class IdentityService implements ImportSink {
     await this.deps.db.rewriteRecords(ids, erasedRecord);
     for (const r of before) this.apply(this.resolver.add(erasedRecord(r)));
     const after = new Set([...ids].flatMap((r) => this.resolver.memberOf(r) ?? []));
-    for (const id of [...golden, ...after]) this.touched.add(id);
+    for (const id of [...golden, ...after]) this.touch(id);
     await this.flush();
     const buckets = new Set([...golden, ...after].map(bucketOf));
+    const byBucket = this.membersByBucket(buckets);
     await this.deps.db.writeBuckets(buckets, (b) => {
       const out = dict<StoredGolden>();
-      for (const id of this.buckets.get(b) ?? []) {
+      for (const id of byBucket.get(b) ?? []) {
         const m = this.resolver.member(id);
         if (m) out[id] = this.view(m);
       }
@@ -595,17 +605,44 @@ export class IdentityService implements ImportSink {
   }
 
   private place(id: string) {
-    if (!this.resolver.has(id)) return;
-    const b = bucketOf(id);
-    let set = this.buckets.get(b);
-    if (!set) this.buckets.set(b, (set = new Set()));
-    set.add(id);
-    this.touched.add(id);
+    if (this.resolver.has(id)) this.touch(id);
   }
 
   private unplace(id: string) {
-    this.buckets.get(bucketOf(id))?.delete(id);
+    this.touch(id);
+  }
+
+  /** Notes a member to store; answers false once every member is (past TOUCHED_ALL). */
+  private touch(id: string): boolean {
+    if (this.touchedAll) return false;
     this.touched.add(id);
+    if (this.touched.size < TOUCHED_ALL) return true;
+    this.touchedAll = true;
+    this.touched.clear();
+    return false;
+  }
+
+  private get dirty(): boolean {
+    return this.touchedAll || this.touched.size > 0;
+  }
+
+  /**
+   * The golden members whose id falls in these buckets, by bucket: one pass over every member
+   * when buckets are written (an import's end, an erasure), rather than every id kept in memory
+   * for it all the time.
+   */
+  private membersByBucket(buckets: ReadonlySet<number>): Map<number, string[]> {
+    const out = new Map<number, string[]>();
+    const seen = new Set<string>();
+    for (const id of this.resolver.memberIds()) {
+      const b = bucketOf(id);
+      if (!buckets.has(b) || seen.has(id) || !this.resolver.has(id)) continue;
+      seen.add(id);
+      const list = out.get(b);
+      if (list) list.push(id);
+      else out.set(b, [id]);
+    }
+    return out;
   }
 
   private view(m: GoldenMember): StoredGolden {
@@ -651,22 +688,24 @@ export class IdentityService implements ImportSink {
    * then hold those members as they are, so the members' own documents go.
    */
   private async writeDirty(): Promise<void> {
-    while (this.touched.size > 0) {
+    while (this.dirty) {
       await this.markDirty();
-      const ids = [...this.touched];
+      const all = this.touchedAll;
+      const ids = all ? [] : [...this.touched];
       this.touched.clear();
-      if (ids.length < Math.max(1000, this.resolver.size / OWN_DOCS_SHARE)) {
+      this.touchedAll = false;
+      if (!all && ids.length < Math.max(1000, this.resolver.size / OWN_DOCS_SHARE)) {
         await this.deps.db.writeMembers(ids.map((id) => [id, this.storedForm(id)]));
         for (const id of ids) this.ownDocs.add(id);
         continue;
       }
-      const buckets = new Set(ids.map(bucketOf));
+      const buckets = all ? new Set(Array.from({ length: GOLDEN_BUCKETS }, (_, b) => b)) : new Set(ids.map(bucketOf));
+      const byBucket = this.membersByBucket(buckets);
       await this.deps.db.writeBuckets(buckets, (b) => {
         const out = dict<StoredGolden>();
-        for (const id of this.buckets.get(b) ?? []) {
+        for (const id of byBucket.get(b) ?? []) {
           const m = this.resolver.member(id);
           if (m) out[id] = this.view(m);
-          else this.buckets.get(b)!.delete(id);
         }
         return out;
       });
@@ -693,7 +732,7 @@ export class IdentityService implements ImportSink {
   }
 
   private async markClean(): Promise<void> {
-    if (this.touched.size === 0 && !this.flushing && !this.cleanInDb) await this.setFlag(true);
+    if (!this.dirty && !this.flushing && !this.cleanInDb) await this.setFlag(true);
   }
 
   /** Stores what is not stored yet (the hub is stopping). */
