@@ -228,9 +228,13 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     .load()
     .finally(() => (loadingIdentity = false))
     // Erasures a stopped hub had begun are finished as soon as One-ID can take part (decision 014),
-    // and imports it left running go on from their checkpoints (decision 028).
-    .then(() => resumeErasures(ctx))
-    .then(() => imports.resumeInterrupted().catch((err) => opts.log.error('imports left running were not resumed', { err: String((err as Error)?.stack ?? err) })))
+    // and imports it left running go on from their checkpoints (decision 028); not if the hub is
+    // stopping (the load gave up).
+    .then(async (loaded) => {
+      if (!loaded) return;
+      await resumeErasures(ctx);
+      await imports.resumeInterrupted().catch((err) => opts.log.error('imports left running were not resumed', { err: String((err as Error)?.stack ?? err) }));
+    })
     .catch((err) => opts.log.error('one-id failed to load', { err: String((err as Error)?.stack ?? err) }));
   // The view of members by name is built once over every member: in the background, not at the first search.
   void warmNameIndex(ctx.couch).then(
@@ -253,8 +257,8 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
       await ingest.stop();
       await dashboard.stop();
       await profiles.stop();
-      await identityLoaded;
       await identity.close().catch((err) => opts.log.warn('one-id: golden members not all stored; the next start does it', { err: String(err) }));
+      await identityLoaded;
       bundles.stop();
       await bundles.idle();
       await new Promise<void>((resolve) => {

@@ -152,9 +152,16 @@ export class ProfileEngine {
       const seqs = new Map<Feed, number>();
       for (const feed of ['facts', 'online'] as const) seqs.set(feed, seqNumber((await this.deps.couch.db(FEED_DB[feed]).info()).update_seq));
       this.building = true;
+      // A stopping hub gives up between pages (ten million facts take minutes to read); the base stays as it was.
       try {
-        for await (const page of this.deps.couch.pages<Doc>(DB.facts, { startkey: 'm:', endkey: 'm:\ufff0' }, LOAD_PAGE)) base.load(this.factsOfDocs(page));
-        for await (const page of this.deps.couch.pages<Doc>(DB.identity, { startkey: 'src:', endkey: 'src:\ufff0' }, 20)) base.load(page.flatMap((c) => this.onlineFacts(c)));
+        for await (const page of this.deps.couch.pages<Doc>(DB.facts, { startkey: 'm:', endkey: 'm:\ufff0' }, LOAD_PAGE)) {
+          if (this.stopped) return;
+          base.load(this.factsOfDocs(page));
+        }
+        for await (const page of this.deps.couch.pages<Doc>(DB.identity, { startkey: 'src:', endkey: 'src:\ufff0' }, 20)) {
+          if (this.stopped) return;
+          base.load(page.flatMap((c) => this.onlineFacts(c)));
+        }
       } finally {
         this.building = false;
       }
