@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { SegmentExports } from './segments/export-jobs.ts';
 import type { ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { listen } from '../shared/cli/listen-error.ts';
@@ -142,6 +144,8 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     onRegistrations: (docs) => identity.observeStoreMembers(docs),
   });
   const bundles = new Bundles(couch, opts.dir, enabledStores, opts.log);
+  const segmentExports = new SegmentExports(join(opts.dir, 'exports'), clock, opts.log);
+  await segmentExports.load();
   const dashboard = new DashboardCounters({ couch, log: opts.log, timeZone: DASHBOARD_TIME_ZONE });
   // The city of each store, for the profiles' `city` (read again before each full build).
   const cities = new Map<string, string>();
@@ -221,6 +225,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     refusals: new GatewayRefusals(),
     storeDbs: async () => (await enabledStores()).map((s) => s.db),
     profileSource: opts.profileSource ?? engineProfiles(profiles),
+    segmentExports,
   };
   // One-ID loads in the background (a million records take a while); its API says so meanwhile.
   let loadingIdentity = true;
