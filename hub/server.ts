@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { SegmentExports } from './segments/export-jobs.ts';
+import { startBirthdaySweeps } from './birthday-gifts.ts';
 import type { ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { listen } from '../shared/cli/listen-error.ts';
@@ -59,6 +60,8 @@ export interface HubOptions {
   loginRate?: { perMinute: number; burst: number };
   /** Golden members' profiles for tag previews in place of the metrics engine's (tests). */
   profileSource?: ProfileSource;
+  /** When the hub gives birthday gifts to members who have not bought this month (cron at HQ; default 00:30 daily). */
+  birthdaySweep?: string;
   /** Member profiles: how often they follow the feeds (default 2 s), and the nightly full recompute (default 03:00 Asia/Shanghai). */
   profiles?: { everyMs?: number; nightly?: { cron: string; timeZone: string }; lifecycle?: Partial<LifecycleConfig> };
   /** The embedded database died again and again without staying up: the hub should exit (decision 028). */
@@ -247,6 +250,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     (err) => opts.log.warn('members by name: index not built', { err: String(err) }),
   );
   ingest.start(opts.sweepEveryMs ?? 10_000);
+  const birthdays = startBirthdaySweeps({ couch, members, clock, log: opts.log }, opts.birthdaySweep);
   bundles.start();
   dashboard.start(opts.dashboardEveryMs ?? 2_000);
   profiles.start(opts.profiles?.everyMs ?? 2_000);
@@ -259,6 +263,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     embedded,
     doing: () => [...(loadingIdentity ? ['one-id loading its records'] : []), ...imports.running()],
     async close() {
+      await birthdays.stop();
       await ingest.stop();
       await dashboard.stop();
       await profiles.stop();
