@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { listen } from '../shared/cli/listen-error.ts';
@@ -158,6 +159,8 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     timeZone: DASHBOARD_TIME_ZONE,
     ...(opts.profiles?.nightly ? { nightly: opts.profiles.nightly } : {}),
     ready: identity.whenLoaded(),
+    // The facts kept between runs (decision 029): a restart reads them from the file, not through the database.
+    snapshots: { dir: join(opts.dir, 'snapshots'), hubId },
     refresh: async () => {
       cities.clear();
       for (const s of await stores.list()) if (s.city) cities.set(s.id, s.city);
