@@ -28,7 +28,7 @@ const FEED_DB: Record<Feed, string> = { facts: DB.facts, online: DB.identity };
  * (deleted and created, restored elsewhere) has another, or none, and its sequence numbers mean
  * something else. Local documents are not replicated and do not move the sequence.
  */
-const MARKER_ID = '_local/profiles-snapshot';
+export const PROFILE_SNAPSHOT_MARKER = '_local/profiles-snapshot';
 
 /** What another part adds to a member's timeline (tier changes, tags entered and left, stage changes). */
 export type TimelineSource = (goldenId: string, sources: readonly string[]) => Promise<TimelineEntry[]> | TimelineEntry[];
@@ -198,10 +198,10 @@ export class ProfileEngine {
     const had = this.markers.get(feed);
     if (had) return had;
     const db = FEED_DB[feed];
-    let doc = await this.deps.couch.get(db, MARKER_ID);
+    let doc = await this.deps.couch.get(db, PROFILE_SNAPSHOT_MARKER);
     if (!doc && make) {
-      await this.deps.couch.db(db).insert({ _id: MARKER_ID, instance: randomUUID(), createdAt: new Date().toISOString() }, MARKER_ID);
-      doc = await this.deps.couch.get(db, MARKER_ID);
+      await this.deps.couch.db(db).insert({ _id: PROFILE_SNAPSHOT_MARKER, instance: randomUUID(), createdAt: new Date().toISOString() }, PROFILE_SNAPSHOT_MARKER);
+      doc = await this.deps.couch.get(db, PROFILE_SNAPSHOT_MARKER);
     }
     const instance = typeof doc?.instance === 'string' ? doc.instance : undefined;
     if (instance) this.markers.set(feed, instance);
