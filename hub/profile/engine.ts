@@ -85,6 +85,9 @@ export class ProfileEngine {
   /** Facts filed since the snapshot on disk was written (or read): a clean stop writes one only then. */
   private changedSinceSnapshot = false;
   private readonly markers = new Map<Feed, string>();
+  private signalStop!: () => void;
+  /** Resolves when stop() is called. */
+  private readonly stopping = new Promise<void>((resolve) => (this.signalStop = resolve));
 
   constructor(private readonly deps: ProfileEngineDeps) {
     this.base = new ProfileBase(deps.directory, deps.extension);
@@ -108,6 +111,7 @@ export class ProfileEngine {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.signalStop();
     clearInterval(this.timer);
     if (this.flushing) clearImmediate(this.flushing);
     await this.task?.stop();
@@ -118,7 +122,13 @@ export class ProfileEngine {
 
   /** The base from the snapshot file and the feeds since it, or, when there is none fit to use, from the databases. */
   private async firstBuild(): Promise<void> {
-    if (this.deps.snapshots && (await this.exclusive(() => this.startFromSnapshot()))) return;
+    if (this.deps.snapshots) {
+      const restored = await this.exclusive(() => this.startFromSnapshot()).catch((err) => {
+        this.deps.log.warn('profiles: the start from the snapshot failed; reading every fact from the databases', { err: String((err as Error)?.stack ?? err) });
+        return false;
+      });
+      if (restored || this.stopped) return;
+    }
     await this.deps.ready;
     await this.rebuild();
     this.lastStart = { ...(this.lastStart ?? { from: 'databases' }), ms: this.lastBuild!.ms, at: this.lastBuild!.at };
@@ -156,7 +166,9 @@ export class ProfileEngine {
         this.building = false;
       }
       const catchUpMs = performance.now() - started - readMs;
-      await this.deps.ready;
+      // A stop while One-ID still loads must not wait for it.
+      await Promise.race([this.deps.ready, this.stopping]);
+      if (this.stopped) return false;
       await this.deps.refresh?.();
       const computing = performance.now();
       base.computeAll(this.today());
