@@ -165,6 +165,8 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     timeZone: DASHBOARD_TIME_ZONE,
     ...(opts.profiles?.nightly ? { nightly: opts.profiles.nightly } : {}),
     ready: identity.whenLoaded(),
+    // The facts kept between runs (decision 029): a restart reads them from the file, not through the database.
+    snapshots: { dir: join(opts.dir, 'snapshots'), hubId },
     refresh: async () => {
       cities.clear();
       for (const s of await stores.list()) if (s.city) cities.set(s.id, s.city);
