@@ -12,14 +12,16 @@ import { EXIT_DATABASE, startLastWords, type LastWords } from './last-words.ts';
 import { validate as validateCron } from 'node-cron';
 import { isTimeZone } from '../shared/local-time.ts';
 import { NIGHTLY_RECOMPUTE } from './profile/engine.ts';
+import { BIRTHDAY_SWEEP } from './birthday-gifts.ts';
 
 const USAGE = `usage: npm run hub -- <command> [options]
 
   serve --data DIR [--port 8400] [--host 127.0.0.1] [--mappings DIR] [--login-rate 10] [--login-burst 10]
-        [--profiles-nightly '0 3 * * *'] [--profiles-zone Asia/Shanghai]
+        [--profiles-nightly '0 3 * * *'] [--profiles-zone Asia/Shanghai] [--birthday-sweep '30 0 * * *']
                                                       run the hub (embedded database unless COUCH_URL);
                                                       console logins per minute per client address;
-                                                      the profiles' full recompute (cron, zone)
+                                                      the profiles' full recompute (cron, zone);
+                                                      birthday gifts to members who did not buy (cron at HQ)
   store add ID --name NAME [--city C | --region R] [--tz Asia/Shanghai] [--ttl-hours 24]
                                                       add a store; prints its enrollment code (last line)
   store list | store code ID | store disable ID | store enable ID
@@ -93,6 +95,7 @@ const OPTIONS = {
   'per-member': { type: 'string' },
   'profiles-nightly': { type: 'string' },
   'profiles-zone': { type: 'string' },
+  'birthday-sweep': { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -104,10 +107,16 @@ const num = (name: string, v: string | undefined, fallback?: number) => {
   return n;
 };
 
+/** A cron pattern from the command line, checked before the hub starts. */
+function cronOption(name: string, cron: string | undefined, fallback: string): string {
+  const value = cron ?? fallback;
+  if (!validateCron(value)) throw new UsageError(`--${name}: ${value.slice(0, 60)} is no cron pattern (e.g. '${fallback}')`);
+  return value;
+}
+
 /** The nightly recompute's schedule: a cron pattern and an IANA time zone, checked before the hub starts. */
 function profilesNightly(cron: string | undefined, zone: string | undefined): { cron: string; timeZone: string } {
-  const nightly = { cron: cron ?? NIGHTLY_RECOMPUTE.cron, timeZone: zone ?? NIGHTLY_RECOMPUTE.timeZone };
-  if (!validateCron(nightly.cron)) throw new UsageError(`--profiles-nightly: ${nightly.cron.slice(0, 60)} is no cron pattern (e.g. '0 3 * * *')`);
+  const nightly = { cron: cronOption('profiles-nightly', cron, NIGHTLY_RECOMPUTE.cron), timeZone: zone ?? NIGHTLY_RECOMPUTE.timeZone };
   if (!isTimeZone(nightly.timeZone)) throw new UsageError(`--profiles-zone: ${nightly.timeZone.slice(0, 60)} is no IANA time zone (e.g. Asia/Shanghai)`);
   return nightly;
 }
@@ -138,6 +147,7 @@ async function main(argv: string[]) {
       ...(o.mappings ? { mappingsDir: o.mappings } : {}),
       loginRate: { perMinute: num('login-rate', o['login-rate'], 10), burst: num('login-burst', o['login-burst'], 10) },
       profiles: { nightly: profilesNightly(o['profiles-nightly'] ?? process.env.HUB_PROFILES_NIGHTLY, o['profiles-zone'] ?? process.env.HUB_PROFILES_ZONE) },
+      birthdaySweep: cronOption('birthday-sweep', o['birthday-sweep'] ?? process.env.HUB_BIRTHDAY_SWEEP, BIRTHDAY_SWEEP),
       onListening: () => (lastWords = startLastWords(dir, log)),
       onDatabaseGiveUp: (err) => lastWords!.die('the embedded database cannot stay up: the hub exits', err, EXIT_DATABASE),
     });

@@ -18,6 +18,7 @@ import type { ProfileEngine } from './profile/engine.ts';
 import type { RfmAndStages } from './profile/rfm-stages.ts';
 import type { StoreProfiles } from './profile/store-profiles.ts';
 import type { ProfileTags } from './profile/profile-tags.ts';
+import type { SegmentExports } from './segments/export-jobs.ts';
 
 /** What the hub's routes and workers need; built once by `serve` (or a test) and passed in. */
 export interface HubContext {
@@ -56,6 +57,8 @@ export interface HubContext {
   loginRate: { perMinute: number; burst: number };
   /** The gateway's last refusal per store, for the fleet view. */
   refusals: GatewayRefusals;
+  /** Segment exports under way and finished, their files on disk (hub/segments/export-jobs.ts). */
+  segmentExports: SegmentExports;
   /** Golden members' profiles, for tag previews: the metrics engine's (decision 021, 022), or a test's. */
   profileSource: ProfileSource;
   /** Store databases of every enabled store, for pushing rules and templates. */

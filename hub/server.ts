@@ -1,6 +1,8 @@
+import { join } from 'node:path';
+import { SegmentExports } from './segments/export-jobs.ts';
+import { startBirthdaySweeps } from './birthday-gifts.ts';
 import type { ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { listen } from '../shared/cli/listen-error.ts';
 import type { Log } from '../shared/cli/log.ts';
 import { VERSION } from '../edge/version.ts';
@@ -58,6 +60,8 @@ export interface HubOptions {
   loginRate?: { perMinute: number; burst: number };
   /** Golden members' profiles for tag previews in place of the metrics engine's (tests). */
   profileSource?: ProfileSource;
+  /** When the hub gives birthday gifts to members who have not bought this month (cron at HQ; default 00:30 daily). */
+  birthdaySweep?: string;
   /** Member profiles: how often they follow the feeds (default 2 s), and the nightly full recompute (default 03:00 Asia/Shanghai). */
   profiles?: { everyMs?: number; nightly?: { cron: string; timeZone: string }; lifecycle?: Partial<LifecycleConfig> };
   /** The embedded database died again and again without staying up: the hub should exit (decision 028). */
@@ -143,6 +147,8 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     onRegistrations: (docs) => identity.observeStoreMembers(docs),
   });
   const bundles = new Bundles(couch, opts.dir, enabledStores, opts.log);
+  const segmentExports = new SegmentExports(join(opts.dir, 'exports'), clock, opts.log);
+  await segmentExports.load();
   const dashboard = new DashboardCounters({ couch, log: opts.log, timeZone: DASHBOARD_TIME_ZONE });
   // The city of each store, for the profiles' `city` (read again before each full build).
   const cities = new Map<string, string>();
@@ -159,6 +165,8 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     timeZone: DASHBOARD_TIME_ZONE,
     ...(opts.profiles?.nightly ? { nightly: opts.profiles.nightly } : {}),
     ready: identity.whenLoaded(),
+    // The facts kept between runs (decision 029): a restart reads them from the file, not through the database.
+    snapshots: { dir: join(opts.dir, 'snapshots'), hubId },
     refresh: async () => {
       cities.clear();
       for (const s of await stores.list()) if (s.city) cities.set(s.id, s.city);
@@ -222,6 +230,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     refusals: new GatewayRefusals(),
     storeDbs: async () => (await enabledStores()).map((s) => s.db),
     profileSource: opts.profileSource ?? engineProfiles(profiles),
+    segmentExports,
   };
   // One-ID loads in the background (a million records take a while); its API says so meanwhile.
   let loadingIdentity = true;
@@ -229,9 +238,13 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     .load()
     .finally(() => (loadingIdentity = false))
     // Erasures a stopped hub had begun are finished as soon as One-ID can take part (decision 014),
-    // and imports it left running go on from their checkpoints (decision 028).
-    .then(() => resumeErasures(ctx))
-    .then(() => imports.resumeInterrupted().catch((err) => opts.log.error('imports left running were not resumed', { err: String((err as Error)?.stack ?? err) })))
+    // and imports it left running go on from their checkpoints (decision 028); not if the hub is
+    // stopping (the load gave up).
+    .then(async (loaded) => {
+      if (!loaded) return;
+      await resumeErasures(ctx);
+      await imports.resumeInterrupted().catch((err) => opts.log.error('imports left running were not resumed', { err: String((err as Error)?.stack ?? err) }));
+    })
     .catch((err) => opts.log.error('one-id failed to load', { err: String((err as Error)?.stack ?? err) }));
   // The view of members by name is built once over every member: in the background, not at the first search.
   void warmNameIndex(ctx.couch).then(
@@ -239,6 +252,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     (err) => opts.log.warn('members by name: index not built', { err: String(err) }),
   );
   ingest.start(opts.sweepEveryMs ?? 10_000);
+  const birthdays = startBirthdaySweeps({ couch, members, clock, log: opts.log }, opts.birthdaySweep);
   bundles.start();
   dashboard.start(opts.dashboardEveryMs ?? 2_000);
   profiles.start(opts.profiles?.everyMs ?? 2_000);
@@ -251,11 +265,12 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     embedded,
     doing: () => [...(loadingIdentity ? ['one-id loading its records'] : []), ...imports.running()],
     async close() {
+      await birthdays.stop();
       await ingest.stop();
       await dashboard.stop();
       await profiles.stop();
-      await identityLoaded;
       await identity.close().catch((err) => opts.log.warn('one-id: golden members not all stored; the next start does it', { err: String(err) }));
+      await identityLoaded;
       bundles.stop();
       await bundles.idle();
       await new Promise<void>((resolve) => {

@@ -720,6 +720,7 @@ const ENTRIES = [
   ['invalid.json', 'Not valid JSON.'],
   ['invalid.tagExists', 'A rule with this code exists: open it to edit it.'],
   ['invalid.tagUnknownField', 'Unknown profile field "{field}".'],
+  ['invalid.tagNamesTags', 'A tag rule cannot name tags (the rules compute them): combine tags in a segment.'],
   ['invalid.tagOpForKind', 'This operator does not apply to the field "{field}".'],
   ['invalid.tagOperand', 'This comparison does not take this (check value, min, max, values, n, key).'],
   ['invalid.tagEnumValue', 'Not one of the values of "{field}".'],

@@ -722,6 +722,7 @@ export const ZH_CN: ReadonlyMap<MessageKey, string> = new Map<MessageKey, string
   ['invalid.json', '不是有效的 JSON。'],
   ['invalid.tagExists', '已有此编码的规则：请打开该规则进行编辑。'],
   ['invalid.tagUnknownField', '未知的画像字段“{field}”。'],
+  ['invalid.tagNamesTags', '标签规则不能引用标签（标签由规则计算得出）：请在人群分组中组合标签。'],
   ['invalid.tagOpForKind', '此运算符不适用于字段“{field}”。'],
   ['invalid.tagOperand', '此比较不接受该参数（请检查 value、min、max、values、n、key）。'],
   ['invalid.tagEnumValue', '不是字段“{field}”的可选值。'],

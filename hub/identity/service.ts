@@ -115,6 +115,9 @@ export class IdentityService implements ImportSink {
   private storeMembers = new StringPool();
   private pendingStoreMerges: { survivor: string; loser: string }[] = [];
   private loaded = false;
+  /** close() was called: a load under way gives up. */
+  private closing = false;
+  private loading: Promise<boolean> | undefined;
   private flushing: Promise<void> | undefined;
   /** What state:golden says (as last written by this process). */
   private cleanInDb = true;
@@ -140,15 +143,29 @@ export class IdentityService implements ImportSink {
 
   /**
    * Loads every stored record and store member, replays operators' decisions and resolves.
-   * Golden members are rewritten only when the last run stopped before storing them.
+   * Golden members are rewritten only when the last run stopped before storing them. Answers
+   * false when close() was called first: the load gave up.
    */
-  async load(): Promise<void> {
+  load(): Promise<boolean> {
+    this.loading = this.loadAll();
+    return this.loading;
+  }
+
+  private async loadAll(): Promise<boolean> {
     const t = Date.now();
     const from = await this.fromSnapshot();
     if (!from) {
       const decisions = (await this.deps.couch.range<DecisionDoc>(DB.identity, { startkey: 'dec:', endkey: 'dec:\ufff0' }, 1_000_000)).map((d) => d.decision);
-      for await (const page of this.deps.db.records()) for (const r of page) this.resolver.add(r);
-      for await (const page of this.deps.couch.pages<MemberDoc & Doc>(DB.members, { startkey: 'member:', endkey: 'member:\ufff0' })) for (const m of page) this.addStoreRecord(m);
+      // A hub told to stop gives up between pages: a million records take minutes to read, and
+      // nothing read is lost (the next start reads them again).
+      for await (const page of this.deps.db.records()) {
+        if (this.closing) return false;
+        for (const r of page) this.resolver.add(r);
+      }
+      for await (const page of this.deps.couch.pages<MemberDoc & Doc>(DB.members, { startkey: 'member:', endkey: 'member:\ufff0' })) {
+        if (this.closing) return false;
+        for (const m of page) this.addStoreRecord(m);
+      }
       this.resolver.replay(decisions);
       this.decisions = decisions.length;
       this.resolver.resolveAll();
@@ -175,6 +192,7 @@ export class IdentityService implements ImportSink {
     const early = this.early.splice(0);
     if (early.length > 0) await this.observeStoreMembers(early);
     this.deps.log.info('one-id loaded', { records: this.resolver.size, ms: Date.now() - t, from: from ? 'snapshot' : 'database', ...(from ?? {}) });
+    return true;
   }
 
   // ——— the snapshot (decision 030) ———
@@ -737,6 +755,8 @@ export class IdentityService implements ImportSink {
 
   /** Stores what is not stored yet (the hub is stopping). */
   async close(): Promise<void> {
+    this.closing = true;
+    await this.loading?.catch(() => false);
     clearTimeout(this.cleanTimer);
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;

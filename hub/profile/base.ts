@@ -1,6 +1,6 @@
 import type { Profile, ProfileValue } from '../../shared/profile/fields.ts';
 import { profileOf, type ProfileAttributes } from '../../shared/profile/metrics.ts';
-import { FactStore } from '../../shared/profile/fact-store.ts';
+import { FactStore, type FactStoreImage } from '../../shared/profile/fact-store.ts';
 import type { SourceFact, SourceFacts } from '../../shared/profile/source-facts.ts';
 import { ProfileColumns } from './columns.ts';
 
@@ -29,7 +29,7 @@ export interface ProfileExtension {
  * bench feed it directly.
  */
 export class ProfileBase {
-  private readonly facts = new FactStore();
+  private facts = new FactStore();
   readonly columns = new ProfileColumns();
   private readonly numberOf = new Map<string, number>();
   private readonly ids: (string | undefined)[] = [];
@@ -43,6 +43,17 @@ export class ProfileBase {
     private readonly directory: MemberDirectory,
     private readonly extension?: ProfileExtension,
   ) {}
+
+  /** The facts held, for a snapshot (decision 029): views, valid until the next fact is filed. */
+  factImage(): { image: FactStoreImage; factsHeld: number } {
+    return { image: this.facts.image(), factsHeld: this.factsHeld };
+  }
+
+  /** Takes the facts a snapshot held, in place of any filed; nothing is computed (computeAll follows). */
+  restoreFacts(facts: FactStore, factsHeld: number): void {
+    this.facts = facts;
+    this.factsHeld = factsHeld;
+  }
 
   /** Files facts without computing anything (the start and the nightly run load first, then compute all). */
   load(facts: Iterable<SourceFact>): void {

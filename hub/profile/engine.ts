@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { schedule, validate, type ScheduledTask } from 'node-cron';
 import type { Log } from '../../shared/cli/log.ts';
 import { localDate } from '../../shared/local-time.ts';
@@ -8,6 +10,7 @@ import { seqNumber, type Couch, type Doc } from '../couch/couch.ts';
 import { DB } from '../couch/databases.ts';
 import { ProfileBase, type MemberDirectory, type ProfileExtension } from './base.ts';
 import type { Column } from './columns.ts';
+import { profileSnapshotFile, readProfileSnapshot, writeProfileSnapshot, type ProfileSnapshotMeta } from './snapshot.ts';
 
 /** The nightly full recompute: 03:00 in HQ's time zone unless the hub's options say otherwise. */
 export const NIGHTLY_RECOMPUTE = { cron: '0 3 * * *', timeZone: 'Asia/Shanghai' };
@@ -20,6 +23,12 @@ const MEMBERS_PER_SLICE = 2000;
 
 type Feed = 'facts' | 'online';
 const FEED_DB: Record<Feed, string> = { facts: DB.facts, online: DB.identity };
+/**
+ * A document in each feed's database that a snapshot names (decision 029): a database made anew
+ * (deleted and created, restored elsewhere) has another, or none, and its sequence numbers mean
+ * something else. Local documents are not replicated and do not move the sequence.
+ */
+export const PROFILE_SNAPSHOT_MARKER = '_local/profiles-snapshot';
 
 /** What another part adds to a member's timeline (tier changes, tags entered and left, stage changes). */
 export type TimelineSource = (goldenId: string, sources: readonly string[]) => Promise<TimelineEntry[]> | TimelineEntry[];
@@ -38,6 +47,8 @@ export interface ProfileEngineDeps {
   refresh?: () => Promise<void>;
   /** Fields over the metrics (stage, RFM), and what follows a compute (the stores' profile documents). */
   extension?: ProfileExtension & { computed?(goldenIds: readonly string[] | 'all', because?: 'fact' | 'identity'): Promise<void> };
+  /** Where the facts are kept between runs (decision 029): `<hub dir>/snapshots`, and the hub's id. Without it, every start reads the databases. */
+  snapshots?: { dir: string; hubId: string };
 }
 
 /**
@@ -67,6 +78,16 @@ export class ProfileEngine {
   private flushing: NodeJS.Immediate | undefined;
   /** Figures of the last full build, for the logs and the bench. */
   lastBuild: { ms: number; facts: number; members: number; at: string } | undefined;
+  /** How the base was first made: from the snapshot (with its phases) or from the databases (and why not the snapshot). */
+  lastStart: { from: 'snapshot' | 'databases'; ms: number; at: string; refused?: string; readMs?: number; catchUpMs?: number; caughtUp?: number; computeMs?: number } | undefined;
+  /** The last snapshot written. */
+  lastSnapshot: { at: string; after: 'build' | 'stop'; bytes: number; ms: number } | undefined;
+  /** Facts filed since the snapshot on disk was written (or read): a clean stop writes one only then. */
+  private changedSinceSnapshot = false;
+  private readonly markers = new Map<Feed, string>();
+  private signalStop!: () => void;
+  /** Resolves when stop() is called. */
+  private readonly stopping = new Promise<void>((resolve) => (this.signalStop = resolve));
 
   constructor(private readonly deps: ProfileEngineDeps) {
     this.base = new ProfileBase(deps.directory, deps.extension);
@@ -81,8 +102,7 @@ export class ProfileEngine {
   /** Builds the base once One-ID is loaded, then follows the feeds every `everyMs` and recomputes nightly. */
   start(everyMs: number): void {
     const nightly = this.deps.nightly ?? NIGHTLY_RECOMPUTE;
-    void this.deps.ready
-      .then(() => this.rebuild())
+    void this.firstBuild()
       .catch((err) => this.deps.log.error('profiles: first build failed; the next catch-up tries again', { err: String((err as Error)?.stack ?? err) }));
     this.timer = setInterval(() => void this.catchUp().catch((err) => this.deps.log.warn('profiles: catch-up failed; will retry', { err: String(err) })), everyMs);
     this.timer.unref();
@@ -91,10 +111,134 @@ export class ProfileEngine {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.signalStop();
     clearInterval(this.timer);
     if (this.flushing) clearImmediate(this.flushing);
     await this.task?.stop();
     await this.work.catch(() => undefined);
+    // Nothing files facts any more: the next start reads them from the file, with what came since the last one.
+    if (this.changedSinceSnapshot) await this.writeSnapshot('stop');
+  }
+
+  /** The base from the snapshot file and the feeds since it, or, when there is none fit to use, from the databases. */
+  private async firstBuild(): Promise<void> {
+    if (this.deps.snapshots) {
+      const restored = await this.exclusive(() => this.startFromSnapshot()).catch((err) => {
+        this.deps.log.warn('profiles: the start from the snapshot failed; reading every fact from the databases', { err: String((err as Error)?.stack ?? err) });
+        return false;
+      });
+      if (restored || this.stopped) return;
+    }
+    await this.deps.ready;
+    await this.rebuild();
+    this.lastStart = { ...(this.lastStart ?? { from: 'databases' }), ms: this.lastBuild!.ms, at: this.lastBuild!.at };
+  }
+
+  /**
+   * Reads the facts from the snapshot file (while One-ID loads: they are filed by source id, not
+   * by golden member), files what the feeds brought since its sequence numbers, then computes
+   * every member under the directory as it is now: One-ID's changes while the hub was down are
+   * in by construction. False, with the reason logged, when the file is missing or unfit.
+   */
+  private async startFromSnapshot(): Promise<boolean> {
+    const started = performance.now();
+    const file = profileSnapshotFile(this.deps.snapshots!.dir);
+    const refused = (why: string) => {
+      this.lastStart = { from: 'databases', ms: 0, at: new Date().toISOString(), refused: why };
+      this.deps.log.info('profiles: snapshot not used; reading every fact from the databases', { file, why });
+      return false;
+    };
+    if (!existsSync(file)) return refused('no snapshot file');
+    const read = await readProfileSnapshot(file, (meta) => this.refusal(meta));
+    if (!read.ok) return refused(read.why);
+    const readMs = performance.now() - started;
+    const base = new ProfileBase(this.deps.directory, this.deps.extension);
+    base.restoreFacts(read.facts, read.factsHeld);
+    const held = base.size().facts;
+    try {
+      this.base = base;
+      this.seq.set('facts', read.meta.seqs.facts);
+      this.seq.set('online', read.meta.seqs.online);
+      this.building = true;
+      try {
+        await this.drainAll(false);
+      } finally {
+        this.building = false;
+      }
+      const catchUpMs = performance.now() - started - readMs;
+      // A stop while One-ID still loads must not wait for it.
+      await Promise.race([this.deps.ready, this.stopping]);
+      if (this.stopped) return false;
+      await this.deps.refresh?.();
+      const computing = performance.now();
+      base.computeAll(this.today());
+      this.pending.clear();
+      this.built = true;
+      const computeMs = performance.now() - computing;
+      const caughtUp = base.size().facts - held;
+      this.changedSinceSnapshot = caughtUp > 0;
+      this.lastStart = { from: 'snapshot', ms: Math.round(performance.now() - started), at: new Date().toISOString(), readMs: Math.round(readMs), catchUpMs: Math.round(catchUpMs), caughtUp, computeMs: Math.round(computeMs) };
+      this.deps.log.info('profiles: started from the snapshot', { ...this.lastStart, ...base.size(), snapshotWritten: read.meta.writtenAt });
+    } catch (err) {
+      // Half caught up is no base: start again from the databases.
+      this.base = new ProfileBase(this.deps.directory, this.deps.extension);
+      this.seq.clear();
+      this.built = false;
+      return refused(`catching up from the snapshot failed: ${String(err)}`);
+    }
+    await this.drainAll();
+    await this.deps.extension?.computed?.('all');
+    return true;
+  }
+
+  /** Why a snapshot does not describe this hub's databases as they are (undefined: it does). */
+  private async refusal(meta: ProfileSnapshotMeta): Promise<string | undefined> {
+    if (meta.hubId !== this.deps.snapshots!.hubId) return `written by hub ${meta.hubId}`;
+    if (meta.timeZone !== this.deps.timeZone) return `facts dated in ${meta.timeZone}, this hub dates them in ${this.deps.timeZone}`;
+    for (const feed of ['facts', 'online'] as const) {
+      const db = FEED_DB[feed];
+      const marker = await this.marker(feed, false);
+      if (marker !== meta.markers[feed]) return `${db} was made anew since the snapshot`;
+      const now = seqNumber((await this.deps.couch.db(db).info()).update_seq);
+      if (now < meta.seqs[feed]) return `${db} is at ${now}, behind the snapshot's ${meta.seqs[feed]}`;
+    }
+    return undefined;
+  }
+
+  /** The feed's database marker (made when first needed for a snapshot). */
+  private async marker(feed: Feed, make: boolean): Promise<string | undefined> {
+    const had = this.markers.get(feed);
+    if (had) return had;
+    const db = FEED_DB[feed];
+    let doc = await this.deps.couch.get(db, PROFILE_SNAPSHOT_MARKER);
+    if (!doc && make) {
+      await this.deps.couch.db(db).insert({ _id: PROFILE_SNAPSHOT_MARKER, instance: randomUUID(), createdAt: new Date().toISOString() }, PROFILE_SNAPSHOT_MARKER);
+      doc = await this.deps.couch.get(db, PROFILE_SNAPSHOT_MARKER);
+    }
+    const instance = typeof doc?.instance === 'string' ? doc.instance : undefined;
+    if (instance) this.markers.set(feed, instance);
+    return instance;
+  }
+
+  /**
+   * Writes the facts held to the snapshot file. Called from the engine's queue or once it has
+   * stopped: nothing files a fact while the pages are written. A failure is logged; the next
+   * start reads the databases.
+   */
+  private async writeSnapshot(after: 'build' | 'stop'): Promise<void> {
+    if (!this.deps.snapshots || !this.built) return;
+    const started = performance.now();
+    try {
+      const markers = { facts: (await this.marker('facts', true))!, online: (await this.marker('online', true))! };
+      const meta: ProfileSnapshotMeta = { hubId: this.deps.snapshots.hubId, timeZone: this.deps.timeZone, seqs: { facts: this.seq.get('facts') ?? 0, online: this.seq.get('online') ?? 0 }, markers, writtenAt: new Date().toISOString(), after };
+      const { image, factsHeld } = this.base.factImage();
+      const { bytes } = await writeProfileSnapshot(this.deps.snapshots.dir, meta, image, factsHeld);
+      this.changedSinceSnapshot = false;
+      this.lastSnapshot = { at: meta.writtenAt, after, bytes, ms: Math.round(performance.now() - started) };
+      this.deps.log.info('profiles: snapshot written', this.lastSnapshot);
+    } catch (err) {
+      this.deps.log.warn('profiles: snapshot not written; the next start reads the databases', { err: String(err) });
+    }
   }
 
   /** The nightly job: everything rebuilt from the databases (a failed run leaves the base as it was). */
@@ -152,15 +296,23 @@ export class ProfileEngine {
       const seqs = new Map<Feed, number>();
       for (const feed of ['facts', 'online'] as const) seqs.set(feed, seqNumber((await this.deps.couch.db(FEED_DB[feed]).info()).update_seq));
       this.building = true;
+      // A stopping hub gives up between pages (ten million facts take minutes to read); the base stays as it was.
       try {
-        for await (const page of this.deps.couch.pages<Doc>(DB.facts, { startkey: 'm:', endkey: 'm:\ufff0' }, LOAD_PAGE)) base.load(this.factsOfDocs(page));
-        for await (const page of this.deps.couch.pages<Doc>(DB.identity, { startkey: 'src:', endkey: 'src:\ufff0' }, 20)) base.load(page.flatMap((c) => this.onlineFacts(c)));
+        for await (const page of this.deps.couch.pages<Doc>(DB.facts, { startkey: 'm:', endkey: 'm:\ufff0' }, LOAD_PAGE)) {
+          if (this.stopped) return;
+          base.load(this.factsOfDocs(page));
+        }
+        for await (const page of this.deps.couch.pages<Doc>(DB.identity, { startkey: 'src:', endkey: 'src:\ufff0' }, 20)) {
+          if (this.stopped) return;
+          base.load(page.flatMap((c) => this.onlineFacts(c)));
+        }
       } finally {
         this.building = false;
       }
       const day = this.today();
       base.computeAll(day);
       this.base = base;
+      this.changedSinceSnapshot = true;
       // Every member is computed as the directory is now: what was waiting is in.
       this.pending.clear();
       for (const [feed, s] of seqs) this.seq.set(feed, s);
@@ -170,6 +322,7 @@ export class ProfileEngine {
       this.deps.log.info('profiles: built', this.lastBuild);
       await this.drainAll();
       await this.deps.extension?.computed?.('all');
+      await this.writeSnapshot('build');
     });
   }
 
@@ -191,11 +344,12 @@ export class ProfileEngine {
     return next;
   }
 
-  private async drainAll(): Promise<void> {
-    for (const feed of ['facts', 'online'] as const) await this.drain(feed);
+  /** `compute` false: the facts are filed and nothing computed (the start from a snapshot computes every member after). */
+  private async drainAll(compute = true): Promise<void> {
+    for (const feed of ['facts', 'online'] as const) await this.drain(feed, compute);
   }
 
-  private async drain(feed: Feed): Promise<void> {
+  private async drain(feed: Feed, compute = true): Promise<void> {
     for (;;) {
       if (this.stopped) return;
       const since = this.seq.get(feed) ?? 0;
@@ -203,7 +357,11 @@ export class ProfileEngine {
       const results = page.results as { id: string; doc?: Doc; deleted?: boolean }[];
       const docs = results.flatMap((r) => (r.doc && !r.deleted ? [r.doc] : []));
       const facts = feed === 'facts' ? this.factsOfDocs(docs.filter((d) => d._id.startsWith('m:'))) : docs.flatMap((d) => (d._id.startsWith('src:') ? this.onlineFacts(d) : []));
-      if (facts.length > 0) await this.deps.extension?.computed?.(this.base.addFacts(facts, this.today()), 'fact');
+      if (facts.length > 0) {
+        this.changedSinceSnapshot = true;
+        if (compute) await this.deps.extension?.computed?.(this.base.addFacts(facts, this.today()), 'fact');
+        else this.base.load(facts);
+      }
       this.seq.set(feed, seqNumber(page.last_seq));
       if (results.length < BATCH) return;
     }
@@ -226,7 +384,7 @@ export class ProfileEngine {
 
   /** Facts held are current as of these sequence numbers, and the build under way, if any. */
   status() {
-    return { built: this.built, building: this.building, lastBuild: this.lastBuild, ...this.base.size() };
+    return { built: this.built, building: this.building, lastBuild: this.lastBuild, lastStart: this.lastStart ?? null, lastSnapshot: this.lastSnapshot ?? null, ...this.base.size() };
   }
 
   /** A field of every member as a column (member numbers: `members()`); a `scores` field needs its key. */

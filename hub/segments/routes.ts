@@ -7,7 +7,8 @@ import { parseQuery, queryInt } from '../../shared/query.ts';
 import type { HubContext } from '../context.ts';
 import type { AdminEnv } from '../operators/access.ts';
 import { scopeCheck } from '../org/scope-check.ts';
-import { EXPORT_FORMATS, exportFile, exportJob, exportJobJson, exportJobs, listSnapshots, readSnapshot, segmentMembers, startExport, takeSnapshot } from './segment-members.ts';
+import { EXPORT_FORMATS } from './export-jobs.ts';
+import { exportFile, exportJob, exportJobJson, exportJobs, listSnapshots, readSnapshot, segmentMembers, startExport, takeSnapshot } from './segment-members.ts';
 import { countRule, createSegment, deleteSegment, getSegment, listSegments, retireSegment, SegmentChange, SegmentInput, segmentJson, segmentVersions, updateSegment } from './segments.ts';
 
 const PageQuery = z.strictObject({ cursor: z.string().regex(/^\d{1,9}$/).optional(), limit: queryInt(1, 200).default(50) });
@@ -45,9 +46,9 @@ export function segmentRoutes(ctx: HubContext) {
   admin.get('/segments/exports', async (c) => c.json({ exports: exportJobs(ctx, (await who(c)).name) }));
   admin.get('/segments/exports/:job', async (c) => c.json(exportJobJson(exportJob(ctx, c.req.param('job'), (await who(c)).name))));
   admin.get('/segments/exports/:job/file', async (c) => {
-    const f = exportFile(ctx, c.req.param('job'), (await who(c)).name);
+    const file = await exportFile(ctx, c.req.param('job'), (await who(c)).name);
     c.set('auditTarget', c.req.param('job'));
-    return c.body(f.body, 200, { 'content-type': f.type, 'content-disposition': `attachment; filename="${f.name}"` });
+    return file;
   });
   admin.get('/segments/:id', async (c) => c.json(segmentJson(await getSegment(ctx, c.req.param('id')))));
   admin.get('/segments/:id/versions', async (c) => c.json({ versions: await segmentVersions(ctx, c.req.param('id')) }));

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { AppError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
 import { maskName } from '../../shared/mask-name.ts';
@@ -8,6 +9,8 @@ import { ABSENT, membersOf, popcount } from '../../shared/profile/segment-count.
 import { dayString } from '../../shared/profile/source-facts.ts';
 import type { Doc } from '../couch/couch.ts';
 import { DB } from '../couch/databases.ts';
+import type { HubContext } from '../context.ts';
+import { type ExportFormat, type ExportJob } from './export-jobs.ts';
 import { evaluateRule, getSegment, type Ctx } from './segments.ts';
 
 /*
@@ -87,34 +90,8 @@ export async function segmentMembers(ctx: Ctx, id: string, scope: DataScope, rev
 
 // ——— exports ———
 
-export const EXPORT_FORMATS = ['csv', 'audience'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-
-export interface ExportJob {
-  id: string;
-  segmentId: string;
-  segmentVersion: number;
-  format: ExportFormat;
-  state: 'running' | 'done' | 'failed';
-  done: number;
-  total: number;
-  rows: number;
-  owner: string;
-  scope: string | null;
-  masked: boolean;
-  startedAt: string;
-  finishedAt?: string;
-  error?: string;
-  /** The file, in parts, once done. */
-  parts: string[];
-}
-
-/** Jobs in memory, per hub: a finished file waits an hour for its download, and a hub restart forgets them (the operator exports again). */
-const jobsOf = new WeakMap<object, Map<string, ExportJob>>();
-const KEEP_MS = 60 * 60 * 1000;
 /** An export asked for again within this is the same job (a reload of the page, a second click). */
 const REUSE_MS = 60 * 1000;
-const MAX_JOBS = 20;
 /** Members written between yields, so a large export does not hold the hub's event loop. */
 const BATCH = 2000;
 
@@ -129,30 +106,20 @@ export function csvCell(v: string | number | null): string {
 export const hashedPhone = (e164: string) => createHash('sha256').update(e164.trim(), 'utf8').digest('hex');
 
 export function exportJobJson(j: ExportJob) {
-  const { parts, ...rest } = j;
-  return { ...rest, progress: j.total === 0 ? (j.state === 'done' ? 1 : 0) : Math.min(1, j.done / j.total) };
-}
-
-function jobs(ctx: Ctx): Map<string, ExportJob> {
-  let m = jobsOf.get(ctx.couch);
-  if (!m) jobsOf.set(ctx.couch, (m = new Map()));
-  const now = Date.now();
-  for (const [id, j] of m) if (j.finishedAt && now - Date.parse(j.finishedAt) > KEEP_MS) m.delete(id);
-  return m;
+  return { ...j, progress: j.total === 0 ? (j.state === 'done' ? 1 : 0) : Math.min(1, j.done / j.total) };
 }
 
 /** Starts an export of a segment's members in the caller's scope; answers at once with the job. */
-export async function startExport(ctx: Ctx, id: string, format: ExportFormat, who: { name: string; scope: DataScope }, reveal: boolean) {
+export async function startExport(ctx: ExportCtx, id: string, format: ExportFormat, who: { name: string; scope: DataScope }, reveal: boolean) {
   const seg = await getSegment(ctx, id);
-  const all = jobs(ctx);
+  const all = ctx.segmentExports.all();
   const now = ctx.clock().getTime();
-  for (const j of all.values()) {
+  for (const j of all) {
     const same = j.owner === who.name && j.segmentId === id && j.segmentVersion === seg.version && j.format === format && j.scope === who.scope.node && j.masked === (format === 'csv' && !reveal);
     if (same && (j.state === 'running' || now - Date.parse(j.startedAt) < REUSE_MS)) return exportJobJson(j);
   }
   const { bits, ids } = await evaluateRule(ctx, seg.rule, who.scope);
-  if ([...all.values()].filter((j) => j.state === 'running').length >= 4) throw new AppError('rate_limited', 'four exports are running: wait for one to finish');
-  while (all.size >= MAX_JOBS) all.delete(all.keys().next().value!);
+  if (all.filter((j) => j.state === 'running').length >= 4) throw new AppError('rate_limited', 'four exports are running: wait for one to finish');
   const job: ExportJob = {
     id: newId(ctx.clock(), 'exp-'),
     segmentId: id,
@@ -166,18 +133,23 @@ export async function startExport(ctx: Ctx, id: string, format: ExportFormat, wh
     scope: who.scope.node,
     masked: format === 'csv' && !reveal,
     startedAt: ctx.clock().toISOString(),
-    parts: [],
   };
-  all.set(job.id, job);
+  await ctx.segmentExports.add(job);
   const read = rowReader(ctx, who.scope, format === 'csv' && reveal);
   // The members as counted now: the job runs across event-loop turns, in which a merge may free a
   // member number and a new member take it; such a row is written from its id alone.
   const members: [number, string][] = [];
   for (const n of membersOf(bits)) members.push([n, ids[n]!]);
+  const out = ctx.segmentExports.writer(job);
   void (async () => {
-    const parts: string[] = [format === 'csv' ? CSV_HEADER.join(',') + '\n' : 'phone_sha256\n'];
+    await out.write(format === 'csv' ? CSV_HEADER.join(',') + '\n' : 'phone_sha256\n');
     const seen = new Set<string>();
     let lines: string[] = [];
+    const flush = async () => {
+      job.rows += lines.length;
+      if (lines.length) await out.write(lines.join('\n') + '\n');
+      lines = [];
+    };
     for (const [n, goldenId] of members) {
       const row = read(ids[n] === goldenId ? n : -1, goldenId);
       if (format === 'csv') lines.push([row.goldenId, row.storeMembers.join(' '), row.name, row.phone, row.homeStore, row.stage, row.tier, row.orders, row.spend, row.lastPurchaseDay].map(csvCell).join(','));
@@ -187,42 +159,47 @@ export async function startExport(ctx: Ctx, id: string, format: ExportFormat, wh
       }
       job.done++;
       if (job.done % BATCH === 0) {
-        job.rows += lines.length;
-        parts.push(lines.join('\n') + (lines.length ? '\n' : ''));
-        lines = [];
+        await flush();
         await new Promise((r) => setImmediate(r));
       }
     }
-    job.rows += lines.length;
-    if (lines.length) parts.push(lines.join('\n') + '\n');
-    job.parts = parts;
-    job.state = 'done';
-    job.finishedAt = ctx.clock().toISOString();
-  })().catch((err) => {
-    job.state = 'failed';
-    job.error = String(err);
-    job.finishedAt = ctx.clock().toISOString();
+    await flush();
+    await out.close(true);
+    await ctx.segmentExports.finish(job);
+  })().catch(async (err) => {
     ctx.log.error('segments: export failed', { job: job.id, err: String(err) });
+    await out.close(false).catch(() => undefined);
+    await ctx.segmentExports.finish(job, err).catch(() => undefined);
   });
   return exportJobJson(job);
 }
 
+type ExportCtx = Ctx & Pick<HubContext, 'segmentExports'>;
+
 /** A job of the caller's (another operator's job reads as not there). */
-export function exportJob(ctx: Ctx, jobId: string, who: string): ExportJob {
-  const j = jobs(ctx).get(jobId);
+export function exportJob(ctx: ExportCtx, jobId: string, who: string): ExportJob {
+  const j = ctx.segmentExports.get(jobId);
   if (!j || j.owner !== who) throw new AppError('export_not_found', `no export ${jobId.slice(0, 40)}`);
   return j;
 }
 
 /** The caller's jobs, newest first (the console's list). */
-export function exportJobs(ctx: Ctx, who: string, segmentId?: string) {
-  return [...jobs(ctx).values()].filter((j) => j.owner === who && (segmentId === undefined || j.segmentId === segmentId)).reverse().map(exportJobJson);
+export function exportJobs(ctx: ExportCtx, who: string, segmentId?: string) {
+  return ctx.segmentExports
+    .all()
+    .filter((j) => j.owner === who && (segmentId === undefined || j.segmentId === segmentId))
+    .reverse()
+    .map(exportJobJson);
 }
 
-export function exportFile(ctx: Ctx, jobId: string, who: string): { name: string; type: string; body: string } {
+/** The finished file of a job of the caller's, as a response: streamed from disk. */
+export async function exportFile(ctx: ExportCtx, jobId: string, who: string): Promise<Response> {
   const j = exportJob(ctx, jobId, who);
   if (j.state !== 'done') throw new AppError('export_not_ready', `the export is ${j.state}${j.state === 'running' ? ` (${j.done} of ${j.total})` : ''}`);
-  return { name: `segment-${j.segmentId}-${j.format}.csv`, type: 'text/csv; charset=utf-8', body: j.parts.join('') };
+  const { size, stream } = await ctx.segmentExports.open(j);
+  return new Response(Readable.toWeb(stream) as ReadableStream, {
+    headers: { 'content-type': 'text/csv; charset=utf-8', 'content-length': String(size), 'content-disposition': `attachment; filename="segment-${j.segmentId}-${j.format}.csv"` },
+  });
 }
 
 // ——— snapshots ———

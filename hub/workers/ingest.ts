@@ -55,6 +55,8 @@ export class IngestWorker {
   private readonly checkpoints = new Map<string, Checkpoint>();
   readonly lastRunAt = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
+  /** stop() was called: a drain ends after the batch under way (its checkpoint is where the next start goes on). */
+  private stopping = false;
 
   constructor(private readonly deps: IngestDeps) {}
 
@@ -70,6 +72,7 @@ export class IngestWorker {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.timer);
     this.dirty.clear();
     await Promise.allSettled([...this.running.values()]);
@@ -102,6 +105,7 @@ export class IngestWorker {
     // issued (decision 019), once caught up, so that the store's own gifts are in first.
     const buyers = new Set<string>();
     for (;;) {
+      if (this.stopping) break;
       const cp = await this.checkpoint(storeId);
       const db = storeDbName(storeId);
       const page = await this.deps.couch.db(db).changes({ since: String(cp.seq), include_docs: true, conflicts: true, limit: BATCH } as never);
@@ -117,7 +121,8 @@ export class IngestWorker {
     }
     if (buyers.size > 0) await issueHubGifts(this.deps, [...buyers]).catch((err) => this.deps.log.warn('could not issue tier gifts; the next receipt will', { storeId, err: String(err) }));
     const cp = await this.checkpoint(storeId);
-    if (!cp.toCheck?.length) return;
+    // The members still to check are in the checkpoint: a stopping hub leaves them to the next start.
+    if (!cp.toCheck?.length || this.stopping) return;
     const recorded = await this.openOverspends(cp.toCheck);
     for (const memberId of cp.toCheck) await this.checkOverspend(memberId, recorded);
     await this.saveCheckpoint(storeId, cp.seq, []);

@@ -109,6 +109,58 @@ export class FactStore {
     return out;
   }
 
+  /**
+   * The store's state as it is, for a snapshot (decision 029): views of the pages and arrays, not
+   * copies, so it must be written out before anything is filed again.
+   */
+  image(): FactStoreImage {
+    const sources = new Array<string>(this.sourceOf.size);
+    for (const [s, n] of this.sourceOf) sources[n] = s;
+    return {
+      pages: this.pages,
+      page: this.page,
+      at: this.at,
+      sources,
+      heads: this.heads.subarray(0, sources.length),
+      seen: this.seen.subarray(0, 2 * sources.length),
+      wide: [...this.wide],
+      strings: this.strings.values,
+      count: this.count,
+    };
+  }
+
+  /** A store holding exactly what `image` described (the pages are taken, not copied); throws on an image that does not hold together. */
+  static fromImage(img: FactStoreImage): FactStore {
+    const s = new FactStore();
+    const n = img.sources.length;
+    if (img.heads.length !== n || img.seen.length !== 2 * n) throw new Error('heads or seen-bits do not match the sources');
+    if (img.pages.some((p) => p.length !== PAGE) || img.page !== img.pages.length - 1 || img.at < 0 || img.at > PAGE) throw new Error('pages do not hold together');
+    const words = img.pages.length === 0 ? 0 : img.page * PAGE + img.at;
+    for (let i = 0; i < n; i++) {
+      const source = img.sources[i]!;
+      if (typeof source !== 'string' || s.sourceOf.has(source)) throw new Error('a source id twice');
+      s.sourceOf.set(source, i);
+      const h = img.heads[i]!;
+      if (h !== NONE && h >= words) throw new Error('a source chain starts outside the pages');
+    }
+    let cap = 1024;
+    while (cap < n) cap *= 2;
+    s.heads = new Uint32Array(cap);
+    s.heads.set(img.heads);
+    s.seen = new Uint32Array(2 * cap);
+    s.seen.set(img.seen);
+    s.pages.push(...img.pages);
+    s.page = img.page;
+    s.at = img.pages.length === 0 ? PAGE : img.at;
+    for (const [k, v] of img.wide) {
+      if (!Number.isInteger(k) || k < 0 || k >= n) throw new Error('wide facts of no source');
+      s.wide.set(k, v);
+    }
+    for (let i = 0; i < img.strings.length; i++) if (s.strings.code(img.strings[i]!) !== i) throw new Error('a string twice in the table');
+    s.count = img.count;
+    return s;
+  }
+
   /** The source filed last: the nightly build reads a member's facts one after another. */
   private lastSource: string | undefined;
   private lastNumber = 0;
@@ -368,6 +420,27 @@ export class FactStore {
     }
   }
 }
+
+/** What a snapshot holds of a FactStore (decision 029). */
+export interface FactStoreImage {
+  pages: readonly Int32Array[];
+  /** The page being written, and where in it. */
+  page: number;
+  at: number;
+  /** Source ids by number. */
+  sources: readonly string[];
+  /** By source number: its latest record's address. */
+  heads: Uint32Array;
+  /** By source number, two words of id-hash bits. */
+  seen: Uint32Array;
+  wide: readonly (readonly [number, SourceFacts])[];
+  /** The string table, by code. */
+  strings: readonly string[];
+  count: number;
+}
+
+/** Words in a page of the store (a snapshot's pages are this size). */
+export const FACT_PAGE_WORDS = PAGE;
 
 const POINTS_KEYS: ReadonlySet<string> = new Set(['id', 'delta', 'reason', 'atMs', 'day', 'expiresOn']);
 const COUPON_KEYS: ReadonlySet<string> = new Set(['code', 'issued', 'redeemed', 'orderId']);

@@ -120,6 +120,9 @@ function checkLeaf(n: Record<string, unknown>, at: (string | number)[], issues: 
   const name = n.field as string;
   const field = profileField(name);
   if (!field) return void issues.push({ path: [...at, 'field'], message: `unknown field '${name}': not in the profile fields (shared/profile/fields.ts)`, rule: 'tagUnknownField', field: name.slice(0, 64) });
+  // Tags are what the rules compute, all at once: a rule reading them would see none, or an
+  // order between rules no one chose. Tags are combined in a segment's rule.
+  if (field.name === 'tags') return void issues.push({ path: [...at, 'field'], message: 'a tag rule cannot name tags, which the rules compute; combine tags in a segment', rule: 'tagNamesTags', field: name });
   const op = n.op as LeafOp | undefined;
   if (op === undefined) return void issues.push({ path: [...at, 'op'], message: `${name}: an operator is needed`, rule: 'required', field: name });
   if (!OPS_OF_KIND.get(field.kind)!.includes(op)) {

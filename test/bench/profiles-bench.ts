@@ -40,7 +40,7 @@ const stats = (xs: number[]) => ({ p50: percentile(xs, 50), p99: percentile(xs, 
 const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 
 /** Golden member g has the store member `pos:M<g>`, and every fifth a Tmall buyer record as well. */
-function syntheticDirectory(members: number): MemberDirectory {
+export function syntheticDirectory(members: number): MemberDirectory {
   const attrs = (g: number): ProfileAttributes => ({ isMember: true, gender: g % 3 === 0 ? 'F' : g % 3 === 1 ? 'M' : 'U', birthday: `19${60 + (g % 40)}-0${1 + (g % 9)}-1${g % 9}`, homeStore: `S${g % STORES}`, registeredDay: '2024-01-01' });
   const num = (s: string) => Number(s.slice(s.indexOf(':') + 2));
   return {
@@ -87,12 +87,12 @@ export function factAt(k: number, members: number): SourceFact {
   return { source: pos, kind: 'event', fact: { id: `e:${g}:${n}`, kind: 'checkin', day, store: intern(`S${g % STORES}`) } };
 }
 
-function* facts(count: number, members: number): Generator<SourceFact> {
+export function* facts(count: number, members: number): Generator<SourceFact> {
   for (let k = 0; k < count; k++) yield factAt(k, members);
 }
 
 /** The same fact as hub-facts stores it (for the start from CouchDB). */
-function factDoc(f: SourceFact): Doc | undefined {
+export function factDoc(f: SourceFact): Doc | undefined {
   const memberId = f.source.startsWith('pos:') ? f.source.slice(4) : undefined;
   if (!memberId) return undefined;
   const day = (d: number) => dayString(d);

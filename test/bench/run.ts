@@ -8,10 +8,11 @@ import { benchGuide } from './guide-bench.ts';
 import { benchDashboard } from './dashboard-bench.ts';
 import { benchSegments } from './segments-bench.ts';
 import { benchProfiles } from './profiles-bench.ts';
+import { benchProfileStart } from './profiles-start-bench.ts';
 import { benchTagRules, tagBenchMarkdown } from './tag-rules-bench.ts';
 
 /**
- * `npm run bench [-- edge|guide|hub|one-id|scope|tags|fuzz|chaos|dashboard|profiles|segments]`: runs the benchmarks (all but fuzz, chaos and dashboard by default) and prints a Markdown
+ * `npm run bench [-- edge|guide|hub|one-id|scope|tags|fuzz|chaos|dashboard|profiles|profiles-start|segments]`: runs the benchmarks (all but fuzz, chaos and dashboard by default) and prints a Markdown
  * report for docs/benchmarks.md. Wall-clock figures are reported, never asserted: CI does not
  * run this.
  */
@@ -32,6 +33,51 @@ if (only === 'dashboard') await reportDashboard();
 if (only === 'segments') await reportSegments();
 // A million golden members and ten million facts in process, then a start from CouchDB at 50,000 (BENCH_PROFILE_MEMBERS, BENCH_PROFILE_FACTS, BENCH_PROFILE_START_MEMBERS).
 if (only === 'profiles') await reportProfiles();
+// Decision 029: the start from the snapshot file against the start from CouchDB (BENCH_PROFILE_START_MEMBERS), and at full size from a file written in process (BENCH_PROFILE_SNAPSHOT_MEMBERS, BENCH_PROFILE_CATCHUP).
+if (only === 'profiles-start') await reportProfileStart();
+
+async function reportProfileStart() {
+  const r = await benchProfileStart();
+  const f = (x: number, d = 1) => x.toFixed(d);
+  const n = (x: number) => Math.round(x).toLocaleString('en');
+  const s = (ms: number | undefined) => f((ms ?? 0) / 1000);
+  const out: string[] = [];
+  if (r.couch) {
+    const c = r.couch;
+    out.push(
+      `### Profiles at start: from CouchDB and from the snapshot (${n(c.members)} golden members, ${n(c.docs)} documents in hub-facts, same run)`,
+      '',
+      '| start | seconds |',
+      '| --- | ---: |',
+      `| from CouchDB: every fact read from hub-facts, every member computed | ${f(c.fromCouchSeconds)} |`,
+      `| from the snapshot (${f(c.snapshotMb)} MB), total | **${s(c.fromSnapshot.ms)}** |`,
+      `| … reading the file | ${s(c.fromSnapshot.readMs)} |`,
+      `| … catching up: ${n(c.catchUpDocs)} documents written to hub-facts after the file (${n(c.fromSnapshot.caughtUp ?? 0)} facts) | ${s(c.fromSnapshot.catchUpMs)} |`,
+      `| … every member computed | ${s(c.fromSnapshot.computeMs)} |`,
+      `| writing the file after the build (not on the start's path) | ${f(c.snapshotWriteSeconds)} |`,
+      '',
+      `- from the snapshot / from CouchDB: ${f(c.fromSnapshot.ms / 1000 / c.fromCouchSeconds, 2)}; loading hub-facts (setup): ${f(c.loadDbSeconds, 0)} s; facts held after the start: ${n(c.facts)}`,
+      '',
+    );
+  }
+  if (r.full) {
+    const x = r.full;
+    out.push(
+      `### Profiles at start from the snapshot at full size (${n(x.members)} golden members, ${n(x.facts)} facts, ${n(x.factsHeld)} held; the file written from a base filled in process)`,
+      '',
+      '| measure | value |',
+      '| --- | ---: |',
+      `| **start from the snapshot, total (profiles ready)** | **${s(x.fromSnapshot.ms)} s** |`,
+      `| … reading the file (${n(x.snapshotMb)} MB: pages, heads, tables; checksum) | ${s(x.fromSnapshot.readMs)} s |`,
+      `| … catching up: ${n(x.catchUpDocs)} documents written to hub-facts after the file (${n(x.fromSnapshot.caughtUp ?? 0)} facts) | ${s(x.fromSnapshot.catchUpMs)} s |`,
+      `| … every member computed | ${s(x.fromSnapshot.computeMs)} s |`,
+      `| same run: the same facts filed in process (the least a start from CouchDB spends before computing) | ${f(x.fileInProcessSeconds)} s |`,
+      `| writing the file (after a full build) / again at the stop | ${f(x.writeSeconds)} s / ${s(x.stopWrite?.ms)} s |`,
+      `| RSS after the start (collected); peak RSS of the process (the in-process base included) | ${n(x.rssAfterStartMb)} MB; ${n(x.peakRssMb)} MB |`,
+    );
+  }
+  console.log(out.join('\n'));
+}
 
 async function reportProfiles() {
   const r = await benchProfiles();

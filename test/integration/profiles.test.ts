@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { localDate } from '../../shared/local-time.ts';
@@ -169,7 +169,9 @@ it('receipts at two stores and a Tmall order of one person make that golden memb
   expect(settled.profile.orders).toBe(3);
 
   // Everything rebuilt from the databases (as the nightly run does): the same profile and timeline.
+  // The snapshot the stop wrote is removed, or the start would read the facts from it (decision 029; its own test).
   await hub.stop();
+  rmSync(join(hubDir, 'snapshots'), { recursive: true, force: true });
   hub = await startHub(hubDir, hubPort, ['--profiles-nightly', '0 3 * * *', '--profiles-zone', 'Asia/Shanghai']);
   const rebuilt = await eventually(async () => {
     const r = await api(`/admin/v1/members/${me}/profile`);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, removeDir, startEdge, tempDir, type EdgeProcess } from '../support/edge-node.ts';
@@ -14,6 +14,8 @@ import { newOperator, OperatorSession } from '../support/operator-session.ts';
  */
 
 let hub: HubProcess;
+let hubPort: number;
+const HUB_FLAGS = ['--login-rate', '600', '--login-burst', '200'];
 let edge: EdgeProcess;
 const dirs: string[] = [];
 const admin = () => adminClient(hub);
@@ -59,7 +61,8 @@ const csvRows = (lines: string[]) => {
 
 beforeAll(async () => {
   const dir = tempDir('memberedge-segments-');
-  hub = await startHub(dir, await freePort(), ['--login-rate', '600', '--login-burst', '200']);
+  hubPort = await freePort();
+  hub = await startHub(dir, hubPort, HUB_FLAGS);
   dirs.push(dir);
   await hubCliOk(hub, ['org', 'city', 'add', 'CityA', '--region', 'East']);
   await hubCliOk(hub, ['org', 'city', 'add', 'CityB', '--region', 'West']);
@@ -205,5 +208,22 @@ describe('segments at the admin API', () => {
     expect((await admin().get(`/segments/${other.body.id}`)).status).toBe(404);
     const audit = (await admin().get('/audit?limit=200')).body.entries as any[];
     expect(audit.some((e) => e.route === '/admin/v1/segments/exports/:job/file' && e.actor.name.startsWith('store-manager'))).toBe(true);
+  });
+
+  it("a finished export outlives a restart of the hub: still listed, its file the same, kept on disk for the hub's user only", async () => {
+    const made = await admin().post('/segments', { name: 'Restart', rule: { field: 'isMember', op: 'eq', value: 1 } });
+    const lines = await exportOf((p) => admin().get(p), made.body.id, 'csv');
+    expect(lines).toHaveLength(9);
+    const job = ((await admin().get('/segments/exports')).body.exports as any[]).find((j) => j.segmentId === made.body.id);
+    const file = join(hub.dir, 'exports', `${job.id}.csv`);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(join(hub.dir, 'exports')).mode & 0o777).toBe(0o700);
+    await hub.stop();
+    hub = await startHub(hub.dir, hubPort, HUB_FLAGS);
+    const again = (await admin().get(`/segments/exports/${job.id}`)).body;
+    expect(again).toMatchObject({ id: job.id, state: 'done', rows: 8, progress: 1 });
+    const downloaded = await download(job.id);
+    expect(downloaded.status).toBe(200);
+    expect(downloaded.text.trim().split('\n')).toEqual(lines);
   });
 });

@@ -15,6 +15,11 @@ describe('a tag rule is checked against the profile fields when parsed', () => {
     expect(errors).toEqual([{ path: 'condition.all.1.field', message: expect.stringContaining("unknown field 'shoeSize'"), rule: 'tagUnknownField', field: 'shoeSize' }]);
   });
 
+  test('a rule naming tags is refused: tags are what the rules compute (a segment combines them)', () => {
+    const errors = tagRuleErrors({ ...base, condition: { all: [{ field: 'age', op: 'ge', value: 18 }, { field: 'tags', op: 'containsAny', values: ['high_spender'] }] } });
+    expect(errors).toEqual([{ path: 'condition.all.1.field', message: expect.stringContaining('cannot name tags'), rule: 'tagNamesTags', field: 'tags' }]);
+  });
+
   test('an operator the kind has not is refused: a set compared with a day, an enum with ≥, an int with in', () => {
     expect(tagRuleErrors({ ...base, condition: { field: 'channels', op: 'lt', value: '2026-01-01' } })).toEqual([expect.objectContaining({ path: 'condition.value', rule: 'whole' })]);
     expect(tagRuleErrors({ ...base, condition: { field: 'gender', op: 'ge', value: 1 } })).toEqual([expect.objectContaining({ path: 'condition.op', rule: 'tagOpForKind', message: expect.stringContaining('gender is an enum field') })]);

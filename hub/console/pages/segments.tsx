@@ -296,9 +296,9 @@ export function segmentPages(ctx: HubContext) {
     '/segments/exports/:job/file',
     page(ctx, async (c) => {
       need(c, 'GET /segments/exports/:job/file');
-      const f = exportFile(ctx, c.req.param('job')!, (await who(ctx, c)).name);
+      const file = await exportFile(ctx, c.req.param('job')!, (await who(ctx, c)).name);
       await ctx.audit.record({ actor: { kind: c.var.actor.kind, name: c.var.actor.name }, method: 'GET', route: '/console/segments/exports/:job/file', target: c.req.param('job')!, status: 200, ip: 'console' });
-      return c.body(f.body, 200, { 'content-type': f.type, 'content-disposition': `attachment; filename="${f.name}"` });
+      return file;
     }),
   );
 
