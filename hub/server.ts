@@ -133,7 +133,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
   const enabledStores = async () => (await stores.list()).filter((s) => !s.disabled);
   const identityDb = new IdentityDb(couch);
   await identityDb.ensure();
-  const identity = new IdentityService({ couch, db: identityDb, members, log: opts.log, clock, options: await loadOneIdOptions(opts.dir) });
+  const identity = new IdentityService({ couch, db: identityDb, members, log: opts.log, clock, options: await loadOneIdOptions(opts.dir), snapshotDir: join(opts.dir, 'snapshots') });
   const imports = new ImportJobs({ db: identityDb, log: opts.log, clock, dataDir: opts.dir, mappingsDir: opts.mappingsDir ?? SHIPPED_MAPPINGS, sink: identity });
   const clocks = new StoreClocks({ couch, clock, log: opts.log, skewMs: opts.clockSkewMs ?? 120_000 });
   await clocks.load();

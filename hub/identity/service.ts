@@ -6,12 +6,17 @@ import type { SourceRecord } from '../../shared/one-id/record.ts';
 import type { Suggestion } from '../../shared/one-id/suggest.ts';
 import { erasedRecord } from '../../shared/privacy/erasure.ts';
 import { dict } from '../../shared/own.ts';
-import { Resolver, type Changes, type Decision, type GoldenMember, type ResolverOptions } from '../../shared/one-id/resolver.ts';
+import { Resolver, type Changes, type Decision, type GoldenMember, type ResolverOptions, type ResolverStateMeta } from '../../shared/one-id/resolver.ts';
+import type { SnapshotArray } from '../../shared/one-id/snapshot-codec.ts';
+import { StringPool } from '../../shared/one-id/string-pool.ts';
+import { randomUUID } from 'node:crypto';
+import { seqNumber } from '../couch/couch.ts';
+import { readSnapshotFile, writeSnapshotFile } from './snapshot-file.ts';
 import type { MemberDoc } from '../../shared/schemas/documents.ts';
 import type { Couch, Doc } from '../couch/couch.ts';
 import { DB } from '../couch/databases.ts';
 import type { HubMembers } from '../members.ts';
-import { bucketOf, IdentityDb, type GoneGolden } from './identity-db.ts';
+import { bucketOf, GOLDEN_BUCKETS, IdentityDb, type GoneGolden } from './identity-db.ts';
 import type { ImportProgress, ImportSink } from './import-jobs.ts';
 
 /**
@@ -20,6 +25,12 @@ import type { ImportProgress, ImportSink } from './import-jobs.ts';
  * 8 KB (70 KB at a million records), so own documents cost less until about that share.
  */
 const OWN_DOCS_SHARE = 10;
+/**
+ * Past this many changed members, "every bucket" is remembered instead of their ids: an import
+ * changes them all (ten million ids at 15M records, a gigabyte of strings), and this many spread
+ * over 8,192 buckets leave none untouched anyway.
+ */
+const TOUCHED_ALL = 200_000;
 
 /** A golden member as stored and served by the API: ids of records, not the records. */
 export interface StoredGolden {
@@ -39,6 +50,22 @@ interface DecisionDoc extends Doc {
   type: 'decision';
   decision: Decision;
 }
+
+/** What the snapshot says beside the resolver's arrays (decision 030). */
+interface SnapshotMeta {
+  kind: 'one-id';
+  /** `state:snapshots` in hub-identity: a database made anew (or another hub's) has another. */
+  instance: string;
+  /** The resolver's options: other limits would resolve differently. */
+  options: string;
+  /** Sequences of hub-identity and hub-members the state is current to. */
+  seqs: { identity: string | number; members: string | number };
+  writtenAt: string;
+  resolver: ResolverStateMeta;
+}
+
+/** Arrays that grow after a load get room; pools and the member table are rebuilt or sized exactly. */
+const snapshotRoom = (name: string, length: number) => (name.startsWith('pool.') || name.startsWith('resolver.members') || name.startsWith('storeMembers.') ? 0 : (length >> 3) + 1024);
 
 /** Source records of store members: the registration a store wrote, as One-ID sees it. */
 function storeMemberRecord(m: MemberDoc): SourceRecord {
@@ -73,19 +100,19 @@ function storeMemberRecord(m: MemberDoc): SourceRecord {
  * sent to the stores as aliases (HubMembers.merge).
  */
 export class IdentityService implements ImportSink {
-  private readonly resolver: Resolver;
+  private resolver: Resolver;
   /** Golden members (current or gone) changed since they were last stored. */
   private readonly touched = new Set<string>();
+  /** Every member may have changed since stored (an import, a load after a crash): every bucket is rewritten. */
+  private touchedAll = false;
   /** Members stored in a document of their own (`golden:<id>`), which wins over their bucket's entry. */
   private readonly ownDocs = new Set<string>();
   /** Golden-member buckets written by this process (an import reports how many it rewrote). */
   private bucketsWritten = 0;
-  /** Golden member ids per bucket, so a bucket is rewritten whole. */
-  private readonly buckets = new Map<number, Set<string>>();
   /** Golden ids merged away → the member they went into (the API redirects). */
   private readonly retired = new Map<string, string>();
   /** Ids of store members (member documents at the hub): only merges among them reach the stores. */
-  private readonly storeMembers = new Set<string>();
+  private storeMembers = new StringPool();
   private pendingStoreMerges: { survivor: string; loser: string }[] = [];
   private loaded = false;
   /** close() was called: a load under way gives up. */
@@ -107,7 +134,10 @@ export class IdentityService implements ImportSink {
   private markLoaded: () => void = () => undefined;
   private readonly loadedOnce = new Promise<void>((resolve) => (this.markLoaded = resolve));
 
-  constructor(private readonly deps: { couch: Couch; db: IdentityDb; members: HubMembers; log: Log; clock: () => Date; options: ResolverOptions }) {
+  /**
+   * @param deps.snapshotDir where the resolver's snapshot is kept (`<hub dir>/snapshots`); none: every start reads every record.
+   */
+  constructor(private readonly deps: { couch: Couch; db: IdentityDb; members: HubMembers; log: Log; clock: () => Date; options: ResolverOptions; snapshotDir?: string }) {
     this.resolver = new Resolver(deps.options);
   }
 
@@ -123,39 +153,164 @@ export class IdentityService implements ImportSink {
 
   private async loadAll(): Promise<boolean> {
     const t = Date.now();
-    const decisions = (await this.deps.couch.range<DecisionDoc>(DB.identity, { startkey: 'dec:', endkey: 'dec:\ufff0' }, 1_000_000)).map((d) => d.decision);
-    // A hub told to stop gives up between pages: a million records take minutes to read, and
-    // nothing read is lost (the next start reads them again).
-    for await (const page of this.deps.db.records()) {
-      if (this.closing) return false;
-      for (const r of page) this.resolver.add(r);
+    const from = await this.fromSnapshot();
+    if (!from) {
+      const decisions = (await this.deps.couch.range<DecisionDoc>(DB.identity, { startkey: 'dec:', endkey: 'dec:\ufff0' }, 1_000_000)).map((d) => d.decision);
+      // A hub told to stop gives up between pages: a million records take minutes to read, and
+      // nothing read is lost (the next start reads them again).
+      for await (const page of this.deps.db.records()) {
+        if (this.closing) return false;
+        for (const r of page) this.resolver.add(r);
+      }
+      for await (const page of this.deps.couch.pages<MemberDoc & Doc>(DB.members, { startkey: 'member:', endkey: 'member:\ufff0' })) {
+        if (this.closing) return false;
+        for (const m of page) this.addStoreRecord(m);
+      }
+      this.resolver.replay(decisions);
+      this.decisions = decisions.length;
+      this.resolver.resolveAll();
     }
-    for await (const page of this.deps.couch.pages<MemberDoc & Doc>(DB.members, { startkey: 'member:', endkey: 'member:\ufff0' })) {
-      if (this.closing) return false;
-      for (const m of page) this.addStoreRecord(m);
-    }
-    this.resolver.replay(decisions);
-    this.decisions = decisions.length;
-    this.resolver.resolveAll();
-    for (const id of this.resolver.memberIds()) this.place(id);
     const state = await this.deps.db.get<Doc & { clean?: boolean }>('state:golden');
     this.cleanInDb = state?.clean !== false;
     for (const id of await this.deps.db.memberDocIds()) this.ownDocs.add(id);
     // What is stored is up to date unless the last run stopped before storing a change; then
     // every member is written again, and every member's own document (one may be out of date).
     if (state?.clean === false) {
-      for (const id of this.ownDocs) this.touched.add(id);
+      for (const id of this.resolver.memberIds()) if (!this.touch(id)) break;
+      for (const id of this.ownDocs) this.touch(id);
       await this.flush();
-    } else this.touched.clear();
+    } else {
+      this.touched.clear();
+      this.touchedAll = false;
+    }
     // Store members found to be one while the hub was down (or before it stored the merge).
-    for (const id of this.storeMembers) this.noteStoreMember(id);
+    // From a snapshot, the merges that changes since it made were noted as they were applied.
+    if (!from) for (let i = 0; i < this.storeMembers.length; i++) this.noteStoreMember(this.storeMembers.get(i));
     await this.projectStoreMerges();
     this.loaded = true;
     this.markLoaded();
     const early = this.early.splice(0);
     if (early.length > 0) await this.observeStoreMembers(early);
-    this.deps.log.info('one-id loaded', { records: this.resolver.size, ms: Date.now() - t });
+    this.deps.log.info('one-id loaded', { records: this.resolver.size, ms: Date.now() - t, from: from ? 'snapshot' : 'database', ...(from ?? {}) });
     return true;
+  }
+
+  // ——— the snapshot (decision 030) ———
+
+  /**
+   * Takes the resolver from the snapshot and applies what the database gained since (records,
+   * store members, decisions: the changes feeds from the sequences it is current to). Answers
+   * what it read, or undefined (and says why) when every record must be read instead.
+   */
+  private async fromSnapshot(): Promise<{ snapshotRecords: number; changedDocs: number; snapshotMs: number; catchUpMs: number } | undefined> {
+    const dir = this.deps.snapshotDir;
+    if (!dir) return undefined;
+    const t = Date.now();
+    const file = readSnapshotFile(dir, snapshotRoom);
+    const refuse = (why: string) => {
+      // No file is the first start (or a hub that never finished an import): not worth a warning.
+      if (why === 'no snapshot') this.deps.log.info('one-id: no snapshot; reading every record', { dir });
+      else this.deps.log.warn('one-id: snapshot not used; reading every record', { dir, why });
+      return undefined;
+    };
+    if ('refused' in file) return refuse(file.refused);
+    const meta = file.meta as SnapshotMeta;
+    if (meta?.kind !== 'one-id') return refuse('not a One-ID snapshot');
+    const instance = (await this.deps.db.get<Doc & { instance?: string }>('state:snapshots'))?.instance;
+    if (meta.instance !== instance) return refuse("another database's (its instance differs from state:snapshots)");
+    if (meta.options !== JSON.stringify(this.deps.options)) return refuse('written with other One-ID options');
+    const [identityInfo, membersInfo] = await Promise.all([this.deps.couch.db(DB.identity).info(), this.deps.couch.db(DB.members).info()]);
+    if (seqNumber(meta.seqs.identity) > seqNumber(identityInfo.update_seq) || seqNumber(meta.seqs.members) > seqNumber(membersInfo.update_seq)) return refuse('ahead of the database (restored from a backup?)');
+    let resolver: Resolver;
+    let storeMembers: StringPool;
+    try {
+      resolver = Resolver.fromState(this.deps.options, meta.resolver, file.arrays);
+      const part = (name: string) => file.arrays.get(`storeMembers.${name}`) as never;
+      storeMembers = StringPool.fromParts({ bytes: part('bytes'), ends: part('ends'), hashes: part('hashes') });
+    } catch (err) {
+      return refuse(String((err as Error).message));
+    }
+    const snapshotMs = Date.now() - t;
+    this.resolver = resolver;
+    this.storeMembers = storeMembers;
+    this.decisions = resolver.decisions().length;
+    const t2 = Date.now();
+    // What was stored after the snapshot: records (a chunk of an import, one from the API, an
+    // erasure's rewrite) are added again, which changes nothing for one known as it is.
+    const decisions: Decision[] = [];
+    let changedDocs = 0;
+    for await (const docs of this.changesSince(DB.identity, meta.seqs.identity)) {
+      for (const d of docs) {
+        changedDocs++;
+        if (d._id.startsWith('src:')) for (const r of (d as unknown as { records: SourceRecord[] }).records) this.apply(this.resolver.add(r));
+        else if (d._id.startsWith('rec:')) this.apply(this.resolver.add((d as unknown as { record: SourceRecord }).record));
+        else if (d._id.startsWith('dec:')) decisions.push((d as unknown as DecisionDoc).decision);
+      }
+    }
+    for await (const docs of this.changesSince(DB.members, meta.seqs.members)) {
+      for (const d of docs) {
+        changedDocs++;
+        if (d._id.startsWith('member:')) this.addStoreRecord(d as unknown as MemberDoc);
+      }
+    }
+    if (decisions.length > 0) {
+      // Decisions are replayed over the whole state, as a full load does (rare: an operator's
+      // split or quarantine between the snapshot and a crash).
+      decisions.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+      this.resolver.replay(decisions);
+      this.decisions += decisions.length;
+      this.apply(this.resolver.resolveAll());
+    }
+    return { snapshotRecords: meta.resolver.count, changedDocs, snapshotMs, catchUpMs: Date.now() - t2 };
+  }
+
+  /** Documents changed after `since`, a page at a time (deletions left out: One-ID deletes none it reads). */
+  private async *changesSince(db: string, since: string | number): AsyncGenerator<Doc[]> {
+    const limit = 50; // an import's chunk is some 400 KB
+    for (let from = since; ; ) {
+      const res = await this.deps.couch.db(db).changes({ since: from as string, include_docs: true, limit });
+      yield (res.results as { doc?: Doc; deleted?: boolean }[]).flatMap((r) => (r.doc && !r.deleted ? [r.doc] : []));
+      if (res.results.length < limit) return;
+      from = res.last_seq as string;
+    }
+  }
+
+  /**
+   * Writes the resolver's state with the sequences it is current to (after an import's finish,
+   * at a clean stop). The sequences are read first: a record stored after them and already in
+   * the state is only added again at the next start, which changes nothing.
+   */
+  async writeSnapshot(reason: string): Promise<void> {
+    const dir = this.deps.snapshotDir;
+    if (!dir || !this.loaded) return;
+    const t = Date.now();
+    let instance = (await this.deps.db.get<Doc & { instance?: string }>('state:snapshots'))?.instance;
+    if (!instance) {
+      const fresh = randomUUID();
+      instance = (await this.deps.db.update<Doc & { instance?: string }>('state:snapshots', (cur) => (cur?.instance ? undefined : { _id: 'state:snapshots', instance: fresh })))?.instance ?? fresh;
+    }
+    const [identityInfo, membersInfo] = await Promise.all([this.deps.couch.db(DB.identity).info(), this.deps.couch.db(DB.members).info()]);
+    // From here to the end nothing awaits: the arrays written are the resolver's own.
+    const { meta: resolver, arrays } = this.resolver.exportState();
+    const pool = this.storeMembers.parts();
+    const all = new Map<string, SnapshotArray>(arrays);
+    all.set('storeMembers.bytes', pool.bytes);
+    all.set('storeMembers.ends', pool.ends);
+    all.set('storeMembers.hashes', pool.hashes);
+    const meta: SnapshotMeta = {
+      kind: 'one-id',
+      instance,
+      options: JSON.stringify(this.deps.options),
+      seqs: { identity: identityInfo.update_seq as string, members: membersInfo.update_seq as string },
+      writtenAt: this.deps.clock().toISOString(),
+      resolver,
+    };
+    try {
+      const bytes = writeSnapshotFile(dir, meta, all);
+      this.deps.log.info('one-id snapshot written', { reason, records: resolver.count, mb: Math.round(bytes / 1048576), ms: Date.now() - t });
+    } catch (err) {
+      this.deps.log.warn('one-id snapshot not written; the next start reads every record', { reason, err: String(err) });
+    }
   }
 
   private ensureLoaded() {
@@ -180,6 +335,7 @@ export class IdentityService implements ImportSink {
     const before = this.bucketsWritten;
     await this.flush();
     await this.projectStoreMerges();
+    await this.writeSnapshot('import finished');
     const metrics = this.resolver.metrics();
     return { resolveMs, storeMs: Date.now() - t2, goldenBucketsWritten: this.bucketsWritten - before, members: metrics.members, identificationRate: metrics.identificationRate };
   }
@@ -199,10 +355,14 @@ export class IdentityService implements ImportSink {
     this.noteStoreMember(m.id);
   }
 
+  private isStoreMember(id: string): boolean {
+    return this.storeMembers.indexOf(id) >= 0;
+  }
+
   /** A store member whose record is now in another store member's golden member goes into it. */
   private noteStoreMember(id: string) {
     const into = this.resolver.memberOf(`pos:${id}`);
-    if (into !== undefined && into !== id && this.storeMembers.has(into)) this.pendingStoreMerges.push({ survivor: into, loser: id });
+    if (into !== undefined && into !== id && this.isStoreMember(into)) this.pendingStoreMerges.push({ survivor: into, loser: id });
   }
 
   /** One record from the API: linked and stored with its golden member in one write. */
@@ -229,7 +389,7 @@ export class IdentityService implements ImportSink {
     if (unknown.length) throw new AppError('validation_failed', `records: ${unknown.join(', ')} are not part of ${memberId}`, { field: 'records' });
     const rest = all.filter((r) => !records.includes(r));
     if (records.length === 0 || rest.length === 0) throw new AppError('validation_failed', 'records: name some but not all of the member\'s records', { field: 'records' });
-    const storeIds = member.records.flatMap((r) => (r.memberId && this.storeMembers.has(r.memberId) ? [r.memberId] : []));
+    const storeIds = member.records.flatMap((r) => (r.memberId && this.isStoreMember(r.memberId) ? [r.memberId] : []));
     const changes = await this.decide((at) => this.resolver.split(memberId, [records, rest], by, at));
     await this.undoStoreMerges(storeIds);
     return changes;
@@ -300,12 +460,13 @@ export class IdentityService implements ImportSink {
     await this.deps.db.rewriteRecords(ids, erasedRecord);
     for (const r of before) this.apply(this.resolver.add(erasedRecord(r)));
     const after = new Set([...ids].flatMap((r) => this.resolver.memberOf(r) ?? []));
-    for (const id of [...golden, ...after]) this.touched.add(id);
+    for (const id of [...golden, ...after]) this.touch(id);
     await this.flush();
     const buckets = new Set([...golden, ...after].map(bucketOf));
+    const byBucket = this.membersByBucket(buckets);
     await this.deps.db.writeBuckets(buckets, (b) => {
       const out = dict<StoredGolden>();
-      for (const id of this.buckets.get(b) ?? []) {
+      for (const id of byBucket.get(b) ?? []) {
         const m = this.resolver.member(id);
         if (m) out[id] = this.view(m);
       }
@@ -450,7 +611,7 @@ export class IdentityService implements ImportSink {
       this.retired.set(loser, survivor);
       this.unplace(loser);
       this.place(survivor);
-      if (this.storeMembers.has(loser) && this.storeMembers.has(survivor)) this.pendingStoreMerges.push({ survivor, loser });
+      if (this.isStoreMember(loser) && this.isStoreMember(survivor)) this.pendingStoreMerges.push({ survivor, loser });
     }
     for (const { from, into } of changes.split) {
       this.unplace(from);
@@ -462,17 +623,44 @@ export class IdentityService implements ImportSink {
   }
 
   private place(id: string) {
-    if (!this.resolver.has(id)) return;
-    const b = bucketOf(id);
-    let set = this.buckets.get(b);
-    if (!set) this.buckets.set(b, (set = new Set()));
-    set.add(id);
-    this.touched.add(id);
+    if (this.resolver.has(id)) this.touch(id);
   }
 
   private unplace(id: string) {
-    this.buckets.get(bucketOf(id))?.delete(id);
+    this.touch(id);
+  }
+
+  /** Notes a member to store; answers false once every member is (past TOUCHED_ALL). */
+  private touch(id: string): boolean {
+    if (this.touchedAll) return false;
     this.touched.add(id);
+    if (this.touched.size < TOUCHED_ALL) return true;
+    this.touchedAll = true;
+    this.touched.clear();
+    return false;
+  }
+
+  private get dirty(): boolean {
+    return this.touchedAll || this.touched.size > 0;
+  }
+
+  /**
+   * The golden members whose id falls in these buckets, by bucket: one pass over every member
+   * when buckets are written (an import's end, an erasure), rather than every id kept in memory
+   * for it all the time.
+   */
+  private membersByBucket(buckets: ReadonlySet<number>): Map<number, string[]> {
+    const out = new Map<number, string[]>();
+    const seen = new Set<string>();
+    for (const id of this.resolver.memberIds()) {
+      const b = bucketOf(id);
+      if (!buckets.has(b) || seen.has(id) || !this.resolver.has(id)) continue;
+      seen.add(id);
+      const list = out.get(b);
+      if (list) list.push(id);
+      else out.set(b, [id]);
+    }
+    return out;
   }
 
   private view(m: GoldenMember): StoredGolden {
@@ -518,22 +706,24 @@ export class IdentityService implements ImportSink {
    * then hold those members as they are, so the members' own documents go.
    */
   private async writeDirty(): Promise<void> {
-    while (this.touched.size > 0) {
+    while (this.dirty) {
       await this.markDirty();
-      const ids = [...this.touched];
+      const all = this.touchedAll;
+      const ids = all ? [] : [...this.touched];
       this.touched.clear();
-      if (ids.length < Math.max(1000, this.resolver.size / OWN_DOCS_SHARE)) {
+      this.touchedAll = false;
+      if (!all && ids.length < Math.max(1000, this.resolver.size / OWN_DOCS_SHARE)) {
         await this.deps.db.writeMembers(ids.map((id) => [id, this.storedForm(id)]));
         for (const id of ids) this.ownDocs.add(id);
         continue;
       }
-      const buckets = new Set(ids.map(bucketOf));
+      const buckets = all ? new Set(Array.from({ length: GOLDEN_BUCKETS }, (_, b) => b)) : new Set(ids.map(bucketOf));
+      const byBucket = this.membersByBucket(buckets);
       await this.deps.db.writeBuckets(buckets, (b) => {
         const out = dict<StoredGolden>();
-        for (const id of this.buckets.get(b) ?? []) {
+        for (const id of byBucket.get(b) ?? []) {
           const m = this.resolver.member(id);
           if (m) out[id] = this.view(m);
-          else this.buckets.get(b)!.delete(id);
         }
         return out;
       });
@@ -560,7 +750,7 @@ export class IdentityService implements ImportSink {
   }
 
   private async markClean(): Promise<void> {
-    if (this.touched.size === 0 && !this.flushing && !this.cleanInDb) await this.setFlag(true);
+    if (!this.dirty && !this.flushing && !this.cleanInDb) await this.setFlag(true);
   }
 
   /** Stores what is not stored yet (the hub is stopping). */
@@ -574,6 +764,7 @@ export class IdentityService implements ImportSink {
     await this.flush();
     await this.markClean();
     await this.flag;
+    await this.writeSnapshot('clean stop');
   }
 
   private setFlag(clean: boolean): Promise<void> {

@@ -1,4 +1,5 @@
 import { grow } from './compact.ts';
+import type { SnapshotArray } from './snapshot-codec.ts';
 
 /*
  * Union-find over record indexes (path halving, union by size), with each cluster's records on
@@ -103,6 +104,34 @@ export class Clusters {
       e = this.edgeA[e] === i ? this.nextA[e]! : this.nextB[e]!;
     }
     return out;
+  }
+
+  /** The arrays for `n` records, trimmed (views: write them before the next change). */
+  exportState(out: Map<string, SnapshotArray>, n: number): { edges: number } {
+    const { parent, size, next, best, edgeHead, edgeA, edgeB, edgeKey, nextA, nextB } = this;
+    for (const [name, a] of Object.entries({ parent, size, next, best, edgeHead })) out.set(`clusters.${name}`, a.subarray(0, n));
+    for (const [name, a] of Object.entries({ edgeA, edgeB, edgeKey, nextA, nextB })) out.set(`clusters.${name}`, a.subarray(0, this.edges));
+    return { edges: this.edges };
+  }
+
+  /** Takes over the arrays of `exportState`. */
+  importState(arrays: ReadonlyMap<string, SnapshotArray>, n: number, edges: number) {
+    const take = (name: string, length: number): Int32Array<ArrayBuffer> => {
+      const a = arrays.get(`clusters.${name}`);
+      if (!(a instanceof Int32Array) || a.length < length) throw new Error(`snapshot: clusters.${name} is missing or short`);
+      return a as Int32Array<ArrayBuffer>;
+    };
+    this.parent = take('parent', n);
+    this.size = take('size', n);
+    this.next = take('next', n);
+    this.best = take('best', n);
+    this.edgeHead = take('edgeHead', n);
+    this.edgeA = take('edgeA', edges);
+    this.edgeB = take('edgeB', edges);
+    this.edgeKey = take('edgeKey', edges);
+    this.nextA = take('nextA', edges);
+    this.nextB = take('nextB', edges);
+    this.edges = edges;
   }
 
   private addEdge(a: number, b: number, key: number) {

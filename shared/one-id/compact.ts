@@ -4,7 +4,7 @@
  * would not.
  */
 
-type Typed = Int32Array | Uint8Array | Uint16Array | Float64Array;
+type Typed = Int32Array | Uint8Array | Uint16Array | Uint32Array | Float64Array;
 
 /** A copy of `a` with room for at least `need` elements (doubling), or `a` itself. */
 export function grow<T extends Typed>(a: T, need: number, fill?: number): T {

@@ -1,26 +1,32 @@
-import { grow, Interner } from './compact.ts';
+import { grow } from './compact.ts';
 import { fieldBit } from './completeness.ts';
 import { identitiesOfKeys, keyType, LINK_KEY_TYPES, recordKeys } from './keys.ts';
 import type { RecordConsent, RecordProfile, SourceRecord } from './record.ts';
+import type { SnapshotArray } from './snapshot-codec.ts';
+import { PoolInterner, StringPool } from './string-pool.ts';
 
 /*
  * The resolver's memory: every source record by index, in columns, and every key with the
  * records that carry it. Records are never removed; an imported row that comes again replaces
- * its own columns and key slots.
+ * its own columns and key slots. Every string is a number into a StringPool (record ids, keys)
+ * or an interner over one (profile text, member ids, times): no JavaScript string or Map entry
+ * per record, so 15 million records fit, and a snapshot is these arrays as they are.
  */
 
 const EMPTY = -1;
 
 export class RecordStore {
   count = 0;
-  readonly ids: string[] = [];
-  private readonly byId = new Map<string, number>();
-  private readonly memberIds: (string | undefined)[] = [];
-  private readonly registered: (string | undefined)[] = [];
-  private readonly emails: (string | undefined)[] = [];
-  private readonly sources = new Interner();
-  private readonly times = new Interner();
-  private readonly texts = new Interner();
+  /** Record ids: record i is string i. */
+  private idPool = new StringPool();
+  private sources = new PoolInterner();
+  private times = new PoolInterner();
+  private texts = new PoolInterner();
+  /** Store member ids, registration times and emails, given back exactly (blank too). */
+  private exact = new PoolInterner(true);
+  private memberCode = new Int32Array(0);
+  private registered = new Int32Array(0);
+  private email = new Int32Array(0);
   source = new Uint16Array(0);
   observed = new Int32Array(0);
   observedMs = new Float64Array(0);
@@ -42,9 +48,8 @@ export class RecordStore {
   slotStart = new Int32Array(0);
   slotCount = new Uint8Array(0);
 
-  // Keys.
-  readonly keys: string[] = [];
-  private readonly keyIndex = new Map<string, number>();
+  // Keys: key k is string k of the pool.
+  private keyPool = new StringPool();
   keyKind = new Uint8Array(0);
   /** Distinct records carrying the key. */
   keyCount = new Int32Array(0);
@@ -57,11 +62,28 @@ export class RecordStore {
   slotNext = new Int32Array(0);
 
   indexOf(id: string): number | undefined {
-    return this.byId.get(id);
+    const i = this.idPool.indexOf(id);
+    return i < 0 ? undefined : i;
   }
 
   keyOf(key: string): number | undefined {
-    return this.keyIndex.get(key);
+    const k = this.keyPool.indexOf(key);
+    return k < 0 ? undefined : k;
+  }
+
+  /** Record i's id. */
+  id(i: number): string {
+    return this.idPool.get(i);
+  }
+
+  /** Key k. */
+  key(k: number): string {
+    return this.keyPool.get(k);
+  }
+
+  /** How many distinct keys there are. */
+  get keyTotal(): number {
+    return this.keyPool.length;
   }
 
   /** The keys a record links on: its identities' keys and its store member id. */
@@ -77,20 +99,19 @@ export class RecordStore {
    * the keys it no longer carries (a replaced record's) and those it newly carries.
    */
   put(r: SourceRecord, addedMs: number, keys: readonly string[]): { index: number; created: boolean; dropped: number[]; gained: number[] } {
-    let i = this.byId.get(r.id);
+    let i = this.indexOf(r.id);
     const created = i === undefined;
     if (i === undefined) {
       i = this.count++;
       this.ensure(this.count);
-      this.ids.push(r.id);
-      this.byId.set(r.id, i);
+      this.idPool.add(r.id);
       this.addedMs[i] = addedMs;
     }
     this.source[i] = this.sources.code(r.source);
     this.observed[i] = this.times.code(r.observedAt);
     const obs = Date.parse(r.observedAt);
     this.observedMs[i] = obs;
-    this.memberIds[i] = r.memberId;
+    this.memberCode[i] = this.exact.code(r.memberId);
     this.provisional[i] = r.provisional ? 1 : 0;
     this.consent[i] = packConsent(r.consent);
     const reg = r.profile.registeredAt ? Date.parse(r.profile.registeredAt) : NaN;
@@ -102,8 +123,8 @@ export class RecordStore {
     this.province[i] = this.texts.code(p.region?.province);
     this.city[i] = this.texts.code(p.region?.city);
     this.homeStore[i] = this.texts.code(p.homeStoreId);
-    this.registered[i] = p.registeredAt;
-    this.emails[i] = p.email;
+    this.registered[i] = this.exact.code(p.registeredAt);
+    this.email[i] = this.exact.code(p.email);
 
     const { dropped, gained } = this.setKeys(i, keys, created);
     return { index: i, created, dropped, gained };
@@ -154,7 +175,7 @@ export class RecordStore {
   }
 
   memberId(i: number): string | undefined {
-    return this.memberIds[i];
+    return this.exact.value(this.memberCode[i]!);
   }
 
   sourceByCode(code: number): string {
@@ -178,17 +199,17 @@ export class RecordStore {
     const province = t(this.province[i]!);
     const city = t(this.city[i]!);
     if (province || city) profile.region = { ...(province ? { province } : {}), ...(city ? { city } : {}) };
-    set('registeredAt', this.registered[i]);
+    set('registeredAt', this.exact.value(this.registered[i]!));
     set('homeStoreId', t(this.homeStore[i]!));
-    set('email', this.emails[i]);
+    set('email', this.exact.value(this.email[i]!));
     const r: SourceRecord = {
-      id: this.ids[i]!,
+      id: this.id(i),
       source: this.sourceName(i),
       observedAt: this.times.value(this.observed[i]!)!,
-      identities: identitiesOfKeys(this.keysOfRecord(i).map((k) => this.keys[k]!)),
+      identities: identitiesOfKeys(this.keysOfRecord(i).map((k) => this.key(k))),
       profile,
     };
-    const memberId = this.memberIds[i];
+    const memberId = this.memberId(i);
     if (memberId) r.memberId = memberId;
     if (this.provisional[i]) r.provisional = true;
     const consent = unpackConsent(this.consent[i]!);
@@ -203,7 +224,7 @@ export class RecordStore {
     if (this.gender[i]) m |= fieldBit('gender');
     if (this.birthday[i]) m |= fieldBit('birthday');
     if (this.province[i] || this.city[i]) m |= fieldBit('region');
-    if (this.registered[i]?.trim()) m |= fieldBit('registeredAt');
+    if (this.exact.value(this.registered[i]!)?.trim()) m |= fieldBit('registeredAt');
     if (this.homeStore[i]) m |= fieldBit('homeStoreId');
     return m;
   }
@@ -213,12 +234,70 @@ export class RecordStore {
     return { name: this.texts.value(this.name[i]!), birthday: this.texts.value(this.birthday[i]!), city: this.texts.value(this.city[i]!) };
   }
 
+  /** Every column, pool and key list, trimmed to what is used (views: write them before the next change). */
+  exportState(out: Map<string, SnapshotArray>): { count: number; slots: number } {
+    const n = this.count;
+    for (const [name, a] of Object.entries(this.recordColumns())) out.set(`store.${name}`, a.subarray(0, n));
+    const k = this.keyTotal;
+    out.set('store.keyKind', this.keyKind.subarray(0, k));
+    out.set('store.keyCount', this.keyCount.subarray(0, k));
+    out.set('store.keyHead', this.keyHead.subarray(0, k));
+    out.set('store.slotKey', this.slotKey.subarray(0, this.slots));
+    out.set('store.slotRec', this.slotRec.subarray(0, this.slots));
+    out.set('store.slotNext', this.slotNext.subarray(0, this.slots));
+    for (const [name, pool] of Object.entries(this.pools())) {
+      const p = pool.parts();
+      out.set(`pool.${name}.bytes`, p.bytes);
+      out.set(`pool.${name}.ends`, p.ends);
+      out.set(`pool.${name}.hashes`, p.hashes);
+    }
+    return { count: n, slots: this.slots };
+  }
+
+  /** A store from `exportState` (the arrays are taken over, not copied); throws when they do not fit together. */
+  static importState(arrays: ReadonlyMap<string, SnapshotArray>, counts: { count: number; slots: number }): RecordStore {
+    const st = new RecordStore();
+    const take = <T extends SnapshotArray>(name: string, like: T, length: number): T => {
+      const a = arrays.get(name);
+      if (!a || a.constructor !== like.constructor || a.length < length) throw new Error(`snapshot: ${name} is missing or short`);
+      return a as T;
+    };
+    const pool = (name: string) => StringPool.fromParts({ bytes: take(`pool.${name}.bytes`, new Uint8Array(0), 0), ends: take(`pool.${name}.ends`, new Uint32Array(0), 0), hashes: take(`pool.${name}.hashes`, new Uint32Array(0), 0) });
+    st.idPool = pool('ids');
+    st.keyPool = pool('keys');
+    st.sources = new PoolInterner(false, pool('sources'));
+    st.times = new PoolInterner(false, pool('times'));
+    st.texts = new PoolInterner(false, pool('texts'));
+    st.exact = new PoolInterner(true, pool('exact'));
+    st.count = counts.count;
+    st.slots = counts.slots;
+    if (st.idPool.length !== st.count) throw new Error('snapshot: record ids and records differ in number');
+    const cols = st.recordColumns();
+    for (const name of Object.keys(cols) as (keyof typeof cols)[]) (st as unknown as Record<string, SnapshotArray>)[name] = take(`store.${name}`, cols[name], st.count);
+    const k = st.keyTotal;
+    st.keyKind = take('store.keyKind', st.keyKind, k);
+    st.keyCount = take('store.keyCount', st.keyCount, k);
+    st.keyHead = take('store.keyHead', st.keyHead, k);
+    st.slotKey = take('store.slotKey', st.slotKey, st.slots);
+    st.slotRec = take('store.slotRec', st.slotRec, st.slots);
+    st.slotNext = take('store.slotNext', st.slotNext, st.slots);
+    return st;
+  }
+
+  private pools(): Record<string, StringPool> {
+    return { ids: this.idPool, keys: this.keyPool, sources: this.sources.pool, times: this.times.pool, texts: this.texts.pool, exact: this.exact.pool };
+  }
+
+  /** The per-record arrays, by field name (all of length ≥ count). */
+  private recordColumns() {
+    const { source, observed, observedMs, addedMs, seniorityMs, provisional, consent, memberCode, registered, email, name, gender, birthday, province, city, homeStore, slotStart, slotCount } = this;
+    return { source, observed, observedMs, addedMs, seniorityMs, provisional, consent, memberCode, registered, email, name, gender, birthday, province, city, homeStore, slotStart, slotCount };
+  }
+
   private internKey(key: string): number {
-    let k = this.keyIndex.get(key);
-    if (k === undefined) {
-      k = this.keys.length;
-      this.keys.push(key);
-      this.keyIndex.set(key, k);
+    const known = this.keyPool.length;
+    const k = this.keyPool.add(key);
+    if (k === known) {
       this.keyKind = grow(this.keyKind, k + 1);
       this.keyCount = grow(this.keyCount, k + 1);
       this.keyHead = grow(this.keyHead, k + 1, EMPTY);
@@ -247,6 +326,9 @@ export class RecordStore {
     this.seniorityMs = grow(this.seniorityMs, n);
     this.provisional = grow(this.provisional, n);
     this.consent = grow(this.consent, n);
+    this.memberCode = grow(this.memberCode, n);
+    this.registered = grow(this.registered, n);
+    this.email = grow(this.email, n);
     this.name = grow(this.name, n);
     this.gender = grow(this.gender, n);
     this.birthday = grow(this.birthday, n);

@@ -1,10 +1,12 @@
 import { Clusters } from './clusters.ts';
 import { goldenIdOf } from './golden-id.ts';
 import { isJunkKey, keyType, LINK_KEY_TYPES, type LinkKeyType } from './keys.ts';
+import { MemberIndex } from './member-index.ts';
 import { completenessOfMask, fieldBit } from './completeness.ts';
 import { oneIdMetrics, oneIdSpread, type MemberFigures, type OneIdMetrics, type OneIdSpread } from './metrics.ts';
 import type { SourceRecord } from './record.ts';
 import { RecordStore } from './record-store.ts';
+import type { SnapshotArray } from './snapshot-codec.ts';
 import { suggestMatches, type LookalikeMember, type Suggestion } from './suggest.ts';
 import { goldenIdentities, goldenProfile, sourceRanker, type GoldenIdentities, type GoldenProfile } from './survivorship.ts';
 
@@ -116,13 +118,28 @@ const CONFLICT = 5;
 const REASONS: Record<number, QuarantineReason> = { [JUNK]: 'junk', [OVER_LIMIT]: 'limit', [CONFLICT]: 'conflict', [HELD]: 'manual' };
 const CARD_KIND = LINK_KEY_TYPES.indexOf('card');
 
+/** What a snapshot keeps beside the arrays: counts and the operators' decisions, small. */
+export interface ResolverStateMeta {
+  count: number;
+  slots: number;
+  edges: number;
+  keys: number;
+  members: { live: number; taken: number };
+  splits: number;
+  labels: [number, number[]][];
+  rootLabels: [number, [number, number][]][];
+  manualKeys: [number, string[]][];
+  rejected: [number, number][];
+  log: Decision[];
+}
+
 export class Resolver {
-  private readonly store = new RecordStore();
+  private store = new RecordStore();
   private readonly clusters = new Clusters((a, b) => this.names(a, b));
   private state = new Uint8Array(0);
   private readonly limits: number[];
   /** Golden member id → its best record. */
-  private readonly byMemberId = new Map<string, number>();
+  private readonly byMemberId = new MemberIndex((i) => this.idOfRecord(i));
   /** Per labelled record: [split, group, split, group, …]. */
   private readonly labels = new Map<number, number[]>();
   /** Per cluster root with labels: split → group. */
@@ -172,7 +189,7 @@ export class Resolver {
     if (quarantined.length || labelled) {
       const seeds = [i, ...quarantined.flatMap((k) => this.store.carriers(k))];
       const changes = this.reresolve(seeds);
-      return { memberId: this.idOf(this.clusters.find(i)), ...changes, quarantined: quarantined.map((k) => this.store.keys[k]!) };
+      return { memberId: this.idOf(this.clusters.find(i)), ...changes, quarantined: quarantined.map((k) => this.store.key(k)) };
     }
 
     const before = new Map<number, string>();
@@ -208,9 +225,9 @@ export class Resolver {
     this.clusters.clearEdges();
     this.rootLabels.clear();
     for (let i = 0; i < n; i++) this.clusters.reset(i);
-    const quarantined = this.classify(this.allKeys()).map((k) => this.store.keys[k]!);
+    const quarantined = this.classify(this.allKeys()).map((k) => this.store.key(k));
     const { store } = this;
-    for (let k = 0; k < store.keys.length; k++) {
+    for (let k = 0; k < store.keyTotal; k++) {
       if (store.keyCount[k]! < 2 || !this.links(k)) continue;
       const first = store.firstCarrier(k);
       for (let s = store.slotNext[store.keyHead[k]!]!; s !== -1; s = store.slotNext[s]!) this.clusters.union(first, store.slotRec[s]!, k);
@@ -309,10 +326,10 @@ export class Resolver {
     for (const i of recs) {
       const extra = [...(this.manualKeys.get(i) ?? []), key];
       this.manualKeys.set(i, extra);
-      this.store.setKeys(i, [...this.store.keysOfRecord(i).map((k) => this.store.keys[k]!), key]);
+      this.store.setKeys(i, [...this.store.keysOfRecord(i).map((k) => this.store.key(k)), key]);
     }
     this.classify(this.store.keysOfRecord(recs[0]));
-    this.log.push({ kind: 'link', a, b, records: [this.store.ids[recs[0]]!, this.store.ids[recs[1]]!], by, at });
+    this.log.push({ kind: 'link', a, b, records: [this.store.id(recs[0]), this.store.id(recs[1])], by, at });
     return this.reresolve(recs);
   }
 
@@ -323,7 +340,7 @@ export class Resolver {
     if (ra === undefined || rb === undefined) throw new Error(`no member ${ra === undefined ? a : b}`);
     const pair: [number, number] = [this.clusters.bestOf(ra), this.clusters.bestOf(rb)];
     this.rejected.push(pair);
-    this.log.push({ kind: 'reject', a, b, records: [this.store.ids[pair[0]]!, this.store.ids[pair[1]]!], by, at });
+    this.log.push({ kind: 'reject', a, b, records: [this.store.id(pair[0]), this.store.id(pair[1])], by, at });
   }
 
   /**
@@ -355,7 +372,7 @@ export class Resolver {
           for (const i of d.records.map(index)) {
             if (i === undefined) continue;
             this.manualKeys.set(i, [...(this.manualKeys.get(i) ?? []), key]);
-            store.setKeys(i, [...store.keysOfRecord(i).map((k) => store.keys[k]!), key]);
+            store.setKeys(i, [...store.keysOfRecord(i).map((k) => store.key(k)), key]);
           }
           this.classify([]);
           break;
@@ -393,7 +410,7 @@ export class Resolver {
   }
 
   /** Golden member ids, in no particular order. */
-  memberIds(): IterableIterator<string> {
+  memberIds(): Iterable<string> {
     return this.byMemberId.keys();
   }
 
@@ -403,8 +420,8 @@ export class Resolver {
     for (let i = 0; i < this.store.count; i++) {
       const id = this.idOf(this.clusters.find(i));
       const list = out.get(id);
-      if (list) list.push(this.store.ids[i]!);
-      else out.set(id, [this.store.ids[i]!]);
+      if (list) list.push(this.store.id(i));
+      else out.set(id, [this.store.id(i)]);
     }
     for (const l of out.values()) l.sort();
     return out;
@@ -413,11 +430,11 @@ export class Resolver {
   /** Quarantined keys with the number of records carrying each, most carried first. */
   quarantined(): QuarantinedKey[] {
     const out: QuarantinedKey[] = [];
-    for (let k = 0; k < this.store.keys.length; k++) {
+    for (let k = 0; k < this.store.keyTotal; k++) {
       let reason = REASONS[this.state[k]!];
       // Which automatic reason was seen first depends on arrival order; the one reported does not.
       if (reason === 'limit' || reason === 'conflict') reason = this.store.keyCount[k]! > this.limits[this.store.keyKind[k]!]! ? 'limit' : 'conflict';
-      if (reason) out.push({ key: this.store.keys[k]!, records: this.store.keyCount[k]!, reason });
+      if (reason) out.push({ key: this.store.key(k), records: this.store.keyCount[k]!, reason });
     }
     return out.sort((a, b) => b.records - a.records || (a.key < b.key ? -1 : 1));
   }
@@ -441,7 +458,7 @@ export class Resolver {
       for (const best of self.byMemberId.values()) yield self.figuresOf(self.clusters.find(best));
     }
     let quarantined = 0;
-    for (let k = 0; k < this.store.keys.length; k++) if (REASONS[this.state[k]!]) quarantined++;
+    for (let k = 0; k < this.store.keyTotal; k++) if (REASONS[this.state[k]!]) quarantined++;
     return oneIdMetrics(this.store.count, figures(), quarantined);
   }
 
@@ -452,6 +469,62 @@ export class Resolver {
       for (const best of self.byMemberId.values()) yield self.figuresOf(self.clusters.find(best));
     }
     return oneIdSpread(figures());
+  }
+
+  /**
+   * The whole state (decision 030): typed arrays (views: write them before the next change) and
+   * a small JSON part. `Resolver.fromState` gives back a resolver that answers and links as this one.
+   */
+  exportState(): { meta: ResolverStateMeta; arrays: Map<string, SnapshotArray> } {
+    const arrays = new Map<string, SnapshotArray>();
+    const { count, slots } = this.store.exportState(arrays);
+    const { edges } = this.clusters.exportState(arrays, count);
+    const keys = this.store.keyTotal;
+    this.classify([]); // key states sized for every key
+    arrays.set('resolver.state', this.state.subarray(0, keys));
+    const members = this.byMemberId.exportState();
+    arrays.set('resolver.members.slots', members.slots);
+    arrays.set('resolver.members.hashes', members.hashes);
+    return {
+      meta: {
+        count,
+        slots,
+        edges,
+        keys,
+        members: { live: members.live, taken: members.taken },
+        splits: this.splits,
+        labels: [...this.labels],
+        rootLabels: [...this.rootLabels].map(([r, m]) => [r, [...m]]),
+        manualKeys: [...this.manualKeys],
+        rejected: this.rejected.map(([a, b]) => [a, b]),
+        log: [...this.log],
+      },
+      arrays,
+    };
+  }
+
+  /** A resolver from `exportState` (its arrays are taken over). Throws when the parts do not fit together. */
+  static fromState(opts: ResolverOptions, meta: ResolverStateMeta, arrays: ReadonlyMap<string, SnapshotArray>): Resolver {
+    const r = new Resolver(opts);
+    r.store = RecordStore.importState(arrays, meta);
+    if (r.store.keyTotal !== meta.keys) throw new Error('snapshot: keys differ in number');
+    r.clusters.importState(arrays, meta.count, meta.edges);
+    const state = arrays.get('resolver.state');
+    if (!(state instanceof Uint8Array) || state.length < meta.keys) throw new Error('snapshot: key states missing');
+    r.state = state;
+    r.state.fill(UNSEEN, meta.keys); // room read after the data is for keys not seen yet
+    const slots = arrays.get('resolver.members.slots');
+    const hashes = arrays.get('resolver.members.hashes');
+    if (!(slots instanceof Int32Array) || !(hashes instanceof Uint32Array)) throw new Error('snapshot: member table missing');
+    // The table's length is its capacity (a power of two): read back with no extra room.
+    r.byMemberId.importState({ slots: slots as Int32Array<ArrayBuffer>, hashes: hashes as Uint32Array<ArrayBuffer>, ...meta.members });
+    r.splits = meta.splits;
+    for (const [i, l] of meta.labels) r.labels.set(i, l);
+    for (const [root, m] of meta.rootLabels) r.rootLabels.set(root, new Map(m));
+    for (const [i, k] of meta.manualKeys) r.manualKeys.set(i, k);
+    for (const [a, b] of meta.rejected) r.rejected.push([a, b]);
+    r.log.push(...meta.log);
+    return r;
   }
 
   // ——— internals ———
@@ -479,14 +552,14 @@ export class Resolver {
     const { store } = this;
     const recs = this.clusters.members(root);
     const rank = (i: number) => this.rankOf(store.source[i]!);
-    recs.sort((a, b) => rank(a) - rank(b) || store.observedMs[b]! - store.observedMs[a]! || cmp(store.ids[a]!, store.ids[b]!));
+    recs.sort((a, b) => rank(a) - rank(b) || store.observedMs[b]! - store.observedMs[a]! || cmp(store.id(a), store.id(b)));
     const out: LookalikeMember = { id: this.idOf(root), phones: [] };
     for (const i of recs) {
       const l = store.lookalike(i);
       out.name ??= l.name;
       out.birthday ??= l.birthday;
       out.city ??= l.city;
-      for (const k of store.keysOfRecord(i)) if (store.keyKind[k] === PHONE_KIND && !REASONS[this.state[k]!]) out.phones = [...out.phones, store.keys[k]!.slice('phone:'.length)];
+      for (const k of store.keysOfRecord(i)) if (store.keyKind[k] === PHONE_KIND && !REASONS[this.state[k]!]) out.phones = [...out.phones, store.key(k).slice('phone:'.length)];
     }
     return out;
   }
@@ -512,7 +585,7 @@ export class Resolver {
     if (!dropped.length && !gained.length && !quarantined.length && !naming) return { memberId: this.idOf(root), merged: [], split: [], quarantined: [], blocked: [] };
     const seeds = [...members, ...dropped.flatMap((k) => this.store.carriers(k)), ...quarantined.flatMap((k) => this.store.carriers(k))];
     const changes = this.reresolve(seeds, (r) => oldIds.get(r));
-    return { memberId: this.idOf(this.clusters.find(i)), ...changes, quarantined: quarantined.map((k) => this.store.keys[k]!) };
+    return { memberId: this.idOf(this.clusters.find(i)), ...changes, quarantined: quarantined.map((k) => this.store.key(k)) };
   }
 
   /**
@@ -573,10 +646,10 @@ export class Resolver {
     const { store } = this;
     const keySet = new Set<number>();
     for (const r of recs) for (const k of store.keysOfRecord(r)) if (this.links(k)) keySet.add(k);
-    const keys = [...keySet].sort((a, b) => store.keyKind[a]! - store.keyKind[b]! || cmp(store.keys[a]!, store.keys[b]!));
+    const keys = [...keySet].sort((a, b) => store.keyKind[a]! - store.keyKind[b]! || cmp(store.key(a), store.key(b)));
     const refused: [number, number, number][] = [];
     for (const k of keys) {
-      const carriers = store.carriers(k).sort((a, b) => cmp(store.ids[a]!, store.ids[b]!));
+      const carriers = store.carriers(k).sort((a, b) => cmp(store.id(a), store.id(b)));
       for (let x = 1; x < carriers.length; x++) {
         const cx = carriers[x]!;
         for (let y = 0; y < x; y++) {
@@ -595,7 +668,7 @@ export class Resolver {
       const tag = `${k}:${Math.min(ra, rb)}:${Math.max(ra, rb)}`;
       if (ra === rb || seen.has(tag)) continue;
       seen.add(tag);
-      out.push({ key: store.keys[k]!, a: store.ids[a]!, b: store.ids[b]! });
+      out.push({ key: store.key(k), a: store.id(a), b: store.id(b) });
     }
     return out;
   }
@@ -693,14 +766,14 @@ export class Resolver {
   /** Sets the state of keys seen for the first time; quarantines those over their limit. Returns the latter. */
   private classify(keys: Iterable<number>): number[] {
     const { store } = this;
-    if (this.state.length < store.keys.length) {
-      const s = new Uint8Array(Math.max(store.keys.length, this.state.length * 2)).fill(UNSEEN);
+    if (this.state.length < store.keyTotal) {
+      const s = new Uint8Array(Math.max(store.keyTotal, this.state.length * 2)).fill(UNSEEN);
       s.set(this.state);
       this.state = s;
     }
     const over: number[] = [];
     for (const k of keys) {
-      if (this.state[k] === UNSEEN) this.state[k] = isJunkKey(store.keys[k]!) ? JUNK : LINKS;
+      if (this.state[k] === UNSEEN) this.state[k] = isJunkKey(store.key(k)) ? JUNK : LINKS;
       if (this.state[k] === LINKS && store.keyCount[k]! > this.limits[store.keyKind[k]!]!) {
         this.state[k] = OVER_LIMIT;
         over.push(k);
@@ -745,12 +818,12 @@ export class Resolver {
   private distinctAmongCarriers(k: number, kind: number): number {
     const { store } = this;
     const seen = new Set<number>();
-    for (const i of store.carriers(k)) for (const other of store.keysOfRecord(i)) if (store.keyKind[other] === kind && !isJunkKey(store.keys[other]!)) seen.add(other);
+    for (const i of store.carriers(k)) for (const other of store.keysOfRecord(i)) if (store.keyKind[other] === kind && !isJunkKey(store.key(other))) seen.add(other);
     return seen.size;
   }
 
   private *allKeys(): Generator<number> {
-    for (let k = 0; k < this.store.keys.length; k++) yield k;
+    for (let k = 0; k < this.store.keyTotal; k++) yield k;
   }
 
   private links(k: number): boolean {
@@ -780,11 +853,11 @@ export class Resolver {
       if (ta !== tb) return ta < tb;
       if (ma !== mb) return ma < mb;
     }
-    return store.ids[a]! < store.ids[b]!;
+    return store.id(a) < store.id(b);
   }
 
   private idOfRecord(i: number): string {
-    return this.store.memberId(i) ?? goldenIdOf(this.store.ids[i]!);
+    return this.store.memberId(i) ?? goldenIdOf(this.store.id(i));
   }
 
   private idOf(root: number): string {
@@ -800,12 +873,12 @@ export class Resolver {
 
   private golden(root: number, withLinks = true): GoldenMember {
     const { store } = this;
-    const recs = this.clusters.members(root).sort((a, b) => cmp(store.ids[a]!, store.ids[b]!));
+    const recs = this.clusters.members(root).sort((a, b) => cmp(store.id(a), store.id(b)));
     const records = recs.map((i) => store.record(i));
     const keySet = new Set<number>();
     for (const i of recs) for (const k of store.keysOfRecord(i)) keySet.add(k);
-    const keys = [...keySet].map((k) => store.keys[k]!).sort();
-    const quarantinedKeys = [...keySet].filter((k) => REASONS[this.state[k]!]).map((k) => store.keys[k]!).sort();
+    const keys = [...keySet].map((k) => store.key(k)).sort();
+    const quarantinedKeys = [...keySet].filter((k) => REASONS[this.state[k]!]).map((k) => store.key(k)).sort();
     const links: Link[] = [];
     if (withLinks) {
       for (const i of recs) {
@@ -814,7 +887,7 @@ export class Resolver {
           if (edgeA[e] !== i) continue;
           const a = edgeA[e]!;
           const b = edgeB[e]!;
-          links.push({ a: store.ids[a]!, b: store.ids[b]!, key: store.keys[edgeKey[e]!]!, at: new Date(Math.max(store.addedMs[a]!, store.addedMs[b]!)).toISOString() });
+          links.push({ a: store.id(a), b: store.id(b), key: store.key(edgeKey[e]!), at: new Date(Math.max(store.addedMs[a]!, store.addedMs[b]!)).toISOString() });
         }
       }
     }

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,10 +24,44 @@ import { createLog } from '../../shared/cli/log.ts';
  * 2. End to end: a real hub (its embedded database), every file imported through its API at
  *    once, timed until the golden members are stored; the hub's and its database's peak RSS.
  * 3. Incremental: single records posted to the running hub, each linked and stored.
+ * 4. Restart (issue 14): the hub stopped cleanly and started again, timed until it links a
+ *    record (from its One-ID snapshot); the disk its data dir takes.
+ *
+ * Issue 14's knobs: BENCH_ONE_ID_DATA=<dir> keeps the generated files there and uses them again
+ * (15M rows take minutes to write); BENCH_ONE_ID_QUALITY=0 skips the in-process quality run,
+ * which holds every record as an object (precision and recall are measured at 1M).
  */
 
 const RECORDS = Number(process.env.BENCH_ONE_ID_RECORDS ?? 1_000_000);
 const INCREMENTAL = Number(process.env.BENCH_ONE_ID_INCREMENTAL ?? 1000);
+const KEEP_DATA = process.env.BENCH_ONE_ID_DATA;
+const QUALITY = process.env.BENCH_ONE_ID_QUALITY !== '0';
+
+/** The channel files for RECORDS rows: generated, or those a run before left in BENCH_ONE_ID_DATA. */
+async function channelData(tmp: string): Promise<ChannelData> {
+  if (!KEEP_DATA) return writeChannelData({ dir: tmp, records: RECORDS, seed: 2026 });
+  const dir = join(KEEP_DATA, String(RECORDS));
+  const done = join(dir, 'channel-data.json');
+  if (existsSync(done)) return JSON.parse(readFileSync(done, 'utf8')) as ChannelData;
+  mkdirSync(dir, { recursive: true });
+  const data = await writeChannelData({ dir, records: RECORDS, seed: 2026 });
+  writeFileSync(done, JSON.stringify(data));
+  return data;
+}
+
+/** Phones of imported people (for single records that link to someone), read from the CRM file alone. */
+async function knownPhones(data: ChannelData): Promise<string[]> {
+  const mappings = await loadMappings();
+  const phones = new Set<string>();
+  await importFile({
+    mapping: mappings.get('crm')!,
+    file: data.files.crm,
+    onBatch: async (batch) => {
+      for (const r of batch) if (phones.size < INCREMENTAL && r.identities.phone && !isJunkKey(`phone:${r.identities.phone}`)) phones.add(r.identities.phone);
+    },
+  });
+  return [...phones];
+}
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
@@ -35,9 +70,9 @@ export async function benchOneId() {
   try {
     console.error(`generating ${RECORDS} records over ${CHANNELS.length} channels…`);
     let t = performance.now();
-    const data = await writeChannelData({ dir, records: RECORDS, seed: 2026 });
+    const data = await channelData(dir);
     const generateSeconds = (performance.now() - t) / 1000;
-    const quality = await qualityRun(data);
+    const quality = QUALITY ? await qualityRun(data) : { samplePhones: await knownPhones(data) };
     const endToEnd = await hubRun(data, quality.samplePhones);
     return { records: RECORDS, people: data.people, multiChannelPeople: data.multiChannelPeople, generateSeconds, ...quality, ...endToEnd };
   } finally {
@@ -85,12 +120,20 @@ async function qualityRun(data: ChannelData) {
 async function hubRun(data: ChannelData, knownPhones: string[]) {
   console.error('end to end: importing every file into a real hub…');
   const hubDir = tempDir('memberedge-hub-');
-  const hub = await startHub(hubDir, await freePort());
+  const port = await freePort();
+  let hub = await startHub(hubDir, port);
   const pids = [hub.child.pid!];
   let peak = 0;
+  let peakHub = 0;
+  let peakDb = 0;
   const sample = setInterval(() => {
     let rss = 0;
-    for (const pid of allPids(pids)) rss += vmRss(pid);
+    for (const pid of allPids(pids)) {
+      const r = vmRss(pid);
+      rss += r;
+      if (pid === pids[0]) peakHub = Math.max(peakHub, r);
+      else peakDb = Math.max(peakDb, r);
+    }
     peak = Math.max(peak, rss);
   }, 250);
   try {
@@ -121,7 +164,29 @@ async function hubRun(data: ChannelData, knownPhones: string[]) {
       if (res.status !== 201) throw new Error(`record ${i}: ${JSON.stringify(res.body)}`);
     }
     const bare = await bareWriteLatency(INCREMENTAL);
+
+    // Restart: a clean stop writes the snapshot; the next start is ready when a record links.
+    console.error('restart: stop, start, until One-ID links a record…');
+    await hub.stop();
+    const diskMb = Number(execFileSync('du', ['-sm', hubDir], { encoding: 'utf8' }).split('\t')[0]);
+    const snapshotMb = Number(execFileSync('du', ['-sm', join(hubDir, 'snapshots')], { encoding: 'utf8' }).split('\t')[0]);
+    const t3 = performance.now();
+    hub = await startHub(hubDir, port);
+    pids[0] = hub.child.pid!;
+    const restartAdmin = adminClient(hub);
+    for (let i = 0; ; i++) {
+      const res = await restartAdmin.post('/identity/records', { id: `api:restart-${i}`, source: 'wechat', observedAt: new Date().toISOString(), identities: { phone: knownPhones[0]! }, profile: {} });
+      if (res.status === 201) break;
+      if (res.status !== 503 && res.body?.error?.code !== 'unavailable') throw new Error(`after restart: ${res.status} ${JSON.stringify(res.body)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const restartToReadySeconds = (performance.now() - t3) / 1000;
     return {
+      restartToReadySeconds,
+      diskMb,
+      snapshotMb,
+      peakHubRssMb: peakHub / 1024,
+      peakDbRssMb: peakDb / 1024,
       bareWrite: bare,
       endToEndSeconds,
       hubResolveMs: summary.resolveMs,

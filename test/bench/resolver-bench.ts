@@ -1,10 +1,14 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { SourceRecord } from '../../shared/one-id/record.ts';
-import { Resolver } from '../../shared/one-id/resolver.ts';
+import { Resolver, type ResolverStateMeta } from '../../shared/one-id/resolver.ts';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readSnapshotFile, writeSnapshotFile } from '../../hub/identity/snapshot-file.ts';
 
 /*
- * `npx tsx test/bench/resolver-bench.ts [records]`: times the One-ID resolver on synthetic
+ * `npx tsx test/bench/resolver-bench.ts [records] [--breakdown] [--no-suggestions]`: times the One-ID resolver on synthetic
  * records (default 1,000,000: ~700k people, ~30% of them in two or more channels, junk and shop
  * phones typed for walk-ins). Only for timing — clean keys, no typos; the realistic dirty data
  * generator lives elsewhere. Figures are printed, never asserted.
@@ -72,6 +76,7 @@ const mem = process.memoryUsage();
 console.log(`records ${r.size.toLocaleString('en')} from ${people.toLocaleString('en')} people`);
 console.log(`incremental load of all records: ${loadMs} ms`);
 console.log(`heap used by the resolver: ${mb(mem.heapUsed - heap0)} MB (+ ${mb(mem.arrayBuffers)} MB array buffers); rss ${mb(mem.rss)} MB`);
+const peak = () => `peak rss ${mb(Number(readFileSync('/proc/self/status', 'utf8').match(/VmHWM:\s+(\d+)/)?.[1] ?? 0) * 1024)} MB`;
 
 t = performance.now();
 const changes = r.resolveAll();
@@ -105,8 +110,57 @@ t = performance.now();
 const m = r.metrics();
 console.log(`metrics: ${ms(t)} ms`, JSON.stringify({ ...m, identificationRate: +m.identificationRate.toFixed(4), averageCompleteness: +m.averageCompleteness.toFixed(4) }));
 console.log('quarantined:', JSON.stringify(r.quarantined().slice(0, 5)));
-t = performance.now();
-const s = r.suggestions();
-console.log(`suggestions: ${ms(t)} ms, ${s.length} pairs`);
+const s = process.argv.includes('--no-suggestions') ? [] : (() => {
+  t = performance.now();
+  const found = r.suggestions();
+  console.log(`suggestions: ${ms(t)} ms, ${found.length} pairs`);
+  return found;
+})();
+
+// The snapshot (decision 030): written and read back as a restarted hub would, then checked.
+{
+  const dir = mkdtempSync(join(tmpdir(), 'one-id-snap-'));
+  try {
+    t = performance.now();
+    const { meta, arrays } = r.exportState();
+    const bytes = writeSnapshotFile(dir, { resolver: meta }, arrays);
+    console.log(`snapshot written: ${ms(t)} ms, ${mb(bytes)} MB`);
+    t = performance.now();
+    const file = readSnapshotFile(dir, (name, length) => (name.startsWith('pool.') || name.startsWith('resolver.members') ? 0 : (length >> 3) + 1024));
+    if ('refused' in file) throw new Error(file.refused);
+    const back = Resolver.fromState({ sourcePriority: SOURCES }, (file.meta as { resolver: ResolverStateMeta }).resolver, file.arrays);
+    console.log(`snapshot read into a resolver: ${ms(t)} ms`);
+    const probe = Array.from({ length: 1000 }, (_, i) => `crm:${1000 + Math.floor((i * people) / 1000)}`);
+    const same = probe.every((id) => back.memberOf(id) === r.memberOf(id));
+    console.log(`read-back resolver answers the same for 1000 records: ${same}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 gc();
-console.log(`heap at the end: ${mb(process.memoryUsage().heapUsed)} MB`);
+console.log(`heap at the end: ${mb(process.memoryUsage().heapUsed)} MB; ${peak()}`);
+
+// Where the memory goes (issue 14): drop each structure in turn and see what a full GC gives back.
+if (process.argv.includes('--breakdown')) {
+  const inner = r as unknown as Record<string, unknown> & { store: Record<string, unknown>; clusters: unknown };
+  const parts: [string, () => void][] = [
+    ['suggestions and metrics left over', () => s.splice(0)],
+    ['resolver.byMemberId (golden id → naming record)', () => (inner.byMemberId = null)],
+    ['store.idPool (record ids)', () => (inner.store.idPool = null)],
+    ['store.keyPool (keys)', () => (inner.store.keyPool = null)],
+    ['store.exact (member ids, registration times, emails)', () => (inner.store.exact = null)],
+    ['store interners (sources, times, texts)', () => ((inner.store.sources = null), (inner.store.times = null), (inner.store.texts = null))],
+    ['clusters (typed arrays)', () => (inner.clusters = null)],
+    ['store columns and key slots (typed arrays)', () => { for (const k of Object.keys(inner.store)) if (ArrayBuffer.isView(inner.store[k])) inner.store[k] = null; }],
+  ];
+  gc();
+  let before = process.memoryUsage();
+  for (const [name, drop] of parts) {
+    drop();
+    gc();
+    const now = process.memoryUsage();
+    console.log(`  ${name}: heap ${mb(before.heapUsed - now.heapUsed)} MB, array buffers ${mb(before.arrayBuffers - now.arrayBuffers)} MB`);
+    before = now;
+  }
+  console.log(`  left: heap ${mb(before.heapUsed - heap0)} MB`);
+}
