@@ -25,8 +25,11 @@ import { adminClient, freePort, startHub, withStoredDatabases, type HubProcess }
  * server time of the dashboard's data (the admin routes and the page's HTML), and member search
  * by phone and by id, each against a baseline measured in the same run (GET /healthz; the login
  * page's first paint). The data is written straight into the hub's databases in their normal
- * layout with the hub stopped (as a migration would), then the hub is started and its own
- * counters catch up with the feeds: that is measured too.
+ * layout with the hub stopped, and the dashboard's counters with it, as a migration would
+ * (dashboard-migrate.ts, decision 013 point 8): the hub then starts with nothing to catch up.
+ * Every request is measured after the view of members by name is built, the load average beside.
+ * BENCH_DASH_DIR keeps the data set and resumes on it: loaded once (`bench-loaded` holds the time
+ * the documents were generated at), counters migrated once (`bench-counters`).
  */
 
 const MEMBERS = Number(process.env.BENCH_DASH_MEMBERS ?? 1_000_000);
