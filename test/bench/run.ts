@@ -216,7 +216,7 @@ async function reportDashboard() {
         ? `- the counters migrated in process (documents generated again, folded, checked, written at the databases' sequences): ${f(r.migration.seconds, 0)} s, ${n(r.migration.counters)} counter documents and ${n(r.migration.chunks)} member chunks`
         : '- the counters: migrated by an earlier run on this data set',
       `- the hub's start ${f(r.hubStartSeconds)} s; its counters' catch-up after it ${f(r.catchUpSeconds, 1)} s`,
-      `- the view of members by name (built by the hub in the background from its start) ready ${f(r.nameIndexSeconds, 0)} s after the hub's start; every request above was measured after it`,
+      `- the view of members by name (built by the hub in the background from its start) ready ${f(r.nameIndexSeconds, 0)} s after the hub's start; the hub at rest (One-ID loaded too) ${f(r.restSeconds, 0)} s after its start: every request above was measured after both`,
       ...Object.entries(r.loadAverage).map(([phase, l]) => `- load average ${phase}: ${l}`),
       `- figures after the catch-up: ${n(r.figures.total)} members, ${n(r.figures.buyers)} buyers, ${n(r.figures.receiptsToday)} receipts today`,
     ].join('\n'),
