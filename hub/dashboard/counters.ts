@@ -20,6 +20,13 @@ const CHUNK_BULK = 500;
 const SNAPSHOT_EVERY_MS = 10_000;
 /** Member chunks rewritten before hub-dashboard is compacted (old revisions of chunks are most of its disk). */
 const COMPACT_AFTER_CHUNKS = 40_000;
+/**
+ * At stop, how long the batches under way are waited for, and then the members' last snapshot:
+ * a catch-up on a busy database takes tens of seconds a batch and a snapshot of a million members
+ * longer, and whatever is left undone is replayed from the checkpoints at the next start.
+ */
+const STOP_WAIT_MS = 10_000;
+const STOP_SNAPSHOT_MS = 10_000;
 
 type Feed = 'facts' | 'members' | 'online';
 const FEED_DB: Record<Feed, string> = { facts: DB.facts, members: DB.members, online: DB.identity };
@@ -73,12 +80,23 @@ export class DashboardCounters {
     this.timer.unref();
   }
 
+  /**
+   * Stops following the feeds: a batch under way is abandoned at its next step (the checkpoints
+   * replay it), and the members folded since the last snapshot are stored if that is quick. Waits
+   * at most about STOP_WAIT_MS + STOP_SNAPSHOT_MS, whatever the backlog.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await Promise.allSettled([...this.running.values()]);
+    let timer: NodeJS.Timeout | undefined;
+    const settled = await Promise.race([
+      Promise.allSettled([...this.running.values()]).then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), STOP_WAIT_MS))),
+    ]).finally(() => clearTimeout(timer));
+    // A batch still waiting for the database would race the snapshot for the same chunks: its members are replayed instead.
+    if (!settled) return this.deps.log.warn('dashboard counters stopped with a batch under way; the next start replays it');
     // What was folded since the last snapshot need not be folded again at the next start.
-    await this.snapshot().catch((err) => this.deps.log.warn('dashboard members not stored at stop; the next start replays them', { err: String(err) }));
+    await this.snapshot(Date.now() + STOP_SNAPSHOT_MS).catch((err) => this.deps.log.warn('dashboard members not stored at stop; the next start replays them', { err: String(err) }));
   }
 
   /** Folds what the feeds hold now (joining a run under way). */
@@ -135,14 +153,17 @@ export class DashboardCounters {
   /**
    * Stores the members changed since the last snapshot, then moves the facts feed's checkpoint to
    * where they were folded: only then is a fact folded into counters and members both for good.
+   * Past `deadline` it gives up between writes (the checkpoint unmoved: chunks written so far
+   * are of members whose `seq` says what they hold). Within a batch it gives up at a stop.
    */
-  private async snapshot(): Promise<void> {
+  private async snapshot(deadline?: number): Promise<void> {
     const members = this.members;
     const at = this.factsAt;
     if (!members || at === undefined) return;
     const started = performance.now();
     const chunks = members.changedChunks();
     for (let i = 0; i < chunks.length; i += CHUNK_BULK) {
+      if (deadline === undefined ? this.stopped : Date.now() > deadline) throw new Error(`snapshot given up after ${i} of ${chunks.length} chunks`);
       const part = chunks.slice(i, i + CHUNK_BULK);
       const res = await this.deps.couch.db(DB.dashboard).bulk({ docs: part as unknown as Doc[] });
       const failed = res.find((r) => r.error);
@@ -155,7 +176,8 @@ export class DashboardCounters {
     this.chunksSinceCompaction += chunks.length;
     if (this.chunksSinceCompaction >= COMPACT_AFTER_CHUNKS) {
       this.chunksSinceCompaction = 0;
-      await this.deps.couch.compact(DB.dashboard, 30 * 60_000);
+      // Started, not waited for: the feeds go on meanwhile, and a stop does not wait for it.
+      await this.deps.couch.server.db.compact(DB.dashboard);
     }
   }
 
@@ -165,6 +187,8 @@ export class DashboardCounters {
       if (this.stopped) return;
       const since = feed === 'facts' ? (this.factsAt ??= (await this.checkpoint(feed)).seq) : (await this.checkpoint(feed)).seq;
       const page = await couch.db(FEED_DB[feed]).changes({ since: String(since), include_docs: true, limit: BATCH } as never);
+      // Stopped while the database answered: the batch is left to the next start.
+      if (this.stopped) return;
       if (page.results.length === 0) {
         // Quiet now: what was folded since the last snapshot is stored once it is due.
         if (feed === 'facts' && Date.now() - this.snapshotAt >= SNAPSHOT_EVERY_MS && this.factsAt !== (await this.checkpoint('facts')).seq) await this.snapshot();
