@@ -10,7 +10,6 @@ import type { AdminEnv } from '../operators/access.ts';
 import { incidentFacts, resolveIncident } from '../incident-resolution.ts';
 import { INCIDENT_KINDS, INCIDENT_STATUSES, incidentById, listIncidents } from '../incidents.ts';
 import { ResolveIncidentSchema } from '../../shared/schemas/incident.ts';
-import { localDate } from '../../shared/local-time.ts';
 import { memberDetail } from '../member-detail.ts';
 import { membersByName } from '../member-search.ts';
 import { maskName } from '../../shared/mask-name.ts';

@@ -92,6 +92,26 @@ export function* facts(count: number, members: number): Generator<SourceFact> {
 }
 
 /** The same fact as hub-facts stores it (for the start from CouchDB). */
+/** Writes the documents of these synthetic facts into hub-facts (those a store would write, each once), in batches; answers how many. */
+export async function writeFactDocs(couch: Couch, facts: Iterable<SourceFact>): Promise<number> {
+  let batch: Doc[] = [];
+  let docs = 0;
+  const seen = new Set<string>();
+  for (const f of facts) {
+    const d = factDoc(f);
+    if (!d || seen.has(d._id)) continue;
+    seen.add(d._id);
+    batch.push(d);
+    if (batch.length === 5000) {
+      await couch.db(DB.facts).bulk({ docs: batch });
+      docs += batch.length;
+      batch = [];
+    }
+  }
+  if (batch.length) await couch.db(DB.facts).bulk({ docs: batch });
+  return docs + batch.length;
+}
+
 export function factDoc(f: SourceFact): Doc | undefined {
   const memberId = f.source.startsWith('pos:') ? f.source.slice(4) : undefined;
   if (!memberId) return undefined;
@@ -212,22 +232,7 @@ async function benchStart() {
     const couch = new Couch(embedded.url);
     await couch.ensureCentral();
     let t = performance.now();
-    let docs = 0;
-    let batch: Doc[] = [];
-    const seen = new Set<string>();
-    for (const f of facts(count, members)) {
-      const d = factDoc(f);
-      if (!d || seen.has(d._id)) continue;
-      seen.add(d._id);
-      batch.push(d);
-      if (batch.length === 5000) {
-        await couch.db(DB.facts).bulk({ docs: batch });
-        docs += batch.length;
-        batch = [];
-      }
-    }
-    if (batch.length) await couch.db(DB.facts).bulk({ docs: batch });
-    docs += batch.length;
+    const docs = await writeFactDocs(couch, facts(count, members));
     const loadDbSeconds = (performance.now() - t) / 1000;
     const engine = new ProfileEngine({ couch, directory: syntheticDirectory(members), log: createLog('bench', true), clock: () => new Date(`${addDays(DAY, 0)}T04:00:00Z`), timeZone: TZ, ready: Promise.resolve() });
     t = performance.now();

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Couch, seqNumber, type Doc } from '../../hub/couch/couch.ts';
+import { Couch, seqNumber } from '../../hub/couch/couch.ts';
 import { DB } from '../../hub/couch/databases.ts';
 import { startEmbeddedCouch } from '../../hub/couch/embedded.ts';
 import { ProfileBase } from '../../hub/profile/base.ts';
 import { PROFILE_SNAPSHOT_MARKER, ProfileEngine } from '../../hub/profile/engine.ts';
 import { writeProfileSnapshot } from '../../hub/profile/snapshot.ts';
 import { createLog } from '../../shared/cli/log.ts';
-import { factAt, factDoc, facts, syntheticDirectory } from './profiles-bench.ts';
+import { factAt, facts, syntheticDirectory, writeFactDocs } from './profiles-bench.ts';
 import { removeDir, tempDir } from '../support/edge-node.ts';
 
 /*
@@ -45,24 +45,9 @@ export interface ProfileStartBench {
   full?: { members: number; facts: number; factsHeld: number; fileInProcessSeconds: number; writeSeconds: number; snapshotMb: number; catchUpDocs: number; fromSnapshot: Started; rssAfterStartMb: number; peakRssMb: number; stopWrite: ProfileEngine['lastSnapshot'] };
 }
 
-/** Writes the facts k = from … from+count-1 of the synthetic run into hub-facts (those a store would write), in batches. */
-async function writeFactDocs(couch: Couch, fromK: number, count: number, members: number): Promise<number> {
-  let batch: Doc[] = [];
-  let docs = 0;
-  const seen = new Set<string>();
-  for (let k = fromK; k < fromK + count; k++) {
-    const d = factDoc(factAt(k, members));
-    if (!d || seen.has(d._id)) continue;
-    seen.add(d._id);
-    batch.push(d);
-    if (batch.length === 5000) {
-      await couch.db(DB.facts).bulk({ docs: batch });
-      docs += batch.length;
-      batch = [];
-    }
-  }
-  if (batch.length) await couch.db(DB.facts).bulk({ docs: batch });
-  return docs + batch.length;
+/** The facts k = from … from+count-1 of the synthetic run. */
+function* factsFrom(fromK: number, count: number, members: number): Generator<ReturnType<typeof factAt>> {
+  for (let k = fromK; k < fromK + count; k++) yield factAt(k, members);
 }
 
 /** Starts an engine as a hub does and waits for its first base (from the file, or the databases). */
@@ -93,7 +78,7 @@ function benchThroughCouch(members: number) {
   return withCouch(async (couch, dir) => {
     const count = 10 * members;
     let t = performance.now();
-    const docs = await writeFactDocs(couch, 0, count, members);
+    const docs = await writeFactDocs(couch, factsFrom(0, count, members));
     const loadDbSeconds = (performance.now() - t) / 1000;
     const snapshots = join(dir, 'snapshots');
     // The start as it was: no file yet, every fact read from hub-facts (the file is written after).
@@ -101,7 +86,7 @@ function benchThroughCouch(members: number) {
     const fromCouchSeconds = first.lastBuild!.ms / 1000;
     const written = first.lastSnapshot!;
     await first.stop();
-    const catchUp = await writeFactDocs(couch, count, CATCHUP ?? Math.round(count / 100), members);
+    const catchUp = await writeFactDocs(couch, factsFrom(count, CATCHUP ?? Math.round(count / 100), members));
     const second = await startEngine(couch, members, snapshots);
     const out = { members, docs, loadDbSeconds, fromCouchSeconds, snapshotWriteSeconds: written.ms / 1000, snapshotMb: written.bytes / 2 ** 20, catchUpDocs: catchUp, fromSnapshot: second.lastStart!, facts: second.status().facts };
     await second.stop();
@@ -129,7 +114,7 @@ function benchFullSize(members: number, factCount: number) {
     base = undefined;
     gc();
     // What stores wrote while the hub was down: read from the feed after the file's sequence number.
-    const catchUpDocs = await writeFactDocs(couch, factCount, CATCHUP ?? 10_000, members);
+    const catchUpDocs = await writeFactDocs(couch, factsFrom(factCount, CATCHUP ?? 10_000, members));
     gc();
     const engine = await startEngine(couch, members, snapshots);
     const fromSnapshot = engine.lastStart!;

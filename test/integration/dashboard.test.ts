@@ -9,7 +9,7 @@ import type { FactLike, OnlineOrderLike } from '../../shared/dashboard/aggregate
 import { recountFigures, type DashboardFigures, type FigureScope } from '../../shared/dashboard/figures.ts';
 import { localDate } from '../../shared/local-time.ts';
 import { client } from '../support/edge-node.ts';
-import { adminClient, eventually, hubCliOk, startHub, type HubProcess } from '../support/hub.ts';
+import { eventually, hubCliOk, startHub, type HubProcess } from '../support/hub.ts';
 import { newOperator } from '../support/operator-session.ts';
 import { startTwoStoreFleet, stopFleet, type FleetStore } from '../support/fleet.ts';
 
@@ -32,7 +32,6 @@ let hubPort: number;
 let hub: HubProcess;
 let stores: FleetStore[] = [];
 const pos = (i: number) => client(stores[i]!.edge!.url, stores[i]!.token);
-const admin = () => adminClient(hub);
 const asToken = (path: string) => fetch(hub.url + path, { headers: { authorization: `Bearer ${readFileSync(join(hubDir, 'admin-token'), 'utf8').trim()}` } }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
 const operator = (name: string, role: string, scope?: string) => newOperator(hub, name, role, { scope });

@@ -168,7 +168,7 @@ it('a store that pushes an adjustment of its own is refused at the gateway, and 
 it('an overspend judged on what the hub had is withdrawn when a store that was away brings points earned before it, and opened again when the facts show it after all', { timeout: 180_000 }, async () => {
   const m3 = seedId(9);
   expect((await pos(1).post('/v1/members/identify', { phone: seedPhone(9) })).status).toBe(200);
-  const start = await eventually(() => agreedOf(m3), 30_000, 'the member at both stores');
+  await eventually(() => agreedOf(m3), 30_000, 'the member at both stores');
   const overspends = async () => ((await admin().get('/incidents?kind=overspend')).body.incidents as any[]).filter((i) => i.memberId === m3);
 
   // S002 sells to the member while the hub is down, then its box is off until later.

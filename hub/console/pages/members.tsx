@@ -12,7 +12,7 @@ import { clientAddress } from '../../operators/access.ts';
 import { memberInScope, scopeCheck } from '../../org/scope-check.ts';
 import { seesStore } from '../../../shared/org-scope.ts';
 import { pathId } from '../../routes/path-param.ts';
-import { Badge, Csrf, Notice, Panel, Table } from '../components.tsx';
+import { Csrf, Notice, Panel, Table } from '../components.tsx';
 import { formAction, mayCall, need, page, type ConsoleContext, type ConsoleEnv } from '../console-access.ts';
 import type { Translator } from '../i18n.ts';
 import { Layout } from '../layout.tsx';
