@@ -1,5 +1,5 @@
 import { afterAll, expect, it } from 'vitest';
-import { Couch, type Doc } from '../../hub/couch/couch.ts';
+import { Couch, seqNumber, type Doc } from '../../hub/couch/couch.ts';
 import { DB } from '../../hub/couch/databases.ts';
 import type { LoyaltyRules } from '../../shared/schemas/rules.ts';
 import { bulkLoad, memberDocs, migrateCounters, receiptDocs, storeId } from '../bench/dashboard-bench.ts';
@@ -68,7 +68,7 @@ it('the migrated counters are the hub catch-up\'s, document by document, and a h
   const data = { members: MEMBERS, facts: FACTS, rules, now };
 
   // Loaded as the bench loads it, and migrated.
-  const migrated = await withStoredDatabases(dir, async (couch) => {
+  const { docs: migrated, identitySeq } = await withStoredDatabases(dir, async (couch) => {
     await bulkLoad(couch, DB.members, memberDocs(MEMBERS, rules, now, true));
     await bulkLoad(couch, DB.facts, memberDocs(MEMBERS, rules, now, false));
     await bulkLoad(couch, DB.facts, receiptDocs(FACTS - MEMBERS, MEMBERS, now));
@@ -76,20 +76,28 @@ it('the migrated counters are the hub catch-up\'s, document by document, and a h
     const docs = await dashboardDocs(couch);
     // Then forgotten: the hub counts the same documents from its feeds.
     await couch.server.db.destroy(DB.dashboard);
-    return docs;
+    return { docs, identitySeq: seqNumber((await couch.db(DB.identity).info()).update_seq) };
   });
 
   hub = await startHub(dir, port);
   const caughtUp = await figures(hub);
-  await hub.stop(); // stores the members it folded since its last snapshot
+  // A stop may leave a batch under way to the next start (decision 013 point 9): started again, the
+  // hub replays it, and at rest past its snapshot interval it has stored everything before it stops.
+  await hub.stop();
+  hub = await startHub(dir, port);
+  expect(await figures(hub)).toEqual(caughtUp);
+  await new Promise((r) => setTimeout(r, 12_000));
+  await hub.stop();
   hub = undefined;
   const own = await withStoredDatabases(dir, dashboardDocs);
   expect(caughtUp.members.total).toBe(MEMBERS);
 
-  // The hub stores no checkpoint for a feed that never had a change (hub-identity here); the migration stores it at 0.
-  expect(migrated.get('cp:online')?.seq).toBe(0);
-  expect([...migrated.keys()].filter((id) => id !== 'cp:online').sort()).toEqual([...own.keys()].sort());
-  for (const [id, doc] of own) expect(counted(migrated.get(id)!), id).toEqual(counted(doc));
+  // hub-identity holds no orders here, only One-ID's own state: the migration stores its checkpoint at
+  // the database's sequence, and the hub, with nothing of the feed's to fold, may store none.
+  expect(migrated.get('cp:online')?.seq).toBe(identitySeq);
+  const ids = (docs: Map<string, Doc>) => [...docs.keys()].filter((id) => id !== 'cp:online').sort();
+  expect(ids(migrated)).toEqual(ids(own));
+  for (const id of ids(own)) expect(counted(migrated.get(id)!), id).toEqual(counted(own.get(id)!));
   // The checkpoints are where the hub's catch-up ended: each feed's last change.
   for (const feed of ['facts', 'members']) expect(migrated.get(`cp:${feed}`)!.seq, feed).toBe(own.get(`cp:${feed}`)!.seq);
 
