@@ -463,16 +463,7 @@ export class IdentityService implements ImportSink {
     for (const id of [...golden, ...after]) this.touch(id);
     await this.flush();
     const buckets = new Set([...golden, ...after].map(bucketOf));
-    const byBucket = this.membersByBucket(buckets);
-    await this.deps.db.writeBuckets(buckets, (b) => {
-      const out = dict<StoredGolden>();
-      for (const id of byBucket.get(b) ?? []) {
-        const m = this.resolver.member(id);
-        if (m) out[id] = this.view(m);
-      }
-      return out;
-    });
-    this.bucketsWritten += buckets.size;
+    await this.writeBucketsOf(buckets);
     await this.deps.db.compact();
     return { records: [...ids], before };
   }
@@ -644,6 +635,20 @@ export class IdentityService implements ImportSink {
     return this.touchedAll || this.touched.size > 0;
   }
 
+  /** Rewrites these golden-member buckets whole, each with the members whose id falls in it now. */
+  private async writeBucketsOf(buckets: ReadonlySet<number>): Promise<void> {
+    const byBucket = this.membersByBucket(buckets);
+    await this.deps.db.writeBuckets(buckets, (b) => {
+      const out = dict<StoredGolden>();
+      for (const id of byBucket.get(b) ?? []) {
+        const m = this.resolver.member(id);
+        if (m) out[id] = this.view(m);
+      }
+      return out;
+    });
+    this.bucketsWritten += buckets.size;
+  }
+
   /**
    * The golden members whose id falls in these buckets, by bucket: one pass over every member
    * when buckets are written (an import's end, an erasure), rather than every id kept in memory
@@ -718,16 +723,7 @@ export class IdentityService implements ImportSink {
         continue;
       }
       const buckets = all ? new Set(Array.from({ length: GOLDEN_BUCKETS }, (_, b) => b)) : new Set(ids.map(bucketOf));
-      const byBucket = this.membersByBucket(buckets);
-      await this.deps.db.writeBuckets(buckets, (b) => {
-        const out = dict<StoredGolden>();
-        for (const id of byBucket.get(b) ?? []) {
-          const m = this.resolver.member(id);
-          if (m) out[id] = this.view(m);
-        }
-        return out;
-      });
-      this.bucketsWritten += buckets.size;
+      await this.writeBucketsOf(buckets);
       const superseded = [...this.ownDocs].filter((id) => buckets.has(bucketOf(id)) && !this.touched.has(id));
       await this.deps.db.dropMembers(superseded);
       for (const id of superseded) this.ownDocs.delete(id);
