@@ -11,7 +11,15 @@ import { newSecret } from '../shared/secrets.ts';
  * embedded server's files, and its stderr.log), hub-status.json (the breadcrumb of the running
  * hub: how the last run ended, hub/last-words.ts).
  */
-export const hubPaths = (dir: string) => ({ config: join(dir, 'hub.json'), adminToken: join(dir, 'admin-token'), initialAdminPassword: join(dir, 'initial-admin-password') });
+export const hubPaths = (dir: string) => ({
+  config: join(dir, 'hub.json'),
+  adminToken: join(dir, 'admin-token'),
+  initialAdminPassword: join(dir, 'initial-admin-password'),
+  /** One-ID's and the profile engine's snapshots (decisions 029, 030). */
+  snapshots: join(dir, 'snapshots'),
+  /** Segment exports waiting for their download (decision 023). */
+  exports: join(dir, 'exports'),
+});
 
 export async function ensureHubDir(dir: string): Promise<{ hubId: string }> {
   await mkdir(dir, { recursive: true, mode: 0o700 });

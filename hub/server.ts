@@ -1,6 +1,3 @@
-import { join } from 'node:path';
-import { SegmentExports } from './segments/export-jobs.ts';
-import { startBirthdaySweeps } from './birthday-gifts.ts';
 import type { ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { listen } from '../shared/cli/listen-error.ts';
@@ -40,6 +37,8 @@ import { couchTagHistory, ProfileTags, tagTimeline } from './profile/profile-tag
 import { LifecycleConfigSchema, type LifecycleConfig } from '../shared/profile/lifecycle.ts';
 import { localDate } from '../shared/local-time.ts';
 import { identityDirectory } from './profile/identity-directory.ts';
+import { SegmentExports } from './segments/export-jobs.ts';
+import { startBirthdaySweeps } from './birthday-gifts.ts';
 
 export interface HubOptions {
   dir: string;
@@ -133,7 +132,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
   const enabledStores = async () => (await stores.list()).filter((s) => !s.disabled);
   const identityDb = new IdentityDb(couch);
   await identityDb.ensure();
-  const identity = new IdentityService({ couch, db: identityDb, members, log: opts.log, clock, options: await loadOneIdOptions(opts.dir), snapshotDir: join(opts.dir, 'snapshots') });
+  const identity = new IdentityService({ couch, db: identityDb, members, log: opts.log, clock, options: await loadOneIdOptions(opts.dir), snapshotDir: hubPaths(opts.dir).snapshots });
   const imports = new ImportJobs({ db: identityDb, log: opts.log, clock, dataDir: opts.dir, mappingsDir: opts.mappingsDir ?? SHIPPED_MAPPINGS, sink: identity });
   const clocks = new StoreClocks({ couch, clock, log: opts.log, skewMs: opts.clockSkewMs ?? 120_000 });
   await clocks.load();
@@ -147,7 +146,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     onRegistrations: (docs) => identity.observeStoreMembers(docs),
   });
   const bundles = new Bundles(couch, opts.dir, enabledStores, opts.log);
-  const segmentExports = new SegmentExports(join(opts.dir, 'exports'), clock, opts.log);
+  const segmentExports = new SegmentExports(hubPaths(opts.dir).exports, clock, opts.log);
   await segmentExports.load();
   const dashboard = new DashboardCounters({ couch, log: opts.log, timeZone: DASHBOARD_TIME_ZONE });
   // The city of each store, for the profiles' `city` (read again before each full build).
@@ -166,7 +165,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     ...(opts.profiles?.nightly ? { nightly: opts.profiles.nightly } : {}),
     ready: identity.whenLoaded(),
     // The facts kept between runs (decision 029): a restart reads them from the file, not through the database.
-    snapshots: { dir: join(opts.dir, 'snapshots'), hubId },
+    snapshots: { dir: hubPaths(opts.dir).snapshots, hubId },
     refresh: async () => {
       cities.clear();
       for (const s of await stores.list()) if (s.city) cities.set(s.id, s.city);
