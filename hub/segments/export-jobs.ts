@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, existsSync, type ReadStream } from 'node:fs';
+import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -139,6 +139,6 @@ export class SegmentExports {
 
   private async forget(id: string): Promise<void> {
     this.jobs.delete(id);
-    for (const name of [`${id}.csv`, `${id}.json`]) if (existsSync(join(this.dir, name))) await rm(join(this.dir, name), { force: true });
+    for (const name of [`${id}.csv`, `${id}.json`]) await rm(join(this.dir, name), { force: true });
   }
 }

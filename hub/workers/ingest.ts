@@ -226,7 +226,8 @@ export class IngestWorker {
     const spenders = withPoints.flatMap(([memberId, facts]) => (facts.some((f) => f.type === 'pts' && (f.delta as number) < 0) ? [memberId] : []));
     // Points earned late (an offline store's receipts) can show an overspend recorded on what the
     // hub had then never happened: members with one open are judged again too.
-    const credited = withPoints.map(([memberId]) => memberId).filter((m) => !spenders.includes(m));
+    const spent = new Set(spenders);
+    const credited = withPoints.map(([memberId]) => memberId).filter((m) => !spent.has(m));
     const open = await this.openOverspends(credited);
     return [...spenders, ...credited.filter((m) => open.has(this.deps.members.canonical(m)))];
   }
