@@ -5,6 +5,7 @@ import type { MemberDoc } from '../shared/schemas/documents.ts';
 import type { Couch, Doc } from './couch/couch.ts';
 import { DB } from './couch/databases.ts';
 import type { HubMembers } from './members.ts';
+import { currentRules } from './rules.ts';
 import { HUB_GIFT_TIME_ZONE, issueHubGifts } from './tier-gifts.ts';
 
 /** When the hub looks for members whose birthday month has begun: 00:30 at HQ every day. */
@@ -40,6 +41,8 @@ export async function sweepBirthdays(deps: Deps, shouldStop: () => boolean = () 
   const id = `sweep:birthday:${month}`;
   let state = (await couch.get<SweepDoc>(DB.registry, id)) ?? { _id: id, type: 'sweep', month, done: false, members: 0, issued: 0, at: clock().toISOString() };
   if (state.done) return state;
+  // No tier gives a birthday gift: nothing to read the members for (a later day's run does it if the rules change).
+  if (!Object.values((await currentRules(couch)).tierBenefits ?? {}).some((b) => b.birthdayGift)) return state;
   const wanted = Number(month.slice(5, 7));
   const save = async () => (state = (await couch.update<SweepDoc>(DB.registry, id, () => ({ ...state, at: clock().toISOString() })))!);
   for await (const page of couch.pages<MemberDoc & Doc>(DB.members, { startkey: state.after ?? 'member:', endkey: 'member:\ufff0' }, 1000)) {
