@@ -167,7 +167,7 @@ const ENTRIES = [
   ['members.another', 'Find another member'],
   ['by.auto', 'Anything'],
   ['by.phone', 'Phone'],
-  ['by.card', 'Card'],
+  ['by.card', 'Card or member code'],
   ['by.id', 'Member id'],
   ['by.name', 'Name'],
   ['reason.join', 'Join gift'],

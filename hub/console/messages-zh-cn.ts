@@ -169,7 +169,7 @@ export const ZH_CN: ReadonlyMap<MessageKey, string> = new Map<MessageKey, string
   ['members.another', '查询其他会员'],
   ['by.auto', '自动'],
   ['by.phone', '手机号'],
-  ['by.card', '会员卡'],
+  ['by.card', '会员卡或会员码'],
   ['by.id', '会员编号'],
   ['by.name', '姓名'],
   ['reason.join', '入会礼'],

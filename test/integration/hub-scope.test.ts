@@ -14,6 +14,7 @@ import { newOperator, OperatorSession } from '../support/operator-session.ts';
 
 const seedId = (i: number) => `MSEED${String(i).padStart(8, '0')}`;
 const seedPhone = (i: number) => `+86${13900000000 + i}`;
+const seedMemberCode = (i: number) => `1${String(i).padStart(17, '0')}`;
 const S001_ONLY = seedId(1);
 const S002_ONLY = seedId(101);
 /** Home S001, bought at S002 too (beforeAll). */
@@ -308,6 +309,11 @@ describe('the console pages go through the same scope', () => {
     expect((await page(m, `/console/members?q=${encodeURIComponent(seedPhone(1))}`)).status).toBe(404);
     expect((await page(m, `/console/members/${S002_ONLY}`)).status).toBe(200);
     expect((await page(m, `/console/members?q=${encodeURIComponent(seedPhone(101))}`)).location).toContain(S002_ONLY);
+    // "Card" is what is on the member's card: its member code too, typed or scanned as a QR link.
+    expect((await page(m, `/console/members?q=${seedMemberCode(101)}&by=card`)).location).toContain(S002_ONLY);
+    expect((await page(m, `/console/members?q=${encodeURIComponent(`https://m.example.cn/card?code=${seedMemberCode(101)}`)}`)).location).toContain(S002_ONLY);
+    expect((await page(m, `/console/members?q=${seedMemberCode(1)}&by=card`)).status).toBe(404);
+    expect((await page(m, `/console/members?q=${encodeURIComponent(seedPhone(101))}&by=card`)).status).toBe(404);
     const both = await page(m, `/console/members/${BOTH}`);
     expect(both.status).toBe(200);
     expect(both.html).not.toContain('S001:T1'); // the S001 receipts of a member who bought at both

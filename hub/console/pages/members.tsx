@@ -4,6 +4,7 @@ import { AppError } from '../../../shared/errors.ts';
 import { maskName } from '../../../shared/mask-name.ts';
 import { can } from '../../../shared/permissions.ts';
 import { maskPhone } from '../../../shared/phone.ts';
+import { identityOfScan } from '../../../shared/scan-input.ts';
 import { MemberId } from '../../../shared/schemas/common.ts';
 import type { LedgerDoc, MemberDoc, OrderDoc } from '../../../shared/schemas/documents.ts';
 import type { HubContext } from '../../context.ts';
@@ -33,29 +34,26 @@ const yuan = (cents: number) => (cents / 100).toFixed(2);
 const RECORDS_SHOWN = 200;
 
 /**
- * A member from what an operator typed: a member id, a phone in any format, a card number,
- * through the hub's identity lookup (the keys the tills use). Text that is no valid phone or
- * card finds no one.
+ * A member from what an operator typed, pasted or scanned: a member id, or what the guide's
+ * search box reads (`identityOfScan`: a phone in any format, a member code or a member QR link
+ * holding one, a card number), through the hub's identity lookup (the keys the tills use).
+ * "Card" means what is on the member's card: its card number or its member code. Text that is
+ * none of these finds no one.
  */
 export async function findMember(ctx: HubContext, q: string, by: SearchBy): Promise<string | undefined> {
-  const tryKey = async (input: { phone: string } | { cardNo: string }) => {
-    try {
-      return await ctx.members.findByIdentity(input);
-    } catch (err) {
-      if (err instanceof AppError && err.code === 'validation_failed') return undefined;
-      throw err;
-    }
-  };
   if ((by === 'auto' || by === 'id') && MemberId.safeParse(q).success) {
     const id = ctx.members.canonical(q);
     if (await ctx.members.memberDoc(id)) return id;
   }
-  if (by === 'auto' || by === 'phone') {
-    const found = await tryKey({ phone: q });
-    if (found) return found;
+  if (by === 'id' || by === 'name') return undefined;
+  const input = by === 'phone' ? { phone: q } : identityOfScan(q);
+  if (!input || (by === 'card' && 'phone' in input)) return undefined;
+  try {
+    return await ctx.members.findByIdentity(input);
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'validation_failed') return undefined;
+    throw err;
   }
-  if (by === 'auto' || by === 'card') return tryKey({ cardNo: q });
-  return undefined;
 }
 
 function SearchForm({ t, q, by }: { t: Translator; q: string; by: SearchBy }) {
