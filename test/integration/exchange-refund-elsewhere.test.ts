@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { seedPhone } from '../../shared/seed-members.ts';
-import { client } from '../support/edge-node.ts';
-import { startTwoStoreFleet, stopFleet, syncStateOf, type FleetStore } from '../support/fleet.ts';
-import { adminClient, eventually, startHub, type HubProcess } from '../support/hub.ts';
+import { client, startEdge, tempDir } from '../support/edge-node.ts';
+import { FaultProxy } from '../support/fault-proxy.ts';
+import { stopFleet, syncStateOf, type FleetStore } from '../support/fleet.ts';
+import { adminClient, enrollStore, eventually, freePort, startHub, type HubProcess } from '../support/hub.ts';
 
 /*
  * A points exchange given back at another store than the one that made it (decision 031), with
@@ -10,7 +11,8 @@ import { adminClient, eventually, startHub, type HubProcess } from '../support/h
  * points come back once and every balance agrees, the coupon is refused at both tills, a second
  * refund at either store is refused with a stable code; a gift's unit goes back into S002's stock;
  * a redeemed coupon's exchange is not given back; with the hub down S002 answers 503 and writes
- * nothing.
+ * nothing; S001 cut off (it reaches the hub through a proxy the test cuts) refunds the exchange
+ * S002 refunded through the hub: one refund everywhere once back, and a conflict to look at.
  */
 
 const seedId = (i: number) => `MSEED${String(i).padStart(8, '0')}`;
@@ -19,6 +21,8 @@ let hubDir: string;
 let hubPort: number;
 let hub: HubProcess;
 let stores: FleetStore[] = [];
+/** S001 reaches the hub only through it. */
+let proxy: FaultProxy;
 
 const admin = () => adminClient(hub);
 const pos = (i: number) => client(stores[i]!.edge!.url, stores[i]!.token);
@@ -36,13 +40,26 @@ const CATALOGUE = {
 };
 
 beforeAll(async () => {
-  ({ hubDir, hubPort, hub, stores } = await startTwoStoreFleet(['--heartbeat-interval', '1']));
+  // As test/support/fleet.ts's two stores (S001 with seed members 0-19, S002 100-119), S001 behind a proxy.
+  hubDir = tempDir('memberedge-hub-');
+  hubPort = await freePort();
+  hub = await startHub(hubDir, hubPort);
+  proxy = await new FaultProxy(hubPort).start();
+  const s1 = await enrollStore({ url: proxy.url, dir: hubDir }, 'S001', { members: 20 });
+  const s2 = await enrollStore(hub, 'S002', { members: 20, first: 100 });
+  stores = [
+    { id: 'S001', ...s1 },
+    { id: 'S002', ...s2 },
+  ];
+  for (const s of stores) s.edge = await startEdge(s.dir, ['--heartbeat-interval', '1']);
+  for (const s of stores) await eventually(async () => ((await syncStateOf(s)) === 'online' ? true : undefined), 20_000, `${s.id} online`);
   expect((await admin().put('/catalogue', { catalogue: CATALOGUE })).status).toBe(200);
   for (const i of [0, 1]) await eventually(async () => ((await pos(i).get('/v1/exchanges/catalogue')).body.catalogue?.version === 1 ? true : undefined), 15_000, `the catalogue at store ${i}`);
 }, 120_000);
 
 afterAll(async () => {
   await stopFleet(hub, hubDir, stores);
+  await proxy?.stop();
 });
 
 /** A member of S001 with points, served at S002 too (its till identified them), and an exchange of theirs at S001 the hub has taken in. */
@@ -143,4 +160,35 @@ it('with the hub down S002 answers 503 hub_unreachable and writes nothing; back 
   expect(back.status, JSON.stringify(back.body)).toBe(201);
   await eventually(async () => ((await balanceAt(0, m)) === after + 500 && (await balanceAtHub(m)) === after + 500 ? true : undefined), 30_000, 'the refund everywhere');
   expect(await balanceAt(1, m)).toBe(after + 500);
+});
+
+it('S001 cut off refunds the exchange S002 refunded through the hub: once back, one refund everywhere and a conflict incident', async () => {
+  const { m, id, code, after } = await exchangedAtS001(7, 'else-x-0004', 'CASH-500');
+  proxy.partition();
+  await eventually(async () => ((await syncStateOf(stores[0]!)) === 'offline' ? true : undefined), 30_000, 'S001 offline');
+
+  const atS002 = await pos(1).post(`/v1/exchanges/${id}/refund`);
+  expect(atS002.status, JSON.stringify(atS002.body)).toBe(201);
+  // S001 has not heard of it: its till refunds its own exchange offline, as decision 020 lets it.
+  const atS001 = await pos(0).post(`/v1/exchanges/${id}/refund`);
+  expect(atS001.status, JSON.stringify(atS001.body)).toBe(201);
+  expect([await balanceAt(0, m), await balanceAt(1, m)]).toEqual([after + 500, after + 500]);
+
+  proxy.heal();
+  await eventually(async () => ((await syncStateOf(stores[0]!)) === 'online' ? true : undefined), 30_000, 'S001 online again');
+  // The two refunds are one document: the points came back once, at both stores and the hub.
+  const conflict = await eventually(async () => {
+    const incidents = (await admin().get('/incidents?kind=fact_conflict')).body.incidents as { summary: string; storeId: string }[];
+    return incidents.find((i) => i.summary.includes('xrefund:S001:else-x-0004'));
+  }, 30_000, 'the conflict at the hub');
+  expect(conflict.storeId).toBe('S001');
+  await eventually(async () => ((await balanceAtHub(m)) === after + 500 && (await balanceAt(0, m)) === after + 500 && (await balanceAt(1, m)) === after + 500 ? true : undefined), 30_000, 'one balance');
+  expect((await hubFactIds(m)).filter((f) => f.startsWith('xrefund:') || f.includes(':exchange_refund:')).sort()).toEqual([`pts:${m}:exchange_refund:S001:else-x-0004`, 'xrefund:S001:else-x-0004']);
+  for (const i of [0, 1]) {
+    const paid = await pos(i).post('/v1/checkouts', { receiptNo: `VOID4-${i}`, memberId: m, lines: [{ sku: 'A', qty: 1, unitPrice: 20_000 }], couponCodes: [code] });
+    expect(paid.body.error?.code, `store ${i}`).toBe('coupon_invalid');
+  }
+  // Nothing else for anyone to look at: no overspend, nothing quarantined.
+  const others = (await admin().get('/incidents')).body.incidents as { kind: string; memberId?: string }[];
+  expect(others.filter((i) => i.memberId === m && i.kind !== 'fact_conflict')).toEqual([]);
 });
