@@ -832,6 +832,9 @@ const ENTRIES = [
   ['products.err.validation_failed', 'The form is not complete: nothing was imported.'],
   ['products.err.body_too_large', 'The file is too large: nothing was imported.'],
   ['products.err.other', 'The import was refused: nothing was imported.'],
+  ['products.running', 'Importing {file}…'],
+  ['products.rowsSoFar', '{n} rows read so far'],
+  ['products.storing', 'Every row read: writing the master and sending it to the stores.'],
   ['invalid.formatByName', 'Choose the format: the file’s name does not say it.'],
   ['invalid.noSuchColumn', 'The file has no column “{column}”.'],
 ] as const;

@@ -834,6 +834,9 @@ export const ZH_CN: ReadonlyMap<MessageKey, string> = new Map<MessageKey, string
   ['products.err.validation_failed', '表单未填完整：未导入任何数据。'],
   ['products.err.body_too_large', '文件过大：未导入任何数据。'],
   ['products.err.other', '导入被拒绝：未导入任何数据。'],
+  ['products.running', '正在导入 {file}…'],
+  ['products.rowsSoFar', '已读取 {n} 行'],
+  ['products.storing', '已读完所有行：正在写入商品主数据并下发到门店。'],
   ['invalid.formatByName', '请选择格式：无法从文件名判断。'],
   ['invalid.noSuchColumn', '文件中没有“{column}”列。'],
 ]);

@@ -47,6 +47,8 @@ export interface ProductImportOptions {
    * otherwise only the SKU's (the default mapping names columns a file may not have).
    */
   allColumns?: boolean;
+  /** Told every 1,000 rows how far the import has read: rows, and bytes of the file. */
+  onProgress?: (rows: number, bytes: number) => void;
 }
 
 /**
@@ -67,6 +69,7 @@ export async function importProducts(couch: Couch, storeDbs: string[], file: str
     if (mapping.format === 'csv') await requireColumns(file, mapping, opts.allColumns === true);
     for await (const item of readRows(file, mapping.format)) {
       summary.rows++;
+      if (summary.rows % 1000 === 0) opts.onProgress?.(summary.rows, item.byteOffset);
       if (item.error !== undefined) {
         reject(item.rowNo, item.error);
         continue;

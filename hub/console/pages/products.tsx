@@ -4,7 +4,10 @@ import { own } from '../../../shared/own.ts';
 import { columnField, FORMAT_CHOICES, PRICE_UNITS, PRODUCT_FIELDS, productFormDefaults, productMappingFromForm } from '../../../shared/products/mapping-form.ts';
 import { safeText } from '../../../shared/safe-text.ts';
 import type { HubContext } from '../../context.ts';
-import { importProductsUpload, listProducts, type ProductImportSummary } from '../../products/service.ts';
+import { listProducts, type ProductImportSummary } from '../../products/service.ts';
+import { ProductImportJobs, type ProductImportJob } from '../../products/import-jobs.ts';
+import { pathId } from '../../routes/path-param.ts';
+import { z } from 'zod';
 import { Csrf, Notice, Panel, Stat, Table } from '../components.tsx';
 import { formAction, mayCall, need, page, type ConsoleContext, type ConsoleEnv } from '../console-access.ts';
 import { FormErrorsNotice, Input, Select, type FormState } from '../form-fields.tsx';
@@ -15,9 +18,16 @@ import { MAX_UPLOAD_BYTES, uploadedFile, uploadLimit } from '../upload.ts';
 /*
  * The product master on the loyalty screen (decision 017): the list (GET /admin/v1/products),
  * and the import form, which does the work of POST /admin/v1/products/imports with the file sent
- * instead of a path on the hub and the mapping filled in on the page. The import runs while the
- * form waits (a 32 MiB export is read in seconds); the page that answers is its summary.
+ * instead of a path on the hub and the mapping filled in on the page. The form's answer waits a
+ * moment for the import: a small file answers with its summary; a large one with a page that
+ * shows how far it is (reloading itself, no script needed) and then its summary.
  */
+
+/** How long the form's answer waits for the import before it shows its progress instead. */
+const ANSWER_WAIT_MS = 3000;
+/** The progress page reloads itself this often while the import runs. */
+const REFRESH_SECONDS = 2;
+const JobId = z.string().regex(/^[0-9a-f-]{13}$/);
 
 const yuan = (cents: number) => `¥${(cents / 100).toLocaleString('en', { minimumFractionDigits: cents % 100 === 0 ? 0 : 2 })}`;
 
@@ -102,8 +112,43 @@ function Summary({ t, s, file }: { t: Translator; s: ProductImportSummary; file:
   );
 }
 
+/** How far a running import is: rows read, and the share of the file's bytes. */
+function ImportProgress({ t, job }: { t: Translator; job: ProductImportJob }) {
+  const pct = job.totalBytes > 0 ? Math.min(100, Math.round((job.bytes / job.totalBytes) * 100)) : 0;
+  return (
+    <Panel title={t('products.running', { file: job.file })} id="import-progress">
+      <div class="import-progress" data-import-running={job.id}>
+        <progress max={100} value={pct} aria-label={t('products.running', { file: job.file })}></progress>
+        <p>
+          <span data-field="percent">{`${pct}%`}</span> · {t('products.rowsSoFar', { n: t.num(job.rows) })}
+        </p>
+        {pct === 100 && <p class="hint">{t('products.storing')}</p>}
+        <p>
+          <a href={`/console/loyalty/products/imports/${job.id}`} data-refresh>
+            {t('oneId.refresh')}
+          </a>
+        </p>
+      </div>
+    </Panel>
+  );
+}
+
 export function productPages(ctx: HubContext) {
   const app = new Hono<ConsoleEnv>();
+  const jobs = new ProductImportJobs({ couch: ctx.couch, storeDbs: () => ctx.storeDbs(), clock: ctx.clock, log: ctx.log });
+
+  /** A running import's page: its progress alone, reloading itself until the import ends. */
+  const runningPage = (c: ConsoleContext, job: ProductImportJob) => {
+    const { t, actor } = c.var;
+    return c.html(
+      <Layout t={t} title={t('products.title')} here="/console/loyalty/products" actor={actor} screen="/console/loyalty" head={<meta http-equiv="refresh" content={String(REFRESH_SECONDS)} />}>
+        <ImportProgress t={t} job={job} />
+        <p>
+          <a href="/console/loyalty/products">{t('products.title')}</a>
+        </p>
+      </Layout>,
+    );
+  };
 
   const render = async (c: ConsoleContext, opts: { form?: FormState; summary?: { s: ProductImportSummary; file: string }; refusal?: Refusal; status?: 200 | 400 | 413 | 422 } = {}) => {
     need(c, 'GET /products');
@@ -170,18 +215,34 @@ export function productPages(ctx: HubContext) {
       }
       if (!read.ok) return render(c, { form: { values, errors: read.errors }, refusal: { code: 'validation_failed', message: `mapping: ${[...read.errors.keys()].join(', ')}` }, status: 400 });
       if (file.size > MAX_UPLOAD_BYTES) return render(c, { form: { values, errors: new Map() }, refusal: { code: 'body_too_large', message: `at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB` }, status: 413 });
-      try {
-        const started = Date.now();
-        const s = await importProductsUpload(ctx.couch, await ctx.storeDbs(), new Uint8Array(await file.arrayBuffer()), read.mapping, { allColumns: true });
-        ctx.log.info('products imported from the console', { file: fileName, rows: s.rows, imported: s.imported, rejected: s.rejected, ms: Date.now() - started, by: c.var.actor.name });
-        return render(c, { form: { values, errors: new Map() }, summary: { s, file: fileName } });
-      } catch (err) {
-        if (!(err instanceof AppError) || (err.code !== 'import_column_missing' && err.code !== 'file_not_readable')) throw err;
-        const errors = new Map();
-        const field = err.details.field;
-        if (err.code === 'import_column_missing' && typeof field === 'string') errors.set(`col.${field.slice('columns.'.length)}`, { code: 'noSuchColumn', params: { column: String(err.details.column).slice(0, 128) } });
-        return render(c, { form: { values, errors }, refusal: { code: err.code, message: err.message }, status: 422 });
-      }
+      const job = jobs.start(new Uint8Array(await file.arrayBuffer()), read.mapping, { file: fileName, by: c.var.actor.name });
+      c.set('auditTarget', `products:${fileName}:${job.id}`);
+      const now = await jobs.settled(job.id, ANSWER_WAIT_MS);
+      if (now?.state === 'running') return c.redirect(`/console/loyalty/products/imports/${job.id}`, 303);
+      return jobAnswer(c, now!, values);
+    }),
+  );
+
+  /** A finished import as a page: its summary, or its refusal on the form that was sent. */
+  const jobAnswer = (c: ConsoleContext, job: ProductImportJob, values: [string, string][]) => {
+    if (job.state === 'done') return render(c, { form: { values, errors: new Map() }, summary: { s: job.summary!, file: job.file } });
+    const error = job.error!;
+    if (error.code !== 'import_column_missing' && error.code !== 'file_not_readable') throw new AppError('internal', `the import of ${job.file} failed: ${error.message}`);
+    const errors = new Map();
+    const field = error.details?.field;
+    if (error.code === 'import_column_missing' && typeof field === 'string') errors.set(`col.${field.slice('columns.'.length)}`, { code: 'noSuchColumn', params: { column: String(error.details?.column).slice(0, 128) } });
+    return render(c, { form: { values, errors }, refusal: { code: error.code, message: error.message }, status: 422 });
+  };
+
+  // An import that outlasted the form's answer: how far it is, then what it did.
+  app.get(
+    '/loyalty/products/imports/:id',
+    page(ctx, async (c) => {
+      need(c, 'POST /products/imports');
+      const job = jobs.get(pathId(c, 'id', JobId, 'not_found', 'import'));
+      if (!job) throw new AppError('not_found', 'no such import (the hub keeps the last few while it runs)');
+      if (job.state === 'running') return runningPage(c, job);
+      return jobAnswer(c, job, productFormDefaults());
     }),
   );
   return app;
