@@ -11,7 +11,7 @@ import { consoleRoutes } from './console/routes.tsx';
 import { RateLimiter } from '../shared/rate-limit.ts';
 import { adminApiRoutes } from './routes/admin-api.ts';
 import { storeApiRoutes } from './routes/store-api.ts';
-import { poolStoreRoutes } from './catalogue/routes.ts';
+import { exchangeRefundStoreRoutes, poolStoreRoutes } from './catalogue/routes.ts';
 
 /** Builds the hub's HTTP API from its dependencies; `serve` listens, tests call it over HTTP. */
 export function createHubApp(ctx: HubContext) {
@@ -33,6 +33,7 @@ export function createHubApp(ctx: HubContext) {
   app.route('/couch', gatewayRoutes({ couch: ctx.couch, stores: ctx.stores, clocks: ctx.clocks, onStoreWrite: (id) => ctx.ingest.poke(id), onRefused: (id, refused, sent) => recordRefusals(ctx, id, refused, sent), hubId: ctx.hubId, refusals: ctx.refusals, log: ctx.log }));
   app.route('/v1', storeApiRoutes(ctx));
   app.route('/v1', poolStoreRoutes(ctx));
+  app.route('/v1', exchangeRefundStoreRoutes(ctx));
   /*
    * The admin API: the admin token or an operator's session for any path under it (so an unknown
    * one is a 401, not a map of what exists), then each route behind its own checks (CSRF, the

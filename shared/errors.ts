@@ -86,6 +86,11 @@ export const ERRORS = {
   claim_limit_reached: 422,
   /** Something only the hub can do (claiming from a coupon pool) while the store cannot reach it. */
   hub_unreachable: 503,
+  // The product master's import (decision 017) and refunds at another store (decision 031)
+  /** A CSV whose header lacks a column the import's mapping names; nothing was written. */
+  import_column_missing: 422,
+  /** The exchange was given back already (at this store or another); nothing was written. */
+  exchange_refunded: 409,
 } as const;
 export type ErrorCode = keyof typeof ERRORS;
 

@@ -1,7 +1,7 @@
 import { docId } from './doc-ids.ts';
 import { safeText } from './safe-text.ts';
 import { identityKey, IDENTITY_TYPES, type IdentityType } from './identity-keys.ts';
-import { EXCHANGE_LEDGER_SIGNS, exchangeCouponDocRefusal, exchangeDocRefusal, exchangeRefundDocRefusal } from './catalogue/exchange-facts.ts';
+import { EXCHANGE_LEDGER_SIGNS, exchangeCouponDocRefusal, exchangeDocRefusal, exchangeLedgerDocRefusal, exchangeRefundDocRefusal } from './catalogue/exchange-facts.ts';
 import { AnyDocSchema, HeartbeatDocSchema, type AnyDoc, type CouponDoc, type LedgerDoc, type OrderDoc } from './schemas/documents.ts';
 
 /*
@@ -134,7 +134,7 @@ function ledgerRefusal(doc: LedgerDoc, storeId: string): string | undefined {
   if (doc.reason === 'birthday' && (!/^pts:[^:]+:birthday:\d{4}$/.test(doc._id) || doc._id.slice(-4) !== doc.day.slice(0, 4) || doc.ref !== docId.member(doc.memberId))) {
     return 'a birthday gift is pts:<member>:birthday:<year of its day> for member:<member>';
   }
-  return vestingDateRefusal(doc);
+  return exchangeLedgerDocRefusal(doc, storeId) ?? vestingDateRefusal(doc);
 }
 
 /**

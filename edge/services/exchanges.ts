@@ -1,8 +1,9 @@
 import { couponForExchange } from '../../shared/catalogue/exchange-coupon.ts';
 import { exchangeCause, exchangeRefundCause } from '../../shared/catalogue/exchange-facts.ts';
 import { decideExchange, giftStockLeft } from '../../shared/catalogue/exchange-price.ts';
+import { exchangeOfPublicId } from '../../shared/catalogue/exchange-refund.ts';
 import { CATALOGUE_ID, docId } from '../../shared/doc-ids.ts';
-import { AppError } from '../../shared/errors.ts';
+import { AppError, ERRORS, type ErrorCode } from '../../shared/errors.ts';
 import { CatalogueDocSchema, EMPTY_CATALOGUE, type ExchangeBody, type PointsCatalogue } from '../../shared/schemas/catalogue.ts';
 import { ExchangeDocSchema, ExchangeRefundDocSchema, type AnyDoc, type ExchangeDoc, type ExchangeRefundDoc } from '../../shared/schemas/documents.ts';
 import { getDoc, moment, type EdgeContext } from '../context.ts';
@@ -138,14 +139,17 @@ async function refundOf(ctx: EdgeContext, x: ExchangeDoc): Promise<ExchangeRefun
 }
 
 /**
- * Gives an exchange back at the store that made it: the points return, the coupon it made is
- * void (no till accepts it after), a gift's unit goes back into this store's stock. Refused
- * when the coupon was redeemed already. Once per exchange: asked again, the same answer.
+ * Gives an exchange back: the points return, the coupon it made is void (no till accepts it
+ * after), a gift's unit goes back into this store's stock. At the store that made it, here and
+ * offline too (decision 020); an exchange another store made is given back through the hub
+ * (decision 031). Refused when the coupon was redeemed already. Once per exchange: asked again
+ * at the store that gave it back, the same answer; anywhere else, 409 `exchange_refunded`.
  */
 export async function refundExchange(ctx: EdgeContext, by: string, publicId: string) {
-  const colon = publicId.indexOf(':');
-  const [storeId, requestId] = [publicId.slice(0, colon), publicId.slice(colon + 1)];
-  if (storeId !== ctx.storeId) throw new AppError('exchange_not_found', `exchange ${publicId} was made at store ${storeId}: it is given back there`);
+  const of = exchangeOfPublicId(publicId);
+  if (!of) throw new AppError('exchange_not_found', `no exchange ${publicId}`);
+  const { storeId, requestId } = of;
+  if (storeId !== ctx.storeId) return refundElsewhere(ctx, by, publicId, of);
   const id = docId.exchange(storeId, requestId);
   const found = await getDoc(ctx, id);
   if (!found) throw new AppError('exchange_not_found', `no exchange ${publicId} at this store`);
@@ -153,6 +157,7 @@ export async function refundExchange(ctx: EdgeContext, by: string, publicId: str
   const memberId = ctx.live.index.canonical(x.memberId);
   return ctx.locks.run([id, memberId, ...(x.reward.kind === 'gift' ? [GIFT_STOCK_LOCK] : [])], async () => {
     const already = await refundOf(ctx, x);
+    if (already && already.storeId !== ctx.storeId) throw refundedAt(publicId, already.storeId);
     if (already) return { status: 200 as const, exchange: exchangeView(x, already) };
     const code = x.reward.kind === 'coupon' ? x.reward.couponCode : undefined;
     if (code !== undefined && ctx.live.index.redemptions.has(code)) {
@@ -179,5 +184,54 @@ export async function refundExchange(ctx: EdgeContext, by: string, publicId: str
     if (conflicts.length > 0) throw new AppError('internal', `exchange refund facts already existed: ${conflicts.join(', ')}`);
     if (x.reward.kind === 'gift') await noteGift(ctx, x.reward.id, -1);
     return { status: 201 as const, exchange: exchangeView(x, refund) };
+  });
+}
+
+const refundedAt = (publicId: string, storeId: string) => new AppError('exchange_refunded', `exchange ${publicId} was given back already, at store ${storeId}`, { refundedAt: storeId });
+
+/** What the hub may refuse a refund with, passed on to the till as it said it. */
+const PASSED_ON = new Set<ErrorCode>(['exchange_not_found', 'exchange_refunded', 'exchange_coupon_used', 'member_not_found', 'validation_failed']);
+
+/**
+ * Gives back an exchange another store made (decision 031). Only the hub sees every store's
+ * refunds, so it decides, and writes the refund's facts under the ids the exchange gives (a
+ * refund at the exchange's own store, even offline, lands on the same ids: the points come back
+ * once). With the hub unreachable the till is told so (503 `hub_unreachable`) and nothing is
+ * written. The hub's documents are written here before the answer, so the member's balance and
+ * the void coupon show at once; a gift's unit is back in this store's stock.
+ */
+async function refundElsewhere(ctx: EdgeContext, by: string, publicId: string, of: { storeId: string; requestId: string }) {
+  const refundId = docId.exchangeRefund(of.storeId, of.requestId);
+  return ctx.locks.run([docId.exchange(of.storeId, of.requestId), GIFT_STOCK_LOCK], async () => {
+    // Given back already, as far as this store knows: no need to ask (and so also offline).
+    const known = await getDoc(ctx, refundId);
+    if (known) throw refundedAt(publicId, ExchangeRefundDocSchema.parse(known).storeId);
+    // Its coupon redeemed here (the hub may not have that receipt yet): not given back.
+    const mine = ExchangeDocSchema.safeParse(await getDoc(ctx, docId.exchange(of.storeId, of.requestId)));
+    const code = mine.success && mine.data.reward.kind === 'coupon' ? mine.data.reward.couponCode : undefined;
+    if (code !== undefined && ctx.live.index.redemptions.has(code)) {
+      throw new AppError('exchange_coupon_used', `coupon ${code} of exchange ${publicId} was redeemed: the exchange cannot be given back`, { couponCode: code });
+    }
+    const answer = ctx.hub ? await ctx.hub.refundExchange(publicId, { by }) : 'unreachable';
+    if (answer === 'unreachable') {
+      throw new AppError('hub_unreachable', `exchange ${publicId} was made at store ${of.storeId}: it is given back here through HQ, which this store cannot reach now (or at store ${of.storeId} itself)`);
+    }
+    if ('error' in answer) {
+      const code = answer.error.code as ErrorCode;
+      const { refundedAt: at, couponCode } = answer.error as { refundedAt?: unknown; couponCode?: unknown };
+      const details = { ...(typeof at === 'string' ? { refundedAt: at } : {}), ...(typeof couponCode === 'string' ? { couponCode } : {}) };
+      if (PASSED_ON.has(code) && code in ERRORS) throw new AppError(code, answer.error.message.slice(0, 300), details);
+      throw new AppError('internal', 'the hub refused the refund');
+    }
+    const x = ExchangeDocSchema.safeParse(answer.docs.find((d) => d._id === docId.exchange(of.storeId, of.requestId)));
+    const refund = ExchangeRefundDocSchema.safeParse(answer.docs.find((d) => d._id === refundId));
+    if (!x.success || !refund.success) throw new AppError('internal', 'the hub answered the refund without its documents');
+    // The stock's count read before the refund is written, so that it is counted once.
+    if (x.data.reward.kind === 'gift') await giftsOut(ctx);
+    await ctx.live.applyFromHub(answer.docs);
+    if (x.data.reward.kind === 'gift' && refund.data.storeId === ctx.storeId) await noteGift(ctx, x.data.reward.id, -1);
+    const memberId = ctx.live.index.canonical(refund.data.memberId);
+    const after = ctx.live.index.preview(memberId, [], moment(ctx).today);
+    return { status: 201 as const, exchange: exchangeView(x.data, { ...refund.data, memberAfter: { id: memberId, tier: after.tier.code, points: { balance: after.points } } }) };
   });
 }

@@ -5,6 +5,7 @@ import { CLOCK_HEADER } from '../../shared/clock-skew.ts';
 import { basicAuth, type HubLinkConfig } from './hub-link.ts';
 import type { Replication } from './replication.ts';
 import { PoolClaimAnswerSchema, PoolRefusalSchema, type PoolClaimAnswer } from '../../shared/schemas/pool-api.ts';
+import { ElsewhereRefundAnswerSchema } from '../../shared/catalogue/exchange-refund.ts';
 import { HubDocsSchema, OrderAnswerSchema, ReservationAnswerSchema, type ReservationAnswer } from '../../shared/schemas/store-api.ts';
 
 /** How long the till waits for the hub on a member it does not hold; then it answers without. */
@@ -110,6 +111,26 @@ export class HubAccess {
       throw new Error(`hub answered ${res.status}`);
     } catch (err) {
       this.log.warn('pool claim at the hub failed', { err: String((err as Error)?.message ?? err) });
+      return 'unreachable';
+    }
+  }
+
+  /**
+   * Refunds at the hub an exchange another store made (decision 031): only the hub sees every
+   * store's refunds, so only it can give one back at most once. The hub's refusal comes back as
+   * it answered it; 'unreachable' when it cannot be asked now.
+   */
+  async refundExchange(publicId: string, body: { by: string }): Promise<{ docs: Record<string, unknown>[] } | { error: { code: string; message: string } } | 'unreachable'> {
+    if (!this.reachable()) return 'unreachable';
+    try {
+      const res = await this.call('POST', `/v1/exchanges/${encodeURIComponent(publicId)}/refund`, body, CLAIM_TIMEOUT_MS);
+      const answer = (await res.json()) as unknown;
+      if (res.ok) return ElsewhereRefundAnswerSchema.parse(answer);
+      const refused = PoolRefusalSchema.safeParse(answer);
+      if (refused.success && res.status < 500) return refused.data;
+      throw new Error(`hub answered ${res.status}`);
+    } catch (err) {
+      this.log.warn('exchange refund at the hub failed', { err: String((err as Error)?.message ?? err) });
       return 'unreachable';
     }
   }

@@ -9,6 +9,8 @@ import { requireStore, type StoreEnv } from '../routes/store-auth.ts';
 import { changeOf } from '../routes/loyalty.ts';
 import { catalogueHistory, currentCatalogue, setCatalogue } from './catalogue.ts';
 import { CouponPools, importPool, listPools } from './pools.ts';
+import { ExchangeRefunds } from './exchange-refunds.ts';
+import { ElsewhereRefundBodySchema } from '../../shared/catalogue/exchange-refund.ts';
 
 /** A partner's batch: 100,000 codes of up to 20 characters. */
 const POOL_BODY_LIMITS = { maxBytes: 4 * 1024 * 1024, maxDepth: 4 };
@@ -44,5 +46,20 @@ export function poolStoreRoutes(ctx: HubContext) {
     const body = await readJsonBody(c.req, ClaimBodySchema);
     const claimed = await pools.claim(c.var.store.id, id, body);
     return c.json({ coupon: claimed.coupon, docs: claimed.docs, ...(claimed.replayed ? { replayed: true } : {}) }, claimed.replayed ? 200 : 201);
+  });
+}
+
+/**
+ * A store's refund of an exchange another store made (decision 031), for the member at its
+ * till: only while it can reach the hub. The answer is the documents it writes before the till
+ * answers (the exchange, the refund, its ledger entry), as the hub stored them for it.
+ */
+export function exchangeRefundStoreRoutes(ctx: HubContext) {
+  const refunds = new ExchangeRefunds(ctx);
+  return new Hono<StoreEnv>().post('/exchanges/:id/refund', requireStore(ctx.stores, ctx.clocks), async (c) => {
+    const body = await readJsonBody(c.req, ElsewhereRefundBodySchema);
+    const store = c.var.store;
+    const docs = await refunds.refund({ id: store.id, timeZone: store.timeZone }, c.req.param('id').slice(0, 200), body.by);
+    return c.json({ docs }, 201);
   });
 }

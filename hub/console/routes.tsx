@@ -13,6 +13,7 @@ import { couponTemplatePages } from './pages/coupon-templates.tsx';
 import { cataloguePages } from './pages/catalogue.tsx';
 import { incidentPages } from './pages/incidents.tsx';
 import { loyaltyPages } from './pages/loyalty.tsx';
+import { productPages } from './pages/products.tsx';
 import { tierBenefitsPages } from './pages/tier-benefits.tsx';
 import { memberPages } from './pages/members.tsx';
 import { memberPrivacyPages } from './pages/member-privacy.tsx';
@@ -89,6 +90,7 @@ export function consoleRoutes(ctx: HubContext, flows: SessionFlows) {
   app.route('/', memberPrivacyPages(ctx));
   app.route('/', auditPages(ctx));
   app.route('/', loyaltyPages(ctx));
+  app.route('/', productPages(ctx));
   app.route('/', tierBenefitsPages(ctx));
   app.route('/', couponTemplatePages(ctx));
   app.route('/', couponIssuePages(ctx));

@@ -19,7 +19,7 @@ export function productRoutes(ctx: HubContext) {
     .post('/products/imports', async (c) => {
       const body = await readJsonBody(c.req, ImportSchema);
       const mapping = productMappingFor(body.path, body.mapping);
-      return c.json({ import: await importProducts(ctx.couch, await ctx.storeDbs(), body.path, mapping) });
+      return c.json({ import: await importProducts(ctx.couch, await ctx.storeDbs(), body.path, mapping, { allColumns: body.mapping !== undefined }) });
     })
     .get('/products', async (c) => {
       const q = parseQuery(new URL(c.req.url).searchParams, ListQuerySchema);

@@ -39,6 +39,16 @@ export function exchangeRefundDocRefusal(doc: ExchangeRefundDoc, storeId: string
   return undefined;
 }
 
+/**
+ * Gateway: a store's exchange ledger entry names one of its own exchanges or refunds. The entry
+ * of a refund another store asked for is the hub's to write (decision 031), never a store's.
+ */
+export function exchangeLedgerDocRefusal(doc: LedgerDoc, storeId: string): string | undefined {
+  const prefix = doc.reason === 'exchange' ? `xchg:${storeId}:` : doc.reason === 'exchange_refund' ? `xrefund:${storeId}:` : undefined;
+  if (prefix === undefined || doc.ref.startsWith(prefix)) return undefined;
+  return `${doc.reason} points of another store's exchange are the hub's to give`;
+}
+
 /** Gateway: the one coupon a store may write, an exchange's, under the code derived from it. */
 export function exchangeCouponDocRefusal(doc: CouponDoc, storeId: string): string | undefined {
   const of = exchangeOfCoupon(doc.exchangeId);
@@ -76,6 +86,8 @@ export function exchangeFactRefusal(x: ExchangeDoc, ev: ExchangeEvidence): strin
 export function exchangeRefundFactRefusal(d: ExchangeRefundDoc, ev: ExchangeEvidence): string | undefined {
   const x = asExchange(ev.fact(d.exchangeId));
   if (!x) return `a refund of ${d.exchangeId}, which the hub does not have`;
+  // The hub's own refunds for another store (decision 031) are stored before any store has them, so never judged here.
+  if (d.storeId !== x.storeId) return `a refund of ${d.exchangeId} at store ${d.storeId} is the hub's to decide, not a store's`;
   if (!ev.sameMember(x.memberId, d.memberId)) return 'the refund names another member than its exchange';
   if (d.points !== x.points) return `${d.exchangeId} took ${x.points} points, not ${d.points}`;
   const code = x.reward.kind === 'coupon' ? x.reward.couponCode : undefined;
@@ -106,6 +118,6 @@ export function exchangeLedgerFactRefusal(p: LedgerDoc, ev: ExchangeEvidence): s
   }
   const d = asRefund(ev.fact(p.ref));
   if (!d) return `exchange refund points for ${p.ref}, which the hub does not have`;
-  if (p._id !== docId.pts(p.memberId, exchangeRefundCause(d._id)) || !ev.sameMember(d.memberId, p.memberId)) return `${p._id} does not belong to ${p.ref}`;
+  if (p._id !== docId.pts(p.memberId, exchangeRefundCause(d._id)) || !ev.sameMember(d.memberId, p.memberId) || p.storeId !== d.storeId) return `${p._id} does not belong to ${p.ref}`;
   return p.delta === d.points ? undefined : `${p.ref} gives back ${d.points} points, not ${p.delta}`;
 }

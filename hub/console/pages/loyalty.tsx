@@ -4,7 +4,6 @@ import type { FieldChange } from '../../../shared/loyalty/field-changes.ts';
 import { JSON_SECTIONS, PROFILE_FIELDS, rulesFromForm, rulesToForm } from '../../../shared/loyalty/rules-form.ts';
 import type { CouponTemplate } from '../../../shared/schemas/coupon.ts';
 import type { EarnRule, LoyaltyRules } from '../../../shared/schemas/rules.ts';
-import { listProducts } from '../../products/service.ts';
 import type { HubContext } from '../../context.ts';
 import { currentRules, listTemplates, rulesHistory, setRules, type VersionEntry } from '../../rules.ts';
 import { Csrf, Notice, Panel, Table } from '../components.tsx';
@@ -380,40 +379,6 @@ export function loyaltyPages(ctx: HubContext) {
         return editPage(c, { values, errors: new Map() }, { kind: 'error', text: t('loyalty.stale', { base: read.rules.version, current }) }, 409);
       }
       return c.redirect('/console/loyalty?done=rules', 303);
-    }),
-  );
-
-  // The product master (decision 017), through the service GET /admin/v1/products calls.
-  app.get(
-    '/loyalty/products',
-    page(ctx, async (c) => {
-      need(c, 'GET /products');
-      const { t, actor } = c.var;
-      const prefix = (c.req.query('prefix') ?? '').trim().slice(0, 64);
-      const { products, total } = await listProducts(ctx.couch, { prefix: prefix || undefined, limit: 200 });
-      return c.html(
-        <Layout t={t} title={t('products.title')} here="/console/loyalty/products" actor={actor} screen="/console/loyalty">
-          <form method="get" action="/console/loyalty/products" class="grid-form">
-            <label>
-              {t('products.prefix')}
-              <input name="prefix" value={prefix} maxlength={64} size={16} />
-            </label>
-            <button type="submit">{t('products.search')}</button>
-          </form>
-          <Panel title={t('products.title')} id="products">
-            <p data-products-total={total}>{t('products.count', { n: t.num(total) })}</p>
-            <Table
-              label={t('products.title')}
-              empty={t('products.none')}
-              head={[t('products.sku'), t('products.name'), t('products.category'), t('products.brand'), t('products.price')]}
-              rows={products.map((p) => [<code>{p.sku}</code>, p.name ?? '—', p.category ?? '—', p.brand ?? '—', p.priceCents === undefined ? '—' : yuan(p.priceCents)])}
-            />
-          </Panel>
-          <p>
-            <a href="/console/loyalty">{t('loyalty.back')}</a>
-          </p>
-        </Layout>,
-      );
     }),
   );
 

@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { stream } from 'hono/streaming';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -8,7 +7,7 @@ import { own } from '../../../shared/own.ts';
 import { parseQuery } from '../../../shared/query.ts';
 import type { HubContext } from '../../context.ts';
 import type { ImportDoc, ImportProgress } from '../../identity/import-jobs.ts';
-import { clientAddress, sessionActor } from '../../operators/access.ts';
+import { clientAddress } from '../../operators/access.ts';
 import { scopeCheck } from '../../org/scope-check.ts';
 import { ImportId, RejectsQuerySchema } from '../../routes/identity.ts';
 import { pathId } from '../../routes/path-param.ts';
@@ -17,12 +16,8 @@ import { formAction, mayCall, need, page, type ConsoleContext, type ConsoleEnv }
 import type { Translator } from '../i18n.ts';
 import { Layout } from '../layout.tsx';
 import { OneIdTabs, personalView } from '../one-id-parts.tsx';
+import { MAX_UPLOAD_BYTES, uploadedFile, uploadLimit } from '../upload.ts';
 
-/**
- * The largest file the console takes: the form's body is read whole before the import starts.
- * Bigger exports go through `hub import` or POST /admin/v1/imports with a path on the hub.
- */
-export const MAX_UPLOAD_BYTES = 32 * 1024 * 1024;
 const REJECTS_PAGE = 50;
 /** A page without scripts reloads itself this often while its import runs. */
 const REFRESH_SECONDS = 2;
@@ -148,22 +143,14 @@ export function oneIdImportPages(ctx: HubContext) {
   // the hub. The size is checked before the body is read (the CSRF check reads the form).
   app.post(
     '/one-id/imports',
-    bodyLimit({
-      maxSize: MAX_UPLOAD_BYTES + 64 * 1024,
-      // Refused unread, and audited as the form's refusals are (for an operator's session).
-      onError: async (c) => {
-        const actor = await sessionActor(ctx, c);
-        if (actor) await ctx.audit.record({ actor: { kind: actor.kind, name: actor.name }, method: 'POST', route: '/console/one-id/imports', status: 413, ...clientAddress(c) });
-        throw new AppError('body_too_large', `a file of at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB; import bigger ones with \`hub import\``);
-      },
-    }),
+    uploadLimit(ctx, '/console/one-id/imports', '`hub import`'),
     formAction(ctx, 'POST /imports', async (c) => {
       await hq(c);
       const { t } = c.var;
       const form = await c.req.parseBody();
       const source = own(form, 'source');
-      const file = own(form, 'file');
-      if (typeof source !== 'string' || !(file instanceof File) || file.size === 0) return list(c, t('oneId.uploadMissing'), 400);
+      const file = uploadedFile(form, 'file');
+      if (typeof source !== 'string' || !file) return list(c, t('oneId.uploadMissing'), 400);
       if (file.size > MAX_UPLOAD_BYTES) return list(c, t('oneId.uploadTooBig', { mb: MAX_UPLOAD_BYTES / 1024 / 1024 }), 413);
       c.set('auditTarget', source);
       let started: ImportDoc;
