@@ -267,6 +267,8 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
       await birthdays.stop();
       await ingest.stop();
       await dashboard.stop();
+      tags.stop();
+      storeProfiles!.stop();
       await profiles.stop();
       await identity.close().catch((err) => opts.log.warn('one-id: golden members not all stored; the next start does it', { err: String(err) }));
       await identityLoaded;

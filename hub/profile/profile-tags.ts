@@ -56,6 +56,7 @@ export class ProfileTags implements ProfileExtension {
   /** The last run over the whole base (the start, the nightly run), and how many there were. */
   lastFullRun: TagRun | undefined;
   fullRuns = 0;
+  private stopped = false;
 
   constructor(
     private readonly history: TagHistoryStore,
@@ -152,6 +153,15 @@ export class ProfileTags implements ProfileExtension {
     return run;
   }
 
+  /**
+   * The hub is stopping: a recording gives up between batches (the first run at a large hub
+   * records every member's tags, minutes of writes the stop waited for). What is left is
+   * recorded by the next start's run over the whole base: it compares with the history as stored.
+   */
+  stop(): void {
+    this.stopped = true;
+  }
+
   /** Resolves once the events of every compute so far are recorded (or failed, to be tried again). */
   async settled(): Promise<void> {
     await this.running;
@@ -194,7 +204,7 @@ export class ProfileTags implements ProfileExtension {
     this.retry.clear();
     if (all) for (const g of this.recorded.keys()) if (base.numberOfMember(g) === undefined) this.recorded.delete(g);
     let events = 0;
-    for (let i = 0; i < changes.length; i += RECORD_BATCH) {
+    for (let i = 0; i < changes.length && !this.stopped; i += RECORD_BATCH) {
       const batch = changes.slice(i, i + RECORD_BATCH);
       try {
         await this.history.record(batch.map(([g, e]) => [g, e] as const));

@@ -59,8 +59,18 @@ export class StoreProfiles {
   lastRun: { all: boolean; members: number; documents: number; written: number; ms: number; at: string } | undefined;
   /** Passes over the whole base so far (the start and each nightly run). */
   fullRuns = 0;
+  private stopped = false;
 
   constructor(private readonly deps: StoreProfilesDeps) {}
+
+  /**
+   * The hub is stopping: a pass gives up between batches. A pass over a million members takes
+   * minutes, and the hub's stop waited for it; what is left is written by the next start's pass
+   * over the whole base, which compares every member's documents anyway.
+   */
+  stop(): void {
+    this.stopped = true;
+  }
 
   /** The members recomputed ('all': the whole base): their documents written where they changed. Never throws. */
   async computed(goldenIds: readonly string[] | 'all'): Promise<void> {
@@ -71,7 +81,7 @@ export class StoreProfiles {
     this.retry.clear();
     const list = [...ids];
     let documents = 0, written = 0;
-    for (let i = 0; i < list.length; i += BATCH) {
+    for (let i = 0; i < list.length && !this.stopped; i += BATCH) {
       const batch = list.slice(i, i + BATCH);
       try {
         const r = await this.syncBatch(batch, all);

@@ -160,6 +160,31 @@ describe('tags evaluated by the profile engine', () => {
     expect(history.all().slice(3)).toEqual([['G2', 'repeat', 'entered', 'nightly']]);
   });
 
+  it('a hub that stops gives up a recording between batches; the next start records the rest, each member once', async () => {
+    const ids = Array.from({ length: 2500 }, (_, i) => `G${i}`);
+    const dir = new Directory(new Map(ids.map((g) => [g, [`pos:${g}`]])));
+    const facts = ids.map((g) => order(`pos:${g}`, 20_000));
+    const history = new MemoryHistory();
+    const before = hub(dir, history, [BIG]);
+    before.load(facts);
+    // The stop comes while the first batch (1,000 members) is being written.
+    const record = history.record.bind(history);
+    history.record = async (changes) => {
+      before.tags.stop();
+      return record(changes);
+    };
+    await before.nightly();
+    expect(history.writes).toBe(1000);
+
+    history.record = record;
+    const after = hub(dir, history, [BIG]);
+    after.load(facts);
+    expect(await after.nightly()).toHaveLength(1500);
+    const recorded = history.all().map(([g]) => g);
+    expect(new Set(recorded).size).toBe(2500);
+    expect(recorded).toHaveLength(2500);
+  });
+
   it('a write that fails is tried again with the next run, and the events are recorded once', async () => {
     const dir = new Directory(new Map([['G1', ['pos:A']]]));
     const history = new MemoryHistory();
