@@ -571,6 +571,11 @@ export class IdentityService implements ImportSink {
     return this.loaded ? this.resolver.member(id) : undefined;
   }
 
+  /** The store member ids a golden member holds (`pos:` records), in no particular order; none while loading. */
+  storeMembersOf(id: string): string[] {
+    return this.loaded ? this.resolver.storeMemberIdsOf(id) : [];
+  }
+
   goldenIds(): Iterable<string> {
     return this.loaded ? this.resolver.memberIds() : [];
   }

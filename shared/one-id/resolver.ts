@@ -398,6 +398,18 @@ export class Resolver {
     return root === undefined ? undefined : this.golden(root);
   }
 
+  /** The store member ids among a golden member's records (cheaper than `member`: no survivorship). */
+  storeMemberIdsOf(memberId: string): string[] {
+    const root = this.rootOf(memberId);
+    if (root === undefined) return [];
+    const out: string[] = [];
+    for (const i of this.clusters.members(root)) {
+      const id = this.store.memberId(i);
+      if (id) out.push(id);
+    }
+    return out;
+  }
+
   /** Whether a golden member has this id now (cheaper than `member`). */
   has(memberId: string): boolean {
     return this.rootOf(memberId) !== undefined;

@@ -152,7 +152,7 @@ async function hubRun(data: ChannelData, knownPhones: string[]) {
     const summary = views.at(-1).summary;
     const metrics = (await admin.get('/identity/metrics')).body.metrics;
 
-    console.error(`incremental: ${INCREMENTAL} single records…`);
+    console.error(`incremental: ${INCREMENTAL} single records… (${new Date().toISOString()})`);
     const latencies: number[] = [];
     for (let i = 0; i < INCREMENTAL; i++) {
       // Half new people, half a new channel account of someone imported (linked to that member).
@@ -163,10 +163,11 @@ async function hubRun(data: ChannelData, knownPhones: string[]) {
       latencies.push(performance.now() - s);
       if (res.status !== 201) throw new Error(`record ${i}: ${JSON.stringify(res.body)}`);
     }
+    console.error(`incremental: p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms (${new Date().toISOString()})`);
     const bare = await bareWriteLatency(INCREMENTAL);
 
     // Restart: a clean stop writes the snapshot; the next start is ready when a record links.
-    console.error('restart: stop, start, until One-ID links a record…');
+    console.error(`restart: stop, start, until One-ID links a record… (${new Date().toISOString()})`);
     await hub.stop();
     const diskMb = Number(execFileSync('du', ['-sm', hubDir], { encoding: 'utf8' }).split('\t')[0]);
     const snapshotMb = Number(execFileSync('du', ['-sm', join(hubDir, 'snapshots')], { encoding: 'utf8' }).split('\t')[0]);
