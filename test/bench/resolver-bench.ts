@@ -5,7 +5,8 @@ import { Resolver, type ResolverStateMeta } from '../../shared/one-id/resolver.t
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readSnapshotFile, writeSnapshotFile } from '../../hub/identity/snapshot-file.ts';
+import { readSnapshotFile, writeSnapshotFile, writeSnapshotSliced } from '../../hub/identity/snapshot-file.ts';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 /*
  * `npx tsx test/bench/resolver-bench.ts [records] [--breakdown] [--no-suggestions]`: times the One-ID resolver on synthetic
@@ -124,7 +125,14 @@ const s = process.argv.includes('--no-suggestions') ? [] : (() => {
     t = performance.now();
     const { meta, arrays } = r.exportState();
     const bytes = writeSnapshotFile(dir, { resolver: meta }, arrays);
-    console.log(`snapshot written: ${ms(t)} ms, ${mb(bytes)} MB`);
+    console.log(`snapshot written in one go: ${ms(t)} ms, ${mb(bytes)} MB`);
+    // As the hub writes it (decision 032): a slice at a time; the longest the event loop waited meanwhile.
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    t = performance.now();
+    const sliced = await writeSnapshotSliced(dir, { resolver: meta }, arrays, () => true);
+    delay.disable();
+    console.log(`snapshot written in slices: ${ms(t)} ms, ${'slices' in sliced ? sliced.slices : 0} slices; event loop delay during it: p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms; ${peak()}`);
     t = performance.now();
     const file = readSnapshotFile(dir, (name, length) => (name.startsWith('pool.') || name.startsWith('resolver.members') ? 0 : (length >> 3) + 1024));
     if ('refused' in file) throw new Error(file.refused);
