@@ -142,9 +142,18 @@ async function hubRun(data: ChannelData, knownPhones: string[]) {
     const ids: string[] = [];
     for (const source of CHANNELS) ids.push((await admin.post('/imports', { source, path: data.files[source] })).body.import.id);
     let views: any[] = [];
-    for (;;) {
-      views = await Promise.all(ids.map(async (id) => (await admin.get(`/imports/${id}`)).body.import));
-      if (views.every((v) => v.state !== 'running')) break;
+    for (let failed = 0; ; ) {
+      try {
+        views = await Promise.all(ids.map(async (id) => (await admin.get(`/imports/${id}`)).body.import));
+        failed = 0;
+      } catch (err) {
+        // A poll's connection reset (a keep-alive socket the hub closed as it was reused: the 2M
+        // run of 2026-11-30 died of one at 13:28 while the hub went on and finished at 13:31) is
+        // asked again; a hub that is gone fails five in a row, and the run dies saying so.
+        if (++failed >= 5 || hub.child.exitCode !== null || hub.child.signalCode !== null) throw err;
+        console.error(`polling the imports failed (${String((err as Error).cause ?? err)}); asking again`);
+      }
+      if (views.length > 0 && views.every((v) => v.state !== 'running')) break;
       await new Promise((r) => setTimeout(r, 500));
     }
     const endToEndSeconds = (performance.now() - t) / 1000;
