@@ -184,8 +184,18 @@ async function hubRun(data: ChannelData, knownPhones: string[]) {
     hub = await startHub(hubDir, port);
     pids[0] = hub.child.pid!;
     const restartAdmin = adminClient(hub);
-    for (let i = 0; ; i++) {
-      const res = await restartAdmin.post('/identity/records', { id: `api:restart-${i}`, source: 'wechat', observedAt: new Date().toISOString(), identities: { phone: knownPhones[0]! }, profile: {} });
+    for (let i = 0, resets = 0; ; i++) {
+      let res;
+      try {
+        res = await restartAdmin.post('/identity/records', { id: `api:restart-${i}`, source: 'wechat', observedAt: new Date().toISOString(), identities: { phone: knownPhones[0]! }, profile: {} });
+      } catch (err) {
+        // A connection reset while the restarted hub loads (the 2M run died of one at 13:58) is
+        // asked again; a hub that is gone, or twenty resets in a row, end the run.
+        if (++resets >= 20 || hub.child.exitCode !== null || hub.child.signalCode !== null) throw err;
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
+      resets = 0;
       if (res.status === 201) break;
       if (res.status !== 503 && res.body?.error?.code !== 'unavailable') throw new Error(`after restart: ${res.status} ${JSON.stringify(res.body)}`);
       await new Promise((r) => setTimeout(r, 200));
