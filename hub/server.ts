@@ -184,7 +184,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     clock,
     profiles,
     members,
-    storeMembersOf: (g) => identity.goldenMember(g)?.records.flatMap((r) => (r.memberId ? [r.memberId] : [])) ?? [],
+    storeMembersOf: (g) => identity.storeMembersOf(g),
     recommendations: (skuScore) => rfmStages.recommendations(skuScore),
     tagNames: (code) => tags.namesOf(code),
   });

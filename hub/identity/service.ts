@@ -11,7 +11,7 @@ import type { SnapshotArray } from '../../shared/one-id/snapshot-codec.ts';
 import { StringPool } from '../../shared/one-id/string-pool.ts';
 import { randomUUID } from 'node:crypto';
 import { seqNumber } from '../couch/couch.ts';
-import { readSnapshotFile, writeSnapshotFile } from './snapshot-file.ts';
+import { readSnapshotFile, writeSnapshotSliced } from './snapshot-file.ts';
 import type { MemberDoc } from '../../shared/schemas/documents.ts';
 import type { Couch, Doc } from '../couch/couch.ts';
 import { DB } from '../couch/databases.ts';
@@ -31,6 +31,8 @@ const OWN_DOCS_SHARE = 10;
  * over 8,192 buckets leave none untouched anyway.
  */
 const TOUCHED_ALL = 200_000;
+/** A snapshot given up because records came in is written again after this long without a change. */
+const SNAPSHOT_QUIET_MS = 5000;
 
 /** A golden member as stored and served by the API: ids of records, not the records. */
 export interface StoredGolden {
@@ -133,11 +135,18 @@ export class IdentityService implements ImportSink {
   private readonly listeners: ((goldenIds: string[]) => void)[] = [];
   private markLoaded: () => void = () => undefined;
   private readonly loadedOnce = new Promise<void>((resolve) => (this.markLoaded = resolve));
+  /** Snapshot writes, one after the other. */
+  private snapshotting: Promise<void> = Promise.resolve();
+  /** The resolver's change count the snapshot on disk was written at (undefined: none written by this process). */
+  private snapshotOf: number | undefined;
+  private quietTimer: NodeJS.Timeout | undefined;
+  /** The last snapshot written by this process (the tests and the bench read it). */
+  lastSnapshot: { reason: string; slices: number; bytes: number; ms: number } | undefined;
 
   /**
    * @param deps.snapshotDir where the resolver's snapshot is kept (`<hub dir>/snapshots`); none: every start reads every record.
    */
-  constructor(private readonly deps: { couch: Couch; db: IdentityDb; members: HubMembers; log: Log; clock: () => Date; options: ResolverOptions; snapshotDir?: string }) {
+  constructor(private readonly deps: { couch: Couch; db: IdentityDb; members: HubMembers; log: Log; clock: () => Date; options: ResolverOptions; snapshotDir?: string; snapshotTuning?: { sliceBytes?: number; quietMs?: number } }) {
     this.resolver = new Resolver(deps.options);
   }
 
@@ -280,9 +289,22 @@ export class IdentityService implements ImportSink {
    * at a clean stop). The sequences are read first: a record stored after them and already in
    * the state is only added again at the next start, which changes nothing.
    */
-  async writeSnapshot(reason: string): Promise<void> {
+  writeSnapshot(reason: string): Promise<void> {
+    const run = this.snapshotting.then(() => this.writeSnapshotNow(reason));
+    this.snapshotting = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * One write at a time (writeSnapshot queues them). The arrays are written a slice at a time
+   * while the hub serves (decision 032); a change to the resolver between two slices gives the
+   * write up, and it is tried again once the resolver has been quiet for SNAPSHOT_QUIET_MS.
+   */
+  private async writeSnapshotNow(reason: string): Promise<void> {
     const dir = this.deps.snapshotDir;
     if (!dir || !this.loaded) return;
+    // This very state is on disk already (an import's snapshot, then a clean stop with nothing since).
+    if (this.snapshotOf === this.resolver.changes) return;
     const t = Date.now();
     let instance = (await this.deps.db.get<Doc & { instance?: string }>('state:snapshots'))?.instance;
     if (!instance) {
@@ -290,7 +312,8 @@ export class IdentityService implements ImportSink {
       instance = (await this.deps.db.update<Doc & { instance?: string }>('state:snapshots', (cur) => (cur?.instance ? undefined : { _id: 'state:snapshots', instance: fresh })))?.instance ?? fresh;
     }
     const [identityInfo, membersInfo] = await Promise.all([this.deps.couch.db(DB.identity).info(), this.deps.couch.db(DB.members).info()]);
-    // From here to the end nothing awaits: the arrays written are the resolver's own.
+    // The arrays written are the resolver's own: the write is given up if it changes them meanwhile.
+    const changes = this.resolver.changes;
     const { meta: resolver, arrays } = this.resolver.exportState();
     const pool = this.storeMembers.parts();
     const all = new Map<string, SnapshotArray>(arrays);
@@ -306,11 +329,31 @@ export class IdentityService implements ImportSink {
       resolver,
     };
     try {
-      const bytes = writeSnapshotFile(dir, meta, all);
-      this.deps.log.info('one-id snapshot written', { reason, records: resolver.count, mb: Math.round(bytes / 1048576), ms: Date.now() - t });
+      const written = await writeSnapshotSliced(dir, meta, all, () => this.resolver.changes === changes, this.deps.snapshotTuning?.sliceBytes);
+      if ('abandoned' in written) {
+        this.deps.log.info('one-id snapshot given up: records came in while it was written; written again once quiet', { reason, slices: written.slices, ms: Date.now() - t });
+        this.snapshotWhenQuiet(reason);
+        return;
+      }
+      this.snapshotOf = changes;
+      this.lastSnapshot = { reason, slices: written.slices, bytes: written.bytes, ms: Date.now() - t };
+      this.deps.log.info('one-id snapshot written', { reason, records: resolver.count, mb: Math.round(written.bytes / 1048576), slices: written.slices, ms: Date.now() - t });
     } catch (err) {
       this.deps.log.warn('one-id snapshot not written; the next start reads every record', { reason, err: String(err) });
     }
+  }
+
+  /** Writes the snapshot once the resolver has not changed for SNAPSHOT_QUIET_MS (a stream of single records has paused). */
+  private snapshotWhenQuiet(reason: string): void {
+    if (this.quietTimer || this.closing) return;
+    let seen = this.resolver.changes;
+    this.quietTimer = setInterval(() => {
+      if (this.resolver.changes !== seen) return void (seen = this.resolver.changes);
+      clearInterval(this.quietTimer);
+      this.quietTimer = undefined;
+      void this.writeSnapshot(`${reason}, again once quiet`);
+    }, this.deps.snapshotTuning?.quietMs ?? SNAPSHOT_QUIET_MS);
+    this.quietTimer.unref();
   }
 
   private ensureLoaded() {
@@ -571,6 +614,11 @@ export class IdentityService implements ImportSink {
     return this.loaded ? this.resolver.member(id) : undefined;
   }
 
+  /** The store member ids a golden member holds (`pos:` records), in no particular order; none while loading. */
+  storeMembersOf(id: string): string[] {
+    return this.loaded ? this.resolver.storeMemberIdsOf(id) : [];
+  }
+
   goldenIds(): Iterable<string> {
     return this.loaded ? this.resolver.memberIds() : [];
   }
@@ -755,6 +803,8 @@ export class IdentityService implements ImportSink {
     await this.loading?.catch(() => false);
     clearTimeout(this.cleanTimer);
     clearTimeout(this.flushTimer);
+    clearInterval(this.quietTimer);
+    this.quietTimer = undefined;
     this.flushTimer = undefined;
     if (!this.loaded) return;
     await this.flush();

@@ -20,6 +20,14 @@ const BATCH = 2000;
 const LOAD_PAGE = 5000;
 /** Golden members recomputed per turn of the event loop after One-ID's changes. */
 const MEMBERS_PER_SLICE = 2000;
+/**
+ * How long One-ID's changes gather before they are recomputed. Single records come in streams
+ * (the API, stores' registrations): recomputed one at a time, each paid a recompute, a read and
+ * a write of the tag history and a pass for the stores' documents, and those requests queued in
+ * the one database before the next record's write (issue 14: the one-new-record p99). Gathered,
+ * a stream pays that once per moment, as the golden members' own writes do.
+ */
+const GATHER_MS = 100;
 
 type Feed = 'facts' | 'online';
 const FEED_DB: Record<Feed, string> = { facts: DB.facts, online: DB.identity };
@@ -75,7 +83,8 @@ export class ProfileEngine {
   private readonly timelineSources: TimelineSource[] = [];
   /** Golden members One-ID changed, not yet recomputed. */
   private readonly pending = new Set<string>();
-  private flushing: NodeJS.Immediate | undefined;
+  /** Cancels the recompute scheduled (a timer or an immediate); undefined when none is. */
+  private cancelFlush: (() => void) | undefined;
   /** Figures of the last full build, for the logs and the bench. */
   lastBuild: { ms: number; facts: number; members: number; at: string } | undefined;
   /** How the base was first made: from the snapshot (with its phases) or from the databases (and why not the snapshot). */
@@ -113,7 +122,7 @@ export class ProfileEngine {
     this.stopped = true;
     this.signalStop();
     clearInterval(this.timer);
-    if (this.flushing) clearImmediate(this.flushing);
+    this.cancelFlush?.();
     await this.task?.stop();
     await this.work.catch(() => undefined);
     // Nothing files facts any more: the next start reads them from the file, with what came since the last one.
@@ -247,30 +256,40 @@ export class ProfileEngine {
   }
 
   /**
-   * One-ID changed these golden members: recomputed just after, a slice at a time. An import tells
-   * of every record it adds; each member is then computed once per slice, and the event loop
-   * keeps serving between slices.
+   * One-ID changed these golden members: recomputed a moment later (GATHER_MS), a slice at a
+   * time. An import tells of every record it adds; each member is then computed once per slice,
+   * and the event loop keeps serving between slices. Reads that must see them settle() first.
    */
   membersChanged(goldenIds: readonly string[]): void {
     if (!this.built) return; // the build reads the directory as it is then
     for (const id of goldenIds) this.pending.add(id);
-    this.flushSoon();
+    if (!this.cancelFlush && this.pending.size > 0) this.flushAfter(GATHER_MS);
   }
 
-  private flushSoon(): void {
-    if (this.flushing || this.pending.size === 0) return;
-    this.flushing = setImmediate(() => {
-      this.flushing = undefined;
-      const slice: string[] = [];
-      for (const id of this.pending) {
-        slice.push(id);
-        this.pending.delete(id);
-        if (slice.length === MEMBERS_PER_SLICE) break;
-      }
+  private flushAfter(ms: number): void {
+    if (ms === 0) {
+      const next = setImmediate(() => this.flushSlice());
+      this.cancelFlush = () => clearImmediate(next);
+    } else {
+      const timer = setTimeout(() => this.flushSlice(), ms);
+      this.cancelFlush = () => clearTimeout(timer);
+    }
+  }
+
+  private flushSlice(): void {
+    this.cancelFlush = undefined;
+    const slice: string[] = [];
+    for (const id of this.pending) {
+      slice.push(id);
+      this.pending.delete(id);
+      if (slice.length === MEMBERS_PER_SLICE) break;
+    }
+    if (slice.length > 0) {
       this.base.membersChanged(slice, this.today());
       this.recomputed(slice);
-      this.flushSoon();
-    });
+    }
+    // What is left of a large change goes on at the next turn, not after another wait.
+    if (this.pending.size > 0) this.flushAfter(0);
   }
 
   /** Tells the extension (the stores' profile documents) which members were recomputed, in the engine's queue. */

@@ -102,10 +102,13 @@ export class StoreProfiles {
     const goldenOf = new Map<string, string>();
     const computed = all ? this.deps.profiles.computedProfile?.bind(this.deps.profiles) : undefined;
     for (const g of goldenIds) {
+      // Members known to no store (online channels only) have no document: their profile is not computed for nothing.
+      const storeMembers = new Set(this.deps.storeMembersOf(g).map((id) => this.deps.members.canonical(id)));
+      if (storeMembers.size === 0) continue;
       const p = computed ? (computed(g) ?? this.deps.profiles.profile(g)) : this.deps.profiles.profile(g);
       if (!p) continue;
       const recs = this.deps.recommendations(p.get('skuScore'));
-      for (const m of new Set(this.deps.storeMembersOf(g).map((id) => this.deps.members.canonical(id)))) contents.set(m, storeProfileContent(m, p, recs, this.deps.tagNames)), goldenOf.set(m, g);
+      for (const m of storeMembers) contents.set(m, storeProfileContent(m, p, recs, this.deps.tagNames)), goldenOf.set(m, g);
     }
     const stores = await this.deps.members.relevantStoresOf([...contents.keys()]);
     const byStore = new Map<string, { memberId: string; hash: string }[]>();

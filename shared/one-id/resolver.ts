@@ -148,6 +148,7 @@ export class Resolver {
   private readonly rejected: [number, number][] = [];
   private readonly log: Decision[] = [];
   private splits = 0;
+  private changeCount = 0;
   private readonly ranker: (source: string) => number;
   private readonly ranks = new Map<number, number>();
   private mark = new Int32Array(0);
@@ -163,12 +164,22 @@ export class Resolver {
   }
 
   /**
+   * Counts the calls that may change the state (add, resolveAll, decisions): a snapshot written
+   * a slice at a time (hub/identity/snapshot-file.ts) is given up when it moves, since the
+   * arrays written after that would not be the state the first ones were.
+   */
+  get changes(): number {
+    return this.changeCount;
+  }
+
+  /**
    * Adds a record (or replaces the one with its id) and links it through its keys.
    *
    * @param at when it arrived (default: its `observedAt`); links are dated by it.
    * @example resolver.add(record) // { memberId: 'G…', merged: [], split: [], quarantined: [], blocked: [] }
    */
   add(record: SourceRecord, at?: string): AddResult {
+    this.changeCount++;
     const existing = this.store.indexOf(record.id);
     if (existing !== undefined) return this.replace(existing, record);
     const keys = RecordStore.linkKeys(record);
@@ -214,6 +225,7 @@ export class Resolver {
    * state), respecting quarantine and splits. Returns how members changed since before.
    */
   resolveAll(): Changes {
+    this.changeCount++;
     const n = this.store.count;
     const oldRoot = new Int32Array(n);
     const oldBest = new Int32Array(n);
@@ -268,6 +280,7 @@ export class Resolver {
    * take them. Groups may not separate records of one store member.
    */
   split(memberId: string, groups: string[][], by: string, at: string): Changes {
+    this.changeCount++;
     const root = this.rootOf(memberId);
     if (root === undefined) throw new Error(`no member ${memberId}`);
     if (groups.filter((g) => g.length).length < 2) throw new Error('a split needs two non-empty groups');
@@ -299,6 +312,7 @@ export class Resolver {
 
   /** An operator's reversal of a quarantine: the key links again, whatever its count. */
   release(key: string, by: string, at: string): Changes {
+    this.changeCount++;
     const k = this.store.keyOf(key);
     if (k === undefined) throw new Error(`unknown key ${key}`);
     this.state[k] = RELEASED;
@@ -308,6 +322,7 @@ export class Resolver {
 
   /** An operator quarantines a key by hand (a shared family card the limits let through). */
   quarantine(key: string, by: string, at: string): Changes {
+    this.changeCount++;
     if (keyType(key) === 'member') throw new Error('a store member id cannot be quarantined');
     const k = this.store.keyOf(key);
     if (k === undefined) throw new Error(`unknown key ${key}`);
@@ -318,6 +333,7 @@ export class Resolver {
 
   /** An operator accepts a suggestion: the two members become one, as if they shared a key. */
   link(a: string, b: string, by: string, at: string): Changes {
+    this.changeCount++;
     const ra = this.rootOf(a);
     const rb = this.rootOf(b);
     if (ra === undefined || rb === undefined) throw new Error(`no member ${ra === undefined ? a : b}`);
@@ -335,6 +351,7 @@ export class Resolver {
 
   /** An operator rejects a suggestion: the pair is not suggested again. */
   reject(a: string, b: string, by: string, at: string): void {
+    this.changeCount++;
     const ra = this.rootOf(a);
     const rb = this.rootOf(b);
     if (ra === undefined || rb === undefined) throw new Error(`no member ${ra === undefined ? a : b}`);
@@ -349,6 +366,7 @@ export class Resolver {
    * exists. Call `resolveAll()` after. Records a decision names that are gone are skipped.
    */
   replay(decisions: readonly Decision[]): void {
+    this.changeCount++;
     const { store } = this;
     this.classify([]); // sizes the key states for every key loaded
     const index = (id: string) => store.indexOf(id);
@@ -396,6 +414,18 @@ export class Resolver {
   member(memberId: string): GoldenMember | undefined {
     const root = this.rootOf(memberId);
     return root === undefined ? undefined : this.golden(root);
+  }
+
+  /** The store member ids among a golden member's records (cheaper than `member`: no survivorship). */
+  storeMemberIdsOf(memberId: string): string[] {
+    const root = this.rootOf(memberId);
+    if (root === undefined) return [];
+    const out: string[] = [];
+    for (const i of this.clusters.members(root)) {
+      const id = this.store.memberId(i);
+      if (id) out.push(id);
+    }
+    return out;
   }
 
   /** Whether a golden member has this id now (cheaper than `member`). */

@@ -45,6 +45,18 @@ const bytesOf = (a: { buffer: ArrayBufferLike; byteOffset: number; byteLength: n
  * write them before anything changes them). The last chunk is the checksum.
  */
 export function encodeSnapshot(meta: unknown, arrays: ReadonlyMap<string, SnapshotArray>): Uint8Array[] {
+  const chunks = snapshotBody(meta, arrays);
+  const hash = createHash('sha256');
+  for (const c of chunks) hash.update(c);
+  chunks.push(bytesOf(hash.digest()));
+  return chunks;
+}
+
+/**
+ * The snapshot without its checksum, as byte chunks (views of the arrays): for a writer that
+ * hashes as it writes, a slice at a time, and appends the SHA-256 of all of them.
+ */
+export function snapshotBody(meta: unknown, arrays: ReadonlyMap<string, SnapshotArray>): Uint8Array[] {
   const sections: SectionHead[] = [...arrays].map(([name, a]) => ({ name, type: typeOf(a), length: a.length }));
   const header = Buffer.from(JSON.stringify({ meta, sections }), 'utf8');
   const fixed = Buffer.alloc(16);
@@ -53,9 +65,6 @@ export function encodeSnapshot(meta: unknown, arrays: ReadonlyMap<string, Snapsh
   fixed.writeUInt32LE(header.length, 12);
   const chunks: Uint8Array[] = [bytesOf(fixed), bytesOf(header), ZEROS.subarray(0, pad8(16 + header.length))];
   for (const a of arrays.values()) chunks.push(bytesOf(a), ZEROS.subarray(0, pad8(a.byteLength)));
-  const hash = createHash('sha256');
-  for (const c of chunks) hash.update(c);
-  chunks.push(bytesOf(hash.digest()));
   return chunks.filter((c) => c.length > 0);
 }
 

@@ -142,9 +142,18 @@ async function hubRun(data: ChannelData, knownPhones: string[]) {
     const ids: string[] = [];
     for (const source of CHANNELS) ids.push((await admin.post('/imports', { source, path: data.files[source] })).body.import.id);
     let views: any[] = [];
-    for (;;) {
-      views = await Promise.all(ids.map(async (id) => (await admin.get(`/imports/${id}`)).body.import));
-      if (views.every((v) => v.state !== 'running')) break;
+    for (let failed = 0; ; ) {
+      try {
+        views = await Promise.all(ids.map(async (id) => (await admin.get(`/imports/${id}`)).body.import));
+        failed = 0;
+      } catch (err) {
+        // A poll's connection reset (a keep-alive socket the hub closed as it was reused: the 2M
+        // run of 2026-11-30 died of one at 13:28 while the hub went on and finished at 13:31) is
+        // asked again; a hub that is gone fails five in a row, and the run dies saying so.
+        if (++failed >= 5 || hub.child.exitCode !== null || hub.child.signalCode !== null) throw err;
+        console.error(`polling the imports failed (${String((err as Error).cause ?? err)}); asking again`);
+      }
+      if (views.length > 0 && views.every((v) => v.state !== 'running')) break;
       await new Promise((r) => setTimeout(r, 500));
     }
     const endToEndSeconds = (performance.now() - t) / 1000;
@@ -152,7 +161,7 @@ async function hubRun(data: ChannelData, knownPhones: string[]) {
     const summary = views.at(-1).summary;
     const metrics = (await admin.get('/identity/metrics')).body.metrics;
 
-    console.error(`incremental: ${INCREMENTAL} single records…`);
+    console.error(`incremental: ${INCREMENTAL} single records… (${new Date().toISOString()})`);
     const latencies: number[] = [];
     for (let i = 0; i < INCREMENTAL; i++) {
       // Half new people, half a new channel account of someone imported (linked to that member).
@@ -163,10 +172,11 @@ async function hubRun(data: ChannelData, knownPhones: string[]) {
       latencies.push(performance.now() - s);
       if (res.status !== 201) throw new Error(`record ${i}: ${JSON.stringify(res.body)}`);
     }
+    console.error(`incremental: p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms (${new Date().toISOString()})`);
     const bare = await bareWriteLatency(INCREMENTAL);
 
     // Restart: a clean stop writes the snapshot; the next start is ready when a record links.
-    console.error('restart: stop, start, until One-ID links a record…');
+    console.error(`restart: stop, start, until One-ID links a record… (${new Date().toISOString()})`);
     await hub.stop();
     const diskMb = Number(execFileSync('du', ['-sm', hubDir], { encoding: 'utf8' }).split('\t')[0]);
     const snapshotMb = Number(execFileSync('du', ['-sm', join(hubDir, 'snapshots')], { encoding: 'utf8' }).split('\t')[0]);
@@ -174,8 +184,18 @@ async function hubRun(data: ChannelData, knownPhones: string[]) {
     hub = await startHub(hubDir, port);
     pids[0] = hub.child.pid!;
     const restartAdmin = adminClient(hub);
-    for (let i = 0; ; i++) {
-      const res = await restartAdmin.post('/identity/records', { id: `api:restart-${i}`, source: 'wechat', observedAt: new Date().toISOString(), identities: { phone: knownPhones[0]! }, profile: {} });
+    for (let i = 0, resets = 0; ; i++) {
+      let res;
+      try {
+        res = await restartAdmin.post('/identity/records', { id: `api:restart-${i}`, source: 'wechat', observedAt: new Date().toISOString(), identities: { phone: knownPhones[0]! }, profile: {} });
+      } catch (err) {
+        // A connection reset while the restarted hub loads (the 2M run died of one at 13:58) is
+        // asked again; a hub that is gone, or twenty resets in a row, end the run.
+        if (++resets >= 20 || hub.child.exitCode !== null || hub.child.signalCode !== null) throw err;
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
+      resets = 0;
       if (res.status === 201) break;
       if (res.status !== 503 && res.body?.error?.code !== 'unavailable') throw new Error(`after restart: ${res.status} ${JSON.stringify(res.body)}`);
       await new Promise((r) => setTimeout(r, 200));

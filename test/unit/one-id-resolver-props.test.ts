@@ -66,6 +66,21 @@ describe('Resolver properties', () => {
     );
   });
 
+  it("a member's store member ids, read without survivorship, are those of its records", () => {
+    fc.assert(
+      fc.property(recordsArb, (records) => {
+        const r = make();
+        for (const x of records) r.add(x);
+        for (const [id] of r.partition()) {
+          const expected = r.member(id)!.records.flatMap((x) => (x.memberId ? [x.memberId] : []));
+          expect(r.storeMemberIdsOf(id).sort()).toEqual(expected.sort());
+        }
+        expect(r.storeMemberIdsOf('no-such-member')).toEqual([]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('adding records one by one ends where resolveAll does, limits crossed or not', () => {
     fc.assert(
       fc.property(recordsArb, (records) => {

@@ -1,0 +1,71 @@
+import { afterEach, expect, it, vi } from 'vitest';
+import { createLog } from '../../shared/cli/log.ts';
+import { ProfileEngine } from '../../hub/profile/engine.ts';
+
+/*
+ * One-ID's changes reach the profile engine one record at a time when records come from the API
+ * or the stores (issue 14). Each recompute is followed by the tag history's read and write and
+ * the stores' documents: recomputed one by one, a stream of records paid that per record, in
+ * the database its own writes wait on. The engine gathers them for a moment and recomputes them
+ * together; a large change still goes in slices, one per turn of the event loop.
+ */
+
+const log = createLog('test', true);
+const clock = () => new Date('2026-11-30T04:00:00Z');
+
+async function builtEngine() {
+  const computed: { ids: readonly string[] | 'all'; because: string | undefined }[] = [];
+  const empty = async function* () {};
+  const couch = { db: () => ({ info: async () => ({ update_seq: '0' }), changes: async () => ({ results: [], last_seq: '0' }) }), pages: () => empty() };
+  const directory = { goldenOf: () => undefined, goldenIds: () => [], member: () => ({ sources: [], attributes: { gender: 'U', isMember: false } }) };
+  const extension = { extend: () => undefined, computed: async (ids: readonly string[] | 'all', because?: string) => void computed.push({ ids, because }) };
+  const engine = new ProfileEngine({ couch, directory, log, clock, timeZone: 'Asia/Shanghai', ready: Promise.resolve(), extension } as never);
+  await engine.rebuild();
+  computed.length = 0;
+  return { engine, computed };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+it("a stream of One-ID's changes is recomputed together, once, a moment after the first", async () => {
+  const { engine, computed } = await builtEngine();
+  vi.useFakeTimers();
+  for (let i = 0; i < 8; i++) {
+    engine.membersChanged([`G${i}`]);
+    // Records arriving 10 ms apart: each an event-loop turn (and an immediate) of its own.
+    await vi.advanceTimersByTimeAsync(10);
+  }
+  expect(computed).toEqual([]);
+  await vi.advanceTimersByTimeAsync(100);
+  expect(computed).toEqual([{ ids: ['G0', 'G1', 'G2', 'G3', 'G4', 'G5', 'G6', 'G7'], because: 'identity' }]);
+  // The next change waits its own moment.
+  engine.membersChanged(['G8']);
+  await vi.advanceTimersByTimeAsync(100);
+  expect(computed.map((c) => c.ids)).toEqual([['G0', 'G1', 'G2', 'G3', 'G4', 'G5', 'G6', 'G7'], ['G8']]);
+  await engine.stop();
+});
+
+it('a large change goes in slices of 2,000 members, one after the other without waiting again', async () => {
+  const { engine, computed } = await builtEngine();
+  vi.useFakeTimers();
+  engine.membersChanged(Array.from({ length: 4500 }, (_, i) => `G${i}`));
+  await vi.advanceTimersByTimeAsync(100);
+  expect(computed.map((c) => (c.ids === 'all' ? -1 : c.ids.length))).toEqual([2000]);
+  // The slices after the first run at the next turns (immediates), with no other wait.
+  const before = Date.now();
+  await vi.runAllTimersAsync();
+  expect(Date.now() - before).toBeLessThan(5);
+  expect(computed.map((c) => (c.ids === 'all' ? -1 : c.ids.length))).toEqual([2000, 2000, 500]);
+  await engine.stop();
+});
+
+it('a stop cancels the recompute waiting', async () => {
+  const { engine, computed } = await builtEngine();
+  vi.useFakeTimers();
+  engine.membersChanged(['G1']);
+  await engine.stop();
+  await vi.advanceTimersByTimeAsync(500);
+  expect(computed).toEqual([]);
+});
