@@ -89,7 +89,20 @@ export class ProfileBase {
 
   /** Every golden member on `day` (the nightly run and the start). */
   computeAll(day: string): void {
-    for (const g of this.directory.goldenIds()) this.recompute(g, day);
+    for (const _ of this.computing(day, Infinity));
+  }
+
+  /**
+   * computeAll a slice of `slice` members at a time, pausing (yield) after each: the hub's engine
+   * lets its event loop serve between slices, a million members being tens of seconds of work.
+   * The members are those of the directory when it begins; the whole-base passes run at the end.
+   */
+  *computing(day: string, slice: number): Generator<void> {
+    const ids = Array.from(this.directory.goldenIds());
+    for (let i = 0; i < ids.length; i++) {
+      this.recompute(ids[i]!, day);
+      if ((i + 1) % slice === 0) yield;
+    }
     this.day = day;
     this.extension?.computedAll?.(this, day);
   }

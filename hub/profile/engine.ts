@@ -18,7 +18,7 @@ export const NIGHTLY_RECOMPUTE = { cron: '0 3 * * *', timeZone: 'Asia/Shanghai' 
 const BATCH = 2000;
 /** Documents read per request while loading. */
 const LOAD_PAGE = 5000;
-/** Golden members recomputed per turn of the event loop after One-ID's changes. */
+/** Golden members recomputed per turn of the event loop: after One-ID's changes, and when every member is. */
 const MEMBERS_PER_SLICE = 2000;
 /**
  * How long One-ID's changes gather before they are recomputed. Single records come in streams
@@ -83,6 +83,8 @@ export class ProfileEngine {
   private readonly timelineSources: TimelineSource[] = [];
   /** Golden members One-ID changed, not yet recomputed. */
   private readonly pending = new Set<string>();
+  /** Every member is being computed, a slice at a time (computeInSlices). */
+  private computingAll = false;
   /** Cancels the recompute scheduled (a timer or an immediate); undefined when none is. */
   private cancelFlush: (() => void) | undefined;
   /** Figures of the last full build, for the logs and the bench. */
@@ -180,9 +182,10 @@ export class ProfileEngine {
       if (this.stopped) return false;
       await this.deps.refresh?.();
       const computing = performance.now();
-      base.computeAll(this.today());
       this.pending.clear();
+      if (!(await this.computeInSlices(base, this.today()))) return false;
       this.built = true;
+      this.flushPending();
       const computeMs = performance.now() - computing;
       const caughtUp = base.size().facts - held;
       this.changedSinceSnapshot = caughtUp > 0;
@@ -261,9 +264,35 @@ export class ProfileEngine {
    * and the event loop keeps serving between slices. Reads that must see them settle() first.
    */
   membersChanged(goldenIds: readonly string[]): void {
-    if (!this.built) return; // the build reads the directory as it is then
+    // Before the first build's compute, the build reads the directory as it is then; during a
+    // compute, the changes wait for the base it makes.
+    if (!this.built && !this.computingAll) return;
     for (const id of goldenIds) this.pending.add(id);
-    if (!this.cancelFlush && this.pending.size > 0) this.flushAfter(GATHER_MS);
+    if (!this.computingAll && !this.cancelFlush && this.pending.size > 0) this.flushAfter(GATHER_MS);
+  }
+
+  /**
+   * Computes every member of `base` a slice at a time, the event loop serving between slices (a
+   * million members took 19 s and more of a hub answering nothing: stores' lookups, replication
+   * and the console waited, and kept-alive connections were reset). False when the hub stopped
+   * meanwhile: the base is then half computed and must not be used.
+   */
+  private async computeInSlices(base: ProfileBase, day: string): Promise<boolean> {
+    this.computingAll = true;
+    try {
+      for (const _ of base.computing(day, MEMBERS_PER_SLICE)) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.stopped) return false;
+      }
+      return true;
+    } finally {
+      this.computingAll = false;
+    }
+  }
+
+  /** The changes One-ID made while every member was computed, recomputed on the base now in place. */
+  private flushPending(): void {
+    if (this.pending.size > 0 && !this.cancelFlush) this.flushAfter(0);
   }
 
   private flushAfter(ms: number): void {
@@ -278,6 +307,7 @@ export class ProfileEngine {
 
   private flushSlice(): void {
     this.cancelFlush = undefined;
+    if (this.computingAll) return; // flushPending() goes on once the compute is done
     const slice: string[] = [];
     for (const id of this.pending) {
       slice.push(id);
@@ -300,6 +330,8 @@ export class ProfileEngine {
   /** Recomputes the members One-ID changed that are still waiting (a read that must see them calls it). */
   settle(): void {
     if (this.pending.size === 0) return;
+    // During a compute of every member they stay waiting for the base it makes (this one may be replaced).
+    if (this.computingAll) return this.base.membersChanged([...this.pending], this.today());
     const all = [...this.pending];
     this.pending.clear();
     this.base.membersChanged(all, this.today());
@@ -329,13 +361,15 @@ export class ProfileEngine {
         this.building = false;
       }
       const day = this.today();
-      base.computeAll(day);
+      // Every member is computed as the directory is when the compute begins: what was waiting is
+      // in, and what One-ID changes meanwhile waits for the new base.
+      this.pending.clear();
+      if (!(await this.computeInSlices(base, day))) return;
       this.base = base;
       this.changedSinceSnapshot = true;
-      // Every member is computed as the directory is now: what was waiting is in.
-      this.pending.clear();
       for (const [feed, s] of seqs) this.seq.set(feed, s);
       this.built = true;
+      this.flushPending();
       const size = base.size();
       this.lastBuild = { ms: Math.round(performance.now() - started), facts: size.facts, members: size.members, at: new Date().toISOString() };
       this.deps.log.info('profiles: built', this.lastBuild);

@@ -69,3 +69,41 @@ it('a stop cancels the recompute waiting', async () => {
   await vi.advanceTimersByTimeAsync(500);
   expect(computed).toEqual([]);
 });
+
+it('every member is computed a slice at a time, the event loop serving between; a change made meanwhile reaches the new base', async () => {
+  const ids = Array.from({ length: 7000 }, (_, i) => `G${i}`);
+  const computedAt = new Map<string, number>();
+  let turns = 0;
+  let changedDuring: string | undefined;
+  let engine: ProfileEngine;
+  const empty = async function* () {};
+  const couch = { db: () => ({ info: async () => ({ update_seq: '0' }), changes: async () => ({ results: [], last_seq: '0' }) }), pages: () => empty() };
+  const directory = {
+    goldenOf: () => undefined,
+    goldenIds: () => ids,
+    member: (g: string) => {
+      computedAt.set(g, turns);
+      // A One-ID change to a member computed at the first turn, told while later ones are computed.
+      if (g === 'G4000' && changedDuring === undefined) (changedDuring = 'G1'), engine.membersChanged(['G1']);
+      return { sources: [], attributes: { gender: 'U', isMember: false } };
+    },
+  };
+  const recomputed: (readonly string[] | 'all')[] = [];
+  const extension = { extend: () => undefined, computed: async (changed: readonly string[] | 'all') => void recomputed.push(changed) };
+  engine = new ProfileEngine({ couch, directory, log, clock, timeZone: 'Asia/Shanghai', ready: Promise.resolve(), extension } as never);
+  const counting = setInterval(() => turns++, 0);
+  try {
+    await engine.rebuild();
+    // 7,000 members in slices of 2,000: the loop turned between them (timers ran mid-compute).
+    expect(computedAt.get('G6999')! - computedAt.get('G0')!).toBeGreaterThan(0);
+    expect(changedDuring).toBe('G1');
+    // G1 was computed before its change; it is recomputed on the new base once the compute is done.
+    const seenBefore = computedAt.get('G1')!;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(recomputed).toContainEqual(['G1']);
+    expect(computedAt.get('G1')!).toBeGreaterThan(seenBefore);
+  } finally {
+    clearInterval(counting);
+    await engine.stop();
+  }
+});
