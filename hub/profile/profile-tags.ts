@@ -177,6 +177,7 @@ export class ProfileTags implements ProfileExtension {
       this.log?.warn('tags: the tag history could not be read; events are recorded with the next run', { err: String(err) });
       return [];
     }
+    if (!this.loaded) return []; // stopped while reading it
     const all = goldenIds === 'all';
     const cause: TagCause = typeof because === 'object' ? because : all ? { kind: 'nightly' } : because === 'identity' ? { kind: 'merge' } : { kind: 'fact' };
     const today = this.today();
@@ -289,6 +290,8 @@ export class ProfileTags implements ProfileExtension {
       held.clear();
     };
     for await (const page of this.history.pages()) {
+      // A stopping hub does not read the rest (a million members' history takes minutes); nothing is kept of it.
+      if (this.stopped) return;
       for (const d of page) {
         docs++;
         if (d.member !== member) flush(), (member = d.member);

@@ -185,6 +185,24 @@ describe('tags evaluated by the profile engine', () => {
     expect(recorded).toHaveLength(2500);
   });
 
+  it('a hub that stops while the history is read records nothing and reads no further', async () => {
+    const dir = new Directory(new Map([['G1', ['pos:A']]]));
+    const history = new MemoryHistory();
+    const h = hub(dir, history, [BIG]);
+    h.load([order('pos:A', 20_000)]);
+    let pagesRead = 0;
+    history.pages = async function* () {
+      for (;;) {
+        pagesRead++;
+        if (pagesRead === 3) h.tags.stop();
+        yield [];
+      }
+    };
+    expect(await h.nightly()).toEqual([]);
+    expect(pagesRead).toBe(3);
+    expect(history.writes).toBe(0);
+  });
+
   it('a write that fails is tried again with the next run, and the events are recorded once', async () => {
     const dir = new Directory(new Map([['G1', ['pos:A']]]));
     const history = new MemoryHistory();
