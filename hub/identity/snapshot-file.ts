@@ -72,6 +72,12 @@ export async function writeSnapshotSliced(
     await file.close();
     if (!done) await rm(temp, { force: true });
   }
+  publish(temp, final, dir);
+  return { bytes, slices };
+}
+
+/** The written file takes the snapshot's name, the rename made durable with its directory. */
+function publish(temp: string, final: string, dir: string): void {
   renameSync(temp, final);
   const d = openSync(dir, 'r');
   try {
@@ -79,7 +85,6 @@ export async function writeSnapshotSliced(
   } finally {
     closeSync(d);
   }
-  return { bytes, slices };
 }
 
 async function writeAll(file: import('node:fs/promises').FileHandle, data: Uint8Array) {
@@ -106,13 +111,7 @@ export function writeSnapshotFile(dir: string, meta: unknown, arrays: ReadonlyMa
     throw err;
   }
   closeSync(fd);
-  renameSync(temp, final);
-  const d = openSync(dir, 'r');
-  try {
-    fsyncSync(d);
-  } finally {
-    closeSync(d);
-  }
+  publish(temp, final, dir);
   return bytes;
 }
 
