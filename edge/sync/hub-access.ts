@@ -12,8 +12,10 @@ import { HubDocsSchema, OrderAnswerSchema, ReservationAnswerSchema, type Reserva
 const LOOKUP_TIMEOUT_MS = 1500;
 /** A coupon hold is asked on every checkout with coupons: the till waits about a second at most. */
 const RESERVE_TIMEOUT_MS = 1000;
-/** A pool claim: the member is at the counter, the hub takes a code and writes a few documents. */
+/** A decision only the hub makes (a pool claim, another store's exchange refunded): the member is at the counter, the hub writes a few documents. */
 const CLAIM_TIMEOUT_MS = 3000;
+/** The hub's refusal of a decision, as it answered it. */
+type HubRefusal = { error: { code: string; message: string } };
 /** A refund of another store's receipt: the shopper is at the counter, the hub has a few reads to do. */
 const CHECKOUT_TIMEOUT_MS = 3000;
 
@@ -97,40 +99,35 @@ export class HubAccess {
 
   /**
    * Claims a coupon from a pool at the hub (decision 020): a pool is shared by every store, so
-   * only the hub can hand out its next code. The hub's refusal comes back as it answered it;
-   * 'unreachable' when it cannot be asked now.
+   * only the hub can hand out its next code.
    */
-  async claimFromPool(poolId: string, body: { memberId: string; requestId: string }): Promise<PoolClaimAnswer | { error: { code: string; message: string } } | 'unreachable'> {
-    if (!this.reachable()) return 'unreachable';
-    try {
-      const res = await this.call('POST', `/v1/coupon-pools/${encodeURIComponent(poolId)}/claims`, body, CLAIM_TIMEOUT_MS);
-      const answer = (await res.json()) as unknown;
-      if (res.ok) return PoolClaimAnswerSchema.parse(answer);
-      const refused = PoolRefusalSchema.safeParse(answer);
-      if (refused.success && res.status < 500) return refused.data;
-      throw new Error(`hub answered ${res.status}`);
-    } catch (err) {
-      this.log.warn('pool claim at the hub failed', { err: String((err as Error)?.message ?? err) });
-      return 'unreachable';
-    }
+  claimFromPool(poolId: string, body: { memberId: string; requestId: string }): Promise<PoolClaimAnswer | HubRefusal | 'unreachable'> {
+    return this.decide(`/v1/coupon-pools/${encodeURIComponent(poolId)}/claims`, body, PoolClaimAnswerSchema, 'pool claim');
   }
 
   /**
    * Refunds at the hub an exchange another store made (decision 031): only the hub sees every
-   * store's refunds, so only it can give one back at most once. The hub's refusal comes back as
-   * it answered it; 'unreachable' when it cannot be asked now.
+   * store's refunds, so only it can give one back at most once.
    */
-  async refundExchange(publicId: string, body: { by: string }): Promise<{ docs: Record<string, unknown>[] } | { error: { code: string; message: string } } | 'unreachable'> {
+  refundExchange(publicId: string, body: { by: string }): Promise<{ docs: Record<string, unknown>[] } | HubRefusal | 'unreachable'> {
+    return this.decide(`/v1/exchanges/${encodeURIComponent(publicId)}/refund`, body, ElsewhereRefundAnswerSchema, 'exchange refund');
+  }
+
+  /**
+   * Asks the hub for a decision only it can make: its answer, or its refusal as it answered it;
+   * 'unreachable' when it cannot be asked now (or answered with a fault of its own).
+   */
+  private async decide<T>(path: string, body: unknown, answer: { parse(v: unknown): T }, what: string): Promise<T | HubRefusal | 'unreachable'> {
     if (!this.reachable()) return 'unreachable';
     try {
-      const res = await this.call('POST', `/v1/exchanges/${encodeURIComponent(publicId)}/refund`, body, CLAIM_TIMEOUT_MS);
-      const answer = (await res.json()) as unknown;
-      if (res.ok) return ElsewhereRefundAnswerSchema.parse(answer);
-      const refused = PoolRefusalSchema.safeParse(answer);
+      const res = await this.call('POST', path, body, CLAIM_TIMEOUT_MS);
+      const json = (await res.json()) as unknown;
+      if (res.ok) return answer.parse(json);
+      const refused = PoolRefusalSchema.safeParse(json);
       if (refused.success && res.status < 500) return refused.data;
       throw new Error(`hub answered ${res.status}`);
     } catch (err) {
-      this.log.warn('exchange refund at the hub failed', { err: String((err as Error)?.message ?? err) });
+      this.log.warn(`${what} at the hub failed`, { err: String((err as Error)?.message ?? err) });
       return 'unreachable';
     }
   }
