@@ -20,7 +20,7 @@ const USAGE = `usage: npm run hub -- <command> [options]
         [--profiles-nightly '0 3 * * *'] [--profiles-zone Asia/Shanghai] [--birthday-sweep '30 0 * * *']
                                                       run the hub (embedded database unless COUCH_URL);
                                                       console logins per minute per client address;
-                                                      the profiles' full recompute (cron, zone);
+                                                      the profiles' full recompute (cron or off, zone);
                                                       birthday gifts to members who did not buy (cron at HQ)
   store add ID --name NAME [--city C | --region R] [--tz Asia/Shanghai] [--ttl-hours 24]
                                                       add a store; prints its enrollment code (last line)
@@ -116,7 +116,8 @@ function cronOption(name: string, cron: string | undefined, fallback: string): s
 
 /** The nightly recompute's schedule: a cron pattern and an IANA time zone, checked before the hub starts. */
 function profilesNightly(cron: string | undefined, zone: string | undefined): { cron: string; timeZone: string } {
-  const nightly = { cron: cronOption('profiles-nightly', cron, NIGHTLY_RECOMPUTE.cron), timeZone: zone ?? NIGHTLY_RECOMPUTE.timeZone };
+  // 'off': run only when asked (POST /profiles/recompute), e.g. by the retailer's own scheduler.
+  const nightly = { cron: cron === 'off' ? cron : cronOption('profiles-nightly', cron, NIGHTLY_RECOMPUTE.cron), timeZone: zone ?? NIGHTLY_RECOMPUTE.timeZone };
   if (!isTimeZone(nightly.timeZone)) throw new UsageError(`--profiles-zone: ${nightly.timeZone.slice(0, 60)} is no IANA time zone (e.g. Asia/Shanghai)`);
   return nightly;
 }

@@ -106,6 +106,8 @@ export const ADMIN_ROUTES: ReadonlyMap<string, RouteRule> = new Map<string, Rout
   ['GET /members/:id/timeline', { permission: 'members:read', personal: true }],
   // Profiles' stage, RFM and store documents (issue 12, decision 024): figures, no personal data.
   ['GET /profiles/status', { permission: 'fleet:read' }],
+  // The nightly recompute run now: after a change of tag rules, whoever may make one.
+  ['POST /profiles/recompute', { permission: 'tags:write' }],
   ['GET /members/:id/consent', { permission: 'members:read', personal: true }],
   ['POST /members/:id/consent', { permission: 'members:consent' }],
   ['POST /members/:id/erase', { permission: 'members:erase' }],

@@ -48,6 +48,7 @@ export interface ProfileEngineDeps {
   clock: () => Date;
   /** HQ's time zone: the evaluation day, and the day of facts that carry no store day. */
   timeZone: string;
+  /** The nightly recompute's schedule; cron 'off' runs it only when asked (runNightly). */
   nightly?: { cron: string; timeZone: string };
   /** Resolves once One-ID has loaded (the directory answers from then on). */
   ready: Promise<unknown>;
@@ -96,6 +97,10 @@ export class ProfileEngine {
   /** Facts filed since the snapshot on disk was written (or read): a clean stop writes one only then. */
   private changedSinceSnapshot = false;
   private readonly markers = new Map<Feed, string>();
+  /** A nightly run asked for and not begun yet (see runNightly). */
+  private nextRun: { run: number; done: Promise<void> } | undefined;
+  /** Full builds numbered as asked for, and the last one ended (done or given up): who asked for run N waits for `ended` ≥ N. */
+  private readonly builds = { asked: 0, ended: 0 };
   private signalStop!: () => void;
   /** Resolves when stop() is called. */
   private readonly stopping = new Promise<void>((resolve) => (this.signalStop = resolve));
@@ -103,7 +108,7 @@ export class ProfileEngine {
   constructor(private readonly deps: ProfileEngineDeps) {
     this.base = new ProfileBase(deps.directory, deps.extension);
     const nightly = deps.nightly ?? NIGHTLY_RECOMPUTE;
-    if (!validate(nightly.cron)) throw new Error(`profiles: invalid nightly schedule ${nightly.cron}`);
+    if (nightly.cron !== 'off' && !validate(nightly.cron)) throw new Error(`profiles: invalid nightly schedule ${nightly.cron}`);
   }
 
   private today(): string {
@@ -117,7 +122,7 @@ export class ProfileEngine {
       .catch((err) => this.deps.log.error('profiles: first build failed; the next catch-up tries again', { err: String((err as Error)?.stack ?? err) }));
     this.timer = setInterval(() => void this.catchUp().catch((err) => this.deps.log.warn('profiles: catch-up failed; will retry', { err: String(err) })), everyMs);
     this.timer.unref();
-    this.task = schedule(nightly.cron, () => this.runNightly(), { timezone: nightly.timeZone, noOverlap: true, name: 'profiles-nightly' });
+    if (nightly.cron !== 'off') this.task = schedule(nightly.cron, () => this.runNightly().done, { timezone: nightly.timeZone, noOverlap: true, name: 'profiles-nightly' });
   }
 
   async stop(): Promise<void> {
@@ -253,9 +258,21 @@ export class ProfileEngine {
     }
   }
 
-  /** The nightly job: everything rebuilt from the databases (a failed run leaves the base as it was). */
-  async runNightly(): Promise<void> {
-    await this.rebuild().catch((err) => this.deps.log.error('profiles: nightly recompute failed', { err: String((err as Error)?.stack ?? err) }));
+  /**
+   * The nightly job, also run when an operator asks (`POST /profiles/recompute`): everything
+   * rebuilt from the databases (a failed run leaves the base as it was). A run asked for while
+   * one waits to begin is that one: a full rebuild over millions of facts is not queued twice.
+   */
+  runNightly(): { run: number; done: Promise<void> } {
+    if (!this.nextRun) {
+      const run = ++this.builds.asked;
+      const done = this.exclusive(async () => {
+        this.nextRun = undefined;
+        await this.build(run);
+      }).catch((err) => this.deps.log.error('profiles: nightly recompute failed', { err: String((err as Error)?.stack ?? err) }));
+      this.nextRun = { run, done };
+    }
+    return this.nextRun;
   }
 
   /**
@@ -340,43 +357,54 @@ export class ProfileEngine {
 
   /** Rebuilds every list from the databases and recomputes every member, then takes the place of the current base. */
   rebuild(): Promise<void> {
-    return this.exclusive(async () => {
-      const started = performance.now();
-      await this.deps.refresh?.();
-      const base = new ProfileBase(this.deps.directory, this.deps.extension);
-      const seqs = new Map<Feed, number>();
-      for (const feed of ['facts', 'online'] as const) seqs.set(feed, seqNumber((await this.deps.couch.db(FEED_DB[feed]).info()).update_seq));
-      this.building = true;
-      // A stopping hub gives up between pages (ten million facts take minutes to read); the base stays as it was.
-      try {
-        for await (const page of this.deps.couch.pages<Doc>(DB.facts, { startkey: 'm:', endkey: 'm:\ufff0' }, LOAD_PAGE)) {
-          if (this.stopped) return;
-          base.load(this.factsOfDocs(page));
-        }
-        for await (const page of this.deps.couch.pages<Doc>(DB.identity, { startkey: 'src:', endkey: 'src:\ufff0' }, 20)) {
-          if (this.stopped) return;
-          base.load(page.flatMap((c) => this.onlineFacts(c)));
-        }
-      } finally {
-        this.building = false;
+    const run = ++this.builds.asked;
+    return this.exclusive(() => this.build(run));
+  }
+
+  private async build(run: number): Promise<void> {
+    try {
+      await this.buildBase();
+    } finally {
+      this.builds.ended = run;
+    }
+  }
+
+  private async buildBase(): Promise<void> {
+    const started = performance.now();
+    await this.deps.refresh?.();
+    const base = new ProfileBase(this.deps.directory, this.deps.extension);
+    const seqs = new Map<Feed, number>();
+    for (const feed of ['facts', 'online'] as const) seqs.set(feed, seqNumber((await this.deps.couch.db(FEED_DB[feed]).info()).update_seq));
+    this.building = true;
+    // A stopping hub gives up between pages (ten million facts take minutes to read); the base stays as it was.
+    try {
+      for await (const page of this.deps.couch.pages<Doc>(DB.facts, { startkey: 'm:', endkey: 'm:\ufff0' }, LOAD_PAGE)) {
+        if (this.stopped) return;
+        base.load(this.factsOfDocs(page));
       }
-      const day = this.today();
-      // Every member is computed as the directory is when the compute begins: what was waiting is
-      // in, and what One-ID changes meanwhile waits for the new base.
-      this.pending.clear();
-      if (!(await this.computeInSlices(base, day))) return;
-      this.base = base;
-      this.changedSinceSnapshot = true;
-      for (const [feed, s] of seqs) this.seq.set(feed, s);
-      this.built = true;
-      this.flushPending();
-      const size = base.size();
-      this.lastBuild = { ms: Math.round(performance.now() - started), facts: size.facts, members: size.members, at: new Date().toISOString() };
-      this.deps.log.info('profiles: built', this.lastBuild);
-      await this.drainAll();
-      await this.deps.extension?.computed?.('all');
-      await this.writeSnapshot('build');
-    });
+      for await (const page of this.deps.couch.pages<Doc>(DB.identity, { startkey: 'src:', endkey: 'src:\ufff0' }, 20)) {
+        if (this.stopped) return;
+        base.load(page.flatMap((c) => this.onlineFacts(c)));
+      }
+    } finally {
+      this.building = false;
+    }
+    const day = this.today();
+    // Every member is computed as the directory is when the compute begins: what was waiting is
+    // in, and what One-ID changes meanwhile waits for the new base.
+    this.pending.clear();
+    if (!(await this.computeInSlices(base, day))) return;
+    this.base = base;
+    this.changedSinceSnapshot = true;
+    for (const [feed, s] of seqs) this.seq.set(feed, s);
+    this.built = true;
+    this.flushPending();
+    const size = base.size();
+    this.lastBuild = { ms: Math.round(performance.now() - started), facts: size.facts, members: size.members, at: new Date().toISOString() };
+    this.deps.log.info('profiles: built', this.lastBuild);
+    await this.drainAll();
+    await this.deps.extension?.computed?.('all');
+    await this.writeSnapshot('build');
   }
 
   /** Reads what the feeds hold now (joining the work under way). */
@@ -437,7 +465,7 @@ export class ProfileEngine {
 
   /** Facts held are current as of these sequence numbers, and the build under way, if any. */
   status() {
-    return { built: this.built, building: this.building, lastBuild: this.lastBuild, lastStart: this.lastStart ?? null, lastSnapshot: this.lastSnapshot ?? null, ...this.base.size() };
+    return { built: this.built, building: this.building, builds: { ...this.builds }, lastBuild: this.lastBuild, lastStart: this.lastStart ?? null, lastSnapshot: this.lastSnapshot ?? null, ...this.base.size() };
   }
 
   /** A field of every member as a column (member numbers: `members()`); a `scores` field needs its key. */

@@ -1,15 +1,26 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeDir, startEdge, tempDir, type EdgeProcess } from './edge-node.ts';
-import { enrollStore, eventually, freePort, startHub, type HubProcess } from './hub.ts';
+import { adminClient, enrollStore, eventually, freePort, startHub, type HubProcess } from './hub.ts';
 
 export type FleetStore = { id: string; dir: string; token: string; edge?: EdgeProcess };
 
 /** The sync state a store's node reports on /healthz. */
 export const syncStateOf = async (s: FleetStore) => ((await (await fetch(`${s.edge!.url}/healthz`)).json()) as { sync: { state: string } }).sync.state;
 
-/** `hub serve` flags for the profiles' nightly recompute every minute, for tests that wait for it. */
-export const NIGHTLY_EVERY_MINUTE = ['--profiles-nightly', '* * * * *', '--profiles-zone', 'UTC'];
+/**
+ * `hub serve` flags for tests of the profiles' nightly recompute: it runs when the test asks
+ * (recomputeProfiles), never on its own between two of the test's reads.
+ */
+export const NIGHTLY_WHEN_ASKED = ['--profiles-nightly', 'off', '--profiles-zone', 'UTC'];
+
+/** Runs the nightly recompute now and waits for it to end, its passes over tags and store documents included. */
+export async function recomputeProfiles(admin: ReturnType<typeof adminClient>, timeoutMs = 60_000): Promise<void> {
+  const asked = await admin.post('/profiles/recompute');
+  if (asked.status !== 202) throw new Error(`recompute refused: ${asked.status} ${JSON.stringify(asked.body)}`);
+  const run = asked.body.run as number;
+  await eventually(async () => ((await admin.get('/profiles/status')).body.engine.builds.ended >= run ? true : undefined), timeoutMs, `recompute run ${run}`, 250);
+}
 
 /**
  * A hub (started with `hubFlags`) and two enrolled stores, S001 (seed members 0-19) and S002

@@ -107,3 +107,29 @@ it('every member is computed a slice at a time, the event loop serving between; 
     await engine.stop();
   }
 });
+
+it('a recompute asked for while one waits to begin is that one; each ends with its passes, numbered as asked', async () => {
+  const { engine, computed } = await builtEngine();
+  const built = engine.status().builds;
+  // The engine's queue is busy (a One-ID change's passes): the asks wait, and the second joins the first.
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const busy = engine.queue(() => gate);
+  const first = engine.runNightly();
+  const second = engine.runNightly();
+  expect(second.run).toBe(first.run);
+  expect(first.run).toBe(built.asked + 1);
+  expect(engine.status().builds.ended).toBe(built.ended);
+  release();
+  await busy;
+  await first.done;
+  expect(engine.status().builds.ended).toBe(first.run);
+  expect(computed.filter((c) => c.ids === 'all')).toHaveLength(1);
+  // Once it has begun, a new ask is a run of its own.
+  const third = engine.runNightly();
+  expect(third.run).toBe(first.run + 1);
+  await third.done;
+  expect(computed.filter((c) => c.ids === 'all')).toHaveLength(2);
+  expect(engine.status().builds).toEqual({ asked: third.run, ended: third.run });
+  await engine.stop();
+});
