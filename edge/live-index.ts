@@ -21,6 +21,8 @@ interface PendingWrite {
 }
 
 const MAX_BATCH_DOCS = 500;
+/** Changes the follower reads at once: several replicated batches (of 500, edge/sync/replication.ts). */
+const FOLD_PAGE = 2000;
 
 /** Progress of a long start-up, for the CLI to show. */
 export type Progress = (phase: string, done: number, total: number) => void;
@@ -98,8 +100,9 @@ export class LiveIndex {
 
   /**
    * Folds in what others write to the database: replication from the hub. Documents this class
-   * wrote itself are recognised by id and skipped (they are folded when written); the rest are
-   * read in batches, in sequence order, so `coveredSeq` always means "everything up to here".
+   * wrote itself are recognised by id and skipped (they are folded when written). The feed only
+   * says that something changed: what others wrote is read from the database, every write
+   * committed since `coveredSeq` whole, so `coveredSeq` always means "everything up to here".
    */
   follow(onSeq: (seq: number) => void = () => {}): void {
     if (this.follower) return;
@@ -116,8 +119,30 @@ export class LiveIndex {
   private async pump(): Promise<void> {
     const f = this.follower!;
     while (f.queue.length > 0) {
-      const batch = f.queue.splice(0, 1000);
-      const foreign = batch.filter((c) => !f.ownWrites.delete(c.id)).map((c) => c.id);
+      const batch = f.queue.splice(0).filter((c) => Number(c.seq) > Number(this.coveredSeq));
+      if (batch.length === 0) continue;
+      // The node's own writes (a till's receipts, most of the feed) need no read.
+      if (batch.every((c) => f.ownWrites.has(c.id))) {
+        for (const c of batch) f.ownWrites.delete(c.id);
+        this.coveredSeq = batch[batch.length - 1]!.seq;
+        continue;
+      }
+      await this.foldCommitted();
+    }
+  }
+
+  /**
+   * Folds every write committed since `coveredSeq`, each whole in one turn. A replicated batch is
+   * one LevelDB write, but PouchDB stores it in id order (it sorts a new_edits: false write) and
+   * the feed tells of its documents over several turns: folding them as they were told showed a
+   * till, between two turns, a One-ID merge's `alias:` without the survivor's `member:` and
+   * `pts:` documents of the same write, so the merged member with the points of one side only.
+   */
+  private async foldCommitted(): Promise<void> {
+    const f = this.follower!;
+    for (;;) {
+      const page = await this.db.changes({ since: this.coveredSeq, limit: FOLD_PAGE });
+      const foreign = page.results.filter((c) => !f.ownWrites.delete(c.id)).map((c) => c.id);
       if (foreign.length > 0) {
         const res = await this.db.allDocs({ keys: foreign, include_docs: true });
         for (const row of res.rows) {
@@ -130,7 +155,8 @@ export class LiveIndex {
           }
         }
       }
-      this.coveredSeq = batch[batch.length - 1]!.seq;
+      if (page.results.length > 0) this.coveredSeq = page.last_seq;
+      if (page.results.length < FOLD_PAGE) return;
     }
   }
 
