@@ -21,8 +21,18 @@ interface PendingWrite {
 }
 
 const MAX_BATCH_DOCS = 500;
-/** Changes the follower reads at once: several replicated batches (of 500, edge/sync/replication.ts). */
-const FOLD_PAGE = 2000;
+/** What follows the database's changes: the node's own writes to skip, the changes told and not folded yet. */
+interface Follower {
+  feed: PouchDB.Core.Changes<Record<string, unknown>>;
+  ownWrites: Set<string>;
+  queue: { id: string; seq: number | string }[];
+  pumping: Promise<void> | undefined;
+  /** Wakes a pump waiting for the rest of a write (toldOfCommitted). */
+  told: (() => void) | undefined;
+}
+
+/** Documents the follower reads in one request. */
+const FOLD_READ = 1000;
 
 /** Progress of a long start-up, for the CLI to show. */
 export type Progress = (phase: string, done: number, total: number) => void;
@@ -43,7 +53,7 @@ export class LiveIndex {
   readonly products = new ProductCatalog();
   /** The database sequence the index is known to cover (after open; then as the follower goes). */
   private coveredSeq: number | string = 0;
-  private follower: { feed: PouchDB.Core.Changes<Record<string, unknown>>; ownWrites: Set<string>; queue: { id: string; seq: number | string }[]; pumping: Promise<void> | undefined } | undefined;
+  private follower: Follower | undefined;
 
   private constructor(
     readonly db: StoreDb,
@@ -100,18 +110,18 @@ export class LiveIndex {
 
   /**
    * Folds in what others write to the database: replication from the hub. Documents this class
-   * wrote itself are recognised by id and skipped (they are folded when written). The feed only
-   * says that something changed: what others wrote is read from the database, every write
-   * committed since `coveredSeq` whole, so `coveredSeq` always means "everything up to here".
+   * wrote itself are recognised by id and skipped (they are folded when written); the rest are
+   * read in batches, in sequence order, so `coveredSeq` always means "everything up to here".
    */
   follow(onSeq: (seq: number) => void = () => {}): void {
     if (this.follower) return;
     const feed = this.db.changes({ live: true, since: this.coveredSeq, return_docs: false } as PouchDB.Core.ChangesOptions);
-    const f = { feed, ownWrites: new Set<string>(), queue: [] as { id: string; seq: number | string }[], pumping: undefined as Promise<void> | undefined };
+    const f: Follower = { feed, ownWrites: new Set<string>(), queue: [], pumping: undefined, told: undefined };
     this.follower = f;
     feed.on('change', (c) => {
       f.queue.push({ id: c.id, seq: c.seq });
       onSeq(Number(c.seq) || 0);
+      f.told?.();
       f.pumping ??= this.pump().finally(() => (f.pumping = undefined));
     });
   }
@@ -119,44 +129,45 @@ export class LiveIndex {
   private async pump(): Promise<void> {
     const f = this.follower!;
     while (f.queue.length > 0) {
-      const batch = f.queue.splice(0).filter((c) => Number(c.seq) > Number(this.coveredSeq));
-      if (batch.length === 0) continue;
-      // The node's own writes (a till's receipts, most of the feed) need no read.
-      if (batch.every((c) => f.ownWrites.has(c.id))) {
-        for (const c of batch) f.ownWrites.delete(c.id);
-        this.coveredSeq = batch[batch.length - 1]!.seq;
-        continue;
+      if (f.queue.some((c) => !f.ownWrites.has(c.id))) await this.toldOfCommitted(f);
+      const batch = f.queue.splice(0);
+      const foreign = batch.filter((c) => !f.ownWrites.delete(c.id)).map((c) => c.id);
+      // Read first, folded after in one turn: a till sees the batch's writes whole or not at all.
+      const rows = [];
+      for (let i = 0; i < foreign.length; i += FOLD_READ) rows.push(...(await this.db.allDocs({ keys: foreign.slice(i, i + FOLD_READ), include_docs: true })).rows);
+      for (const row of rows) {
+        if ('doc' in row && row.doc) {
+          this.applyForeign(row.doc);
+          this.changesSinceSnapshot++;
+        } else if ('value' in row && row.value?.deleted) {
+          this.applyDeleted(row.id);
+          this.changesSinceSnapshot++;
+        }
       }
-      await this.foldCommitted();
+      this.coveredSeq = batch[batch.length - 1]!.seq;
     }
   }
 
   /**
-   * Folds every write committed since `coveredSeq`, each whole in one turn. A replicated batch is
-   * one LevelDB write, but PouchDB stores it in id order (it sorts a new_edits: false write) and
-   * the feed tells of its documents over several turns: folding them as they were told showed a
-   * till, between two turns, a One-ID merge's `alias:` without the survivor's `member:` and
-   * `pts:` documents of the same write, so the merged member with the points of one side only.
+   * Waits until the feed has told of every write committed now. A replicated batch is one
+   * LevelDB write, but PouchDB stores it in id order (it sorts a new_edits: false write) and the
+   * feed tells of its documents over several turns: folding them as they were told showed a till,
+   * between two turns, a One-ID merge's `alias:` without the survivor's `member:` and `pts:` of
+   * the same write, so the merged member with the merged-away side's points only. The last
+   * change of a write is always told (the feed leaves out only changes superseded since).
    */
-  private async foldCommitted(): Promise<void> {
-    const f = this.follower!;
-    for (;;) {
-      const page = await this.db.changes({ since: this.coveredSeq, limit: FOLD_PAGE });
-      const foreign = page.results.filter((c) => !f.ownWrites.delete(c.id)).map((c) => c.id);
-      if (foreign.length > 0) {
-        const res = await this.db.allDocs({ keys: foreign, include_docs: true });
-        for (const row of res.rows) {
-          if ('doc' in row && row.doc) {
-            this.applyForeign(row.doc);
-            this.changesSinceSnapshot++;
-          } else if ('value' in row && row.value?.deleted) {
-            this.applyDeleted(row.id);
-            this.changesSinceSnapshot++;
-          }
-        }
-      }
-      if (page.results.length > 0) this.coveredSeq = page.last_seq;
-      if (page.results.length < FOLD_PAGE) return;
+  private async toldOfCommitted(f: Follower): Promise<void> {
+    const committed = Number((await this.db.info()).update_seq);
+    const giveUp = Date.now() + 2000;
+    while (Number(f.queue[f.queue.length - 1]?.seq ?? 0) < committed && Date.now() < giveUp) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 50);
+        f.told = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      f.told = undefined;
     }
   }
 
