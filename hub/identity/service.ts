@@ -26,6 +26,19 @@ import type { ImportProgress, ImportSink } from './import-jobs.ts';
  */
 const OWN_DOCS_SHARE = 10;
 /**
+ * Golden members per write of whole buckets. A request's members' views and its body are built
+ * at once, on the event loop: a bucket grows with the base (≈ 160 members at 2M records, ≈ 1,800
+ * at 15M), so 200 buckets a request would be 360,000 members' views and their JSON held at once
+ * at 15M. About this many members a request keeps each one small at every size.
+ */
+const MEMBERS_PER_WRITE = 2000;
+
+/** Buckets per write for buckets holding `members` in all: about MEMBERS_PER_WRITE members, 1 to 200 buckets. */
+export function bucketsPerWrite(members: number, buckets: number): number {
+  const perBucket = members / Math.max(1, buckets);
+  return Math.max(1, Math.min(200, Math.floor(MEMBERS_PER_WRITE / Math.max(1, perBucket))));
+}
+/**
  * Past this many changed members, "every bucket" is remembered instead of their ids: an import
  * changes them all (ten million ids at 15M records, a gigabyte of strings), and this many spread
  * over 8,192 buckets leave none untouched anyway.
@@ -685,7 +698,9 @@ export class IdentityService implements ImportSink {
 
   /** Rewrites these golden-member buckets whole, each with the members whose id falls in it now. */
   private async writeBucketsOf(buckets: ReadonlySet<number>): Promise<void> {
-    const byBucket = this.membersByBucket(buckets);
+    const byBucket = await this.membersByBucket(buckets);
+    let members = 0;
+    for (const ids of byBucket.values()) members += ids.length;
     await this.deps.db.writeBuckets(buckets, (b) => {
       const out = dict<StoredGolden>();
       for (const id of byBucket.get(b) ?? []) {
@@ -693,19 +708,22 @@ export class IdentityService implements ImportSink {
         if (m) out[id] = this.view(m);
       }
       return out;
-    });
+    }, bucketsPerWrite(members, buckets.size));
     this.bucketsWritten += buckets.size;
   }
 
   /**
    * The golden members whose id falls in these buckets, by bucket: one pass over every member
    * when buckets are written (an import's end, an erasure), rather than every id kept in memory
-   * for it all the time.
+   * for it all the time. The pass lets the event loop turn every 50,000 members (at 2M records
+   * it held the hub for seconds); a member added meanwhile is written by the next flush.
    */
-  private membersByBucket(buckets: ReadonlySet<number>): Map<number, string[]> {
+  private async membersByBucket(buckets: ReadonlySet<number>): Promise<Map<number, string[]>> {
     const out = new Map<number, string[]>();
     const seen = new Set<string>();
+    let n = 0;
     for (const id of this.resolver.memberIds()) {
+      if (++n % 50_000 === 0) await new Promise((r) => setImmediate(r));
       const b = bucketOf(id);
       if (!buckets.has(b) || seen.has(id) || !this.resolver.has(id)) continue;
       seen.add(id);
