@@ -170,8 +170,13 @@ describe('points that have vested', () => {
 
     // The hub's clock is 8 days behind S001's: there the 100 points are still pending, so what
     // it shows spendable is what S001 shows less them; the sum is the same, and no incident.
-    const redeemId = `pts:${M}:redeem:S001:T1:V3`;
-    await eventually(async () => (((await admin().get(`/members/${M}`)).body.facts as { id: string }[]).some((f) => f.id === redeemId) ? true : undefined), 20_000, 'the hub has the spend');
+    // The receipt's documents are one write at the till, but a live push may carry them in two
+    // batches (PouchDB sends what its feed has told of so far): wait for the spend and the earning.
+    const receiptFacts = [`pts:${M}:redeem:S001:T1:V3`, `pts:${M}:earn:S001:T1:V3`];
+    await eventually(async () => {
+      const ids = new Set(((await admin().get(`/members/${M}`)).body.facts as { id: string }[]).map((f) => f.id));
+      return receiptFacts.every((id) => ids.has(id)) ? true : undefined;
+    }, 20_000, 'the hub has the spend and the earning');
     const atHub = await hubPoints();
     expect(atHub).toMatchObject({ balance: before - spend, pending: 100 + earned });
     hubSumAfterSpend = atHub.balance + atHub.pending;
