@@ -221,10 +221,24 @@ export class Resolver {
   }
 
   /**
-   * Re-resolves every record from scratch (after a bulk load, or to check the incremental
-   * state), respecting quarantine and splits. Returns how members changed since before.
+   * Re-resolves every record from scratch (a start without a snapshot, after replaying the
+   * operators' decisions), respecting quarantine and splits. Returns how members changed since
+   * before. The same work as `resolvingAll()`, at once.
    */
   resolveAll(): Changes {
+    const steps = this.resolvingAll();
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /**
+   * `resolveAll` a slice at a time: it yields every `slice` records or keys (2.5 min of one
+   * synchronous pass at 15M records, with the hub answering nothing). The state is half built
+   * between two slices: no other call may touch the resolver until it returns.
+   */
+  *resolvingAll(slice = 200_000): Generator<void, Changes> {
     this.changeCount++;
     const n = this.store.count;
     const oldRoot = new Int32Array(n);
@@ -233,13 +247,20 @@ export class Resolver {
       const r = this.clusters.find(i);
       oldRoot[i] = r;
       if (r === i) oldBest[i] = this.clusters.bestOf(r);
+      if (i % slice === slice - 1) yield;
     }
     this.clusters.clearEdges();
     this.rootLabels.clear();
     for (let i = 0; i < n; i++) this.clusters.reset(i);
-    const quarantined = this.classify(this.allKeys()).map((k) => this.store.key(k));
+    yield;
     const { store } = this;
+    const quarantined: string[] = [];
+    for (let k0 = 0; k0 < store.keyTotal; k0 += slice) {
+      for (const k of this.classify(keyRange(k0, Math.min(k0 + slice, store.keyTotal)))) quarantined.push(store.key(k));
+      yield;
+    }
     for (let k = 0; k < store.keyTotal; k++) {
+      if (k % slice === slice - 1) yield;
       if (store.keyCount[k]! < 2 || !this.links(k)) continue;
       const first = store.firstCarrier(k);
       for (let s = store.slotNext[store.keyHead[k]!]!; s !== -1; s = store.slotNext[s]!) this.clusters.union(first, store.slotRec[s]!, k);
@@ -261,16 +282,21 @@ export class Resolver {
       }
       for (const root of conflicted) blocked.push(...this.relink(this.clusters.members(root)));
       for (const rec of this.labels.keys()) this.labelRoot(this.clusters.find(rec), rec);
+      yield;
     }
 
-    const changes = this.diff(
-      Array.from({ length: n }, (_, i) => i),
+    const changes = yield* this.diffing(
+      { length: n, at: (j) => j },
       (i) => oldRoot[i]!,
       (r) => this.idOfRecord(oldBest[r]!),
       (r) => oldBest[r]!,
+      slice,
     );
     this.byMemberId.clear();
-    for (let i = 0; i < n; i++) if (this.clusters.find(i) === i) this.byMemberId.set(this.idOf(i), this.clusters.bestOf(i));
+    for (let i = 0; i < n; i++) {
+      if (this.clusters.find(i) === i) this.byMemberId.set(this.idOf(i), this.clusters.bestOf(i));
+      if (i % slice === slice - 1) yield;
+    }
     return { ...changes, quarantined, blocked };
   }
 
@@ -760,10 +786,28 @@ export class Resolver {
   }
 
   /** Member changes between the old clusters of `recs` and their clusters now. */
-  private diff(recs: readonly number[], oldRootOf: (r: number) => number, oldIdOf: (oldRoot: number) => string, oldBestOf?: (oldRoot: number) => number): Omit<Changes, 'blocked' | 'quarantined'> {
-    const firstNew = new Map<number, number>();
+  private diff(recs: readonly number[], oldRootOf: (r: number) => number, oldIdOf: (oldRoot: number) => string): Omit<Changes, 'blocked' | 'quarantined'> {
+    const steps = this.diffing({ length: recs.length, at: (j) => recs[j]! }, oldRootOf, oldIdOf);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /** `diff`, yielding every `slice` records; every record at once (a full pass) keeps its bookkeeping in typed arrays. */
+  private *diffing(
+    recs: { length: number; at: (j: number) => number },
+    oldRootOf: (r: number) => number,
+    oldIdOf: (oldRoot: number) => string,
+    oldBestOf?: (oldRoot: number) => number,
+    slice = Infinity,
+  ): Generator<void, Omit<Changes, 'blocked' | 'quarantined'>> {
+    // Old root → the first root now of its records.
+    const firstNew = recs.length === this.store.count && recs.length > 1 << 16 ? new IndexMap(recs.length) : new Map<number, number>();
     const splitRoots = new Map<number, Set<number>>();
-    for (const r of recs) {
+    for (let j = 0; j < recs.length; j++) {
+      if (j % slice === slice - 1) yield;
+      const r = recs.at(j);
       const o = oldRootOf(r);
       const s = this.clusters.find(r);
       const f = firstNew.get(o);
@@ -776,7 +820,9 @@ export class Resolver {
     }
     const merged: Changes['merged'] = [];
     const split: Changes['split'] = [];
+    let j = 0;
     for (const [o, s] of firstNew) {
+      if (++j % slice === 0) yield;
       const parts = splitRoots.get(o);
       if (parts) {
         split.push({ from: oldIdOf(o), into: [...parts].map((p) => this.idOf(p)).sort() });
@@ -850,10 +896,6 @@ export class Resolver {
     const seen = new Set<number>();
     for (const i of store.carriers(k)) for (const other of store.keysOfRecord(i)) if (store.keyKind[other] === kind && !isJunkKey(store.key(other))) seen.add(other);
     return seen.size;
-  }
-
-  private *allKeys(): Generator<number> {
-    for (let k = 0; k < this.store.keyTotal; k++) yield k;
   }
 
   private links(k: number): boolean {
@@ -933,6 +975,35 @@ export class Resolver {
       identities: goldenIdentities(records),
     };
   }
+}
+
+/**
+ * Record index → record index over every record, as a Map's few calls: a full pass has one entry
+ * per member, and a Map throws past 2^24 entries.
+ */
+class IndexMap {
+  private readonly to: Int32Array;
+
+  constructor(n: number) {
+    this.to = new Int32Array(n).fill(-1);
+  }
+
+  get(k: number): number | undefined {
+    const v = this.to[k]!;
+    return v === -1 ? undefined : v;
+  }
+
+  set(k: number, v: number): void {
+    this.to[k] = v;
+  }
+
+  *[Symbol.iterator](): Generator<[number, number]> {
+    for (let k = 0; k < this.to.length; k++) if (this.to[k] !== -1) yield [k, this.to[k]!];
+  }
+}
+
+function keyRange(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, j) => from + j);
 }
 
 function cmp(a: string, b: string): number {

@@ -209,7 +209,6 @@ async function hubRun(data: ChannelData, knownPhones: string[]) {
       peakDbRssMb: peakDb / 1024,
       bareWrite: bare,
       endToEndSeconds,
-      hubResolveMs: summary.resolveMs,
       hubStoreMs: summary.storeMs,
       bucketsWritten: summary.goldenBucketsWritten,
       hubMembers: metrics.members,

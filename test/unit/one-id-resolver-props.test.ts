@@ -97,6 +97,54 @@ describe('Resolver properties', () => {
     );
   });
 
+  it('resolveAll a few records a slice ends where it does at once, splits included', () => {
+    fc.assert(
+      fc.property(recordsArb, fc.integer({ min: 1, max: 5 }), (records, slice) => {
+        const [whole, sliced] = [make(), make()];
+        for (const r of [whole, sliced]) {
+          records.forEach((x) => r.add(x));
+          // The first record of the largest member apart from the rest but its store member's.
+          const big = sorted(r.partition()).sort(([, a], [, b]) => b.length - a.length)[0]!;
+          const m = r.member(big[0])!;
+          const first = m.records[0]!;
+          const rest = m.records.slice(1).filter((x) => !x.memberId || x.memberId !== first.memberId).map((x) => x.id);
+          if (rest.length) r.split(big[0], [[first.id], rest], 'op', day(40));
+        }
+        const atOnce = whole.resolveAll();
+        const steps = sliced.resolvingAll(slice);
+        let yields = 0;
+        let step = steps.next();
+        for (; !step.done; step = steps.next()) yields++;
+        expect(step.value).toEqual(atOnce);
+        expect(yields).toBeGreaterThanOrEqual(Math.floor(records.length / slice));
+        expect(sorted(sliced.partition())).toEqual(sorted(whole.partition()));
+        checkSpanningTrees(sliced);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('the same holds when records come again under their ids with other keys (a later export)', () => {
+    fc.assert(
+      fc.property(recordsArb, fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 15 }), (records, again) => {
+        const r = make();
+        for (const x of records) r.add(x);
+        // Record `to`'s id with record `from`'s keys and profile, later.
+        for (const [i, [from, to]] of again.entries()) {
+          const src = records[from % records.length]!;
+          r.add({ ...src, id: records[to % records.length]!.id, source: records[to % records.length]!.source, observedAt: day(40 + i) });
+        }
+        const incremental = sorted(r.partition());
+        const changes = r.resolveAll();
+        expect(changes.merged).toEqual([]);
+        expect(changes.split).toEqual([]);
+        expect(sorted(r.partition())).toEqual(incremental);
+        checkSpanningTrees(r);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('the same holds with operator splits between the adds', () => {
     fc.assert(
       fc.property(recordsArb, fc.integer({ min: 1, max: 29 }), fc.integer({ min: 0, max: 1000 }), (records, cut, pick) => {
