@@ -4,6 +4,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 import { MappingSchema, type Mapping } from '../../shared/one-id/mapping.ts';
+import type { OrderSummary } from '../../shared/one-id/order.ts';
 import type { SourceRecord } from '../../shared/one-id/record.ts';
 import type { Log } from '../../shared/cli/log.ts';
 import type { Doc } from '../couch/couch.ts';
@@ -45,8 +46,10 @@ export interface ImportDoc extends Doc {
 export interface ImportSink {
   /** Records of a stored batch, for the resolver (a record seen again replaces itself). */
   add(records: SourceRecord[]): void;
-  /** After the last batch: resolve and store golden members; returns what to add to the summary. */
+  /** After the last batch: store golden members; returns what to add to the summary. */
   finish(progress: (phase: ImportProgress['phase']) => void): Promise<Record<string, unknown>>;
+  /** Resolves once the sink takes records: a start's full pass must not meet an import's (it stays queued). */
+  whenLoaded(): Promise<void>;
 }
 
 const BATCH = 1000;
@@ -68,7 +71,7 @@ export interface MappedSource {
  */
 export class ImportJobs {
   private readonly live = new Map<string, ImportProgress>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private queue: Promise<unknown>;
   /** Imports queued behind the one running: while there are any, resolving and storing wait for the last. */
   private waiting = 0;
   /** Imports read and stored as records, waiting for that last resolve and store. */
@@ -76,7 +79,9 @@ export class ImportJobs {
 
   constructor(
     private readonly deps: { db: IdentityDb; log: Log; clock: () => Date; dataDir: string; mappingsDir: string; sink: ImportSink },
-  ) {}
+  ) {
+    this.queue = deps.sink.whenLoaded();
+  }
 
   async mapping(source: string, given?: unknown): Promise<Mapping> {
     let raw = given;
@@ -211,6 +216,21 @@ export class ImportJobs {
     const startRows = progress.rows;
     const startBytes = progress.bytes;
     let chunks = doc.chunks;
+    // One batch is stored while the next is read: the file's parsing and the database's writes
+    // take turns otherwise, each waiting for the other. A batch's records reach the resolver, and
+    // its checkpoint the database, once its chunk is stored.
+    let storing: Promise<void> = Promise.resolve();
+    const store = async (n: number, records: SourceRecord[], orders: OrderSummary[], checkpoint: ImportCheckpoint) => {
+      await db.writeChunk(doc.id, n, records, orders);
+      sink.add(records);
+      await db.update<ImportDoc>(`imp:${doc.id}`, (cur) => ({ ...cur!, chunks: n + 1, checkpoint }));
+      const secs = (Date.now() - started) / 1000;
+      progress.rows = checkpoint.rowNo;
+      progress.bytes = checkpoint.byteOffset;
+      progress.rowsPerSec = Math.round((progress.rows - startRows) / Math.max(secs, 0.001));
+      const bytesPerSec = (progress.bytes - startBytes) / Math.max(secs, 0.001);
+      if (bytesPerSec > 0) progress.etaSec = Math.ceil((progress.totalBytes - progress.bytes) / bytesPerSec);
+    };
     try {
       const summary = await importFile({
         mapping,
@@ -219,18 +239,12 @@ export class ImportJobs {
         batchSize: BATCH,
         ...(doc.checkpoint ? { checkpoint: doc.checkpoint } : {}),
         onBatch: async (records, orders, checkpoint) => {
-          await db.writeChunk(doc.id, chunks, records, orders);
-          sink.add(records);
-          chunks++;
-          await db.update<ImportDoc>(`imp:${doc.id}`, (cur) => ({ ...cur!, chunks, checkpoint }));
-          const secs = (Date.now() - started) / 1000;
-          progress.rows = checkpoint.rowNo;
-          progress.bytes = checkpoint.byteOffset;
-          progress.rowsPerSec = Math.round((progress.rows - startRows) / Math.max(secs, 0.001));
-          const bytesPerSec = (progress.bytes - startBytes) / Math.max(secs, 0.001);
-          if (bytesPerSec > 0) progress.etaSec = Math.ceil((progress.totalBytes - progress.bytes) / bytesPerSec);
+          await storing; // its failure fails the import here
+          storing = store(chunks++, records, orders, checkpoint);
+          storing.catch(() => undefined); // awaited at the next batch or at the end, not unhandled meanwhile
         },
       });
+      await storing;
       this.unfinished.push({ doc, summary, started });
       // Files queued together (a nightly drop of every channel) are resolved and stored once.
       if (this.waiting > 0) {
@@ -248,6 +262,7 @@ export class ImportJobs {
         log.info('import done', { import: b.doc.id, rows: b.summary.rows, rejected: b.summary.rejected });
       }
     } catch (err) {
+      await storing.catch(() => undefined);
       log.error('import failed', { import: doc.id, error: String((err as Error)?.message ?? err) });
       const failed = [...this.unfinished.map((u) => u.doc), ...(this.unfinished.some((u) => u.doc.id === doc.id) ? [] : [doc])];
       this.unfinished = [];

@@ -41,8 +41,6 @@ export function identityRoutes(ctx: HubContext) {
     .post('/imports', async (c) => {
       await hq(c);
       const body = await readJsonBody(c.req, ImportSchema);
-      // A record linked while a start's full pass is half done would meet a half-built state.
-      ctx.identity.ensureLoaded();
       const started = await ctx.imports.start(body.source, body.path, body.mapping);
       return c.json({ import: await ctx.imports.view(started.id) }, 202);
     })
