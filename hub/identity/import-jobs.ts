@@ -50,6 +50,8 @@ export interface ImportSink {
   finish(progress: (phase: ImportProgress['phase']) => void): Promise<Record<string, unknown>>;
   /** Resolves once the sink takes records: a start's full pass must not meet an import's (it stays queued). */
   whenLoaded(): Promise<void>;
+  /** Imports are under way: from the first one's reading to the end of the last one queued with it. */
+  importing(under: boolean): void;
 }
 
 const BATCH = 1000;
@@ -212,6 +214,7 @@ export class ImportJobs {
     const { db, log, sink } = this.deps;
     const progress = this.live.get(doc.id)!;
     progress.phase = 'reading';
+    sink.importing(true);
     const started = Date.now();
     const startRows = progress.rows;
     const startBytes = progress.bytes;
@@ -270,6 +273,8 @@ export class ImportJobs {
         await db.update<ImportDoc>(`imp:${d.id}`, (cur) => ({ ...cur!, state: 'failed', error: String((err as Error)?.message ?? err) })).catch(() => undefined);
         this.live.delete(d.id);
       }
+    } finally {
+      if (this.waiting === 0) sink.importing(false);
     }
   }
 }

@@ -146,6 +146,8 @@ export class IdentityService implements ImportSink {
   private readonly early: MemberDoc[] = [];
   /** Told which golden members each change touched (the profile engine, hub/profile/engine.ts). */
   private readonly listeners: ((goldenIds: string[]) => void)[] = [];
+  private readonly bulkListeners: ((under: boolean) => void)[] = [];
+  private bulk = false;
   private markLoaded: () => void = () => undefined;
   private readonly loadedOnce = new Promise<void>((resolve) => (this.markLoaded = resolve));
   /** Snapshot writes, one after the other. */
@@ -629,6 +631,22 @@ export class IdentityService implements ImportSink {
     this.listeners.push(listener);
   }
 
+  /**
+   * Calls `listener` when a bulk change (imports) begins and ends: the members it touches are
+   * told to `onMembersChanged` listeners all the same, for those that would rather take every
+   * member once at its end.
+   */
+  onBulkChange(listener: (under: boolean) => void): void {
+    this.bulkListeners.push(listener);
+  }
+
+  /** ImportSink: imports are under way (until the last one queued has ended, stored or failed). */
+  importing(under: boolean): void {
+    if (under === this.bulk) return;
+    this.bulk = under;
+    for (const l of this.bulkListeners) l(under);
+  }
+
   /** Resolves once load() is done. */
   whenLoaded(): Promise<void> {
     return this.loadedOnce;
@@ -641,6 +659,10 @@ export class IdentityService implements ImportSink {
   /** The golden member a source record is in now; undefined while loading or for no such record. */
   goldenOf(recordId: string): string | undefined {
     return this.loaded ? this.resolver.memberOf(recordId) : undefined;
+  }
+
+  hasGolden(id: string): boolean {
+    return this.loaded && this.resolver.has(id);
   }
 
   goldenMember(id: string): GoldenMember | undefined {

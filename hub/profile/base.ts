@@ -13,6 +13,8 @@ export interface MemberDirectory {
   goldenOf(sourceId: string): string | undefined;
   member(goldenId: string): { sources: readonly string[]; attributes: ProfileAttributes } | undefined;
   goldenIds(): Iterable<string>;
+  /** Whether One-ID has this golden member now; without it, `member` says (slower). */
+  has?(goldenId: string): boolean;
 }
 
 /** Another part's fields over the metrics (stage and RFM: hub/profile/rfm-stages.ts). */
@@ -95,14 +97,24 @@ export class ProfileBase {
   /**
    * computeAll a slice of `slice` members at a time, pausing (yield) after each: the hub's engine
    * lets its event loop serve between slices, a million members being tens of seconds of work.
-   * The members are those of the directory when it begins; the whole-base passes run at the end.
+   * The members are those of the directory when it begins; the whole-base passes run at the end,
+   * unless not `whole`: every member is then computed as the incremental path computes a few
+   * (against the last whole run's RFM boundaries, decision 024), after an import.
    */
-  *computing(day: string, slice: number): Generator<void> {
+  *computing(day: string, slice: number, whole = true): Generator<void> {
+    // Computed in place after One-ID's changes were held (an import), members merged away go.
+    const held = this.ids;
+    for (let n = 0; n < held.length; n++) {
+      const g = held[n];
+      if (g !== undefined && !(this.directory.has ? this.directory.has(g) : this.directory.member(g) !== undefined)) this.drop(g);
+      if ((n + 1) % slice === 0) yield;
+    }
     const ids = Array.from(this.directory.goldenIds());
     for (let i = 0; i < ids.length; i++) {
       this.recompute(ids[i]!, day);
       if ((i + 1) % slice === 0) yield;
     }
+    if (!whole) return;
     this.day = day;
     this.extension?.computedAll?.(this, day);
   }

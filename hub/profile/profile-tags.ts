@@ -179,7 +179,7 @@ export class ProfileTags implements ProfileExtension {
     }
     if (!this.loaded) return []; // stopped while reading it
     const all = goldenIds === 'all';
-    const cause: TagCause = typeof because === 'object' ? because : all ? { kind: 'nightly' } : because === 'identity' ? { kind: 'merge' } : { kind: 'fact' };
+    const cause: TagCause = typeof because === 'object' ? because : because === 'identity' ? { kind: 'merge' } : all ? { kind: 'nightly' } : { kind: 'fact' };
     const today = this.today();
     const bits = this.bitsByNumber(base);
     const changes: [string, TagEvent[], string][] = [];

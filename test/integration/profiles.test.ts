@@ -189,3 +189,38 @@ it('receipts at two stores and a Tmall order of one person make that golden memb
   expect(again.filter((e) => e.kind === 'merge')).toHaveLength(all.filter((e: any) => e.kind === 'merge').length);
   expect(again.filter(recorded)).toEqual(expect.arrayContaining(history.filter(recorded)));
 });
+
+it('a CRM import that finds two buyers to be one person: their profile counts both stores\' receipts, and the tags recorded once the import has ended say so', { timeout: 300_000 }, async () => {
+  const api = (p: string) => admin().get(p);
+  const a = await pos(0).post('/v1/members', { phone: '+86 137 0000 7771', name: 'Zhao A' });
+  const b = await pos(1).post('/v1/members', { phone: '+86 137 0000 7772', name: 'Zhao B' });
+  expect([a.status, b.status]).toEqual([201, 201]);
+  const [ma, mb] = [a.body.member.id as string, b.body.member.id as string];
+  expect((await pos(0).post('/v1/checkouts', { receiptNo: 'Z1', memberId: ma, lines: lines('TEA-1', 'tea', 40) })).status).toBe(201);
+  expect((await pos(1).post('/v1/checkouts', { receiptNo: 'Z2', memberId: mb, lines: lines('MUG-1', 'cups', 30) })).status).toBe(201);
+  for (const m of [ma, mb]) await eventually(async () => ((await api(`/members/${m}/profile`)).body?.profile?.orders === 1 ? true : undefined), 60_000, `${m}'s receipt in their profile`);
+
+  // One card with both phones (a changed number): One-ID links the two members while the import
+  // runs, and the profiles are computed once it has ended (the engine holds its changes till then).
+  const file = join(hubDir, 'crm-zhao.csv');
+  writeFileSync(file, '会员编号,会员卡号,手机号,姓名,更新时间\nZ-1,CARD77001,13700007771,Zhao,2026-11-01 10:00:00\nZ-2,CARD77001,13700007772,Zhao,2026-11-02 10:00:00\n');
+  await hubCliOk(hub, ['import', 'crm', file]);
+  let last: unknown;
+  const merged = await eventually(async () => {
+    const r = await api(`/members/${mb}/profile`);
+    last = r.body;
+    return r.body?.profile?.orders === 2 ? r.body : undefined;
+  }, 60_000, 'both receipts in one profile').catch((err) => {
+    throw new Error(`${err}: ${JSON.stringify(last)}`);
+  });
+  expect(merged.storeMembers).toEqual([ma, mb].sort());
+  expect(merged.profile).toMatchObject({ orders: 2, spend: 7000, storesVisited: ['S001', 'S002'] });
+  expect((await api(`/members/${ma}/profile`)).body).toMatchObject({ goldenId: merged.goldenId, profile: { orders: 2 } });
+  // The profile answers from the facts as they are; the tags recorded come from the engine's
+  // compute of every member after the import: the two receipts make a repeat buyer, by the merge.
+  const entries = await eventually(async () => {
+    const all = await wholeTimeline((p) => admin().get(p.replace('/admin/v1', '')), merged.goldenId, 200);
+    return all.some((e: any) => e.kind === 'tag_entered' && e.note === 'repeat_buyer (merge)') ? all : undefined;
+  }, 60_000, 'repeat_buyer entered by the merge');
+  expect(entries.filter((e: any) => e.kind === 'tag_entered' && e.note.startsWith('repeat_buyer'))).toHaveLength(1);
+});
