@@ -741,39 +741,48 @@ export class IdentityService implements ImportSink {
   /** Rewrites these golden-member buckets whole, each with the members whose id falls in it now. */
   private async writeBucketsOf(buckets: ReadonlySet<number>): Promise<void> {
     const byBucket = await this.membersByBucket(buckets);
-    let members = 0;
-    for (const ids of byBucket.values()) members += ids.length;
     await this.deps.db.writeBuckets(buckets, (b) => {
       const out = dict<StoredGolden>();
-      for (const id of byBucket.get(b) ?? []) {
+      for (const r of byBucket.records(b)) {
+        const id = this.resolver.memberIdAt(r);
+        // Merged away since: the survivor was touched, and the next flush writes it.
         const m = this.resolver.member(id);
         if (m) out[id] = this.view(m);
       }
       return out;
-    }, bucketsPerWrite(members, buckets.size));
+    }, bucketsPerWrite(byBucket.members, buckets.size));
     this.bucketsWritten += buckets.size;
   }
 
   /**
-   * The golden members whose id falls in these buckets, by bucket: one pass over every member
-   * when buckets are written (an import's end, an erasure), rather than every id kept in memory
-   * for it all the time. The pass lets the event loop turn every 50,000 members (at 2M records
-   * it held the hub for seconds); a member added meanwhile is written by the next flush.
+   * The golden members whose id falls in these buckets, by bucket, as the numbers of the records
+   * that name them: one pass over every member when buckets are written (an import's end, an
+   * erasure), in typed arrays (ids as strings, with a Set to drop repeats, were ~100 bytes a
+   * member: 800 MB at 15M records). The pass lets the event loop turn every 50,000 members (at 2M
+   * records it held the hub for seconds); a member added meanwhile is written by the next flush.
    */
-  private async membersByBucket(buckets: ReadonlySet<number>): Promise<Map<number, string[]>> {
-    const out = new Map<number, string[]>();
-    const seen = new Set<string>();
+  private async membersByBucket(buckets: ReadonlySet<number>): Promise<{ members: number; records(bucket: number): Int32Array }> {
+    const max = this.resolver.memberCount;
+    const recs = new Int32Array(max);
+    const bucketOfRec = new Uint16Array(max);
+    const start = new Int32Array(GOLDEN_BUCKETS + 1);
     let n = 0;
-    for (const id of this.resolver.memberIds()) {
-      if (++n % 50_000 === 0) await new Promise((r) => setImmediate(r));
-      const b = bucketOf(id);
-      if (!buckets.has(b) || seen.has(id) || !this.resolver.has(id)) continue;
-      seen.add(id);
-      const list = out.get(b);
-      if (list) list.push(id);
-      else out.set(b, [id]);
+    let k = 0;
+    for (const r of this.resolver.namingRecords()) {
+      if (++k % 50_000 === 0) await new Promise((resolve) => setImmediate(resolve));
+      if (n === max) break;
+      const b = bucketOf(this.resolver.memberIdAt(r));
+      if (!buckets.has(b)) continue;
+      recs[n] = r;
+      bucketOfRec[n] = b;
+      start[b + 1]!++;
+      n++;
     }
-    return out;
+    for (let b = 0; b < GOLDEN_BUCKETS; b++) start[b + 1]! += start[b]!;
+    const next = start.slice(0, GOLDEN_BUCKETS);
+    const sorted = new Int32Array(n);
+    for (let j = 0; j < n; j++) sorted[next[bucketOfRec[j]!]!++] = recs[j]!;
+    return { members: n, records: (bucket) => sorted.subarray(start[bucket]!, start[bucket + 1]!) };
   }
 
   private view(m: GoldenMember): StoredGolden {

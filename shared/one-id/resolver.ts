@@ -465,6 +465,30 @@ export class Resolver {
     return i === undefined ? undefined : this.idOf(this.clusters.find(i));
   }
 
+  /** How many golden members there are. */
+  get memberCount(): number {
+    return this.byMemberId.size;
+  }
+
+  /**
+   * Every golden member once, as the number of the record that names it (`memberIdAt` gives the
+   * id): a pass over millions of members without an id string held for each. Changes made while
+   * it runs may or may not be seen, as with `memberIds`.
+   */
+  *namingRecords(): Generator<number> {
+    const seen = new Uint8Array(this.store.count);
+    for (const r of this.byMemberId.values()) {
+      if (seen[r]) continue;
+      seen[r] = 1;
+      if (this.rootOf(this.idOfRecord(r)) !== undefined) yield r;
+    }
+  }
+
+  /** The id of the golden member a record would name (it names one when `namingRecords` gives it). */
+  memberIdAt(record: number): string {
+    return this.idOfRecord(record);
+  }
+
   /** Golden member ids, in no particular order. */
   memberIds(): Iterable<string> {
     return this.byMemberId.keys();

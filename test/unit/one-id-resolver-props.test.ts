@@ -124,6 +124,24 @@ describe('Resolver properties', () => {
     );
   });
 
+  it('namingRecords names every golden member once, after merges, splits and records coming again', () => {
+    fc.assert(
+      fc.property(recordsArb, fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 10 }), (records, again) => {
+        const r = make();
+        for (const x of records) r.add(x);
+        const big = sorted(r.partition()).sort(([, a], [, b]) => b.length - a.length)[0]!;
+        const m = r.member(big[0])!;
+        const rest = m.records.slice(1).filter((x) => !x.memberId || x.memberId !== m.records[0]!.memberId).map((x) => x.id);
+        if (rest.length) r.split(big[0], [[m.records[0]!.id], rest], 'op', day(40));
+        for (const [i, [from, to]] of again.entries()) r.add({ ...records[from % records.length]!, id: records[to % records.length]!.id, observedAt: day(50 + i) });
+        const named = [...r.namingRecords()].map((i) => r.memberIdAt(i));
+        expect(named.length).toBe(r.memberCount);
+        expect(named.sort()).toEqual([...r.partition().keys()].sort());
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('the same holds when records come again under their ids with other keys (a later export)', () => {
     fc.assert(
       fc.property(recordsArb, fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 15 }), (records, again) => {
