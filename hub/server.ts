@@ -263,7 +263,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     url: `http://${opts.host}:${port}`,
     ctx,
     embedded,
-    doing: () => [...(loadingIdentity ? ['one-id loading its records'] : []), ...imports.running()],
+    doing: () => [...(loadingIdentity ? ['one-id loading its records'] : []), ...imports.running(), ...profiles.doing()],
     async close() {
       await birthdays.stop();
       await ingest.stop();

@@ -88,6 +88,8 @@ export class ProfileEngine {
   private computingAll = false;
   /** One-ID's imports are under way: their changes wait for the recompute at their end (bulkChange). */
   private holding = false;
+  /** That recompute, and its tags and store documents, are under way. */
+  private afterImport = false;
   /** Cancels the recompute scheduled (a timer or an immediate); undefined when none is. */
   private cancelFlush: (() => void) | undefined;
   /** Figures of the last full build, for the logs and the bench. */
@@ -310,12 +312,22 @@ export class ProfileEngine {
     void this.exclusive(async () => {
       // Before the first build, that build reads the directory as the import left it.
       if (!this.built || this.stopped) return;
-      this.pending.clear();
-      if (!(await this.computeInSlices(this.base, this.today(), false))) return;
-      this.changedSinceSnapshot = true;
-      this.flushPending();
-      await this.deps.extension?.computed?.('all', 'identity');
+      this.afterImport = true;
+      try {
+        this.pending.clear();
+        if (!(await this.computeInSlices(this.base, this.today(), false))) return;
+        this.changedSinceSnapshot = true;
+        this.flushPending();
+        await this.deps.extension?.computed?.('all', 'identity');
+      } finally {
+        this.afterImport = false;
+      }
     }).catch((err) => this.deps.log.warn('profiles: after an import; the nightly run recomputes', { err: String(err) }));
+  }
+
+  /** The long work under way, for the hub's status file (and the bench, which waits for it). */
+  doing(): string[] {
+    return [...(this.building || this.computingAll ? ['profiles: computing every member'] : []), ...(this.afterImport ? ['profiles: every member after an import, and their tags'] : [])];
   }
 
   /**

@@ -160,6 +160,20 @@ async function hubRun(data: ChannelData, knownPhones: string[]) {
     if (views.some((v) => v.state !== 'done')) throw new Error(`import failed: ${JSON.stringify(views.map((v) => v.error))}`);
     const summary = views.at(-1).summary;
     const metrics = (await admin.get('/identity/metrics')).body.metrics;
+    // The hub's work after the import (every member's profile and tags, once; decision 021) runs
+    // beside the API: the single records are timed once it is done, and its length is reported.
+    const t2 = performance.now();
+    const doing = () => {
+      try {
+        return (JSON.parse(readFileSync(join(hubDir, 'hub-status.json'), 'utf8')).doing ?? []) as string[];
+      } catch {
+        return ['(no status file yet)'];
+      }
+    };
+    await new Promise((r) => setTimeout(r, 2500)); // the status file is written every 2 s
+    while (doing().length > 0) await new Promise((r) => setTimeout(r, 1000));
+    const afterImportSeconds = (performance.now() - t2) / 1000;
+    console.error(`after the import: the hub's own work done in ${afterImportSeconds.toFixed(1)} s (${new Date().toISOString()})`);
 
     console.error(`incremental: ${INCREMENTAL} single records… (${new Date().toISOString()})`);
     const latencies: number[] = [];
@@ -209,6 +223,7 @@ async function hubRun(data: ChannelData, knownPhones: string[]) {
       peakDbRssMb: peakDb / 1024,
       bareWrite: bare,
       endToEndSeconds,
+      afterImportSeconds,
       hubStoreMs: summary.storeMs,
       bucketsWritten: summary.goldenBucketsWritten,
       hubMembers: metrics.members,

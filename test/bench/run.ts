@@ -153,6 +153,7 @@ async function reportOneId() {
       `| recall on records that share a real key | ${q ? f(q.recall, 5) : na} | ≥ 0.99 |`,
       `| golden members holding two true people | ${q ? q.membersWithTwoPeople : na} | 0 (no junk key merges two people) |`,
       `| end to end, files → golden members stored in the hub's database | ${f(r.endToEndSeconds)} s | ≤ 300 s at 1M; ≤ 30 min at 15M |`,
+      `| then every member's profile and tags (the hub's work after an import, beside the API) | ${f(r.afterImportSeconds)} s | |`,
       // The hub links each record as it reads it: an import runs no full pass (a start without a snapshot does).
       `| resolution step (resolveAll over every record), in process | ${q ? `${f(q.resolveSeconds, 2)} s` : na} | ≤ 20 s at 1M; ≤ 3 min at 15M |`,
       `| one new record linked and stored through the API (${r.incremental.count}) | p50 ${f(r.incremental.p50)} ms, p99 ${f(r.incremental.p99)} ms (bare one-document write to the embedded server: p50 ${f(r.bareWrite.p50)} ms, p99 ${f(r.bareWrite.p99)} ms) | p99 ≤ 20 ms |`,
