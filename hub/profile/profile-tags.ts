@@ -221,7 +221,7 @@ export class ProfileTags implements ProfileExtension {
         batch.push([g, tagChanges(this.setOf(this.recorded.get(g) ?? ''), this.setOf(tagsNow[j]!), today, cause), tagsNow[j]!]);
       }
       try {
-        await this.history.record(batch.map(([g, e]) => [g, e] as const));
+        await this.history.record(batch.map(([g, e]) => [g, e] as const), (g) => !this.recorded.has(g));
         for (const [g, e, now] of batch) {
           events += e.length;
           if (now === '') this.recorded.delete(g);
@@ -319,7 +319,8 @@ export class ProfileTags implements ProfileExtension {
 
 /** Where tag events are kept: hub-tag-history at the hub (couchTagHistory), a list in tests. */
 export interface TagHistoryStore {
-  record(changes: readonly (readonly [string, readonly TagEvent[]])[]): Promise<unknown>;
+  /** `unrecorded`: members with no tags recorded before, whose documents are most likely not there. */
+  record(changes: readonly (readonly [string, readonly TagEvent[]])[], unrecorded?: (member: string) => boolean): Promise<unknown>;
   /** Every member's month documents, in id order (a member's months together, oldest first). */
   pages(): AsyncIterable<readonly { member: string; events: readonly TagEvent[] }[]>;
 }
@@ -327,7 +328,7 @@ export interface TagHistoryStore {
 /** The hub's tag history (hub/tags/tag-history.ts). */
 export function couchTagHistory(couch: Couch): TagHistoryStore {
   return {
-    record: (changes) => recordTagEvents(couch, changes),
+    record: (changes, unrecorded) => recordTagEvents(couch, changes, unrecorded),
     async *pages() {
       try {
         yield* couch.pages<TagHistoryDoc>(DB.tagHistory, { startkey: 'th:', endkey: 'th:\ufff0' }, LOAD_PAGE);

@@ -214,5 +214,15 @@ describe('tag history in its database', () => {
     const db = new Couch(couch.url);
     await Promise.all(Array.from({ length: 5 }, (_, i) => recordTagEvents(db, [['GCCCC3', [ev(`tag_${i}`, 'entered', '2026-08-01')]]])));
     expect((await tagHistoryOf(db, 'GCCCC3')).events.map((e) => e.tag).sort()).toEqual(['tag_0', 'tag_1', 'tag_2', 'tag_3', 'tag_4']);
+    // Said to have no history (written without a read first), five at once: still every event.
+    await Promise.all(Array.from({ length: 5 }, (_, i) => recordTagEvents(db, [['GDDDD4', [ev(`tag_${i}`, 'entered', '2026-08-01')]]], () => true)));
+    expect((await tagHistoryOf(db, 'GDDDD4')).events.map((e) => e.tag).sort()).toEqual(['tag_0', 'tag_1', 'tag_2', 'tag_3', 'tag_4']);
+  });
+
+  it('a member said to have no history whose month document is there after all: appended to, nothing lost or doubled', async () => {
+    const db = new Couch(couch.url);
+    expect(await recordTagEvents(db, [['GEEEE5', [ev('high_spender', 'entered', '2026-09-01')]]])).toBe(1);
+    expect(await recordTagEvents(db, [['GEEEE5', [ev('high_spender', 'entered', '2026-09-01'), ev('high_spender', 'left', '2026-09-20')]]], () => true)).toBe(1);
+    expect((await tagHistoryOf(db, 'GEEEE5')).events.map((e) => `${e.day} ${e.tag} ${e.change}`)).toEqual(['2026-09-20 high_spender left', '2026-09-01 high_spender entered']);
   });
 });
