@@ -26,7 +26,9 @@ let expected: ImportSummary;
 beforeAll(async () => {
   const dataDir = tempDir('memberedge-channels-');
   dirs.push(dataDir);
-  data = await writeChannelData({ dir: dataDir, records: 40_000, seed: 28 });
+  // Large enough that reading the CRM file (~54,000 rows) outlasts a few of the breadcrumb's 2 s
+  // beats: with 40,000 records an import read it in about a second and a kill could miss it.
+  data = await writeChannelData({ dir: dataDir, records: 200_000, seed: 28 });
   const mapping = (await loadMappings()).get('crm')!;
   expected = await importFile({ mapping, file: data.files.crm, rejectsFile: join(dataDir, 'expected-rejects.ndjson'), onBatch: async () => undefined });
 }, 60_000);
