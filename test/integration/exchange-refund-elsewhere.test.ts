@@ -71,8 +71,12 @@ async function exchangedAtS001(seed: number, requestId: string, rewardId: string
   const x = await pos(0).post('/v1/exchanges', { requestId, memberId: m, rewardId });
   expect(x.status, JSON.stringify(x.body)).toBe(201);
   const after = x.body.exchange.member.points.balance as number;
-  await eventually(async () => ((await hubFactIds(m)).includes(`xchg:${x.body.exchange.id}`) && (await balanceAt(1, m)) === after && (await balanceAtHub(m)) === after ? true : undefined), 30_000, 'the exchange at the hub and S002');
-  return { m, id: x.body.exchange.id as string, code: x.body.exchange.reward.couponCode as string | undefined, after };
+  const code = x.body.exchange.reward.couponCode as string | undefined;
+  // The coupon too: a live push sends what the node's feed has told of so far, so the exchange's
+  // coupon can reach the hub, and S002, a batch after its points (CI saw S002 without it).
+  const couponAtS002 = async () => code === undefined || ((await pos(1).get(`/v1/members/${m}`)).body.member?.coupons ?? []).some((c: { code: string }) => c.code === code);
+  await eventually(async () => ((await hubFactIds(m)).includes(`xchg:${x.body.exchange.id}`) && (await balanceAt(1, m)) === after && (await balanceAtHub(m)) === after && (await couponAtS002()) ? true : undefined), 30_000, 'the exchange at the hub and S002');
+  return { m, id: x.body.exchange.id as string, code, after };
 }
 
 it('a coupon exchanged at S001 is given back at S002: the points once, everywhere; the coupon void at both tills; no second refund anywhere', async () => {
