@@ -296,8 +296,8 @@ export class IdentityService implements ImportSink {
   /**
    * A full re-resolution a slice at a time, the event loop turning between slices (2.5 min in one
    * pass at 15M records, with the hub answering nothing). Only while loading: nothing else calls
-   * the resolver then (readers are refused; imports wait queued, stores' registrations in `early`). Undefined: the
-   * hub is stopping, and the half-built state is dropped with it.
+   * the resolver then (readers are refused; imports wait queued, stores' registrations in
+   * `early`). Undefined: the hub is stopping, and the half-built state is dropped with it.
    */
   private async sliced(steps: Generator<void, Changes>): Promise<Changes | undefined> {
     for (;;) {

@@ -297,8 +297,9 @@ export class ProfileEngine {
    * recomputed batch by batch: at 100,000 records that work (each batch's members computed, their
    * tag history read and written) took 40% of the import's time. At the end every member is
    * computed again in place as the incremental path computes a few, a slice at a time (members
-   * merged away go), and their tag events are recorded in one pass. Profiles read meanwhile are
-   * those from before the import.
+   * merged away go), and their tag events are recorded in one pass. Meanwhile the columns (tags,
+   * segments, the stores' documents) are those from before the import; a profile read through the
+   * API is computed from the facts as they are.
    */
   bulkChange(under: boolean): void {
     if (under === this.holding) return;

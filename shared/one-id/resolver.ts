@@ -226,11 +226,7 @@ export class Resolver {
    * before. The same work as `resolvingAll()`, at once.
    */
   resolveAll(): Changes {
-    const steps = this.resolvingAll();
-    for (;;) {
-      const step = steps.next();
-      if (step.done) return step.value;
-    }
+    return toEnd(this.resolvingAll());
   }
 
   /**
@@ -811,11 +807,7 @@ export class Resolver {
 
   /** Member changes between the old clusters of `recs` and their clusters now. */
   private diff(recs: readonly number[], oldRootOf: (r: number) => number, oldIdOf: (oldRoot: number) => string): Omit<Changes, 'blocked' | 'quarantined'> {
-    const steps = this.diffing({ length: recs.length, at: (j) => recs[j]! }, oldRootOf, oldIdOf);
-    for (;;) {
-      const step = steps.next();
-      if (step.done) return step.value;
-    }
+    return toEnd(this.diffing({ length: recs.length, at: (j) => recs[j]! }, oldRootOf, oldIdOf));
   }
 
   /** `diff`, yielding every `slice` records; every record at once (a full pass) keeps its bookkeeping in typed arrays. */
@@ -1023,6 +1015,14 @@ class IndexMap {
 
   *[Symbol.iterator](): Generator<[number, number]> {
     for (let k = 0; k < this.to.length; k++) if (this.to[k] !== -1) yield [k, this.to[k]!];
+  }
+}
+
+/** Runs a sliced pass at once: its value when done. */
+function toEnd<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
   }
 }
 
