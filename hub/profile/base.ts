@@ -2,7 +2,9 @@ import type { Profile, ProfileValue } from '../../shared/profile/fields.ts';
 import { profileOf, type ProfileAttributes } from '../../shared/profile/metrics.ts';
 import { FactStore, type FactStoreImage } from '../../shared/profile/fact-store.ts';
 import type { SourceFact, SourceFacts } from '../../shared/profile/source-facts.ts';
+import type { StringPool } from '../../shared/one-id/string-pool.ts';
 import { ProfileColumns } from './columns.ts';
+import { MemberNumbers, type MemberList } from './member-numbers.ts';
 
 /**
  * Who is who, as One-ID says now: the golden member a source id belongs to, and a golden member's
@@ -13,6 +15,8 @@ export interface MemberDirectory {
   goldenOf(sourceId: string): string | undefined;
   member(goldenId: string): { sources: readonly string[]; attributes: ProfileAttributes } | undefined;
   goldenIds(): Iterable<string>;
+  /** Every golden member now, as a list read later (the hub's keeps record numbers, not strings); without it, goldenIds() in an array. */
+  idList?(): { readonly length: number; at(i: number): string | undefined };
   /** Whether One-ID has this golden member now; without it, `member` says (slower). */
   has?(goldenId: string): boolean;
 }
@@ -33,10 +37,8 @@ export interface ProfileExtension {
 export class ProfileBase {
   private facts = new FactStore();
   readonly columns = new ProfileColumns();
-  private readonly numberOf = new Map<string, number>();
-  private readonly ids: (string | undefined)[] = [];
-  /** Numbers of golden members merged away, used again (the columns stay dense). */
-  private readonly free: number[] = [];
+  /** Member numbers (those of members merged away are used again: the columns stay dense). */
+  private readonly numbers: MemberNumbers;
   /** The day the columns were last computed for, per the latest compute (YYYY-MM-DD). */
   day = '';
   factsHeld = 0;
@@ -44,7 +46,11 @@ export class ProfileBase {
   constructor(
     private readonly directory: MemberDirectory,
     private readonly extension?: ProfileExtension,
-  ) {}
+    /** Golden ids' codes, kept by the engine across the bases it builds (member-numbers.ts). */
+    codes?: StringPool,
+  ) {
+    this.numbers = new MemberNumbers(codes);
+  }
 
   /** The facts held, for a snapshot (decision 029): views, valid until the next fact is filed. */
   factImage(): { image: FactStoreImage; factsHeld: number } {
@@ -103,15 +109,15 @@ export class ProfileBase {
    */
   *computing(day: string, slice: number, whole = true): Generator<void> {
     // Computed in place after One-ID's changes were held (an import), members merged away go.
-    const held = this.ids;
+    const held = this.numbers;
     for (let n = 0; n < held.length; n++) {
-      const g = held[n];
+      const g = held.at(n);
       if (g !== undefined && !(this.directory.has ? this.directory.has(g) : this.directory.member(g) !== undefined)) this.drop(g);
       if ((n + 1) % slice === 0) yield;
     }
-    const ids = Array.from(this.directory.goldenIds());
+    const ids = this.directory.idList?.() ?? Array.from(this.directory.goldenIds());
     for (let i = 0; i < ids.length; i++) {
-      this.recompute(ids[i]!, day);
+      this.recompute(ids.at(i)!, day);
       if ((i + 1) % slice === 0) yield;
     }
     if (!whole) return;
@@ -122,8 +128,8 @@ export class ProfileBase {
   private recompute(goldenId: string, day: string): void {
     const p = this.profileOn(goldenId, day);
     if (!p) return this.drop(goldenId);
-    const fresh = !this.numberOf.has(goldenId);
-    this.columns.write(this.number(goldenId), p, fresh);
+    const had = this.numbers.numberOf(goldenId);
+    this.columns.write(had ?? this.numbers.add(goldenId), p, had === undefined);
   }
 
   /** The profile on `day`, from the facts as held now; undefined for no such golden member. */
@@ -149,23 +155,9 @@ export class ProfileBase {
     });
   }
 
-  private number(goldenId: string): number {
-    let n = this.numberOf.get(goldenId);
-    if (n === undefined) {
-      n = this.free.pop() ?? this.ids.length;
-      this.ids[n] = goldenId;
-      this.numberOf.set(goldenId, n);
-    }
-    return n;
-  }
-
   private drop(goldenId: string): void {
-    const n = this.numberOf.get(goldenId);
-    if (n === undefined) return;
-    this.columns.clear(n);
-    this.numberOf.delete(goldenId);
-    this.ids[n] = undefined;
-    this.free.push(n);
+    const n = this.numbers.remove(goldenId);
+    if (n !== undefined) this.columns.clear(n);
   }
 
   /**
@@ -174,18 +166,18 @@ export class ProfileBase {
    * pass over the whole base reads instead of computing every member a second time.
    */
   row(goldenId: string): Profile | undefined {
-    const n = this.numberOf.get(goldenId);
+    const n = this.numbers.numberOf(goldenId);
     return n === undefined ? undefined : this.columns.row(n);
   }
 
   /** The member number of a golden member in the columns. */
   numberOfMember(goldenId: string): number | undefined {
-    return this.numberOf.get(goldenId);
+    return this.numbers.numberOf(goldenId);
   }
 
-  /** Golden member ids by number (undefined: a free number, its row cleared). */
-  members(): readonly (string | undefined)[] {
-    return this.ids;
+  /** Golden member ids by number (a free number's row is cleared), and their codes. */
+  members(): MemberList & Pick<MemberNumbers, 'codes' | 'codeAt' | 'numberOfCodeOf'> {
+    return this.numbers;
   }
 
   /** Bytes the packed facts take outside the heap (the bench). */
@@ -195,6 +187,6 @@ export class ProfileBase {
 
   /** Sources and facts held (the start log and the bench). */
   size(): { sources: number; facts: number; members: number } {
-    return { sources: this.facts.sources, facts: this.facts.count, members: this.numberOf.size };
+    return { sources: this.facts.sources, facts: this.facts.count, members: this.numbers.size };
   }
 }

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { schedule, validate, type ScheduledTask } from 'node-cron';
 import type { Log } from '../../shared/cli/log.ts';
 import { localDate } from '../../shared/local-time.ts';
+import { StringPool } from '../../shared/one-id/string-pool.ts';
 import type { Profile } from '../../shared/profile/fields.ts';
 import { factOfDocument, factOfOnlineOrder, type SourceFact } from '../../shared/profile/source-facts.ts';
 import { factsTimeline, type TimelineEntry } from '../../shared/profile/timeline.ts';
@@ -10,6 +11,7 @@ import { seqNumber, type Couch, type Doc } from '../couch/couch.ts';
 import { DB } from '../couch/databases.ts';
 import { ProfileBase, type MemberDirectory, type ProfileExtension } from './base.ts';
 import type { Column } from './columns.ts';
+import type { MemberList } from './member-numbers.ts';
 import { profileSnapshotFile, readProfileSnapshot, writeProfileSnapshot, type ProfileSnapshotMeta } from './snapshot.ts';
 
 /** The nightly full recompute: 03:00 in HQ's time zone unless the hub's options say otherwise. */
@@ -73,6 +75,8 @@ export interface ProfileEngineDeps {
  */
 export class ProfileEngine {
   private base: ProfileBase;
+  /** Golden ids' codes, the same in every base built: the tags keep what they recorded by code. */
+  private readonly codes = new StringPool();
   private readonly seq = new Map<Feed, number>();
   /** One build or catch-up at a time, in order. */
   private work: Promise<unknown> = Promise.resolve();
@@ -110,7 +114,7 @@ export class ProfileEngine {
   private readonly stopping = new Promise<void>((resolve) => (this.signalStop = resolve));
 
   constructor(private readonly deps: ProfileEngineDeps) {
-    this.base = new ProfileBase(deps.directory, deps.extension);
+    this.base = new ProfileBase(deps.directory, deps.extension, this.codes);
     const nightly = deps.nightly ?? NIGHTLY_RECOMPUTE;
     if (nightly.cron !== 'off' && !validate(nightly.cron)) throw new Error(`profiles: invalid nightly schedule ${nightly.cron}`);
   }
@@ -172,7 +176,7 @@ export class ProfileEngine {
     const read = await readProfileSnapshot(file, (meta) => this.refusal(meta));
     if (!read.ok) return refused(read.why);
     const readMs = performance.now() - started;
-    const base = new ProfileBase(this.deps.directory, this.deps.extension);
+    const base = new ProfileBase(this.deps.directory, this.deps.extension, this.codes);
     base.restoreFacts(read.facts, read.factsHeld);
     const held = base.size().facts;
     try {
@@ -202,7 +206,7 @@ export class ProfileEngine {
       this.deps.log.info('profiles: started from the snapshot', { ...this.lastStart, ...base.size(), snapshotWritten: read.meta.writtenAt });
     } catch (err) {
       // Half caught up is no base: start again from the databases.
-      this.base = new ProfileBase(this.deps.directory, this.deps.extension);
+      this.base = new ProfileBase(this.deps.directory, this.deps.extension, this.codes);
       this.seq.clear();
       this.built = false;
       return refused(`catching up from the snapshot failed: ${String(err)}`);
@@ -415,7 +419,7 @@ export class ProfileEngine {
   private async buildBase(): Promise<void> {
     const started = performance.now();
     await this.deps.refresh?.();
-    const base = new ProfileBase(this.deps.directory, this.deps.extension);
+    const base = new ProfileBase(this.deps.directory, this.deps.extension, this.codes);
     const seqs = new Map<Feed, number>();
     for (const feed of ['facts', 'online'] as const) seqs.set(feed, seqNumber((await this.deps.couch.db(FEED_DB[feed]).info()).update_seq));
     this.building = true;
@@ -518,7 +522,7 @@ export class ProfileEngine {
   }
 
   /** Golden member ids by member number. */
-  members(): readonly (string | undefined)[] {
+  members(): MemberList {
     return this.base.members();
   }
 

@@ -16,6 +16,7 @@ export function identityDirectory(identity: IdentityService, cityOf: (storeId: s
   return {
     goldenOf: (source) => identity.goldenOf(source),
     goldenIds: () => identity.goldenIds(),
+    idList: () => identity.goldenIdList(),
     has: (goldenId) => identity.hasGolden(goldenId),
     member(goldenId) {
       const m = identity.goldenMember(goldenId);

@@ -1,4 +1,5 @@
 import type { Log } from '../../shared/cli/log.ts';
+import type { StringPool } from '../../shared/one-id/string-pool.ts';
 import type { ProfileValue } from '../../shared/profile/fields.ts';
 import { compileCondition, compileTagRules, tagChanges, type Condition, type CompiledTagRules, type Predicate, type TagCause, type TagEvent, type TagRule } from '../../shared/profile/tag-rules.ts';
 import type { TimelineEntry } from '../../shared/profile/timeline.ts';
@@ -43,8 +44,16 @@ export class ProfileTags implements ProfileExtension {
   /** Tag codes by number, and back: a member's set is kept as the string of its sorted numbers. */
   private readonly codes: string[] = [];
   private readonly numberOfCode = new Map<string, number>();
-  /** The set last recorded in the history per golden member ('' for none). */
-  private readonly recorded = new Map<string, string>();
+  /**
+   * The set last recorded in the history per golden member, by the member's code (the engine's
+   * golden id codes: member-numbers.ts), as the number of the set in `sets` (0: none). A Map by id
+   * with a string each was ~100 bytes a member.
+   */
+  private recorded = new Int32Array(0);
+  private readonly sets: string[] = [''];
+  private readonly numberOfSet = new Map<string, number>([['', 0]]);
+  private recordedCount = 0;
+  private goldenCodes: StringPool | undefined;
   private loaded = false;
   /** Members whose events could not be written: compared again with the next run. */
   private readonly retry = new Set<string>();
@@ -103,7 +112,7 @@ export class ProfileTags implements ProfileExtension {
     const row = new ColumnRow(base.columns);
     const ids = base.members();
     for (let n = 0; n < ids.length; n++) {
-      if (ids[n] === undefined) continue;
+      if (!ids.has(n)) continue;
       row.at(n);
       for (const r of this.late) base.columns.setIn(n, TAGS, r.code, inWindow(r, day) && r.holds(row.asProfile(), day));
     }
@@ -127,8 +136,7 @@ export class ProfileTags implements ProfileExtension {
     const ids = base.members();
     const touched: string[] = [];
     for (let n = 0; n < ids.length; n++) {
-      const g = ids[n];
-      if (g === undefined) continue;
+      if (!ids.has(n)) continue;
       row.at(n);
       let touch = false;
       for (const { code, rule } of rules) {
@@ -137,7 +145,7 @@ export class ProfileTags implements ProfileExtension {
         if (had !== holds) base.columns.setIn(n, TAGS, code, holds);
         if (had || holds) touch = true;
       }
-      if (touch) touched.push(g);
+      if (touch) touched.push(ids.at(n)!);
     }
     return touched;
   }
@@ -147,7 +155,7 @@ export class ProfileTags implements ProfileExtension {
    * last recorded; answers the members whose tags changed. Never throws: a failed write is tried
    * again with the next run.
    */
-  computed(goldenIds: readonly string[] | 'all', because: ComputedBecause | TagCause = 'fact'): Promise<string[]> {
+  computed(goldenIds: readonly string[] | 'all', because: ComputedBecause | TagCause = 'fact'): Promise<number> {
     const run = this.running.then(() => this.record(goldenIds, because));
     this.running = run.catch(() => undefined);
     return run;
@@ -167,65 +175,60 @@ export class ProfileTags implements ProfileExtension {
     await this.running;
   }
 
-  private async record(goldenIds: readonly string[] | 'all', because: ComputedBecause | TagCause): Promise<string[]> {
+  private async record(goldenIds: readonly string[] | 'all', because: ComputedBecause | TagCause): Promise<number> {
     const base = this.base;
-    if (!base) return [];
+    if (!base) return 0;
     const t0 = performance.now();
     try {
-      await this.load();
+      await this.load(this.codesOf(base));
     } catch (err) {
       this.log?.warn('tags: the tag history could not be read; events are recorded with the next run', { err: String(err) });
-      return [];
+      return 0;
     }
-    if (!this.loaded) return []; // stopped while reading it
+    if (!this.loaded) return 0; // stopped while reading it
     const all = goldenIds === 'all';
     const cause: TagCause = typeof because === 'object' ? because : because === 'identity' ? { kind: 'merge' } : all ? { kind: 'nightly' } : { kind: 'fact' };
     const today = this.today();
     const bits = this.bitsByNumber(base);
-    // Who changed and their tags now, in two lists with each set of tags once: a pass over every
-    // member after a large import changes most of them, and their events, made a batch at a time
-    // below, held at once took 1.5 GB of heap at 1.3M members.
-    const changed: string[] = [];
-    const tagsNow: string[] = [];
-    const same = new Map<string, string>();
+    // Who changed (by code) and the number of their set of tags now: a pass over every member
+    // after a large import changes most of them, and their events, made a batch at a time below,
+    // held at once took 1.5 GB of heap at 1.3M members.
+    const ids = base.members();
+    const changed: number[] = [];
+    const tagsNow: number[] = [];
     let members = 0;
-    const compare = (g: string, n: number) => {
+    const compare = (code: number, n: number) => {
       members++;
-      const before = this.recorded.get(g) ?? '';
-      if (this.holdsExactly(bits, n, before)) return;
-      const key = this.keyOf(bits, n);
-      let now = same.get(key);
-      if (now === undefined) same.set(key, (now = key));
-      changed.push(g);
-      tagsNow.push(now);
+      const before = this.recordedOf(code);
+      if (this.holdsExactly(bits, n, this.sets[before]!)) return;
+      changed.push(code);
+      tagsNow.push(this.setNumber(this.keyOf(bits, n)));
     };
     if (all) {
-      const ids = base.members();
-      for (let n = 0; n < ids.length; n++) if (ids[n] !== undefined) compare(ids[n]!, n);
+      for (let n = 0; n < ids.length; n++) if (ids.has(n)) compare(ids.codeAt(n), n);
     } else {
       for (const g of new Set([...goldenIds, ...this.retry])) {
         const n = base.numberOfMember(g);
         // Merged away: no member, nothing to record.
-        if (n === undefined) this.recorded.delete(g);
-        else compare(g, n);
+        if (n === undefined) this.setRecorded(ids.codes.indexOf(g), 0);
+        else compare(ids.codeAt(n), n);
       }
     }
     this.retry.clear();
-    if (all) for (const g of this.recorded.keys()) if (base.numberOfMember(g) === undefined) this.recorded.delete(g);
+    if (all) for (let code = 0; code < this.recorded.length; code++) if (this.recorded[code] !== 0 && ids.numberOfCodeOf(code) === undefined) this.setRecorded(code, 0);
     let events = 0;
     for (let i = 0; i < changed.length && !this.stopped; i += RECORD_BATCH) {
       // Each member once in a run: what is recorded for it is still what it was compared with.
-      const batch: [string, TagEvent[], string][] = [];
+      const batch: [string, TagEvent[], number][] = [];
       for (let j = i; j < Math.min(i + RECORD_BATCH, changed.length); j++) {
-        const g = changed[j]!;
-        batch.push([g, tagChanges(this.setOf(this.recorded.get(g) ?? ''), this.setOf(tagsNow[j]!), today, cause), tagsNow[j]!]);
+        const code = changed[j]!;
+        batch.push([ids.codes.get(code), tagChanges(this.setOf(this.sets[this.recordedOf(code)]!), this.setOf(this.sets[tagsNow[j]!]!), today, cause), j]);
       }
       try {
-        await this.history.record(batch.map(([g, e]) => [g, e] as const), (g) => !this.recorded.has(g));
-        for (const [g, e, now] of batch) {
+        await this.history.record(batch.map(([g, e]) => [g, e] as const), (g) => this.recordedOf(ids.codes.indexOf(g)) === 0);
+        for (const [, e, j] of batch) {
           events += e.length;
-          if (now === '') this.recorded.delete(g);
-          else this.recorded.set(g, now);
+          this.setRecorded(changed[j]!, tagsNow[j]!);
         }
       } catch (err) {
         for (const [g] of batch) this.retry.add(g);
@@ -235,7 +238,41 @@ export class ProfileTags implements ProfileExtension {
     this.lastRun = { all, members, changed: changed.length, events, ms: Math.round(performance.now() - t0) };
     if (all) (this.lastFullRun = this.lastRun), this.fullRuns++;
     if (all || changed.length > 0) this.log?.info('tags: history', this.lastRun);
-    return changed;
+    return changed.length;
+  }
+
+  /** The golden id codes `recorded` is kept by: every base must use the same (the engine's). */
+  private codesOf(base: ProfileBase): StringPool {
+    const codes = base.members().codes;
+    if (this.goldenCodes !== undefined && this.goldenCodes !== codes) throw new Error('tags: a base with other golden id codes than the last (bases must share the engine\'s)');
+    return (this.goldenCodes = codes);
+  }
+
+  /** The number of the set last recorded for the member with this code (0: none, or no such code). */
+  private recordedOf(code: number): number {
+    return code >= 0 && code < this.recorded.length ? this.recorded[code]! : 0;
+  }
+
+  private setRecorded(code: number, set: number): void {
+    if (code < 0) return;
+    if (code >= this.recorded.length) {
+      if (set === 0) return;
+      const grown = new Int32Array(Math.max(1024, code + 1, Math.ceil(this.recorded.length * 1.5)));
+      grown.set(this.recorded);
+      this.recorded = grown;
+    }
+    this.recordedCount += (set !== 0 ? 1 : 0) - (this.recorded[code] !== 0 ? 1 : 0);
+    this.recorded[code] = set;
+  }
+
+  /** A set of tags (its key: the string of its sorted numbers) as a number: members share a few sets. */
+  private setNumber(key: string): number {
+    let k = this.numberOfSet.get(key);
+    if (k === undefined) {
+      k = this.sets.push(key) - 1;
+      this.numberOfSet.set(key, k);
+    }
+    return k;
   }
 
   /** The tags column's bitsets with their tags' numbers, in number order: a member's numbers come out sorted. */
@@ -286,7 +323,7 @@ export class ProfileTags implements ProfileExtension {
   }
 
   /** The sets the history says each member holds now: its events replayed, month after month (once per start). */
-  private async load(): Promise<void> {
+  private async load(codes: StringPool): Promise<void> {
     if (this.loaded) return;
     const t0 = performance.now();
     let docs = 0;
@@ -298,8 +335,7 @@ export class ProfileTags implements ProfileExtension {
       s.length = 0;
       for (const code of held) s.push(this.numberOf(code));
       s.sort((a, b) => a - b);
-      if (s.length > 0) this.recorded.set(member, String.fromCharCode(...s));
-      else this.recorded.delete(member);
+      this.setRecorded(codes.add(member), s.length > 0 ? this.setNumber(String.fromCharCode(...s)) : 0);
       held.clear();
     };
     for await (const page of this.history.pages()) {
@@ -313,7 +349,7 @@ export class ProfileTags implements ProfileExtension {
     }
     flush();
     this.loaded = true;
-    this.log?.info('tags: history read', { documents: docs, members: this.recorded.size, ms: Math.round(performance.now() - t0) });
+    this.log?.info('tags: history read', { documents: docs, members: this.recordedCount, ms: Math.round(performance.now() - t0) });
   }
 }
 

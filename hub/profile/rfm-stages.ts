@@ -64,7 +64,7 @@ export class RfmAndStages implements ProfileExtension {
     const b = rfmBoundaries(days, orders, spend, ABSENT, day, ids.length);
     this.boundaries = b;
     for (let n = 0; n < ids.length; n++) {
-      if (ids[n] === undefined) continue;
+      if (!ids.has(n)) continue;
       const v = (a: Int32Array) => (a[n] === ABSENT ? undefined : a[n]);
       const rfm = rfmOf({ daysSinceLastPurchase: v(days), orders365: v(orders), spend365: v(spend) }, b);
       base.columns.set(n, 'rfmR', rfm?.r);
@@ -112,7 +112,7 @@ function buildModel(base: ProfileBase): { ids: SkuIds; model: ItemModel; lines: 
   const buyer: number[] = [], day: number[] = [], sku: number[] = [];
   const members = base.members();
   for (let n = 0; n < members.length; n++) {
-    const g = members[n];
+    const g = members.at(n);
     if (g === undefined) continue;
     const seen = new Set<string>();
     for (const { facts } of base.factsOf(g))

@@ -3,6 +3,7 @@ import type { Log } from '../../shared/cli/log.ts';
 import type { Profile, ProfileValue } from '../../shared/profile/fields.ts';
 import type { StoreProfileDoc } from '../../shared/schemas/documents.ts';
 import type { Couch, Doc } from '../couch/couch.ts';
+import type { MemberList } from './member-numbers.ts';
 import { storeDbName } from '../couch/databases.ts';
 
 /** Members handled per round trip (their stores read at once, their documents written per store in one bulk). */
@@ -19,7 +20,7 @@ export interface StoreProfilesDeps {
   /** The profile today (with stage and RFM) and the golden members by number. */
   profiles: {
     profile(goldenId: string): Profile | undefined;
-    members(): readonly (string | undefined)[];
+    members(): MemberList;
     /** The profile as the last compute left it in the columns: the pass over the whole base, just after that compute, reads it rather than computing every member again. */
     computedProfile?(goldenId: string): Profile | undefined;
   };
@@ -76,13 +77,16 @@ export class StoreProfiles {
   async computed(goldenIds: readonly string[] | 'all'): Promise<void> {
     const t0 = performance.now();
     const all = goldenIds === 'all';
-    const ids = new Set<string>(all ? this.deps.profiles.members().filter((g): g is string => g !== undefined) : goldenIds);
-    for (const g of this.retry) ids.add(g);
+    const again = [...this.retry];
     this.retry.clear();
-    const list = [...ids];
-    let documents = 0, written = 0;
-    for (let i = 0; i < list.length && !this.stopped; i += BATCH) {
-      const batch = list.slice(i, i + BATCH);
+    // Every member is read by number a batch at a time: a list of a whole base's ids took ~70
+    // bytes a member (700 MB at 10M). A number freed meanwhile (a merge) is skipped; a new member
+    // has its own pass.
+    const batches = all ? memberBatches(this.deps.profiles.members(), again) : chunks([...new Set([...goldenIds, ...again])]);
+    let members = 0, documents = 0, written = 0;
+    for (const batch of batches) {
+      if (this.stopped) break;
+      members += batch.length;
       try {
         const r = await this.syncBatch(batch, all);
         documents += r.documents;
@@ -92,7 +96,7 @@ export class StoreProfiles {
         this.deps.log.warn('profiles: store documents not written; tried again with the next change', { members: batch.length, err: String(err) });
       }
     }
-    this.lastRun = { all, members: list.length, documents, written, ms: Math.round(performance.now() - t0), at: this.deps.clock().toISOString() };
+    this.lastRun = { all, members, documents, written, ms: Math.round(performance.now() - t0), at: this.deps.clock().toISOString() };
     if (all) this.fullRuns++;
     if (all || written > 0) this.deps.log.info('profiles: store documents', this.lastRun);
   }
@@ -193,4 +197,20 @@ function storeTag(code: string, names: ReturnType<TagNamesOf>): StoreProfileCont
   if (names === undefined) return { code };
   if (typeof names === 'string') return { code, name: names };
   return { code, name: names['zh-CN'], names: { 'zh-CN': names['zh-CN'], en: names.en } };
+}
+
+const chunks = (list: readonly string[]): string[][] => Array.from({ length: Math.ceil(list.length / BATCH) }, (_, i) => list.slice(i * BATCH, (i + 1) * BATCH));
+
+/** Every member's id, by number, BATCH at a time, then those of `again` not among them. */
+function* memberBatches(ids: MemberList, again: readonly string[]): Generator<string[]> {
+  let batch: string[] = [];
+  for (let n = 0; n < ids.length; n++) {
+    const g = ids.at(n);
+    if (g === undefined) continue;
+    batch.push(g);
+    if (batch.length === BATCH) yield batch, (batch = []);
+  }
+  if (batch.length > 0) yield batch;
+  // Members merged away since their pass failed have no number: their store documents go with the survivor's.
+  yield* chunks(again);
 }

@@ -82,7 +82,7 @@ export async function segmentMembers(ctx: Ctx, id: string, scope: DataScope, rev
       next = n;
       break;
     }
-    const { e164, ...row } = read(n, ids[n]!);
+    const { e164, ...row } = read(n, ids.at(n)!);
     members.push(row);
   }
   return { segment: { id, name: seg.name, version: seg.version }, total: popcount(bits), members, next: next === null ? null : String(next) };
@@ -139,7 +139,7 @@ export async function startExport(ctx: ExportCtx, id: string, format: ExportForm
   // The members as counted now: the job runs across event-loop turns, in which a merge may free a
   // member number and a new member take it; such a row is written from its id alone.
   const members: [number, string][] = [];
-  for (const n of membersOf(bits)) members.push([n, ids[n]!]);
+  for (const n of membersOf(bits)) members.push([n, ids.at(n)!]);
   const out = ctx.segmentExports.writer(job);
   void (async () => {
     await out.write(format === 'csv' ? CSV_HEADER.join(',') + '\n' : 'phone_sha256\n');
@@ -151,7 +151,7 @@ export async function startExport(ctx: ExportCtx, id: string, format: ExportForm
       lines = [];
     };
     for (const [n, goldenId] of members) {
-      const row = read(ids[n] === goldenId ? n : -1, goldenId);
+      const row = read(ids.at(n) === goldenId ? n : -1, goldenId);
       if (format === 'csv') lines.push([row.goldenId, row.storeMembers.join(' '), row.name, row.phone, row.homeStore, row.stage, row.tier, row.orders, row.spend, row.lastPurchaseDay].map(csvCell).join(','));
       else if (row.e164 && !seen.has(row.e164)) {
         seen.add(row.e164);
@@ -225,7 +225,7 @@ export async function takeSnapshot(ctx: Ctx, id: string, who: { name: string; sc
   const seg = await getSegment(ctx, id);
   const { bits, ids } = await evaluateRule(ctx, seg.rule, who.scope);
   const golden: string[] = [];
-  for (const n of membersOf(bits)) golden.push(ids[n]!);
+  for (const n of membersOf(bits)) golden.push(ids.at(n)!);
   golden.sort();
   const at = ctx.clock();
   const snapId = newId(at);

@@ -134,7 +134,7 @@ export async function evaluateRule(ctx: Ctx, rule: Condition, scope: DataScope) 
   if (!ctx.profiles.isBuilt) throw new AppError('unavailable', 'member profiles are still loading; try again shortly');
   const ids = ctx.profiles.members();
   const live = allMembers(ids.length);
-  for (let n = 0; n < ids.length; n++) if (ids[n] === undefined) live[n >>> 5]! &= ~(1 << (n & 31));
+  for (let n = 0; n < ids.length; n++) if (!ids.has(n)) live[n >>> 5]! &= ~(1 << (n & 31));
   const org = await storesResolver(ctx, scope);
   const within = scope.node === null ? live : segmentBits(scopeRule(scope.node), ctx.profiles, live, org);
   return { bits: segmentBits(rule, ctx.profiles, within, org), ids, base: popcount(within) };

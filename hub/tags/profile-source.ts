@@ -1,4 +1,5 @@
 import type { Profile } from '../../shared/profile/fields.ts';
+import type { MemberList } from '../profile/member-numbers.ts';
 
 /**
  * Where the hub reads golden members' profiles from: the metrics engine (hub/profile/, decision
@@ -10,10 +11,12 @@ export interface ProfileSource {
 }
 
 /** The metrics engine's profiles, each golden member's computed as the preview reaches it. */
-export function engineProfiles(engine: { members(): readonly (string | undefined)[]; profile(goldenId: string): Profile | undefined }): ProfileSource {
+export function engineProfiles(engine: { members(): MemberList; profile(goldenId: string): Profile | undefined }): ProfileSource {
   return {
     *profiles() {
-      for (const id of engine.members()) {
+      const ids = engine.members();
+      for (let n = 0; n < ids.length; n++) {
+        const id = ids.at(n);
         const profile = id === undefined ? undefined : engine.profile(id);
         if (profile) yield [id!, profile] as const;
       }

@@ -118,6 +118,12 @@ function incrementalAndFull(pool: SourceFact[], ops: Op[], seed: number, extensi
   return { dir, inc, full };
 }
 
+/** The golden ids a base holds a row for. */
+const live = (base: ProfileBase) => {
+  const ids = base.members();
+  return Array.from({ length: ids.length }, (_, n) => ids.at(n)).filter((g) => g !== undefined);
+};
+
 describe('profiles: incremental = full recompute', () => {
   it('agree for any sequence of facts, merges and splits (facts replayed, in any order)', () => {
     fc.assert(
@@ -125,7 +131,7 @@ describe('profiles: incremental = full recompute', () => {
         const { dir, inc, full } = incrementalAndFull(pool, ops, seed);
         expect(rows(inc, dir)).toEqual(rows(full, dir));
         // Members merged away hold no row: the live members are the directory's.
-        expect(inc.members().filter((m) => m !== undefined).sort()).toEqual(dir.goldenIds().sort());
+        expect(live(inc).sort()).toEqual(dir.goldenIds().sort());
       }),
       { numRuns: 300 },
     );
@@ -156,7 +162,7 @@ describe('profiles: One-ID\'s changes held (an import), then every member comput
         full.load([...facts].sort(() => (seed & 1 ? 1 : -1)));
         full.computeAll(DAY);
         expect(rows(held, dir)).toEqual(rows(full, dir));
-        expect(held.members().filter((m) => m !== undefined).sort()).toEqual(dir.goldenIds().sort());
+        expect(live(held).sort()).toEqual(dir.goldenIds().sort());
       }),
       { numRuns: 300 },
     );

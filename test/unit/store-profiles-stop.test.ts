@@ -26,7 +26,7 @@ it('the store documents pass gives up between batches when the hub stops', async
     couch: couch as never,
     log: createLog('test', true),
     clock: () => new Date('2026-11-30T04:00:00Z'),
-    profiles: { profile: () => new Map([['orders', 1]]), members: () => ids },
+    profiles: { profile: () => new Map([['orders', 1]]), members: () => ({ length: ids.length, at: (n: number) => ids[n], has: (n: number) => n < ids.length }) },
     storeMembersOf: (g) => [`M${g}`],
     members: { canonical: (id) => id, relevantStoresOf: async (m) => new Map(m.map((id) => [id, ['S001']])) },
     recommendations: () => [],
