@@ -140,9 +140,12 @@ function sample(couchPid: number | undefined): MemorySample {
   const heap = getHeapStatistics();
   const machine = meminfo();
   const couch = couchPid === undefined ? undefined : vmRssMb(couchPid);
+  const usage = process.memoryUsage();
   return {
-    rssMb: mb(process.memoryUsage.rss()),
+    rssMb: mb(usage.rss),
     heapUsedMb: mb(heap.used_heap_size),
+    heapCommittedMb: mb(heap.total_heap_size),
+    arrayBuffersMb: mb(usage.arrayBuffers),
     heapLimitMb: mb(oldGenerationLimit(heap.heap_size_limit)),
     ...(couch !== undefined ? { couchRssMb: couch } : {}),
     ...machine,

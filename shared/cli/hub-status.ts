@@ -10,6 +10,14 @@ export interface MemorySample {
   heapUsedMb: number;
   /** The old generation's limit (what V8 dies at), not heap_size_limit, which adds the young generation. */
   heapLimitMb: number;
+  /**
+   * What the RSS is made of beyond the heap's live objects: the heap V8 has reserved (used or
+   * not: garbage not yet collected, room to grow), and ArrayBuffers' memory outside the heap (the
+   * resolver's typed arrays, I/O buffers). RSS above heapCommitted + arrayBuffers is native
+   * (malloc, code, stacks).
+   */
+  heapCommittedMb?: number;
+  arrayBuffersMb?: number;
   /** The embedded database child's RSS (absent: COUCH_URL, or it was restarting). */
   couchRssMb?: number;
   /** The machine's MemAvailable and MemTotal (/proc/meminfo; absent where there is none). */
