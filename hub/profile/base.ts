@@ -116,6 +116,8 @@ export class ProfileBase {
       if ((n + 1) % slice === 0) yield;
     }
     const ids = this.directory.idList?.() ?? Array.from(this.directory.goldenIds());
+    // Every member gets a number below this: the ones of those merged away above are used again.
+    this.columns.reserve(Math.max(held.length, ids.length));
     for (let i = 0; i < ids.length; i++) {
       this.recompute(ids.at(i)!, day);
       if ((i + 1) % slice === 0) yield;

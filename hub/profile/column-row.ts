@@ -1,6 +1,6 @@
 import { PROFILE_FIELDS, type Profile, type ProfileValue } from '../../shared/profile/fields.ts';
 import { dayString } from '../../shared/profile/source-facts.ts';
-import { ABSENT, type ProfileColumns } from './columns.ts';
+import type { ProfileColumns } from './columns.ts';
 
 /**
  * One member's row of the columns read as a profile, without building it: `at(n)` points it at a
@@ -17,11 +17,11 @@ export class ColumnRow {
     for (const f of PROFILE_FIELDS) {
       const c = columns.column(f.name);
       if (c?.kind === 'int') {
-        const v = c.values;
-        this.direct.set(f.name, (n) => (n < v.length && v[n] !== ABSENT ? v[n] : undefined));
+        const { values: v, absent } = c;
+        this.direct.set(f.name, (n) => (n < v.length && v[n] !== absent ? v[n] : undefined));
       } else if (c?.kind === 'day') {
-        const v = c.values;
-        this.direct.set(f.name, (n) => (n < v.length && v[n] !== ABSENT ? dayString(v[n]!) : undefined));
+        const { values: v, absent } = c;
+        this.direct.set(f.name, (n) => (n < v.length && v[n] !== absent ? dayString(v[n]!) : undefined));
       } else if (c?.kind === 'enum') {
         const { codes, values } = c;
         this.direct.set(f.name, (n) => (n < codes.length && codes[n]! > 0 ? values[codes[n]! - 1] : undefined));

@@ -4,16 +4,27 @@ import { dayNumber, dayString } from '../../shared/profile/source-facts.ts';
 
 /*
  * The whole base as columns by member number (decision 021 point 4): an `int` or `day` field is an
- * Int32Array (ABSENT where unknown, days as day numbers), an `enum` a Uint16Array of codes (0 =
+ * Int8Array, Int16Array or Int32Array, as wide as its values need (`absent`, the type's least
+ * value, where unknown; days as day numbers), an `enum` a Uint16Array of codes (0 =
  * absent) into the field's values as met, a `set` one bitset per value, `scores` sparse per member
  * (key codes and scores in one flat array) and made a column only for the key a segment names.
  */
 
-/** An int or day the member has no value for. */
+/** An int or day the member has no value for, in an Int32Array column (a narrower one's is its type's least value). */
 export const ABSENT = -2147483648;
 
+/**
+ * An int column's values: most fields (flags, scores 1-5, counts, basis points, days) fit 8 or 16
+ * bits, and 37 of them as Int32Array were 148 bytes a member (1.5 GB at 10M members). A column
+ * starts at 8 bits and is widened, once per width, when a value does not fit.
+ */
+export type IntValues = Int8Array<ArrayBuffer> | Int16Array<ArrayBuffer> | Int32Array<ArrayBuffer>;
+
+/** The value that marks "unknown" in an int column of this width. */
+export const absentOf = (a: IntValues): number => (a instanceof Int8Array ? -128 : a instanceof Int16Array ? -32768 : ABSENT);
+
 export type Column =
-  | { kind: 'int' | 'day'; values: Int32Array }
+  | { kind: 'int' | 'day'; values: IntValues; absent: number }
   | { kind: 'enum'; codes: Uint16Array; values: readonly string[] }
   | { kind: 'set'; bits: ReadonlyMap<string, Uint32Array> }
   | { kind: 'scores'; values: Int32Array };
@@ -24,13 +35,22 @@ interface EnumColumn {
   codeOf: Map<string, number>;
 }
 
-const grow = <T extends Int32Array | Uint16Array | Uint32Array>(a: T, size: number): T => {
+const grow = <T extends IntValues | Uint16Array | Uint32Array>(a: T, size: number): T => {
   if (a.length >= size) return a;
   const b = new (a.constructor as new (n: number) => T)(size);
   b.set(a);
-  if (b instanceof Int32Array) b.fill(ABSENT, a.length);
+  if (b instanceof Int8Array || b instanceof Int16Array || b instanceof Int32Array) b.fill(absentOf(b), a.length);
   return b;
 };
+
+/** `a` as wide as `v` needs (itself if it fits): unknowns stay unknown. */
+function widened(a: IntValues, v: number): IntValues {
+  if (v > absentOf(a) && v <= -absentOf(a) - 1) return a;
+  const b = v > -32768 && v <= 32767 ? new Int16Array(a.length) : new Int32Array(a.length);
+  const from = absentOf(a), to = absentOf(b);
+  for (let i = 0; i < a.length; i++) b[i] = a[i] === from ? to : a[i]!;
+  return b;
+}
 
 /**
  * A scores field for the whole base: each member's [key code, score, …] in one shared Int32Array
@@ -135,7 +155,7 @@ type Slot =
 export class ProfileColumns {
   private capacity: number;
   private readonly ints = new Map<string, number>();
-  private readonly intArrays: Int32Array[] = [];
+  private readonly intArrays: IntValues[] = [];
   private readonly enums = new Map<string, EnumColumn>();
   private readonly sets = new Map<string, Map<string, Uint32Array>>();
   private readonly scores = new Map<string, ScoreRows>();
@@ -153,7 +173,7 @@ export class ProfileColumns {
       if (f.kind === 'int' || f.kind === 'day') {
         this.ints.set(f.name, this.intArrays.length);
         this.slots.push({ kind: f.kind, name: f.name, i: this.intArrays.length });
-        this.intArrays.push(new Int32Array(capacity).fill(ABSENT));
+        this.intArrays.push(new Int8Array(capacity).fill(-128));
       } else if (f.kind === 'enum') {
         const e: EnumColumn = { codes: new Uint16Array(capacity), values: [], codeOf: new Map() };
         this.enums.set(f.name, e);
@@ -170,14 +190,28 @@ export class ProfileColumns {
     }
   }
 
+  /**
+   * Room for members below `n`, grown by a quarter: the int columns are 148 bytes a member, and a
+   * doubling's room was up to as much again (2.5 GB at 10M members). A compute of the whole base
+   * reserves what it needs first (`reserve`).
+   */
   private ensure(n: number) {
     if (n < this.capacity) return;
     let size = this.capacity;
-    while (size <= n) size *= 2;
+    while (size <= n) size = Math.ceil(size * 1.25);
+    this.resize(size);
+  }
+
+  private resize(size: number) {
     this.capacity = size;
     for (let i = 0; i < this.intArrays.length; i++) this.intArrays[i] = grow(this.intArrays[i]!, size);
     for (const e of this.enums.values()) e.codes = grow(e.codes, size);
     for (const bits of this.sets.values()) for (const [v, b] of bits) bits.set(v, grow(b, (size + 31) >>> 5));
+  }
+
+  /** Room for `members` rows and a few more, as a compute of the whole base knows it will need. */
+  reserve(members: number): void {
+    if (members > this.capacity) this.resize(Math.ceil(members * 1.03));
   }
 
   /**
@@ -189,7 +223,7 @@ export class ProfileColumns {
     this.ensure(n);
     for (const f of this.slots) {
       const v = p.get(f.name);
-      if (f.kind === 'int' || f.kind === 'day') this.intArrays[f.i]![n] = f.kind === 'int' ? (typeof v === 'number' ? v | 0 : ABSENT) : typeof v === 'string' ? dayNumber(v) : ABSENT;
+      if (f.kind === 'int' || f.kind === 'day') this.setInt(f.i, n, f.kind === 'int' ? (typeof v === 'number' ? v | 0 : undefined) : typeof v === 'string' ? dayNumber(v) : undefined);
       else if (f.kind === 'enum') {
         const e = f.e;
         let code = 0;
@@ -225,12 +259,19 @@ export class ProfileColumns {
   set(n: number, field: string, v: number | string | undefined): void {
     this.ensure(n);
     const i = this.ints.get(field);
-    if (i !== undefined) return void (this.intArrays[i]![n] = typeof v === 'number' ? v | 0 : ABSENT);
+    if (i !== undefined) return this.setInt(i, n, typeof v === 'number' ? v | 0 : undefined);
     const e = this.enums.get(field);
     if (!e) return;
     let code = typeof v === 'string' ? (e.codeOf.get(v) ?? 0) : 0;
     if (typeof v === 'string' && code === 0) e.codeOf.set(v, (code = e.values.push(v)));
     e.codes[n] = code;
+  }
+
+  private setInt(i: number, n: number, v: number | undefined): void {
+    let a = this.intArrays[i]!;
+    if (v === undefined) return void (a[n] = absentOf(a));
+    if (v <= absentOf(a) || v > -absentOf(a) - 1) this.intArrays[i] = a = widened(a, v);
+    a[n] = v;
   }
 
   /** Sets or clears one value of a `set` field for member `n` (a tag whose rule reads the whole-base RFM pass, or a changed rule). */
@@ -258,7 +299,7 @@ export class ProfileColumns {
    */
   column(field: string, key?: string): Column | undefined {
     const i = this.ints.get(field);
-    if (i !== undefined) return { kind: this.fields.find((f) => f.name === field)!.kind as 'int' | 'day', values: this.intArrays[i]! };
+    if (i !== undefined) return { kind: this.fields.find((f) => f.name === field)!.kind as 'int' | 'day', values: this.intArrays[i]!, absent: absentOf(this.intArrays[i]!) };
     const e = this.enums.get(field);
     if (e) return { kind: 'enum', codes: e.codes, values: e.values };
     const bits = this.sets.get(field);
@@ -283,8 +324,9 @@ export class ProfileColumns {
     if (n >= this.capacity) return p;
     for (const f of this.fields) {
       if (f.kind === 'int' || f.kind === 'day') {
-        const v = this.intArrays[this.ints.get(f.name)!]![n]!;
-        if (v !== ABSENT) p.set(f.name, f.kind === 'day' ? dayString(v) : v);
+        const a = this.intArrays[this.ints.get(f.name)!]!;
+        const v = a[n]!;
+        if (v !== absentOf(a)) p.set(f.name, f.kind === 'day' ? dayString(v) : v);
       } else if (f.kind === 'enum') {
         const e = this.enums.get(f.name)!;
         const code = e.codes[n]!;

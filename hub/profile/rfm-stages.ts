@@ -2,11 +2,10 @@ import type { Log } from '../../shared/cli/log.ts';
 import type { ProfileValue } from '../../shared/profile/fields.ts';
 import { DEFAULT_LIFECYCLE, lifecycleFacts, replay, type LifecycleConfig, type Transition } from '../../shared/profile/lifecycle.ts';
 import { coPurchaseModel, DEFAULT_CO_PURCHASE, recommendFor, SkuIds, type ItemModel } from '../../shared/profile/recommend.ts';
-import { NO_BOUNDARIES, rfmBoundaries, rfmOf, type RfmBoundaries } from '../../shared/profile/rfm.ts';
+import { NO_BOUNDARIES, rfmBoundaries, rfmOf, type IntColumn, type RfmBoundaries } from '../../shared/profile/rfm.ts';
 import { dayNumber, dayString, type SourceFacts } from '../../shared/profile/source-facts.ts';
 import type { TimelineEntry } from '../../shared/profile/timeline.ts';
 import type { ProfileBase, ProfileExtension } from './base.ts';
-import { ABSENT } from './columns.ts';
 
 /** Items recommended per member. */
 export const RECOMMENDATIONS = 5;
@@ -57,15 +56,15 @@ export class RfmAndStages implements ProfileExtension {
     const col = (name: string) => {
       const c = base.columns.column(name);
       if (!c || c.kind !== 'int') throw new Error(`profiles: no int column ${name}`);
-      return c.values;
+      return c;
     };
     const ids = base.members();
     const days = col('daysSinceLastPurchase'), orders = col('orders365'), spend = col('spend365');
-    const b = rfmBoundaries(days, orders, spend, ABSENT, day, ids.length);
+    const b = rfmBoundaries(days, orders, spend, day, ids.length);
     this.boundaries = b;
     for (let n = 0; n < ids.length; n++) {
       if (!ids.has(n)) continue;
-      const v = (a: Int32Array) => (a[n] === ABSENT ? undefined : a[n]);
+      const v = (c: IntColumn) => (c.values[n] === c.absent ? undefined : c.values[n]);
       const rfm = rfmOf({ daysSinceLastPurchase: v(days), orders365: v(orders), spend365: v(spend) }, b);
       base.columns.set(n, 'rfmR', rfm?.r);
       base.columns.set(n, 'rfmF', rfm?.f);

@@ -40,7 +40,7 @@ function rowReader(ctx: Ctx, scope: DataScope, reveal: boolean) {
   };
   const intOf = (field: string) => {
     const c = ctx.profiles.column(field);
-    return c && (c.kind === 'int' || c.kind === 'day') ? (n: number) => (n < 0 || c.values[n] === ABSENT ? null : c.values[n]!) : () => null;
+    return c && (c.kind === 'int' || c.kind === 'day') ? (n: number) => (n < 0 || c.values[n] === c.absent ? null : c.values[n]!) : () => null;
   };
   const home = enumOf('homeStore');
   const stage = enumOf('stage');

@@ -72,21 +72,29 @@ export function scoreOf(value: number, cuts: readonly number[]): number {
   return s;
 }
 
+/** A column by member number, of any integer width: `absent` marks a member without a value (and a free row). */
+export interface IntColumn {
+  values: ArrayLike<number>;
+  absent: number;
+}
+
 /**
- * The boundaries over a base given as columns by member number: `absent` marks a member without
- * a value (and a free row). Only members with orders365 > 0 count.
+ * The boundaries over a base given as columns by member number. Only members with orders365 > 0
+ * count.
  *
- * @example rfmBoundaries(days, orders365, spend365, ABSENT, '2026-11-30')
+ * @example rfmBoundaries({ values: days, absent }, { values: orders365, absent }, { values: spend365, absent }, '2026-11-30')
  */
-export function rfmBoundaries(days: Int32Array, orders365: Int32Array, spend365: Int32Array, absent: number, day: string, size = days.length): RfmBoundaries {
+export function rfmBoundaries(days: IntColumn, orders365: IntColumn, spend365: IntColumn, day: string, size = days.values.length): RfmBoundaries {
+  const d = days.values, o = orders365.values, s = spend365.values;
+  const counts = (i: number) => o[i]! > 0 && o[i] !== orders365.absent && d[i] !== days.absent;
   let n = 0;
-  for (let i = 0; i < size; i++) if (orders365[i]! > 0 && orders365[i] !== absent && days[i] !== absent) n++;
+  for (let i = 0; i < size; i++) if (counts(i)) n++;
   const r = new Int32Array(n), f = new Int32Array(n), m = new Int32Array(n);
   for (let i = 0, k = 0; i < size; i++) {
-    if (!(orders365[i]! > 0 && orders365[i] !== absent && days[i] !== absent)) continue;
-    r[k] = -days[i]!;
-    f[k] = orders365[i]!;
-    m[k] = spend365[i] === absent ? 0 : spend365[i]!;
+    if (!counts(i)) continue;
+    r[k] = -d[i]!;
+    f[k] = o[i]!;
+    m[k] = s[i] === spend365.absent ? 0 : s[i]!;
     k++;
   }
   return { day, active: n, r: cutsOf(r), f: cutsOf(f), m: cutsOf(m) };

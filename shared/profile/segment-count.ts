@@ -18,7 +18,7 @@ const MAX = 2147483647;
 
 /** A column as the profile base gives it (structurally hub/profile/columns.ts's Column). */
 export type SegmentColumn =
-  | { kind: 'int' | 'day'; values: Int32Array }
+  | { kind: 'int' | 'day'; values: Int8Array | Int16Array | Int32Array; absent: number }
   | { kind: 'enum'; codes: Uint16Array; values: readonly string[] }
   | { kind: 'set'; bits: ReadonlyMap<string, Uint32Array> }
   | { kind: 'scores'; values: Int32Array };
@@ -107,7 +107,7 @@ function leaf(c: Comparison, cols: SegmentColumns, mask: Uint32Array, org: Store
   if (!col) return out;
   if (col.kind === 'int' || col.kind === 'day' || col.kind === 'scores') {
     // Scores have no "unknown": a member without a score for the key scores 0.
-    const none = col.kind === 'scores' ? 0 : ABSENT;
+    const none = col.kind === 'scores' ? 0 : col.absent;
     const v = scalar(c.value);
     let lo = ABSENT + 1;
     let hi = MAX;
@@ -124,7 +124,7 @@ function leaf(c: Comparison, cols: SegmentColumns, mask: Uint32Array, org: Store
       case 'unknown': lo = hi = none; return rangeBits(col.values, lo, hi, false, ABSENT + 0.5, mask, out);
     }
     // A comparison never holds for an unknown value (`ne` included): only `not` reaches those.
-    return rangeBits(col.values, lo, hi, invert, col.kind === 'scores' ? ABSENT + 0.5 : ABSENT, mask, out);
+    return rangeBits(col.values, lo, hi, invert, col.kind === 'scores' ? ABSENT + 0.5 : col.absent, mask, out);
   }
   if (col.kind === 'enum') {
     const table = new Uint8Array(col.values.length + 1);
@@ -165,7 +165,7 @@ function leaf(c: Comparison, cols: SegmentColumns, mask: Uint32Array, org: Store
 }
 
 /** Members of `mask` whose value is within [lo, hi] (outside it when `invert`), never `absent`. */
-function rangeBits(values: Int32Array, lo: number, hi: number, invert: boolean, absent: number, mask: Uint32Array, out: Uint32Array): Uint32Array {
+function rangeBits(values: Int8Array | Int16Array | Int32Array, lo: number, hi: number, invert: boolean, absent: number, mask: Uint32Array, out: Uint32Array): Uint32Array {
   const n = values.length;
   const flip = invert ? 1 : 0;
   for (let w = 0; w < mask.length; w++) {

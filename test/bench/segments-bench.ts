@@ -1,4 +1,4 @@
-import { allMembers, popcount, segmentBits, type SegmentColumn, type SegmentColumns } from '../../shared/profile/segment-count.ts';
+import { ABSENT, allMembers, popcount, segmentBits, type SegmentColumn, type SegmentColumns } from '../../shared/profile/segment-count.ts';
 import { SegmentRule, type Condition } from '../../shared/profile/segment-rules.ts';
 
 /*
@@ -54,8 +54,8 @@ function syntheticColumns(n: number): SegmentColumns & { bytes: number } {
     for (const b of tagBits) if (r() < 0.2) b[i >>> 5]! |= 1 << (i & 31);
   }
   const cols = new Map<string, SegmentColumn>([
-    ['age', { kind: 'int', values: age }],
-    ['spend365', { kind: 'int', values: spend }],
+    ['age', { kind: 'int', values: age, absent: ABSENT }],
+    ['spend365', { kind: 'int', values: spend, absent: ABSENT }],
     ['gender', { kind: 'enum', codes: gender, values: ['M', 'F', 'U'] }],
     ['homeStore', { kind: 'enum', codes: home, values: STORES }],
     ['tags', { kind: 'set', bits: tags }],

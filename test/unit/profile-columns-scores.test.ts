@@ -30,3 +30,33 @@ describe('profile columns: scores rows', () => {
     );
   });
 });
+
+describe('profile columns: ints as wide as their values', () => {
+  // Each width's edges: the least value of a type marks "unknown" in a column of that type.
+  const edge = fc.constantFrom(-128, -127, 127, 128, -32768, -32767, 32767, 32768, -(2 ** 31) + 1, 2 ** 31 - 1, 0, -1);
+  const value = fc.oneof(edge, fc.integer({ min: -200, max: 200 }), fc.integer({ min: -(2 ** 31) + 1, max: 2 ** 31 - 1 }), fc.constant(undefined));
+  it('read back as last written, unknowns included, through widening and growth; the column says its unknown', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 60 }), value, value), { maxLength: 300 }), (writes) => {
+        const c = new ProfileColumns(undefined, 4);
+        const last = new Map<number, [number | undefined, number | undefined]>();
+        for (const [n, orders, spend] of writes) {
+          c.write(n, new Map(Object.entries({ orders, spend }).filter(([, v]) => v !== undefined) as [string, number][]));
+          last.set(n, [orders, spend]);
+        }
+        const orders = c.column('orders')!, spend = c.column('spend')!;
+        for (const [n, [o, s]] of last) {
+          expect(c.row(n).get('orders')).toBe(o);
+          expect(c.row(n).get('spend')).toBe(s);
+          if (orders.kind !== 'int' || spend.kind !== 'int') throw new Error('int columns');
+          expect(orders.values[n] === orders.absent ? undefined : orders.values[n]).toBe(o);
+          expect(spend.values[n] === spend.absent ? undefined : spend.values[n]).toBe(s);
+        }
+        // As wide as the values ever written need, no wider.
+        const bytes = (v: number | undefined) => (v === undefined || (v > -128 && v <= 127) ? 1 : v > -32768 && v <= 32767 ? 2 : 4);
+        expect(orders.values.BYTES_PER_ELEMENT).toBe(Math.max(1, ...writes.map(([, o]) => bytes(o))));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -11,7 +11,11 @@ describe('profile columns', () => {
     c.write(0, profile([['orders', 3], ['lastPurchaseDay', '2026-11-30'], ['gender', 'F'], ['channels', new Set(['store'])], ['categoryScore', new Map([['coffee/beans', 700], ['coffee', 100], ['tea', 5]])]]));
     c.write(3, profile([['orders', 1], ['gender', 'M'], ['channels', new Set(['store', 'marketplace'])], ['categoryScore', new Map([['coffeemaker', 9]])]]));
     const orders = c.column('orders')!;
-    expect(orders.kind === 'int' && [...orders.values.slice(0, 4)]).toEqual([3, ABSENT, ABSENT, 1]);
+    // Small counts: an 8-bit column, whose "unknown" is -128.
+    expect(orders.kind === 'int' && [orders.absent, [...orders.values.slice(0, 4)]]).toEqual([-128, [3, -128, -128, 1]]);
+    c.write(1, profile([['orders', 40_000]]));
+    const wide = c.column('orders')!;
+    expect(wide.kind === 'int' && [wide.absent, [...wide.values.slice(0, 4)]]).toEqual([ABSENT, [3, 40_000, ABSENT, 1]]);
     const coffee = c.column('categoryScore', 'coffee')!;
     // `coffeemaker` is no sub-category of `coffee`.
     expect(coffee.kind === 'scores' && [...coffee.values.slice(0, 4)]).toEqual([800, 0, 0, 0]);

@@ -39,10 +39,11 @@ describe('RFM quintiles', () => {
   });
 
   it('counts only the active base (an order in 365 days) and scores recency with fewer days higher', () => {
-    const days = Int32Array.from([1, 10, 100, 200, 300, 400, ABSENT]);
-    const orders = Int32Array.from([5, 4, 3, 2, 1, 0, ABSENT]);
-    const spend = Int32Array.from([900, 500, 300, 200, 100, 0, ABSENT]);
-    const b = rfmBoundaries(days, orders, spend, ABSENT, '2026-11-30');
+    // Columns of three widths, each with its own "unknown" (the profile columns are as wide as their values).
+    const days = { values: Int16Array.from([1, 10, 100, 200, 300, 400, -32768]), absent: -32768 };
+    const orders = { values: Int8Array.from([5, 4, 3, 2, 1, 0, -128]), absent: -128 };
+    const spend = { values: Int32Array.from([900, 500, 300, 200, 100, 0, ABSENT]), absent: ABSENT };
+    const b = rfmBoundaries(days, orders, spend, '2026-11-30');
     expect(b.active).toBe(5);
     expect(rfmOf({ daysSinceLastPurchase: 1, orders365: 5, spend365: 900 }, b)).toEqual({ r: 5, f: 5, m: 5, segment: 'champions' });
     expect(rfmOf({ daysSinceLastPurchase: 300, orders365: 1, spend365: 100 }, b)).toEqual({ r: 1, f: 1, m: 1, segment: 'lost' });
@@ -72,7 +73,7 @@ describe('RFM quintiles', () => {
       spend[i] = orders[i]! * Math.floor(rnd() * 80_000);
     }
     const t0 = performance.now();
-    const b = rfmBoundaries(days, orders, spend, ABSENT, '2026-11-30');
+    const b = rfmBoundaries({ values: days, absent: ABSENT }, { values: orders, absent: ABSENT }, { values: spend, absent: ABSENT }, '2026-11-30');
     const tCuts = performance.now() - t0;
     const t1 = performance.now();
     let champions = 0;
