@@ -679,21 +679,27 @@ export class IdentityService implements ImportSink {
   }
 
   /**
-   * Every golden member now, for a pass read later: kept as the numbers of the records naming them
-   * (4 bytes a member; the ids as strings were ~70 bytes each, 700 MB at 10M members, for every
-   * compute of the whole base). An entry read later gives the id its record names then: a member
-   * merged away meanwhile is looked up and found gone.
+   * Every golden member's id, `size` at a time, walking the resolver's record numbers: a compute of
+   * the whole base reads them between event-loop turns. A list of every id first was ~70 bytes a
+   * member (700 MB at 10M members) and held the event loop for seconds at 2M records. A member
+   * made or merged meanwhile may be met twice or not at all: One-ID tells the engine of it anyway.
    */
-  goldenIdList(): { readonly length: number; at(i: number): string | undefined } {
-    if (!this.loaded) return [];
+  *goldenIdSlices(size: number): Generator<string[]> {
+    if (!this.loaded) return;
     const resolver = this.resolver;
-    const records = new Int32Array(resolver.memberCount);
-    let n = 0;
-    for (const r of resolver.namingRecords()) {
-      if (n === records.length) break;
-      records[n++] = r;
+    let slice: string[] = [];
+    for (let i = 0; i < resolver.recordCount; i++) {
+      const r = resolver.namingRecordAt(i);
+      if (r < 0) continue;
+      slice.push(resolver.memberIdAt(r));
+      if (slice.length === size) yield slice, (slice = []);
     }
-    return { length: n, at: (i) => resolver.memberIdAt(records[i]!) };
+    if (slice.length > 0) yield slice;
+  }
+
+  /** How many golden members there are now (none while loading). */
+  get goldenCount(): number {
+    return this.loaded ? this.resolver.memberCount : 0;
   }
 
   /** Operators' splits that named any of these records (the timeline shows them). */
@@ -776,7 +782,7 @@ export class IdentityService implements ImportSink {
    * The golden members whose id falls in these buckets, by bucket, as the numbers of the records
    * that name them: one pass over every member when buckets are written (an import's end, an
    * erasure), in typed arrays (ids as strings, with a Set to drop repeats, were ~100 bytes a
-   * member: 800 MB at 15M records). The pass lets the event loop turn every 50,000 members (at 2M
+   * member: 800 MB at 15M records). The pass lets the event loop turn every 50,000 records (at 2M
    * records it held the hub for seconds); a member added meanwhile is written by the next flush.
    */
   private async membersByBucket(buckets: ReadonlySet<number>): Promise<{ members: number; records(bucket: number): Int32Array }> {
@@ -784,12 +790,13 @@ export class IdentityService implements ImportSink {
     const recs = new Int32Array(max);
     const bucketOfRec = new Uint16Array(max);
     const start = new Int32Array(GOLDEN_BUCKETS + 1);
+    const resolver = this.resolver;
     let n = 0;
-    let k = 0;
-    for (const r of this.resolver.namingRecords()) {
-      if (++k % 50_000 === 0) await new Promise((resolve) => setImmediate(resolve));
-      if (n === max) break;
-      const b = bucketOf(this.resolver.memberIdAt(r));
+    for (let i = 0; i < resolver.recordCount && n < max; i++) {
+      if ((i + 1) % 50_000 === 0) await new Promise((resolve) => setImmediate(resolve));
+      const r = resolver.namingRecordAt(i);
+      if (r < 0) continue;
+      const b = bucketOf(resolver.memberIdAt(r));
       if (!buckets.has(b)) continue;
       recs[n] = r;
       bucketOfRec[n] = b;

@@ -15,8 +15,10 @@ export interface MemberDirectory {
   goldenOf(sourceId: string): string | undefined;
   member(goldenId: string): { sources: readonly string[]; attributes: ProfileAttributes } | undefined;
   goldenIds(): Iterable<string>;
-  /** Every golden member now, as a list read later (the hub's keeps record numbers, not strings); without it, goldenIds() in an array. */
-  idList?(): { readonly length: number; at(i: number): string | undefined };
+  /** Every golden member now, `size` at a time (the hub's walks One-ID's record numbers: no list of every id); without it, goldenIds(). */
+  slices?(size: number): Iterable<readonly string[]>;
+  /** How many golden members there are now (room is made for them before a compute of every one). */
+  count?(): number;
   /** Whether One-ID has this golden member now; without it, `member` says (slower). */
   has?(goldenId: string): boolean;
 }
@@ -115,13 +117,15 @@ export class ProfileBase {
       if (g !== undefined && !(this.directory.has ? this.directory.has(g) : this.directory.member(g) !== undefined)) this.drop(g);
       if ((n + 1) % slice === 0) yield;
     }
-    const ids = this.directory.idList?.() ?? Array.from(this.directory.goldenIds());
     // Every member gets a number below this: the ones of those merged away above are used again.
-    this.columns.reserve(Math.max(held.length, ids.length));
-    for (let i = 0; i < ids.length; i++) {
-      this.recompute(ids.at(i)!, day);
-      if ((i + 1) % slice === 0) yield;
-    }
+    this.columns.reserve(Math.max(held.length, this.directory.count?.() ?? 0));
+    const slices = this.directory.slices?.(Math.min(slice, 1 << 30)) ?? [Array.from(this.directory.goldenIds())];
+    let i = 0;
+    for (const ids of slices)
+      for (const g of ids) {
+        this.recompute(g, day);
+        if (++i % slice === 0) yield;
+      }
     if (!whole) return;
     this.day = day;
     this.extension?.computedAll?.(this, day);

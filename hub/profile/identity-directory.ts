@@ -16,7 +16,8 @@ export function identityDirectory(identity: IdentityService, cityOf: (storeId: s
   return {
     goldenOf: (source) => identity.goldenOf(source),
     goldenIds: () => identity.goldenIds(),
-    idList: () => identity.goldenIdList(),
+    slices: (size) => identity.goldenIdSlices(size),
+    count: () => identity.goldenCount,
     has: (goldenId) => identity.hasGolden(goldenId),
     member(goldenId) {
       const m = identity.goldenMember(goldenId);

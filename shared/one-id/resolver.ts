@@ -466,21 +466,25 @@ export class Resolver {
     return this.byMemberId.size;
   }
 
-  /**
-   * Every golden member once, as the number of the record that names it (`memberIdAt` gives the
-   * id): a pass over millions of members without an id string held for each. Changes made while
-   * it runs may or may not be seen, as with `memberIds`.
-   */
-  *namingRecords(): Generator<number> {
-    const seen = new Uint8Array(this.store.count);
-    for (const r of this.byMemberId.values()) {
-      if (seen[r]) continue;
-      seen[r] = 1;
-      if (this.rootOf(this.idOfRecord(r)) !== undefined) yield r;
-    }
+  /** How many records there are: numbers 0 … recordCount − 1 (they only grow). */
+  get recordCount(): number {
+    return this.store.count;
   }
 
-  /** The id of the golden member a record would name (it names one when `namingRecords` gives it). */
+  /**
+   * The record naming the golden member whose cluster record `i` is the root of, or -1 when `i` is
+   * no root (`memberIdAt` gives the member's id): a walk over record numbers meets every member
+   * once, without an id string held for each, and may pause between records (no iterator that a
+   * record added meanwhile could rearrange). Changes made while it pauses may or may not be seen.
+   */
+  namingRecordAt(i: number): number {
+    if (this.clusters.find(i) !== i) return -1;
+    const best = this.clusters.bestOf(i);
+    // A cluster whose id finds another cluster is no member: `memberCount` and `partition` count an id once (the property test meets such a case).
+    return this.rootOf(this.idOfRecord(best)) === i ? best : -1;
+  }
+
+  /** The id of the golden member a record would name (it names one when `namingRecordAt` gives it). */
   memberIdAt(record: number): string {
     return this.idOfRecord(record);
   }
