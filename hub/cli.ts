@@ -9,6 +9,7 @@ import { IDENTITY_USAGE, identityCommand, importCommand } from './identity/cli.t
 import { tagsCommand } from './tags/cli.ts';
 import { serveHub } from './server.ts';
 import { EXIT_DATABASE, startLastWords, type LastWords } from './last-words.ts';
+import { limitHeapGrowth } from './heap-growth.ts';
 import { validate as validateCron } from 'node-cron';
 import { isTimeZone } from '../shared/local-time.ts';
 import { NIGHTLY_RECOMPUTE } from './profile/engine.ts';
@@ -132,6 +133,7 @@ async function main(argv: string[]) {
   const dataDir = given === undefined ? undefined : resolve(given);
 
   if (command === 'serve') {
+    limitHeapGrowth();
     const log = createLog('hub', o.quiet ?? false);
     const dir = need('data', dataDir);
     // From the moment the port is ours, a death says why and a silent death of the last run is

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import type { Log } from '../../shared/cli/log.ts';
 import { writeFileAtomic } from '../../shared/cli/write-file-atomic.ts';
 import { newSecret } from '../../shared/secrets.ts';
+import { HEAP_GROWING_FLAG } from '../heap-growth.ts';
 
 /**
  * The embedded CouchDB-compatible server (pouchdb-server) for a hub without COUCH_URL: a child
@@ -167,7 +168,7 @@ export async function startEmbeddedCouch(dataDir: string, log: Log, opts: Embedd
   const launch = () => {
     startedAt = Date.now();
     rotateLog(join(dir, 'log.txt'), MAX_LOG_BYTES);
-    child = spawn(process.execPath, [bin, '--port', String(port), '--host', '127.0.0.1', '--dir', dir, '--config', config, '--no-stdout-logs'], {
+    child = spawn(process.execPath, [HEAP_GROWING_FLAG, bin, '--port', String(port), '--host', '127.0.0.1', '--dir', dir, '--config', config, '--no-stdout-logs'], {
       cwd: dir,
       stdio: ['ignore', 'ignore', 'pipe'],
       // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and the
