@@ -1,4 +1,5 @@
 import type { Log } from '../../shared/cli/log.ts';
+import { StringCodes } from '../../shared/one-id/compact.ts';
 import type { StringPool } from '../../shared/one-id/string-pool.ts';
 import type { ProfileValue } from '../../shared/profile/fields.ts';
 import { compileCondition, compileTagRules, tagChanges, type Condition, type CompiledTagRules, type Predicate, type TagCause, type TagEvent, type TagRule } from '../../shared/profile/tag-rules.ts';
@@ -41,17 +42,15 @@ export class ProfileTags implements ProfileExtension {
   private late: readonly Rule[] = [];
   private byCode = new Map<string, TagRule>();
   private base: ProfileBase | undefined;
-  /** Tag codes by number, and back: a member's set is kept as the string of its sorted numbers. */
-  private readonly codes: string[] = [];
-  private readonly numberOfCode = new Map<string, number>();
+  /** Tag codes by number: a set of tags is the string of its sorted numbers. */
+  private readonly tagNumbers = new StringCodes();
   /**
    * The set last recorded in the history per golden member, by the member's code (the engine's
-   * golden id codes: member-numbers.ts), as the number of the set in `sets` (0: none). A Map by id
-   * with a string each was ~100 bytes a member.
+   * golden id codes: member-numbers.ts), as the set's number in `sets` (0: none; members share
+   * a few sets). A Map by id with a string each was ~100 bytes a member.
    */
   private recorded = new Int32Array(0);
-  private readonly sets: string[] = [''];
-  private readonly numberOfSet = new Map<string, number>([['', 0]]);
+  private readonly sets = new StringCodes(['']);
   private recordedCount = 0;
   private goldenCodes: StringPool | undefined;
   private loaded = false;
@@ -90,7 +89,7 @@ export class ProfileTags implements ProfileExtension {
     this.byCode = next;
     this.rules = compileTagRules(rules);
     this.late = this.rules.compiled.filter((r) => names(this.byCode.get(r.code)!.condition).some((f) => WHOLE_BASE_FIELDS.has(f)));
-    for (const r of rules) this.numberOf(r.code);
+    for (const r of rules) this.tagNumbers.code(r.code);
     return changed.sort();
   }
 
@@ -200,9 +199,9 @@ export class ProfileTags implements ProfileExtension {
     const compare = (code: number, n: number) => {
       members++;
       const before = this.recordedOf(code);
-      if (this.holdsExactly(bits, n, this.sets[before]!)) return;
+      if (this.holdsExactly(bits, n, this.sets.values[before]!)) return;
       changed.push(code);
-      tagsNow.push(this.setNumber(this.keyOf(bits, n)));
+      tagsNow.push(this.sets.code(this.keyOf(bits, n)));
     };
     if (all) {
       for (let n = 0; n < ids.length; n++) if (ids.has(n)) compare(ids.codeAt(n), n);
@@ -222,7 +221,7 @@ export class ProfileTags implements ProfileExtension {
       const batch: [string, TagEvent[], number][] = [];
       for (let j = i; j < Math.min(i + RECORD_BATCH, changed.length); j++) {
         const code = changed[j]!;
-        batch.push([ids.codes.get(code), tagChanges(this.setOf(this.sets[this.recordedOf(code)]!), this.setOf(this.sets[tagsNow[j]!]!), today, cause), j]);
+        batch.push([ids.codes.get(code), tagChanges(this.setOf(this.sets.values[this.recordedOf(code)]!), this.setOf(this.sets.values[tagsNow[j]!]!), today, cause), j]);
       }
       try {
         await this.history.record(batch.map(([g, e]) => [g, e] as const), (g) => this.recordedOf(ids.codes.indexOf(g)) === 0);
@@ -265,20 +264,10 @@ export class ProfileTags implements ProfileExtension {
     this.recorded[code] = set;
   }
 
-  /** A set of tags (its key: the string of its sorted numbers) as a number: members share a few sets. */
-  private setNumber(key: string): number {
-    let k = this.numberOfSet.get(key);
-    if (k === undefined) {
-      k = this.sets.push(key) - 1;
-      this.numberOfSet.set(key, k);
-    }
-    return k;
-  }
-
   /** The tags column's bitsets with their tags' numbers, in number order: a member's numbers come out sorted. */
   private bitsByNumber(base: ProfileBase): { numbers: number[]; bits: Uint32Array[] } {
     const column = base.columns.column(TAGS);
-    const pairs = column?.kind === 'set' ? [...column.bits].map(([code, b]) => [this.numberOf(code), b] as const).sort((a, b) => a[0] - b[0]) : [];
+    const pairs = column?.kind === 'set' ? [...column.bits].map(([code, b]) => [this.tagNumbers.code(code), b] as const).sort((a, b) => a[0] - b[0]) : [];
     return { numbers: pairs.map((x) => x[0]), bits: pairs.map((x) => x[1]) };
   }
 
@@ -309,17 +298,8 @@ export class ProfileTags implements ProfileExtension {
 
   private setOf(key: string): Set<string> {
     const out = new Set<string>();
-    for (let i = 0; i < key.length; i++) out.add(this.codes[key.charCodeAt(i)]!);
+    for (let i = 0; i < key.length; i++) out.add(this.tagNumbers.values[key.charCodeAt(i)]!);
     return out;
-  }
-
-  private numberOf(code: string): number {
-    let k = this.numberOfCode.get(code);
-    if (k === undefined) {
-      k = this.codes.push(code) - 1;
-      this.numberOfCode.set(code, k);
-    }
-    return k;
   }
 
   /** The sets the history says each member holds now: its events replayed, month after month (once per start). */
@@ -333,9 +313,9 @@ export class ProfileTags implements ProfileExtension {
       if (member === undefined) return;
       const s = this.scratch;
       s.length = 0;
-      for (const code of held) s.push(this.numberOf(code));
+      for (const code of held) s.push(this.tagNumbers.code(code));
       s.sort((a, b) => a - b);
-      this.setRecorded(codes.add(member), s.length > 0 ? this.setNumber(String.fromCharCode(...s)) : 0);
+      this.setRecorded(codes.add(member), s.length > 0 ? this.sets.code(String.fromCharCode(...s)) : 0);
       held.clear();
     };
     for await (const page of this.history.pages()) {

@@ -5,7 +5,7 @@ import { newId } from '../../shared/ids.ts';
 import { maskName } from '../../shared/mask-name.ts';
 import { seesStore, type DataScope } from '../../shared/org-scope.ts';
 import { maskPhone } from '../../shared/phone.ts';
-import { ABSENT, membersOf, popcount } from '../../shared/profile/segment-count.ts';
+import { membersOf, popcount } from '../../shared/profile/segment-count.ts';
 import { dayString } from '../../shared/profile/source-facts.ts';
 import type { Doc } from '../couch/couch.ts';
 import { DB } from '../couch/databases.ts';

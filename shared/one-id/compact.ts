@@ -27,6 +27,11 @@ export class StringCodes {
   /** The strings by code. */
   readonly values: string[] = [];
 
+  /** `first` take codes 0, 1, … in order. */
+  constructor(first: readonly string[] = []) {
+    for (const v of first) this.code(v);
+  }
+
   code(value: string): number {
     let c = this.codeOf.get(value);
     if (c === undefined) {
