@@ -119,7 +119,7 @@ export class ProfileBase {
     }
     // Every member gets a number below this: the ones of those merged away above are used again.
     this.columns.reserve(Math.max(held.length, this.directory.count?.() ?? 0));
-    const slices = this.directory.slices?.(Math.min(slice, 1 << 30)) ?? [Array.from(this.directory.goldenIds())];
+    const slices = this.directory.slices?.(slice) ?? [Array.from(this.directory.goldenIds())];
     let i = 0;
     for (const ids of slices)
       for (const g of ids) {
