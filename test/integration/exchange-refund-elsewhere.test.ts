@@ -66,8 +66,9 @@ afterAll(async () => {
 async function exchangedAtS001(seed: number, requestId: string, rewardId: string) {
   const m = seedId(seed);
   expect((await pos(0).post('/v1/checkouts', { receiptNo: `EARN-${requestId}`, memberId: m, lines: [{ sku: 'TV', qty: 1, unitPrice: 500_000 }] })).status).toBe(201);
-  const found = await pos(1).post('/v1/members/identify', { phone: seedPhone(seed) });
-  expect(found.status, JSON.stringify(found.body)).toBe(200);
+  // S002 asks the hub for a member it does not hold, within the lookup's time limit: a hub slow
+  // to answer (CI once, with a 4M-record benchmark beside it) leaves it not found this time.
+  await eventually(async () => ((await pos(1).post('/v1/members/identify', { phone: seedPhone(seed) })).status === 200 ? true : undefined), 30_000, 'S002 finds the member');
   const x = await pos(0).post('/v1/exchanges', { requestId, memberId: m, rewardId });
   expect(x.status, JSON.stringify(x.body)).toBe(201);
   const after = x.body.exchange.member.points.balance as number;
