@@ -270,7 +270,7 @@ export class ProfileColumns {
   private setInt(i: number, n: number, v: number | undefined): void {
     let a = this.intArrays[i]!;
     if (v === undefined) return void (a[n] = absentOf(a));
-    if (v <= absentOf(a) || v > -absentOf(a) - 1) this.intArrays[i] = a = widened(a, v);
+    this.intArrays[i] = a = widened(a, v);
     a[n] = v;
   }
 

@@ -1,3 +1,4 @@
+import { grow } from '../../shared/one-id/compact.ts';
 import { StringPool } from '../../shared/one-id/string-pool.ts';
 
 /** Golden member ids by member number, as the passes over the whole base read them. */
@@ -72,8 +73,8 @@ export class MemberNumbers implements MemberList {
     const had = this.numberOfCodeOf(code);
     if (had !== undefined) return had;
     const n = this.free.pop() ?? this.high++;
-    this.numberOfCode = ensure(this.numberOfCode, code + 1);
-    this.codeOfNumber = ensure(this.codeOfNumber, n + 1);
+    this.numberOfCode = grow(this.numberOfCode, code + 1);
+    this.codeOfNumber = grow(this.codeOfNumber, n + 1);
     this.numberOfCode[code] = n + 1;
     this.codeOfNumber[n] = code + 1;
     this.live++;
@@ -91,12 +92,4 @@ export class MemberNumbers implements MemberList {
     this.live--;
     return n;
   }
-}
-
-/** By half again, not double: these grow with the members, and a doubling's room is ~40 MB at 10M. */
-function ensure(a: Int32Array<ArrayBuffer>, size: number): Int32Array<ArrayBuffer> {
-  if (a.length >= size) return a;
-  const b = new Int32Array(Math.max(size, 1024, Math.ceil(a.length * 1.5)));
-  b.set(a);
-  return b;
 }

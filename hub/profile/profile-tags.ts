@@ -1,5 +1,5 @@
 import type { Log } from '../../shared/cli/log.ts';
-import { StringCodes } from '../../shared/one-id/compact.ts';
+import { grow, StringCodes } from '../../shared/one-id/compact.ts';
 import type { StringPool } from '../../shared/one-id/string-pool.ts';
 import type { ProfileValue } from '../../shared/profile/fields.ts';
 import { compileCondition, compileTagRules, tagChanges, type Condition, type CompiledTagRules, type Predicate, type TagCause, type TagEvent, type TagRule } from '../../shared/profile/tag-rules.ts';
@@ -256,9 +256,7 @@ export class ProfileTags implements ProfileExtension {
     if (code < 0) return;
     if (code >= this.recorded.length) {
       if (set === 0) return;
-      const grown = new Int32Array(Math.max(1024, code + 1, Math.ceil(this.recorded.length * 1.5)));
-      grown.set(this.recorded);
-      this.recorded = grown;
+      this.recorded = grow(this.recorded, code + 1);
     }
     this.recordedCount += (set !== 0 ? 1 : 0) - (this.recorded[code] !== 0 ? 1 : 0);
     this.recorded[code] = set;
