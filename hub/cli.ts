@@ -154,7 +154,7 @@ async function main(argv: string[]) {
       onListening: () => (lastWords = startLastWords(dir, log)),
       onDatabaseGiveUp: (err) => lastWords!.die('the embedded database cannot stay up: the hub exits', err, EXIT_DATABASE),
     });
-    lastWords!.follow({ couchPid: () => hub.embedded?.pid(), doing: () => hub.doing() });
+    lastWords!.follow({ couchPid: () => hub.embedded?.pid(), doing: () => hub.doing(), arrays: () => hub.arrays() });
     let stopping = false;
     const stop = async (signal: NodeJS.Signals) => {
       if (stopping) {

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import type { Log } from '../shared/cli/log.ts';
-import { memoryAlarms, previousRunNote, type Alarms, type HubStatus, type MemorySample } from '../shared/cli/hub-status.ts';
+import { memoryAlarms, previousRunNote, type Alarms, type ArrayParts, type HubStatus, type MemorySample } from '../shared/cli/hub-status.ts';
 
 /**
  * A hub that dies says why (decision 028). What it can say itself, it logs as its last line and
@@ -14,13 +14,20 @@ import { memoryAlarms, previousRunNote, type Alarms, type HubStatus, type Memory
  */
 export interface LastWords {
   /** From the hub's start on: its database child's memory and its long jobs go into the breadcrumb. */
-  follow(what: { couchPid: () => number | undefined; doing: () => string[] }): void;
+  follow(what: Followed): void;
   /** The hub's last line (with the error's stack), kept in the status file; then the process exits with `code`. */
   die(msg: string, err: unknown, code: number): never;
   /** A clean stop: said in the log and in the status file. */
   stopped(reason: string): void;
   /** The status file (for the log and the docs). */
   readonly file: string;
+}
+
+/** What the breadcrumb follows of a running hub: its database child, its long jobs, its typed arrays (in bytes). */
+export interface Followed {
+  couchPid: () => number | undefined;
+  doing: () => string[];
+  arrays?: () => ArrayParts;
 }
 
 export const STATUS_FILE = 'hub-status.json';
@@ -36,7 +43,7 @@ export function startLastWords(dir: string, log: Log, opts: { everyMs?: number }
   const note = previousRunNote(readStatus(file));
   if (note) log[note.level](note.msg, { ...note.fields, file });
 
-  let follow: { couchPid: () => number | undefined; doing: () => string[] } = { couchPid: () => undefined, doing: () => [] };
+  let follow: Followed = { couchPid: () => undefined, doing: () => [] };
   let raised: Alarms = { heap: false, machine: false };
   let ended = false;
   const status: HubStatus = {
@@ -56,9 +63,17 @@ export function startLastWords(dir: string, log: Log, opts: { everyMs?: number }
       return [];
     }
   };
+  const arrays = (): { arraysMb?: ArrayParts } => {
+    try {
+      const parts = follow.arrays?.();
+      return parts ? { arraysMb: { oneId: mb(parts.oneId), profileColumns: mb(parts.profileColumns), profileFacts: mb(parts.profileFacts), memberIds: mb(parts.memberIds), tags: mb(parts.tags) } } : {};
+    } catch {
+      return {};
+    }
+  };
   const refresh = () => {
     status.seenAt = new Date().toISOString();
-    status.memory = sample(follow.couchPid());
+    status.memory = { ...sample(follow.couchPid()), ...arrays() };
     status.doing = doing();
     const m = status.memory;
     status.peak = {

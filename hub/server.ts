@@ -2,6 +2,7 @@ import type { ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { listen } from '../shared/cli/listen-error.ts';
 import type { Log } from '../shared/cli/log.ts';
+import type { ArrayParts } from '../shared/cli/hub-status.ts';
 import { VERSION } from '../edge/version.ts';
 import { createHubApp } from './app.ts';
 import { Bundles } from './bundles.ts';
@@ -77,6 +78,8 @@ export interface RunningHub {
   embedded: EmbeddedCouch | undefined;
   /** The long jobs under way, one line each (the hub's breadcrumb, hub/last-words.ts). */
   doing(): string[];
+  /** Bytes the hub's typed arrays hold, by owner (the breadcrumb). */
+  arrays(): ArrayParts;
   close(): Promise<void>;
 }
 
@@ -264,6 +267,10 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
     ctx,
     embedded,
     doing: () => [...(loadingIdentity ? ['one-id loading its records'] : []), ...imports.running(), ...profiles.doing()],
+    arrays: () => {
+      const p = profiles.arrayBytes();
+      return { oneId: identity.arrayBytes(), profileColumns: p.columns, profileFacts: p.facts, memberIds: p.members, tags: tags.arrayBytes() };
+    },
     async close() {
       await birthdays.stop();
       await ingest.stop();

@@ -6,6 +6,7 @@ import type { SourceRecord } from '../../shared/one-id/record.ts';
 import type { Suggestion } from '../../shared/one-id/suggest.ts';
 import { erasedRecord } from '../../shared/privacy/erasure.ts';
 import { dict } from '../../shared/own.ts';
+import { heldBytes } from '../../shared/one-id/compact.ts';
 import { Resolver, type Changes, type Decision, type GoldenMember, type ResolverOptions, type ResolverStateMeta } from '../../shared/one-id/resolver.ts';
 import type { SnapshotArray } from '../../shared/one-id/snapshot-codec.ts';
 import { StringPool } from '../../shared/one-id/string-pool.ts';
@@ -695,6 +696,11 @@ export class IdentityService implements ImportSink {
       if (slice.length === size) yield slice, (slice = []);
     }
     if (slice.length > 0) yield slice;
+  }
+
+  /** Bytes One-ID's typed arrays hold, room to grow included (the status file). */
+  arrayBytes(): number {
+    return heldBytes(this.resolver) + heldBytes(this.storeMembers);
   }
 
   /** How many golden members there are now (none while loading). */

@@ -5,6 +5,7 @@ import type { SourceFact, SourceFacts } from '../../shared/profile/source-facts.
 import type { StringPool } from '../../shared/one-id/string-pool.ts';
 import { ProfileColumns } from './columns.ts';
 import { MemberNumbers, type MemberList } from './member-numbers.ts';
+import { heldBytes } from '../../shared/one-id/compact.ts';
 
 /**
  * Who is who, as One-ID says now: the golden member a source id belongs to, and a golden member's
@@ -189,6 +190,11 @@ export class ProfileBase {
   /** Bytes the packed facts take outside the heap (the bench). */
   factBytes(): number {
     return this.facts.bytes();
+  }
+
+  /** Bytes the base's typed arrays hold outside the heap, by part (the status file). */
+  arrayBytes(): { columns: number; facts: number; members: number } {
+    return { columns: this.columns.bytes(), facts: this.facts.bytes(), members: heldBytes(this.numbers) };
   }
 
   /** Sources and facts held (the start log and the bench). */

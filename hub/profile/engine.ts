@@ -521,6 +521,11 @@ export class ProfileEngine {
     return this.base.columns.column(field, key);
   }
 
+  /** Bytes the profiles' typed arrays hold outside the heap, by part (the status file). */
+  arrayBytes(): { columns: number; facts: number; members: number } {
+    return this.base.arrayBytes();
+  }
+
   /** Golden member ids by member number. */
   members(): MemberList {
     return this.base.members();

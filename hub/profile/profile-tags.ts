@@ -169,6 +169,11 @@ export class ProfileTags implements ProfileExtension {
     this.stopped = true;
   }
 
+  /** Bytes the sets last recorded hold outside the heap (the status file). */
+  arrayBytes(): number {
+    return this.recorded.byteLength;
+  }
+
   /** Resolves once the events of every compute so far are recorded (or failed, to be tried again). */
   async settled(): Promise<void> {
     await this.running;

@@ -18,11 +18,22 @@ export interface MemorySample {
    */
   heapCommittedMb?: number;
   arrayBuffersMb?: number;
+  /** Of arrayBuffers, what the hub's own typed arrays hold, part by part (room to grow included). */
+  arraysMb?: ArrayParts;
   /** The embedded database child's RSS (absent: COUCH_URL, or it was restarting). */
   couchRssMb?: number;
   /** The machine's MemAvailable and MemTotal (/proc/meminfo; absent where there is none). */
   machineAvailableMb?: number;
   machineTotalMb?: number;
+}
+
+/** The hub's typed arrays by owner: One-ID's resolver, the profile base's columns, facts and member ids, the tags last recorded. */
+export interface ArrayParts {
+  oneId: number;
+  profileColumns: number;
+  profileFacts: number;
+  memberIds: number;
+  tags: number;
 }
 
 export interface HubStatus {

@@ -69,11 +69,6 @@ export class StringPool {
     return this.bytes.toString('utf8', i === 0 ? 0 : this.ends[i - 1]!, this.ends[i]!);
   }
 
-  /** Bytes held, all arrays counted (for the memory figures). */
-  get byteSize(): number {
-    return this.bytes.length + this.ends.byteLength + this.hashes.byteLength + this.table.byteLength;
-  }
-
   parts(): StringPoolParts {
     return { bytes: new Uint8Array(this.bytes.buffer as ArrayBuffer, this.bytes.byteOffset, this.used), ends: this.ends.subarray(0, this.n), hashes: this.hashes.subarray(0, this.n) };
   }

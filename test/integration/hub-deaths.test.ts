@@ -181,6 +181,9 @@ describe('the hub dies', () => {
     // The breadcrumb has seen the import under way (it is written every 2 s).
     const under = new RegExp(`^import ${id}: reading, row (\\d+)`);
     await eventually(async () => (status(dir).doing.some((d: string) => Number(under.exec(d)?.[1] ?? 0) > 2000) ? true : undefined), 60_000, 'the breadcrumb naming the import', 100);
+    // And what the hub's typed arrays hold, by owner (MB).
+    const mb = expect.any(Number);
+    expect(status(dir).memory.arraysMb).toEqual({ oneId: mb, profileColumns: mb, profileFacts: mb, memberIds: mb, tags: mb });
     await hub.kill();
     const chunksAtDeath = (await importDoc(dir, id)).chunks;
     expect(chunksAtDeath).toBeGreaterThan(0);

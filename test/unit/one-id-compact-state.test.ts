@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import type { SourceRecord } from '../../shared/one-id/record.ts';
 import { Resolver } from '../../shared/one-id/resolver.ts';
+import { heldBytes } from '../../shared/one-id/compact.ts';
 import { MemberIndex } from '../../shared/one-id/member-index.ts';
 import { StringPool } from '../../shared/one-id/string-pool.ts';
 import { decodeSnapshotBytes, encodeSnapshot, SnapshotRefused, type SnapshotArray } from '../../shared/one-id/snapshot-codec.ts';
@@ -49,6 +50,50 @@ describe('StringPool', () => {
     const p = pool.parts();
     expect(() => StringPool.fromParts({ ...p, bytes: p.bytes.subarray(0, 2) })).toThrow(/cover/);
     expect(() => StringPool.fromParts({ ...p, hashes: p.hashes.subarray(0, 1) })).toThrow(/length/);
+  });
+});
+
+describe('heldBytes', () => {
+  it("counts every typed array an object holds, through the objects it holds, each once", () => {
+    const shared = new Int32Array(10);
+    const inner = { a: new Uint8Array(3), f: new Float64Array(2), shared, note: 'x', list: [new Int32Array(1000)], byKey: new Map([['k', new Int32Array(1000)]]) };
+    const outer = { inner, again: inner, shared, b: new Uint16Array(5), n: 7, nothing: null };
+    inner.list.push(outer as never);
+    // 3 + 16 + 40 (once) + 10: arrays held through Maps and lists are the owner's to count.
+    expect(heldBytes(outer)).toBe(3 + 16 + 40 + 10);
+  });
+
+  it("grows with a resolver's records, room to grow included", () => {
+    const r = new Resolver({ sourcePriority: ['crm'] });
+    const empty = heldBytes(r);
+    for (let i = 0; i < 2000; i++) r.add(rec(`crm:${i}`, { phone: phone(i) }));
+    const full = heldBytes(r);
+    // At least the columns' and keys' bytes of 2,000 records (~230 a record, decision 030).
+    expect(full - empty).toBeGreaterThan(2000 * 150);
+    expect(full).toBeLessThan(2000 * 230 * 3);
+  });
+});
+
+describe("a record's times", () => {
+  // Times as toISOString gives them are kept as milliseconds, others as text: both come back exactly.
+  const time = fc.oneof(
+    fc.integer({ min: Date.UTC(1900, 0, 1), max: Date.UTC(2100, 0, 1) }).map((ms) => new Date(ms).toISOString()),
+    fc.constantFrom('2026-03-01', '2026-03-01T08:00:00+08:00', '2026-03-01T00:00:00Z', '', ' ', 'not a time', '+010000-01-01T00:00:00.000Z'),
+  );
+  it('come back exactly as given, canonical or not, and after a snapshot', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ observedAt: time, registeredAt: fc.option(time, { nil: undefined }) }), { minLength: 1, maxLength: 30 }), (rows) => {
+        const r = make();
+        rows.forEach((row, n) => r.add(rec(`crm:${n}`, { phone: phone(n) }, { observedAt: row.observedAt, profile: row.registeredAt === undefined ? {} : { registeredAt: row.registeredAt } })));
+        for (const resolver of [r, roundTrip(r)])
+          rows.forEach((row, n) => {
+            const got = resolver.member(resolver.memberOf(`crm:${n}`)!)!.records.find((x) => x.id === `crm:${n}`)!;
+            expect(got.observedAt).toBe(row.observedAt);
+            expect(got.profile.registeredAt).toBe(row.registeredAt);
+          });
+      }),
+      { numRuns: 60 },
+    );
   });
 });
 
