@@ -14,15 +14,24 @@ import { PoolInterner, StringPool } from './string-pool.ts';
  */
 
 const EMPTY = -1;
+/**
+ * Times as `toISOString` gives them (every cleaned import time is) are said by their milliseconds,
+ * not pooled: at 15M records the pooled observedAt strings were ~38 bytes a record. `observed` 0
+ * is such a time; `registered` AS_SENIORITY is seniorityMs's.
+ */
+const CANONICAL = 0;
+const AS_SENIORITY = -1;
+const isoOf = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : undefined);
 
 export class RecordStore {
   count = 0;
   /** Record ids: record i is string i. */
   private idPool = new StringPool();
   private sources = new PoolInterner();
-  private times = new PoolInterner();
+  /** observedAt when not as toISOString gives it (blank kept: 0 is CANONICAL). */
+  private times = new PoolInterner(true);
   private texts = new PoolInterner();
-  /** Store member ids, registration times and emails, given back exactly (blank too). */
+  /** Store member ids, emails and registration times not as toISOString gives them, given back exactly (blank too). */
   private exact = new PoolInterner(true);
   private memberCode = new Int32Array(0);
   private registered = new Int32Array(0);
@@ -108,22 +117,22 @@ export class RecordStore {
       this.addedMs[i] = addedMs;
     }
     this.source[i] = this.sources.code(r.source);
-    this.observed[i] = this.times.code(r.observedAt);
     const obs = Date.parse(r.observedAt);
+    this.observed[i] = isoOf(obs) === r.observedAt ? CANONICAL : this.times.code(r.observedAt);
     this.observedMs[i] = obs;
     this.memberCode[i] = this.exact.code(r.memberId);
     this.provisional[i] = r.provisional ? 1 : 0;
     this.consent[i] = packConsent(r.consent);
-    const reg = r.profile.registeredAt ? Date.parse(r.profile.registeredAt) : NaN;
-    this.seniorityMs[i] = Number.isNaN(reg) ? obs : reg;
     const p = r.profile;
+    const reg = p.registeredAt ? Date.parse(p.registeredAt) : NaN;
+    this.seniorityMs[i] = Number.isNaN(reg) ? obs : reg;
+    this.registered[i] = p.registeredAt !== undefined && isoOf(reg) === p.registeredAt ? AS_SENIORITY : this.exact.code(p.registeredAt);
     this.name[i] = this.texts.code(p.name);
     this.gender[i] = this.texts.code(p.gender);
     this.birthday[i] = this.texts.code(p.birthday);
     this.province[i] = this.texts.code(p.region?.province);
     this.city[i] = this.texts.code(p.region?.city);
     this.homeStore[i] = this.texts.code(p.homeStoreId);
-    this.registered[i] = this.exact.code(p.registeredAt);
     this.email[i] = this.exact.code(p.email);
 
     const { dropped, gained } = this.setKeys(i, keys, created);
@@ -199,13 +208,13 @@ export class RecordStore {
     const province = t(this.province[i]!);
     const city = t(this.city[i]!);
     if (province || city) profile.region = { ...(province ? { province } : {}), ...(city ? { city } : {}) };
-    set('registeredAt', this.exact.value(this.registered[i]!));
+    set('registeredAt', this.registeredAt(i));
     set('homeStoreId', t(this.homeStore[i]!));
     set('email', this.exact.value(this.email[i]!));
     const r: SourceRecord = {
       id: this.id(i),
       source: this.sourceName(i),
-      observedAt: this.times.value(this.observed[i]!)!,
+      observedAt: this.observedAt(i),
       identities: identitiesOfKeys(this.keysOfRecord(i).map((k) => this.key(k))),
       profile,
     };
@@ -217,6 +226,17 @@ export class RecordStore {
     return r;
   }
 
+  private observedAt(i: number): string {
+    const code = this.observed[i]!;
+    // A snapshot from before CANONICAL kept a blank observedAt as 0.
+    return code === CANONICAL ? (isoOf(this.observedMs[i]!) ?? '') : this.times.value(code)!;
+  }
+
+  private registeredAt(i: number): string | undefined {
+    const code = this.registered[i]!;
+    return code === AS_SENIORITY ? isoOf(this.seniorityMs[i]!) : this.exact.value(code);
+  }
+
   /** Which profile fields the record fills, as a completeness mask (identities are the caller's). */
   profileMask(i: number): number {
     let m = 0;
@@ -224,7 +244,7 @@ export class RecordStore {
     if (this.gender[i]) m |= fieldBit('gender');
     if (this.birthday[i]) m |= fieldBit('birthday');
     if (this.province[i] || this.city[i]) m |= fieldBit('region');
-    if (this.exact.value(this.registered[i]!)?.trim()) m |= fieldBit('registeredAt');
+    if (this.registeredAt(i)?.trim()) m |= fieldBit('registeredAt');
     if (this.homeStore[i]) m |= fieldBit('homeStoreId');
     return m;
   }
@@ -266,7 +286,7 @@ export class RecordStore {
     st.idPool = pool('ids');
     st.keyPool = pool('keys');
     st.sources = new PoolInterner(false, pool('sources'));
-    st.times = new PoolInterner(false, pool('times'));
+    st.times = new PoolInterner(true, pool('times'));
     st.texts = new PoolInterner(false, pool('texts'));
     st.exact = new PoolInterner(true, pool('exact'));
     st.count = counts.count;
