@@ -1,4 +1,4 @@
-import { grow } from './compact.ts';
+import { grow, GROWTH } from './compact.ts';
 
 /*
  * Strings numbered from 0, each stored once as UTF-8 bytes in one growing buffer and found
@@ -130,9 +130,9 @@ export class StringPool {
 
   private ensureBytes(need: number) {
     if (need <= this.bytes.length) return;
-    // By half again, not double: at 15M records the key bytes alone are some 500 MB.
+    // As grow() does: at 15M records the key bytes alone are some 500 MB.
     let cap = Math.max(1024, this.bytes.length);
-    while (cap < need) cap = Math.ceil(cap * 1.5);
+    while (cap < need) cap = Math.ceil(cap * GROWTH);
     const b = Buffer.alloc(cap);
     this.bytes.copy(b, 0, 0, this.used);
     this.bytes = b;
