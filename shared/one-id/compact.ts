@@ -25,6 +25,17 @@ export function grow<T extends Typed>(a: T, need: number, fill?: number): T {
   return b;
 }
 
+/** Codes (≥ 0) in a column as narrow as they are. */
+export type Codes = Uint8Array<ArrayBuffer> | Uint16Array<ArrayBuffer> | Int32Array<ArrayBuffer>;
+
+/** `a`, or a copy wide enough to hold `code`: 8 → 16 → 32 bits, so each width is copied to at most once. */
+export function widenedFor(a: Codes, code: number): Codes {
+  if (a instanceof Int32Array || code <= (a instanceof Uint8Array ? 0xff : 0xffff)) return a;
+  const b = code <= 0xffff ? new Uint16Array(a.length) : new Int32Array(a.length);
+  b.set(a);
+  return b;
+}
+
 /** Distinct strings numbered from 0 in the order first seen, exactly (the empty string is one too). */
 export class StringCodes {
   private readonly codeOf = new Map<string, number>();

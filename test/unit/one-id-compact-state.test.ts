@@ -5,7 +5,7 @@ import { Resolver } from '../../shared/one-id/resolver.ts';
 import { heldBytes } from '../../shared/one-id/compact.ts';
 import { MemberIndex } from '../../shared/one-id/member-index.ts';
 import { StringPool } from '../../shared/one-id/string-pool.ts';
-import { decodeSnapshotBytes, encodeSnapshot, SnapshotRefused, type SnapshotArray } from '../../shared/one-id/snapshot-codec.ts';
+import { decodeSnapshotBytes, encodeSnapshot, SNAPSHOT_FORMAT, SnapshotRefused, type SnapshotArray } from '../../shared/one-id/snapshot-codec.ts';
 import { day, phone, rec } from './one-id-fixtures.ts';
 
 /*
@@ -94,6 +94,27 @@ describe("a record's times", () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe("a record's profile text", () => {
+  it('comes back exactly as its column widens from 8 to 16 to 32 bits, and after a snapshot', () => {
+    const r = make();
+    const n = 100_000;
+    const store = (i: number) => (i % 3 === 0 ? undefined : `S${i}`);
+    for (let i = 0; i < n; i++) r.add(rec(`crm:${i}`, { phone: phone(i) }, { profile: { gender: i % 2 ? 'F' : 'M', ...(store(i) ? { homeStoreId: store(i) } : {}) } }));
+    const widths = (x: Resolver) => {
+      const text = (x as unknown as { store: { text: Record<string, { codes: ArrayBufferView }> } }).store.text;
+      return { gender: text.gender!.codes.constructor.name, homeStore: text.homeStore!.codes.constructor.name };
+    };
+    expect(widths(r)).toEqual({ gender: 'Uint8Array', homeStore: 'Int32Array' });
+    const back = roundTrip(r);
+    for (const x of [r, back])
+      for (const i of [0, 1, 2, 254, 255, 256, 65_535, 65_536, 65_537, n - 1]) {
+        const got = x.member(x.memberOf(`crm:${i}`)!)!.records.find((y) => y.id === `crm:${i}`)!;
+        expect(got.profile.homeStoreId).toBe(store(i));
+        expect(got.profile.gender).toBe(i % 2 ? 'F' : 'M');
+      }
   });
 });
 
@@ -211,9 +232,12 @@ describe('the resolver from its snapshot', () => {
       bad[i] = bad[i]! ^ 0x41;
       expect(() => decodeSnapshotBytes(bad), `byte ${i}`).toThrow(SnapshotRefused);
     }
-    const other = Buffer.from(bytes);
-    other.writeUInt32LE(2, 8);
-    expect(() => decodeSnapshotBytes(other)).toThrow(/format version 2/);
+    // An older format (format 1 pooled every profile text together) and a newer one alike.
+    for (const version of [SNAPSHOT_FORMAT - 1, SNAPSHOT_FORMAT + 1]) {
+      const other = Buffer.from(bytes);
+      other.writeUInt32LE(version, 8);
+      expect(() => decodeSnapshotBytes(other)).toThrow(`format version ${version}, this hub reads ${SNAPSHOT_FORMAT}`);
+    }
     const foreign = Buffer.from(bytes);
     foreign.write('PROFILES', 0, 'latin1');
     expect(() => decodeSnapshotBytes(foreign)).toThrow(/not a One-ID snapshot/);
