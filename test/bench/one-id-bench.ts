@@ -29,13 +29,15 @@ import { createLog } from '../../shared/cli/log.ts';
  *
  * Issue 14's knobs: BENCH_ONE_ID_DATA=<dir> keeps the generated files there and uses them again
  * (15M rows take minutes to write); BENCH_ONE_ID_QUALITY=0 skips the in-process quality run,
- * which holds every record as an object (precision and recall are measured at 1M).
+ * which holds every record as an object (precision and recall are measured at 1M);
+ * BENCH_ONE_ID_HUB=0 runs only that (precision and recall at a size, beside a hub run of another).
  */
 
 const RECORDS = Number(process.env.BENCH_ONE_ID_RECORDS ?? 1_000_000);
 const INCREMENTAL = Number(process.env.BENCH_ONE_ID_INCREMENTAL ?? 1000);
 const KEEP_DATA = process.env.BENCH_ONE_ID_DATA;
 const QUALITY = process.env.BENCH_ONE_ID_QUALITY !== '0';
+const HUB = process.env.BENCH_ONE_ID_HUB !== '0';
 
 /** The channel files for RECORDS rows: generated, or those a run before left in BENCH_ONE_ID_DATA. */
 async function channelData(tmp: string): Promise<ChannelData> {
@@ -78,9 +80,10 @@ export async function benchOneId() {
     let t = performance.now();
     const data = await channelData(dir);
     const generateSeconds = (performance.now() - t) / 1000;
-    const quality = QUALITY ? await qualityRun(data) : { samplePhones: await knownPhones(data, dir) };
-    const endToEnd = await hubRun(data, quality.samplePhones);
-    return { records: RECORDS, people: data.people, multiChannelPeople: data.multiChannelPeople, generateSeconds, ...quality, ...endToEnd };
+    const quality = QUALITY ? await qualityRun(data) : undefined;
+    const samplePhones = quality?.samplePhones ?? (await knownPhones(data, dir));
+    const hub = HUB ? await hubRun(data, samplePhones) : undefined;
+    return { records: RECORDS, people: data.people, multiChannelPeople: data.multiChannelPeople, generateSeconds, quality, hub };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -140,9 +140,10 @@ async function reportChaos() {
 async function reportOneId() {
   const r = await benchOneId();
   const f = (n: number, d = 1) => n.toFixed(d);
-  // Without the quality run (BENCH_ONE_ID_QUALITY=0, issue 14's large runs) its rows say so.
-  const q = 'precision' in r ? r : undefined;
+  // Without the quality run (BENCH_ONE_ID_QUALITY=0, issue 14's large runs) or the hub run (BENCH_ONE_ID_HUB=0) their rows say so.
+  const { quality: q, hub: h } = r;
   const na = 'not measured (BENCH_ONE_ID_QUALITY=0)';
+  const nh = 'not measured (BENCH_ONE_ID_HUB=0)';
   console.log(
     [
       `### One-ID (${r.records.toLocaleString('en')} source records, ${r.people.toLocaleString('en')} people, ${r.multiChannelPeople.toLocaleString('en')} in two or more channels)`,
@@ -152,17 +153,18 @@ async function reportOneId() {
       `| precision of links against the truth | ${q ? f(q.precision, 5) : na} | ≥ 0.999 |`,
       `| recall on records that share a real key | ${q ? f(q.recall, 5) : na} | ≥ 0.99 |`,
       `| golden members holding two true people | ${q ? q.membersWithTwoPeople : na} | 0 (no junk key merges two people) |`,
-      `| end to end, files → golden members stored in the hub's database | ${f(r.endToEndSeconds)} s | ≤ 300 s at 1M; ≤ 30 min at 15M |`,
-      `| then every member's profile and tags (the hub's work after an import, beside the API) | ${f(r.afterImportSeconds)} s | |`,
+      `| end to end, files → golden members stored in the hub's database | ${h ? `${f(h.endToEndSeconds)} s` : nh} | ≤ 300 s at 1M; ≤ 30 min at 15M |`,
+      `| then every member's profile and tags (the hub's work after an import, beside the API) | ${h ? `${f(h.afterImportSeconds)} s` : nh} | |`,
       // The hub links each record as it reads it: an import runs no full pass (a start without a snapshot does).
       `| resolution step (resolveAll over every record), in process | ${q ? `${f(q.resolveSeconds, 2)} s` : na} | ≤ 20 s at 1M; ≤ 3 min at 15M |`,
-      `| one new record linked and stored through the API (${r.incremental.count}) | p50 ${f(r.incremental.p50)} ms, p99 ${f(r.incremental.p99)} ms (bare one-document write to the embedded server: p50 ${f(r.bareWrite.p50)} ms, p99 ${f(r.bareWrite.p99)} ms) | p99 ≤ 20 ms |`,
-      `| peak RSS, hub / its database / together | ${f(r.peakHubRssMb, 0)} / ${f(r.peakDbRssMb, 0)} / ${f(r.peakRssMb, 0)} MB | together ≤ 8 GB at 15M |`,
-      `| restart: clean stop, start, until a record links | ${f(r.restartToReadySeconds)} s | ≤ 60 s at 15M |`,
+      `| one new record linked and stored through the API (${h?.incremental.count ?? 0}) | ${h ? `p50 ${f(h.incremental.p50)} ms, p99 ${f(h.incremental.p99)} ms (bare one-document write to the embedded server: p50 ${f(h.bareWrite.p50)} ms, p99 ${f(h.bareWrite.p99)} ms)` : nh} | p99 ≤ 20 ms |`,
+      `| peak RSS, hub / its database / together | ${h ? `${f(h.peakHubRssMb, 0)} / ${f(h.peakDbRssMb, 0)} / ${f(h.peakRssMb, 0)} MB` : nh} | together ≤ 8 GB at 15M |`,
+      `| restart: clean stop, start, until a record links | ${h ? `${f(h.restartToReadySeconds)} s` : nh} | ≤ 60 s at 15M |`,
       '',
-      ...(q ? [`- accepted records ${q.acceptedRecords.toLocaleString('en')}; golden members ${q.metrics.members.toLocaleString('en')} (hub: ${r.hubMembers.toLocaleString('en')}); identification rate ${f(q.metrics.identificationRate * 100)}%; duplicates removed ${q.metrics.duplicatesRemoved.toLocaleString('en')}; average completeness ${f(q.metrics.averageCompleteness * 100)}%; quarantined keys ${q.quarantinedKeys}`] : [`- hub: records ${r.hubRecords.toLocaleString('en')}, golden members ${r.hubMembers.toLocaleString('en')}`]),
-      `- generating the files ${f(r.generateSeconds)} s${q ? `; the import pipeline alone (read, map, clean) ${f(q.pipelineSeconds)} s` : ''}; in the hub, storing golden members ${f(r.hubStoreMs / 1000)} s (${r.bucketsWritten} buckets)`,
-      `- disk: the hub's data dir ${r.diskMb} MB, of which the One-ID snapshot ${r.snapshotMb} MB`,
+      ...(q ? [`- accepted records ${q.acceptedRecords.toLocaleString('en')}; golden members ${q.metrics.members.toLocaleString('en')}${h ? ` (hub: ${h.hubMembers.toLocaleString('en')})` : ''}; identification rate ${f(q.metrics.identificationRate * 100)}%; duplicates removed ${q.metrics.duplicatesRemoved.toLocaleString('en')}; average completeness ${f(q.metrics.averageCompleteness * 100)}%; quarantined keys ${q.quarantinedKeys}`] : []),
+      ...(h && !q ? [`- hub: records ${h.hubRecords.toLocaleString('en')}, golden members ${h.hubMembers.toLocaleString('en')}`] : []),
+      `- generating the files ${f(r.generateSeconds)} s${q ? `; the import pipeline alone (read, map, clean) ${f(q.pipelineSeconds)} s` : ''}${h ? `; in the hub, storing golden members ${f(h.hubStoreMs / 1000)} s (${h.bucketsWritten} buckets)` : ''}`,
+      ...(h ? [`- disk: the hub's data dir ${h.diskMb} MB, of which the One-ID snapshot ${h.snapshotMb} MB`] : []),
     ].join('\n'),
   );
 }
