@@ -66,7 +66,7 @@ export function startLastWords(dir: string, log: Log, opts: { everyMs?: number }
   const arrays = (): { arraysMb?: ArrayParts } => {
     try {
       const parts = follow.arrays?.();
-      return parts ? { arraysMb: { oneId: mb(parts.oneId), profileColumns: mb(parts.profileColumns), profileFacts: mb(parts.profileFacts), memberIds: mb(parts.memberIds), tags: mb(parts.tags) } } : {};
+      return parts ? { arraysMb: Object.fromEntries(Object.entries(parts).map(([part, bytes]) => [part, mb(bytes)])) as unknown as ArrayParts } : {};
     } catch {
       return {};
     }

@@ -187,12 +187,7 @@ export class ProfileBase {
     return this.numbers;
   }
 
-  /** Bytes the packed facts take outside the heap (the bench). */
-  factBytes(): number {
-    return this.facts.bytes();
-  }
-
-  /** Bytes the base's typed arrays hold outside the heap, by part (the status file). */
+  /** Bytes the base's typed arrays hold outside the heap, by part (the status file, the bench). */
   arrayBytes(): { columns: number; facts: number; members: number } {
     return { columns: this.columns.bytes(), facts: this.facts.bytes(), members: heldBytes(this.numbers) };
   }

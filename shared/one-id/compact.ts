@@ -76,17 +76,20 @@ export class Interner {
 /**
  * Bytes held by the typed arrays of `o` and of the objects it holds (not through Maps, Sets or
  * arrays), room to grow included: what the status file says each part of the hub holds outside
- * V8's heap. Reflective, so that a column added later is counted without a list to keep.
+ * V8's heap. Reflective, so that a column added later is counted without a list to keep. `each`
+ * is told every array once, by its path of field names (`store.keyPool.bytes`).
  */
-export function heldBytes(o: object, seen = new Set<object>()): number {
+export function heldBytes(o: object, each?: (path: string, bytes: number) => void, path = '', seen = new Set<object>()): number {
   if (seen.has(o)) return 0;
   seen.add(o);
   let n = 0;
-  for (const v of Object.values(o)) {
+  for (const [k, v] of Object.entries(o)) {
     if (ArrayBuffer.isView(v)) {
-      if (!seen.has(v)) n += v.byteLength;
+      if (seen.has(v)) continue;
       seen.add(v);
-    } else if (v !== null && typeof v === 'object' && !(v instanceof Map) && !(v instanceof Set) && !Array.isArray(v) && !(v instanceof Promise)) n += heldBytes(v, seen);
+      n += v.byteLength;
+      each?.(`${path}${k}`, v.byteLength);
+    } else if (v !== null && typeof v === 'object' && !(v instanceof Map) && !(v instanceof Set) && !Array.isArray(v) && !(v instanceof Promise)) n += heldBytes(v, each, `${path}${k}.`, seen);
   }
   return n;
 }

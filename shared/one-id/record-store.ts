@@ -223,8 +223,8 @@ export class RecordStore {
 
   private observedAt(i: number): string {
     const code = this.observed[i]!;
-    // A snapshot from before CANONICAL kept a blank observedAt as 0.
-    return code === CANONICAL ? (isoOf(this.observedMs[i]!) ?? '') : this.times.value(code)!;
+    // CANONICAL only where the milliseconds gave the text back (put); blank is pooled.
+    return code === CANONICAL ? isoOf(this.observedMs[i]!)! : this.times.value(code)!;
   }
 
   private registeredAt(i: number): string | undefined {

@@ -202,6 +202,7 @@ export async function benchProfiles(): Promise<ProfilesBench> {
     inc.push(t1 - t0);
     file.push(t2 - t1);
   }
+  const held = base.arrayBytes();
   const result = {
     members: MEMBERS,
     facts: FACTS,
@@ -212,8 +213,8 @@ export async function benchProfiles(): Promise<ProfilesBench> {
     peakRssMb: peakRssMb(),
     heapUsedMb,
     factsHeapMb: gc ? factsHeapMb : undefined,
-    columnsMb: base.columns.bytes() / 2 ** 20,
-    factPagesMb: base.factBytes() / 2 ** 20,
+    columnsMb: held.columns / 2 ** 20,
+    factPagesMb: held.facts / 2 ** 20,
     incremental: stats(inc),
     incrementalCpu: stats(incCpu),
     baselineFile: stats(file),

@@ -43,19 +43,10 @@ const PARTS: [string, RegExp][] = [
   ['union-find and spanning edges', /^clusters\./],
 ];
 const held = new Map<string, number>();
-const walk = (o: object, path: string, seen: Set<object>) => {
-  for (const [k, v] of Object.entries(o)) {
-    const name = `${path}${k}`;
-    if (ArrayBuffer.isView(v)) {
-      const part = PARTS.find(([, re]) => re.test(name))?.[0] ?? 'other (member table, source, flags, consent, slot range)';
-      held.set(part, (held.get(part) ?? 0) + v.byteLength);
-    } else if (v !== null && typeof v === 'object' && !(v instanceof Map) && !(v instanceof Set) && !Array.isArray(v) && !seen.has(v)) {
-      seen.add(v);
-      walk(v, `${name}.`, seen);
-    }
-  }
-};
-walk(r, '', new Set());
+const total = heldBytes(r, (path, bytes) => {
+  const part = PARTS.find(([, re]) => re.test(path))?.[0] ?? 'other (member table, source, flags, consent, slot range)';
+  held.set(part, (held.get(part) ?? 0) + bytes);
+});
 let used = 0;
 for (const a of r.exportState().arrays.values()) used += a.byteLength;
 
@@ -64,4 +55,4 @@ console.log('');
 console.log('| part | held |');
 console.log('| --- | ---: |');
 for (const [part, bytes] of [...held].sort((a, b) => b[1] - a[1])) console.log(`| ${part} | ${perRecord(bytes)} |`);
-console.log(`| **total held (heldBytes) / used (the snapshot's arrays)** | **${perRecord(heldBytes(r)).trim()} / ${perRecord(used).trim()}** |`);
+console.log(`| **total held / used (the snapshot's arrays)** | **${perRecord(total).trim()} / ${perRecord(used).trim()}** |`);

@@ -61,6 +61,10 @@ describe('heldBytes', () => {
     inner.list.push(outer as never);
     // 3 + 16 + 40 (once) + 10: arrays held through Maps and lists are the owner's to count.
     expect(heldBytes(outer)).toBe(3 + 16 + 40 + 10);
+    // Each array told once, by the path it was first met on.
+    const told = new Map<string, number>();
+    heldBytes(outer, (path, bytes) => told.set(path, bytes));
+    expect(told).toEqual(new Map([['inner.a', 3], ['inner.f', 16], ['inner.shared', 40], ['b', 10]]));
   });
 
   it("grows with a resolver's records, room to grow included", () => {

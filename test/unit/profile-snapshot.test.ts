@@ -143,7 +143,7 @@ describe('profile snapshot: round trip', () => {
       facts.push({ source: i < 600 ? SOURCES[i % SOURCES.length]! : `src:${i % 4000}`, kind: 'order', fact: { id: `order:S1:T1:${i}`, day: TODAY - (i % 300), channel: 0, market: '', store: `S${i % 7}`, listCents: 1000 + i, discountCents: 0, paidCents: 1000 + i, items: 1, lines: [{ sku: `SKU-${i % 500}`, category: 'coffee', brand: '', qty: 1, cents: 1000 + i, promo: false }], refundedInFull: false } });
     big.load(facts);
     big.computeAll(DAY);
-    expect(big.factBytes()).toBeGreaterThan(4 * 262_144); // several pages
+    expect(big.arrayBytes().facts).toBeGreaterThan(4 * 262_144); // several pages
     const loaded = await roundTrip(big, dir);
     expect(rows(loaded, dir)).toEqual(rows(big, dir));
     for (const g of dir.goldenIds()) expect(loaded.factsOf(g)).toEqual(big.factsOf(g));
