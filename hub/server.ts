@@ -287,6 +287,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
         // Replication long-polls would hold the server open for their whole timeout.
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
+      await ctx.audit.settled();
       await embedded?.stop();
     },
   };

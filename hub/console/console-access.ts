@@ -75,7 +75,7 @@ export function formAction(ctx: HubContext, route: string, handler: (c: ConsoleC
       // What it acted on: what the handler named (a form field), else the path's parameters.
       const params = Object.values(c.req.param() as Record<string, string>);
       const target = c.get('auditTarget') ?? (params.length > 0 ? params.join('/') : undefined);
-      await ctx.audit.record({ actor: { kind: actor.kind, name: actor.name }, method: c.req.method, route: c.req.routePath, ...(target !== undefined ? { target } : {}), status, ...clientAddress(c) });
+      void ctx.audit.record({ actor: { kind: actor.kind, name: actor.name }, method: c.req.method, route: c.req.routePath, ...(target !== undefined ? { target } : {}), status, ...clientAddress(c) });
     }
   });
 }

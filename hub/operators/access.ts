@@ -130,7 +130,8 @@ export function guarded(ctx: HubContext, method: string, path: string, handler: 
       if (audited) {
         const params = Object.values(c.req.param() as Record<string, string>);
         const target = c.get('auditTarget') ?? (params.length > 0 ? params.join('/') : undefined);
-        await ctx.audit.record({ actor: { kind: actor.kind, name: actor.name }, method, route, ...(target !== undefined ? { target } : {}), status, ...clientAddress(c) });
+        // The answer does not wait for the entry (decision 035): it is stored beside it.
+        void ctx.audit.record({ actor: { kind: actor.kind, name: actor.name }, method, route, ...(target !== undefined ? { target } : {}), status, ...clientAddress(c) });
       }
     }
   };

@@ -33,20 +33,33 @@ export type AuditEntry = Doc & AuditInput & { type: 'audit'; at: string };
 /** `audit:` + a time-ordered id (shared/ids.ts): the newest first is one descending range read. */
 export const AUDIT_ID = /^audit:[0-9A-HJKMNP-TV-Z]{26}$/;
 
+/** Entries stored in one write at most: a burst of admin calls is a few writes, not one each. */
+const AUDIT_BATCH = 500;
+
 /**
  * The audit log (hub-audit). Entries hold names, routes, ids and addresses, never a password,
  * token, cookie or CSRF token: the callers pass only those fields, and text from the request is
  * clipped.
+ *
+ * Entries are stored in the background, those that arrive meanwhile together (decision 035): an
+ * admin call's answer does not wait for its entry, which cost as much as the call's own write.
+ * Reading the log and stopping the hub wait for every entry given so far.
  */
 export class AuditLog {
+  private readonly queue: { entry: AuditEntry; stored: () => void }[] = [];
+  private writing: Promise<void> | undefined;
+
   constructor(
     private readonly couch: Couch,
     private readonly clock: () => Date,
     private readonly log: Log,
   ) {}
 
-  /** Records an entry; a failure to store it is logged, never turned into the caller's error (the action is done). */
-  async record(input: AuditInput): Promise<void> {
+  /**
+   * Records an entry; the promise settles once it is stored. A failure to store it is logged,
+   * never turned into the caller's error (the action is done).
+   */
+  record(input: AuditInput): Promise<void> {
     const now = this.clock();
     const entry: AuditEntry = {
       _id: newId(now, 'audit:'),
@@ -57,15 +70,40 @@ export class AuditLog {
       ...(input.target !== undefined ? { target: safeText(input.target, 200) } : {}),
       ...(input.forwardedFor !== undefined ? { forwardedFor: safeText(input.forwardedFor, 200) } : {}),
     };
-    try {
-      await this.couch.insertNew(DB.audit, [entry]);
-    } catch (err) {
-      this.log.error('audit entry not stored', { route: entry.route, actor: entry.actor.name, status: entry.status, err: String(err) });
+    return new Promise((stored) => {
+      this.queue.push({ entry, stored });
+      this.writeQueued();
+    });
+  }
+
+  /** Settles once every entry recorded so far is stored (or its failure logged). */
+  async settled(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  private writeQueued(): void {
+    if (this.writing) return;
+    this.writing = this.writeAll().finally(() => {
+      this.writing = undefined;
+      if (this.queue.length > 0) this.writeQueued();
+    });
+  }
+
+  private async writeAll(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, AUDIT_BATCH);
+      try {
+        await this.couch.insertNew(DB.audit, batch.map((b) => b.entry));
+      } catch (err) {
+        for (const { entry } of batch) this.log.error('audit entry not stored', { route: entry.route, actor: entry.actor.name, status: entry.status, err: String(err) });
+      }
+      for (const b of batch) b.stored();
     }
   }
 
   /** Entries newest first, `limit` of them, older than the entry `before` when given (paging). */
   async list(opts: { limit: number; before?: string | undefined }): Promise<{ entries: AuditEntry[]; next: string | null }> {
+    await this.settled();
     const res = await this.couch.db(DB.audit).list({ descending: true, include_docs: true, startkey: opts.before ?? 'audit:\ufff0', endkey: 'audit:', limit: opts.limit + 1 });
     const entries = res.rows.flatMap((r) => (r.doc && r.id !== opts.before ? [r.doc as unknown as AuditEntry] : [])).slice(0, opts.limit);
     const more = res.rows.filter((r) => r.id !== opts.before).length > opts.limit;

@@ -294,6 +294,17 @@ describe('the audit log', () => {
     for (const q of ['limit=0', 'before=x', 'before=__proto__', 'limit=5&limit=6']) expect((await adminClient(hub).get(`/audit?${q}`)).status, q).toBe(400);
   });
 
+  it("an admin call's answer does not wait for its entry, and a burst of calls is all in the log read right after", async () => {
+    const admin = adminClient(hub);
+    const targets = Array.from({ length: 40 }, (_, i) => `M${String(9_100_000 + i).padStart(7, '0')}`);
+    const answers = await Promise.all(targets.map((id) => admin.get(`/members/${id}`)));
+    expect(answers.map((a) => a.status)).toEqual(targets.map(() => 404));
+    const logged = (await auditEntries()).filter((e) => e.route === '/admin/v1/members/:id' && targets.includes(e.target));
+    expect(logged.map((e) => e.target).sort()).toEqual(targets);
+    expect(new Set(logged.map((e) => e._id)).size).toBe(targets.length);
+    for (const e of logged) expect(e).toMatchObject({ actor: { kind: 'token', name: 'token' }, method: 'GET', status: 404 });
+  });
+
   it('holds no secret: no password, cookie, CSRF token or admin token, in the audit log or the hub log', async () => {
     await operator('marketer'); // at least one login and one password change, whatever ran before
     const audit = JSON.stringify(await auditEntries());
