@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { recordCompleteness } from '../../shared/one-id/completeness.ts';
 import { type ApplyContext, applyMapping, type Mapping } from '../../shared/one-id/mapping.ts';
@@ -161,7 +161,6 @@ async function rewarm(seen: ReturnType<typeof recentHashes>, mapping: Mapping, f
 
 /** 120 bits of SHA-1 of the cleaned record (and order): no two different rows collide in practice. */
 function hashOf(record: SourceRecord, order: OrderSummary | undefined): string {
-  const h = createHash('sha1').update(JSON.stringify(record));
-  if (order) h.update(JSON.stringify(order));
-  return h.digest('base64').slice(0, 20);
+  // One call, not a Hash object per row: that was 5% of an import's CPU (a profile at 100k).
+  return hash('sha1', order ? JSON.stringify(record) + JSON.stringify(order) : JSON.stringify(record), 'base64').slice(0, 20);
 }
