@@ -6,7 +6,7 @@ import type { Suggestion } from '../../shared/one-id/suggest.ts';
 import { can } from '../../shared/permissions.ts';
 import { maskPhone } from '../../shared/phone.ts';
 import type { HubContext } from '../context.ts';
-import type { StoredGolden } from '../identity/service.ts';
+import type { StoredGolden } from '../../shared/one-id/stored-golden.ts';
 import type { Actor } from '../operators/access.ts';
 import { Csrf, Table } from './components.tsx';
 import type { MessageKey, Translator } from './i18n.ts';

@@ -1,7 +1,6 @@
 import { AppError } from '../../shared/errors.ts';
 import type { Log } from '../../shared/cli/log.ts';
 import { cleanCardNo } from '../../shared/one-id/clean.ts';
-import { completeness } from '../../shared/one-id/completeness.ts';
 import type { SourceRecord } from '../../shared/one-id/record.ts';
 import type { Suggestion } from '../../shared/one-id/suggest.ts';
 import { erasedRecord } from '../../shared/privacy/erasure.ts';
@@ -10,6 +9,7 @@ import { heldBytes } from '../../shared/one-id/compact.ts';
 import { Resolver, type Changes, type Decision, type GoldenMember, type ResolverOptions, type ResolverStateMeta } from '../../shared/one-id/resolver.ts';
 import type { SnapshotArray } from '../../shared/one-id/snapshot-codec.ts';
 import { StringPool } from '../../shared/one-id/string-pool.ts';
+import { goldenView, packGolden, unpackGolden, type PackedGolden, type StoredGolden } from '../../shared/one-id/stored-golden.ts';
 import { randomUUID } from 'node:crypto';
 import { seqNumber } from '../couch/couch.ts';
 import { readSnapshotFile, writeSnapshotSliced } from './snapshot-file.ts';
@@ -47,20 +47,6 @@ export function bucketsPerWrite(members: number, buckets: number): number {
 const TOUCHED_ALL = 200_000;
 /** A snapshot given up because records came in is written again after this long without a change. */
 const SNAPSHOT_QUIET_MS = 5000;
-
-/** A golden member as stored and served by the API: ids of records, not the records. */
-export interface StoredGolden {
-  id: string;
-  profile: GoldenMember['profile'];
-  identities: GoldenMember['identities'];
-  keys: string[];
-  quarantinedKeys: string[];
-  sources: string[];
-  records: string[];
-  /** Merge history: which records, which key linked them, when. */
-  links: GoldenMember['links'];
-  completeness: number;
-}
 
 interface DecisionDoc extends Doc {
   type: 'decision';
@@ -560,8 +546,8 @@ export class IdentityService implements ImportSink {
   async member(id: string): Promise<StoredGolden | { mergedInto: string }> {
     // While the resolver loads (tens of seconds at a million records) the stored members answer:
     // its own document, else its bucket's entry.
-    const golden = this.loaded ? this.storedForm(id) : await this.deps.db.storedMember<StoredGolden>(id);
-    if (golden && !('gone' in golden)) return golden;
+    const golden = this.loaded ? this.storedForm(id) : await this.deps.db.storedMember<PackedGolden | StoredGolden>(id);
+    if (golden && !('gone' in golden)) return this.loaded ? (golden as StoredGolden) : unpackGolden(id, golden);
     if (golden?.mergedInto) return { mergedInto: golden.mergedInto };
     throw new AppError('member_not_found', `no golden member ${id}`);
   }
@@ -772,12 +758,12 @@ export class IdentityService implements ImportSink {
   private async writeBucketsOf(buckets: ReadonlySet<number>): Promise<void> {
     const byBucket = await this.membersByBucket(buckets);
     await this.deps.db.writeBuckets(buckets, (b) => {
-      const out = dict<StoredGolden>();
+      const out = dict<PackedGolden>();
       for (const r of byBucket.records(b)) {
         const id = this.resolver.memberIdAt(r);
         // Merged away since: the survivor was touched, and the next flush writes it.
         const m = this.resolver.member(id);
-        if (m) out[id] = this.view(m);
+        if (m) out[id] = packGolden(goldenView(m));
       }
       return out;
     }, bucketsPerWrite(byBucket.members, buckets.size));
@@ -816,19 +802,6 @@ export class IdentityService implements ImportSink {
     return { members: n, records: (bucket) => sorted.subarray(start[bucket]!, start[bucket + 1]!) };
   }
 
-  private view(m: GoldenMember): StoredGolden {
-    return {
-      id: m.id,
-      profile: m.profile,
-      identities: m.identities,
-      keys: m.keys,
-      quarantinedKeys: m.quarantinedKeys,
-      sources: m.sources,
-      records: m.records.map((r) => r.id),
-      links: m.links,
-      completeness: completeness(m.profile),
-    };
-  }
 
   /**
    * Writes the buckets changed since the last write, until none are left. `state:golden` says
@@ -866,7 +839,10 @@ export class IdentityService implements ImportSink {
       this.touched.clear();
       this.touchedAll = false;
       if (!all && ids.length < Math.max(1000, this.resolver.size / OWN_DOCS_SHARE)) {
-        await this.deps.db.writeMembers(ids.map((id) => [id, this.storedForm(id)]));
+        await this.deps.db.writeMembers(ids.map((id): [string, PackedGolden | GoneGolden] => {
+          const form = this.storedForm(id);
+          return [id, 'gone' in form ? form : packGolden(form)];
+        }));
         for (const id of ids) this.ownDocs.add(id);
         continue;
       }
@@ -884,7 +860,7 @@ export class IdentityService implements ImportSink {
   /** A golden member as it is stored and answered now: its view, or gone (and where to). */
   private storedForm(id: string): StoredGolden | GoneGolden {
     const m = this.resolver.member(id);
-    if (m) return this.view(m);
+    if (m) return goldenView(m);
     const into = this.retired.get(id);
     return into === undefined ? { gone: true } : { gone: true, mergedInto: this.current(into) };
   }

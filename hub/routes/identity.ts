@@ -8,7 +8,7 @@ import { SourceRecordSchema } from '../../shared/one-id/record.ts';
 import { MemberId } from '../../shared/schemas/common.ts';
 import type { HubContext } from '../context.ts';
 import type { AdminEnv } from '../operators/access.ts';
-import type { StoredGolden } from '../identity/service.ts';
+import type { StoredGolden } from '../../shared/one-id/stored-golden.ts';
 import { memberInScope, scopeCheck } from '../org/scope-check.ts';
 import { pathId } from './path-param.ts';
 

@@ -7,6 +7,7 @@ import { CHANNELS, STORE_PHONE, writeChannelData, type ChannelData } from '../su
 import { scoreLinks } from '../support/one-id-score.ts';
 import { removeDir, tempDir } from '../support/edge-node.ts';
 import { adminClient, eventually, freePort, hubCliOk, readStoredIdentity, startHub, type HubProcess } from '../support/hub.ts';
+import { unpackGolden, type PackedGolden } from '../../shared/one-id/stored-golden.ts';
 
 /*
  * One-ID end to end: seeded channel exports with their ground truth, imported through the real
@@ -179,7 +180,7 @@ describe('One-ID', () => {
     // Stopped: a few changed members are stored one document each, over their buckets' entries.
     await hub.stop();
     await readStoredIdentity(hubDir, async (db) => {
-      expect(await db.storedMember(survivor)).toEqual(whole);
+      expect(unpackGolden(survivor, (await db.storedMember<PackedGolden>(survivor)) as PackedGolden)).toEqual(whole);
       for (const id of gone) expect(await db.storedMember(id)).toEqual({ gone: true, mergedInto: survivor });
       expect(await db.storedMember(fresh.body.memberId)).toMatchObject({ records: ['api:new'] });
     });
@@ -198,7 +199,7 @@ describe('One-ID', () => {
     await hub.stop();
     await readStoredIdentity(hubDir, async (db) => {
       expect(await db.storedMember(late.memberId)).toMatchObject({ records: ['api:new', 'api:next'] });
-      expect(await db.storedMember(survivor)).toEqual(whole);
+      expect(unpackGolden(survivor, (await db.storedMember<PackedGolden>(survivor)) as PackedGolden)).toEqual(whole);
     });
     hub = await startHub(hubDir, port);
   }, 90_000);

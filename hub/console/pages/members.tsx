@@ -8,7 +8,7 @@ import { identityOfScan } from '../../../shared/scan-input.ts';
 import { MemberId } from '../../../shared/schemas/common.ts';
 import type { LedgerDoc, MemberDoc, OrderDoc } from '../../../shared/schemas/documents.ts';
 import type { HubContext } from '../../context.ts';
-import type { StoredGolden } from '../../identity/service.ts';
+import type { StoredGolden } from '../../../shared/one-id/stored-golden.ts';
 import { clientAddress } from '../../operators/access.ts';
 import { memberInScope, scopeCheck } from '../../org/scope-check.ts';
 import { seesStore } from '../../../shared/org-scope.ts';
