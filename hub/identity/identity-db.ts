@@ -45,6 +45,13 @@ export interface ChunkDoc extends Doc {
 export class IdentityDb {
   /** Id of a bucket or golden member document → its current revision (absent: not known yet). */
   private readonly revs = new Map<string, string | undefined>();
+  /**
+   * `memberDocIds` has read every `golden:` document's revision, so a member's document not in
+   * `revs` is not there: it is written without a read first (a stream of single records paid a
+   * read of documents that were not there at every write). One that is there after all
+   * conflicts, and is read at the next attempt.
+   */
+  private memberDocsKnown = false;
 
   constructor(private readonly couch: Couch) {}
 
@@ -143,6 +150,7 @@ export class IdentityDb {
         out.push(d._id.slice('golden:'.length));
       }
     }
+    this.memberDocsKnown = true;
     return out;
   }
 
@@ -163,7 +171,7 @@ export class IdentityDb {
     for (let i = 0; i < ids.length; i += batch) {
       let part = ids.slice(i, i + batch).map((id, j) => ({ id, k: i + j }));
       for (let attempt = 0; part.length > 0; attempt++) {
-        const unknown = part.filter((p) => !this.revs.has(p.id)).map((p) => p.id);
+        const unknown = part.filter((p) => !this.revs.has(p.id) && !(attempt === 0 && this.memberDocsKnown && p.id.startsWith('golden:'))).map((p) => p.id);
         if (unknown.length > 0) for (const [k, rev] of (await this.currentRevs(unknown)).entries()) this.revs.set(unknown[k]!, rev);
         const docs: Doc[] = [];
         const sent: typeof part = [];
