@@ -546,10 +546,15 @@ export class IdentityService implements ImportSink {
   async member(id: string): Promise<StoredGolden | { mergedInto: string }> {
     // While the resolver loads (tens of seconds at a million records) the stored members answer:
     // its own document, else its bucket's entry.
-    const golden = this.loaded ? this.storedForm(id) : await this.deps.db.storedMember<PackedGolden | StoredGolden>(id);
-    if (golden && !('gone' in golden)) return this.loaded ? (golden as StoredGolden) : unpackGolden(id, golden);
+    const golden = this.loaded ? this.storedForm(id) : await this.storedMember(id);
+    if (golden && !('gone' in golden)) return golden;
     if (golden?.mergedInto) return { mergedInto: golden.mergedInto };
     throw new AppError('member_not_found', `no golden member ${id}`);
+  }
+
+  private async storedMember(id: string): Promise<StoredGolden | GoneGolden | undefined> {
+    const stored = await this.deps.db.storedMember<PackedGolden>(id);
+    return stored && !('gone' in stored) ? unpackGolden(id, stored) : stored;
   }
 
   /** Which golden member holds a source record (`<source>:<id>`, or `pos:<member id>`). */
@@ -802,7 +807,6 @@ export class IdentityService implements ImportSink {
     return { members: n, records: (bucket) => sorted.subarray(start[bucket]!, start[bucket + 1]!) };
   }
 
-
   /**
    * Writes the buckets changed since the last write, until none are left. `state:golden` says
    * `clean: false` whenever some change may not be stored yet, so a crash is made good by the
@@ -857,7 +861,7 @@ export class IdentityService implements ImportSink {
     this.cleanTimer.unref();
   }
 
-  /** A golden member as it is stored and answered now: its view, or gone (and where to). */
+  /** A golden member as it is answered now (and stored, packed): its view, or gone (and where to). */
   private storedForm(id: string): StoredGolden | GoneGolden {
     const m = this.resolver.member(id);
     if (m) return goldenView(m);
