@@ -8,7 +8,8 @@ import type { OrderSummary } from '../../shared/one-id/order.ts';
 import type { SourceRecord } from '../../shared/one-id/record.ts';
 import type { Log } from '../../shared/cli/log.ts';
 import type { Doc } from '../couch/couch.ts';
-import { importFile, type ImportCheckpoint, type ImportSummary } from '../import/pipeline.ts';
+import { importFileInThread } from '../import/import-thread.ts';
+import type { ImportCheckpoint, ImportSummary } from '../import/pipeline.ts';
 import { readRejects, type Reject } from '../import/rejects.ts';
 import type { IdentityDb } from './identity-db.ts';
 
@@ -219,9 +220,10 @@ export class ImportJobs {
     const startRows = progress.rows;
     const startBytes = progress.bytes;
     let chunks = doc.chunks;
-    // One batch is stored while the next is read: the file's parsing and the database's writes
-    // take turns otherwise, each waiting for the other. A batch's records reach the resolver, and
-    // its checkpoint the database, once its chunk is stored.
+    // One batch is stored while the next are read, on the import's own thread (import-thread.ts):
+    // the file's parsing and the database's writes take turns otherwise, each waiting for the
+    // other. A batch's records reach the resolver, and its checkpoint the database, once its
+    // chunk is stored.
     let storing: Promise<void> = Promise.resolve();
     const store = async (n: number, records: SourceRecord[], orders: OrderSummary[], checkpoint: ImportCheckpoint) => {
       await db.writeChunk(doc.id, n, records, orders);
@@ -235,7 +237,7 @@ export class ImportJobs {
       if (bytesPerSec > 0) progress.etaSec = Math.ceil((progress.totalBytes - progress.bytes) / bytesPerSec);
     };
     try {
-      const summary = await importFile({
+      const summary = await importFileInThread({
         mapping,
         file: doc.path,
         rejectsFile: doc.rejectsFile,
