@@ -19,7 +19,7 @@ export interface StoredGolden {
 /**
  * A golden member as hub-golden holds it (decision 036): the view without what is derived
  * (completeness), repeated (the id, which is its key in the bucket or its document's id) or
- * empty (identity kinds, quarantined keys and links it has none of). A quarter of the view's
+ * empty (identity kinds, quarantined keys and links it has none of): 22% of the view's
  * bytes at the bench's data, and the buckets' write is most of an import's storing phase.
  */
 export interface PackedGolden {
