@@ -39,6 +39,8 @@ const checkout = async (receiptNo: string, memberId: string, yuan: number) => {
   const r = await pos().post('/v1/checkouts', { receiptNo, memberId, lines: [{ sku: 'BEANS-1KG', category: 'coffee/beans', qty: 1, unitPrice: yuan * 100 }] });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
 };
+/** A start's full pass over the tags has recorded its events (the timeline shows them). */
+const tagsRecorded = (what: string) => eventually(async () => ((await api().get('/profiles/status')).body.tags.fullRuns >= 1 ? true : undefined), 60_000, what);
 const ordersAre = (id: string, n: number, what: string) =>
   eventually(async () => {
     const p = await profileOf(id);
@@ -91,6 +93,7 @@ it('a restart answers from the snapshot, catches up from the feeds, and a damage
   expect(caught.lastStart.caughtUp).toBeGreaterThan(0);
   expect(caught.lastBuild ?? null).toBeNull();
   expect(readFileSync(snapFile()).equals(written)).toBe(true);
+  await tagsRecorded("the caught-up start's tags");
   const fromSnapshot = (await profileOf(me))!;
   expect(fromSnapshot).toMatchObject({ orders: 2, spend: 20_000 });
   const timeline = (await api().get(`/members/${me}/timeline?limit=200`)).body.entries;
@@ -106,6 +109,7 @@ it('a restart answers from the snapshot, catches up from the feeds, and a damage
   expect(rebuilt.lastStart.from).toBe('databases');
   expect(rebuilt.lastStart.refused).toMatch(/checksum/);
   expect(rebuilt.lastBuild).toBeTruthy();
+  await tagsRecorded("the rebuilt start's tags");
   expect(await profileOf(me)).toEqual(fromSnapshot);
   expect((await api().get(`/members/${me}/timeline?limit=200`)).body.entries).toEqual(timeline);
   // The full build wrote a good file again.
