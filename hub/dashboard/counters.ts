@@ -4,7 +4,6 @@ import { docId } from '../../shared/doc-ids.ts';
 import { aggId, CounterDocs, factDocIds, foldFacts, foldMembers, foldOnline, memberDocIds, onlineDocIds, type BuyersDoc, type Change, type CountDoc, type DayDoc, type FactLike, type MemberDoc, type MemberLike, type OnlineDoc, type OnlineOrderLike } from '../../shared/dashboard/aggregates.ts';
 import { MEMBER_CHUNK_PREFIX, MemberStates, type MemberChunk } from '../../shared/dashboard/member-states.ts';
 import { ACTIVE_DAYS, dashboardFigures, type CounterInput, type DashboardFigures, type FigureScope } from '../../shared/dashboard/figures.ts';
-import type { OneIdMetrics } from '../../shared/one-id/metrics.ts';
 import { seqNumber, type Couch, type Doc } from '../couch/couch.ts';
 import { DB } from '../couch/databases.ts';
 
@@ -68,8 +67,6 @@ export class DashboardCounters {
   private ready: Promise<void> | undefined;
   /** Changes folded since the start, per feed (the bench reports the catch-up rate). */
   readonly folded: Record<Feed, number> = { facts: 0, members: 0, online: 0 };
-  /** One-ID's figures as the dashboard last read them (hub/dashboard/service.ts). */
-  oneIdMemo: { at: number; metrics: OneIdMetrics } | undefined;
 
   constructor(private readonly deps: { couch: Couch; log: Log; timeZone: string }) {}
 

@@ -19,20 +19,8 @@ export function dashboardFor(ctx: Pick<HubContext, 'dashboard' | 'clock'>, scope
   return ctx.dashboard.figures(localDate(ctx.clock(), DASHBOARD_TIME_ZONE), days, figureScope(scope));
 }
 
-/** How long the dashboard reuses One-ID's figures: they take one pass over every golden member. */
-const ONE_ID_FIGURES_MS = 10_000;
-
-/**
- * One-ID's identification rate and completeness for the dashboard (the figures of
- * GET /identity/metrics), at most ONE_ID_FIGURES_MS old; undefined while One-ID loads.
- */
-export function oneIdFigures(ctx: Pick<HubContext, 'identity' | 'dashboard'>, now = Date.now()): OneIdMetrics | undefined {
-  const hit = ctx.dashboard.oneIdMemo;
-  if (hit && now - hit.at < ONE_ID_FIGURES_MS) return hit.metrics;
-  try {
-    ctx.dashboard.oneIdMemo = { at: now, metrics: ctx.identity.metrics() };
-    return ctx.dashboard.oneIdMemo.metrics;
-  } catch {
-    return undefined;
-  }
+/** One-ID's identification rate and completeness for the dashboard (GET /identity/metrics's); undefined while One-ID loads. */
+export async function oneIdFigures(ctx: Pick<HubContext, 'identity'>): Promise<OneIdMetrics | undefined> {
+  if (!ctx.identity.isLoaded) return undefined;
+  return (await ctx.identity.figures()).metrics;
 }

@@ -9,6 +9,7 @@ import { heldBytes } from '../../shared/one-id/compact.ts';
 import { Resolver, type Changes, type Decision, type GoldenMember, type ResolverOptions, type ResolverStateMeta } from '../../shared/one-id/resolver.ts';
 import type { SnapshotArray } from '../../shared/one-id/snapshot-codec.ts';
 import { StringPool } from '../../shared/one-id/string-pool.ts';
+import { FiguresTally, type OneIdFigures } from '../../shared/one-id/metrics.ts';
 import { goldenView, packGolden, unpackGolden, type PackedGolden, type StoredGolden } from '../../shared/one-id/stored-golden.ts';
 import { randomUUID } from 'node:crypto';
 import { seqNumber } from '../couch/couch.ts';
@@ -64,6 +65,26 @@ interface SnapshotMeta {
   seqs: { identity: string | number; members: string | number };
   writtenAt: string;
   resolver: ResolverStateMeta;
+}
+
+/** Records (or keys) a slice of a pass over One-ID's figures reads: a few milliseconds of the hub's thread. */
+const FIGURES_SLICE = 50_000;
+
+/** One-ID's figures in slices, the event loop free between them (15M records: seconds of work). */
+async function countFigures(resolver: Resolver): Promise<OneIdFigures> {
+  const tally = new FiguresTally();
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+  // Records that arrive during the pass are counted too: recordCount is read at each slice.
+  for (let from = 0; from < resolver.recordCount; from += FIGURES_SLICE) {
+    resolver.tallyMembers(tally, from, from + FIGURES_SLICE);
+    await turn();
+  }
+  let quarantined = 0;
+  for (let from = 0; from < resolver.keyCount; from += FIGURES_SLICE * 4) {
+    quarantined += resolver.countQuarantined(from, from + FIGURES_SLICE * 4);
+    if (from + FIGURES_SLICE * 4 < resolver.keyCount) await turn();
+  }
+  return { metrics: tally.metrics(resolver.recordCount, quarantined), spread: tally.spread() };
 }
 
 /** Arrays that grow after a load get room; pools and the member table are rebuilt or sized exactly. */
@@ -144,6 +165,8 @@ export class IdentityService implements ImportSink {
   private quietTimer: NodeJS.Timeout | undefined;
   /** The last snapshot written by this process (the tests and the bench read it). */
   lastSnapshot: { reason: string; slices: number; bytes: number; ms: number } | undefined;
+  /** The last pass over One-ID's figures (see figures()). */
+  private figuresPass: { changes: number; running: boolean; figures: Promise<OneIdFigures> } | undefined;
 
   /**
    * @param deps.snapshotDir where the resolver's snapshot is kept (`<hub dir>/snapshots`); none: every start reads every record.
@@ -401,7 +424,7 @@ export class IdentityService implements ImportSink {
     await this.flush();
     await this.projectStoreMerges();
     await this.writeSnapshot('import finished');
-    const metrics = this.resolver.metrics();
+    const { metrics } = await this.figures();
     return { storeMs: Date.now() - t2, goldenBucketsWritten: this.bucketsWritten - before, members: metrics.members, identificationRate: metrics.identificationRate };
   }
 
@@ -565,15 +588,20 @@ export class IdentityService implements ImportSink {
     return id;
   }
 
-  metrics() {
+  /**
+   * One-ID's figures and the spread of golden members by channels and by fields filled. The pass
+   * over every member runs in slices, one pass at a time: callers while it runs share it, and its
+   * answer serves until the resolver changes.
+   */
+  figures(): Promise<OneIdFigures> {
     this.ensureLoaded();
-    return this.resolver.metrics();
-  }
-
-  /** Golden members by channels and by fields filled. */
-  spread() {
-    this.ensureLoaded();
-    return this.resolver.spread();
+    const last = this.figuresPass;
+    if (last && (last.running || last.changes === this.resolver.changes)) return last.figures;
+    const changes = this.resolver.changes;
+    // No other pass starts while this one runs: the one to mark is still this.figuresPass.
+    const figures = countFigures(this.resolver).finally(() => (this.figuresPass!.running = false));
+    this.figuresPass = { changes, running: true, figures };
+    return figures;
   }
 
   quarantined() {

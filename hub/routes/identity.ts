@@ -60,7 +60,7 @@ export function identityRoutes(ctx: HubContext) {
     })
     .get('/identity/metrics', async (c) => {
       await hq(c);
-      return c.json({ metrics: ctx.identity.metrics(), spread: ctx.identity.spread() });
+      return c.json(await ctx.identity.figures());
     })
     .post('/identity/records', async (c) => {
       await hq(c);

@@ -89,6 +89,15 @@ export class Clusters {
     return ra;
   }
 
+  isRoot(i: number): boolean {
+    return this.parent[i] === i;
+  }
+
+  /** The record after `i` on its cluster's circular list: enumerates a cluster without an array. */
+  nextOf(i: number): number {
+    return this.next[i]!;
+  }
+
   /** The records of the cluster `i` is in, starting with `i`. */
   members(i: number): number[] {
     const out = [i];

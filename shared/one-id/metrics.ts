@@ -13,37 +13,6 @@ export interface OneIdMetrics {
   quarantinedKeys: number;
 }
 
-export interface MemberFigures {
-  /** Number of distinct sources among the member's records. */
-  sources: number;
-  /** The golden profile's completeness, 0..1 (see `completeness`). */
-  completeness: number;
-}
-
-/**
- * One-ID's figures from one pass over the golden members.
- *
- * @example oneIdMetrics(2, [{ sources: 2, completeness: 0.5 }], 0).identificationRate // 1
- */
-export function oneIdMetrics(records: number, members: Iterable<MemberFigures>, quarantinedKeys: number): OneIdMetrics {
-  let n = 0;
-  let multi = 0;
-  let complete = 0;
-  for (const m of members) {
-    n++;
-    if (m.sources >= 2) multi++;
-    complete += m.completeness;
-  }
-  return {
-    records,
-    members: n,
-    identificationRate: n === 0 ? 0 : multi / n,
-    duplicatesRemoved: records - n,
-    averageCompleteness: n === 0 ? 0 : complete / n,
-    quarantinedKeys,
-  };
-}
-
 /** Channels counted apart in `OneIdSpread.byChannels`; more are counted with the last. */
 export const SPREAD_CHANNELS = 4;
 
@@ -55,17 +24,48 @@ export interface OneIdSpread {
   byFieldsFilled: number[];
 }
 
+/** One-ID's figures and spread together: what GET /identity/metrics answers. */
+export interface OneIdFigures {
+  metrics: OneIdMetrics;
+  spread: OneIdSpread;
+}
+
 /**
- * The spread of golden members by channels and by fields filled, from one pass.
+ * One-ID's figures counted a member at a time, so that a pass over every golden member can be
+ * cut in slices (15M records would hold the hub's thread for seconds).
  *
- * @example oneIdSpread([{ sources: 2, completeness: 0.25 }]).byChannels // [0, 1, 0, 0]
+ * @example const t = new FiguresTally(); t.add(2, 4); t.metrics(2, 0).identificationRate // 1
  */
-export function oneIdSpread(members: Iterable<MemberFigures>): OneIdSpread {
-  const byChannels = new Array<number>(SPREAD_CHANNELS).fill(0);
-  const byFieldsFilled = new Array<number>(COMPLETENESS_FIELDS.length + 1).fill(0);
-  for (const m of members) {
-    byChannels[Math.min(Math.max(m.sources, 1), SPREAD_CHANNELS) - 1]!++;
-    byFieldsFilled[Math.min(COMPLETENESS_FIELDS.length, Math.max(0, Math.round(m.completeness * COMPLETENESS_FIELDS.length)))]!++;
+export class FiguresTally {
+  private members = 0;
+  private multi = 0;
+  private filled = 0;
+  private readonly byChannels = new Array<number>(SPREAD_CHANNELS).fill(0);
+  private readonly byFieldsFilled = new Array<number>(COMPLETENESS_FIELDS.length + 1).fill(0);
+
+  /** A golden member whose records come from `sources` distinct sources and fill `fieldsFilled` standard fields. */
+  add(sources: number, fieldsFilled: number) {
+    const filled = Math.min(COMPLETENESS_FIELDS.length, Math.max(0, fieldsFilled));
+    this.members++;
+    if (sources >= 2) this.multi++;
+    this.filled += filled;
+    this.byChannels[Math.min(Math.max(sources, 1), SPREAD_CHANNELS) - 1]!++;
+    this.byFieldsFilled[filled]!++;
   }
-  return { byChannels, byFieldsFilled };
+
+  metrics(records: number, quarantinedKeys: number): OneIdMetrics {
+    const n = this.members;
+    return {
+      records,
+      members: n,
+      identificationRate: n === 0 ? 0 : this.multi / n,
+      duplicatesRemoved: records - n,
+      averageCompleteness: n === 0 ? 0 : this.filled / COMPLETENESS_FIELDS.length / n,
+      quarantinedKeys,
+    };
+  }
+
+  spread(): OneIdSpread {
+    return { byChannels: [...this.byChannels], byFieldsFilled: [...this.byFieldsFilled] };
+  }
 }

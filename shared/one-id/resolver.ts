@@ -2,8 +2,9 @@ import { Clusters } from './clusters.ts';
 import { goldenIdOf } from './golden-id.ts';
 import { isJunkKey, keyType, LINK_KEY_TYPES, type LinkKeyType } from './keys.ts';
 import { MemberIndex } from './member-index.ts';
-import { completenessOfMask, fieldBit } from './completeness.ts';
-import { oneIdMetrics, oneIdSpread, type MemberFigures, type OneIdMetrics, type OneIdSpread } from './metrics.ts';
+import { fieldBit } from './completeness.ts';
+import { grow } from './compact.ts';
+import { FiguresTally, type OneIdFigures } from './metrics.ts';
 import type { SourceRecord } from './record.ts';
 import { RecordStore } from './record-store.ts';
 import type { SnapshotArray } from './snapshot-codec.ts';
@@ -117,6 +118,8 @@ const PHONE_KIND = LINK_KEY_TYPES.indexOf('phone');
 const CONFLICT = 5;
 const REASONS: Record<number, QuarantineReason> = { [JUNK]: 'junk', [OVER_LIMIT]: 'limit', [CONFLICT]: 'conflict', [HELD]: 'manual' };
 const CARD_KIND = LINK_KEY_TYPES.indexOf('card');
+const PHONE_FIELD = fieldBit('phone');
+const CARD_FIELD = fieldBit('cardNo');
 
 /** What a snapshot keeps beside the arrays: counts and the operators' decisions, small. */
 export interface ResolverStateMeta {
@@ -148,6 +151,8 @@ export class Resolver {
   private readonly rejected: [number, number][] = [];
   private readonly log: Decision[] = [];
   private splits = 0;
+  /** Scratch for `tallyMembers`: the distinct sources of the member being counted. */
+  private sourcesSeen = new Uint16Array(16);
   private changeCount = 0;
   private readonly ranker: (source: string) => number;
   private readonly ranks = new Map<number, number>();
@@ -471,6 +476,11 @@ export class Resolver {
     return this.store.count;
   }
 
+  /** How many distinct keys there are: numbers 0 … keyCount − 1 (they only grow). */
+  get keyCount(): number {
+    return this.store.keyTotal;
+  }
+
   /**
    * The record naming the golden member whose cluster record `i` is the root of, or -1 when `i` is
    * no root (`memberIdAt` gives the member's id): a walk over record numbers meets every member
@@ -531,24 +541,56 @@ export class Resolver {
     });
   }
 
-  /** One-ID's figures over every golden member. */
-  metrics(): OneIdMetrics {
-    const self = this;
-    function* figures() {
-      for (const best of self.byMemberId.values()) yield self.figuresOf(self.clusters.find(best));
-    }
-    let quarantined = 0;
-    for (let k = 0; k < this.store.keyTotal; k++) if (REASONS[this.state[k]!]) quarantined++;
-    return oneIdMetrics(this.store.count, figures(), quarantined);
+  /** One-ID's figures and spread over every golden member, in one pass (see `tallyMembers`). */
+  figures(): OneIdFigures {
+    const tally = new FiguresTally();
+    this.tallyMembers(tally, 0, this.store.count);
+    return { metrics: tally.metrics(this.store.count, this.countQuarantined(0, this.store.keyTotal)), spread: tally.spread() };
   }
 
-  /** How the golden members spread by channels and by fields filled (the console's charts). */
-  spread(): OneIdSpread {
-    const self = this;
-    function* figures() {
-      for (const best of self.byMemberId.values()) yield self.figuresOf(self.clusters.find(best));
+  /**
+   * Adds to `tally` each golden member whose cluster's root is among records [from, to): a pass
+   * over every member cut in slices. No allocation per member (at 15M records a pass that built
+   * a Set and arrays per member held the hub's thread for minutes). Records are never removed,
+   * so a pass sliced between changes counts each member once where the clusters did not move.
+   */
+  tallyMembers(tally: FiguresTally, from: number, to: number) {
+    const { store, clusters, state } = this;
+    let seen = this.sourcesSeen;
+    for (let root = from, end = Math.min(to, store.count); root < end; root++) {
+      if (!clusters.isRoot(root)) continue;
+      let sources = 0;
+      let mask = 0;
+      let i = root;
+      do {
+        const source = store.source[i]!;
+        let known = false;
+        for (let j = 0; j < sources && !known; j++) known = seen[j] === source;
+        if (!known) {
+          if (sources === seen.length) seen = this.sourcesSeen = grow(seen, sources + 1);
+          seen[sources++] = source;
+        }
+        mask |= store.profileMask(i);
+        for (let s = store.slotStart[i]!, e = s + store.slotCount[i]!; s < e; s++) {
+          const k = store.slotKey[s]!;
+          if (REASONS[state[k]!]) continue;
+          const kind = store.keyKind[k];
+          if (kind === PHONE_KIND) mask |= PHONE_FIELD;
+          else if (kind === CARD_KIND) mask |= CARD_FIELD;
+        }
+        i = clusters.nextOf(i);
+      } while (i !== root);
+      let filled = 0;
+      for (let m = mask; m; m &= m - 1) filled++;
+      tally.add(sources, filled);
     }
-    return oneIdSpread(figures());
+  }
+
+  /** Quarantined keys among keys [from, to), whatever the reason. */
+  countQuarantined(from: number, to: number): number {
+    let n = 0;
+    for (let k = from, end = Math.min(to, this.store.keyTotal); k < end; k++) if (REASONS[this.state[k]!]) n++;
+    return n;
   }
 
   /**
@@ -608,24 +650,6 @@ export class Resolver {
   }
 
   // ——— internals ———
-
-  /** Sources and completeness of a member without building its golden profile. */
-  private figuresOf(root: number): MemberFigures {
-    const { store } = this;
-    const sources = new Set<number>();
-    let mask = 0;
-    for (const i of this.clusters.members(root)) {
-      sources.add(store.source[i]!);
-      mask |= store.profileMask(i);
-      for (const k of store.keysOfRecord(i)) {
-        if (REASONS[this.state[k]!]) continue;
-        const kind = LINK_KEY_TYPES[store.keyKind[k]!];
-        if (kind === 'phone') mask |= fieldBit('phone');
-        else if (kind === 'card') mask |= fieldBit('cardNo');
-      }
-    }
-    return { sources: sources.size, completeness: completenessOfMask(mask) };
-  }
 
   /** Name, birthday and city by survivorship, and every phone, straight from the columns. */
   private lookalikeOf(root: number): LookalikeMember {

@@ -113,7 +113,7 @@ async function qualityRun(data: ChannelData) {
   const resolveSeconds = (performance.now() - t) / 1000;
 
   const score = scoreLinks(records, truth, (id) => resolver.memberOf(id)!);
-  const metrics = resolver.metrics();
+  const metrics = resolver.figures().metrics;
   return {
     acceptedRecords: records.length,
     pipelineSeconds,
@@ -197,6 +197,9 @@ async function hubRun(data: ChannelData, knownPhones: string[]) {
     }
     console.error(`incremental: p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms (${new Date().toISOString()})`);
     const bare = await bareWriteLatency(INCREMENTAL);
+    // After the single records the resolver has changed: the figures are counted anew.
+    const figures = await figuresWhileServing(hub.url, admin);
+    console.error(`figures: GET /identity/metrics ${figures.seconds.toFixed(2)} s; /healthz meanwhile worst ${figures.healthWorstMs.toFixed(0)} ms (idle p50 ${figures.healthIdleMs.toFixed(1)} ms)`);
 
     // Restart: a clean stop writes the snapshot; the next start is ready when a record links.
     console.error(`restart: stop, start, until One-ID links a record… (${new Date().toISOString()})`);
@@ -239,6 +242,7 @@ async function hubRun(data: ChannelData, knownPhones: string[]) {
       hubRecords: metrics.records,
       peakRssMb: peak / 1024,
       incremental: { count: INCREMENTAL, p50: pct(latencies, 50), p99: pct(latencies, 99), max: Math.max(...latencies) },
+      figures,
     };
   } catch (err) {
     console.error(`the hub's output:\n${hub.output().slice(-4000)}`);
@@ -257,6 +261,35 @@ async function hubRun(data: ChannelData, knownPhones: string[]) {
     await hub.stop();
     removeDir(hubDir);
   }
+}
+
+/**
+ * GET /identity/metrics timed, with /healthz asked every 20 ms meanwhile: the worst answer says
+ * how long the pass over every member held the hub's thread at once.
+ */
+async function figuresWhileServing(url: string, admin: ReturnType<typeof adminClient>) {
+  const health = async () => {
+    const s = performance.now();
+    await (await fetch(`${url}/healthz`)).arrayBuffer();
+    return performance.now() - s;
+  };
+  const idle: number[] = [];
+  for (let i = 0; i < 20; i++) idle.push(await health());
+  let done = false;
+  const during: number[] = [];
+  const probing = (async () => {
+    while (!done) {
+      during.push(await health());
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  const t = performance.now();
+  const res = await admin.get('/identity/metrics');
+  const seconds = (performance.now() - t) / 1000;
+  done = true;
+  await probing;
+  if (res.status !== 200) throw new Error(`figures: ${res.status} ${JSON.stringify(res.body)}`);
+  return { seconds, healthIdleMs: pct(idle, 50), healthWorstMs: Math.max(...during) };
 }
 
 function vmRss(pid: number): number {

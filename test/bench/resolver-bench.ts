@@ -108,7 +108,7 @@ const q = (f: number) => lat[Math.min(lat.length - 1, Math.floor(f * lat.length)
 console.log(`add() of ${lat.length} new records: p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${q(1)} ms`);
 
 t = performance.now();
-const m = r.metrics();
+const m = r.figures().metrics;
 console.log(`metrics: ${ms(t)} ms`, JSON.stringify({ ...m, identificationRate: +m.identificationRate.toFixed(4), averageCompleteness: +m.averageCompleteness.toFixed(4) }));
 console.log('quarantined:', JSON.stringify(r.quarantined().slice(0, 5)));
 const s = process.argv.includes('--no-suggestions') ? [] : (() => {

@@ -160,6 +160,7 @@ async function reportOneId() {
       `| one new record linked and stored through the API (${h?.incremental.count ?? 0}) | ${h ? `p50 ${f(h.incremental.p50)} ms, p99 ${f(h.incremental.p99)} ms (bare one-document write to the embedded server: p50 ${f(h.bareWrite.p50)} ms, p99 ${f(h.bareWrite.p99)} ms)` : nh} | p99 ≤ 20 ms |`,
       `| peak RSS, hub / its database / together | ${h ? `${f(h.peakHubRssMb, 0)} / ${f(h.peakDbRssMb, 0)} / ${f(h.peakRssMb, 0)} MB` : nh} | together ≤ 8 GB at 15M |`,
       `| restart: clean stop, start, until a record links | ${h ? `${f(h.restartToReadySeconds)} s` : nh} | ≤ 60 s at 15M |`,
+      `| One-ID's figures (GET /identity/metrics, a pass over every member) / worst /healthz meanwhile | ${h ? `${f(h.figures.seconds, 2)} s / ${f(h.figures.healthWorstMs)} ms (idle p50 ${f(h.figures.healthIdleMs)} ms)` : nh} | the hub answers meanwhile |`,
       '',
       ...(q ? [`- accepted records ${q.acceptedRecords.toLocaleString('en')}; golden members ${q.metrics.members.toLocaleString('en')}${h ? ` (hub: ${h.hubMembers.toLocaleString('en')})` : ''}; identification rate ${f(q.metrics.identificationRate * 100)}%; duplicates removed ${q.metrics.duplicatesRemoved.toLocaleString('en')}; average completeness ${f(q.metrics.averageCompleteness * 100)}%; quarantined keys ${q.quarantinedKeys}`] : []),
       ...(h && !q ? [`- hub: records ${h.hubRecords.toLocaleString('en')}, golden members ${h.hubMembers.toLocaleString('en')}`] : []),

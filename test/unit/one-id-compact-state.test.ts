@@ -189,7 +189,7 @@ function roundTrip(r: Resolver, room = 3): Resolver {
 function sameAnswers(a: Resolver, b: Resolver) {
   expect(b.partition()).toEqual(a.partition());
   expect(b.quarantined()).toEqual(a.quarantined());
-  expect(b.metrics()).toEqual(a.metrics());
+  expect(b.figures()).toEqual(a.figures());
   expect(b.decisions()).toEqual(a.decisions());
   expect(new Set(b.memberIds())).toEqual(new Set(a.memberIds()));
   for (const id of a.memberIds()) expect(b.member(id)).toEqual(a.member(id));

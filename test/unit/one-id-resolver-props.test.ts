@@ -2,6 +2,8 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import type { SourceRecord } from '../../shared/one-id/record.ts';
 import { Resolver } from '../../shared/one-id/resolver.ts';
+import { completeness } from '../../shared/one-id/completeness.ts';
+import { FiguresTally } from '../../shared/one-id/metrics.ts';
 import { day, phone, rec } from './one-id-fixtures.ts';
 
 const SOURCES = ['store', 'crm', 'wx', 'tmall'];
@@ -147,6 +149,34 @@ describe('Resolver properties', () => {
         for (let i = 0; i < r.recordCount; i++) if (r.namingRecordAt(i) >= 0) named.push(r.memberIdAt(r.namingRecordAt(i)));
         expect(named.length).toBe(r.memberCount);
         expect(named.sort()).toEqual([...r.partition().keys()].sort());
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("One-ID's figures count every golden member once, as its golden view has it, in one pass or in slices", () => {
+    // Some profile fields beside registeredAt, so that members differ in fields filled.
+    const profiled = recordsArb.map((rs) => rs.map((x, i) => ({ ...x, profile: { ...x.profile, ...(i % 3 === 0 ? { name: `N${i % 4}` } : {}), ...(i % 2 ? { gender: 'F' as const } : {}), ...(i % 5 === 0 ? { homeStoreId: 'S1' } : {}) } })));
+    fc.assert(
+      fc.property(profiled, fc.integer({ min: 1, max: 7 }), (records, slice) => {
+        const r = make();
+        for (const x of records) r.add(x);
+        splitLargest(r);
+        const byChannels = [0, 0, 0, 0];
+        const byFieldsFilled = new Array<number>(9).fill(0);
+        for (const id of r.memberIds()) {
+          const m = r.member(id)!;
+          byChannels[Math.min(m.sources.length, 4) - 1]!++;
+          byFieldsFilled[Math.round(completeness(m.profile) * 8)]!++;
+        }
+        const { metrics, spread } = r.figures();
+        expect(spread).toEqual({ byChannels, byFieldsFilled });
+        expect(metrics.members).toBe(r.memberCount);
+        expect(metrics.quarantinedKeys).toBe(r.quarantined().length);
+        const tally = new FiguresTally();
+        for (let from = 0; from < r.recordCount; from += slice) r.tallyMembers(tally, from, from + slice);
+        expect(tally.spread()).toEqual(spread);
+        expect(tally.metrics(r.recordCount, metrics.quarantinedKeys)).toEqual(metrics);
       }),
       { numRuns: 200 },
     );

@@ -169,12 +169,12 @@ describe('Resolver: operator links and suggestions', () => {
     r.add(rec('crm:1', { phone: phone(1) }, { profile: { name: 'A' } }));
     r.add(rec('wx:1', { phone: phone(1) }));
     r.add(rec('wx:2', { phone: '+8613800000000' }));
-    expect(r.metrics()).toEqual({ records: 3, members: 2, identificationRate: 0.5, duplicatesRemoved: 1, averageCompleteness: (2 / 8 + 0) / 2, quarantinedKeys: 1 });
+    expect(r.figures().metrics).toEqual({ records: 3, members: 2, identificationRate: 0.5, duplicatesRemoved: 1, averageCompleteness: (2 / 8 + 0) / 2, quarantinedKeys: 1 });
     // The fast completeness equals the golden profiles'.
     r.add(rec('store:1', { cardNo: 'VIP0001', phone: phone(1) }, { profile: { region: { city: '上海' }, gender: 'F', name: ' ' } }));
     r.add(rec('tmall:1', { buyerNick: 'nick' }, { profile: { birthday: '1990-01-01', homeStoreId: 'S1', registeredAt: day(1) } }));
     const profiles = [...r.memberIds()].map((id) => r.member(id)!.profile);
-    expect(r.metrics().averageCompleteness).toBeCloseTo(averageCompleteness(profiles), 10);
+    expect(r.figures().metrics.averageCompleteness).toBeCloseTo(averageCompleteness(profiles), 10);
   });
 });
 

@@ -1,6 +1,5 @@
 import { describe, it, expect } from 'vitest';
 import { averageCompleteness, completeness, completenessOfMask, fieldBit } from '../../shared/one-id/completeness.ts';
-import { oneIdMetrics } from '../../shared/one-id/metrics.ts';
 import { goldenIdentities, goldenProfile } from '../../shared/one-id/survivorship.ts';
 import { day, rec } from './one-id-fixtures.ts';
 
@@ -60,10 +59,5 @@ describe('completeness and metrics', () => {
     expect(averageCompleteness([{}, { phone: 'p', name: 'n' }])).toBe(0.125);
     expect(averageCompleteness([])).toBe(0);
     expect(completenessOfMask(fieldBit('phone') | fieldBit('cardNo'))).toBe(0.25);
-  });
-
-  it('counts identification, duplicates removed and quarantined keys', () => {
-    const m = oneIdMetrics(5, [{ sources: 2, completeness: 1 / 8 }, { sources: 1, completeness: 0 }], 3);
-    expect(m).toEqual({ records: 5, members: 2, identificationRate: 0.5, duplicatesRemoved: 3, averageCompleteness: 1 / 16, quarantinedKeys: 3 });
   });
 });

@@ -39,7 +39,7 @@ export function dashboardPages(ctx: HubContext) {
       const members = mayCall(actor, 'GET /members/stats') ? figures?.members : undefined;
       // One-ID links every channel at once: HQ's figure, for operators without a scope (decision 010).
       const oneId = mayCall(actor, 'GET /identity/metrics') && scope.node === null;
-      const metrics = oneId ? oneIdFigures(ctx) : undefined;
+      const metrics = oneId ? await oneIdFigures(ctx) : undefined;
       const online = scope.node === null;
       const channels = CHANNELS.filter((ch) => ch === 'store' || online);
       const pct = (x: number) => `${(x * 100).toFixed(1)}%`;

@@ -47,9 +47,8 @@ export function oneIdPages(ctx: HubContext) {
       need(c, 'GET /identity/metrics');
       await hq(c);
       const { t, actor } = c.var;
-      const m = ctx.identity.metrics();
+      const { metrics: m, spread } = await ctx.identity.figures();
       const decisions = ctx.identity.decisionCounts();
-      const spread = ctx.identity.spread();
       const channelLabels = spread.byChannels.map((_, i) => (i === spread.byChannels.length - 1 ? `${i + 1}+` : String(i + 1)));
       const imports = mayCall(actor, 'GET /imports') ? (await ctx.imports.list()).filter((i) => i.summary).slice(0, IMPORTS_SHOWN) : [];
       const n = (kind: 'link' | 'reject' | 'split' | 'quarantine' | 'release') => decisions.get(kind) ?? 0;
