@@ -19,10 +19,11 @@ const USAGE = `usage: npm run hub -- <command> [options]
 
   serve --data DIR [--port 8400] [--host 127.0.0.1] [--mappings DIR] [--login-rate 10] [--login-burst 10]
         [--profiles-nightly '0 3 * * *'] [--profiles-zone Asia/Shanghai] [--birthday-sweep '30 0 * * *']
-                                                      run the hub (embedded database unless COUCH_URL);
+        [--import-thread-mb 8]                        run the hub (embedded database unless COUCH_URL);
                                                       console logins per minute per client address;
                                                       the profiles' full recompute (cron or off, zone);
-                                                      birthday gifts to members who did not buy (cron at HQ)
+                                                      birthday gifts to members who did not buy (cron at HQ);
+                                                      import files this large are read on a thread of their own
   store add ID --name NAME [--city C | --region R] [--tz Asia/Shanghai] [--ttl-hours 24]
                                                       add a store; prints its enrollment code (last line)
   store list | store code ID | store disable ID | store enable ID
@@ -81,6 +82,7 @@ const OPTIONS = {
   status: { type: 'string' },
   kind: { type: 'string' },
   'sweep-interval': { type: 'string' },
+  'import-thread-mb': { type: 'string' },
   mappings: { type: 'string' },
   mapping: { type: 'string' },
   records: { type: 'string' },
@@ -148,6 +150,7 @@ async function main(argv: string[]) {
       couchUrl: process.env.COUCH_URL,
       sweepEveryMs: 1000 * num('sweep-interval', o['sweep-interval'], 10),
       ...(o.mappings ? { mappingsDir: o.mappings } : {}),
+      ...(o['import-thread-mb'] ? { importThreadBytes: 2 ** 20 * num('import-thread-mb', o['import-thread-mb'], 8) } : {}),
       loginRate: { perMinute: num('login-rate', o['login-rate'], 10), burst: num('login-burst', o['login-burst'], 10) },
       profiles: { nightly: profilesNightly(o['profiles-nightly'] ?? process.env.HUB_PROFILES_NIGHTLY, o['profiles-zone'] ?? process.env.HUB_PROFILES_ZONE) },
       birthdaySweep: cronOption('birthday-sweep', o['birthday-sweep'] ?? process.env.HUB_BIRTHDAY_SWEEP, BIRTHDAY_SWEEP),

@@ -18,7 +18,7 @@ import { StoreClocks } from './store-clocks.ts';
 import { Organisation } from './org/organisation.ts';
 import { Stores } from './stores.ts';
 import { IdentityDb } from './identity/identity-db.ts';
-import { ImportJobs } from './identity/import-jobs.ts';
+import { IMPORT_THREAD_BYTES, ImportJobs } from './identity/import-jobs.ts';
 import { loadOneIdOptions, SHIPPED_MAPPINGS } from './identity/options.ts';
 import { IdentityService } from './identity/service.ts';
 import { IngestWorker } from './workers/ingest.ts';
@@ -56,6 +56,8 @@ export interface HubOptions {
   clock?: () => Date;
   /** Where `import` finds a source's mapping; default deploy/mappings. */
   mappingsDir?: string;
+  /** Import files from this size on are read on a worker thread (decision 037); default 8 MB. */
+  importThreadBytes?: number;
   /** Console logins per minute per client address (default 10), and the burst allowed at once (default 10). */
   loginRate?: { perMinute: number; burst: number };
   /** Golden members' profiles for tag previews in place of the metrics engine's (tests). */
@@ -136,7 +138,7 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
   const identityDb = new IdentityDb(couch);
   await identityDb.ensure();
   const identity = new IdentityService({ couch, db: identityDb, members, log: opts.log, clock, options: await loadOneIdOptions(opts.dir), snapshotDir: hubPaths(opts.dir).snapshots });
-  const imports = new ImportJobs({ db: identityDb, log: opts.log, clock, dataDir: opts.dir, mappingsDir: opts.mappingsDir ?? SHIPPED_MAPPINGS, sink: identity });
+  const imports = new ImportJobs({ db: identityDb, log: opts.log, clock, dataDir: opts.dir, mappingsDir: opts.mappingsDir ?? SHIPPED_MAPPINGS, threadBytes: opts.importThreadBytes ?? IMPORT_THREAD_BYTES, sink: identity });
   const clocks = new StoreClocks({ couch, clock, log: opts.log, skewMs: opts.clockSkewMs ?? 120_000 });
   await clocks.load();
   const ingest = new IngestWorker({
