@@ -1,5 +1,7 @@
 import { Hono } from 'hono';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { HubContext } from '../context.ts';
 import type { SessionFlows } from '../operators/session-flows.ts';
@@ -26,10 +28,10 @@ import { tagPages } from './pages/tags.tsx';
 import { segmentPages } from './pages/segments.tsx';
 
 /** The console's own files and ECharts' browser build, from node_modules: no CDN, no build step. */
-const STATIC: ReadonlyMap<string, { file: URL; type: string }> = new Map([
-  ['console.css', { file: new URL('./static/console.css', import.meta.url), type: 'text/css; charset=utf-8' }],
-  ['console.js', { file: new URL('./static/console.js', import.meta.url), type: 'text/javascript; charset=utf-8' }],
-  ['echarts.min.js', { file: new URL('../../node_modules/echarts/dist/echarts.min.js', import.meta.url), type: 'text/javascript; charset=utf-8' }],
+const STATIC: ReadonlyMap<string, { file: string; type: string }> = new Map([
+  ['console.css', { file: join(PROJECT_ROOT, 'hub', 'console', 'static', 'console.css'), type: 'text/css; charset=utf-8' }],
+  ['console.js', { file: join(PROJECT_ROOT, 'hub', 'console', 'static', 'console.js'), type: 'text/javascript; charset=utf-8' }],
+  ['echarts.min.js', { file: join(PROJECT_ROOT, 'node_modules', 'echarts', 'dist', 'echarts.min.js'), type: 'text/javascript; charset=utf-8' }],
 ]);
 
 /**

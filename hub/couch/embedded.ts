@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, renameSync, statSync } from 'node:fs';
 import { chmod, mkdir, readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Log } from '../../shared/cli/log.ts';
@@ -158,7 +158,7 @@ export async function startEmbeddedCouch(dataDir: string, log: Log, opts: Embedd
   const address = `http://127.0.0.1:${port}`;
   const authHeader = `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString('base64')}`;
   const url = `http://${encodeURIComponent(admin.username)}:${encodeURIComponent(admin.password)}@127.0.0.1:${port}`;
-  const bin = fileURLToPath(new URL('./pouchdb-server-child.cjs', import.meta.url));
+  const bin = join(PROJECT_ROOT, 'hub', 'couch', 'pouchdb-server-child.cjs');
   let child: ChildProcess | undefined;
   let stopping = false;
   let failures = 0;

@@ -1,4 +1,7 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { PROJECT_ROOT } from '../project-root.ts';
 import type { ImportOptions, ImportSummary } from './pipeline.ts';
 import type { FromWorker } from './import-worker.ts';
 
@@ -13,8 +16,9 @@ const AHEAD = 3;
  */
 export function importFileInThread(opts: Omit<ImportOptions, 'progress'>): Promise<ImportSummary> {
   const { onBatch, ...options } = opts;
-  const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
-    workerData: { entry: new URL('./import-worker.ts', import.meta.url).href, options: { ...options, ahead: AHEAD } },
+  // Named from the project's directory: the hub may run from its bundle (dist/hub.mjs), the worker from the sources.
+  const worker = new Worker(join(PROJECT_ROOT, 'hub', 'import', 'worker-boot.mjs'), {
+    workerData: { entry: pathToFileURL(join(PROJECT_ROOT, 'hub', 'import', 'import-worker.ts')).href, options: { ...options, ahead: AHEAD } },
   });
   return new Promise<ImportSummary>((resolve, reject) => {
     let storing = Promise.resolve();

@@ -1,9 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Mapping, MappingSchema } from '../../shared/one-id/mapping.ts';
+import { SHIPPED_MAPPINGS } from '../identity/options.ts';
 
-/** Where the shipped mappings live; a deployment may point the import at its own directory. */
-export const MAPPINGS_DIR = new URL('../../deploy/mappings/', import.meta.url).pathname;
 
 /** Reads and validates one mapping file; the error names the file and each bad field. */
 export async function loadMapping(file: string): Promise<Mapping> {
@@ -22,7 +21,7 @@ export async function loadMapping(file: string): Promise<Mapping> {
 }
 
 /** Every mapping in a directory, by source name. */
-export async function loadMappings(dir = MAPPINGS_DIR): Promise<Map<string, Mapping>> {
+export async function loadMappings(dir = SHIPPED_MAPPINGS): Promise<Map<string, Mapping>> {
   const out = new Map<string, Mapping>();
   for (const name of (await readdir(dir)).filter((n) => n.endsWith('.json')).sort()) {
     const m = await loadMapping(join(dir, name));

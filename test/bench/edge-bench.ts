@@ -169,7 +169,7 @@ const EDGE_ARGS = ['--identify-rate', '100000000', '--identify-burst', '10000000
  */
 function startBundled(dir: string, name: string) {
   const profDir = process.env.BENCH_EDGE_CPU_PROF;
-  if (!profDir) return startEdge(dir, EDGE_ARGS, { bundle: true });
+  if (!profDir) return startEdge(dir, EDGE_ARGS);
   const { nodeFlags, env } = storeRuntime();
   return spawnReady([...nodeFlags, '--cpu-prof', '--cpu-prof-dir', join(profDir, name), EDGE_BUNDLE, 'serve', '--data', dir, '--port', '0', '--quiet', ...EDGE_ARGS], env);
 }
@@ -259,11 +259,11 @@ export async function benchEdge() {
   const readyMs: number[] = [];
   for (let i = 0; i < 3; i++) {
     const t = Date.now();
-    const n = await startEdge(dir, EDGE_ARGS, { bundle: true });
+    const n = await startEdge(dir, EDGE_ARGS);
     readyMs.push(Date.now() - t);
     await n.stop();
   }
-  const edge = await startEdge(dir, EDGE_ARGS, { bundle: true });
+  const edge = await startEdge(dir, EDGE_ARGS);
   const rssAtStart = rssMb(edge.child.pid!);
   const trivial = await startTrivial();
 
@@ -298,7 +298,7 @@ export async function benchEdge() {
   for (const twin of Object.values(twins)) removeDir(twin);
   // The node has to come back as fast with the receipts of the benchmark in it.
   const t = Date.now();
-  const again = await startEdge(dir, [], { bundle: true });
+  const again = await startEdge(dir, []);
   const readyAfterMs = Date.now() - t;
   await again.stop();
   removeDir(dir);

@@ -116,7 +116,7 @@ export async function benchHub() {
   const code2 = await addStore(hub, 'S002', 1000, 500_000);
   const s2 = await enrollNode(hub, 'S002', code2);
   cleanup.push(s2.dir);
-  let edge2 = await startEdge(s2.dir, ['--identify-rate', '100000000', '--identify-burst', '100000000'], { bundle: true });
+  let edge2 = await startEdge(s2.dir, ['--identify-rate', '100000000', '--identify-burst', '100000000']);
   await eventually(() => online(edge2), 30_000, 'S002 online');
   await hub.kill();
   log(`hub down; ${OFFLINE_RECEIPTS} receipts at S002…`);
@@ -157,7 +157,7 @@ export async function benchHub() {
   log(`bare push ${barePushSeconds.toFixed(1)} s`);
 
   // 3. Online: a receipt at the store is central, a coupon issued at the hub usable at the till.
-  edge2 = (await edge2.stop(), await startEdge(s2.dir, [], { bundle: true }));
+  edge2 = (await edge2.stop(), await startEdge(s2.dir, []));
   await eventually(() => online(edge2), 30_000, 'S002 online again');
   const pos = client(edge2.url, s2.token);
   const admin = adminClient(hub);
@@ -184,7 +184,7 @@ export async function benchHub() {
     const id = `F${String(i).padStart(3, '0')}`;
     const node = await enrollNode(hub, id, await addStore(hub, id, 1000, 1_000_000 + i * 1000));
     cleanup.push(node.dir);
-    fleet.push({ edge: await startEdge(node.dir, ['--heartbeat-interval', '30'], { bundle: true }), token: node.token });
+    fleet.push({ edge: await startEdge(node.dir, ['--heartbeat-interval', '30']), token: node.token });
   }
   for (const f of fleet) await eventually(() => online(f.edge), 60_000, 'fleet online');
   await new Promise((r) => setTimeout(r, 5000));

@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, addMonths, localDate } from '../../shared/local-time.ts';
 import { seedMemberId, seedPhone } from '../../shared/seed-members.ts';
-import { client, edgeCliOk, lastLine, ROOT, spawnReady } from '../support/edge-node.ts';
+import { client, edgeCliOk, lastLine, startEdge } from '../support/edge-node.ts';
 import { pushAsStore, startTwoStoreFleet, stopFleet, syncStateOf, type FleetStore } from '../support/fleet.ts';
 import { signInGuide } from '../support/guide-session.ts';
 import { adminClient, eventually, startHub, type HubProcess } from '../support/hub.ts';
@@ -153,7 +152,7 @@ describe('points that have vested', () => {
     if (!existsSync(FAKETIME_LIB)) throw new Error(`${FAKETIME_LIB} is needed to move a node's clock`);
     const s1 = stores[0]!;
     await s1.edge!.stop();
-    s1.edge = await spawnReady(['--import', 'tsx', join(ROOT, 'edge', 'cli.ts'), 'serve', '--data', s1.dir, '--port', '0', '--quiet', ...EDGE_FLAGS], { LD_PRELOAD: FAKETIME_LIB, FAKETIME: `+${VESTING_DAYS + 1}d` });
+    s1.edge = await startEdge(s1.dir, EDGE_FLAGS, { LD_PRELOAD: FAKETIME_LIB, FAKETIME: `+${VESTING_DAYS + 1}d` });
     await eventually(async () => ((await syncStateOf(s1)) === 'online' ? true : undefined), 20_000, 'S001 online again');
 
     // The offline receipt's 100 points that the refund left have vested; nothing else is pending.

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { seedMemberId, seedPhone } from '../../shared/seed-members.ts';
-import { edgeCliOk, lastLine, removeDir, ROOT, spawnReady, tempDir, type EdgeProcess } from './edge-node.ts';
+import { edgeCliOk, lastLine, removeDir, startEdge, tempDir, type EdgeProcess } from './edge-node.ts';
 import { FaultProxy } from './fault-proxy.ts';
 import { adminClient, freePort, startHub, type HubProcess } from './hub.ts';
 
@@ -172,7 +171,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
 
   const startStore = async (s: StoreNode) => {
     const env: Record<string, string> = s.skewed && skewAvailable ? { LD_PRELOAD: SKEW_LIB, FAKETIME: '+10m' } : {};
-    s.edge = await spawnReady(['--import', 'tsx', join(ROOT, 'edge', 'cli.ts'), 'serve', '--data', s.dir, '--port', '0', '--quiet', ...EDGE_FLAGS], env);
+    s.edge = await startEdge(s.dir, EDGE_FLAGS, env);
     s.down = false;
   };
 

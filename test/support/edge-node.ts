@@ -5,8 +5,6 @@ import { join } from 'node:path';
 
 /** The project root, so tests run the real CLI whatever their working directory. */
 export const ROOT = new URL('../..', import.meta.url).pathname;
-/** One process per node (`node --import tsx`, not the tsx wrapper), so SIGKILL really kills it. */
-const NODE_TSX = [process.execPath, '--import', 'tsx'] as const;
 
 export function tempDir(prefix = 'memberedge-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -19,10 +17,10 @@ export function removeDir(dir: string): void {
 /** Runs an edge CLI command to completion; resolves with its output, rejects on a non-zero exit. */
 export const edgeCli = (args: string[]) => runTool('edge', args);
 
-/** Runs `npm run edge|hub -- ...` the way a person does (without npm), to completion. */
+/** Runs an edge or hub command from its bundle (`node dist/edge.mjs ...`, as on a store's box), to completion. */
 export function runTool(tool: 'edge' | 'hub', args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE_TSX[0], [...NODE_TSX.slice(1), join(ROOT, tool, 'cli.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [tool === 'edge' ? EDGE_BUNDLE : HUB_BUNDLE, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -91,8 +89,13 @@ export function spawnReady(args: string[], env: Record<string, string> = {}, cwd
   });
 }
 
-/** The built edge (`npm run build`), as a store runs it: plain node, no TypeScript loader. */
+/**
+ * The built edge (`npm run build`), as a store runs it: plain node, no TypeScript loader. The
+ * tests build it once before any runs (test/support/build-bundles.ts) and run every edge from it.
+ */
 export const EDGE_BUNDLE = join(ROOT, 'dist', 'edge.mjs');
+/** The hub built the same way: `npm run hub` runs the same code from the sources, started in three times the CPU. */
+export const HUB_BUNDLE = join(ROOT, 'dist', 'hub.mjs');
 
 /**
  * The node flags and environment a store runs the bundle with, read from the systemd unit so
@@ -109,14 +112,13 @@ export function storeRuntime(unitFile = join(ROOT, 'deploy', 'memberedge-edge.se
 }
 
 /**
- * Starts `edge serve` on a free loopback port and waits for its ready line; from the sources
- * by default, or with `{ bundle: true }` from the bundle with the flags and environment of the
- * store's systemd unit (see storeRuntime).
+ * Starts `edge serve` as a store runs it (the bundle, with the flags and environment of the
+ * store's systemd unit: see storeRuntime) on a free loopback port, and waits for its ready line.
+ * `env` is added to the unit's (a moved clock, for one).
  */
-export function startEdge(dir: string, extra: string[] = [], opts: { bundle?: boolean } = {}): Promise<EdgeProcess> {
-  const runtime = opts.bundle ? storeRuntime() : { nodeFlags: [], env: {} };
-  const entry = opts.bundle ? [...runtime.nodeFlags, EDGE_BUNDLE] : [...NODE_TSX.slice(1), join(ROOT, 'edge', 'cli.ts')];
-  return spawnReady([...entry, 'serve', '--data', dir, '--port', '0', '--quiet', ...extra], runtime.env);
+export function startEdge(dir: string, extra: string[] = [], env: Record<string, string> = {}): Promise<EdgeProcess> {
+  const runtime = storeRuntime();
+  return spawnReady([...runtime.nodeFlags, EDGE_BUNDLE, 'serve', '--data', dir, '--port', '0', '--quiet', ...extra], { ...runtime.env, ...env });
 }
 
 /** A small JSON client for one terminal. */

@@ -4,7 +4,7 @@ import { Couch } from '../../hub/couch/couch.ts';
 import { startEmbeddedCouch } from '../../hub/couch/embedded.ts';
 import { IdentityDb } from '../../hub/identity/identity-db.ts';
 import { createLog } from '../../shared/cli/log.ts';
-import { edgeCliOk, lastLine, ROOT, runTool, spawnReady, tempDir, type ServiceProcess } from './edge-node.ts';
+import { edgeCliOk, HUB_BUNDLE, lastLine, runTool, spawnReady, tempDir, type ServiceProcess } from './edge-node.ts';
 
 export { freePort } from '../../hub/couch/embedded.ts';
 
@@ -23,9 +23,9 @@ export const readStoredIdentity = <T>(hubDir: string, read: (db: IdentityDb) => 
 
 export type HubProcess = ServiceProcess & { dir: string };
 
-/** Starts `hub serve` (with its embedded database) on a loopback port and waits for its ready line. */
+/** Starts `hub serve` from its bundle (with its embedded database) on a loopback port and waits for its ready line. */
 export async function startHub(dir: string, port: number, extra: string[] = []): Promise<HubProcess> {
-  const p = await spawnReady(['--import', 'tsx', join(ROOT, 'hub', 'cli.ts'), 'serve', '--data', dir, '--port', String(port), '--quiet', '--sweep-interval', '1', ...extra]);
+  const p = await spawnReady([HUB_BUNDLE, 'serve', '--data', dir, '--port', String(port), '--quiet', '--sweep-interval', '1', ...extra]);
   return {
     ...p,
     dir,
