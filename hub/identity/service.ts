@@ -424,7 +424,8 @@ export class IdentityService implements ImportSink {
     await this.flush();
     await this.projectStoreMerges();
     await this.writeSnapshot('import finished');
-    const { metrics } = await this.figures();
+    // At once, not in slices: nothing else runs between the import's last batch and its end (0.3 s at 2M).
+    const { metrics } = this.resolver.figures();
     return { storeMs: Date.now() - t2, goldenBucketsWritten: this.bucketsWritten - before, members: metrics.members, identificationRate: metrics.identificationRate };
   }
 
