@@ -94,7 +94,7 @@ export function spawnReady(args: string[], env: Record<string, string> = {}, cwd
  * tests build it once before any runs (test/support/build-bundles.ts) and run every edge from it.
  */
 export const EDGE_BUNDLE = join(ROOT, 'dist', 'edge.mjs');
-/** The hub built the same way: `npm run hub` runs the same code from the sources, started in three times the CPU. */
+/** The hub built the same way: `npm run hub` runs the same code from the sources, its start taking five times the CPU. */
 export const HUB_BUNDLE = join(ROOT, 'dist', 'hub.mjs');
 
 /**
