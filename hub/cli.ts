@@ -150,7 +150,7 @@ async function main(argv: string[]) {
       couchUrl: process.env.COUCH_URL,
       sweepEveryMs: 1000 * num('sweep-interval', o['sweep-interval'], 10),
       ...(o.mappings ? { mappingsDir: o.mappings } : {}),
-      ...(o['import-thread-mb'] ? { importThreadBytes: 2 ** 20 * num('import-thread-mb', o['import-thread-mb'], 8) } : {}),
+      ...(o['import-thread-mb'] ? { importThreadBytes: 2 ** 20 * num('import-thread-mb', o['import-thread-mb']) } : {}),
       loginRate: { perMinute: num('login-rate', o['login-rate'], 10), burst: num('login-burst', o['login-burst'], 10) },
       profiles: { nightly: profilesNightly(o['profiles-nightly'] ?? process.env.HUB_PROFILES_NIGHTLY, o['profiles-zone'] ?? process.env.HUB_PROFILES_ZONE) },
       birthdaySweep: cronOption('birthday-sweep', o['birthday-sweep'] ?? process.env.HUB_BIRTHDAY_SWEEP, BIRTHDAY_SWEEP),

@@ -224,8 +224,8 @@ export class ImportJobs {
     const startRows = progress.rows;
     const startBytes = progress.bytes;
     let chunks = doc.chunks;
-    // One batch is stored while the next are read, on the import's own thread (import-thread.ts):
-    // the file's parsing and the database's writes take turns otherwise, each waiting for the
+    // One batch is stored while the next are read (a large file on a thread of its own,
+    // import-thread.ts): the file's parsing and the database's writes take turns otherwise, each waiting for the
     // other. A batch's records reach the resolver, and its checkpoint the database, once its
     // chunk is stored.
     let storing: Promise<void> = Promise.resolve();

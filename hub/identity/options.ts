@@ -1,12 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../project-root.ts';
 import { z } from 'zod';
 import { LINK_KEY_TYPES } from '../../shared/one-id/keys.ts';
 import type { ResolverOptions } from '../../shared/one-id/resolver.ts';
-
-/** The mappings shipped with the hub (deploy/mappings/<source>.json). */
-export const SHIPPED_MAPPINGS = join(PROJECT_ROOT, 'deploy', 'mappings');
 
 const OneIdOptionsSchema = z.strictObject({
   /** Most trusted first: the CRM's profile beats a marketplace nickname's. */

@@ -9,7 +9,7 @@ import { heldBytes } from '../../shared/one-id/compact.ts';
 import { Resolver, type Changes, type Decision, type GoldenMember, type ResolverOptions, type ResolverStateMeta } from '../../shared/one-id/resolver.ts';
 import type { SnapshotArray } from '../../shared/one-id/snapshot-codec.ts';
 import { StringPool } from '../../shared/one-id/string-pool.ts';
-import { FiguresTally, type OneIdFigures } from '../../shared/one-id/metrics.ts';
+import type { OneIdFigures } from '../../shared/one-id/metrics.ts';
 import { goldenView, packGolden, unpackGolden, type PackedGolden, type StoredGolden } from '../../shared/one-id/stored-golden.ts';
 import { randomUUID } from 'node:crypto';
 import { seqNumber } from '../couch/couch.ts';
@@ -65,26 +65,6 @@ interface SnapshotMeta {
   seqs: { identity: string | number; members: string | number };
   writtenAt: string;
   resolver: ResolverStateMeta;
-}
-
-/** Records (or keys) a slice of a pass over One-ID's figures reads: a few milliseconds of the hub's thread. */
-const FIGURES_SLICE = 50_000;
-
-/** One-ID's figures in slices, the event loop free between them (15M records: seconds of work). */
-async function countFigures(resolver: Resolver): Promise<OneIdFigures> {
-  const tally = new FiguresTally();
-  const turn = () => new Promise((resolve) => setImmediate(resolve));
-  // Records that arrive during the pass are counted too: recordCount is read at each slice.
-  for (let from = 0; from < resolver.recordCount; from += FIGURES_SLICE) {
-    resolver.tallyMembers(tally, from, from + FIGURES_SLICE);
-    await turn();
-  }
-  let quarantined = 0;
-  for (let from = 0; from < resolver.keyCount; from += FIGURES_SLICE * 4) {
-    quarantined += resolver.countQuarantined(from, from + FIGURES_SLICE * 4);
-    if (from + FIGURES_SLICE * 4 < resolver.keyCount) await turn();
-  }
-  return { metrics: tally.metrics(resolver.recordCount, quarantined), spread: tally.spread() };
 }
 
 /** Arrays that grow after a load get room; pools and the member table are rebuilt or sized exactly. */
@@ -304,12 +284,13 @@ export class IdentityService implements ImportSink {
   }
 
   /**
-   * A full re-resolution a slice at a time, the event loop turning between slices (2.5 min in one
-   * pass at 15M records, with the hub answering nothing). Only while loading: nothing else calls
-   * the resolver then (readers are refused; imports wait queued, stores' registrations in
-   * `early`). Undefined: the hub is stopping, and the half-built state is dropped with it.
+   * The resolver's long work a slice at a time, the event loop turning between slices: a full
+   * re-resolution (2.5 min in one pass at 15M records, with the hub answering nothing; only while
+   * loading, when nothing else calls the resolver: readers are refused, imports wait queued,
+   * stores' registrations in `early`) or One-ID's figures. Undefined: the hub is stopping, and a
+   * half-built state is dropped with it.
    */
-  private async sliced(steps: Generator<void, Changes>): Promise<Changes | undefined> {
+  private async sliced<T>(steps: Generator<void, T>): Promise<T | undefined> {
     for (;;) {
       const step = steps.next();
       if (step.done) return step.value;
@@ -600,7 +581,9 @@ export class IdentityService implements ImportSink {
     if (last && (last.running || last.changes === this.resolver.changes)) return last.figures;
     const changes = this.resolver.changes;
     // No other pass starts while this one runs: the one to mark is still this.figuresPass.
-    const figures = countFigures(this.resolver).finally(() => (this.figuresPass!.running = false));
+    const figures = this.sliced(this.resolver.countingFigures())
+      .then((f) => f ?? Promise.reject(new AppError('unavailable', 'the hub is stopping')))
+      .finally(() => (this.figuresPass!.running = false));
     this.figuresPass = { changes, running: true, figures };
     return figures;
   }

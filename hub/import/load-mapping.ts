@@ -1,8 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Mapping, MappingSchema } from '../../shared/one-id/mapping.ts';
-import { SHIPPED_MAPPINGS } from '../identity/options.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 
+/** The mappings shipped with the hub (deploy/mappings/<source>.json); a deployment may point the import at its own directory. */
+export const SHIPPED_MAPPINGS = join(PROJECT_ROOT, 'deploy', 'mappings');
 
 /** Reads and validates one mapping file; the error names the file and each bad field. */
 export async function loadMapping(file: string): Promise<Mapping> {

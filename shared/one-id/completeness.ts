@@ -25,9 +25,14 @@ export const fieldBit = (field: (typeof COMPLETENESS_FIELDS)[number]) => 1 << CO
  * of the records' masks gives the golden profile's completeness without building it.
  */
 export function completenessOfMask(mask: number): number {
+  return fieldsFilled(mask) / COMPLETENESS_FIELDS.length;
+}
+
+/** How many standard fields a completeness mask says are filled. */
+export function fieldsFilled(mask: number): number {
   let filled = 0;
   for (let m = mask; m; m &= m - 1) filled++;
-  return filled / COMPLETENESS_FIELDS.length;
+  return filled;
 }
 
 /** The mean completeness of many profiles; 0 when there are none. */

@@ -2,7 +2,7 @@ import { Clusters } from './clusters.ts';
 import { goldenIdOf } from './golden-id.ts';
 import { isJunkKey, keyType, LINK_KEY_TYPES, type LinkKeyType } from './keys.ts';
 import { MemberIndex } from './member-index.ts';
-import { fieldBit } from './completeness.ts';
+import { fieldBit, fieldsFilled } from './completeness.ts';
 import { grow } from './compact.ts';
 import { FiguresTally, type OneIdFigures } from './metrics.ts';
 import type { SourceRecord } from './record.ts';
@@ -151,7 +151,7 @@ export class Resolver {
   private readonly rejected: [number, number][] = [];
   private readonly log: Decision[] = [];
   private splits = 0;
-  /** Scratch for `tallyMembers`: the distinct sources of the member being counted. */
+  /** Scratch for `countingFigures`: the distinct sources of the member being counted. */
   private sourcesSeen = new Uint16Array(16);
   private changeCount = 0;
   private readonly ranker: (source: string) => number;
@@ -476,11 +476,6 @@ export class Resolver {
     return this.store.count;
   }
 
-  /** How many distinct keys there are: numbers 0 … keyCount − 1 (they only grow). */
-  get keyCount(): number {
-    return this.store.keyTotal;
-  }
-
   /**
    * The record naming the golden member whose cluster record `i` is the root of, or -1 when `i` is
    * no root (`memberIdAt` gives the member's id): a walk over record numbers meets every member
@@ -541,23 +536,24 @@ export class Resolver {
     });
   }
 
-  /** One-ID's figures and spread over every golden member, in one pass (see `tallyMembers`). */
+  /** One-ID's figures and spread over every golden member, in one pass (see `countingFigures`). */
   figures(): OneIdFigures {
-    const tally = new FiguresTally();
-    this.tallyMembers(tally, 0, this.store.count);
-    return { metrics: tally.metrics(this.store.count, this.countQuarantined(0, this.store.keyTotal)), spread: tally.spread() };
+    return toEnd(this.countingFigures());
   }
 
   /**
-   * Adds to `tally` each golden member whose cluster's root is among records [from, to): a pass
-   * over every member cut in slices. No allocation per member (at 15M records a pass that built
-   * a Set and arrays per member held the hub's thread for minutes). Records are never removed,
-   * so a pass sliced between changes counts each member once where the clusters did not move.
+   * `figures` a slice at a time: it yields every `slice` records or keys (a pass over 15M records
+   * takes seconds). No allocation per member: at 15M records a pass that built a Set and arrays
+   * per member held the hub's thread for minutes. Records are never removed, and those that
+   * arrive between two slices are counted too; a member whose cluster moved meanwhile may be
+   * counted as it was and as it is.
    */
-  tallyMembers(tally: FiguresTally, from: number, to: number) {
+  *countingFigures(slice = 50_000): Generator<void, OneIdFigures> {
     const { store, clusters, state } = this;
+    const tally = new FiguresTally();
     let seen = this.sourcesSeen;
-    for (let root = from, end = Math.min(to, store.count); root < end; root++) {
+    for (let root = 0; root < store.count; root++) {
+      if (root % slice === slice - 1) yield;
       if (!clusters.isRoot(root)) continue;
       let sources = 0;
       let mask = 0;
@@ -580,17 +576,14 @@ export class Resolver {
         }
         i = clusters.nextOf(i);
       } while (i !== root);
-      let filled = 0;
-      for (let m = mask; m; m &= m - 1) filled++;
-      tally.add(sources, filled);
+      tally.add(sources, fieldsFilled(mask));
     }
-  }
-
-  /** Quarantined keys among keys [from, to), whatever the reason. */
-  countQuarantined(from: number, to: number): number {
-    let n = 0;
-    for (let k = from, end = Math.min(to, this.store.keyTotal); k < end; k++) if (REASONS[this.state[k]!]) n++;
-    return n;
+    let quarantined = 0;
+    for (let k = 0; k < store.keyTotal; k++) {
+      if (k % slice === slice - 1) yield;
+      if (REASONS[this.state[k]!]) quarantined++;
+    }
+    return { metrics: tally.metrics(store.count, quarantined), spread: tally.spread() };
   }
 
   /**

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seedMemberId, seedPhone } from '../../edge/seed.ts';
@@ -247,8 +247,6 @@ async function compareRicher(dirs: { todays: string; richer: string; sameReceipt
 }
 
 export async function benchEdge() {
-  console.error('building the edge bundle…');
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
   console.error(`provisioning a node with ${MEMBERS} members…`);
   const { dir, token } = await provisionNode({ members: MEMBERS });
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };

@@ -1,10 +1,9 @@
 import autocannon from 'autocannon';
-import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import PouchDB from 'pouchdb-node';
 import { seedMemberId } from '../../edge/seed.ts';
-import { client, edgeCliOk, lastLine, removeDir, ROOT, startEdge, tempDir, type EdgeProcess } from '../support/edge-node.ts';
+import { client, edgeCliOk, lastLine, removeDir, startEdge, tempDir, type EdgeProcess } from '../support/edge-node.ts';
 import { adminClient, eventually, freePort, startHub, type HubProcess } from '../support/hub.ts';
 
 /*
@@ -78,7 +77,6 @@ async function enrollNode(hub: HubProcess, id: string, code: string) {
 const online = async (edge: EdgeProcess) => ((await couchJson(`${edge.url}/healthz`)).sync?.state === 'online' ? true : undefined);
 
 export async function benchHub() {
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
   const hubDir = tempDir('bench-hub-');
   const port = await freePort();
   let hub = await startHub(hubDir, port);

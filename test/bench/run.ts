@@ -1,3 +1,4 @@
+import buildBundles from '../support/build-bundles.ts';
 import { FAULT_KINDS, formatChaos, runChaos, type FaultKind } from '../support/chaos.ts';
 import { benchEdge } from './edge-bench.ts';
 import { benchHub } from './hub-bench.ts';
@@ -17,6 +18,8 @@ import { benchTagRules, tagBenchMarkdown } from './tag-rules-bench.ts';
  * run this.
  */
 const only = process.argv[2];
+// Every bench starts its edges and hubs from the bundles, as the tests do (decision 038).
+buildBundles();
 if (!only || only === 'edge') await reportEdge();
 if (!only || only === 'guide') await reportGuide();
 if (!only || only === 'hub') await reportHub();
