@@ -136,7 +136,9 @@ it("an exchange whose coupon was redeemed is not given back at S002 (422), nothi
   const { m, id, code } = await exchangedAtS001(5, 'else-x-0002', 'CASH-500');
   const paid = await pos(0).post('/v1/checkouts', { receiptNo: 'USE-X2', memberId: m, lines: [{ sku: 'A', qty: 1, unitPrice: 20_000 }], couponCodes: [code] });
   expect(paid.status, JSON.stringify(paid.body)).toBe(201);
-  await eventually(async () => ((await hubFactIds(m)).includes(`redeem:${code}`) ? true : undefined), 30_000, 'the redemption at the hub');
+  // The checkout's points too, or they could reach S002 between the two balances read below (CI saw it).
+  const atS001 = await balanceAt(0, m);
+  await eventually(async () => ((await hubFactIds(m)).includes(`redeem:${code}`) && (await balanceAt(1, m)) === atS001 ? true : undefined), 30_000, 'the redemption and its points at the hub and S002');
   const before = await balanceAt(1, m);
   const r = await pos(1).post(`/v1/exchanges/${id}/refund`);
   expect(r.status, JSON.stringify(r.body)).toBe(422);
