@@ -91,12 +91,23 @@ export class Couch {
    */
   async insertNew(db: string, docs: Doc[]): Promise<('created' | 'exists')[]> {
     if (docs.length === 0) return [];
-    const results = await this.db(db).bulk({ docs: docs.map(({ _rev, ...d }) => d) });
+    const results = await this.bulk(db, docs.map(({ _rev, ...d }) => d));
     return results.map((r, i) => {
       if (!r.error) return 'created';
       if (r.error === 'conflict') return 'exists';
       throw new Error(`storing ${docs[i]!._id} in ${db}: ${r.error} ${r.reason ?? ''}`);
     });
+  }
+
+  /**
+   * Writes documents in one _bulk_docs and answers one row per document, in the documents' order.
+   * Never read the server's rows by position: pouchdb-server answers in the order its check of
+   * each document finished (pouchdb-bulkdocs-wrapper), so a conflict on one document came back in
+   * another's place (CI: a coupon code taken into a second pool).
+   */
+  async bulk(db: string, docs: Doc[]): Promise<BulkRow[]> {
+    if (docs.length === 0) return [];
+    return rowsInOrder(docs, (await this.db(db).bulk({ docs })) as BulkRow[]);
   }
 
   async fetchDocs<T extends Doc = Doc>(db: string, ids: string[]): Promise<(T | undefined)[]> {
@@ -121,6 +132,29 @@ export class Couch {
     const res = await this.db(db).list({ ...range, include_docs: true, limit });
     return res.rows.flatMap((r) => (r.doc ? [r.doc as unknown as T] : []));
   }
+}
+
+/** One document's outcome in a _bulk_docs answer. */
+export interface BulkRow {
+  id: string;
+  rev?: string;
+  error?: string;
+  reason?: string;
+}
+
+/** The answer's rows matched to the documents by id (the same id twice: its rows in the order given). */
+export function rowsInOrder(docs: readonly Doc[], rows: readonly BulkRow[]): BulkRow[] {
+  const byId = new Map<string, BulkRow[]>();
+  for (const r of rows) {
+    const same = byId.get(r.id);
+    if (same) same.push(r);
+    else byId.set(r.id, [r]);
+  }
+  return docs.map((d) => {
+    const row = byId.get(d._id)?.shift();
+    if (!row) throw new Error(`_bulk_docs answered nothing for ${d._id}`);
+    return row;
+  });
 }
 
 /** CouchDB sequences are numbers (pouchdb-server) or "<n>-<opaque>" strings (CouchDB 3): the n counts. */

@@ -162,7 +162,7 @@ export class DashboardCounters {
     for (let i = 0; i < chunks.length; i += CHUNK_BULK) {
       if (deadline === undefined ? this.stopped : Date.now() > deadline) throw new Error(`snapshot given up after ${i} of ${chunks.length} chunks`);
       const part = chunks.slice(i, i + CHUNK_BULK);
-      const res = await this.deps.couch.db(DB.dashboard).bulk({ docs: part as unknown as Doc[] });
+      const res = await this.deps.couch.bulk(DB.dashboard, part as unknown as Doc[]);
       const failed = res.find((r) => r.error);
       if (failed) throw new Error(`dashboard members ${failed.id}: ${failed.error}`);
       res.forEach((r) => members.stored(r.id!, r.rev!));
@@ -264,7 +264,7 @@ export class DashboardCounters {
     if (counters.length > 0) {
       const written = counters.map(([id, d]) => ({ ...d, _id: id }) as Doc & { seq: number });
       this.writes++;
-      const res = await this.deps.couch.db(DB.dashboard).bulk({ docs: written }).catch((err) => {
+      const res = await this.deps.couch.bulk(DB.dashboard, written).catch((err) => {
         this.memo = undefined;
         throw err;
       });

@@ -183,7 +183,7 @@ export class IdentityDb {
           sent.push(p);
         }
         if (docs.length === 0) break;
-        const results = await this.couch.db(DB.golden).bulk({ docs });
+        const results = await this.couch.bulk(DB.golden, docs);
         const retry: typeof part = [];
         results.forEach((r, k) => {
           const p = sent[k]!;

@@ -140,7 +140,7 @@ export class StoreProfiles {
         docs.push(doc as unknown as Doc);
       });
       if (docs.length === 0) continue;
-      const results = await this.deps.couch.db(db).bulk({ docs });
+      const results = await this.deps.couch.bulk(db, docs);
       results.forEach((r, i) => {
         const memberId = docs[i]!.memberId as string;
         if (r.error) this.written.delete(key(store, memberId)), this.retry.add(goldenOf.get(memberId)!);

@@ -59,7 +59,7 @@ export async function recordTagEvents(couch: Couch, changes: Iterable<readonly [
     });
     const write = docs.filter((d) => d.fresh > 0);
     if (write.length === 0) break;
-    const results = await couch.db(DB.tagHistory).bulk({ docs: write.map((d) => d.doc) });
+    const results = await couch.bulk(DB.tagHistory, write.map((d) => d.doc));
     pending = [];
     results.forEach((r, i) => {
       if (!r.error) stored += write[i]!.fresh;

@@ -14,13 +14,11 @@ it('the store documents pass gives up between batches when the hub stops', async
   let passes: StoreProfiles | undefined;
   const couch = {
     fetchDocs: async (_db: string, docIds: string[]) => docIds.map(() => undefined),
-    db: () => ({
-      bulk: async ({ docs }: { docs: { memberId: string }[] }) => {
-        written.push(...docs.map((d) => d.memberId));
-        passes!.stop(); // the stop comes while the first batch is written
-        return docs.map(() => ({ ok: true }));
-      },
-    }),
+    bulk: async (_db: string, docs: { _id: string; memberId: string }[]) => {
+      written.push(...docs.map((d) => d.memberId));
+      passes!.stop(); // the stop comes while the first batch is written
+      return docs.map((d) => ({ id: d._id, rev: '1-a' }));
+    },
   };
   passes = new StoreProfiles({
     couch: couch as never,
