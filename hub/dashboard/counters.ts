@@ -165,7 +165,7 @@ export class DashboardCounters {
       const res = await this.deps.couch.bulk(DB.dashboard, part as unknown as Doc[]);
       const failed = res.find((r) => r.error);
       if (failed) throw new Error(`dashboard members ${failed.id}: ${failed.error}`);
-      res.forEach((r) => members.stored(r.id!, r.rev!));
+      res.forEach((r) => members.stored(r.id, r.rev!));
     }
     if ((await this.checkpoint('facts')).seq !== at) await this.storeCheckpoint('facts', at);
     this.snapshotAt = Date.now();
