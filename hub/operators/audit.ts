@@ -35,6 +35,12 @@ export const AUDIT_ID = /^audit:[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /** Entries stored in one write at most: a burst of admin calls is a few writes, not one each. */
 const AUDIT_BATCH = 500;
+/**
+ * Writes start at most this often: a steady stream of calls (a script posting records one at a
+ * time) is one write per interval, not one each beside every call's own write. A call after a
+ * quiet spell is written at once.
+ */
+const AUDIT_WRITE_INTERVAL_MS = 100;
 
 /**
  * The audit log (hub-audit). Entries hold names, routes, ids and addresses, never a password,
@@ -42,17 +48,20 @@ const AUDIT_BATCH = 500;
  * clipped.
  *
  * Entries are stored in the background, those that arrive meanwhile together (decision 035): an
- * admin call's answer does not wait for its entry, which cost as much as the call's own write.
+ * admin call's answer does not wait for its entry, which cost as much as the call's own write;
+ * and writes start at most every 100 ms, so a stream of calls does not double the database's work.
  * Reading the log and stopping the hub wait for every entry given so far.
  */
 export class AuditLog {
   private readonly queue: { entry: AuditEntry; stored: () => void }[] = [];
   private writing: Promise<void> | undefined;
+  private lastWriteStarted = -Infinity;
 
   constructor(
     private readonly couch: Couch,
     private readonly clock: () => Date,
     private readonly log: Log,
+    private readonly writeIntervalMs = AUDIT_WRITE_INTERVAL_MS,
   ) {}
 
   /**
@@ -83,15 +92,20 @@ export class AuditLog {
 
   private writeQueued(): void {
     if (this.writing) return;
-    this.writing = this.writeAll().finally(() => {
+    const wait = this.lastWriteStarted + this.writeIntervalMs - performance.now();
+    const written = wait > 0 ? new Promise((r) => setTimeout(r, wait)).then(() => this.writeAll()) : this.writeAll();
+    this.writing = written.finally(() => {
       this.writing = undefined;
       if (this.queue.length > 0) this.writeQueued();
     });
   }
 
+  /** Writes what is queued: full batches straight on, the rest once (what comes meanwhile waits for the interval). */
   private async writeAll(): Promise<void> {
-    while (this.queue.length > 0) {
+    for (let more = true; more && this.queue.length > 0; ) {
       const batch = this.queue.splice(0, AUDIT_BATCH);
+      more = this.queue.length >= AUDIT_BATCH;
+      this.lastWriteStarted = performance.now();
       try {
         await this.couch.insertNew(DB.audit, batch.map((b) => b.entry));
       } catch (err) {

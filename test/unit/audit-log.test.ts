@@ -26,9 +26,31 @@ function slowCouch() {
 const entry = (target: string): AuditInput => ({ actor: { kind: 'token', name: 'token' }, method: 'GET', route: '/admin/v1/members/:id', target, status: 200, ip: '127.0.0.1' });
 
 describe('the audit log stores entries in the background', () => {
+  it('starts a write at most once an interval: a steady stream of calls is one write per interval, a call after a quiet spell is written at once', async () => {
+    const writes: { at: number; n: number }[] = [];
+    const couch = { insertNew: async (_db: string, docs: Doc[]) => (writes.push({ at: performance.now(), n: docs.length }), docs.map(() => 'created')) } as unknown as Couch;
+    const audit = new AuditLog(couch, () => new Date('2026-12-01T04:00:00Z'), createLog('test', true), 50);
+    const start = performance.now();
+    const recorded: Promise<void>[] = [];
+    for (let i = 0; i < 40; i++) {
+      recorded.push(audit.record(entry(`S${i}`)));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await Promise.all(recorded);
+    expect(writes.reduce((n, w) => n + w.n, 0)).toBe(40);
+    expect(writes[0]!.at - start).toBeLessThan(5); // the first at once
+    expect(writes.length).toBeLessThanOrEqual(Math.ceil((performance.now() - start) / 50) + 1);
+    // Timers keep whole milliseconds of a loop time read a moment earlier: one fires up to ~1 ms early.
+    for (let i = 1; i < writes.length; i++) expect(writes[i]!.at - writes[i - 1]!.at).toBeGreaterThanOrEqual(45);
+    await new Promise((r) => setTimeout(r, 60));
+    const quietAt = performance.now();
+    await audit.record(entry('QUIET'));
+    expect(writes.at(-1)!.at - quietAt).toBeLessThan(5);
+  });
+
   it('writes the entries that arrive during a write together, in order, and settles each once it is stored', async () => {
     const { couch, writes, settle } = slowCouch();
-    const audit = new AuditLog(couch, () => new Date('2026-12-01T04:00:00Z'), createLog('test', true));
+    const audit = new AuditLog(couch, () => new Date('2026-12-01T04:00:00Z'), createLog('test', true), 0);
     const stored: string[] = [];
     const first = audit.record(entry('A')).then(() => stored.push('A'));
     const later = ['B', 'C', 'D'].map((t) => audit.record(entry(t)).then(() => stored.push(t)));
@@ -52,7 +74,7 @@ describe('the audit log stores entries in the background', () => {
     const { couch, writes, settle } = slowCouch();
     const lines: string[] = [];
     const log = createLog('test', true);
-    const audit = new AuditLog(couch, () => new Date('2026-12-01T04:00:00Z'), { ...log, error: (msg: string, fields?: object) => lines.push(`${msg} ${JSON.stringify(fields)}`) } as typeof log);
+    const audit = new AuditLog(couch, () => new Date('2026-12-01T04:00:00Z'), { ...log, error: (msg: string, fields?: object) => lines.push(`${msg} ${JSON.stringify(fields)}`) } as typeof log, 0);
     const lost = audit.record(entry('LOST'));
     const next = audit.record(entry('NEXT'));
     await settle('fail');
