@@ -825,30 +825,42 @@ export class IdentityService implements ImportSink {
    * next load (which rewrites every bucket). It goes back to `clean: true` after a quiet second,
    * not after every write: a stream of single records pays for the flag once.
    */
-  private flush(): Promise<void> {
+  private async flush(): Promise<void> {
+    while (this.flushing || this.dirty) await this.writeOnce();
+  }
+
+  /** One write of what is changed now, or the one under way. */
+  private writeOnce(): Promise<void> {
     this.flushing ??= this.writeDirty().finally(() => {
       this.flushing = undefined;
     });
     return this.flushing;
   }
 
-  /** Single records come in streams: their golden members are written together, a moment later, not one write each. */
+  /**
+   * Single records come in streams: their golden members are written together, a moment later,
+   * not one write each. Members changed during a write wait for the next moment (were they
+   * written straight after it, a stream would make a write per record beside the record's own).
+   */
   private flushSoon(): void {
     if (this.flushTimer) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
-      this.flush().catch((err) => this.deps.log.warn('storing golden members failed; the next load redoes it', { err: String(err) }));
+      this.writeOnce()
+        .then(() => this.dirty && this.flushSoon())
+        .catch((err) => this.deps.log.warn('storing golden members failed; the next load redoes it', { err: String(err) }));
     }, 200);
   }
 
   /**
-   * Stores the golden members changed since the last write, until none are left. A few changed
+   * Stores the golden members changed since the last write (once: flush() repeats it until none
+   * are left). A few changed
    * members (single records, a store's registrations, an operator's decision) are written one
    * document each; many (an import, a load after a crash) rewrite their buckets whole, which
    * then hold those members as they are, so the members' own documents go.
    */
   private async writeDirty(): Promise<void> {
-    while (this.dirty) {
+    if (this.dirty) {
       await this.markDirty();
       const all = this.touchedAll;
       const ids = all ? [] : [...this.touched];
@@ -860,13 +872,13 @@ export class IdentityService implements ImportSink {
           return [id, 'gone' in form ? form : packGolden(form)];
         }));
         for (const id of ids) this.ownDocs.add(id);
-        continue;
+      } else {
+        const buckets = all ? new Set(Array.from({ length: GOLDEN_BUCKETS }, (_, b) => b)) : new Set(ids.map(bucketOf));
+        await this.writeBucketsOf(buckets);
+        const superseded = [...this.ownDocs].filter((id) => buckets.has(bucketOf(id)) && !this.touched.has(id));
+        await this.deps.db.dropMembers(superseded);
+        for (const id of superseded) this.ownDocs.delete(id);
       }
-      const buckets = all ? new Set(Array.from({ length: GOLDEN_BUCKETS }, (_, b) => b)) : new Set(ids.map(bucketOf));
-      await this.writeBucketsOf(buckets);
-      const superseded = [...this.ownDocs].filter((id) => buckets.has(bucketOf(id)) && !this.touched.has(id));
-      await this.deps.db.dropMembers(superseded);
-      for (const id of superseded) this.ownDocs.delete(id);
     }
     clearTimeout(this.cleanTimer);
     this.cleanTimer = setTimeout(() => void this.markClean(), 1000);
