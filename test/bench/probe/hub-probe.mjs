@@ -16,39 +16,34 @@ import { Session } from 'node:inspector';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 
-// The hub from its sources (hub/cli.ts) or its bundle (dist/hub.mjs, what benches start: decision 038).
-const isHub = process.argv.some((a) => a.endsWith('cli.ts') || a.endsWith('hub.mjs')) && process.argv.includes('serve');
-// The hub's embedded database (hub/couch/pouchdb-server-child.cjs): its event-loop stalls only.
-const isDatabase = process.argv.some((a) => a.endsWith('pouchdb-server-child.cjs'));
-if (isDatabase) {
-  const dir = process.env.HUB_PROBE_DIR ?? '/tmp/hub-probe';
-  mkdirSync(dir, { recursive: true });
-  const LAG_MS = Number(process.env.HUB_PROBE_LAG_MS ?? 30);
+const dir = process.env.HUB_PROBE_DIR ?? '/tmp/hub-probe';
+const LAG_MS = Number(process.env.HUB_PROBE_LAG_MS ?? 30);
+
+/** Appends every event-loop stall over LAG_MS to `file`: the time it was noticed and its length. */
+function logStalls(file) {
   let last = performance.now();
   setInterval(() => {
     const now = performance.now();
     const lag = now - last - 5;
     last = now;
-    if (lag > LAG_MS) appendFileSync(`${dir}/db-${process.pid}.lag`, `${new Date().toISOString()} ${lag.toFixed(1)}\n`);
+    if (lag > LAG_MS) appendFileSync(file, `${new Date().toISOString()} ${lag.toFixed(1)}\n`);
   }, 5).unref();
 }
+
+// The hub from its sources (hub/cli.ts) or its bundle (dist/hub.mjs, what benches start: decision 038).
+const isHub = process.argv.some((a) => a.endsWith('cli.ts') || a.endsWith('hub.mjs')) && process.argv.includes('serve');
+// The hub's embedded database (hub/couch/pouchdb-server-child.cjs): its event-loop stalls only.
+const isDatabase = process.argv.some((a) => a.endsWith('pouchdb-server-child.cjs'));
+if (isHub || isDatabase) mkdirSync(dir, { recursive: true });
+if (isDatabase) logStalls(`${dir}/db-${process.pid}.lag`);
 if (isHub) {
-  const dir = process.env.HUB_PROBE_DIR ?? '/tmp/hub-probe';
-  mkdirSync(dir, { recursive: true });
   const name = `${dir}/hub-${process.pid}`;
   const session = new Session();
   session.connect();
   session.post('Profiler.enable');
   session.post('Profiler.start');
   writeFileSync(`${name}.start`, JSON.stringify({ wall0: Date.now() }));
-  const LAG_MS = Number(process.env.HUB_PROBE_LAG_MS ?? 30);
-  let last = performance.now();
-  setInterval(() => {
-    const now = performance.now();
-    const lag = now - last - 5;
-    last = now;
-    if (lag > LAG_MS) appendFileSync(`${name}.lag`, `${new Date().toISOString()} ${lag.toFixed(1)}\n`);
-  }, 5).unref();
+  logStalls(`${name}.lag`);
   const dump = () => session.post('Profiler.stop', (err, r) => err || writeFileSync(`${name}.cpuprofile`, JSON.stringify(r.profile)));
   const exit = process.exit.bind(process);
   process.exit = (code) => {
