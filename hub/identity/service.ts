@@ -853,11 +853,11 @@ export class IdentityService implements ImportSink {
   }
 
   /**
-   * Stores the golden members changed since the last write (once: flush() repeats it until none
-   * are left). A few changed
-   * members (single records, a store's registrations, an operator's decision) are written one
-   * document each; many (an import, a load after a crash) rewrite their buckets whole, which
-   * then hold those members as they are, so the members' own documents go.
+   * Stores the golden members changed since the last write, once (flush() repeats it until none
+   * are left). A few changed members (single records, a store's registrations, an operator's
+   * decision) are written one document each; many (an import, a load after a crash) rewrite
+   * their buckets whole, which then hold those members as they are, so the members' own
+   * documents go.
    */
   private async writeDirty(): Promise<void> {
     if (this.dirty) {
