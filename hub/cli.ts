@@ -19,11 +19,12 @@ const USAGE = `usage: npm run hub -- <command> [options]
 
   serve --data DIR [--port 8400] [--host 127.0.0.1] [--mappings DIR] [--login-rate 10] [--login-burst 10]
         [--profiles-nightly '0 3 * * *'] [--profiles-zone Asia/Shanghai] [--birthday-sweep '30 0 * * *']
-        [--import-thread-mb 8]                        run the hub (embedded database unless COUCH_URL);
+        [--import-thread-mb 8] [--status-interval 2]  run the hub (embedded database unless COUCH_URL);
                                                       console logins per minute per client address;
                                                       the profiles' full recompute (cron or off, zone);
                                                       birthday gifts to members who did not buy (cron at HQ);
-                                                      import files this large are read on a thread of their own
+                                                      import files this large are read on a thread of their own;
+                                                      seconds between writes of DIR/hub-status.json
   store add ID --name NAME [--city C | --region R] [--tz Asia/Shanghai] [--ttl-hours 24]
                                                       add a store; prints its enrollment code (last line)
   store list | store code ID | store disable ID | store enable ID
@@ -83,6 +84,7 @@ const OPTIONS = {
   kind: { type: 'string' },
   'sweep-interval': { type: 'string' },
   'import-thread-mb': { type: 'string' },
+  'status-interval': { type: 'string' },
   mappings: { type: 'string' },
   mapping: { type: 'string' },
   records: { type: 'string' },
@@ -142,6 +144,8 @@ async function main(argv: string[]) {
     // told (decision 028); not before: a second `hub serve` refused its port must not touch the
     // status file of the hub that has it.
     let lastWords: LastWords | undefined;
+    const statusEveryMs = 1000 * num('status-interval', o['status-interval'], 2);
+    if (statusEveryMs < 100) throw new UsageError('--status-interval must be at least 0.1 (seconds)');
     const hub = await serveHub({
       dir,
       port: num('port', o.port ?? process.env.HUB_PORT, 8400),
@@ -154,7 +158,7 @@ async function main(argv: string[]) {
       loginRate: { perMinute: num('login-rate', o['login-rate'], 10), burst: num('login-burst', o['login-burst'], 10) },
       profiles: { nightly: profilesNightly(o['profiles-nightly'] ?? process.env.HUB_PROFILES_NIGHTLY, o['profiles-zone'] ?? process.env.HUB_PROFILES_ZONE) },
       birthdaySweep: cronOption('birthday-sweep', o['birthday-sweep'] ?? process.env.HUB_BIRTHDAY_SWEEP, BIRTHDAY_SWEEP),
-      onListening: () => (lastWords = startLastWords(dir, log)),
+      onListening: () => (lastWords = startLastWords(dir, log, { everyMs: statusEveryMs })),
       onDatabaseGiveUp: (err) => lastWords!.die('the embedded database cannot stay up: the hub exits', err, EXIT_DATABASE),
     });
     lastWords!.follow({ couchPid: () => hub.embedded?.pid(), doing: () => hub.doing(), arrays: () => hub.arrays() });
