@@ -15,8 +15,8 @@ import { adminClient, freePort, startHub, withStoredDatabases, type HubProcess }
  * them (its catch-up finds nothing to do).
  */
 
-const MEMBERS = 1500;
-const FACTS = 9000;
+const MEMBERS = 800;
+const FACTS = 5000;
 
 let dir: string;
 let hub: HubProcess | undefined;

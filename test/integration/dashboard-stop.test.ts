@@ -18,7 +18,7 @@ import { adminClient, freePort, startHub, withStoredDatabases, type HubProcess }
 
 const TZ = 'Asia/Shanghai';
 const MEMBERS = 3000;
-const FACTS = 60_000;
+const FACTS = 30_000;
 
 let dir: string;
 let hub: HubProcess | undefined;
