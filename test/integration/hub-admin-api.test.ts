@@ -121,3 +121,16 @@ describe('hub serve on a port in use', () => {
     expect((await fetch(`${hub.url}/healthz`)).status).toBe(200);
   });
 });
+
+describe('hub serve options', () => {
+  it('refuses a status interval it cannot keep (under 0.1 s, or no number) before it starts anything', async () => {
+    const dir = tempDir('memberedge-hub2-');
+    dirs.push(dir);
+    for (const [value, message] of [['0.01', '--status-interval must be at least 0.1 (seconds)'], ['often', '--status-interval must be a non-negative number']]) {
+      const r = await runTool('hub', ['serve', '--data', dir, '--port', '0', '--status-interval', value!]);
+      expect(r.code, value).toBe(2);
+      expect(r.stderr).toContain(message);
+      expect(readdirSync(dir)).toEqual([]);
+    }
+  });
+});
