@@ -240,9 +240,8 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
   };
   // One-ID loads in the background (a million records take a while); its API says so meanwhile.
   let loadingIdentity = true;
-  const identityLoaded = identity
-    .load()
-    .finally(() => (loadingIdentity = false))
+  const identityLoad = identity.load().finally(() => (loadingIdentity = false));
+  const identityLoaded = identityLoad
     // Erasures a stopped hub had begun are finished as soon as One-ID can take part (decision 014),
     // and imports it left running go on from their checkpoints (decision 028); not if the hub is
     // stopping (the load gave up).
@@ -252,11 +251,17 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
       await imports.resumeInterrupted().catch((err) => opts.log.error('imports left running were not resumed', { err: String((err as Error)?.stack ?? err) }));
     })
     .catch((err) => opts.log.error('one-id failed to load', { err: String((err as Error)?.stack ?? err) }));
-  // The view of members by name is built once over every member: in the background, not at the first search.
-  void warmNameIndex(ctx.couch).then(
-    (ms) => ms > 1000 && opts.log.info('members by name: index built', { seconds: Math.round(ms / 1000) }),
-    (err) => opts.log.warn('members by name: index not built', { err: String(err) }),
-  );
+  // The view of members by name is built once over every member: in the background, not at the
+  // first search, and once One-ID has loaded. The embedded database builds a view on its one
+  // thread, and every request of the start waited behind it: 3,000 members bulk-loaded behind a
+  // stopped hub's back took it 13-15 s, One-ID's load 12 s of reads that take 0.2 s alone.
+  void identityLoad
+    .catch(() => true)
+    .then((loaded) => (loaded ? warmNameIndex(ctx.couch) : undefined))
+    .then(
+      (ms) => ms !== undefined && ms > 1000 && opts.log.info('members by name: index built', { seconds: Math.round(ms / 1000) }),
+      (err) => opts.log.warn('members by name: index not built', { err: String(err) }),
+    );
   ingest.start(opts.sweepEveryMs ?? 10_000);
   const birthdays = startBirthdaySweeps({ couch, members, clock, log: opts.log }, opts.birthdaySweep);
   bundles.start();
