@@ -37,7 +37,8 @@ export const EXIT_DATABASE = 69;
 
 const mb = (bytes: number) => Math.round(bytes / 1048576);
 
-export function startLastWords(dir: string, log: Log, opts: { everyMs?: number } = {}): LastWords {
+/** `everyMs`: how often the status file is rewritten (`hub serve --status-interval`, 2 s by default). */
+export function startLastWords(dir: string, log: Log, opts: { everyMs: number }): LastWords {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, STATUS_FILE);
   const note = previousRunNote(readStatus(file));
@@ -107,7 +108,7 @@ export function startLastWords(dir: string, log: Log, opts: { everyMs?: number }
     write();
   };
   tick();
-  const timer = setInterval(tick, opts.everyMs ?? 2000);
+  const timer = setInterval(tick, opts.everyMs);
   timer.unref();
 
   const die = (msg: string, err: unknown, code: number): never => {
