@@ -11,9 +11,8 @@ import { memberInScope } from './org/scope-check.ts';
  */
 export async function memberDetail(deps: { members: HubMembers; clock: () => Date }, memberId: string, scope: DataScope = EVERYTHING) {
   if (!(await memberInScope(deps.members, scope, memberId))) throw new AppError('member_not_found', `no member ${memberId}`);
-  const member = await deps.members.summary(memberId, 'Asia/Shanghai', deps.clock());
+  const [{ member, facts }, stores] = await Promise.all([deps.members.summaryAndFacts(memberId, 'Asia/Shanghai', deps.clock()), deps.members.relevantStores(memberId)]);
   if (!member) throw new AppError('member_not_found', `no member ${memberId}`);
-  const [stores, facts] = await Promise.all([deps.members.relevantStores(memberId), deps.members.factsOf(memberId)]);
   return {
     member,
     stores: stores.filter((s) => seesStore(scope, s)),
