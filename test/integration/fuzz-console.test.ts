@@ -10,7 +10,7 @@ import { anyRequest, checkAnswer, formatViolations, MARKUP_PROBES, plainRequest,
  */
 
 const SEED = seedFrom('FUZZ_CONSOLE_SEED', 20261130);
-const RUNS = Number(process.env.FUZZ_CONSOLE_RUNS ?? 400);
+const RUNS = Number(process.env.FUZZ_CONSOLE_RUNS ?? 250);
 
 let setup: ConsoleSetup;
 beforeAll(async () => {

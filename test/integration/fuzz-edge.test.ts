@@ -10,7 +10,7 @@ import { anyRequest, edgeRoutes, formatViolations, plainRequest, probesThatSee, 
  */
 
 const SEED = seedFrom('FUZZ_EDGE_SEED', 20261129);
-const RUNS = Number(process.env.FUZZ_EDGE_RUNS ?? 800);
+const RUNS = Number(process.env.FUZZ_EDGE_RUNS ?? 400);
 
 let setup: EdgeSetup;
 beforeAll(async () => {

@@ -9,7 +9,7 @@ import { anyRequest, checkAnswer, formatViolations, hubRoutes, plainRequest, pro
  */
 
 const SEED = seedFrom('FUZZ_HUB_SEED', 20261129);
-const RUNS = Number(process.env.FUZZ_HUB_RUNS ?? 600);
+const RUNS = Number(process.env.FUZZ_HUB_RUNS ?? 400);
 
 let setup: HubSetup;
 beforeAll(async () => {
