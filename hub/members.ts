@@ -274,14 +274,20 @@ export class HubMembers {
 
   /** The member's tier, balance and coupons computed from every store's facts, as the POS shows them. */
   async summary(asked: string, timeZone: string, now: Date): Promise<MemberSummary | undefined> {
-    return (await this.summaryAndFacts(asked, timeZone, now)).member;
+    return (await this.computed(this.canonical(asked), timeZone, now)).member;
   }
 
   /** summary, and the facts stored under the id asked (the console's member page): read once for both. */
   async summaryAndFacts(asked: string, timeZone: string, now: Date): Promise<{ member: MemberSummary | undefined; facts: Doc[] }> {
     const memberId = this.canonical(asked);
-    const [{ docs, ownFacts }, rules, askedFacts] = await Promise.all([this.read(memberId), this.rulesDoc(), asked === memberId ? undefined : this.factsOf(asked)]);
-    return { member: summaryOf(memberId, docs, rules, timeZone, now), facts: askedFacts ?? ownFacts };
+    const [{ member, ownFacts }, askedFacts] = await Promise.all([this.computed(memberId, timeZone, now), asked === memberId ? undefined : this.factsOf(asked)]);
+    return { member, facts: askedFacts ?? ownFacts };
+  }
+
+  /** A member's documents and the rules, read at once, and the summary they make. */
+  private async computed(memberId: string, timeZone: string, now: Date): Promise<{ member: MemberSummary | undefined; docs: Doc[]; ownFacts: Doc[] }> {
+    const [{ docs, ownFacts }, rules] = await Promise.all([this.read(memberId), this.couch.get(DB.registry, RULES_ID)]);
+    return { member: summaryOf(memberId, docs, rules, timeZone, now), docs, ownFacts };
   }
 
   /**
@@ -296,15 +302,10 @@ export class HubMembers {
     // then either in what is read here or projected to this store by the ingest (which reads
     // where the member is served after storing the fact). The other way round, one fell between.
     await this.serveAt(memberId, storeId);
-    const [docs, rules] = await Promise.all([this.docsOf(memberId), this.rulesDoc()]);
-    const member = summaryOf(memberId, docs, rules, timeZone, now);
+    const { member, docs } = await this.computed(memberId, timeZone, now);
     const copy = member ? await this.projectAndRead(storeId, docs) : [];
     await this.copied(memberId, storeId);
     return member && { member, docs: copy };
-  }
-
-  private rulesDoc(): Promise<Doc | undefined> {
-    return this.couch.get(DB.registry, RULES_ID);
   }
 }
 
