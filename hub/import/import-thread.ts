@@ -5,6 +5,16 @@ import { PROJECT_ROOT } from '../project-root.ts';
 import type { ImportOptions, ImportSummary } from './pipeline.ts';
 import type { FromWorker } from './import-worker.ts';
 
+/**
+ * The worker as the hub runs: a hub from its bundle (dist/hub.mjs) starts the worker's bundle,
+ * built beside it; a hub from the sources (`npm run hub`) starts the sources through tsx, which
+ * took 0.9 s of CPU for each import (decision 040). Named from the project's directory, which the
+ * bundle does not move.
+ */
+const WORKER = import.meta.url.endsWith('.mjs')
+  ? { file: join(PROJECT_ROOT, 'dist', 'import-worker.mjs'), entry: undefined }
+  : { file: join(PROJECT_ROOT, 'hub', 'import', 'worker-boot.mjs'), entry: pathToFileURL(join(PROJECT_ROOT, 'hub', 'import', 'import-worker.ts')).href };
+
 /** Batches read ahead of the one being stored. */
 const AHEAD = 3;
 
@@ -16,10 +26,7 @@ const AHEAD = 3;
  */
 export function importFileInThread(opts: Omit<ImportOptions, 'progress'>): Promise<ImportSummary> {
   const { onBatch, ...options } = opts;
-  // Named from the project's directory: the hub may run from its bundle (dist/hub.mjs), the worker from the sources.
-  const worker = new Worker(join(PROJECT_ROOT, 'hub', 'import', 'worker-boot.mjs'), {
-    workerData: { entry: pathToFileURL(join(PROJECT_ROOT, 'hub', 'import', 'import-worker.ts')).href, options: { ...options, ahead: AHEAD } },
-  });
+  const worker = new Worker(WORKER.file, { workerData: { entry: WORKER.entry, options: { ...options, ahead: AHEAD } } });
   return new Promise<ImportSummary>((resolve, reject) => {
     let storing = Promise.resolve();
     let ended = false;
