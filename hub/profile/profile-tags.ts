@@ -7,7 +7,7 @@ import type { TimelineEntry } from '../../shared/profile/timeline.ts';
 import { MemberId } from '../../shared/schemas/common.ts';
 import type { Couch } from '../couch/couch.ts';
 import { DB } from '../couch/databases.ts';
-import { recordTagEvents, type TagHistoryDoc } from '../tags/tag-history.ts';
+import { FIRST_TAGS_RANGE, firstTagsBucket, firstTagsOf, recordFirstTags, recordTagEvents, type FirstTagsDoc, type TagHistoryDoc } from '../tags/tag-history.ts';
 import type { ProfileBase, ProfileExtension } from './base.ts';
 import { ColumnRow } from './column-row.ts';
 
@@ -15,8 +15,15 @@ import { ColumnRow } from './column-row.ts';
 const WHOLE_BASE_FIELDS: ReadonlySet<string> = new Set(['rfmR', 'rfmF', 'rfmM', 'rfmSegment']);
 /** Members whose events are written per bulk of the tag history. */
 const RECORD_BATCH = 1000;
-/** Tag history documents read per request at the first run after a start. */
+/**
+ * From this many members with no history in one run (the run after a large import), their first
+ * events go into bucket documents (tag-history.ts, decision 041), about this many members a bulk.
+ */
+const FIRST_TAGS_MIN = 20_000;
+const FIRST_TAGS_BATCH = 20_000;
+/** Tag history documents read per request at the first run after a start: month documents, and first tags' bucket documents (up to ~1 MB each at 8M members). */
 const LOAD_PAGE = 2000;
+const LOAD_FIRST_PAGE = 4;
 const TAGS = 'tags';
 
 type TagRun = { all: boolean; members: number; changed: number; events: number; ms: number };
@@ -54,6 +61,8 @@ export class ProfileTags implements ProfileExtension {
   private recordedCount = 0;
   private goldenCodes: StringPool | undefined;
   private loaded = false;
+  /** 1 for the members (by code) with any tag history stored: only the others' first events may go into bucket documents. */
+  private hasHistory = new Uint8Array(0);
   /** Members whose events could not be written: compared again with the next run. */
   private readonly retry = new Set<string>();
   private readonly scratch: number[] = [];
@@ -71,6 +80,8 @@ export class ProfileTags implements ProfileExtension {
     /** Today at HQ: the day events are recorded on. */
     private readonly today: () => string,
     private readonly log?: Log,
+    /** From how many members with no history in a run their first events go into bucket documents. */
+    private readonly firstTagsMin = FIRST_TAGS_MIN,
   ) {}
 
   /**
@@ -221,28 +232,53 @@ export class ProfileTags implements ProfileExtension {
     this.retry.clear();
     if (all) for (let code = 0; code < this.recorded.length; code++) if (this.recorded[code] !== 0 && ids.numberOfCodeOf(code) === undefined) this.setRecorded(code, 0);
     let events = 0;
-    for (let i = 0; i < changed.length && !this.stopped; i += RECORD_BATCH) {
-      // Each member once in a run: what is recorded for it is still what it was compared with.
-      const batch: [string, TagEvent[], number][] = [];
-      for (let j = i; j < Math.min(i + RECORD_BATCH, changed.length); j++) {
-        const code = changed[j]!;
-        batch.push([ids.codes.get(code), tagChanges(this.setOf(this.sets.values[this.recordedOf(code)]!), this.setOf(this.sets.values[tagsNow[j]!]!), today, cause), j]);
-      }
+    // Each member once in a run: what is recorded for it is still what it was compared with.
+    const store = async (js: readonly number[], write: TagHistoryStore['record']) => {
+      const batch = js.map((j) => [ids.codes.get(changed[j]!), tagChanges(this.setOf(this.sets.values[this.recordedOf(changed[j]!)]!), this.setOf(this.sets.values[tagsNow[j]!]!), today, cause), j] as const);
       try {
-        await this.history.record(batch.map(([g, e]) => [g, e] as const), (g) => this.recordedOf(ids.codes.indexOf(g)) === 0);
+        await write(batch.map(([g, e]) => [g, e] as const), (g) => this.recordedOf(ids.codes.indexOf(g)) === 0);
         for (const [, e, j] of batch) {
           events += e.length;
           this.setRecorded(changed[j]!, tagsNow[j]!);
+          if (e.length > 0) this.markHistory(changed[j]!);
         }
       } catch (err) {
         for (const [g] of batch) this.retry.add(g);
         this.log?.warn('tags: tag events not recorded; tried again with the next run', { members: batch.length, err: String(err) });
+      }
+    };
+    const firsts: number[] = [];
+    const others: number[] = [];
+    for (let j = 0; j < changed.length; j++) (this.hasHistoryOf(changed[j]!) ? others : firsts).push(j);
+    const inBuckets = firsts.length >= this.firstTagsMin;
+    const monthly = inBuckets ? others : others.concat(firsts);
+    for (let i = 0; i < monthly.length && !this.stopped; i += RECORD_BATCH) await store(monthly.slice(i, i + RECORD_BATCH), (c, u) => this.history.record(c, u));
+    if (inBuckets) {
+      // By bucket, a bucket's members in one write: a bucket's document of the day is written once.
+      const bucket = new Int32Array(changed.length);
+      for (const j of firsts) bucket[j] = firstTagsBucket(ids.codes.get(changed[j]!));
+      firsts.sort((a, b) => bucket[a]! - bucket[b]!);
+      for (let i = 0; i < firsts.length && !this.stopped; ) {
+        let end = Math.min(i + FIRST_TAGS_BATCH, firsts.length);
+        while (end < firsts.length && bucket[firsts[end]!] === bucket[firsts[end - 1]!]) end++;
+        await store(firsts.slice(i, end), (c) => this.history.recordFirst(c));
+        i = end;
       }
     }
     this.lastRun = { all, members, changed: changed.length, events, ms: Math.round(performance.now() - t0) };
     if (all) (this.lastFullRun = this.lastRun), this.fullRuns++;
     if (all || changed.length > 0) this.log?.info('tags: history', this.lastRun);
     return changed.length;
+  }
+
+  private hasHistoryOf(code: number): boolean {
+    return code >= 0 && code < this.hasHistory.length && this.hasHistory[code] === 1;
+  }
+
+  private markHistory(code: number): void {
+    if (code < 0) return;
+    if (code >= this.hasHistory.length) this.hasHistory = grow(this.hasHistory, code + 1);
+    this.hasHistory[code] = 1;
   }
 
   /** The golden id codes `recorded` is kept by: every base must use the same (the engine's). */
@@ -305,20 +341,24 @@ export class ProfileTags implements ProfileExtension {
     return out;
   }
 
-  /** The sets the history says each member holds now: its events replayed, month after month (once per start). */
+  /**
+   * The sets the history says each member holds now: its events replayed, its first events (in
+   * bucket documents) before its months, month after month (once per start).
+   */
   private async load(codes: StringPool): Promise<void> {
     if (this.loaded) return;
     const t0 = performance.now();
     let docs = 0;
     const held = new Set<string>();
+    let code = -1;
     let member: string | undefined;
     const flush = () => {
       if (member === undefined) return;
       const s = this.scratch;
       s.length = 0;
-      for (const code of held) s.push(this.tagNumbers.code(code));
+      for (const tag of held) s.push(this.tagNumbers.code(tag));
       s.sort((a, b) => a - b);
-      this.setRecorded(codes.add(member), s.length > 0 ? this.sets.code(String.fromCharCode(...s)) : 0);
+      this.setRecorded(code, s.length > 0 ? this.sets.code(String.fromCharCode(...s)) : 0);
       held.clear();
     };
     for await (const page of this.history.pages()) {
@@ -326,7 +366,14 @@ export class ProfileTags implements ProfileExtension {
       if (this.stopped) return;
       for (const d of page) {
         docs++;
-        if (d.member !== member) flush(), (member = d.member);
+        if (d.member !== member) {
+          flush();
+          member = d.member;
+          code = codes.add(member);
+          // Seen before (its first events, read first): its months go on from there.
+          for (const tag of this.setOf(this.sets.values[this.recordedOf(code)]!)) held.add(tag);
+        }
+        if (d.events.length > 0) this.markHistory(code);
         for (const e of d.events ?? []) e.change === 'entered' ? held.add(e.tag) : held.delete(e.tag);
       }
     }
@@ -340,7 +387,12 @@ export class ProfileTags implements ProfileExtension {
 export interface TagHistoryStore {
   /** `unrecorded`: members with no tags recorded before, whose documents are most likely not there. */
   record(changes: readonly (readonly [string, readonly TagEvent[]])[], unrecorded?: (member: string) => boolean): Promise<unknown>;
-  /** Every member's month documents, in id order (a member's months together, oldest first). */
+  /** Members' first events, none of them with any history before: a bucket of members per document. */
+  recordFirst(changes: readonly (readonly [string, readonly TagEvent[]])[]): Promise<unknown>;
+  /**
+   * Every member's first events (one entry per member and bucket document), then every member's
+   * month documents in id order (a member's months together, oldest first).
+   */
   pages(): AsyncIterable<readonly { member: string; events: readonly TagEvent[] }[]>;
 }
 
@@ -348,8 +400,10 @@ export interface TagHistoryStore {
 export function couchTagHistory(couch: Couch): TagHistoryStore {
   return {
     record: (changes, unrecorded) => recordTagEvents(couch, changes, unrecorded),
+    recordFirst: (changes) => recordFirstTags(couch, changes),
     async *pages() {
       try {
+        for await (const page of couch.pages<FirstTagsDoc>(DB.tagHistory, FIRST_TAGS_RANGE, LOAD_FIRST_PAGE)) yield page.flatMap((d) => (d.members ?? []).map(([member, events]) => ({ member, events })));
         yield* couch.pages<TagHistoryDoc>(DB.tagHistory, { startkey: 'th:', endkey: 'th:\ufff0' }, LOAD_PAGE);
       } catch (err) {
         if ((err as { statusCode?: number }).statusCode !== 404) throw err;
@@ -370,24 +424,29 @@ function names(c: Condition): string[] {
 }
 
 /**
- * A member's tag events as timeline rows (`tag_entered`, `tag_left`), oldest first; `ref` is the
- * event's place in its month's document, which never changes (events are only appended).
+ * A member's tag events as timeline rows (`tag_entered`, `tag_left`), oldest first (its first
+ * events, kept in bucket documents, before its months); `ref` is the event's place in its month's
+ * document (or among its first events of the day), which never changes (events are only appended).
  */
 export async function tagTimeline(couch: Couch, goldenId: string): Promise<TimelineEntry[]> {
   if (!MemberId.safeParse(goldenId).success) return [];
   let docs: TagHistoryDoc[];
+  let first: TagEvent[];
   try {
-    docs = await couch.range<TagHistoryDoc>(DB.tagHistory, { startkey: `th:${goldenId}:`, endkey: `th:${goldenId}:\ufff0` }, 10_000);
+    [docs, first] = await Promise.all([couch.range<TagHistoryDoc>(DB.tagHistory, { startkey: `th:${goldenId}:`, endkey: `th:${goldenId}:\ufff0` }, 10_000), firstTagsOf(couch, goldenId)]);
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 404) return [];
     throw err;
   }
-  return docs.flatMap((d) =>
-    (d.events ?? []).map((e, i): TimelineEntry => ({
-      day: e.day,
-      kind: e.change === 'entered' ? 'tag_entered' : 'tag_left',
-      ref: `tag:${d.month}:${String(i).padStart(5, '0')}:${e.tag}`,
-      note: `${e.tag} (${e.cause.kind}${e.cause.ref ? ` ${e.cause.ref}` : ''})`,
-    })),
-  );
+  const entry = (e: TagEvent, ref: string): TimelineEntry => ({ day: e.day, kind: e.change === 'entered' ? 'tag_entered' : 'tag_left', ref, note: `${e.tag} (${e.cause.kind}${e.cause.ref ? ` ${e.cause.ref}` : ''})` });
+  // A first event's place among the member's first events of its day, which are only appended to.
+  const ofDay = new Map<string, number>();
+  return [
+    ...first.map((e) => {
+      const i = ofDay.get(e.day) ?? 0;
+      ofDay.set(e.day, i + 1);
+      return entry(e, `tag:first:${e.day}:${String(i).padStart(5, '0')}:${e.tag}`);
+    }),
+    ...docs.flatMap((d) => (d.events ?? []).map((e, i) => entry(e, `tag:${d.month}:${String(i).padStart(5, '0')}:${e.tag}`))),
+  ];
 }

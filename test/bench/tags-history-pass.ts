@@ -34,7 +34,7 @@ for (let n = 0; n < N; n++) {
 }
 const base = { columns, day: DAY, members: () => ids, numberOfMember: (g: string) => numberOf.get(g) } as unknown as ProfileBase;
 let written = 0;
-const tags = new ProfileTags({ record: async (c) => void (written += c.length), async *pages() {} }, () => DAY);
+const tags = new ProfileTags({ record: async (c) => void (written += c.length), recordFirst: async (c) => void (written += c.length), async *pages() {} }, () => DAY);
 tags.setRules(DEFAULT_TAG_RULES);
 const time = async (what: string, run: () => unknown) => {
   const t0 = performance.now();

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Couch } from '../../hub/couch/couch.ts';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../hub/couch/embedded.ts';
-import { recordTagEvents, tagHistoryOf } from '../../hub/tags/tag-history.ts';
+import { firstTagsBucket, recordFirstTags, recordTagEvents, tagHistoryOf } from '../../hub/tags/tag-history.ts';
+import { tagTimeline } from '../../hub/profile/profile-tags.ts';
 import { createLog } from '../../shared/cli/log.ts';
 import type { TagEvent } from '../../shared/profile/tag-rules.ts';
 import { removeDir, ROOT, spawnReady, tempDir, type ServiceProcess } from '../support/edge-node.ts';
@@ -217,6 +218,35 @@ describe('tag history in its database', () => {
     // Said to have no history (written without a read first), five at once: still every event.
     await Promise.all(Array.from({ length: 5 }, (_, i) => recordTagEvents(db, [['GDDDD4', [ev(`tag_${i}`, 'entered', '2026-08-01')]]], () => true)));
     expect((await tagHistoryOf(db, 'GDDDD4')).events.map((e) => e.tag).sort()).toEqual(['tag_0', 'tag_1', 'tag_2', 'tag_3', 'tag_4']);
+  });
+
+  it('first tags in bucket documents: one per bucket and day, appended to by a second run that day, read before the member\'s months', async () => {
+    const db = new Couch(couch.url);
+    const members = Array.from({ length: 40 }, (_, i) => `GFIRST${i}`);
+    expect(await recordFirstTags(db, members.map((g) => [g, [ev('high_spender', 'entered', '2026-10-05', 'nightly'), ev('stage_active', 'entered', '2026-10-05', 'nightly')]]))).toBe(80);
+    const firstIds = (await db.db('hub-tag-history').list({ startkey: 'tf:', endkey: 'tf:\ufff0' })).rows.map((r) => r.id);
+    expect(firstIds.length).toBe(new Set(members.map(firstTagsBucket)).size);
+    expect(firstIds.every((id) => /^tf:\d{4}:2026-10-05$/.test(id))).toBe(true);
+    // A second run the same day (its documents there: conflicts, read, appended), with an event stored already.
+    expect(await recordFirstTags(db, [['GFIRST0', [ev('high_spender', 'entered', '2026-10-05', 'nightly'), ev('new_member', 'entered', '2026-10-05', 'nightly')]]])).toBe(1);
+    // Later events in the member's month documents.
+    await recordTagEvents(db, [['GFIRST0', [ev('high_spender', 'left', '2026-10-20'), ev('coffee_lover', 'entered', '2026-11-02')]]]);
+    const all = await tagHistoryOf(db, 'GFIRST0');
+    expect(all.events.map((e) => `${e.day} ${e.tag} ${e.change}`)).toEqual(['2026-11-02 coffee_lover entered', '2026-10-20 high_spender left', '2026-10-05 new_member entered', '2026-10-05 stage_active entered', '2026-10-05 high_spender entered']);
+    // Paged by month: October whole (its first events with it), on the second page.
+    const page = await tagHistoryOf(db, 'GFIRST0', { limit: 1 });
+    expect([page.events.length, page.next]).toEqual([1, '2026-11']);
+    expect((await tagHistoryOf(db, 'GFIRST0', { before: '2026-11' })).events).toHaveLength(4);
+    const timeline = await tagTimeline(db, 'GFIRST0');
+    expect(timeline.map((t) => `${t.day} ${t.kind} ${t.ref}`)).toEqual([
+      '2026-10-05 tag_entered tag:first:2026-10-05:00000:high_spender',
+      '2026-10-05 tag_entered tag:first:2026-10-05:00001:stage_active',
+      '2026-10-05 tag_entered tag:first:2026-10-05:00002:new_member',
+      '2026-10-20 tag_left tag:2026-10:00000:high_spender',
+      '2026-11-02 tag_entered tag:2026-11:00000:coffee_lover',
+    ]);
+    // Another member of the same buckets sees only its own.
+    expect((await tagHistoryOf(db, 'GFIRST1')).events.map((e) => e.tag)).toEqual(['stage_active', 'high_spender']);
   });
 
   it('a member said to have no history whose month document is there after all: appended to, nothing lost or doubled', async () => {

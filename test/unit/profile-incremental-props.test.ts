@@ -171,7 +171,7 @@ describe('profiles: One-ID\'s changes held (an import), then every member comput
 
 describe('profiles with tags (decision 025): incremental = full recompute', () => {
   it('the default catalogue\'s tags, over stage and RFM, agree for any sequence of facts, merges and splits', () => {
-    const noHistory = { record: async () => undefined, async *pages() {} };
+    const noHistory = { record: async () => undefined, recordFirst: async () => undefined, async *pages() {} };
     // Stage and RFM as the extension adds them between runs (the kept boundaries), the same for both bases;
     // the tags' whole-base pass still runs in the full one, over the columns.
     const extension = () => {

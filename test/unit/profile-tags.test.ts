@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ProfileBase, type MemberDirectory } from '../../hub/profile/base.ts';
 import { composeExtensions } from '../../hub/profile/extensions.ts';
 import { ProfileTags, type TagHistoryStore } from '../../hub/profile/profile-tags.ts';
+import { firstTagsBucket } from '../../hub/tags/tag-history.ts';
 import { RfmAndStages } from '../../hub/profile/rfm-stages.ts';
 import { contentHash, storeProfileContent } from '../../hub/profile/store-profiles.ts';
 import { StoreProfileDocSchema } from '../../shared/schemas/documents.ts';
@@ -36,10 +37,15 @@ class Directory implements MemberDirectory {
   }
 }
 
-/** An in-memory tag history as hub-tag-history keeps it: one list per member per month, events appended. */
+/**
+ * An in-memory tag history as hub-tag-history keeps it: one list per member per month, events
+ * appended; members' first events, when recorded as such, by bucket and day.
+ */
 class MemoryHistory implements TagHistoryStore {
   readonly docs = new Map<string, { member: string; month: string; events: TagEvent[] }>();
+  readonly first = new Map<string, [string, TagEvent[]][]>();
   writes = 0;
+  firstWrites = 0;
   failNext = false;
   async record(changes: readonly (readonly [string, readonly TagEvent[]])[]) {
     if (this.failNext) {
@@ -55,12 +61,20 @@ class MemoryHistory implements TagHistoryStore {
         this.writes++;
       }
   }
+  async recordFirst(changes: readonly (readonly [string, readonly TagEvent[]])[]) {
+    for (const [member, events] of changes) {
+      const id = `tf:${firstTagsBucket(member)}:${events[0]!.day}`;
+      this.first.set(id, [...(this.first.get(id) ?? []), [member, [...events]]]);
+      this.firstWrites += events.length;
+    }
+  }
   async *pages() {
+    yield [...this.first].sort((a, b) => (a[0] < b[0] ? -1 : 1)).flatMap(([, entries]) => entries.map(([member, events]) => ({ member, events })));
     yield [...this.docs].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, d]) => d);
   }
-  /** Every event, as [member, tag, change, cause]. */
+  /** Every event, as [member, tag, change, cause]: first events, then months. */
   all() {
-    return [...this.docs.values()].flatMap((d) => d.events.map((e) => [d.member, e.tag, e.change, e.cause.kind]));
+    return [...[...this.first.values()].flat().map(([member, events]) => ({ member, events })), ...this.docs.values()].flatMap((d) => d.events.map((e) => [d.member, e.tag, e.change, e.cause.kind]));
   }
 }
 
@@ -82,8 +96,8 @@ const refundOf = (f: SourceFact, cents: number): SourceFact => {
 };
 
 /** A hub's parts over one history: the engine's extension, and a base rebuilt like the nightly run. */
-function hub(dir: Directory, history: MemoryHistory, rules: readonly TagRule[]) {
-  const tags = new ProfileTags(history, () => DAY);
+function hub(dir: Directory, history: MemoryHistory, rules: readonly TagRule[], firstTagsMin?: number) {
+  const tags = new ProfileTags(history, () => DAY, undefined, firstTagsMin);
   tags.setRules(rules);
   const ext = composeExtensions(new RfmAndStages(), tags);
   // One pool of golden id codes for every base, as the engine keeps (the tags record by code).
@@ -186,6 +200,42 @@ describe('tags evaluated by the profile engine', () => {
     const recorded = history.all().map(([g]) => g);
     expect(new Set(recorded).size).toBe(2500);
     expect(recorded).toHaveLength(2500);
+  });
+
+  it('many members\' first tags go into bucket documents; a restart replays them before the months; later changes go to months', async () => {
+    const ids = Array.from({ length: 6 }, (_, i) => `G${i}`);
+    const dir = new Directory(new Map(ids.map((g) => [g, [`pos:${g}`]])));
+    const facts = ids.map((g, i) => order(`pos:${g}`, i < 5 ? 20_000 : 100));
+    const history = new MemoryHistory();
+    const h = hub(dir, history, [BIG, REPEAT], 5);
+    h.load(facts);
+    // Five members with a first tag (G5 spent 1 yuan: none): as many as the minimum, so in buckets.
+    expect(await h.nightly()).toBe(5);
+    expect([history.firstWrites, history.writes]).toEqual([5, 0]);
+    expect(history.all().sort()).toEqual(ids.slice(0, 5).map((g) => [g, 'big_buyer', 'entered', 'nightly']));
+
+    // Later changes of these members go to their months; G5's first tags alone (one member, under
+    // the minimum) too.
+    const more = [order('pos:G0', 100), order('pos:G5', 20_000)];
+    expect(await h.add(...more)).toBe(2);
+    const refund = refundOf(facts[1]!, 19_000);
+    expect(await h.add(refund)).toBe(1);
+    expect([history.firstWrites, history.writes]).toEqual([5, 4]);
+    expect(history.all().slice(5).sort()).toEqual([
+      ['G0', 'repeat', 'entered', 'fact'],
+      ['G1', 'big_buyer', 'left', 'fact'],
+      ['G5', 'big_buyer', 'entered', 'fact'],
+      ['G5', 'repeat', 'entered', 'fact'],
+    ]);
+
+    // A new hub process: what the history says each member holds is what they hold (G1's month
+    // read after its first events), so its first run records nothing.
+    const after = hub(dir, history, [BIG, REPEAT], 1);
+    after.load([...facts, ...more, refund]);
+    expect(await after.nightly()).toBe(0);
+    expect([history.firstWrites, history.writes]).toEqual([5, 4]);
+    expect(after.tagsOf('G0')).toEqual(['big_buyer', 'repeat']);
+    expect(after.tagsOf('G1')).toEqual([]);
   });
 
   it('a hub that stops while the history is read records nothing and reads no further', async () => {
