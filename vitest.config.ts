@@ -11,8 +11,10 @@ export default defineConfig({
       // Pure logic: one process per worker for every file (no fresh process and module graph per
       // file), which halved these files' time; no unit test leaves state behind it.
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], isolate: false } },
-      // Real hubs, edges and browsers, from the bundles built once before any runs.
-      { extends: true, test: { name: 'system', include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'], globalSetup: ['test/support/build-bundles.ts'] } },
+      // Real hubs, edges and browsers, from the bundles built once before any runs. Their state is
+      // in the processes they start, not in the worker: one worker process runs file after file
+      // (no fresh process and module graph per file).
+      { extends: true, test: { name: 'system', include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'], globalSetup: ['test/support/build-bundles.ts'], isolate: false } },
     ],
   },
 });
