@@ -371,10 +371,12 @@ export class ProfileTags implements ProfileExtension {
           member = d.member;
           code = codes.add(member);
           // Seen before (its first events, read first): its months go on from there.
-          for (const tag of this.setOf(this.sets.values[this.recordedOf(code)]!)) held.add(tag);
+          const before = this.recordedOf(code);
+          if (before !== 0) for (const tag of this.setOf(this.sets.values[before]!)) held.add(tag);
         }
-        if (d.events.length > 0) this.markHistory(code);
-        for (const e of d.events ?? []) e.change === 'entered' ? held.add(e.tag) : held.delete(e.tag);
+        const events = d.events ?? [];
+        if (events.length > 0) this.markHistory(code);
+        for (const e of events) e.change === 'entered' ? held.add(e.tag) : held.delete(e.tag);
       }
     }
     flush();

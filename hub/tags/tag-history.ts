@@ -36,8 +36,9 @@ export interface FirstTagsDoc extends Doc {
 
 const FIRST_TAG_BUCKETS = 1024;
 export const firstTagsBucket = (member: string) => idHash(member) % FIRST_TAG_BUCKETS;
-const firstTagsId = (bucket: number, day: string) => `tf:${String(bucket).padStart(4, '0')}:${day}`;
-const firstTagsRange = (bucket: number) => ({ startkey: `tf:${String(bucket).padStart(4, '0')}:`, endkey: `tf:${String(bucket).padStart(4, '0')}:\ufff0` });
+const firstTagsPrefix = (bucket: number) => `tf:${String(bucket).padStart(4, '0')}:`;
+const firstTagsId = (bucket: number, day: string) => `${firstTagsPrefix(bucket)}${day}`;
+const firstTagsRange = (bucket: number) => ({ startkey: firstTagsPrefix(bucket), endkey: `${firstTagsPrefix(bucket)}\ufff0` });
 export const FIRST_TAGS_RANGE = { startkey: 'tf:', endkey: 'tf:\ufff0' };
 
 const docId = (member: string, month: string) => `th:${member}:${month}`;
