@@ -1,6 +1,7 @@
 import { localDate, addDays } from '../../shared/local-time.ts';
 import type { Log } from '../../shared/cli/log.ts';
 import { docId } from '../../shared/doc-ids.ts';
+import { chunkOrders } from '../../shared/one-id/stored-chunk.ts';
 import { aggId, CounterDocs, factDocIds, foldFacts, foldMembers, foldOnline, memberDocIds, onlineDocIds, type BuyersDoc, type Change, type CountDoc, type DayDoc, type FactLike, type MemberDoc, type MemberLike, type OnlineDoc, type OnlineOrderLike } from '../../shared/dashboard/aggregates.ts';
 import { MEMBER_CHUNK_PREFIX, MemberStates, type MemberChunk } from '../../shared/dashboard/member-states.ts';
 import { ACTIVE_DAYS, dashboardFigures, type CounterInput, type DashboardFigures, type FigureScope } from '../../shared/dashboard/figures.ts';
@@ -206,8 +207,7 @@ export class DashboardCounters {
   }
 
   private onlineOrders(chunk: Doc): OnlineOrderLike[] {
-    const orders = Array.isArray(chunk.orders) ? (chunk.orders as { id?: unknown; status?: unknown; paidCents?: unknown; at?: unknown }[]) : [];
-    return orders.flatMap((o) =>
+    return chunkOrders(chunk).flatMap((o) =>
       typeof o.id === 'string' && typeof o.at === 'string' && typeof o.paidCents === 'number' ? [{ id: o.id, status: String(o.status), paidCents: o.paidCents, day: localDate(o.at, this.deps.timeZone) }] : [],
     );
   }

@@ -1,4 +1,6 @@
+import type { OrderSummary } from '../../shared/one-id/order.ts';
 import type { SourceRecord } from '../../shared/one-id/record.ts';
+import { chunkOrders, chunkRecords, packChunk, type PackedChunk } from '../../shared/one-id/stored-chunk.ts';
 import { idHash } from '../../shared/compact-facts.ts';
 import { own } from '../../shared/own.ts';
 import type { Couch, Doc } from '../couch/couch.ts';
@@ -10,7 +12,8 @@ import { DB } from '../couch/databases.ts';
  * stored in large documents:
  * - `src:<import>:<chunk>`: the source records of one batch of an import (about 1,000), written
  *   before the import's checkpoint moves past them, so a resumed import rewrites the same chunk
- *   (same id, same content) and a finished one is never imported twice;
+ *   (same id, same content) and a finished one is never imported twice; packed as rows of
+ *   values (decision 042);
  * - `rec:<record id>`: a record that arrived alone (the API, a store);
  * - `gm:<bucket>`, in hub-golden: the golden members whose id hashes to the bucket, rewritten
  *   whole (a database of their own: large bucket writes do not queue the small record writes);
@@ -35,12 +38,8 @@ export interface GoneGolden {
 }
 export const chunkId = (importId: string, n: number) => `src:${importId}:${String(n).padStart(6, '0')}`;
 
-export interface ChunkDoc extends Doc {
-  type: 'src';
-  importId: string;
-  records: SourceRecord[];
-  orders?: unknown[];
-}
+/** A chunk as stored: packed (decision 042), or records and orders whole as written before it. */
+export type ChunkDoc = Doc & { type: 'src'; importId: string } & (PackedChunk | { records: SourceRecord[]; orders?: OrderSummary[] });
 
 export class IdentityDb {
   /** Id of a bucket or golden member document → its current revision (absent: not known yet). */
@@ -74,14 +73,14 @@ export class IdentityDb {
   }
 
   /** A batch of an import; writing it again (a resumed import) finds it there and changes nothing. */
-  async writeChunk(importId: string, n: number, records: SourceRecord[], orders: unknown[]): Promise<void> {
-    const doc: ChunkDoc = { _id: chunkId(importId, n), type: 'src', importId, records, ...(orders.length ? { orders } : {}) };
+  async writeChunk(importId: string, n: number, records: SourceRecord[], orders: OrderSummary[]): Promise<void> {
+    const doc: ChunkDoc = { _id: chunkId(importId, n), type: 'src', importId, ...packChunk(records, orders) };
     await this.couch.insertNew(DB.identity, [doc]);
   }
 
   /** Every stored source record, a page at a time: imports' chunks (`pageSize` of them, ~1,000 records each), then single records. */
   async *records(pageSize = 20): AsyncGenerator<SourceRecord[]> {
-    for await (const chunks of this.couch.pages<ChunkDoc>(DB.identity, { startkey: 'src:', endkey: 'src:\ufff0' }, pageSize)) yield chunks.flatMap((d) => d.records);
+    for await (const chunks of this.couch.pages<ChunkDoc>(DB.identity, { startkey: 'src:', endkey: 'src:\ufff0' }, pageSize)) yield chunks.flatMap(chunkRecords);
     for await (const singles of this.couch.pages<Doc & { record: SourceRecord }>(DB.identity, { startkey: 'rec:', endkey: 'rec:\ufff0' })) yield singles.map((d) => d.record);
   }
 
@@ -94,8 +93,10 @@ export class IdentityDb {
     let changed = 0;
     for await (const chunks of this.couch.pages<ChunkDoc>(DB.identity, { startkey: 'src:', endkey: 'src:\ufff0' }, 20)) {
       for (const chunk of chunks) {
-        if (!chunk.records.some((r) => ids.has(r.id))) continue;
-        await this.couch.update<ChunkDoc>(DB.identity, chunk._id, (cur) => (cur ? { ...cur, records: cur.records.map((r) => (ids.has(r.id) ? replace(r) : r)) } : undefined));
+        if (!chunkRecords(chunk).some((r) => ids.has(r.id))) continue;
+        await this.couch.update<ChunkDoc>(DB.identity, chunk._id, (cur) =>
+          cur ? { _id: cur._id, type: 'src', importId: cur.importId, ...packChunk(chunkRecords(cur).map((r) => (ids.has(r.id) ? replace(r) : r)), chunkOrders(cur)) } : undefined,
+        );
         changed++;
       }
     }

@@ -10,6 +10,7 @@ import { Resolver, type Changes, type Decision, type GoldenMember, type Resolver
 import type { SnapshotArray } from '../../shared/one-id/snapshot-codec.ts';
 import { StringPool } from '../../shared/one-id/string-pool.ts';
 import type { OneIdFigures } from '../../shared/one-id/metrics.ts';
+import { chunkRecords } from '../../shared/one-id/stored-chunk.ts';
 import { goldenView, packGolden, unpackGolden, type PackedGolden, type StoredGolden } from '../../shared/one-id/stored-golden.ts';
 import { randomUUID } from 'node:crypto';
 import { seqNumber } from '../couch/couch.ts';
@@ -259,7 +260,7 @@ export class IdentityService implements ImportSink {
     for await (const docs of this.changesSince(DB.identity, meta.seqs.identity)) {
       for (const d of docs) {
         changedDocs++;
-        if (d._id.startsWith('src:')) for (const r of (d as unknown as { records: SourceRecord[] }).records) this.apply(this.resolver.add(r));
+        if (d._id.startsWith('src:')) for (const r of chunkRecords(d)) this.apply(this.resolver.add(r));
         else if (d._id.startsWith('rec:')) this.apply(this.resolver.add((d as unknown as { record: SourceRecord }).record));
         else if (d._id.startsWith('dec:')) decisions.push((d as unknown as DecisionDoc).decision);
       }

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { schedule, validate, type ScheduledTask } from 'node-cron';
 import type { Log } from '../../shared/cli/log.ts';
 import { localDate } from '../../shared/local-time.ts';
+import { chunkOrders } from '../../shared/one-id/stored-chunk.ts';
 import { StringPool } from '../../shared/one-id/string-pool.ts';
 import type { Profile } from '../../shared/profile/fields.ts';
 import { factOfDocument, factOfOnlineOrder, type SourceFact } from '../../shared/profile/source-facts.ts';
@@ -500,7 +501,7 @@ export class ProfileEngine {
   }
 
   private onlineFacts(chunk: Doc): SourceFact[] {
-    return Array.isArray(chunk.orders) ? (chunk.orders as Record<string, unknown>[]).flatMap((o) => factOfOnlineOrder(o, this.deps.timeZone) ?? []) : [];
+    return chunkOrders(chunk).flatMap((o) => factOfOnlineOrder(o as unknown as Record<string, unknown>, this.deps.timeZone) ?? []);
   }
 
   // ——— what it answers ———

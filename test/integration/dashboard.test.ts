@@ -8,6 +8,7 @@ import { createLog } from '../../shared/cli/log.ts';
 import type { FactLike, OnlineOrderLike } from '../../shared/dashboard/aggregates.ts';
 import { recountFigures, type DashboardFigures, type FigureScope } from '../../shared/dashboard/figures.ts';
 import { localDate } from '../../shared/local-time.ts';
+import { chunkOrders } from '../../shared/one-id/stored-chunk.ts';
 import { client } from '../support/edge-node.ts';
 import { eventually, hubCliOk, startHub, type HubProcess } from '../support/hub.ts';
 import { newOperator } from '../support/operator-session.ts';
@@ -58,7 +59,7 @@ async function recount(today: string, scopes: FigureScope[]): Promise<Omit<Dashb
     const facts = (await all(DB.facts, 'm:', 'm:\ufff0')) as FactLike[];
     const members = (await all(DB.members, 'member:', 'member:\ufff0')) as (Doc & { id: string; homeStoreId: string; registeredAt: string })[];
     const chunks = await all(DB.identity, 'src:', 'src:\ufff0');
-    const online: OnlineOrderLike[] = chunks.flatMap((c) => ((c.orders ?? []) as { id: string; status: string; paidCents: number; at: string }[]).map((o) => ({ ...o, day: localDate(o.at, TZ) })));
+    const online: OnlineOrderLike[] = chunks.flatMap((c) => chunkOrders(c).map((o) => ({ id: o.id, status: o.status, paidCents: o.paidCents, day: localDate(o.at, TZ) })));
     const homes = new Map(members.map((m) => [m.id, m.homeStoreId]));
     return scopes.map((scope) => {
       const { today: _, ...f } = recountFigures(facts, members.map((m) => ({ homeStoreId: m.homeStoreId, day: localDate(m.registeredAt, TZ) })), online, (id) => homes.get(id) ?? '', today, 14, scope);
