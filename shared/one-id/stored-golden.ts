@@ -1,4 +1,5 @@
 import { completeness } from './completeness.ts';
+import { packTime, unpackTime } from './packed-time.ts';
 import type { GoldenMember, Link } from './resolver.ts';
 import type { GoldenIdentities } from './survivorship.ts';
 
@@ -17,22 +18,52 @@ export interface StoredGolden {
 }
 
 /**
- * A golden member as hub-golden holds it (decision 036): the view without what is derived
- * (completeness), repeated (the id, which is its key in the bucket or its document's id) or
- * empty (identity kinds, quarantined keys and links it has none of): 22% of the view's
- * bytes at the bench's data, and the buckets' write is most of an import's storing phase.
+ * A golden member as hub-golden holds it (decisions 036 and 042): the view without what is
+ * derived (completeness), repeated (the id, which is its key in the bucket or its document's id)
+ * or empty (identity kinds, quarantined keys and links it has none of), and what it repeats of
+ * itself said by position: a key that is `<type>:<identity>` of one of its identities is that
+ * identity's number in `keyCandidates`, a link's records their places in `records`, its key a
+ * key's number, times by their milliseconds, openIds as pairs. The buckets' write is most of an
+ * import's storing phase, and the embedded database's cost follows the bytes.
  */
 export interface PackedGolden {
-  profile: GoldenMember['profile'];
-  identities: Partial<GoldenIdentities>;
-  keys: string[];
+  profile: PackedProfile;
+  identities: Partial<Omit<GoldenIdentities, 'openIds'>> & { openIds?: PackedOpenId[] };
+  keys: Ref[];
   quarantinedKeys?: string[];
   sources: string[];
   records: string[];
-  links?: Link[];
+  links?: PackedLink[];
 }
 
+/** A number: a place in a list the member holds; a string: the value itself. */
+type Ref = number | string;
+type PackedProfile = Omit<GoldenMember['profile'], 'registeredAt'> & { registeredAt?: string | number };
+type PackedOpenId = [appId: string, openId: string] | { appId: string; openId: string };
+type PackedLink = [a: Ref, b: Ref, key: Ref, at: number | string] | Link;
+
 const IDENTITY_KINDS = ['phones', 'cardNos', 'unionIds', 'openIds', 'buyerNicks', 'jdPins', 'memberIds'] as const satisfies readonly (keyof GoldenIdentities)[];
+
+/**
+ * The keys a member's identities would make, written out plainly (not normalised again: what is
+ * stored must read back the same whatever a later version normalises). A stored key found here
+ * is stored as its place.
+ */
+function keyCandidates(ids: GoldenIdentities): string[] {
+  return [
+    ...ids.phones.map((v) => `phone:${v}`),
+    ...ids.cardNos.map((v) => `card:${v}`),
+    ...ids.unionIds.map((v) => `unionid:${v}`),
+    ...ids.openIds.map((o) => `openid:${o.appId}:${o.openId}`),
+    ...ids.buyerNicks.map((v) => `tmall:${v}`),
+    ...ids.jdPins.map((v) => `jd:${v}`),
+    ...ids.memberIds.map((v) => `member:${v}`),
+  ];
+}
+
+const placesOf = (list: readonly string[]) => new Map(list.map((v, i) => [v, i]));
+const ref = (places: ReadonlyMap<string, number>, v: string): Ref => places.get(v) ?? v;
+const deref = (list: readonly string[], r: Ref): string => (typeof r === 'number' ? list[r]! : r);
 
 /** What the API answers for a golden member the resolver holds. */
 export function goldenView(m: GoldenMember): StoredGolden {
@@ -50,39 +81,50 @@ export function goldenView(m: GoldenMember): StoredGolden {
 }
 
 export function packGolden(g: StoredGolden): PackedGolden {
-  const identities: Partial<GoldenIdentities> = {};
-  for (const kind of IDENTITY_KINDS) if (g.identities[kind].length > 0) (identities as Record<string, unknown>)[kind] = g.identities[kind];
+  const identities: PackedGolden['identities'] = {};
+  for (const kind of IDENTITY_KINDS) {
+    if (g.identities[kind].length === 0) continue;
+    if (kind === 'openIds') identities.openIds = g.identities.openIds.map((o) => [o.appId, o.openId]);
+    else identities[kind] = g.identities[kind];
+  }
+  const keyPlaces = placesOf(keyCandidates(g.identities));
+  const recordPlaces = placesOf(g.records);
+  const { registeredAt, ...profile } = g.profile;
   return {
-    profile: g.profile,
+    profile: registeredAt === undefined ? profile : { ...profile, registeredAt: packTime(registeredAt) },
     identities,
-    keys: g.keys,
+    keys: g.keys.map((k) => ref(keyPlaces, k)),
     ...(g.quarantinedKeys.length > 0 ? { quarantinedKeys: g.quarantinedKeys } : {}),
     sources: g.sources,
     records: g.records,
-    ...(g.links.length > 0 ? { links: g.links } : {}),
+    ...(g.links.length > 0 ? { links: g.links.map((l): PackedLink => [ref(recordPlaces, l.a), ref(recordPlaces, l.b), ref(keyPlaces, l.key), packTime(l.at)]) } : {}),
   };
 }
 
-/** The view again, from a packed member or one stored whole (before decision 036). */
+/** The view again, from a packed member or one stored before (decision 036's packing, or whole). */
 export function unpackGolden(id: string, p: PackedGolden | StoredGolden): StoredGolden {
   const given = p.identities;
+  const identities: GoldenIdentities = {
+    phones: given.phones ?? [],
+    cardNos: given.cardNos ?? [],
+    unionIds: given.unionIds ?? [],
+    openIds: (given.openIds ?? []).map((o: PackedOpenId) => (Array.isArray(o) ? { appId: o[0], openId: o[1] } : o)),
+    buyerNicks: given.buyerNicks ?? [],
+    jdPins: given.jdPins ?? [],
+    memberIds: given.memberIds ?? [],
+  };
+  const candidates = keyCandidates(identities);
+  const { registeredAt, ...rest } = p.profile as PackedProfile;
+  const profile: GoldenMember['profile'] = registeredAt === undefined ? rest : { ...rest, registeredAt: unpackTime(registeredAt) };
   return {
     id,
-    profile: p.profile,
-    identities: {
-      phones: given.phones ?? [],
-      cardNos: given.cardNos ?? [],
-      unionIds: given.unionIds ?? [],
-      openIds: given.openIds ?? [],
-      buyerNicks: given.buyerNicks ?? [],
-      jdPins: given.jdPins ?? [],
-      memberIds: given.memberIds ?? [],
-    },
-    keys: p.keys,
+    profile,
+    identities,
+    keys: (p.keys as Ref[]).map((k) => deref(candidates, k)),
     quarantinedKeys: p.quarantinedKeys ?? [],
     sources: p.sources,
     records: p.records,
-    links: p.links ?? [],
-    completeness: completeness(p.profile),
+    links: ((p.links ?? []) as PackedLink[]).map((l) => (Array.isArray(l) ? { a: deref(p.records, l[0]), b: deref(p.records, l[1]), key: deref(candidates, l[2]), at: unpackTime(l[3]) } : l)),
+    completeness: completeness(profile),
   };
 }

@@ -65,9 +65,28 @@ describe('golden members as hub-golden holds them (decision 036)', () => {
     const packed = packGolden(full);
     expect(Object.keys(packed).sort()).toEqual(['identities', 'keys', 'links', 'profile', 'quarantinedKeys', 'records', 'sources']);
     expect(unpackGolden(full.id, packed)).toEqual(full);
+    // Decision 042: what the member repeats of itself is said by its place.
+    expect(packed.keys).toEqual([0]);
+    expect(packed.links).toEqual([[0, 1, 0, Date.parse('2026-01-01T00:00:00.000Z')]]);
+    expect(packed.identities.openIds).toEqual([['wx1', 'o1']]);
+    expect(unpackGolden(full.id, packGolden({ ...full, keys: ['manual:x', 'phone:+8613912345678'], links: [{ a: 'crm:1', b: 'crm:9', key: 'manual:x', at: '2026-01-01T00:00:00Z' }] }))).toMatchObject({
+      keys: ['manual:x', 'phone:+8613912345678'],
+      links: [{ a: 'crm:1', b: 'crm:9', key: 'manual:x', at: '2026-01-01T00:00:00Z' }],
+    });
     const bare = packGolden({ ...full, identities: { ...full.identities, cardNos: [], jdPins: [] }, quarantinedKeys: [], links: [] });
     expect(Object.keys(bare).sort()).toEqual(['identities', 'keys', 'profile', 'records', 'sources']);
     expect(Object.keys(bare.identities).sort()).toEqual(['buyerNicks', 'memberIds', 'openIds', 'phones', 'unionIds']);
+  });
+
+  it('reads a member packed as decision 036 packed it, as it was', () => {
+    const r = new Resolver({ sourcePriority: SOURCES });
+    r.add(rec('crm:1', { phone: phone(1), openIds: [{ appId: 'wx5f1a2b3c4d5e6f70', openId: 'o_open_1' }] }, { profile: { name: '张三', registeredAt: day(2) } }));
+    r.add(rec('wechat:2', { phone: phone(1), unionId: 'oU_x' }));
+    const [id] = r.memberIds();
+    const view = goldenView(r.member(id!)!);
+    const { id: _, completeness: __, quarantinedKeys: ___, identities, ...rest } = view;
+    const v036 = { ...rest, identities: { phones: identities.phones, unionIds: identities.unionIds, openIds: identities.openIds } };
+    expect(unpackGolden(id!, JSON.parse(JSON.stringify(v036)))).toEqual(view);
   });
 
   it('reads a member stored whole, before packing, as it was', () => {
