@@ -41,7 +41,7 @@ interface Field {
   set(r: Mutable, v: unknown): void;
 }
 const identity = (key: string): Field => ({ name: key, get: (r) => (r.identities as Record<string, unknown>)[key], set: (r, v) => (r.identities[key] = v) });
-const profile = (key: string, name = key): Field => ({ name, get: (r) => (r.profile as Record<string, unknown>)[key], set: (r, v) => (r.profile[key] = v) });
+const profile = (key: string): Field => ({ name: key, get: (r) => (r.profile as Record<string, unknown>)[key], set: (r, v) => (r.profile[key] = v) });
 
 /** Every field a record may have, in the order rows give them; a chunk lists those it uses. */
 const FIELDS: readonly Field[] = [
@@ -94,7 +94,7 @@ export function packChunk(records: readonly SourceRecord[], orders: readonly Ord
   const prefix = `${first}:`;
   const common = first !== undefined && records.every((r) => r.source === first && r.id.startsWith(prefix));
   // Each field's value once per record (times are costly to pack), then only the fields used.
-  const fields = common ? FIELDS.slice(1) : FIELDS;
+  const fields = common ? FIELDS.filter((f) => f.name !== 'source') : FIELDS;
   const used = new Uint8Array(fields.length);
   const values = records.map((r) =>
     fields.map((f, k) => {
