@@ -224,21 +224,55 @@ export class ImportJobs {
     const startRows = progress.rows;
     const startBytes = progress.bytes;
     let chunks = doc.chunks;
-    // One batch is stored while the next are read (a large file on a thread of its own,
-    // import-thread.ts): the file's parsing and the database's writes take turns otherwise, each waiting for the
-    // other. A batch's records reach the resolver, and its checkpoint the database, once its
-    // chunk is stored.
-    let storing: Promise<void> = Promise.resolve();
-    const store = async (n: number, records: SourceRecord[], orders: OrderSummary[], checkpoint: ImportCheckpoint) => {
-      await db.writeChunk(doc.id, n, records, orders);
-      sink.add(records);
-      await db.update<ImportDoc>(`imp:${doc.id}`, (cur) => ({ ...cur!, chunks: n + 1, checkpoint }));
-      const secs = (Date.now() - started) / 1000;
-      progress.rows = checkpoint.rowNo;
-      progress.bytes = checkpoint.byteOffset;
-      progress.rowsPerSec = Math.round((progress.rows - startRows) / Math.max(secs, 0.001));
-      const bytesPerSec = (progress.bytes - startBytes) / Math.max(secs, 0.001);
-      if (bytesPerSec > 0) progress.etaSec = Math.ceil((progress.totalBytes - progress.bytes) / bytesPerSec);
+    // The file is read ahead (on a thread of its own when large, import-thread.ts) while batches
+    // are stored. Chunks are written one after another; a batch's records reach the resolver once
+    // its chunk is stored, and its checkpoint the database after them. The linking of one batch
+    // (the hub's thread) and the write of the next chunk (the database) happen at the same time,
+    // and checkpoints that queue meanwhile are written as one, the latest.
+    let written: Promise<void> = Promise.resolve();
+    let linked: Promise<void> = Promise.resolve();
+    let failure: unknown;
+    let latest: { n: number; checkpoint: ImportCheckpoint } | undefined;
+    let saving: Promise<void> | undefined;
+    const saveCheckpoints = async () => {
+      try {
+        for (let next = latest; next; next = latest) {
+          latest = undefined;
+          const { n, checkpoint } = next;
+          await db.update<ImportDoc>(`imp:${doc.id}`, (cur) => ({ ...cur!, chunks: n + 1, checkpoint }));
+          const secs = (Date.now() - started) / 1000;
+          progress.rows = checkpoint.rowNo;
+          progress.bytes = checkpoint.byteOffset;
+          progress.rowsPerSec = Math.round((progress.rows - startRows) / Math.max(secs, 0.001));
+          const bytesPerSec = (progress.bytes - startBytes) / Math.max(secs, 0.001);
+          if (bytesPerSec > 0) progress.etaSec = Math.ceil((progress.totalBytes - progress.bytes) / bytesPerSec);
+        }
+      } catch (err) {
+        failure ??= err;
+      } finally {
+        saving = undefined;
+      }
+    };
+    const onBatch = async (records: SourceRecord[], orders: OrderSummary[], checkpoint: ImportCheckpoint) => {
+      if (failure) throw failure;
+      const n = chunks++;
+      const before = linked;
+      written = written.then(() => db.writeChunk(doc.id, n, records, orders));
+      linked = Promise.all([before, written]).then(async () => {
+        // After the next chunk's write has gone out, not before it.
+        await new Promise((resolve) => setImmediate(resolve));
+        sink.add(records);
+        latest = { n, checkpoint };
+        saving ??= saveCheckpoints();
+      });
+      linked.catch(() => undefined); // awaited at the next batch or at the end, not unhandled meanwhile
+      await before; // the batch before linked: a failure fails the import here
+    };
+    /** Every chunk linked and every checkpoint stored, or the first failure thrown. */
+    const stored = async () => {
+      await linked.catch((err: unknown) => void (failure ??= err));
+      while (saving) await saving;
+      if (failure) throw failure;
     };
     try {
       // A thread's start (tsx's loader in it) costs more than it gives back on a small file.
@@ -249,13 +283,9 @@ export class ImportJobs {
         rejectsFile: doc.rejectsFile,
         batchSize: BATCH,
         ...(doc.checkpoint ? { checkpoint: doc.checkpoint } : {}),
-        onBatch: async (records, orders, checkpoint) => {
-          await storing; // its failure fails the import here
-          storing = store(chunks++, records, orders, checkpoint);
-          storing.catch(() => undefined); // awaited at the next batch or at the end, not unhandled meanwhile
-        },
+        onBatch,
       });
-      await storing;
+      await stored();
       this.unfinished.push({ doc, summary, started });
       // Files queued together (a nightly drop of every channel) are resolved and stored once.
       if (this.waiting > 0) {
@@ -273,7 +303,7 @@ export class ImportJobs {
         log.info('import done', { import: b.doc.id, rows: b.summary.rows, rejected: b.summary.rejected });
       }
     } catch (err) {
-      await storing.catch(() => undefined);
+      await stored().catch(() => undefined);
       log.error('import failed', { import: doc.id, error: String((err as Error)?.message ?? err) });
       const failed = [...this.unfinished.map((u) => u.doc), ...(this.unfinished.some((u) => u.doc.id === doc.id) ? [] : [doc])];
       this.unfinished = [];
