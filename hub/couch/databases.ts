@@ -2,6 +2,13 @@
  * The hub's databases. Central ones hold what the hub owns or has gathered; each store has its
  * own database, replicated with that store's node (design.md, principle 4).
  */
+/**
+ * Changes of hub-identity read with their documents, a page at a time: its import chunks are up
+ * to ~400 KB each, so a page of thousands (the other feeds' page) can be an answer of gigabytes,
+ * built whole by the database child and parsed whole by the hub. Fifty is at most ~20 MB.
+ */
+export const IDENTITY_CHANGES_PAGE = 50;
+
 export const DB = {
   /** Stores, their credentials and enrollment codes, rules and templates, worker checkpoints. */
   registry: 'hub-registry',
