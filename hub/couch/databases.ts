@@ -7,7 +7,7 @@
  * to ~400 KB each, so a page of thousands (the other feeds' page) can be an answer of gigabytes,
  * built whole by the database child and parsed whole by the hub. Fifty is at most ~20 MB.
  */
-export const IDENTITY_CHANGES_PAGE = 50;
+const IDENTITY_CHANGES_PAGE = 50;
 
 export const DB = {
   /** Stores, their credentials and enrollment codes, rules and templates, worker checkpoints. */
@@ -48,6 +48,9 @@ export const DB = {
    */
   segments: 'hub-segments',
 } as const;
+
+/** Changes of `db` to read with their documents in one page: hub-identity's few (above), any other's `otherwise`. */
+export const changesPage = (db: string, otherwise: number) => (db === DB.identity ? IDENTITY_CHANGES_PAGE : otherwise);
 
 export const CENTRAL_DBS = Object.values(DB);
 

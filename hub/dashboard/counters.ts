@@ -6,7 +6,7 @@ import { aggId, CounterDocs, factDocIds, foldFacts, foldMembers, foldOnline, mem
 import { MEMBER_CHUNK_PREFIX, MemberStates, type MemberChunk } from '../../shared/dashboard/member-states.ts';
 import { ACTIVE_DAYS, dashboardFigures, type CounterInput, type DashboardFigures, type FigureScope } from '../../shared/dashboard/figures.ts';
 import { seqNumber, type Couch, type Doc } from '../couch/couch.ts';
-import { DB, IDENTITY_CHANGES_PAGE } from '../couch/databases.ts';
+import { changesPage, DB } from '../couch/databases.ts';
 
 /** Changes read and folded at once: one read of the counters a batch touches, one bulk write. */
 const BATCH = 5000;
@@ -29,7 +29,6 @@ const STOP_WAIT_MS = 10_000;
 const STOP_SNAPSHOT_MS = 10_000;
 
 type Feed = 'facts' | 'members' | 'online';
-const pageOf = (feed: Feed) => (FEED_DB[feed] === DB.identity ? IDENTITY_CHANGES_PAGE : BATCH);
 const FEED_DB: Record<Feed, string> = { facts: DB.facts, members: DB.members, online: DB.identity };
 
 interface Checkpoint extends Doc {
@@ -182,10 +181,11 @@ export class DashboardCounters {
 
   private async drain(feed: Feed): Promise<void> {
     const { couch } = this.deps;
+    const limit = changesPage(FEED_DB[feed], BATCH);
     for (;;) {
       if (this.stopped) return;
       const since = feed === 'facts' ? (this.factsAt ??= (await this.checkpoint(feed)).seq) : (await this.checkpoint(feed)).seq;
-      const page = await couch.db(FEED_DB[feed]).changes({ since: String(since), include_docs: true, limit: pageOf(feed) } as never);
+      const page = await couch.db(FEED_DB[feed]).changes({ since: String(since), include_docs: true, limit } as never);
       // Stopped while the database answered: the batch is left to the next start.
       if (this.stopped) return;
       if (page.results.length === 0) {
@@ -203,7 +203,7 @@ export class DashboardCounters {
         this.factsAt = seqNumber(page.last_seq);
         if (Date.now() - this.snapshotAt >= Math.max(SNAPSHOT_EVERY_MS, 10 * this.snapshotMs)) await this.snapshot();
       } else await this.storeCheckpoint(feed, seqNumber(page.last_seq));
-      if (results.length < pageOf(feed)) return;
+      if (results.length < limit) return;
     }
   }
 

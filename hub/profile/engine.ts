@@ -9,7 +9,7 @@ import type { Profile } from '../../shared/profile/fields.ts';
 import { factOfDocument, factOfOnlineOrder, type SourceFact } from '../../shared/profile/source-facts.ts';
 import { factsTimeline, type TimelineEntry } from '../../shared/profile/timeline.ts';
 import { seqNumber, type Couch, type Doc } from '../couch/couch.ts';
-import { DB, IDENTITY_CHANGES_PAGE } from '../couch/databases.ts';
+import { changesPage, DB } from '../couch/databases.ts';
 import { ProfileBase, type MemberDirectory, type ProfileExtension } from './base.ts';
 import type { Column } from './columns.ts';
 import type { MemberList } from './member-numbers.ts';
@@ -33,7 +33,6 @@ const MEMBERS_PER_SLICE = 2000;
 const GATHER_MS = 100;
 
 type Feed = 'facts' | 'online';
-const pageOf = (feed: Feed) => (FEED_DB[feed] === DB.identity ? IDENTITY_CHANGES_PAGE : BATCH);
 const FEED_DB: Record<Feed, string> = { facts: DB.facts, online: DB.identity };
 /**
  * A document in each feed's database that a snapshot names (decision 029): a database made anew
@@ -480,10 +479,11 @@ export class ProfileEngine {
   }
 
   private async drain(feed: Feed, compute = true): Promise<void> {
+    const limit = changesPage(FEED_DB[feed], BATCH);
     for (;;) {
       if (this.stopped) return;
       const since = this.seq.get(feed) ?? 0;
-      const page = await this.deps.couch.db(FEED_DB[feed]).changes({ since: String(since), include_docs: true, limit: pageOf(feed) } as never);
+      const page = await this.deps.couch.db(FEED_DB[feed]).changes({ since: String(since), include_docs: true, limit } as never);
       const results = page.results as { id: string; doc?: Doc; deleted?: boolean }[];
       const docs = results.flatMap((r) => (r.doc && !r.deleted ? [r.doc] : []));
       const facts = feed === 'facts' ? this.factsOfDocs(docs.filter((d) => d._id.startsWith('m:'))) : docs.flatMap((d) => (d._id.startsWith('src:') ? this.onlineFacts(d) : []));
@@ -493,7 +493,7 @@ export class ProfileEngine {
         else this.base.load(facts);
       }
       this.seq.set(feed, seqNumber(page.last_seq));
-      if (results.length < pageOf(feed)) return;
+      if (results.length < limit) return;
     }
   }
 
