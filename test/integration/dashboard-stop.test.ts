@@ -17,8 +17,8 @@ import { adminClient, freePort, startHub, withStoredDatabases, type HubProcess }
  */
 
 const TZ = 'Asia/Shanghai';
-const MEMBERS = 3000;
-const FACTS = 30_000;
+const MEMBERS = 1500;
+const FACTS = 12_000;
 
 let dir: string;
 let hub: HubProcess | undefined;

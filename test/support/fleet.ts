@@ -31,14 +31,14 @@ export async function startTwoStoreFleet(edgeFlags: string[], hubFlags: string[]
   const hubDir = tempDir('memberedge-hub-');
   const hubPort = await freePort();
   const hub = await startHub(hubDir, hubPort, hubFlags);
-  const s1 = await enrollStore(hub, 'S001', { members: 20 });
-  const s2 = await enrollStore(hub, 'S002', { members: 20, first: 100 });
+  // The two stores side by side: each step waits mostly on a process starting.
+  const [s1, s2] = await Promise.all([enrollStore(hub, 'S001', { members: 20 }), enrollStore(hub, 'S002', { members: 20, first: 100 })]);
   const stores: FleetStore[] = [
     { id: 'S001', ...s1 },
     { id: 'S002', ...s2 },
   ];
-  for (const s of stores) s.edge = await startEdge(s.dir, edgeFlags);
-  for (const s of stores) await eventually(async () => ((await syncStateOf(s)) === 'online' ? true : undefined), 20_000, `${s.id} online`);
+  await Promise.all(stores.map(async (s) => (s.edge = await startEdge(s.dir, edgeFlags))));
+  await Promise.all(stores.map((s) => eventually(async () => ((await syncStateOf(s)) === 'online' ? true : undefined), 20_000, `${s.id} online`)));
   return { hubDir, hubPort, hub, stores };
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Couch } from '../../hub/couch/couch.ts';
 import { startEmbeddedCouch } from '../../hub/couch/embedded.ts';
@@ -23,6 +23,24 @@ export const readStoredIdentity = <T>(hubDir: string, read: (db: IdentityDb) => 
 
 export type HubProcess = ServiceProcess & { dir: string };
 
+/** The processes `pid` started (Linux: /proc/PID/task/TID/children). */
+function childPids(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+  } catch {
+    return [];
+  }
+}
+
+/** Whether a process is alive: a zombie has let go of its files and ports. */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 /** Starts `hub serve` from its bundle (with its embedded database) on a loopback port and waits for its ready line. */
 export async function startHub(dir: string, port: number, extra: string[] = []): Promise<HubProcess> {
   const p = await spawnReady([HUB_BUNDLE, 'serve', '--data', dir, '--port', String(port), '--quiet', '--sweep-interval', '1', ...extra]);
@@ -30,8 +48,10 @@ export async function startHub(dir: string, port: number, extra: string[] = []):
     ...p,
     dir,
     async kill() {
+      const children = childPids(p.child.pid!);
       await p.kill();
-      await new Promise((r) => setTimeout(r, 1000)); // its database child notices within 0.5 s
+      // Its database child notices within 0.5 s and exits; the next hub on this dir needs its files.
+      await eventually(async () => (children.some(running) ? undefined : true), 10_000, 'the killed hub\'s database to exit', 50);
     },
   };
 }
