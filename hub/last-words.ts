@@ -41,6 +41,7 @@ const mb = (bytes: number) => Math.round(bytes / 1048576);
 export function startLastWords(dir: string, log: Log, opts: { everyMs: number }): LastWords {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, STATUS_FILE);
+  const couchDir = join(dir, 'couch');
   const note = previousRunNote(readStatus(file));
   if (note) log[note.level](note.msg, { ...note.fields, file });
 
@@ -52,7 +53,7 @@ export function startLastWords(dir: string, log: Log, opts: { everyMs: number })
     startedAt: new Date().toISOString(),
     seenAt: new Date().toISOString(),
     state: 'running',
-    memory: sample(undefined),
+    memory: sample(undefined, couchDir),
     peak: { rssMb: 0, heapUsedMb: 0 },
     doing: [],
   };
@@ -74,7 +75,7 @@ export function startLastWords(dir: string, log: Log, opts: { everyMs: number })
   };
   const refresh = () => {
     status.seenAt = new Date().toISOString();
-    status.memory = { ...sample(follow.couchPid()), ...arrays() };
+    status.memory = { ...sample(follow.couchPid(), couchDir), ...arrays() };
     status.doing = doing();
     const m = status.memory;
     status.peak = {
@@ -152,7 +153,7 @@ function readStatus(file: string): HubStatus | undefined {
   }
 }
 
-function sample(couchPid: number | undefined): MemorySample {
+function sample(couchPid: number | undefined, couchDir: string): MemorySample {
   const heap = getHeapStatistics();
   const machine = meminfo();
   const couch = couchPid === undefined ? undefined : vmRssMb(couchPid);
@@ -163,9 +164,20 @@ function sample(couchPid: number | undefined): MemorySample {
     heapCommittedMb: mb(heap.total_heap_size),
     arrayBuffersMb: mb(usage.arrayBuffers),
     heapLimitMb: mb(oldGenerationLimit(heap.heap_size_limit)),
-    ...(couch !== undefined ? { couchRssMb: couch } : {}),
+    ...(couch !== undefined ? { couchRssMb: couch, ...couchHeap(couchDir) } : {}),
     ...machine,
   };
+}
+
+/** What the database child last wrote of its memory (DIR/couch/memory.json), if it is fresh: an older file is a child before a restart's. */
+function couchHeap(couchDir: string): Pick<MemorySample, 'couchHeapUsedMb' | 'couchHeapCommittedMb' | 'couchExternalMb'> {
+  try {
+    const m = JSON.parse(readFileSync(join(couchDir, 'memory.json'), 'utf8')) as { at: string; heapUsedMb: number; heapTotalMb: number; externalMb: number };
+    if (!(Date.now() - Date.parse(m.at) < 15_000)) return {};
+    return { couchHeapUsedMb: m.heapUsedMb, couchHeapCommittedMb: m.heapTotalMb, couchExternalMb: m.externalMb };
+  } catch {
+    return {};
+  }
 }
 
 /**

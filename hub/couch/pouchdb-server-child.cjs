@@ -6,15 +6,15 @@
 // file named by MEMBEREDGE_COUCH_ADMIN_FILE) before it reaches express-pouchdb; and Fauxton, the
 // web UI at /_utils, is left out.
 'use strict';
-const { readFileSync } = require('node:fs');
+const { readFileSync, renameSync, writeFileSync } = require('node:fs');
 const { dirname } = require('node:path');
 const { createHash, timingSafeEqual } = require('node:crypto');
 
 // An error nothing caught ends this process with its stack on stderr, which the hub keeps
 // (DIR/couch/stderr.log) and logs with the exit: code 70 tells the hub it was this (decision 028).
+const mb = (n) => Math.round(n / 1048576);
 function die(kind, err) {
   const { rss, heapUsed } = process.memoryUsage();
-  const mb = (n) => Math.round(n / 1048576);
   process.stderr.write(`${new Date().toISOString()} pouchdb-server-child: ${kind}, exiting (rss ${mb(rss)} MB, heap ${mb(heapUsed)} MB)\n${(err && err.stack) || String(err)}\n`);
   process.exit(70);
 }
@@ -25,6 +25,18 @@ const parent = process.ppid;
 setInterval(() => {
   if (process.ppid !== parent) process.exit(0);
 }, 500);
+
+// What its RSS is made of (the hub's status file shows it beside the RSS): the heap, or memory
+// outside it (LevelDB, buffers). Written into its working directory, DIR/couch.
+setInterval(() => {
+  const u = process.memoryUsage();
+  try {
+    writeFileSync('memory.json.tmp', JSON.stringify({ at: new Date().toISOString(), rssMb: mb(u.rss), heapUsedMb: mb(u.heapUsed), heapTotalMb: mb(u.heapTotal), externalMb: mb(u.external), arrayBuffersMb: mb(u.arrayBuffers) }));
+    renameSync('memory.json.tmp', 'memory.json');
+  } catch {
+    /* a full disk: the status file goes without it */
+  }
+}, 5000).unref();
 
 const credentialsFile = process.env.MEMBEREDGE_COUCH_ADMIN_FILE;
 delete process.env.MEMBEREDGE_COUCH_ADMIN_FILE;

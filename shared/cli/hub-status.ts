@@ -22,6 +22,10 @@ export interface MemorySample {
   arraysMb?: ArrayParts;
   /** The embedded database child's RSS (absent: COUCH_URL, or it was restarting). */
   couchRssMb?: number;
+  /** Of that, its heap (used / reserved) and memory outside it, as the child last wrote them (every 5 s). */
+  couchHeapUsedMb?: number;
+  couchHeapCommittedMb?: number;
+  couchExternalMb?: number;
   /** The machine's MemAvailable and MemTotal (/proc/meminfo; absent where there is none). */
   machineAvailableMb?: number;
   machineTotalMb?: number;
@@ -93,7 +97,7 @@ export function previousRunNote(prev: HubStatus | undefined): { level: 'warn' | 
     pid: prev.pid,
     startedAt: prev.startedAt,
     lastSeenAt: prev.seenAt,
-    lastSeen: `RSS ${m.rssMb} MB, heap ${m.heapUsedMb} of ${m.heapLimitMb} MB${m.couchRssMb !== undefined ? `, database ${m.couchRssMb} MB` : ''}${m.machineAvailableMb !== undefined ? `, machine ${m.machineAvailableMb} of ${m.machineTotalMb} MB available` : ''}`,
+    lastSeen: `RSS ${m.rssMb} MB, heap ${m.heapUsedMb} of ${m.heapLimitMb} MB${m.couchRssMb !== undefined ? `, database ${m.couchRssMb} MB${m.couchHeapUsedMb !== undefined ? ` (heap ${m.couchHeapUsedMb} MB)` : ''}` : ''}${m.machineAvailableMb !== undefined ? `, machine ${m.machineAvailableMb} of ${m.machineTotalMb} MB available` : ''}`,
     during: prev.doing.length > 0 ? prev.doing.join('; ') : 'nothing long (serving requests)',
     peak: prev.peak,
   };

@@ -185,13 +185,17 @@ describe('the hub dies', () => {
     // And what the hub's typed arrays hold, by owner (MB).
     const mb = expect.any(Number);
     expect(status(dir).memory.arraysMb).toEqual({ oneId: mb, profileColumns: mb, profileFacts: mb, memberIds: mb, tags: mb });
+    // And the database's RSS with its heap, which the child writes every 5 s.
+    const db = await eventually(async () => (status(dir).memory.couchHeapUsedMb > 0 ? status(dir).memory : undefined), 15_000, "the database's heap in the status file", 200);
+    expect(db.couchHeapCommittedMb).toBeGreaterThanOrEqual(db.couchHeapUsedMb);
+    expect(db.couchRssMb).toBeGreaterThan(db.couchHeapUsedMb);
     await hub.kill();
     const chunksAtDeath = (await importDoc(dir, id)).chunks;
     expect(chunksAtDeath).toBeGreaterThan(0);
 
     hub = await hubIn(dir, port);
     const note = logLines(hub).find((l) => String(l.msg).startsWith('the previous run ended without a clean stop'));
-    expect(note).toMatchObject({ level: 'error', during: expect.stringContaining(`import ${id}`), lastSeen: expect.stringMatching(/^RSS \d+ MB, heap \d+ of \d+ MB, database \d+ MB/), likelyCause: expect.stringMatching(/SIGKILL/) });
+    expect(note).toMatchObject({ level: 'error', during: expect.stringContaining(`import ${id}`), lastSeen: expect.stringMatching(/^RSS \d+ MB, heap \d+ of \d+ MB, database \d+ MB \(heap \d+ MB\)/), likelyCause: expect.stringMatching(/SIGKILL/) });
     // Not sent again: the hub takes it up at its start, from its checkpoint.
     const resumed = await eventually(async () => logLines(hub).find((l) => l.msg === 'resuming an import the last run left unfinished'), 30_000, 'the import resumed');
     expect(resumed).toMatchObject({ import: id, chunks: chunksAtDeath });
