@@ -208,7 +208,10 @@ async function startHub(opts: HubOptions, server: ServerType, serveApp: (app: Re
   profiles.addTimelineSource(async (goldenId) => (await tags.settled(), tagTimeline(couch, goldenId)));
   profiles.addTimelineSource((goldenId) => rfmStages.stageTimeline(goldenId, localDate(clock(), DASHBOARD_TIME_ZONE)));
   identity.onMembersChanged((ids) => profiles.membersChanged(ids));
-  identity.onBulkChange((under) => profiles.bulkChange(under));
+  identity.onBulkChange((under) => {
+    profiles.bulkChange(under);
+    dashboard.bulkChange(under);
+  });
   const ctx: HubContext = {
     couch,
     stores,

@@ -304,7 +304,9 @@ export class ProfileEngine {
    * computed again in place as the incremental path computes a few, a slice at a time (members
    * merged away go), and their tag events are recorded in one pass. Meanwhile the columns (tags,
    * segments, the stores' documents) are those from before the import; a profile read through the
-   * API is computed from the facts as they are.
+   * API is computed from the facts as they are. The import's orders (hub-identity's chunks) are
+   * read at its end too, filed before that recompute: read while its golden members were stored,
+   * pages of 50 chunks and the tags of each page's members, they slowed storing at 8M records.
    */
   bulkChange(under: boolean): void {
     if (under === this.holding) return;
@@ -321,6 +323,7 @@ export class ProfileEngine {
       this.afterImport = true;
       try {
         this.pending.clear();
+        await this.drain('online', false);
         if (!(await this.computeInSlices(this.base, this.today(), false))) return;
         this.changedSinceSnapshot = true;
         this.flushPending();
@@ -475,7 +478,8 @@ export class ProfileEngine {
 
   /** `compute` false: the facts are filed and nothing computed (the start from a snapshot computes every member after). */
   private async drainAll(compute = true): Promise<void> {
-    for (const feed of ['facts', 'online'] as const) await this.drain(feed, compute);
+    // While imports run, their orders wait for the end (bulkChange).
+    for (const feed of this.holding ? (['facts'] as const) : (['facts', 'online'] as const)) await this.drain(feed, compute);
   }
 
   private async drain(feed: Feed, compute = true): Promise<void> {

@@ -1,5 +1,6 @@
 import { afterEach, expect, it, vi } from 'vitest';
 import { createLog } from '../../shared/cli/log.ts';
+import { DB } from '../../hub/couch/databases.ts';
 import { ProfileEngine } from '../../hub/profile/engine.ts';
 
 /*
@@ -131,5 +132,32 @@ it('a recompute asked for while one waits to begin is that one; each ends with i
   await third.done;
   expect(computed.filter((c) => c.ids === 'all')).toHaveLength(2);
   expect(engine.status().builds).toEqual({ asked: third.run, ended: third.run });
+  await engine.stop();
+});
+
+it("an import's orders are read at its end, before every member is computed, not beside it", async () => {
+  const read: string[] = [];
+  const empty = async function* () {};
+  const couch = {
+    db: (name: string) => ({ info: async () => ({ update_seq: '0' }), changes: async () => (read.push(name), { results: [], last_seq: '0' }) }),
+    pages: () => empty(),
+  };
+  const directory = { goldenOf: () => undefined, goldenIds: () => [], member: () => ({ sources: [], attributes: { gender: 'U', isMember: false } }) };
+  const computed: (readonly string[] | 'all')[] = [];
+  const extension = { extend: () => undefined, computed: async (ids: readonly string[] | 'all') => void computed.push(ids) };
+  const engine = new ProfileEngine({ couch, directory, log, clock, timeZone: 'Asia/Shanghai', ready: Promise.resolve(), extension } as never);
+  await engine.rebuild();
+  read.length = 0;
+  computed.length = 0;
+
+  engine.bulkChange(true);
+  await engine.catchUp();
+  expect(read).toEqual([DB.facts]);
+  read.length = 0;
+  engine.bulkChange(false);
+  await engine.catchUp();
+  // The orders filed first, then every member computed once, then the feeds followed as before.
+  expect(read).toEqual([DB.identity, DB.facts, DB.identity]);
+  expect(computed).toEqual(['all']);
   await engine.stop();
 });
