@@ -177,7 +177,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
 
   try {
     // The fleet: stores enroll through their proxies, so the hub URL each saves is its proxy's.
-    for (let i = 0; i < storeCount; i++) {
+    // Side by side: each store's enrollment waits mostly on its commands' processes starting.
+    const enrolled = await Promise.allSettled(Array.from({ length: storeCount }, async (_, i) => {
       const id = `S${String(i + 1).padStart(3, '0')}`;
       const proxy = await new FaultProxy(hubPort).start();
       const added = await admin().post('/stores', { id, name: `Chaos ${id}` });
@@ -193,9 +194,13 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         phones.set(m, seedPhone(i * 1000 + k));
         homeOf.set(m, id);
       }
-      stores.push(s);
-    }
-    for (const s of stores) await startStore(s);
+      return s;
+    }));
+    // Every store made is cleaned up, whichever failed.
+    for (const e of enrolled) if (e.status === 'fulfilled') stores.push(e.value);
+    const failed = enrolled.find((e) => e.status === 'rejected');
+    if (failed) throw failed.reason;
+    await Promise.all(stores.map(startStore));
     if (skewAvailable) bump(faults, 'clock_skew_+10m_whole_run');
     for (const m of homeOf.keys()) initial.set(m, (await admin().get(`/members/${m}`)).body.member.points.balance);
     log(`fleet up: hub ${hub.url}, ${stores.map((s) => `${s.id} ${s.edge!.url} via :${s.proxy.port}${s.skewed ? ' (clock +10m)' : ''}`).join(', ')}`);
