@@ -478,8 +478,10 @@ export class ProfileEngine {
 
   /** `compute` false: the facts are filed and nothing computed (the start from a snapshot computes every member after). */
   private async drainAll(compute = true): Promise<void> {
-    // While imports run, their orders wait for the end (bulkChange).
-    for (const feed of this.holding ? (['facts'] as const) : (['facts', 'online'] as const)) await this.drain(feed, compute);
+    // While imports run, their orders wait for the end, and the stores' facts are filed without a
+    // compute: every member is computed then (bulkChange), the cause of what it finds the import's.
+    if (this.holding) return this.drain('facts', false);
+    for (const feed of ['facts', 'online'] as const) await this.drain(feed, compute);
   }
 
   private async drain(feed: Feed, compute = true): Promise<void> {
