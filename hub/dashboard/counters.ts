@@ -74,9 +74,8 @@ export class DashboardCounters {
   constructor(private readonly deps: { couch: Couch; log: Log; timeZone: string }) {}
 
   start(everyMs: number): void {
-    const tick = () => void this.catchUp().catch((err) => this.deps.log.warn('dashboard counters failed; will retry', { err: String(err) }));
-    tick();
-    this.timer = setInterval(tick, everyMs);
+    this.catchUpSoon();
+    this.timer = setInterval(() => this.catchUpSoon(), everyMs);
     this.timer.unref();
   }
 
@@ -116,7 +115,12 @@ export class DashboardCounters {
    */
   bulkChange(under: boolean): void {
     this.holdingOnline = under;
-    if (!under && !this.stopped) void this.catchUp().catch((err) => this.deps.log.warn('dashboard counters failed; will retry', { err: String(err) }));
+    if (!under && !this.stopped) this.catchUpSoon();
+  }
+
+  /** A catch-up nobody waits for: a failure is logged, and the timer tries again. */
+  private catchUpSoon(): void {
+    void this.catchUp().catch((err) => this.deps.log.warn('dashboard counters failed; will retry', { err: String(err) }));
   }
 
   private run(feed: Feed): Promise<void> {

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +5,7 @@ import { loadMappings } from '../../hub/import/load-mapping.ts';
 import { importFile, type ImportSummary } from '../../hub/import/pipeline.ts';
 import { writeChannelData, type ChannelData } from '../support/channel-data.ts';
 import { removeDir, ROOT, spawnReady, tempDir, type ServiceProcess } from '../support/edge-node.ts';
-import { adminClient, eventually, freePort, readStoredIdentity, startHub, type HubProcess } from '../support/hub.ts';
+import { adminClient, alive, couchPid, eventually, freePort, readStoredIdentity, startHub, type HubProcess } from '../support/hub.ts';
 
 /*
  * Deaths say why (decision 028), with real processes: the database child killed mid-import (the
@@ -57,15 +56,6 @@ const exitOf = (p: ServiceProcess) =>
     if (p.child.exitCode !== null || p.child.signalCode !== null) return resolve({ code: p.child.exitCode, signal: p.child.signalCode });
     p.child.once('exit', (code, signal) => resolve({ code, signal }));
   });
-
-/** The hub's embedded database child (pouchdb-server-child.cjs). */
-function couchPid(hub: ServiceProcess): number {
-  const line = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(hub.child.pid)], { encoding: 'utf8' })
-    .split('\n')
-    .find((l) => l.includes('pouchdb-server-child'));
-  if (!line) throw new Error('no database child');
-  return Number(line.trim().split(/\s+/)[0]);
-}
 
 /** The log lines of a hub (JSON on stderr), parsed; the ready line and others left out. */
 const logLines = (hub: ServiceProcess) =>
@@ -208,13 +198,4 @@ describe('the hub dies', () => {
 /** An import's document as the stopped hub left it, read over the embedded database alone. */
 function importDoc(dir: string, id: string): Promise<{ chunks: number; state: string }> {
   return readStoredIdentity(dir, async (db) => (await db.get<any>(`imp:${id}`))!);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

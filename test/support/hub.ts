@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Couch } from '../../hub/couch/couch.ts';
 import { startEmbeddedCouch } from '../../hub/couch/embedded.ts';
@@ -23,17 +24,17 @@ export const readStoredIdentity = <T>(hubDir: string, read: (db: IdentityDb) => 
 
 export type HubProcess = ServiceProcess & { dir: string };
 
-/** The processes `pid` started (Linux: /proc/PID/task/TID/children). */
-function childPids(pid: number): number[] {
-  try {
-    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
-  } catch {
-    return [];
-  }
+/** The pid of a running hub's embedded database child (pouchdb-server-child.cjs). */
+export function couchPid(hub: ServiceProcess): number {
+  const line = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(hub.child.pid)], { encoding: 'utf8' })
+    .split('\n')
+    .find((l) => l.includes('pouchdb-server-child'));
+  if (!line) throw new Error('no database child');
+  return Number(line.trim().split(/\s+/)[0]);
 }
 
-/** Whether a process is alive: a zombie has let go of its files and ports. */
-function running(pid: number): boolean {
+/** Whether a process still runs (Linux /proc): a zombie has ended, and let go of its files and ports. */
+export function alive(pid: number): boolean {
   try {
     return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
@@ -48,10 +49,15 @@ export async function startHub(dir: string, port: number, extra: string[] = []):
     ...p,
     dir,
     async kill() {
-      const children = childPids(p.child.pid!);
+      let couch: number | undefined;
+      try {
+        couch = couchPid(p);
+      } catch {
+        /* between two of its database's lives: nothing to wait for */
+      }
       await p.kill();
       // Its database child notices within 0.5 s and exits; the next hub on this dir needs its files.
-      await eventually(async () => (children.some(running) ? undefined : true), 10_000, 'the killed hub\'s database to exit', 50);
+      if (couch !== undefined) await eventually(async () => (alive(couch) ? undefined : true), 10_000, "the killed hub's database to exit", 50);
     },
   };
 }
