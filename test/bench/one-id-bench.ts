@@ -169,6 +169,7 @@ async function hubRun(data: ChannelData, knownPhones: string[]) {
     if (views.some((v) => v.state !== 'done')) throw new Error(`import failed: ${JSON.stringify(views.map((v) => v.error))}`);
     const summary = views.at(-1).summary;
     const metrics = (await admin.get('/identity/metrics')).body.metrics;
+    console.error(`end to end: ${endToEndSeconds.toFixed(1)} s, of which storing golden members ${(summary.storeMs / 1000).toFixed(1)} s; peak RSS so far hub ${(peakHub / 1024).toFixed(0)} MB, database ${(peakDb / 1024).toFixed(0)} MB (${new Date().toISOString()})`);
     // The hub's work after the import (every member's profile and tags, once; decision 021) runs
     // beside the API: the single records are timed once it is done, and its length is reported.
     const t2 = performance.now();
