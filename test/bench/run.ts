@@ -161,7 +161,7 @@ async function reportOneId() {
       // The hub links each record as it reads it: an import runs no full pass (a start without a snapshot does).
       `| resolution step (resolveAll over every record), in process | ${q ? `${f(q.resolveSeconds, 2)} s` : na} | ≤ 20 s at 1M; ≤ 3 min at 15M |`,
       `| one new record linked and stored through the API (${h?.incremental.count ?? 0}) | ${h ? `p50 ${f(h.incremental.p50)} ms, p99 ${f(h.incremental.p99)} ms (bare one-document write to the embedded server: p50 ${f(h.bareWrite.p50)} ms, p99 ${f(h.bareWrite.p99)} ms)` : nh} | p99 ≤ 20 ms |`,
-      `| peak RSS, hub / its database / together | ${h ? `${f(h.peakHubRssMb, 0)} / ${f(h.peakDbRssMb, 0)} / ${f(h.peakRssMb, 0)} MB` : nh} | together ≤ 8 GB at 15M |`,
+      `| peak RSS, hub / its database / together (anonymous: database / together) | ${h ? `${f(h.peakHubRssMb, 0)} / ${f(h.peakDbRssMb, 0)} / ${f(h.peakRssMb, 0)} MB (${f(h.peakDbAnonMb, 0)} / ${f(h.peakAnonMb, 0)} MB)` : nh} | together ≤ 8 GB at 15M |`,
       `| restart: clean stop, start, until a record links | ${h ? `${f(h.restartToReadySeconds)} s` : nh} | ≤ 60 s at 15M |`,
       `| One-ID's figures (GET /identity/metrics, a pass over every member) / worst /healthz meanwhile | ${h ? `${f(h.figures.seconds, 2)} s / ${f(h.figures.healthWorstMs)} ms (idle p50 ${f(h.figures.healthIdleMs)} ms)` : nh} | the hub answers meanwhile |`,
       '',
