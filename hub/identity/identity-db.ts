@@ -177,17 +177,24 @@ export class IdentityDb {
    */
   private async writeGolden(ids: string[], body: GoldenBody, batch: number): Promise<void> {
     let writing: Promise<void> = Promise.resolve();
-    for (let i = 0; i < ids.length; i += batch) {
-      const next = await this.goldenDocs(
-        ids.slice(i, i + batch).map((id, j) => ({ id, k: i + j })),
-        body,
-        0,
-      );
-      await writing;
-      writing = this.writeGoldenBatch(next, body);
-      writing.catch(() => undefined); // awaited at the next batch or at the end, not unhandled meanwhile
-      // The request goes out on a later turn of the event loop: let it, before the next batch is built.
-      await new Promise((r) => setImmediate(r));
+    try {
+      for (let i = 0; i < ids.length; i += batch) {
+        const next = await this.goldenDocs(
+          ids.slice(i, i + batch).map((id, j) => ({ id, k: i + j })),
+          body,
+          0,
+        );
+        await writing;
+        writing = this.writeGoldenBatch(next, body);
+        writing.catch(() => undefined); // awaited at the next batch or at the end, not unhandled meanwhile
+        // The request goes out on a later turn of the event loop: let it, before the next batch is built.
+        await new Promise((r) => setImmediate(r));
+      }
+    } catch (err) {
+      // A batch that could not be built (its revisions unread) ends the call only once the write
+      // under way has: the caller's next write must not run beside it.
+      await writing.catch(() => undefined);
+      throw err;
     }
     await writing;
   }

@@ -63,3 +63,18 @@ it('a conflict is read again and written again; a refusal fails the write', asyn
   // The batch built meanwhile was not written after the refusal.
   expect(refused.events.filter((e) => e.endsWith('started'))).toEqual(['write gm:00001 started']);
 });
+
+it('a batch whose revisions cannot be read fails the call only after the write under way has ended', async () => {
+  const { couch, events } = fakeCouch(ok);
+  let reads = 0;
+  (couch as unknown as { db: () => unknown }).db = () => ({
+    fetchRevs: async ({ keys }: { keys: string[] }) => {
+      events.push(`revs ${keys.join(',')}`);
+      if (++reads === 2) throw new Error('database gone');
+      return { rows: keys.map((key) => ({ key, error: 'not_found' })) };
+    },
+  });
+  await expect(new IdentityDb(couch).writeBuckets([1, 2, 3], (b) => ({ [`G${b}`]: { n: b } }), 1)).rejects.toThrow(/database gone/);
+  events.push('call ended');
+  expect(events).toEqual(['revs gm:00001', 'write gm:00001 started', 'revs gm:00002', 'write gm:00001 done', 'call ended']);
+});
