@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { seedMemberId, seedPhone } from '../../shared/seed-members.ts';
-import { edgeCliOk, lastLine, removeDir, startEdge, tempDir, type EdgeProcess } from './edge-node.ts';
+import { addFirstTerminal, edgeCliOk, removeDir, startEdge, tempDir, type EdgeProcess } from './edge-node.ts';
 import { FaultProxy } from './fault-proxy.ts';
 import { adminClient, freePort, startHub, type HubProcess } from './hub.ts';
 
@@ -186,7 +186,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       await admin().post(`/stores/${id}/seed`, { count: perStore, first: i * 1000 });
       const dir = tempDir(`memberedge-chaos-${id}-`);
       await edgeCliOk(['enroll', '--hub', proxy.url, '--code', added.body.enrollment.code, '--data', dir]);
-      const token = lastLine(await edgeCliOk(['terminal', 'add', '--data', dir, '--id', 'T1']));
+      const token = await addFirstTerminal(dir);
       const s: StoreNode = { id, dir, token, proxy, skewed: i === storeCount - 1, members: new Set(), checkouts: [], down: false, disabled: false };
       for (let k = 0; k < perStore; k++) {
         const m = seedMemberId(i * 1000 + k);

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { addTerminal } from '../../edge/terminals.ts';
 
 /** The project root, so tests run the real CLI whatever their working directory. */
 export const ROOT = new URL('../..', import.meta.url).pathname;
@@ -42,10 +43,17 @@ export const lastLine = (out: string) => out.trim().split('\n').pop()!.trim();
 export async function provisionNode(opts: { storeId?: string; members?: number; terminalId?: string } = {}) {
   const dir = tempDir();
   await edgeCliOk(['init', '--store', opts.storeId ?? 'S001', '--data', dir]);
-  const token = lastLine(await edgeCliOk(['terminal', 'add', '--data', dir, '--id', opts.terminalId ?? 'T1']));
+  const token = await addFirstTerminal(dir, opts.terminalId);
   if (opts.members) await edgeCliOk(['seed', '--data', dir, '--members', String(opts.members)]);
   return { dir, token };
 }
+
+/**
+ * Adds a terminal to a node's data dir for a test's setup, with the code `edge terminal add` runs,
+ * in the test's own process: a CLI process per store cost ~1.7 s on the loaded suite, 80 times
+ * (decision 043). The command itself is tested where a test runs it (edge-api, edge-serve-cli).
+ */
+export const addFirstTerminal = (dir: string, id = 'T1'): Promise<string> => addTerminal(dir, id, new Date());
 
 export interface ServiceProcess {
   url: string;

@@ -5,7 +5,7 @@ import { Couch } from '../../hub/couch/couch.ts';
 import { startEmbeddedCouch } from '../../hub/couch/embedded.ts';
 import { IdentityDb } from '../../hub/identity/identity-db.ts';
 import { createLog } from '../../shared/cli/log.ts';
-import { edgeCliOk, HUB_BUNDLE, lastLine, runTool, spawnReady, tempDir, type ServiceProcess } from './edge-node.ts';
+import { addFirstTerminal, edgeCliOk, HUB_BUNDLE, runTool, spawnReady, tempDir, type ServiceProcess } from './edge-node.ts';
 
 export { freePort } from '../../hub/couch/embedded.ts';
 
@@ -84,7 +84,7 @@ export async function enrollStore(hub: { url: string; dir: string }, storeId: st
   if (opts.members) await admin.post(`/stores/${storeId}/seed`, { count: opts.members, first: opts.first ?? 0 });
   const dir = tempDir(`memberedge-${storeId}-`);
   const out = await edgeCliOk(['enroll', '--hub', hub.url, '--code', added.body.enrollment.code, '--data', dir]);
-  const token = lastLine(await edgeCliOk(['terminal', 'add', '--data', dir, '--id', 'T1']));
+  const token = await addFirstTerminal(dir);
   return { dir, token, enrollOutput: out };
 }
 
