@@ -51,7 +51,7 @@ export async function provisionNode(opts: { storeId?: string; members?: number; 
 /**
  * Adds a terminal to a node's data dir for a test's setup, with the code `edge terminal add` runs,
  * in the test's own process: a CLI process per store cost ~1.7 s on the loaded suite, 80 times
- * (decision 043). The command itself is tested where a test runs it (edge-api, edge-serve-cli).
+ * (decision 038, amended). The command itself is tested where a test runs it (edge-api, edge-serve-cli).
  */
 export const addFirstTerminal = (dir: string, id = 'T1'): Promise<string> => addTerminal(dir, id, new Date());
 
