@@ -81,9 +81,12 @@ export async function listPools(couch: Couch): Promise<PoolView[]> {
 }
 
 /**
- * Claims from pools for the stores' tills. Claims of one pool, and of one member, are taken one
- * at a time in this process (the hub is one process): first come is the order they reach it,
- * and no member passes a limit by asking twice at once from two stores.
+ * Claims from pools for the stores' tills. A member's claims are taken one at a time in this
+ * process (the hub is one process), so no member passes a limit by asking twice at once from two
+ * stores; a pool's cursor moves one claim at a time, so first come is the order claims reach it.
+ * Only the cursor waits on the pool: members claiming at once from one pool (a campaign's start)
+ * have their coupons issued and sent to their stores side by side, not in a queue behind the
+ * tills' three-second wait.
  */
 export class CouponPools {
   private readonly locks = new KeyedLock();
@@ -101,7 +104,7 @@ export class CouponPools {
     if (!(await members.memberDoc(memberId)) || !(await members.relevantStores(memberId)).includes(storeId)) {
       throw new AppError('member_not_found', `member ${asked.memberId} is not served at store ${storeId}`);
     }
-    return this.locks.run([poolKey(poolId), `member:${memberId}`], async () => {
+    return this.locks.run([`member:${memberId}`], async () => {
       const poolDoc = await couch.get<PoolDoc>(DB.registry, poolKey(poolId));
       if (!poolDoc || poolDoc.type !== 'pool') throw new AppError('pool_not_found', `no coupon pool ${poolId}`);
       const pool = PoolSchema.parse(poolDoc.pool);
@@ -122,14 +125,16 @@ export class CouponPools {
   /** Moves the pool's cursor on by one and answers the code it passed: the cursor first, so a code is never handed out twice. */
   private async takeNext(poolId: string): Promise<string> {
     let index = -1;
-    await this.deps.couch.update<PoolDoc>(DB.registry, poolKey(poolId), (cur) => {
-      if (!cur || cur.next >= cur.size) {
-        index = -1;
-        return undefined;
-      }
-      index = cur.next;
-      return { ...cur, next: cur.next + 1 };
-    });
+    await this.locks.run([poolKey(poolId)], () =>
+      this.deps.couch.update<PoolDoc>(DB.registry, poolKey(poolId), (cur) => {
+        if (!cur || cur.next >= cur.size) {
+          index = -1;
+          return undefined;
+        }
+        index = cur.next;
+        return { ...cur, next: cur.next + 1 };
+      }),
+    );
     if (index < 0) throw new AppError('pool_empty', `every code of pool ${poolId} has been claimed`);
     const slot = await this.deps.couch.get(DB.registry, slotKey(poolId, index));
     if (!slot || typeof slot.code !== 'string') throw new AppError('internal', `pool ${poolId} has no code ${index}`);
