@@ -16,6 +16,7 @@ import { addGuide, GuideName, listGuides, revokeGuide } from './guide/accounts.t
 import { existsSync } from 'node:fs';
 import { doctor } from './doctor.ts';
 import { enroll } from './enroll.ts';
+import { warnIfMinCost } from '../shared/passwords.ts';
 
 const USAGE = `usage: npm run edge -- <command> [options]
 
@@ -159,6 +160,7 @@ async function main(argv: string[]): Promise<void> {
       // PouchDB's HTTP adapter can leave a rejected promise unobserved when the hub drops a
       // connection mid-request (replication retries on its own): that must not take the till down.
       process.on('unhandledRejection', (err) => log.error('unhandled rejection (serving on)', { err: String((err as Error)?.message ?? err), at: String((err as Error)?.stack ?? '').split('\n').slice(1, 8).map((l) => l.trim()).join(' < ') }));
+      warnIfMinCost(log);
       const started = Date.now();
       const bar = progressPrinter('loading index');
       const node = await serveNode({

@@ -14,6 +14,7 @@ import { validate as validateCron } from 'node-cron';
 import { isTimeZone } from '../shared/local-time.ts';
 import { NIGHTLY_RECOMPUTE } from './profile/engine.ts';
 import { BIRTHDAY_SWEEP } from './birthday-gifts.ts';
+import { warnIfMinCost } from '../shared/passwords.ts';
 
 const USAGE = `usage: npm run hub -- <command> [options]
 
@@ -139,6 +140,7 @@ async function main(argv: string[]) {
   if (command === 'serve') {
     limitHeapGrowth();
     const log = createLog('hub', o.quiet ?? false);
+    warnIfMinCost(log);
     const dir = need('data', dataDir);
     // From the moment the port is ours, a death says why and a silent death of the last run is
     // told (decision 028); not before: a second `hub serve` refused its port must not touch the

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import type { Log } from './cli/log.ts';
 
 /*
  * Operators' passwords, hashed with scrypt (memory-hard: each guess costs 32 MiB as well as
@@ -17,6 +18,20 @@ export interface ScryptParams {
 
 /** N = 2^15, r = 8, p = 1: 32 MiB and a tenth to a quarter of a second a hash on a small hub; 16-byte salt, 32-byte key. */
 export const SCRYPT_PARAMS: ScryptParams = { logN: 15, r: 8, p: 1 };
+/**
+ * N = 2^10, the least a stored hash may have: 6 ms, for test runs only, as Rails' `min_cost`
+ * (decision 043). The suite hashes some 600 passwords, a minute of its two cores at the real cost.
+ */
+export const MIN_COST_PARAMS: ScryptParams = { logN: 10, r: 8, p: 1 };
+/** The environment variable that turns on MIN_COST_PARAMS (`1`); a hub or store that has it says so in a warning at its start. */
+export const MIN_COST_ENV = 'MEMBEREDGE_PASSWORD_MIN_COST';
+/** The parameters new hashes get in this process. */
+export const currentParams = (): ScryptParams => (process.env[MIN_COST_ENV] === '1' ? MIN_COST_PARAMS : SCRYPT_PARAMS);
+
+/** A serving hub or store says at its start that it hashes at the test cost: a warning, so that --quiet still says it. */
+export function warnIfMinCost(log: Log): void {
+  if (currentParams() === MIN_COST_PARAMS) log.warn(`${MIN_COST_ENV}=1: passwords are hashed at the least cost (scrypt N = 2^10), for test runs only; unset it on a real hub or store`);
+}
 const SALT_BYTES = 16;
 const KEY_BYTES = 32;
 /** A stored hash outside these bounds is refused rather than run (N = 2^40 would stall the hub). */
@@ -37,7 +52,7 @@ const derive = (password: string, salt: Buffer, { logN, r, p }: ScryptParams) =>
  *
  * @example await hashPassword('correct horse battery') // 'scrypt$15$8$1$<salt>$<hash>'
  */
-export async function hashPassword(password: string, params: ScryptParams = SCRYPT_PARAMS): Promise<string> {
+export async function hashPassword(password: string, params: ScryptParams = currentParams()): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
   const key = await derive(password, salt, params);
   return ['scrypt', params.logN, params.r, params.p, salt.toString('base64url'), key.toString('base64url')].join('$');
@@ -70,7 +85,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
 }
 
 /** Whether a stored hash was made with weaker parameters than `params` (store it again at the next login). */
-export function needsRehash(stored: string, params: ScryptParams = SCRYPT_PARAMS): boolean {
+export function needsRehash(stored: string, params: ScryptParams = currentParams()): boolean {
   const parsed = parseHash(stored);
   return !parsed || parsed.params.logN < params.logN || parsed.params.r < params.r || parsed.params.p < params.p;
 }

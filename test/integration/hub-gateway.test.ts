@@ -25,7 +25,7 @@ beforeAll(async () => {
   const hubDir = tempDir('memberedge-hub-');
   dirs.push(hubDir);
   hub = await startHub(hubDir, await freePort());
-  s1 = await enrollStore(hub, 'S001', { members: 10 });
+  s1 = await enrollStore(hub, 'S001', { members: 10, cli: true });
   s2 = await enrollStore(hub, 'S002', { members: 10, first: 100 });
   dirs.push(s1.dir, s2.dir);
   creds1 = JSON.parse(readFileSync(join(s1.dir, 'hub.json'), 'utf8'));

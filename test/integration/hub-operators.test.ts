@@ -7,7 +7,8 @@ import { startEmbeddedCouch } from '../../hub/couch/embedded.ts';
 import { createLog } from '../../shared/cli/log.ts';
 import { PERMISSIONS } from '../../shared/permissions.ts';
 import { lastLine, removeDir, runTool, tempDir } from '../support/edge-node.ts';
-import { adminClient, freePort, hubCliOk, startHub, type HubProcess } from '../support/hub.ts';
+import { MIN_COST_ENV } from '../../shared/passwords.ts';
+import { adminClient, freePort, hubCliOk, startHub, withStoredDatabases, type HubProcess } from '../support/hub.ts';
 import { OperatorSession } from '../support/operator-session.ts';
 
 /*
@@ -351,19 +352,28 @@ describe('the operator commands', () => {
   });
 });
 
-describe('logins per client address', () => {
-  it('are limited (429 rate_limited), before any password is checked', async () => {
+describe('a hub as shipped: no MEMBEREDGE_PASSWORD_MIN_COST, logins per client address limited to 3 at once', () => {
+  let limited: HubProcess;
+  beforeAll(async () => {
     const dir = tempDir('memberedge-hub-ops-rate-');
     dirs.push(dir);
-    const limited = await startHub(dir, await freePort(), ['--login-rate', '1', '--login-burst', '3']);
-    try {
-      const answers = [];
-      for (let i = 0; i < 5; i++) answers.push(await new Browser(limited.url).login('admin', 'not the password'));
-      expect(answers.map((a) => a.status)).toEqual([401, 401, 401, 429, 429]);
-      expect(answers[3]!.body.error.code).toBe('rate_limited');
-    } finally {
-      await limited.stop();
-    }
+    limited = await startHub(dir, await freePort(), ['--login-rate', '1', '--login-burst', '3'], { [MIN_COST_ENV]: '' });
+  });
+  afterAll(() => limited?.stop());
+
+  it('are limited (429 rate_limited), before any password is checked', async () => {
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await new Browser(limited.url).login('admin', 'not the password'));
+    expect(answers.map((a) => a.status)).toEqual([401, 401, 401, 429, 429]);
+    expect(answers[3]!.body.error.code).toBe('rate_limited');
+  });
+
+  it("hashes passwords at the real cost, N = 2^15, and warns of nothing; the suite's hubs, at the test cost, warn that they are", async () => {
+    expect(limited.output()).not.toContain(MIN_COST_ENV);
+    expect(hub.output()).toContain(`${MIN_COST_ENV}=1: passwords are hashed at the least cost`);
+    await limited.stop();
+    const stored = (await withStoredDatabases(limited.dir, (couch) => couch.get('hub-operators', 'operator:admin'))) as { passwordHash?: string } | undefined;
+    expect(stored?.passwordHash).toMatch(/^scrypt\$15\$8\$1\$/);
   });
 });
 

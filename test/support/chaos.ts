@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { seedMemberId, seedPhone } from '../../shared/seed-members.ts';
-import { addFirstTerminal, edgeCliOk, removeDir, startEdge, tempDir, type EdgeProcess } from './edge-node.ts';
+import { addFirstTerminal, removeDir, startEdge, tempDir, type EdgeProcess } from './edge-node.ts';
 import { FaultProxy } from './fault-proxy.ts';
-import { adminClient, freePort, startHub, type HubProcess } from './hub.ts';
+import { adminClient, enrollNode, freePort, startHub, type HubProcess } from './hub.ts';
 
 /*
  * The chaos harness: a hub and five store nodes, real processes on loopback, each store behind
@@ -177,7 +177,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
 
   try {
     // The fleet: stores enroll through their proxies, so the hub URL each saves is its proxy's.
-    // Side by side: each store's enrollment waits mostly on its commands' processes starting.
+    // Side by side: each store's enrollment waits mostly on the hub's answers.
     const enrolled = await Promise.allSettled(Array.from({ length: storeCount }, async (_, i) => {
       const id = `S${String(i + 1).padStart(3, '0')}`;
       const proxy = await new FaultProxy(hubPort).start();
@@ -185,7 +185,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       if (added.status !== 201) throw new Error(`store add ${id}: ${JSON.stringify(added.body)}`);
       await admin().post(`/stores/${id}/seed`, { count: perStore, first: i * 1000 });
       const dir = tempDir(`memberedge-chaos-${id}-`);
-      await edgeCliOk(['enroll', '--hub', proxy.url, '--code', added.body.enrollment.code, '--data', dir]);
+      await enrollNode(dir, proxy.url, added.body.enrollment.code);
       const token = await addFirstTerminal(dir);
       const s: StoreNode = { id, dir, token, proxy, skewed: i === storeCount - 1, members: new Set(), checkouts: [], down: false, disabled: false };
       for (let k = 0; k < perStore; k++) {

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { enroll } from '../../edge/enroll.ts';
 import { Couch } from '../../hub/couch/couch.ts';
 import { startEmbeddedCouch } from '../../hub/couch/embedded.ts';
 import { IdentityDb } from '../../hub/identity/identity-db.ts';
@@ -42,9 +43,9 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** Starts `hub serve` from its bundle (with its embedded database) on a loopback port and waits for its ready line. */
-export async function startHub(dir: string, port: number, extra: string[] = []): Promise<HubProcess> {
-  const p = await spawnReady([HUB_BUNDLE, 'serve', '--data', dir, '--port', String(port), '--quiet', '--sweep-interval', '1', ...extra]);
+/** Starts `hub serve` from its bundle (with its embedded database) on a loopback port and waits for its ready line. `env` is added to the test's. */
+export async function startHub(dir: string, port: number, extra: string[] = [], env: Record<string, string> = {}): Promise<HubProcess> {
+  const p = await spawnReady([HUB_BUNDLE, 'serve', '--data', dir, '--port', String(port), '--quiet', '--sweep-interval', '1', ...extra], env);
   return {
     ...p,
     dir,
@@ -76,17 +77,26 @@ export function adminClient(hub: { url: string; dir: string }) {
   return { get: (p: string) => call('GET', p), post: (p: string, b?: unknown) => call('POST', p, b ?? {}), put: (p: string, b: unknown) => call('PUT', p, b), del: (p: string) => call('DELETE', p) };
 }
 
-/** Adds a store at the hub with `members` synthetic members, enrolls a fresh node for it, adds terminal T1. */
-export async function enrollStore(hub: { url: string; dir: string }, storeId: string, opts: { members?: number; first?: number } = {}) {
+/**
+ * Adds a store at the hub with `members` synthetic members, enrolls a fresh node for it, adds
+ * terminal T1. The enrollment runs `edge enroll`'s code in the test's process (a CLI process
+ * cost ~2.5 s on the loaded suite, 75 times: decision 043); `cli` runs the command itself, for
+ * a test of what it prints (`enrollOutput`).
+ */
+export async function enrollStore(hub: { url: string; dir: string }, storeId: string, opts: { members?: number; first?: number; cli?: boolean } = {}) {
   const admin = adminClient(hub);
   const added = await admin.post('/stores', { id: storeId, name: `Store ${storeId}` });
   if (added.status !== 201) throw new Error(`store add ${storeId}: ${JSON.stringify(added.body)}`);
   if (opts.members) await admin.post(`/stores/${storeId}/seed`, { count: opts.members, first: opts.first ?? 0 });
   const dir = tempDir(`memberedge-${storeId}-`);
-  const out = await edgeCliOk(['enroll', '--hub', hub.url, '--code', added.body.enrollment.code, '--data', dir]);
+  const code = added.body.enrollment.code as string;
+  const out = opts.cli ? await edgeCliOk(['enroll', '--hub', hub.url, '--code', code, '--data', dir]) : (await enrollNode(dir, hub.url, code), '');
   const token = await addFirstTerminal(dir);
   return { dir, token, enrollOutput: out };
 }
+
+/** Enrolls a node's data dir with the code `edge enroll` runs, in the test's process (see enrollStore). */
+export const enrollNode = (dir: string, hubUrl: string, code: string) => enroll({ dir, hubUrl, code, log: createLog('test', true) });
 
 /** Polls until `probe` returns a value that is not undefined, or fails after `ms`. */
 export async function eventually<T>(probe: () => Promise<T | undefined>, ms = 20_000, what = 'condition', everyMs = 200): Promise<T> {

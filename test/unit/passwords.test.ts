@@ -1,8 +1,11 @@
-import { describe, expect, it } from 'vitest';
-import { hashPassword, needsRehash, newOneTimePassword, passwordProblem, SCRYPT_PARAMS, verifyPassword } from '../../shared/passwords.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { currentParams, hashPassword, MIN_COST_ENV, MIN_COST_PARAMS, needsRehash, newOneTimePassword, passwordProblem, SCRYPT_PARAMS, verifyPassword, warnIfMinCost } from '../../shared/passwords.ts';
+import type { Log } from '../../shared/cli/log.ts';
 
 // Cheap parameters where the test is about the format, not the cost.
-const FAST = { logN: 10, r: 8, p: 1 };
+const FAST = MIN_COST_PARAMS;
+
+afterEach(() => vi.unstubAllEnvs());
 
 describe('operator passwords', () => {
   it('verifies the right password and refuses a wrong one, with the default parameters', async () => {
@@ -29,6 +32,28 @@ describe('operator passwords', () => {
     expect(needsRehash(old)).toBe(true);
     expect(needsRehash(await hashPassword('a current password'))).toBe(false);
     expect(SCRYPT_PARAMS).toEqual({ logN: 15, r: 8, p: 1 });
+  });
+
+  it(`${MIN_COST_ENV}=1 hashes at N = 2^10, the least a stored hash may have, and says so; anything else is the real cost`, async () => {
+    const warnings: string[] = [];
+    const log = { warn: (msg: string) => warnings.push(msg) } as unknown as Log;
+    for (const value of ['', '0', 'true', 'yes']) {
+      vi.stubEnv(MIN_COST_ENV, value);
+      expect(currentParams(), value).toBe(SCRYPT_PARAMS);
+      warnIfMinCost(log);
+    }
+    expect(warnings).toEqual([]);
+    vi.stubEnv(MIN_COST_ENV, '1');
+    const stored = await hashPassword('a test password');
+    expect(stored).toMatch(/^scrypt\$10\$8\$1\$/);
+    expect(await verifyPassword('a test password', stored)).toBe(true);
+    // A hash at the real cost is never stored again at the least one.
+    vi.unstubAllEnvs();
+    const real = await hashPassword('a real password');
+    vi.stubEnv(MIN_COST_ENV, '1');
+    expect(needsRehash(real)).toBe(false);
+    warnIfMinCost(log);
+    expect(warnings).toEqual([expect.stringContaining('for test runs only')]);
   });
 
   it('a malformed or out-of-bounds stored hash verifies nothing (and is never run)', async () => {
