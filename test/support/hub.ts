@@ -90,9 +90,11 @@ export async function enrollStore(hub: { url: string; dir: string }, storeId: st
   if (opts.members) await admin.post(`/stores/${storeId}/seed`, { count: opts.members, first: opts.first ?? 0 });
   const dir = tempDir(`memberedge-${storeId}-`);
   const code = added.body.enrollment.code as string;
-  const out = opts.cli ? await edgeCliOk(['enroll', '--hub', hub.url, '--code', code, '--data', dir]) : (await enrollNode(dir, hub.url, code), '');
+  let enrollOutput = '';
+  if (opts.cli) enrollOutput = await edgeCliOk(['enroll', '--hub', hub.url, '--code', code, '--data', dir]);
+  else await enrollNode(dir, hub.url, code);
   const token = await addFirstTerminal(dir);
-  return { dir, token, enrollOutput: out };
+  return { dir, token, enrollOutput };
 }
 
 /** Enrolls a node's data dir with the code `edge enroll` runs, in the test's process (see enrollStore). */
