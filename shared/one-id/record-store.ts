@@ -2,6 +2,7 @@ import { grow, widenedFor, type Codes } from './compact.ts';
 import { fieldBit } from './completeness.ts';
 import { identitiesOfKeys, keyType, LINK_KEY_TYPES, recordKeys } from './keys.ts';
 import type { RecordConsent, RecordProfile, SourceRecord } from './record.ts';
+import { canonicalMs } from './packed-time.ts';
 import type { SnapshotArray } from './snapshot-codec.ts';
 import { PoolInterner, StringPool } from './string-pool.ts';
 
@@ -102,25 +103,27 @@ export class RecordStore {
    * the keys it no longer carries (a replaced record's) and those it newly carries.
    */
   put(r: SourceRecord, addedMs: number, keys: readonly string[]): { index: number; created: boolean; dropped: number[]; gained: number[] } {
-    let i = this.indexOf(r.id);
-    const created = i === undefined;
-    if (i === undefined) {
-      i = this.count++;
+    // Record i is string i of the pool: a new id is numbered `count`.
+    const i = this.idPool.add(r.id);
+    const created = i === this.count;
+    if (created) {
+      this.count++;
       this.ensure(this.count);
-      this.idPool.add(r.id);
       this.addedMs[i] = addedMs;
     }
     this.source[i] = this.sources.code(r.source);
-    const obs = Date.parse(r.observedAt);
-    this.observed[i] = isoOf(obs) === r.observedAt ? CANONICAL : this.times.code(r.observedAt);
+    const canonicalObs = canonicalMs(r.observedAt);
+    const obs = Number.isNaN(canonicalObs) ? Date.parse(r.observedAt) : canonicalObs;
+    this.observed[i] = Number.isNaN(canonicalObs) ? this.times.code(r.observedAt) : CANONICAL;
     this.observedMs[i] = obs;
     this.memberCode[i] = this.exact.code(r.memberId);
     this.provisional[i] = r.provisional ? 1 : 0;
     this.consent[i] = packConsent(r.consent);
     const p = r.profile;
-    const reg = p.registeredAt ? Date.parse(p.registeredAt) : NaN;
+    const canonicalReg = p.registeredAt === undefined ? NaN : canonicalMs(p.registeredAt);
+    const reg = Number.isNaN(canonicalReg) && p.registeredAt ? Date.parse(p.registeredAt) : canonicalReg;
     this.seniorityMs[i] = Number.isNaN(reg) ? obs : reg;
-    this.registered[i] = p.registeredAt !== undefined && isoOf(reg) === p.registeredAt ? AS_SENIORITY : this.exact.code(p.registeredAt);
+    this.registered[i] = Number.isNaN(canonicalReg) ? this.exact.code(p.registeredAt) : AS_SENIORITY;
     const { name, gender, birthday, province, city, homeStore } = this.text;
     name.set(i, p.name);
     gender.set(i, p.gender);
