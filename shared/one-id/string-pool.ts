@@ -25,6 +25,31 @@ export interface StringPoolParts {
   hashes: Uint32Array<ArrayBuffer>;
 }
 
+/**
+ * Writes `value` as UTF-8 into `buf` at `at` (room for 3 bytes a unit is there); its length.
+ * Ids and keys are short and mostly ASCII: a loop here is several times cheaper than a call into
+ * `buf.write`, which is kept for the rest.
+ */
+function encodeInto(buf: Buffer, at: number, value: string): number {
+  const n = value.length;
+  if (n > SHORT) return buf.write(value, at, 'utf8');
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 0x80) return buf.write(value, at, 'utf8');
+    buf[at + i] = c;
+  }
+  return n;
+}
+
+/** Whether buf[a, a + len) and buf2[b, b + len) hold the same bytes. */
+function sameBytes(buf: Buffer, a: number, buf2: Buffer, b: number, len: number): boolean {
+  if (len > SHORT) return buf.compare(buf2, b, b + len, a, a + len) === 0;
+  for (let i = 0; i < len; i++) if (buf[a + i] !== buf2[b + i]) return false;
+  return true;
+}
+
+const SHORT = 64;
+
 export class StringPool {
   private bytes = Buffer.alloc(0);
   /** End offset (exclusive) of each string's bytes; it starts where the one before ended. */
@@ -42,13 +67,15 @@ export class StringPool {
 
   /** The string's number, adding it if it is new. */
   add(value: string): number {
-    const len = this.encode(value);
-    const h = fnv(this.scratch, 0, len);
-    const found = this.find(h, len);
+    // Encoded straight into the free end: it stays there if new, and is free space again if not.
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    this.ensureBytes(this.used + value.length * 3);
+    const from = this.used;
+    const len = encodeInto(this.bytes, from, value);
+    const h = fnv(this.bytes, from, from + len);
+    const found = this.find(h, this.bytes, from, len);
     if (found >= 0) return found;
     const i = this.n++;
-    this.ensureBytes(this.used + len);
-    this.scratch.copy(this.bytes, this.used, 0, len);
     this.used += len;
     this.ends = grow(this.ends, this.n);
     this.hashes = grow(this.hashes, this.n);
@@ -62,7 +89,7 @@ export class StringPool {
   /** The string's number, or -1. */
   indexOf(value: string): number {
     const len = this.encode(value);
-    return this.find(fnv(this.scratch, 0, len), len);
+    return this.find(fnv(this.scratch, 0, len), this.scratch, 0, len);
   }
 
   get(i: number): string {
@@ -99,12 +126,12 @@ export class StringPool {
   }
 
   private encode(value: string): number {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit.
     if (value.length * 3 > this.scratch.length) this.scratch = Buffer.alloc(value.length * 3 + 64);
-    return this.scratch.write(value, 0, 'utf8');
+    return encodeInto(this.scratch, 0, value);
   }
 
-  private find(h: number, len: number): number {
+  /** The number of the string whose UTF-8 bytes are src[from, from + len), or -1. */
+  private find(h: number, src: Buffer, from: number, len: number): number {
     const mask = this.table.length - 1;
     for (let s = h & mask; ; s = (s + 1) & mask) {
       const e = this.table[s]!;
@@ -112,7 +139,7 @@ export class StringPool {
       const i = e - 1;
       if (this.hashes[i] !== h) continue;
       const start = i === 0 ? 0 : this.ends[i - 1]!;
-      if (this.ends[i]! - start === len && this.bytes.compare(this.scratch, 0, len, start, start + len) === 0) return i;
+      if (this.ends[i]! - start === len && sameBytes(this.bytes, start, src, from, len)) return i;
     }
   }
 
@@ -130,10 +157,11 @@ export class StringPool {
 
   private ensureBytes(need: number) {
     if (need <= this.bytes.length) return;
-    // As grow() does: at 15M records the key bytes alone are some 500 MB.
+    // As grow() does: at 15M records the key bytes alone are some 500 MB. Past `used` nothing
+    // is read, so the new buffer need not be zeroed first.
     let cap = Math.max(1024, this.bytes.length);
     while (cap < need) cap = Math.ceil(cap * GROWTH);
-    const b = Buffer.alloc(cap);
+    const b = Buffer.allocUnsafe(cap);
     this.bytes.copy(b, 0, 0, this.used);
     this.bytes = b;
   }
