@@ -751,7 +751,8 @@ export class IdentityService implements ImportSink {
   }
 
   private place(id: string) {
-    if (this.resolver.has(id)) this.touch(id);
+    // Past TOUCHED_ALL every member is stored anyway; `has` rebuilds ids, twice per record of an import.
+    if (!this.touchedAll && this.resolver.has(id)) this.touch(id);
   }
 
   private unplace(id: string) {

@@ -101,18 +101,25 @@ export function isJunkKey(key: string): boolean {
 }
 
 function repeated(s: string): boolean {
-  return s.length > 1 && s.split('').every((c) => c === s[0]);
+  if (s.length < 2) return false;
+  const first = s.charCodeAt(0);
+  for (let i = 1; i < s.length; i++) if (s.charCodeAt(i) !== first) return false;
+  return true;
 }
 
-/** Each digit one more (or one less) than the one before, wrapping 9→0: 12345678, 67890123. */
+/** Each digit one more (or one less) than the one before, wrapping 9→0: 12345678, 67890123. A non-digit breaks the run. */
 function straightRun(s: string): boolean {
   if (s.length < 2) return false;
-  const up = (a: string, b: string) => (Number(a) + 1) % 10 === Number(b);
   let asc = true;
   let desc = true;
-  for (let i = 1; i < s.length; i++) {
-    if (!up(s[i - 1]!, s[i]!)) asc = false;
-    if (!up(s[i]!, s[i - 1]!)) desc = false;
+  let prev = s.charCodeAt(0) - 48;
+  if (prev < 0 || prev > 9) return false;
+  for (let i = 1; i < s.length && (asc || desc); i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+    if ((prev + 1) % 10 !== d) asc = false;
+    if ((d + 1) % 10 !== prev) desc = false;
+    prev = d;
   }
   return asc || desc;
 }
