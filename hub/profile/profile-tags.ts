@@ -1,5 +1,5 @@
 import type { Log } from '../../shared/cli/log.ts';
-import { grow, StringCodes } from '../../shared/one-id/compact.ts';
+import { grow, sortByKey, StringCodes } from '../../shared/one-id/compact.ts';
 import type { StringPool } from '../../shared/one-id/string-pool.ts';
 import type { ProfileValue } from '../../shared/profile/fields.ts';
 import { compileCondition, compileTagRules, tagChanges, type Condition, type CompiledTagRules, type Predicate, type TagCause, type TagEvent, type TagRule } from '../../shared/profile/tag-rules.ts';
@@ -7,7 +7,7 @@ import type { TimelineEntry } from '../../shared/profile/timeline.ts';
 import { MemberId } from '../../shared/schemas/common.ts';
 import type { Couch } from '../couch/couch.ts';
 import { DB } from '../couch/databases.ts';
-import { FIRST_TAGS_RANGE, firstTagsBucket, firstTagsOf, recordFirstTags, recordTagEvents, type FirstTagsDoc, type TagHistoryDoc } from '../tags/tag-history.ts';
+import { FIRST_TAG_BUCKETS, FIRST_TAGS_RANGE, firstTagsBucket, firstTagsOf, recordFirstTags, recordTagEvents, type FirstTagsDoc, type TagHistoryDoc } from '../tags/tag-history.ts';
 import type { ProfileBase, ProfileExtension } from './base.ts';
 import { ColumnRow } from './column-row.ts';
 
@@ -205,24 +205,28 @@ export class ProfileTags implements ProfileExtension {
     const cause: TagCause = typeof because === 'object' ? because : because === 'identity' ? { kind: 'merge' } : all ? { kind: 'nightly' } : { kind: 'fact' };
     const today = this.today();
     const bits = this.bitsByNumber(base);
-    // Who changed (by code) and the number of their set of tags now: a pass over every member
-    // after a large import changes most of them, and their events, made a batch at a time below,
-    // held at once took 1.5 GB of heap at 1.3M members.
+    // Who changed (by code) and the number of their set of tags now, in typed arrays: a pass over
+    // every member after a large import changes most of them. Their events, made a batch at a time
+    // below, held at once took 1.5 GB of heap at 1.3M members; arrays of numbers on the heap (8
+    // bytes each, grown by half, and a comparator sort's copy) were 92 of the 233 MB the pass held
+    // at 1M members (test/bench/tags-history-pass.ts).
     const ids = base.members();
-    const changed: number[] = [];
-    const tagsNow: number[] = [];
+    const asked = all ? undefined : new Set([...goldenIds, ...this.retry]);
+    const changed = new Int32Array(asked?.size ?? ids.length);
+    const tagsNow = new Int32Array(changed.length);
+    let count = 0;
     let members = 0;
     const compare = (code: number, n: number) => {
       members++;
       const before = this.recordedOf(code);
       if (this.holdsExactly(bits, n, this.sets.values[before]!)) return;
-      changed.push(code);
-      tagsNow.push(this.sets.code(this.keyOf(bits, n)));
+      changed[count] = code;
+      tagsNow[count++] = this.sets.code(this.keyOf(bits, n));
     };
-    if (all) {
+    if (asked === undefined) {
       for (let n = 0; n < ids.length; n++) if (ids.has(n)) compare(ids.codeAt(n), n);
     } else {
-      for (const g of new Set([...goldenIds, ...this.retry])) {
+      for (const g of asked) {
         const n = base.numberOfMember(g);
         // Merged away: no member, nothing to record.
         if (n === undefined) this.setRecorded(ids.codes.indexOf(g), 0);
@@ -233,8 +237,8 @@ export class ProfileTags implements ProfileExtension {
     if (all) for (let code = 0; code < this.recorded.length; code++) if (this.recorded[code] !== 0 && ids.numberOfCodeOf(code) === undefined) this.setRecorded(code, 0);
     let events = 0;
     // Each member once in a run: what is recorded for it is still what it was compared with.
-    const store = async (js: readonly number[], write: TagHistoryStore['record']) => {
-      const batch = js.map((j) => [ids.codes.get(changed[j]!), tagChanges(this.setOf(this.sets.values[this.recordedOf(changed[j]!)]!), this.setOf(this.sets.values[tagsNow[j]!]!), today, cause), j] as const);
+    const store = async (js: Int32Array, write: TagHistoryStore['record']) => {
+      const batch = Array.from(js, (j) => [ids.codes.get(changed[j]!), tagChanges(this.setOf(this.sets.values[this.recordedOf(changed[j]!)]!), this.setOf(this.sets.values[tagsNow[j]!]!), today, cause), j] as const);
       try {
         await write(batch.map(([g, e]) => [g, e] as const), (g) => this.recordedOf(ids.codes.indexOf(g)) === 0);
         for (const [, e, j] of batch) {
@@ -247,28 +251,30 @@ export class ProfileTags implements ProfileExtension {
         this.log?.warn('tags: tag events not recorded; tried again with the next run', { members: batch.length, err: String(err) });
       }
     };
-    const firsts: number[] = [];
-    const others: number[] = [];
-    for (let j = 0; j < changed.length; j++) (this.hasHistoryOf(changed[j]!) ? others : firsts).push(j);
-    const inBuckets = firsts.length >= this.firstTagsMin;
-    const monthly = inBuckets ? others : others.concat(firsts);
-    for (let i = 0; i < monthly.length && !this.stopped; i += RECORD_BATCH) await store(monthly.slice(i, i + RECORD_BATCH), (c, u) => this.history.record(c, u));
-    if (inBuckets) {
-      // By bucket, a bucket's members in one write: a bucket's document of the day is written once.
-      const bucket = new Int32Array(changed.length);
-      for (const j of firsts) bucket[j] = firstTagsBucket(ids.codes.get(changed[j]!));
-      firsts.sort((a, b) => bucket[a]! - bucket[b]!);
-      for (let i = 0; i < firsts.length && !this.stopped; ) {
-        let end = Math.min(i + FIRST_TAGS_BATCH, firsts.length);
-        while (end < firsts.length && bucket[firsts[end]!] === bucket[firsts[end - 1]!]) end++;
-        await store(firsts.slice(i, end), (c) => this.history.recordFirst(c));
+    // The order of writing (indexes into `changed`): members with a history first, then the first
+    // ones; those by bucket when they are many, a bucket's members in one write, so that a
+    // bucket's document of the day is written once.
+    let firstCount = 0;
+    for (let j = 0; j < count; j++) if (!this.hasHistoryOf(changed[j]!)) firstCount++;
+    const inBuckets = firstCount >= this.firstTagsMin;
+    const order = new Int32Array(count);
+    const othersEnd = count - firstCount;
+    for (let j = 0, o = 0, f = othersEnd; j < count; j++) order[this.hasHistoryOf(changed[j]!) ? o++ : f++] = j;
+    const bucket = inBuckets ? sortByKey(order.subarray(othersEnd), (j) => firstTagsBucket(ids.codes.get(changed[j]!)), FIRST_TAG_BUCKETS) : undefined;
+    const monthlyEnd = inBuckets ? othersEnd : count;
+    for (let i = 0; i < monthlyEnd && !this.stopped; i += RECORD_BATCH) await store(order.subarray(i, Math.min(i + RECORD_BATCH, monthlyEnd)), (c, u) => this.history.record(c, u));
+    if (bucket !== undefined) {
+      for (let i = othersEnd; i < count && !this.stopped; ) {
+        let end = Math.min(i + FIRST_TAGS_BATCH, count);
+        while (end < count && bucket[end - othersEnd] === bucket[end - 1 - othersEnd]) end++;
+        await store(order.subarray(i, end), (c) => this.history.recordFirst(c));
         i = end;
       }
     }
-    this.lastRun = { all, members, changed: changed.length, events, ms: Math.round(performance.now() - t0) };
+    this.lastRun = { all, members, changed: count, events, ms: Math.round(performance.now() - t0) };
     if (all) (this.lastFullRun = this.lastRun), this.fullRuns++;
-    if (all || changed.length > 0) this.log?.info('tags: history', this.lastRun);
-    return changed.length;
+    if (all || count > 0) this.log?.info('tags: history', this.lastRun);
+    return count;
   }
 
   private hasHistoryOf(code: number): boolean {

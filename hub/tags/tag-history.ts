@@ -34,7 +34,7 @@ export interface FirstTagsDoc extends Doc {
   members: [string, TagEvent[]][];
 }
 
-const FIRST_TAG_BUCKETS = 1024;
+export const FIRST_TAG_BUCKETS = 1024;
 export const firstTagsBucket = (member: string) => idHash(member) % FIRST_TAG_BUCKETS;
 const firstTagsPrefix = (bucket: number) => `tf:${String(bucket).padStart(4, '0')}:`;
 const firstTagsId = (bucket: number, day: string) => `${firstTagsPrefix(bucket)}${day}`;

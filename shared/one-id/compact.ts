@@ -25,6 +25,27 @@ export function grow<T extends Typed>(a: T, need: number, fill?: number): T {
   return b;
 }
 
+/**
+ * Sorts `items` in place by `keyOf(item)` (0 ≤ key < `keys` ≤ 65,536), keeping their order within
+ * a key (a counting sort: no comparator called per pair, no array of numbers on the heap);
+ * answers each item's key in the new order.
+ */
+export function sortByKey(items: Int32Array, keyOf: (item: number) => number, keys: number): Uint16Array {
+  const keyAt = new Uint16Array(items.length);
+  const starts = new Int32Array(keys + 1);
+  for (let i = 0; i < items.length; i++) starts[(keyAt[i] = keyOf(items[i]!)) + 1]!++;
+  for (let k = 0; k < keys; k++) starts[k + 1]! += starts[k]!;
+  const sorted = new Int32Array(items.length);
+  const sortedKeys = new Uint16Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const at = starts[keyAt[i]!]!++;
+    sorted[at] = items[i]!;
+    sortedKeys[at] = keyAt[i]!;
+  }
+  items.set(sorted);
+  return sortedKeys;
+}
+
 /** Codes (≥ 0) in a column as narrow as they are. */
 export type Codes = Uint8Array<ArrayBuffer> | Uint16Array<ArrayBuffer> | Int32Array<ArrayBuffer>;
 
