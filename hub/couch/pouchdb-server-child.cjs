@@ -59,7 +59,7 @@ function authorized(header) {
 // left ~1 GB of it mapped, most of this process's 1.3 GB at the hub's peak. 128 bounds what a
 // database keeps mapped to ~240 MB; a table evicted is opened again when read (its index read
 // from the page cache). On 318 MB of table files read through: 361 MB mapped with the default,
-// 174 MB with 20.
+// 174 MB with 20 (decision 044).
 const LEVELDB_OPTIONS = { maxOpenFiles: 128 };
 
 const serverDir = dirname(require.resolve('pouchdb-server/package.json'));

@@ -208,8 +208,8 @@ export class ProfileTags implements ProfileExtension {
     // Who changed (by code) and the number of their set of tags now, in typed arrays: a pass over
     // every member after a large import changes most of them. Their events, made a batch at a time
     // below, held at once took 1.5 GB of heap at 1.3M members; arrays of numbers on the heap (8
-    // bytes each, grown by half, and a comparator sort's copy) were 92 of the 233 MB the pass held
-    // at 1M members (test/bench/tags-history-pass.ts).
+    // bytes each, grown by half, and a comparator sort's copy) were ~100 of the ~240 MB the pass
+    // held at 1M members (test/bench/tags-history-pass.ts).
     const ids = base.members();
     const asked = all ? undefined : new Set([...goldenIds, ...this.retry]);
     const changed = new Int32Array(asked?.size ?? ids.length);
