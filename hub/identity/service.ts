@@ -5,7 +5,7 @@ import type { SourceRecord } from '../../shared/one-id/record.ts';
 import type { Suggestion } from '../../shared/one-id/suggest.ts';
 import { erasedRecord } from '../../shared/privacy/erasure.ts';
 import { dict } from '../../shared/own.ts';
-import { heldBytes } from '../../shared/one-id/compact.ts';
+import { groupByKey, heldBytes } from '../../shared/one-id/compact.ts';
 import { Resolver, type Changes, type Decision, type GoldenMember, type ResolverOptions, type ResolverStateMeta } from '../../shared/one-id/resolver.ts';
 import type { SnapshotArray } from '../../shared/one-id/snapshot-codec.ts';
 import { StringPool } from '../../shared/one-id/string-pool.ts';
@@ -800,7 +800,6 @@ export class IdentityService implements ImportSink {
     const max = this.resolver.memberCount;
     const recs = new Int32Array(max);
     const bucketOfRec = new Uint16Array(max);
-    const start = new Int32Array(GOLDEN_BUCKETS + 1);
     const resolver = this.resolver;
     let n = 0;
     for (let i = 0; i < resolver.recordCount && n < max; i++) {
@@ -811,14 +810,10 @@ export class IdentityService implements ImportSink {
       if (!buckets.has(b)) continue;
       recs[n] = r;
       bucketOfRec[n] = b;
-      start[b + 1]!++;
       n++;
     }
-    for (let b = 0; b < GOLDEN_BUCKETS; b++) start[b + 1]! += start[b]!;
-    const next = start.slice(0, GOLDEN_BUCKETS);
-    const sorted = new Int32Array(n);
-    for (let j = 0; j < n; j++) sorted[next[bucketOfRec[j]!]!++] = recs[j]!;
-    return { members: n, records: (bucket) => sorted.subarray(start[bucket]!, start[bucket + 1]!) };
+    const { sorted, starts } = groupByKey(recs.subarray(0, n), bucketOfRec, GOLDEN_BUCKETS);
+    return { members: n, records: (bucket) => sorted.subarray(starts[bucket]!, starts[bucket + 1]!) };
   }
 
   /**

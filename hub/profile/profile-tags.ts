@@ -1,5 +1,5 @@
 import type { Log } from '../../shared/cli/log.ts';
-import { grow, sortByKey, StringCodes } from '../../shared/one-id/compact.ts';
+import { grow, groupByKey, StringCodes } from '../../shared/one-id/compact.ts';
 import type { StringPool } from '../../shared/one-id/string-pool.ts';
 import type { ProfileValue } from '../../shared/profile/fields.ts';
 import { compileCondition, compileTagRules, tagChanges, type Condition, type CompiledTagRules, type Predicate, type TagCause, type TagEvent, type TagRule } from '../../shared/profile/tag-rules.ts';
@@ -260,15 +260,18 @@ export class ProfileTags implements ProfileExtension {
     const order = new Int32Array(count);
     const othersEnd = count - firstCount;
     for (let j = 0, o = 0, f = othersEnd; j < count; j++) order[this.hasHistoryOf(changed[j]!) ? o++ : f++] = j;
-    const bucket = inBuckets ? sortByKey(order.subarray(othersEnd), (j) => firstTagsBucket(ids.codes.get(changed[j]!)), FIRST_TAG_BUCKETS) : undefined;
     const monthlyEnd = inBuckets ? othersEnd : count;
     for (let i = 0; i < monthlyEnd && !this.stopped; i += RECORD_BATCH) await store(order.subarray(i, Math.min(i + RECORD_BATCH, monthlyEnd)), (c, u) => this.history.record(c, u));
-    if (bucket !== undefined) {
-      for (let i = othersEnd; i < count && !this.stopped; ) {
-        let end = Math.min(i + FIRST_TAGS_BATCH, count);
-        while (end < count && bucket[end - othersEnd] === bucket[end - 1 - othersEnd]) end++;
-        await store(order.subarray(i, end), (c) => this.history.recordFirst(c));
-        i = end;
+    if (inBuckets) {
+      const firsts = order.subarray(othersEnd);
+      const { sorted, starts } = groupByKey(firsts, Uint16Array.from(firsts, (j) => firstTagsBucket(ids.codes.get(changed[j]!))), FIRST_TAG_BUCKETS);
+      // Whole buckets a write, every bucket that starts within FIRST_TAGS_BATCH members of the first.
+      for (let b = 0; b < FIRST_TAG_BUCKETS && !this.stopped; ) {
+        const from = starts[b]!;
+        let to = b + 1;
+        while (to < FIRST_TAG_BUCKETS && starts[to]! - from < FIRST_TAGS_BATCH) to++;
+        if (starts[to]! > from) await store(sorted.subarray(from, starts[to]!), (c) => this.history.recordFirst(c));
+        b = to;
       }
     }
     this.lastRun = { all, members, changed: count, events, ms: Math.round(performance.now() - t0) };

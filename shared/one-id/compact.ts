@@ -26,24 +26,19 @@ export function grow<T extends Typed>(a: T, need: number, fill?: number): T {
 }
 
 /**
- * Sorts `items` in place by `keyOf(item)` (0 ≤ key < `keys` ≤ 65,536), keeping their order within
- * a key (a counting sort: no comparator called per pair, no array of numbers on the heap);
- * answers each item's key in the new order.
+ * `items` grouped by key (`keyAt[i]` is item i's, 0 ≤ key < `keys`), keeping their order within a
+ * key: a counting sort, with no comparator called per pair and no array of numbers on the heap.
+ * Answers the items in key order and where each key's run starts (`keys` + 1 entries: key k's
+ * items are `sorted[starts[k]] … sorted[starts[k + 1] - 1]`).
  */
-export function sortByKey(items: Int32Array, keyOf: (item: number) => number, keys: number): Uint16Array {
-  const keyAt = new Uint16Array(items.length);
+export function groupByKey(items: Int32Array, keyAt: ArrayLike<number>, keys: number): { sorted: Int32Array; starts: Int32Array } {
   const starts = new Int32Array(keys + 1);
-  for (let i = 0; i < items.length; i++) starts[(keyAt[i] = keyOf(items[i]!)) + 1]!++;
+  for (let i = 0; i < items.length; i++) starts[keyAt[i]! + 1]!++;
   for (let k = 0; k < keys; k++) starts[k + 1]! += starts[k]!;
+  const next = starts.slice(0, keys);
   const sorted = new Int32Array(items.length);
-  const sortedKeys = new Uint16Array(items.length);
-  for (let i = 0; i < items.length; i++) {
-    const at = starts[keyAt[i]!]!++;
-    sorted[at] = items[i]!;
-    sortedKeys[at] = keyAt[i]!;
-  }
-  items.set(sorted);
-  return sortedKeys;
+  for (let i = 0; i < items.length; i++) sorted[next[keyAt[i]!]!++] = items[i]!;
+  return { sorted, starts };
 }
 
 /** Codes (≥ 0) in a column as narrow as they are. */
